@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Developer entry point: `bash dev.sh demo` builds the demo store, `bash dev.sh test` runs the
+# whole test suite. Both create .venv and install everything they need on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+  fi
+  # Re-install only when the dependency list changed (stamp = hash of pyproject.toml).
+  local stamp="$VENV/.mhds-installed"
+  local want
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+    echo "$want" > "$stamp"
+  fi
+}
+
+case "${1:-help}" in
+  setup) setup ;;
+  demo)
+    setup
+    shift
+    "$VENV/bin/mhds" demo "$@"
+    ;;
+  test)
+    setup
+    shift
+    "$VENV/bin/python" -m pytest "$@"
+    ;;
+  lint)
+    setup
+    "$VENV/bin/ruff" check src tests benchmarks
+    "$VENV/bin/ruff" format --check src tests benchmarks
+    "$VENV/bin/mypy"
+    ;;
+  bench)
+    setup
+    "$VENV/bin/python" benchmarks/streaming_read.py "${@:2}"
+    ;;
+  *)
+    echo "usage: bash dev.sh {setup|demo|test|lint|bench} [args]"
+    echo "  demo   build the demo store on the local default (./demo-store) and print the coverage path"
+    echo "  test   run the whole test suite (pytest args pass through)"
+    echo "  lint   ruff + mypy --strict"
+    echo "  bench  streaming-read benchmark (see benchmarks/README.md)"
+    ;;
+esac

@@ -1,0 +1,291 @@
+"""The ``mhds`` command line: parse, resolve config, call one library function, render."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mhds import __version__
+from mhds.errors import MhdsError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="mhds",
+    help="Build safe, traceable, training-ready releases of mental-health conversation data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+registry_app = typer.Typer(help="Check the registry of families and sources.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+_STATE: dict[str, bool] = {"debug": False}
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        "-s",
+        help="Store root: s3://bucket/prefix or a folder. Default: $MHDS_STORE, else "
+        "s3://$DATASET_S3_BUCKET (or $OVH_S3_BUCKET), else ./store.",
+        show_default=False,
+    ),
+]
+RegistryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--registry",
+        "-r",
+        help="Registry YAML. Default: $MHDS_REGISTRY, else the packaged example registry.",
+        show_default=False,
+    ),
+]
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """mhds: S3-first pipeline for mental-health conversation datasets."""
+    _STATE["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    if version:
+        console.print(f"mhds {__version__}")
+        raise typer.Exit()
+
+
+@registry_app.command("validate")
+def registry_validate(
+    path: Annotated[Path | None, typer.Argument(help="Registry YAML (default: packaged example).")]
+    = None,
+) -> None:
+    """Validate a registry file and summarise it.
+
+    Example: `mhds registry validate registry.yaml`
+    """
+    from mhds.registry import load_registry, registry_hash
+
+    registry = _run(lambda: load_registry(_registry_path(path)))
+    console.print(
+        f"[green]valid[/green] {_registry_path(path)}: {len(registry.stages)} stages, "
+        f"{len(registry.families)} families "
+        f"({sum(f.required for f in registry.families)} required), "
+        f"{len(registry.sources)} sources; hash {registry_hash(registry)}"
+    )
+
+
+@app.command()
+def inventory(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
+    """List the store, map objects to sources and families, and write the coverage matrix.
+
+    Writes `inventory/<timestamp>/{inventory.json,coverage.json,coverage.md}` in the store.
+
+    Example: `mhds inventory --store s3://my-bucket/datasets --registry registry.yaml`
+    """
+    folder, coverage = _run(lambda: _inventory(store, registry))
+    _print_coverage(coverage)
+    console.print(f"coverage matrix: [bold]{folder}[/bold]")
+
+
+@app.command()
+def ingest(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Source id (repeatable).")
+    ] = None,
+    all_sources: Annotated[
+        bool, typer.Option("--all", help="Ingest every approved source.")
+    ] = False,
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+    allow_pending: Annotated[
+        bool, typer.Option(help="Also ingest sources whose approval is pending.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Re-ingest even when inputs are unchanged.")] = False,
+    records_per_shard: Annotated[int, typer.Option(help="Records per processed shard.")] = 50_000,
+) -> None:
+    """Read registry sources and write canonical ChatML records to `processed/<family>/`.
+
+    Bad items go to `quarantine/<build-id>/` with file, line, field and reason.
+
+    Example: `mhds ingest --source counsel_chat --store ./store`
+    """
+    from mhds.ingest import IngestConfig
+
+    config = IngestConfig(records_per_shard=records_per_shard, allow_pending=allow_pending)
+    results = _run(lambda: _ingest(store, registry, source or [], all_sources, config, force))
+    _print_ingest(results)
+
+
+@app.command()
+def demo(
+    store: Annotated[
+        str, typer.Option("--store", "-s", help="Where to build the demo store.")
+    ] = "./demo-store",
+    shared_data: Annotated[
+        Path | None,
+        typer.Option(help="Folder with counsel_chat.csv (default: ../shared/data if present)."),
+    ] = None,
+) -> None:
+    """Seed a store with the demo sources, ingest them, and write the coverage matrix.
+
+    Uses the real CounselChat CSV from `../shared/data` when present, synthetic data otherwise.
+
+    Example: `mhds demo --store ./demo-store`
+    """
+    folder = _run(lambda: _demo(store, shared_data))
+    console.print(f"demo store: [bold]{store}[/bold]")
+    console.print(f"coverage matrix: [bold]{folder}[/bold]")
+
+
+# --- implementation helpers (thin: they call library functions) ---------------------------
+
+
+def _run(call: Callable[[], T]) -> T:
+    """Call the library; map mhds errors to one line and an exit code."""
+    try:
+        return call()
+    except MhdsError as exc:
+        if _STATE["debug"]:
+            raise
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _registry_path(path: Path | None) -> Path:
+    from mhds.registry import default_registry_path
+
+    if path is not None:
+        return path
+    env = os.environ.get("MHDS_REGISTRY")
+    return Path(env) if env else default_registry_path()
+
+
+def _open(store: str | None, registry: Path | None) -> tuple[Any, Any]:
+    from mhds.registry import load_registry
+    from mhds.store import open_store
+
+    return open_store(store), load_registry(_registry_path(registry))
+
+
+def _inventory(store_uri: str | None, registry_path: Path | None) -> tuple[str, Any]:
+    from mhds.registry import compute_coverage, take_inventory, write_inventory_report
+
+    store, registry = _open(store_uri, registry_path)
+    with err_console.status(f"listing {store.uri} ..."):
+        inv = take_inventory(store, registry)
+    coverage = compute_coverage(inv, registry)
+    folder = write_inventory_report(store, inv, coverage)
+    return store.url_for(folder), coverage
+
+
+def _ingest(
+    store_uri: str | None,
+    registry_path: Path | None,
+    source_ids: list[str],
+    all_sources: bool,
+    config: Any,
+    force: bool,
+) -> list[Any]:
+    from mhds.errors import ConfigError
+    from mhds.ingest import ingest_source
+
+    store, registry = _open(store_uri, registry_path)
+    if all_sources:
+        allowed = {"approved", "pending"} if config.allow_pending else {"approved"}
+        source_ids = [s.id for s in registry.sources if s.approval in allowed]
+    if not source_ids:
+        raise ConfigError("name a source with --source ID, or use --all")
+    results = []
+    with _progress() as progress:
+        for source_id in source_ids:
+            task = progress.add_task(f"ingest {source_id}", total=None)
+
+            def update(items: int, task: Any = task) -> None:
+                progress.update(task, completed=items)
+
+            result = ingest_source(store, registry, source_id, config=config, force=force,
+                                   progress=update)
+            progress.update(task, completed=result.items, total=max(result.items, 1))
+            results.append(result)
+    return results
+
+
+def _demo(store_uri: str, shared_data: Path | None) -> str:
+    from mhds.demo import seed_demo_store
+    from mhds.ingest import IngestConfig
+    from mhds.store import open_store
+
+    default_shared = Path.cwd().parent / "shared" / "data"
+    data = shared_data or (default_shared if default_shared.is_dir() else None)
+    store = open_store(store_uri)
+    seed_demo_store(store, data)
+    console.print(
+        f"seeded {store.uri} ({'CounselChat from ' + str(data) if data else 'synthetic only'})"
+    )
+    results = _ingest(store_uri, None, [], True, IngestConfig(), False)
+    _print_ingest(results)
+    folder, coverage = _inventory(store_uri, None)
+    _print_coverage(coverage)
+    return folder
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} items"),
+        TimeElapsedColumn(),
+        console=err_console,
+    )
+
+
+def _print_ingest(results: list[Any]) -> None:
+    table = Table(title="ingest")
+    for column in ("source", "family", "objects", "records", "quarantined", "reasons", "status"):
+        table.add_column(column)
+    for r in results:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.quarantined.items()))
+        table.add_row(
+            r.source_id,
+            r.family,
+            str(r.objects),
+            "-" if r.up_to_date else str(r.records),
+            "-" if r.up_to_date else str(sum(r.quarantined.values())),
+            reasons,
+            "up to date" if r.up_to_date else "written",
+        )
+    console.print(table)
+    for r in results:
+        if r.quarantine_key:
+            console.print(f"quarantine: {r.quarantine_key}")
+
+
+def _print_coverage(coverage: Any) -> None:
+    from mhds.registry.coverage import coverage_rows
+
+    table = Table(title="coverage")
+    rows = coverage_rows(coverage)
+    if not rows:
+        return
+    for column in rows[0]:
+        table.add_column(column)
+    colours = {"present": "green", "partial": "yellow", "missing": "red"}
+    for row in rows:
+        values = [str(v) for v in row.values()]
+        status = row.get("status", "")
+        values = [f"[{colours.get(v, 'white')}]{v}[/]" if v == status else v for v in values]
+        table.add_row(*values)
+    console.print(table)

@@ -1,0 +1,121 @@
+"""The error taxonomy shared by every mhds package.
+
+Each exception keeps its context as attributes, builds one message that names the object it is
+about, and pickles (it crosses process-pool and Dask workers). None of them ever carries record
+text or a credential: callers pass keys, line numbers, field names and reason codes only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MhdsError(Exception):
+    """Root of every error mhds raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, self.context))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _rebuild(cls: type[MhdsError], message: str, context: dict[str, Any]) -> MhdsError:
+    error = cls.__new__(cls)
+    MhdsError.__init__(error, message, **context)
+    for name, value in context.items():
+        setattr(error, name, value)
+    return error
+
+
+class ConfigError(MhdsError):
+    """A registry, config file or option is invalid; nothing has run."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        text = f"{source}: {message}" if source else message
+        super().__init__(text, source=source)
+        self.source = source
+
+
+class InputError(MhdsError):
+    """One input record is unusable; it goes to quarantine with this reason.
+
+    Attributes:
+        reason: stable snake_case reason code (see ``mhds.records.validate.Reason``).
+        field: the field (or JSON path) at fault, when one is.
+        key: the store key of the input object.
+        line: 1-based line (JSONL, CSV, text) or item number (JSON arrays).
+        detail: a short, text-free explanation (types, counts, roles: never content).
+    """
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        field: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        where = key or "<input>"
+        if line is not None:
+            where += f":{line}"
+        text = f"{where}: {reason}"
+        if field:
+            text += f" (field {field!r})"
+        if detail:
+            text += f": {detail}"
+        super().__init__(text, reason=reason, field=field, key=key, line=line, detail=detail)
+        self.reason = reason
+        self.field = field
+        self.key = key
+        self.line = line
+        self.detail = detail
+
+    def located(self, key: str, line: int | None) -> InputError:
+        """Return the same error with the object key and line filled in."""
+        return InputError(
+            self.reason, field=self.field, key=key, line=line, detail=self.detail
+        )
+
+
+class StoreError(MhdsError):
+    """A store operation failed. The URI is always printed redacted."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, uri: str, operation: str) -> None:
+        super().__init__(f"{operation} {uri}: {message}", uri=uri, operation=operation)
+        self.uri = uri
+        self.operation = operation
+
+
+class RetryableStoreError(StoreError):
+    """Throttling, a 5xx or a dropped connection that outlasted every retry."""
+
+
+class ObjectExistsError(StoreError):
+    """A write-once put found the object already there."""
+
+
+class ObjectNotFoundError(StoreError):
+    """The object or prefix does not exist."""
+
+
+class ShardError(MhdsError):
+    """One shard failed; the run reports it and goes on with the others."""
+
+    def __init__(self, message: str, *, shard: str) -> None:
+        super().__init__(f"shard {shard}: {message}", shard=shard)
+        self.shard = shard

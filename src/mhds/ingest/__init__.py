@@ -1,0 +1,8 @@
+"""Ingest: registry sources in the store -> canonical records in processed/ shards."""
+
+from __future__ import annotations
+
+from mhds.ingest.config import IngestConfig
+from mhds.ingest.run import IngestResult, ingest_source, select_objects
+
+__all__ = ["IngestConfig", "IngestResult", "ingest_source", "select_objects"]

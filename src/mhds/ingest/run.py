@@ -1,0 +1,328 @@
+"""Ingest: read one registry source from the store and write canonical records in shards.
+
+Output goes to ``processed/<family>/<source-id>/<run-id>/part-NNNNN.jsonl.zst`` and a
+``_manifest.json`` beside the run folders that names the current run; the manifest is written
+last, so a crashed run leaves the previous one intact. The run id hashes the inputs (keys,
+ETags, sizes) and the config, so an unchanged source is not ingested twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mhds import __version__
+from mhds.errors import ConfigError, InputError
+from mhds.ingest.config import IngestConfig, config_hash
+from mhds.ingest.processed import MANIFEST_NAME
+from mhds.ingest.quarantine import QuarantineWriter
+from mhds.records import codec
+from mhds.records.adapters import get_adapter
+from mhds.records.adapters.base import Adapter, AdapterOptions, Conversation, InputKind
+from mhds.records.hashing import compute_content_hash, stable_id
+from mhds.records.schema import Metadata, Provenance, Record, StepStamp
+from mhds.records.validate import Reason, validate_record
+from mhds.registry.schema import Registry, Source
+from mhds.store.base import ObjectInfo, Store
+from mhds.store.streams import Format, JsonlWriter, iter_items, split_suffixes
+from mhds.store.uri import join_key
+
+log = logging.getLogger(__name__)
+
+STEP_NAME = "ingest"
+STEP_VERSION = 1
+_KIND: dict[str, InputKind] = {
+    "jsonl": "object",
+    "json": "object",
+    "csv": "row",
+    "tsv": "row",
+    "text": "text",
+}
+_LOCATOR = {"jsonl": "line", "json": "item", "csv": "row", "tsv": "row", "text": "file"}
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class IngestResult:
+    """What one ingest run did, by counts (no text)."""
+
+    source_id: str
+    family: str
+    run_id: str
+    objects: int = 0
+    items: int = 0
+    records: int = 0
+    quarantined: Counter[str] = field(default_factory=Counter)
+    shards: list[dict[str, Any]] = field(default_factory=list)
+    manifest_key: str = ""
+    quarantine_key: str | None = None
+    up_to_date: bool = False
+
+
+def select_objects(store: Store, registry: Registry, source: Source) -> list[ObjectInfo]:
+    """The objects of ``source`` at its canonical location (the first that holds any).
+
+    Objects under mhds's own prefixes (processed/, releases/ ...) never count as input.
+    """
+    own = registry.layout.own_prefixes()
+    for location in source.locations():
+        if location.endswith("/"):
+            found = [o for o in store.list(location) if not o.key.startswith(own)]
+        else:
+            found = [store.head(location)] if store.exists(location) else []
+        if found:
+            return found
+    return []
+
+
+def ingest_source(
+    store: Store,
+    registry: Registry,
+    source_id: str,
+    *,
+    config: IngestConfig | None = None,
+    build_id: str | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> IngestResult:
+    """Ingest one source; see the module docstring for the layout.
+
+    Raises:
+        ConfigError: unknown source, unapproved source, adapter that cannot read the format,
+            or no object at any of the source's locations.
+    """
+    config = config or IngestConfig()
+    source = _approved_source(registry, source_id, config)
+    adapter = get_adapter(source.adapter)
+    options = registry.adapter_options(source)
+    objects = select_objects(store, registry, source)
+    if not objects:
+        raise ConfigError(
+            f"source {source.id!r}: no object at {', '.join(source.locations())}", source="registry"
+        )
+    formats = {o.key: _format_of(source, o.key, adapter) for o in objects}
+    chash = config_hash(config.model_dump(mode="json"), source.model_dump(mode="json"))
+    inputs = [{"key": o.key, "etag": o.etag, "size": o.size} for o in objects]
+    run_id = stable_id(chash, codec.canonical_json(inputs).decode(), length=16)
+    folder = join_key(registry.layout.processed, source.family, source.id)
+    manifest_key = join_key(folder, MANIFEST_NAME)
+    result = IngestResult(source.id, source.family, run_id, manifest_key=manifest_key)
+    if not force and _is_current(store, manifest_key, run_id):
+        result.up_to_date = True
+        result.objects = len(objects)
+        return result
+
+    build_id = build_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    with (
+        QuarantineWriter(store, registry.layout.quarantine, build_id, source.id) as quarantine,
+        _ShardWriter(store, join_key(folder, run_id), config) as shards,
+    ):
+        for obj in objects:
+            result.objects += 1
+            records = _iter_object_records(
+                store, source, adapter, options, obj.key, formats[obj.key], chash, quarantine
+            )
+            for record in records:
+                shards.write(record)
+            result.items = quarantine.count + shards.records
+            if progress:
+                progress(result.items)
+    result.records = shards.records
+    result.shards = shards.shards
+    result.quarantined = quarantine.reasons
+    result.quarantine_key = quarantine.key if quarantine.count else None
+    result.items = result.records + quarantine.count
+    _write_manifest(store, result, source, inputs, chash, folder)
+    return result
+
+
+def _approved_source(registry: Registry, source_id: str, config: IngestConfig) -> Source:
+    try:
+        source = registry.source(source_id)
+    except KeyError:
+        known = ", ".join(s.id for s in registry.sources) or "none"
+        raise ConfigError(f"unknown source {source_id!r} (known: {known})") from None
+    if source.approval == "rejected" or (source.approval == "pending" and not config.allow_pending):
+        raise ConfigError(
+            f"source {source.id!r} is {source.approval}: only approved sources are ingested"
+            + (" (use --allow-pending to inspect a pending one)" if source.approval == "pending" else "")
+        )
+    return source
+
+
+def _format_of(source: Source, key: str, adapter: Adapter) -> Format:
+    fmt = source.format if source.format != "auto" else split_suffixes(key)[0]
+    if fmt is None or fmt == "auto":
+        raise ConfigError(
+            f"source {source.id!r}: cannot tell the format of {key!r}; set `format` in the registry"
+        )
+    if _KIND[fmt] not in adapter.accepts:
+        accepted = ", ".join(sorted(adapter.accepts))
+        raise ConfigError(
+            f"source {source.id!r}: adapter {adapter.name!r} reads {accepted} items, "
+            f"not {fmt} ({key!r})"
+        )
+    return fmt
+
+
+def _iter_object_records(
+    store: Store,
+    source: Source,
+    adapter: Adapter,
+    options: AdapterOptions,
+    key: str,
+    fmt: Format,
+    chash: str,
+    quarantine: QuarantineWriter,
+) -> Iterator[Record]:
+    source_uri = store.url_for(key)
+    _, compression = split_suffixes(key)
+    source_format = fmt + (f"+{compression}" if compression else "")
+    for line, item in iter_items(store, key, fmt, items_path=source.items_path):
+        locator = f"{_LOCATOR[fmt]}:{line}"
+        if isinstance(item, InputError):
+            quarantine.add(item.located(key, line), source_uri=source_uri, locator=locator)
+            continue
+        try:
+            conversations = adapter.convert(item, options)
+            if not conversations:
+                raise InputError(Reason.EMPTY_CONVERSATION, detail="item holds no conversation")
+            built = [
+                _build_record(conv, source, options, source_uri, source_format, adapter.name,
+                              f"{locator}#{n}" if len(conversations) > 1 else locator, chash)
+                for n, conv in enumerate(conversations)
+            ]
+        except InputError as exc:
+            quarantine.add(exc.located(key, line), source_uri=source_uri, locator=locator, item=item)
+            continue
+        yield from built
+
+
+def _build_record(
+    conversation: Conversation,
+    source: Source,
+    options: AdapterOptions,
+    source_uri: str,
+    source_format: str,
+    adapter_name: str,
+    locator: str,
+    chash: str,
+) -> Record:
+    record_id = f"{source.id}-{stable_id(source.id, source_uri, locator, length=20)}"
+    group = conversation.group_key if conversation.group_key else record_id
+    provenance = Provenance(
+        source_key=source_uri,
+        source_format=source_format,
+        adapter=adapter_name,
+        locator=locator,
+        pipeline_version=__version__,
+        config_hash=chash,
+        steps=(StepStamp(STEP_NAME, STEP_VERSION, chash),),
+    )
+    record = Record(
+        messages=conversation.messages,
+        metadata=Metadata(
+            id=record_id,
+            family=source.family,
+            source_id=source.id,
+            source_key=source_uri,
+            content_hash=compute_content_hash(conversation.messages),
+            license_tag=source.license,
+            assistant_role=options.assistant_role,
+            group_id=f"{source.id}:{group}",
+            provenance=provenance,
+            attributes=dict(conversation.attributes),
+        ),
+    )
+    validate_record(record)
+    return record
+
+
+class _ShardWriter:
+    """Writes records into size-bounded zstd JSONL shards under one run folder."""
+
+    def __init__(self, store: Store, folder: str, config: IngestConfig) -> None:
+        self.store = store
+        self.folder = folder
+        self.config = config
+        self.records = 0
+        self.shards: list[dict[str, Any]] = []
+        self._current: JsonlWriter | None = None
+
+    def __enter__(self) -> _ShardWriter:
+        return self
+
+    def write(self, record: Record) -> None:
+        if self._current is None:
+            key = join_key(self.folder, f"part-{len(self.shards):05d}.jsonl.zst")
+            self._current = JsonlWriter(self.store, key, zstd_level=self.config.zstd_level)
+            self._current.__enter__()
+        self._current.write_line(record.to_json())
+        self.records += 1
+        if self._current.records >= self.config.records_per_shard:
+            self._close(None)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._close(exc_info[0])
+
+    def _close(self, exc_type: Any) -> None:
+        if self._current is None:
+            return
+        writer, self._current = self._current, None
+        writer.__exit__(exc_type, None, None)
+        if exc_type is None:
+            self.shards.append(
+                {
+                    "key": writer.key,
+                    "records": writer.records,
+                    "bytes": writer.bytes_written,
+                    "sha256": writer.sha256,
+                }
+            )
+
+
+def _is_current(store: Store, manifest_key: str, run_id: str) -> bool:
+    if not store.exists(manifest_key):
+        return False
+    manifest = codec.loads(store.read_bytes(manifest_key))
+    if manifest.get("run_id") != run_id:
+        return False
+    return all(store.exists(shard["key"]) for shard in manifest.get("shards", []))
+
+
+def _write_manifest(
+    store: Store,
+    result: IngestResult,
+    source: Source,
+    inputs: list[dict[str, Any]],
+    chash: str,
+    folder: str,
+) -> None:
+    """Write the manifest (the switch to the new run), then remove older run folders."""
+    manifest = {
+        "source_id": source.id,
+        "family": source.family,
+        "run_id": result.run_id,
+        "records": result.records,
+        "quarantined": sum(result.quarantined.values()),
+        "quarantine_reasons": dict(sorted(result.quarantined.items())),
+        "quarantine_key": result.quarantine_key,
+        "shards": result.shards,
+        "inputs": inputs,
+        "config_hash": chash,
+        "license": source.license,
+        "approval": source.approval,
+        "step": {"name": STEP_NAME, "version": STEP_VERSION},
+        "pipeline_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    store.write_bytes(result.manifest_key, codec.dumps(manifest, indent=True))
+    keep = join_key(folder, result.run_id) + "/"
+    for obj in store.list(folder + "/"):
+        if obj.key != result.manifest_key and not obj.key.startswith(keep):
+            store.delete(obj.key)

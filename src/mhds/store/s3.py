@@ -1,0 +1,380 @@
+"""S3 store over boto3: paginated listing, resumable streaming reads, multipart writes,
+write-once puts (``If-None-Match: *``) and retries with backoff.
+
+Throttling, 5xx and connection errors are retried by botocore's ``standard`` retry mode on
+every request; a stream that drops mid-read is resumed here with a ranged GET pinned to the
+object's ETag, so a long read survives a flaky connection without re-reading from the start.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+
+from mhds.errors import (
+    ObjectExistsError,
+    ObjectNotFoundError,
+    RetryableStoreError,
+    StoreError,
+)
+from mhds.store.base import ObjectInfo
+from mhds.store.settings import S3Settings
+from mhds.store.uri import check_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+_PRECONDITION = {"412", "PreconditionFailed", "ConditionalRequestConflict", "409"}
+_RETRYABLE = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "503",
+    "500",
+    "502",
+    "504",
+}
+_STREAM_RETRIES = 5
+_READ_CHUNK = 1 << 20
+
+
+class S3Store:
+    """A store rooted at ``s3://bucket/prefix`` on any S3-compatible endpoint."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        settings: S3Settings | None = None,
+        client: S3Client | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        self.settings = settings or S3Settings()
+        self._client = client
+
+    # The boto3 client holds sockets and does not pickle; workers build their own.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_client"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return f"S3Store({self.uri!r})"
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def url_for(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+    @property
+    def client(self) -> S3Client:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
+        cut = len(self.prefix)
+        for page in self._guard("list", self.uri, lambda: iter(pages)):
+            for item in page.get("Contents", []):
+                yield ObjectInfo(
+                    key=item["Key"][cut:],
+                    size=int(item["Size"]),
+                    etag=item.get("ETag", "").strip('"') or None,
+                    last_modified=item.get("LastModified"),
+                )
+
+    def head(self, key: str) -> ObjectInfo:
+        full = self._full(key)
+        meta = self._guard(
+            "head", self.url_for(key), lambda: self.client.head_object(Bucket=self.bucket, Key=full)
+        )
+        return ObjectInfo(
+            key=key,
+            size=int(meta["ContentLength"]),
+            etag=meta.get("ETag", "").strip('"') or None,
+            last_modified=meta.get("LastModified"),
+        )
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.head(key)
+        except ObjectNotFoundError:
+            return False
+        return True
+
+    @contextmanager
+    def open_read(self, key: str) -> Iterator[BinaryIO]:
+        raw = _S3ReadStream(self, key)
+        with io.BufferedReader(raw, buffer_size=_READ_CHUNK) as stream:
+            yield stream  # type: ignore[misc]
+
+    @contextmanager
+    def open_write(self, key: str) -> Iterator[BinaryIO]:
+        writer = _MultipartWriter(self, key)
+        try:
+            yield writer  # type: ignore[misc]
+        except BaseException:
+            writer.abort()
+            raise
+        writer.finish()
+
+    def put_if_absent(self, key: str, data: bytes) -> None:
+        full = self._full(key)
+        try:
+            self._guard(
+                "put_if_absent",
+                self.url_for(key),
+                lambda: self.client.put_object(
+                    Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*"
+                ),
+            )
+        except StoreError as exc:
+            if {exc.context.get("code"), exc.context.get("status")} & _PRECONDITION:
+                raise ObjectExistsError(
+                    "object exists (write-once)", uri=self.url_for(key), operation="put_if_absent"
+                ) from exc
+            raise
+
+    def delete(self, key: str) -> None:
+        full = self._full(key)
+        self._guard(
+            "delete", self.url_for(key), lambda: self.client.delete_object(Bucket=self.bucket, Key=full)
+        )
+
+    def read_bytes(self, key: str) -> bytes:
+        with self.open_read(key) as handle:
+            return handle.read()
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        with self.open_write(key) as handle:
+            handle.write(data)
+
+    def _full(self, key: str) -> str:
+        return self.prefix + check_key(key)
+
+    def _guard(self, operation: str, uri: str, call: Callable[[], T]) -> T:
+        """Run one boto3 call, turning its errors into the mhds taxonomy."""
+        return guard_call(operation, uri, call)
+
+
+def make_client(settings: S3Settings) -> S3Client:
+    """Create a boto3 S3 client with standard retries, timeouts and TLS verification."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"max_attempts": settings.max_attempts, "mode": "standard"},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        s3={"addressing_style": settings.addressing_style},  # type: ignore[typeddict-item]
+        # Only send/verify checksums where the operation requires them: several S3-compatible
+        # stores (OVH, older MinIO) reject the newer default CRC headers.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+
+    def secret(value: Any) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    session = boto3.session.Session()
+    return session.client(
+        "s3",
+        endpoint_url=settings.endpoint_url,
+        region_name=settings.region or "us-east-1",
+        aws_access_key_id=secret(settings.access_key_id),
+        aws_secret_access_key=secret(settings.secret_access_key),
+        aws_session_token=secret(settings.session_token),
+        verify=settings.verify_tls,
+        config=config,
+    )
+
+
+def guard_call(operation: str, uri: str, call: Callable[[], T]) -> T:
+    """Run ``call`` and map botocore errors to StoreError subclasses (no secrets in text)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        code = str(error.get("Code") or status)
+        message = f"{code} (HTTP {status})" if status else code
+        if code in _NOT_FOUND or status == "404":
+            raise ObjectNotFoundError(message, uri=uri, operation=operation) from exc
+        cls = RetryableStoreError if code in _RETRYABLE or status.startswith("5") else StoreError
+        err = cls(message, uri=uri, operation=operation)
+        err.context.update(code=code, status=status)
+        raise err from exc
+    except BotoCoreError as exc:
+        raise RetryableStoreError(type(exc).__name__, uri=uri, operation=operation) from exc
+
+
+class _S3ReadStream(io.RawIOBase):
+    """A raw stream over one object that resumes a dropped download with a ranged GET."""
+
+    def __init__(self, store: S3Store, key: str) -> None:
+        super().__init__()
+        self._store = store
+        self._key = key
+        self._full = store._full(key)
+        self._uri = store.url_for(key)
+        self._pos = 0
+        self._etag: str | None = None
+        self._size: int | None = None
+        self._body: Any = None
+        self._open()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._size is not None and self._pos >= self._size:
+            return 0
+        for attempt in range(_STREAM_RETRIES + 1):
+            try:
+                data = self._body.read(len(view))
+                break
+            except Exception as exc:  # noqa: BLE001 - any transport error: resume or give up
+                if attempt == _STREAM_RETRIES:
+                    raise RetryableStoreError(
+                        f"stream dropped at byte {self._pos}: {type(exc).__name__}",
+                        uri=self._uri,
+                        operation="read",
+                    ) from exc
+                log.warning("read %s dropped at byte %d, resuming", self._uri, self._pos)
+                time.sleep(min(0.2 * 2**attempt, 5.0))
+                self._open()
+        n = len(data)
+        view[:n] = data
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        if self._body is not None:
+            self._body.close()
+            self._body = None
+        super().close()
+
+    def _open(self) -> None:
+        kwargs: dict[str, Any] = {"Bucket": self._store.bucket, "Key": self._full}
+        if self._pos:
+            kwargs["Range"] = f"bytes={self._pos}-"
+        if self._etag:
+            kwargs["IfMatch"] = self._etag
+        client = self._store.client
+        response = guard_call("read", self._uri, lambda: client.get_object(**kwargs))
+        if self._etag is None:
+            self._etag = response.get("ETag")
+            self._size = int(response["ContentLength"])
+        self._body = response["Body"]
+
+
+class _MultipartWriter(io.RawIOBase):
+    """Buffers writes into parts; small objects become one PUT, large ones a multipart upload.
+
+    Nothing is visible until ``finish``; ``abort`` removes uploaded parts.
+    """
+
+    def __init__(self, store: S3Store, key: str) -> None:
+        super().__init__()
+        self._store = store
+        self._full = store._full(key)
+        self._uri = store.url_for(key)
+        self._part_size = store.settings.part_size
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._buffer += data
+        while len(self._buffer) >= self._part_size:
+            self._upload_part(bytes(self._buffer[: self._part_size]))
+            del self._buffer[: self._part_size]
+        return len(data)
+
+    def finish(self) -> None:
+        client, bucket = self._store.client, self._store.bucket
+        if self._upload_id is None:
+            body = bytes(self._buffer)
+            guard_call(
+                "write", self._uri, lambda: client.put_object(Bucket=bucket, Key=self._full, Body=body)
+            )
+        else:
+            if self._buffer:
+                self._upload_part(bytes(self._buffer))
+            upload_id, parts = self._upload_id, self._parts
+            guard_call(
+                "write",
+                self._uri,
+                lambda: client.complete_multipart_upload(
+                    Bucket=bucket,
+                    Key=self._full,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+                ),
+            )
+        self._buffer.clear()
+        super().close()
+
+    def abort(self) -> None:
+        if self._upload_id is not None:
+            client, bucket, upload_id = self._store.client, self._store.bucket, self._upload_id
+            try:
+                guard_call(
+                    "abort",
+                    self._uri,
+                    lambda: client.abort_multipart_upload(
+                        Bucket=bucket, Key=self._full, UploadId=upload_id
+                    ),
+                )
+            except StoreError:
+                log.warning("could not abort multipart upload of %s; gc will remove it", self._uri)
+        self._buffer.clear()
+        super().close()
+
+    def close(self) -> None:
+        # Closing is done by finish/abort; io wrappers may call close() first.
+        pass
+
+    def _upload_part(self, body: bytes) -> None:
+        client, bucket = self._store.client, self._store.bucket
+        if self._upload_id is None:
+            created = guard_call(
+                "write",
+                self._uri,
+                lambda: client.create_multipart_upload(Bucket=bucket, Key=self._full),
+            )
+            self._upload_id = created["UploadId"]
+        number = len(self._parts) + 1
+        upload_id = self._upload_id
+        response = guard_call(
+            "write",
+            self._uri,
+            lambda: client.upload_part(
+                Bucket=bucket, Key=self._full, UploadId=upload_id, PartNumber=number, Body=body
+            ),
+        )
+        self._parts.append({"ETag": response["ETag"], "PartNumber": number})
