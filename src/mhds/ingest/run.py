@@ -150,14 +150,18 @@ def _approved_source(registry: Registry, source_id: str, config: IngestConfig) -
     if source.approval == "rejected" or (source.approval == "pending" and not config.allow_pending):
         raise ConfigError(
             f"source {source.id!r} is {source.approval}: only approved sources are ingested"
-            + (" (use --allow-pending to inspect a pending one)" if source.approval == "pending" else "")
+            + (
+                " (use --allow-pending to inspect a pending one)"
+                if source.approval == "pending"
+                else ""
+            )
         )
     return source
 
 
 def _format_of(source: Source, key: str, adapter: Adapter) -> Format:
-    fmt = source.format if source.format != "auto" else split_suffixes(key)[0]
-    if fmt is None or fmt == "auto":
+    fmt = split_suffixes(key)[0] if source.format == "auto" else source.format
+    if fmt is None:
         raise ConfigError(
             f"source {source.id!r}: cannot tell the format of {key!r}; set `format` in the registry"
         )
@@ -193,12 +197,22 @@ def _iter_object_records(
             if not conversations:
                 raise InputError(Reason.EMPTY_CONVERSATION, detail="item holds no conversation")
             built = [
-                _build_record(conv, source, options, source_uri, source_format, adapter.name,
-                              f"{locator}#{n}" if len(conversations) > 1 else locator, chash)
+                _build_record(
+                    conv,
+                    source,
+                    options,
+                    source_uri,
+                    source_format,
+                    adapter.name,
+                    f"{locator}#{n}" if len(conversations) > 1 else locator,
+                    chash,
+                )
                 for n, conv in enumerate(conversations)
             ]
         except InputError as exc:
-            quarantine.add(exc.located(key, line), source_uri=source_uri, locator=locator, item=item)
+            quarantine.add(
+                exc.located(key, line), source_uri=source_uri, locator=locator, item=item
+            )
             continue
         yield from built
 

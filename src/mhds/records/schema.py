@@ -41,7 +41,7 @@ class Provenance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     Attributes:
         source_key: the store URI of the object the record was read from.
         source_format: the format of that object (``jsonl``, ``csv``, ``json``, ``text``).
-        adapter: the adapter that mapped it to ChatML (``sharegpt``, ``counselchat_csv`` ...).
+        adapter: the adapter that mapped it to ChatML (``sharegpt``, ``counselchat`` ...).
         locator: where in the object (``line:12``, ``item:3``, ``row:40``, ``file``).
         pipeline_version: the mhds version that produced the record.
         config_hash: hash of the configuration that produced it.

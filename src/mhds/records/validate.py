@@ -67,7 +67,9 @@ def validate_messages(messages: Sequence[Message]) -> None:
             raise InputError(Reason.ROLE_ORDER, field=f"{field}.role", detail="system not first")
         if message.role != "system" and message.role == previous:
             raise InputError(
-                Reason.ROLE_ORDER, field=f"{field}.role", detail=f"two {message.role} turns in a row"
+                Reason.ROLE_ORDER,
+                field=f"{field}.role",
+                detail=f"two {message.role} turns in a row",
             )
         if not message.content.strip():
             raise InputError(Reason.EMPTY_CONTENT, field=f"{field}.content")

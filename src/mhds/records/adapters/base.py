@@ -98,6 +98,10 @@ class Adapter(Protocol):
     name: ClassVar[str]
     accepts: ClassVar[frozenset[InputKind]]
 
+    def check_options(self, options: AdapterOptions) -> None:
+        """Raise ConfigError when ``options`` cannot work for this adapter (registry load)."""
+        ...
+
     def convert(self, item: Any, options: AdapterOptions) -> list[Conversation]:
         """Return the conversations in ``item``; raise InputError when it is unusable."""
         ...

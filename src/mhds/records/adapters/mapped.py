@@ -1,0 +1,101 @@
+"""The ``mapped`` adapter: dialogue JSON read through a declarative ``FieldMapping``.
+
+ESConv, for example: ``messages_field: dialog, role_field: speaker, content_field: content``
+with ``roles: {usr: user, sys: assistant}`` and ``merge_consecutive: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from mhds.errors import ConfigError, InputError
+from mhds.records.adapters.base import AdapterOptions, Conversation, FieldMapping, InputKind
+from mhds.records.adapters.chatml import (
+    Turn,
+    build_conversation,
+    check_common_options,
+    lower_keys,
+    merge_turns,
+)
+from mhds.records.adapters.paths import (
+    get_list,
+    get_str,
+    join_field,
+    read_attributes,
+    read_group_key,
+    require_object,
+)
+from mhds.records.schema import Role
+from mhds.records.validate import Reason
+
+
+class MappedAdapter:
+    """Turns at ``mapping.messages_field``; speakers mapped by the explicit ``options.roles``.
+
+    Group and attribute paths come from the mapping, else from the options (attribute paths
+    of both are kept). ``mapping.system_field`` gives a first system turn.
+    """
+
+    name: ClassVar[str] = "mapped"
+    accepts: ClassVar[frozenset[InputKind]] = frozenset({"object"})
+
+    def check_options(self, options: AdapterOptions) -> None:
+        """Raise ConfigError without a mapping or explicit roles, or with a malformed path."""
+        mapping, _ = _require_config(options)
+        check_common_options(
+            options,
+            mapping.messages_field,
+            mapping.role_field,
+            mapping.content_field,
+            mapping.group_field,
+            mapping.system_field,
+            *mapping.attribute_fields,
+        )
+
+    def convert(self, item: Any, options: AdapterOptions) -> list[Conversation]:
+        """Map one object to one conversation."""
+        self.check_options(options)
+        mapping, roles = _require_config(options)
+        obj = require_object(item)
+        turns = _read_turns(obj, mapping, roles)
+        if mapping.merge_consecutive:
+            turns = merge_turns(turns, "\n\n")
+        if mapping.system_field is not None:
+            system = get_str(obj, mapping.system_field)
+            turns.insert(0, Turn("system", system, content_field=mapping.system_field))
+        paths = dict.fromkeys((*mapping.attribute_fields, *options.attribute_fields))
+        return [
+            build_conversation(
+                turns,
+                options,
+                group_key=read_group_key(obj, mapping.group_field or options.group_field),
+                attributes=read_attributes(obj, paths),
+                field=mapping.messages_field,
+            )
+        ]
+
+
+def _read_turns(
+    obj: Mapping[str, Any], mapping: FieldMapping, roles: dict[str, Role]
+) -> list[Turn]:
+    turns: list[Turn] = []
+    for index, raw in enumerate(get_list(obj, mapping.messages_field)):
+        where = f"{mapping.messages_field}[{index}]"
+        turn = require_object(raw, where)
+        role_field = join_field(where, mapping.role_field)
+        speaker = get_str(turn, mapping.role_field, where=where)
+        role = roles.get(speaker.strip().casefold())
+        if role is None:
+            raise InputError(Reason.UNKNOWN_ROLE, field=role_field, detail=speaker[:40])
+        content = get_str(turn, mapping.content_field, where=where)
+        turns.append(Turn(role, content, role_field, join_field(where, mapping.content_field)))
+    return turns
+
+
+def _require_config(options: AdapterOptions) -> tuple[FieldMapping, dict[str, Role]]:
+    if options.mapping is None:
+        raise ConfigError("mapped adapter needs options.mapping")
+    if options.roles is None:
+        raise ConfigError("mapped adapter needs explicit options.roles (speaker -> role)")
+    return options.mapping, lower_keys(options.roles)
