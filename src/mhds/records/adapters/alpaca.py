@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from mhds.records.adapters.base import AdapterOptions, Conversation, InputKind
-from mhds.records.adapters.chatml import (
+from mhds.records.adapters.paths import get_optional_str, get_str, require_object
+from mhds.records.adapters.turns import (
     Turn,
     build_conversation,
     check_common_options,
     read_extras,
 )
-from mhds.records.adapters.paths import get_optional_str, get_str, require_object
 
 
 class AlpacaAdapter:

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from mhds.errors import ConfigError, InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, InputKind, Scalar
-from mhds.records.adapters.chatml import Turn, build_conversation, check_common_options
 from mhds.records.adapters.paths import (
     get_path,
     get_str,
@@ -22,6 +21,7 @@ from mhds.records.adapters.paths import (
     require_object,
     type_name,
 )
+from mhds.records.adapters.turns import Turn, build_conversation, check_common_options
 from mhds.records.validate import Reason
 
 IDENTIFYING_COLUMNS = frozenset({"therapistInfo", "therapistURL", "questionLink"})

@@ -11,13 +11,6 @@ from typing import Any, ClassVar
 
 from mhds.errors import ConfigError, InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, FieldMapping, InputKind
-from mhds.records.adapters.chatml import (
-    Turn,
-    build_conversation,
-    check_common_options,
-    lower_keys,
-    merge_turns,
-)
 from mhds.records.adapters.paths import (
     get_list,
     get_str,
@@ -25,6 +18,13 @@ from mhds.records.adapters.paths import (
     read_attributes,
     read_group_key,
     require_object,
+)
+from mhds.records.adapters.turns import (
+    Turn,
+    build_conversation,
+    check_common_options,
+    lower_keys,
+    merge_turns,
 )
 from mhds.records.schema import Role
 from mhds.records.validate import Reason

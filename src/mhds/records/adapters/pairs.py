@@ -7,13 +7,13 @@ from typing import Any, ClassVar
 
 from mhds.errors import ConfigError, InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, InputKind
-from mhds.records.adapters.chatml import (
+from mhds.records.adapters.paths import get_str, require_object
+from mhds.records.adapters.turns import (
     Turn,
     build_conversation,
     check_common_options,
     read_extras,
 )
-from mhds.records.adapters.paths import get_str, require_object
 from mhds.records.validate import Reason
 
 # Tried in this order; the first pair with both fields present wins.

@@ -6,14 +6,14 @@ from typing import Any, ClassVar
 
 from mhds.errors import InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, InputKind
-from mhds.records.adapters.chatml import (
+from mhds.records.adapters.paths import get_list, get_str, require_object
+from mhds.records.adapters.turns import (
     Turn,
     build_conversation,
     check_common_options,
     lower_keys,
     read_extras,
 )
-from mhds.records.adapters.paths import get_list, get_str, require_object
 from mhds.records.schema import Role
 from mhds.records.validate import Reason
 

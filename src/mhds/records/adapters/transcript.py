@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 from mhds.errors import ConfigError, InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, InputKind, Scalar
-from mhds.records.adapters.chatml import (
+from mhds.records.adapters.paths import get_str, require_object
+from mhds.records.adapters.turns import (
     Turn,
     build_conversation,
     check_common_options,
@@ -19,7 +20,6 @@ from mhds.records.adapters.chatml import (
     merge_turns,
     read_extras,
 )
-from mhds.records.adapters.paths import get_str, require_object
 from mhds.records.schema import Role
 from mhds.records.validate import Reason
 
