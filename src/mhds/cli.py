@@ -68,8 +68,9 @@ def main(
 
 @registry_app.command("validate")
 def registry_validate(
-    path: Annotated[Path | None, typer.Argument(help="Registry YAML (default: packaged example).")]
-    = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Registry YAML (default: packaged example).")
+    ] = None,
 ) -> None:
     """Validate a registry file and summarise it.
 
@@ -215,8 +216,9 @@ def _ingest(
             def update(items: int, task: Any = task) -> None:
                 progress.update(task, completed=items)
 
-            result = ingest_source(store, registry, source_id, config=config, force=force,
-                                   progress=update)
+            result = ingest_source(
+                store, registry, source_id, config=config, force=force, progress=update
+            )
             progress.update(task, completed=result.items, total=max(result.items, 1))
             results.append(result)
     return results
@@ -274,18 +276,21 @@ def _print_ingest(results: list[Any]) -> None:
 
 
 def _print_coverage(coverage: Any) -> None:
-    from mhds.registry.coverage import coverage_rows
-
     table = Table(title="coverage")
-    rows = coverage_rows(coverage)
-    if not rows:
-        return
-    for column in rows[0]:
+    for column in ("family", "required", "status", "records", "next action"):
         table.add_column(column)
     colours = {"present": "green", "partial": "yellow", "missing": "red"}
-    for row in rows:
-        values = [str(v) for v in row.values()]
-        status = row.get("status", "")
-        values = [f"[{colours.get(v, 'white')}]{v}[/]" if v == status else v for v in values]
-        table.add_row(*values)
+    for row in coverage.families:
+        records = "?" if row.records is None else f"{row.records} / {row.min_records}"
+        if row.records_basis == "estimate":
+            records += " (est.)"
+        table.add_row(
+            row.family,
+            "yes" if row.required else "",
+            f"[{colours[row.status]}]{row.status}[/]",
+            records,
+            row.next_action,
+        )
     console.print(table)
+    if coverage.unmapped:
+        console.print(f"{len(coverage.unmapped)} unmapped objects (listed in coverage.md)")

@@ -55,11 +55,20 @@ _PLANS = [
 
 
 def seed_demo_store(store: Store, shared_data: Path | None) -> dict[str, int]:
-    """Write the demo's raw sources into ``store`` (idempotent); return objects per source."""
+    """Write the demo's raw sources into ``store``; return items written per source.
+
+    Raw data is never modified once acquired: a store that already holds the demo's raw
+    objects is left as it is (so a second demo run finds every source up to date).
+    """
+    if any(True for _ in store.list("raw/")):
+        return {}
     written: dict[str, int] = {}
     counsel = shared_data / "counsel_chat.csv" if shared_data else None
     if counsel and counsel.is_file():
-        with counsel.open("rb") as src, store.open_write("raw/counsel_chat/counsel_chat.csv") as dst:
+        with (
+            counsel.open("rb") as src,
+            store.open_write("raw/counsel_chat/counsel_chat.csv") as dst,
+        ):
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
     else:
@@ -67,16 +76,20 @@ def seed_demo_store(store: Store, shared_data: Path | None) -> dict[str, int]:
     written["counsel_chat"] = 1
     rng = random.Random(SEED)
     written["demo_clinical_reasoning"] = _write_jsonl(
-        store, "raw/demo/clinical_reasoning/part-0.jsonl.zst", _clinical_reasoning(rng, 80)
+        store, "raw/demo/clinical_reasoning/part-0.jsonl.zst", _clinical_reasoning(rng, 120)
     )
     written["demo_crisis"] = _write_jsonl(
-        store, "raw/demo/crisis/scenarios.jsonl.gz", _crisis(rng, 60)
+        store, "raw/demo/crisis/scenarios.jsonl.gz", _crisis(rng, 120)
     )
-    for n, text in enumerate(_transcripts(rng, 12)):
+    for n, text in enumerate(_transcripts(rng, 24)):
         store.write_bytes(f"raw/demo/voice_persona/session-{n:03d}.txt", text.encode())
-    written["demo_voice_persona"] = 12
-    store.write_bytes("raw/demo/esconv/esconv_sample.json", codec.dumps(_esconv(rng, 40), indent=True))
+    written["demo_voice_persona"] = 24
+    store.write_bytes(
+        "raw/demo/esconv/esconv_sample.json", codec.dumps(_esconv(rng, 60), indent=True)
+    )
     written["demo_esconv"] = 1
+    # Real buckets hold files no source claims; inventory lists them as unmapped.
+    store.write_bytes("raw/notes/README.txt", b"Acquisition notes for the demo bucket.\n")
     return written
 
 
@@ -93,8 +106,14 @@ def _write_jsonl(store: Store, key: str, items: Iterator[Any]) -> int:
 def _conversation(rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
     topic, concern = rng.choice(_CONCERNS)
     turns = [("user", f"Lately {concern}. I don't really know where to start.")]
-    turns.append(("assistant", rng.choice(_REFLECTIONS).format(topic=topic, Topic=topic.capitalize())
-                  + " " + rng.choice(_QUESTIONS)))
+    turns.append(
+        (
+            "assistant",
+            rng.choice(_REFLECTIONS).format(topic=topic, Topic=topic.capitalize())
+            + " "
+            + rng.choice(_QUESTIONS),
+        )
+    )
     turns.append(("user", rng.choice(_FOLLOWUPS)))
     turns.append(("assistant", rng.choice(_PLANS)))
     return topic, turns
@@ -119,8 +138,14 @@ def _crisis(rng: random.Random, count: int) -> Iterator[Any]:
     for n in range(count):
         _, turns = _conversation(rng)
         turns.insert(2, ("user", "Sometimes I think everyone would be better off without me."))
-        turns.insert(3, ("assistant", "I'm really glad you told me. Are you thinking about "
-                         "ending your life? If you are in danger, call or text 988 now."))
+        turns.insert(
+            3,
+            (
+                "assistant",
+                "I'm really glad you told me. Are you thinking about "
+                "ending your life? If you are in danger, call or text 988 now.",
+            ),
+        )
         merged: list[dict[str, str]] = []
         for role, text in turns:
             who = "human" if role == "user" else "gpt"
@@ -146,8 +171,14 @@ def _esconv(rng: random.Random, count: int) -> list[dict[str, Any]]:
         topic, turns = _conversation(rng)
         dialog = [{"speaker": "usr" if r == "user" else "sys", "content": c} for r, c in turns]
         dialog.insert(1, {"speaker": "usr", "content": "It's been hard."})  # consecutive turns
-        items.append({"emotion_type": "anxiety" if n % 2 else "sadness",
-                      "problem_type": topic, "situation": "synthetic", "dialog": dialog})
+        items.append(
+            {
+                "emotion_type": "anxiety" if n % 2 else "sadness",
+                "problem_type": topic,
+                "situation": "synthetic",
+                "dialog": dialog,
+            }
+        )
     return items
 
 
@@ -155,16 +186,41 @@ def _synthetic_counselchat_csv() -> bytes:
     rng = random.Random(SEED)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["", "questionID", "questionTitle", "questionText", "questionLink", "topic",
-                     "therapistInfo", "therapistURL", "answerText", "upvotes", "views", "split"])
+    writer.writerow(
+        [
+            "",
+            "questionID",
+            "questionTitle",
+            "questionText",
+            "questionLink",
+            "topic",
+            "therapistInfo",
+            "therapistURL",
+            "answerText",
+            "upvotes",
+            "views",
+            "split",
+        ]
+    )
     row = 0
     for qid in range(40):
         topic, concern = rng.choice(_CONCERNS)
         for answer in range(rng.randint(1, 3)):
-            writer.writerow([row, qid, f"How do I cope with {topic}?", f"Lately {concern}.",
-                             f"https://example.org/questions/{qid}", topic,
-                             "Synthetic Therapist, LCSW", "https://example.org/therapists/synthetic",
-                             rng.choice(_PLANS) + " " + rng.choice(_QUESTIONS), answer, 10 * qid,
-                             "train"])
+            writer.writerow(
+                [
+                    row,
+                    qid,
+                    f"How do I cope with {topic}?",
+                    f"Lately {concern}.",
+                    f"https://example.org/questions/{qid}",
+                    topic,
+                    "Synthetic Therapist, LCSW",
+                    "https://example.org/therapists/synthetic",
+                    rng.choice(_PLANS) + " " + rng.choice(_QUESTIONS),
+                    answer,
+                    10 * qid,
+                    "train",
+                ]
+            )
             row += 1
     return out.getvalue().encode()

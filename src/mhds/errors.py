@@ -85,9 +85,7 @@ class InputError(MhdsError):
 
     def located(self, key: str, line: int | None) -> InputError:
         """Return the same error with the object key and line filled in."""
-        return InputError(
-            self.reason, field=self.field, key=key, line=line, detail=self.detail
-        )
+        return InputError(self.reason, field=self.field, key=key, line=line, detail=self.detail)
 
 
 class StoreError(MhdsError):

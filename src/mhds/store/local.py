@@ -59,7 +59,9 @@ class LocalStore:
         try:
             stat = path.stat()
         except FileNotFoundError:
-            raise ObjectNotFoundError("no such object", uri=self.url_for(key), operation="head")
+            raise ObjectNotFoundError(
+                "no such object", uri=self.url_for(key), operation="head"
+            ) from None
         if not path.is_file():
             raise ObjectNotFoundError("not an object", uri=self.url_for(key), operation="head")
         etag = f"{stat.st_size:x}-{stat.st_mtime_ns:x}"
@@ -78,7 +80,9 @@ class LocalStore:
         try:
             handle = self._path(key).open("rb")
         except FileNotFoundError:
-            raise ObjectNotFoundError("no such object", uri=self.url_for(key), operation="read")
+            raise ObjectNotFoundError(
+                "no such object", uri=self.url_for(key), operation="read"
+            ) from None
         with handle:
             yield handle
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from mhds.errors import (
     StoreError,
 )
 from mhds.store.base import ObjectInfo
-from mhds.store.settings import S3Settings
+from mhds.store.settings import S3Settings, resolve_s3_settings
 from mhds.store.uri import check_key
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ _RETRYABLE = {
     "502",
     "504",
 }
+_SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token")
 _STREAM_RETRIES = 5
 _READ_CHUNK = 1 << 20
 
@@ -66,11 +68,21 @@ class S3Store:
         self.settings = settings or S3Settings()
         self._client = client
 
-    # The boto3 client holds sockets and does not pickle; workers build their own.
+    # The boto3 client holds sockets and does not pickle; workers build their own. Credentials
+    # never travel in a pickle either: the receiving process resolves its own from its
+    # environment (standard and legacy variables), as every worker must.
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_client"] = None
+        state["settings"] = self.settings.model_copy(update=dict.fromkeys(_SECRET_FIELDS))
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        from_env = resolve_s3_settings(os.environ)
+        self.settings = self.settings.model_copy(
+            update={name: getattr(from_env, name) for name in _SECRET_FIELDS}
+        )
 
     def __repr__(self) -> str:
         return f"S3Store({self.uri!r})"
@@ -90,9 +102,10 @@ class S3Store:
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         paginator = self.client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
+        pages = iter(paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix))
         cut = len(self.prefix)
-        for page in self._guard("list", self.uri, lambda: iter(pages)):
+        # Each page is one request: guard every fetch, not only the first.
+        while (page := self._guard("list", self.uri, lambda: next(pages, None))) is not None:
             for item in page.get("Contents", []):
                 yield ObjectInfo(
                     key=item["Key"][cut:],
@@ -124,17 +137,18 @@ class S3Store:
     def open_read(self, key: str) -> Iterator[BinaryIO]:
         raw = _S3ReadStream(self, key)
         with io.BufferedReader(raw, buffer_size=_READ_CHUNK) as stream:
-            yield stream  # type: ignore[misc]
+            yield stream
 
     @contextmanager
     def open_write(self, key: str) -> Iterator[BinaryIO]:
         writer = _MultipartWriter(self, key)
         try:
             yield writer  # type: ignore[misc]
+            # Inside the try: a refused completion must abort too, or its parts linger.
+            writer.finish()
         except BaseException:
             writer.abort()
             raise
-        writer.finish()
 
     def put_if_absent(self, key: str, data: bytes) -> None:
         full = self._full(key)
@@ -156,7 +170,9 @@ class S3Store:
     def delete(self, key: str) -> None:
         full = self._full(key)
         self._guard(
-            "delete", self.url_for(key), lambda: self.client.delete_object(Bucket=self.bucket, Key=full)
+            "delete",
+            self.url_for(key),
+            lambda: self.client.delete_object(Bucket=self.bucket, Key=full),
         )
 
     def read_bytes(self, key: str) -> bytes:
@@ -181,10 +197,11 @@ def make_client(settings: S3Settings) -> S3Client:
     from botocore.config import Config
 
     config = Config(
-        retries={"max_attempts": settings.max_attempts, "mode": "standard"},
+        # total_max_attempts counts the first try; botocore's max_attempts counts retries only.
+        retries={"total_max_attempts": settings.max_attempts, "mode": "standard"},
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
-        s3={"addressing_style": settings.addressing_style},  # type: ignore[typeddict-item]
+        s3={"addressing_style": settings.addressing_style},
         # Only send/verify checksums where the operation requires them: several S3-compatible
         # stores (OVH, older MinIO) reject the newer default CRC headers.
         request_checksum_calculation="when_required",
@@ -320,7 +337,9 @@ class _MultipartWriter(io.RawIOBase):
         if self._upload_id is None:
             body = bytes(self._buffer)
             guard_call(
-                "write", self._uri, lambda: client.put_object(Bucket=bucket, Key=self._full, Body=body)
+                "write",
+                self._uri,
+                lambda: client.put_object(Bucket=bucket, Key=self._full, Body=body),
             )
         else:
             if self._buffer:

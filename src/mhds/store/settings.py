@@ -7,6 +7,7 @@ accepted as fallbacks so existing buckets keep working.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -50,23 +51,28 @@ class S3Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     endpoint_url: str | None = Field(
-        None, description="S3 endpoint URL (AWS when unset; MinIO, OVH, R2 ... otherwise)."
+        default=None, description="S3 endpoint URL (AWS when unset; MinIO, OVH, R2 ... otherwise)."
     )
-    region: str | None = Field(None, description="Region name; us-east-1 when unset.")
-    access_key_id: SecretStr | None = Field(None, description="Access key id.")
-    secret_access_key: SecretStr | None = Field(None, description="Secret access key.")
-    session_token: SecretStr | None = Field(None, description="Session token, if any.")
+    region: str | None = Field(default=None, description="Region name; us-east-1 when unset.")
+    access_key_id: SecretStr | None = Field(default=None, description="Access key id.")
+    secret_access_key: SecretStr | None = Field(default=None, description="Secret access key.")
+    session_token: SecretStr | None = Field(default=None, description="Session token, if any.")
     bucket: str | None = Field(
-        None, description="Default bucket when no store URI is given (legacy *_BUCKET variables)."
+        default=None,
+        description="Default bucket when no store URI is given (legacy *_BUCKET variables).",
     )
-    verify_tls: bool = Field(True, description="Verify TLS certificates (keep on).")
-    max_attempts: int = Field(8, ge=1, le=30, description="Attempts per request, with backoff.")
-    connect_timeout: float = Field(10.0, gt=0, description="Connect timeout, seconds.")
-    read_timeout: float = Field(60.0, gt=0, description="Read timeout, seconds.")
+    verify_tls: bool = Field(default=True, description="Verify TLS certificates (keep on).")
+    max_attempts: int = Field(
+        default=8, ge=1, le=30, description="Attempts per request, with backoff."
+    )
+    connect_timeout: float = Field(default=10.0, gt=0, description="Connect timeout, seconds.")
+    read_timeout: float = Field(default=60.0, gt=0, description="Read timeout, seconds.")
     part_size: int = Field(
-        16 << 20, ge=5 << 20, description="Multipart part size in bytes (S3 minimum 5 MiB)."
+        default=16 << 20, ge=5 << 20, description="Multipart part size in bytes (S3 minimum 5 MiB)."
     )
-    addressing_style: str = Field("auto", description="S3 addressing: auto, path or virtual.")
+    addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="auto", description="S3 addressing: auto, path or virtual."
+    )
 
 
 def resolve_s3_settings(env: Mapping[str, str], **overrides: object) -> S3Settings:

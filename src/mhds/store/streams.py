@@ -13,8 +13,8 @@ import gzip
 import hashlib
 import io
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, BinaryIO, Literal
+from contextlib import ExitStack, contextmanager
+from typing import Any, BinaryIO, Literal, cast
 
 from mhds.errors import InputError
 from mhds.records import codec
@@ -75,7 +75,7 @@ def open_decompressed(store: Store, key: str) -> Iterator[BinaryIO]:
                 raw, read_across_frames=True, closefd=False
             )
             with io.BufferedReader(reader, buffer_size=_BUFFER) as stream:
-                yield stream  # type: ignore[misc]
+                yield stream
         else:
             yield raw
 
@@ -95,15 +95,22 @@ def iter_jsonl(store: Store, key: str) -> Iterator[tuple[int, Any]]:
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield number, InputError(
-                Reason.BAD_ENCODING, key=key, line=number, detail=f"invalid UTF-8 at byte {exc.start}"
+            yield (
+                number,
+                InputError(
+                    Reason.BAD_ENCODING,
+                    key=key,
+                    line=number,
+                    detail=f"invalid UTF-8 at byte {exc.start}",
+                ),
             )
             continue
         try:
             yield number, codec.loads(line)
         except codec.DecodeError as exc:
-            yield number, InputError(
-                Reason.MALFORMED_JSON, key=key, line=number, detail=_json_detail(exc)
+            yield (
+                number,
+                InputError(Reason.MALFORMED_JSON, key=key, line=number, detail=_json_detail(exc)),
             )
 
 
@@ -114,11 +121,13 @@ def iter_json(store: Store, key: str, items_path: str | None = None) -> Iterator
     ``items_path`` (ijson prefix such as ``data.item``) names the array to stream. A syntax
     error ends the object with one InputError (ijson cannot resynchronise).
     """
-    import ijson
+    import ijson  # type: ignore[import-untyped]
 
     with open_decompressed(store, key) as stream:
-        buffered = io.BufferedReader(stream, buffer_size=_BUFFER) if not hasattr(stream, "peek") else stream
-        head = buffered.peek(64).lstrip()  # type: ignore[attr-defined]
+        buffered: Any = stream
+        if not hasattr(stream, "peek"):
+            buffered = io.BufferedReader(cast(Any, stream), buffer_size=_BUFFER)
+        head = buffered.peek(64).lstrip()
         if items_path is None:
             items_path = "item" if head.startswith(b"[") else ""
         number = 0
@@ -126,8 +135,11 @@ def iter_json(store: Store, key: str, items_path: str | None = None) -> Iterator
             for number, value in enumerate(ijson.items(buffered, items_path, use_float=True), 1):
                 yield number, value
         except ijson.JSONError as exc:
-            yield number + 1, InputError(
-                Reason.MALFORMED_JSON, key=key, line=number + 1, detail=type(exc).__name__
+            yield (
+                number + 1,
+                InputError(
+                    Reason.MALFORMED_JSON, key=key, line=number + 1, detail=type(exc).__name__
+                ),
             )
         except UnicodeDecodeError:
             yield number + 1, InputError(Reason.BAD_ENCODING, key=key, line=number + 1)
@@ -155,18 +167,24 @@ def iter_csv(store: Store, key: str, delimiter: str | None = None) -> Iterator[t
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield start, InputError(Reason.MALFORMED_CSV, key=key, line=start, detail=str(exc)[:80])
+                yield (
+                    start,
+                    InputError(Reason.MALFORMED_CSV, key=key, line=start, detail=str(exc)[:80]),
+                )
                 start = reader.line_num + 1
                 continue
             line, start = start, reader.line_num + 1
             if not row:
                 continue
             if len(row) != len(header):
-                yield line, InputError(
-                    Reason.MALFORMED_CSV,
-                    key=key,
-                    line=line,
-                    detail=f"{len(row)} columns, header has {len(header)}",
+                yield (
+                    line,
+                    InputError(
+                        Reason.MALFORMED_CSV,
+                        key=key,
+                        line=line,
+                        detail=f"{len(row)} columns, header has {len(header)}",
+                    ),
                 )
                 continue
             bad = next((h for h, v in zip(header, row, strict=True) if _has_surrogates(v)), None)
@@ -243,21 +261,23 @@ class JsonlWriter:
         self._stream: Any = None
 
     def __enter__(self) -> JsonlWriter:
-        from contextlib import ExitStack
-
         _, compression = split_suffixes(self.key)
-        self._stack = ExitStack()
-        raw = self._stack.enter_context(self.store.open_write(self.key))
-        self._hasher = HashingWriter(raw)
-        if compression == "zstd":
-            import zstandard
+        with ExitStack() as stack:
+            raw = stack.enter_context(self.store.open_write(self.key))
+            self._hasher = HashingWriter(raw)
+            sink = cast(BinaryIO, self._hasher)
+            if compression == "zstd":
+                import zstandard
 
-            compressor = zstandard.ZstdCompressor(level=self.zstd_level, write_checksum=True)
-            self._stream = compressor.stream_writer(self._hasher, closefd=False)
-        elif compression == "gzip":
-            self._stream = gzip.GzipFile(fileobj=self._hasher, mode="wb", mtime=0)  # type: ignore[arg-type]
-        else:
-            self._stream = self._hasher
+                compressor = zstandard.ZstdCompressor(level=self.zstd_level, write_checksum=True)
+                self._stream = compressor.stream_writer(sink, closefd=False)
+            elif compression == "gzip":
+                self._stream = gzip.GzipFile(fileobj=sink, mode="wb", mtime=0)
+            else:
+                self._stream = self._hasher
+            # The object is ours only once set up: a failure above (gzip writes its header
+            # at once) already discarded it.
+            self._stack = stack.pop_all()
         return self
 
     def write_line(self, line: bytes) -> None:
@@ -270,11 +290,14 @@ class JsonlWriter:
         self.write_line(codec.dumps(obj))
 
     def __exit__(self, *exc_info: Any) -> None:
-        try:
-            if exc_info[0] is None and self._stream is not self._hasher:
-                self._stream.close()
-        finally:
-            self._stack.__exit__(*exc_info)
+        if exc_info[0] is None and self._stream is not self._hasher:
+            try:
+                self._stream.close()  # flushes the compressor's last block into the object
+            except BaseException as exc:
+                # The object is incomplete: discard it, do not publish it.
+                self._stack.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+        self._stack.__exit__(*exc_info)
         self.bytes_written = self._hasher.bytes_written
         self.sha256 = self._hasher.sha256.hexdigest()
 

@@ -1,0 +1,44 @@
+"""Imports go one way (STYLE.md): records <- store <- registry <- ingest <- cli."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "mhds"
+# package -> mhds packages it must never import
+FORBIDDEN = {
+    "errors": {"records", "store", "registry", "ingest", "demo", "cli"},
+    "records": {"store", "registry", "ingest", "demo", "cli"},
+    "store": {"registry", "ingest", "demo", "cli"},
+    "registry": {"ingest", "demo", "cli"},
+    "ingest": {"demo", "cli"},
+    "demo": {"cli"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "mhds" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_lower_layers_do_not_import_higher_ones(package: str) -> None:
+    target = SRC / package
+    files = sorted(target.rglob("*.py")) if target.is_dir() else [SRC / f"{package}.py"]
+    assert files
+    for path in files:
+        bad = imported_packages(path) & FORBIDDEN[package]
+        assert not bad, f"{path.relative_to(SRC)} imports {sorted(bad)}"
