@@ -43,9 +43,7 @@ def test_ingest_unknown_source_is_a_config_error(tmp_path: Path) -> None:
 
 def test_demo_builds_store_and_reports_coverage(tmp_path: Path, shared_data: Path) -> None:
     store = tmp_path / "demo-store"
-    result = runner.invoke(
-        app, ["demo", "--store", str(store), "--shared-data", str(shared_data)]
-    )
+    result = runner.invoke(app, ["demo", "--store", str(store), "--shared-data", str(shared_data)])
     assert result.exit_code == 0, result.output
     folders = sorted((store / "inventory").iterdir())
     assert len(folders) == 1

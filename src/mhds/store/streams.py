@@ -93,25 +93,11 @@ def iter_jsonl(store: Store, key: str) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield (
-                number,
-                InputError(
-                    Reason.BAD_ENCODING,
-                    key=key,
-                    line=number,
-                    detail=f"invalid UTF-8 at byte {exc.start}",
-                ),
-            )
-            continue
-        try:
-            yield number, codec.loads(line)
+            value = codec.loads(line)
         except codec.DecodeError as exc:
-            yield (
-                number,
-                InputError(Reason.MALFORMED_JSON, key=key, line=number, detail=_json_detail(exc)),
-            )
+            yield number, _jsonl_error(exc, line, key, number)
+            continue
+        yield number, value
 
 
 def iter_json(store: Store, key: str, items_path: str | None = None) -> Iterator[tuple[int, Any]]:
@@ -304,6 +290,16 @@ class JsonlWriter:
 
 def _has_surrogates(value: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _jsonl_error(exc: Exception, line: bytes, key: str, number: int) -> InputError:
+    # orjson validates UTF-8 itself, so the (costly) decode check runs only on failed lines.
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        detail = f"invalid UTF-8 at byte {bad.start}"
+        return InputError(Reason.BAD_ENCODING, key=key, line=number, detail=detail)
+    return InputError(Reason.MALFORMED_JSON, key=key, line=number, detail=_json_detail(exc))
 
 
 def _json_detail(exc: Exception) -> str:
