@@ -181,7 +181,7 @@ def _chat(*pairs: tuple[Any, Any]) -> dict[str, Any]:
     ("item", "reason", "field"),
     [
         (_chat(("user", SECRET), ("therapist", SECRET)), Reason.UNKNOWN_ROLE, "messages[1].role"),
-        (_chat(("User", SECRET), ("assistant", SECRET)), Reason.UNKNOWN_ROLE, "messages[0].role"),
+        (_chat(("Bot", SECRET), ("assistant", SECRET)), Reason.UNKNOWN_ROLE, "messages[0].role"),
         (_chat(("user", SECRET), (3, SECRET)), Reason.WRONG_TYPE, "messages[1].role"),
         (
             _chat(("user", [SECRET]), ("assistant", SECRET)),
@@ -930,3 +930,10 @@ def test_mapped_errors(
 def test_mapped_needs_mapping_and_roles(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         convert_one("mapped", ESCONV, **options)
+
+
+def test_chatml_roles_match_case_insensitively() -> None:
+    [conversation] = get_adapter("chatml").convert(
+        _chat(("User", "I feel low."), ("ASSISTANT", "Tell me more.")), AdapterOptions()
+    )
+    assert [m.role for m in conversation.messages] == ["user", "assistant"]

@@ -6,15 +6,12 @@ with ``roles: {usr: user, sys: assistant}`` and ``merge_consecutive: true``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from mhds.errors import ConfigError, InputError
+from mhds.errors import ConfigError
 from mhds.records.adapters.base import AdapterOptions, Conversation, FieldMapping, InputKind
 from mhds.records.adapters.paths import (
-    get_list,
     get_str,
-    join_field,
     read_attributes,
     read_group_key,
     require_object,
@@ -25,9 +22,9 @@ from mhds.records.adapters.turns import (
     check_common_options,
     lower_keys,
     merge_turns,
+    read_turns,
 )
 from mhds.records.schema import Role
-from mhds.records.validate import Reason
 
 
 class MappedAdapter:
@@ -58,7 +55,9 @@ class MappedAdapter:
         self.check_options(options)
         mapping, roles = _require_config(options)
         obj = require_object(item)
-        turns = _read_turns(obj, mapping, roles)
+        turns = read_turns(
+            obj, mapping.messages_field, mapping.role_field, mapping.content_field, roles
+        )
         if mapping.merge_consecutive:
             turns = merge_turns(turns, "\n\n")
         if mapping.system_field is not None:
@@ -74,23 +73,6 @@ class MappedAdapter:
                 field=mapping.messages_field,
             )
         ]
-
-
-def _read_turns(
-    obj: Mapping[str, Any], mapping: FieldMapping, roles: dict[str, Role]
-) -> list[Turn]:
-    turns: list[Turn] = []
-    for index, raw in enumerate(get_list(obj, mapping.messages_field)):
-        where = f"{mapping.messages_field}[{index}]"
-        turn = require_object(raw, where)
-        role_field = join_field(where, mapping.role_field)
-        speaker = get_str(turn, mapping.role_field, where=where)
-        role = roles.get(speaker.strip().casefold())
-        if role is None:
-            raise InputError(Reason.UNKNOWN_ROLE, field=role_field, detail=speaker[:40])
-        content = get_str(turn, mapping.content_field, where=where)
-        turns.append(Turn(role, content, role_field, join_field(where, mapping.content_field)))
-    return turns
 
 
 def _require_config(options: AdapterOptions) -> tuple[FieldMapping, dict[str, Role]]:

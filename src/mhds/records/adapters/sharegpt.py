@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mhds.errors import InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, InputKind
-from mhds.records.adapters.paths import get_list, get_str, require_object
+from mhds.records.adapters.paths import require_object
 from mhds.records.adapters.turns import (
-    Turn,
     build_conversation,
     check_common_options,
     lower_keys,
     read_extras,
+    read_turns,
 )
 from mhds.records.schema import Role
-from mhds.records.validate import Reason
 
 DEFAULT_ROLES: dict[str, Role] = {
     "system": "system",
@@ -48,16 +46,7 @@ class ShareGPTAdapter:
         self.check_options(options)
         obj = require_object(item)
         table = lower_keys(options.roles if options.roles is not None else DEFAULT_ROLES)
-        turns: list[Turn] = []
-        for index, raw in enumerate(get_list(obj, "conversations")):
-            where = f"conversations[{index}]"
-            turn = require_object(raw, where)
-            speaker = get_str(turn, "from", where=where)
-            role = table.get(speaker.strip().casefold())
-            if role is None:
-                raise InputError(Reason.UNKNOWN_ROLE, field=f"{where}.from", detail=speaker[:40])
-            content = get_str(turn, "value", where=where)
-            turns.append(Turn(role, content, f"{where}.from", f"{where}.value"))
+        turns = read_turns(obj, "conversations", "from", "value", table)
         group_key, attributes = read_extras(obj, options)
         return [
             build_conversation(

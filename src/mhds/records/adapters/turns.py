@@ -16,11 +16,15 @@ from mhds.errors import ConfigError, InputError
 from mhds.records.adapters.base import AdapterOptions, Conversation, Scalar
 from mhds.records.adapters.paths import (
     check_path,
+    get_list,
+    get_str,
+    join_field,
     read_attributes,
     read_group_key,
+    require_object,
 )
 from mhds.records.schema import Message, Role
-from mhds.records.validate import validate_messages
+from mhds.records.validate import Reason, validate_messages
 
 ROLE_BY_NAME: dict[str, Role] = {"system": "system", "user": "user", "assistant": "assistant"}
 _MESSAGE_FIELD = re.compile(r"messages\[(\d+)\]\.(role|content)")
@@ -112,6 +116,35 @@ def read_extras(item: Any, options: AdapterOptions) -> tuple[str | None, dict[st
         read_group_key(item, options.group_field),
         read_attributes(item, options.attribute_fields),
     )
+
+
+def read_turns(
+    obj: Mapping[str, Any],
+    list_field: str,
+    role_field: str,
+    content_field: str,
+    table: Mapping[str, Role],
+) -> list[Turn]:
+    """Read ``obj[list_field]`` as turns ``{role_field: label, content_field: text}``.
+
+    ``table`` maps case-folded speaker labels to ChatML roles (see :func:`lower_keys`).
+
+    Raises:
+        InputError: a missing or mistyped field, or a label not in ``table`` (UNKNOWN_ROLE,
+            naming ``list_field[i].role_field``).
+    """
+    turns: list[Turn] = []
+    for index, raw in enumerate(get_list(obj, list_field)):
+        where = f"{list_field}[{index}]"
+        turn = require_object(raw, where)
+        label_field = join_field(where, role_field)
+        label = get_str(turn, role_field, where=where)
+        role = table.get(label.strip().casefold())
+        if role is None:
+            raise InputError(Reason.UNKNOWN_ROLE, field=label_field, detail=label[:40])
+        content = get_str(turn, content_field, where=where)
+        turns.append(Turn(role, content, label_field, join_field(where, content_field)))
+    return turns
 
 
 def _relocate(exc: InputError, turns: Sequence[Turn], field: str) -> InputError:
