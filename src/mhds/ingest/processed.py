@@ -14,14 +14,6 @@ from mhds.records.validate import Reason
 from mhds.registry.schema import Registry
 from mhds.store.base import Store
 from mhds.store.streams import iter_lines
-from mhds.store.uri import join_key
-
-MANIFEST_NAME = "_manifest.json"
-
-
-def manifest_key(registry: Registry, family: str, source_id: str) -> str:
-    """Where ingest keeps the manifest of one source."""
-    return join_key(registry.layout.processed, family, source_id, MANIFEST_NAME)
 
 
 def read_manifest(store: Store, registry: Registry, source_id: str) -> dict[str, Any]:
@@ -31,7 +23,7 @@ def read_manifest(store: Store, registry: Registry, source_id: str) -> dict[str,
         ObjectNotFoundError: the source has not been ingested.
     """
     source = registry.source(source_id)
-    key = manifest_key(registry, source.family, source.id)
+    key = registry.layout.ingest_manifest_key(source.family, source.id)
     if not store.exists(key):
         raise ObjectNotFoundError("not ingested yet", uri=store.url_for(key), operation="read")
     manifest: dict[str, Any] = codec.loads(store.read_bytes(key))

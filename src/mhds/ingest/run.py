@@ -18,7 +18,6 @@ from typing import Any
 from mhds import __version__
 from mhds.errors import ConfigError, InputError
 from mhds.ingest.config import IngestConfig, config_hash
-from mhds.ingest.processed import MANIFEST_NAME
 from mhds.ingest.quarantine import QuarantineWriter
 from mhds.records import codec
 from mhds.records.adapters import get_adapter
@@ -110,7 +109,7 @@ def ingest_source(
     inputs = [{"key": o.key, "etag": o.etag, "size": o.size} for o in objects]
     run_id = stable_id(chash, codec.canonical_json(inputs).decode(), length=16)
     folder = join_key(registry.layout.processed, source.family, source.id)
-    manifest_key = join_key(folder, MANIFEST_NAME)
+    manifest_key = registry.layout.ingest_manifest_key(source.family, source.id)
     result = IngestResult(source.id, source.family, run_id, manifest_key=manifest_key)
     if not force and _is_current(store, manifest_key, run_id):
         result.up_to_date = True

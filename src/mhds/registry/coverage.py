@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from mhds.errors import ObjectExistsError, StoreError
 from mhds.records import codec
@@ -21,7 +21,7 @@ from mhds.registry.inventory import (
     Mirror,
     SourceInventory,
 )
-from mhds.registry.schema import Family, Registry, Source
+from mhds.registry.schema import Family, FrozenModel, Registry, Source
 from mhds.store.base import Store
 
 Status = Literal["present", "partial", "missing"]
@@ -37,11 +37,7 @@ MD_LIST_CAP = 200
 NO_ACTION = "none"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FamilyCoverage(_Model):
+class FamilyCoverage(FrozenModel):
     """One row of the coverage matrix."""
 
     family: str
@@ -59,7 +55,7 @@ class FamilyCoverage(_Model):
     next_action: str
 
 
-class CoverageSummary(_Model):
+class CoverageSummary(FrozenModel):
     """Counts of families by status; the coverage gate reads the required ones."""
 
     required_present: int
@@ -70,7 +66,7 @@ class CoverageSummary(_Model):
     missing: int
 
 
-class Coverage(_Model):
+class Coverage(FrozenModel):
     """The coverage matrix of one inventory, plus what the inventory could not map."""
 
     store: str

@@ -17,21 +17,23 @@ from mhds.errors import MhdsError
 from mhds.records import codec
 from mhds.registry.counting import InventoryReason, count_records
 from mhds.registry.load import registry_hash
-from mhds.registry.schema import Approval, Layout, Registry, Source
+from mhds.registry.schema import (
+    INGEST_MANIFEST_NAME,
+    Approval,
+    FrozenModel,
+    Layout,
+    Registry,
+    Source,
+)
 from mhds.store.base import ObjectInfo, Store
 from mhds.store.streams import Format, split_suffixes
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_COUNT_BELOW = 64 << 20
-MANIFEST_NAME = "_manifest.json"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class InventoryObject(_Model):
+class InventoryObject(FrozenModel):
     """One listed object: what it is, how many records it holds, where it maps."""
 
     key: str
@@ -52,7 +54,7 @@ class InventoryObject(_Model):
     conflict: tuple[str, ...] = Field(default=(), description="Sources that tie for this key.")
 
 
-class IngestManifest(_Model):
+class IngestManifest(FrozenModel):
     """What one ``processed/<family>/<source>/_manifest.json`` says (or why it is unusable)."""
 
     key: str
@@ -69,7 +71,7 @@ class IngestManifest(_Model):
     error: str | None = None
 
 
-class SourceInventory(_Model):
+class SourceInventory(FrozenModel):
     """Totals for one registry source (canonical location only; mirrors are counted apart)."""
 
     source: str
@@ -86,7 +88,7 @@ class SourceInventory(_Model):
     stale: bool
 
 
-class Mirror(_Model):
+class Mirror(FrozenModel):
     """A second location of a source that also holds objects (another storage tier)."""
 
     source: str
@@ -96,14 +98,14 @@ class Mirror(_Model):
     bytes: int
 
 
-class Conflict(_Model):
+class Conflict(FrozenModel):
     """A key that equally long locations of different sources claim; mapped to none."""
 
     key: str
     sources: tuple[str, ...]
 
 
-class Inventory(_Model):
+class Inventory(FrozenModel):
     """The whole inventory of a store against a registry."""
 
     store: str
@@ -188,7 +190,7 @@ def _list_store(store: Store, registry: Registry) -> tuple[list[ObjectInfo], lis
     manifests: list[ObjectInfo] = []
     skipped = 0
     for info in store.list(""):
-        if info.key.startswith(processed) and info.key.rsplit("/", 1)[-1] == MANIFEST_NAME:
+        if info.key.startswith(processed) and info.key.rsplit("/", 1)[-1] == INGEST_MANIFEST_NAME:
             manifests.append(info)
         elif info.key.startswith(skip):
             skipped += 1

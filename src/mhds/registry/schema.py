@@ -19,12 +19,17 @@ Approval = Literal["approved", "pending", "rejected"]
 Holdout = Literal["none", "test_only"]
 SourceFormat = Literal["auto", "jsonl", "json", "csv", "tsv", "text"]
 
+# The file ingest writes beside each source's processed shards (read by inventory).
+INGEST_MANIFEST_NAME = "_manifest.json"
 
-class _Model(BaseModel):
+
+class FrozenModel(BaseModel):
+    """Base of every registry, inventory and coverage model: immutable, no unknown keys."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Range(_Model):
+class Range(FrozenModel):
     """An inclusive numeric range."""
 
     min: int = Field(default=0, ge=0, description="Smallest expected value.")
@@ -39,7 +44,7 @@ class Range(_Model):
         return self
 
 
-class Stage(_Model):
+class Stage(FrozenModel):
     """A curriculum stage (``stage1_foundation`` ...)."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable stage id.")
@@ -47,7 +52,7 @@ class Stage(_Model):
     order: int = Field(description="Position in the curriculum, 1 first.")
 
 
-class SplitRatios(_Model):
+class SplitRatios(FrozenModel):
     """Train/val/test fractions; they must add up to 1."""
 
     train: float = Field(default=0.9, ge=0, le=1)
@@ -61,7 +66,7 @@ class SplitRatios(_Model):
         return self
 
 
-class Family(_Model):
+class Family(FrozenModel):
     """A dataset family: what it is, where it sits in the curriculum, what to expect of it."""
 
     name: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable family name.")
@@ -81,7 +86,7 @@ class Family(_Model):
     expected_tokens: Range = Field(default_factory=Range, description="Tokens per conversation.")
 
 
-class Source(_Model):
+class Source(FrozenModel):
     """One acquired dataset, its location(s) in the store and how to read it."""
 
     id: str = Field(pattern=r"^[a-z0-9_\-]+$", description="Stable source id.")
@@ -143,7 +148,7 @@ class Source(_Model):
         return None
 
 
-class Layout(_Model):
+class Layout(FrozenModel):
     """Where mhds writes in the store (relative prefixes)."""
 
     raw: str = Field(default="raw/", description="Sources as acquired, never modified.")
@@ -152,12 +157,16 @@ class Layout(_Model):
     releases: str = Field(default="releases/", description="Immutable releases.")
     quarantine: str = Field(default="quarantine/", description="Rejected records with reasons.")
 
+    def ingest_manifest_key(self, family: str, source_id: str) -> str:
+        """Where ingest keeps the manifest of one source's processed shards."""
+        return f"{self.processed}{family}/{source_id}/{INGEST_MANIFEST_NAME}"
+
     def own_prefixes(self) -> tuple[str, ...]:
         """Prefixes mhds writes to (never reported as unmapped)."""
         return (self.processed, self.inventory, self.releases, self.quarantine)
 
 
-class Registry(_Model):
+class Registry(FrozenModel):
     """The whole registry file."""
 
     version: Literal[1] = Field(1, description="Registry schema version.")
