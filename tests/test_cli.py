@@ -63,3 +63,17 @@ def test_demo_builds_store_and_reports_coverage(tmp_path: Path, shared_data: Pat
     assert again.exit_code == 0, again.output
     assert {p: p.read_bytes() for p in (store / "processed").rglob("_manifest.json")} == manifests
     assert len(list((store / "inventory").iterdir())) == 2
+
+
+def test_demo_without_shared_data_uses_synthetic_sources(tmp_path: Path) -> None:
+    store = tmp_path / "demo-store"
+    result = runner.invoke(
+        app, ["demo", "--store", str(store), "--shared-data", str(tmp_path / "absent")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "synthetic only" in result.output
+    manifest = codec.loads(
+        (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
+    )
+    assert 0 < manifest["records"] < 200
+    assert manifest["quarantined"] == 0

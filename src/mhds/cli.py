@@ -225,17 +225,19 @@ def _ingest(
 
 
 def _demo(store_uri: str, shared_data: Path | None) -> str:
-    from mhds.demo import seed_demo_store
+    from mhds.demo import find_counselchat, seed_demo_store
     from mhds.ingest import IngestConfig
     from mhds.store import open_store
 
     default_shared = Path.cwd().parent / "shared" / "data"
     data = shared_data or (default_shared if default_shared.is_dir() else None)
     store = open_store(store_uri)
-    seed_demo_store(store, data)
-    console.print(
-        f"seeded {store.uri} ({'CounselChat from ' + str(data) if data else 'synthetic only'})"
-    )
+    counsel = find_counselchat(data)
+    if seed_demo_store(store, data):
+        origin = f"CounselChat from {counsel}" if counsel else "synthetic only"
+        console.print(f"seeded {store.uri} ({origin})")
+    else:
+        console.print(f"{store.uri} already holds raw data: left as it is")
     results = _ingest(store_uri, None, [], True, IngestConfig(), False)
     _print_ingest(results)
     folder, coverage = _inventory(store_uri, None)

@@ -54,6 +54,12 @@ _PLANS = [
 ]
 
 
+def find_counselchat(shared_data: Path | None) -> Path | None:
+    """The real CounselChat CSV in ``shared_data``, or None when it is not there."""
+    path = shared_data / "counsel_chat.csv" if shared_data else None
+    return path if path is not None and path.is_file() else None
+
+
 def seed_demo_store(store: Store, shared_data: Path | None) -> dict[str, int]:
     """Write the demo's raw sources into ``store``; return items written per source.
 
@@ -63,8 +69,8 @@ def seed_demo_store(store: Store, shared_data: Path | None) -> dict[str, int]:
     if any(True for _ in store.list("raw/")):
         return {}
     written: dict[str, int] = {}
-    counsel = shared_data / "counsel_chat.csv" if shared_data else None
-    if counsel and counsel.is_file():
+    counsel = find_counselchat(shared_data)
+    if counsel is not None:
         with (
             counsel.open("rb") as src,
             store.open_write("raw/counsel_chat/counsel_chat.csv") as dst,
