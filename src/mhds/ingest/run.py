@@ -236,6 +236,7 @@ def _build_record(
         pipeline_version=__version__,
         config_hash=chash,
         steps=(StepStamp(STEP_NAME, STEP_VERSION, chash),),
+        generator=source.generator.model_dump(mode="json") if source.generator else None,
     )
     record = Record(
         messages=conversation.messages,

@@ -86,6 +86,15 @@ class Family(FrozenModel):
     expected_tokens: Range = Field(default_factory=Range, description="Tokens per conversation.")
 
 
+class Generator(FrozenModel):
+    """How a synthetic source was generated."""
+
+    name: str = Field(min_length=1, description="Generator name and version.")
+    parameters: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="Parameters that determine the output (seed ...)."
+    )
+
+
 class Source(FrozenModel):
     """One acquired dataset, its location(s) in the store and how to read it."""
 
@@ -110,6 +119,11 @@ class Source(FrozenModel):
     approval: Approval = Field("pending", description="Licence/ethics approval status.")
     assistant_role: AssistantRole | None = Field(
         None, description="Override of the family's assistant_role for this source."
+    )
+    generator: Generator | None = Field(
+        default=None,
+        description="For synthetic sources: the generator and its parameters, stamped into "
+        "every record's provenance (synthetic records without one are blocked).",
     )
 
     @field_validator("keys")
@@ -156,6 +170,7 @@ class Layout(FrozenModel):
     inventory: str = Field(default="inventory/", description="Inventory runs, versioned.")
     releases: str = Field(default="releases/", description="Immutable releases.")
     quarantine: str = Field(default="quarantine/", description="Rejected records with reasons.")
+    audit: str = Field(default="audit/", description="Hash-chained audit logs, one per build.")
 
     def ingest_manifest_key(self, family: str, source_id: str) -> str:
         """Where ingest keeps the manifest of one source's processed shards."""
@@ -163,7 +178,7 @@ class Layout(FrozenModel):
 
     def own_prefixes(self) -> tuple[str, ...]:
         """Prefixes mhds writes to (never reported as unmapped)."""
-        return (self.processed, self.inventory, self.releases, self.quarantine)
+        return (self.processed, self.inventory, self.releases, self.quarantine, self.audit)
 
 
 class Registry(FrozenModel):

@@ -1,0 +1,1 @@
+"""Gates: fail-closed judgements over a build (see base.py)."""

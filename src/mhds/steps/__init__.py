@@ -1,0 +1,1 @@
+"""Pipeline steps: per-record transformations and checks over canonical records."""

