@@ -75,7 +75,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return request.getfixturevalue("s3_store")  # type: ignore[no-any-return]
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; tests that need it skip with a reason when it is absent."""
     if not (SHARED_DATA / "counsel_chat.csv").is_file():

@@ -77,3 +77,19 @@ def test_demo_without_shared_data_uses_synthetic_sources(tmp_path: Path) -> None
     )
     assert 0 < manifest["records"] < 200
     assert manifest["quarantined"] == 0
+
+
+def test_ingest_writes_an_audit_log_that_verifies_and_detects_tampering(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert runner.invoke(app, ["demo", "--store", str(store)]).exit_code == 0
+    [log] = sorted((store / "audit").glob("*.jsonl"))
+    key = f"audit/{log.name}"
+    ok = runner.invoke(app, ["audit", "verify", key, "--store", str(store)])
+    assert ok.exit_code == 0, ok.output
+    lines = log.read_bytes().splitlines()
+    assert len(lines) == 5  # one entry per demo source
+    lines[1] = lines[1].replace(b'"records":', b'"records":1', 1)
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    broken = runner.invoke(app, ["audit", "verify", key, "--store", str(store)])
+    assert broken.exit_code == 1
+    assert "entry 1" in broken.output

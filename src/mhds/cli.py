@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 registry_app = typer.Typer(help="Check the registry of families and sources.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+audit_app = typer.Typer(help="Check hash-chained audit logs.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 pii_app = typer.Typer(help="Find and redact personal identifiers in JSONL.", no_args_is_help=True)
 app.add_typer(pii_app, name="pii")
 
@@ -127,8 +129,8 @@ def ingest(
     from mhds.ingest import IngestConfig
 
     config = IngestConfig(records_per_shard=records_per_shard, allow_pending=allow_pending)
-    results = _run(lambda: _ingest(store, registry, source or [], all_sources, config, force))
-    _print_ingest(results)
+    run = _run(lambda: _ingest(store, registry, source or [], all_sources, config, force))
+    _print_ingest(run)
 
 
 @app.command()
@@ -176,8 +178,11 @@ def pii_scan(file: PIIFileArg, records: RecordsOpt = False, output: OutputOpt = 
     from mhds.steps.pii.engine import PIIEngine
     from mhds.steps.pii.textio import scan_stream
 
-    report = _run(lambda: _pii_stream(file, output, lambda s, o: scan_stream(
-        s, o, PIIEngine(), records=records)))
+    report = _run(
+        lambda: _pii_stream(
+            file, output, lambda s, o: scan_stream(s, o, PIIEngine(), records=records)
+        )
+    )
     if report.errors:
         raise typer.Exit(3)
 
@@ -208,11 +213,37 @@ def pii_redact(
     def go() -> Any:
         if mode not in ("placeholder", "surrogate"):
             raise ConfigError(f"unknown mode {mode!r} (placeholder, surrogate)")
-        step = PIIRedactor(PIIConfig(mode=mode))  # type: ignore[arg-type]
+        step = PIIRedactor(PIIConfig(mode=mode))
         return _pii_stream(file, output, lambda s, o: redact_stream(s, o, step, records=records))
 
     if _run(go).errors:
         raise typer.Exit(3)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    key: Annotated[str, typer.Argument(help="Key of the audit log in the store.")],
+    store: StoreOpt = None,
+    head: Annotated[
+        str | None,
+        typer.Option(help="Expected head hash (from a release manifest): detects truncation."),
+    ] = None,
+) -> None:
+    """Verify an audit log's hash chain: any edit, deletion, insertion or reordering fails.
+
+    Exit code 0 only when the chain (and the head, when given) holds.
+
+    Example: `mhds audit verify audit/20261125T111507Z.jsonl --store s3://bucket/datasets`
+    """
+    from mhds.audit import verify_audit_log
+    from mhds.store import open_store
+
+    result = _run(lambda: verify_audit_log(open_store(store), key, expected_head=head))
+    if result.ok:
+        console.print(f"[green]ok[/green] {key}: {result.entries} entries, head {result.head}")
+        return
+    err_console.print(f"[red]broken[/red] {key}: {result.problem}")
+    raise typer.Exit(1)
 
 
 # --- implementation helpers (thin: they call library functions) ---------------------------
@@ -284,30 +315,29 @@ def _ingest(
     all_sources: bool,
     config: Any,
     force: bool,
-) -> list[Any]:
-    from mhds.errors import ConfigError
-    from mhds.ingest import ingest_source
+) -> Any:
+    from mhds.ingest import ingest_sources, ingestible_sources
 
     store, registry = _open(store_uri, registry_path)
     if all_sources:
-        allowed = {"approved", "pending"} if config.allow_pending else {"approved"}
-        source_ids = [s.id for s in registry.sources if s.approval in allowed]
-    if not source_ids:
-        raise ConfigError("name a source with --source ID, or use --all")
-    results = []
+        source_ids = ingestible_sources(registry, config)
     with _progress() as progress:
-        for source_id in source_ids:
-            task = progress.add_task(f"ingest {source_id}", total=None)
+        tasks: dict[str, Any] = {}
 
-            def update(items: int, task: Any = task) -> None:
-                progress.update(task, completed=items)
+        def update(source_id: str, items: int) -> None:
+            if source_id not in tasks:
+                tasks[source_id] = progress.add_task(f"ingest {source_id}", total=None)
+            progress.update(tasks[source_id], completed=items)
 
-            result = ingest_source(
-                store, registry, source_id, config=config, force=force, progress=update
-            )
-            progress.update(task, completed=result.items, total=max(result.items, 1))
-            results.append(result)
-    return results
+        run = ingest_sources(
+            store, registry, source_ids, config=config, force=force, progress=update
+        )
+        for result in run.results:
+            if result.source_id in tasks:
+                done = max(result.items, 1)
+                progress.update(tasks[result.source_id], completed=done, total=done)
+    run.audit_key = store.url_for(run.audit_key)
+    return run
 
 
 def _demo(store_uri: str, shared_data: Path | None) -> str:
@@ -324,8 +354,7 @@ def _demo(store_uri: str, shared_data: Path | None) -> str:
         console.print(f"seeded {store.uri} ({origin})")
     else:
         console.print(f"{store.uri} already holds raw data: left as it is")
-    results = _ingest(store_uri, None, [], True, IngestConfig(), False)
-    _print_ingest(results)
+    _print_ingest(_ingest(store_uri, None, [], True, IngestConfig(), False))
     folder, coverage = _inventory(store_uri, None)
     _print_coverage(coverage)
     return folder
@@ -342,7 +371,8 @@ def _progress() -> Progress:
     )
 
 
-def _print_ingest(results: list[Any]) -> None:
+def _print_ingest(run: Any) -> None:
+    results = run.results
     table = Table(title="ingest")
     for column in ("source", "family", "objects", "records", "quarantined", "reasons", "status"):
         table.add_column(column)
@@ -361,6 +391,7 @@ def _print_ingest(results: list[Any]) -> None:
     for r in results:
         if r.quarantine_key:
             console.print(f"quarantine: {r.quarantine_key}")
+    console.print(f"audit log: {run.audit_key}")
 
 
 def _print_coverage(coverage: Any) -> None:

@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from mhds.errors import ConfigError
@@ -17,7 +18,7 @@ from mhds.records import codec
 from mhds.records.validate import validate_record
 from mhds.registry.schema import Registry
 from mhds.store import Store
-from mhds.store.streams import JsonlWriter, iter_jsonl
+from mhds.store.streams import JsonlWriter, iter_jsonl, iter_lines
 
 
 def make_registry(**source_overrides: Any) -> Registry:
@@ -201,3 +202,46 @@ def test_counselchat_one_conversation_per_answer(shared_data: Path, tmp_path: Pa
     # answers to one question share a group
     groups = {r.metadata.group_id for r in records}
     assert len(groups) < len(records)
+
+
+def test_every_shard_carries_provenance_that_verifies(store: Store) -> None:
+    from mhds.steps.provenance import ShardProvenance, verify_shard_provenance
+
+    with JsonlWriter(store, "raw/chats/many.jsonl") as writer:
+        for n in range(12):
+            writer.write(chat(f"Question {n}?", f"Answer {n}."))
+    registry = make_registry()
+    result = ingest_source(store, registry, "chats", config=IngestConfig(records_per_shard=5))
+
+    for shard in result.shards:
+        provenance = msgspec.convert(shard["provenance"], ShardProvenance)
+        assert provenance.records == shard["records"]
+        assert provenance.sources == {store.url_for("raw/chats/many.jsonl"): shard["records"]}
+        assert verify_shard_provenance(store, provenance, registry=registry) == []
+    # a record slipped into a shard after the fact is not covered
+    first = msgspec.convert(result.shards[0]["provenance"], ShardProvenance)
+    lines = list(iter_lines(store, first.shard_key))
+    with JsonlWriter(store, first.shard_key) as writer:
+        for _, line in lines + lines[:1]:
+            writer.write_line(line)
+    reasons = {i.reason for i in verify_shard_provenance(store, first, registry=registry)}
+    assert {"shard_hash_mismatch", "shard_count_mismatch"} <= reasons
+
+
+def test_synthetic_source_without_generator_is_blocked(store: Store) -> None:
+    write_lines(store, "raw/chats/a.jsonl", BAD_LINES[:1])
+    registry = make_registry(license="internal-synthetic")
+    result = ingest_source(store, registry, "chats")
+    assert result.records == 0
+    assert dict(result.quarantined) == {"synthetic_without_generator": 1}
+    with_generator = make_registry(
+        license="internal-synthetic",
+        generator={"name": "templates/v1", "parameters": {"seed": 3}},
+    )
+    result = ingest_source(store, with_generator, "chats", force=True)
+    assert result.records == 1
+    [record] = iter_records(store, read_manifest(store, with_generator, "chats"))
+    assert record.metadata.provenance.generator == {
+        "name": "templates/v1",
+        "parameters": {"seed": 3},
+    }

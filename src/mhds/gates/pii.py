@@ -41,8 +41,10 @@ class PIIGate(Gate):
         unshippable = sum(n for s, n in statuses.items() if s not in SHIPPABLE)
         if unshippable:
             return Verdict(
-                self.name, GateStatus.FAIL,
-                f"{unshippable} candidate records are not cleared for PII", evidence,
+                self.name,
+                GateStatus.FAIL,
+                f"{unshippable} candidate records are not cleared for PII",
+                evidence,
             )
         quarantined = sum(stats.quarantined.values())
         summary = (

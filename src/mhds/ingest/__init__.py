@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 from mhds.ingest.config import IngestConfig
-from mhds.ingest.run import IngestResult, ingest_source, select_objects
+from mhds.ingest.run import (
+    IngestResult,
+    IngestRun,
+    ingest_source,
+    ingest_sources,
+    ingestible_sources,
+    select_objects,
+)
 
-__all__ = ["IngestConfig", "IngestResult", "ingest_source", "select_objects"]
+__all__ = [
+    "IngestConfig",
+    "IngestResult",
+    "IngestRun",
+    "ingest_source",
+    "ingest_sources",
+    "ingestible_sources",
+    "select_objects",
+]

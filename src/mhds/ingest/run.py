@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from mhds import __version__
+from mhds.audit import AuditLog
 from mhds.errors import ConfigError, InputError
 from mhds.ingest.config import IngestConfig, config_hash
 from mhds.ingest.quarantine import QuarantineWriter
@@ -26,6 +29,11 @@ from mhds.records.hashing import compute_content_hash, stable_id
 from mhds.records.schema import Metadata, Provenance, Record, StepStamp
 from mhds.records.validate import Reason, validate_record
 from mhds.registry.schema import Registry, Source
+from mhds.steps.provenance import (
+    ProvenanceReason,
+    ShardProvenanceBuilder,
+    check_record_provenance,
+)
 from mhds.store.base import ObjectInfo, Store
 from mhds.store.streams import Format, JsonlWriter, iter_items, split_suffixes
 from mhds.store.uri import join_key
@@ -88,6 +96,7 @@ def ingest_source(
     build_id: str | None = None,
     force: bool = False,
     progress: ProgressFn | None = None,
+    audit: AuditLog | None = None,
 ) -> IngestResult:
     """Ingest one source; see the module docstring for the layout.
 
@@ -114,18 +123,25 @@ def ingest_source(
     if not force and _is_current(store, manifest_key, run_id):
         result.up_to_date = True
         result.objects = len(objects)
+        if audit is not None:
+            audit.append(
+                "ingest_skipped",
+                inputs=[store.url_for(o.key) for o in objects],
+                outputs=[store.url_for(manifest_key)],
+                decisions={"source": source.id, "run_id": run_id, "reason": "inputs unchanged"},
+                config_hash=chash,
+            )
         return result
 
     build_id = build_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    ctx = _Context(registry, source, adapter, options, chash, config.allow_pending)
     with (
         QuarantineWriter(store, registry.layout.quarantine, build_id, source.id) as quarantine,
         _ShardWriter(store, join_key(folder, run_id), config) as shards,
     ):
         for obj in objects:
             result.objects += 1
-            records = _iter_object_records(
-                store, source, adapter, options, obj.key, formats[obj.key], chash, quarantine
-            )
+            records = _iter_object_records(store, ctx, obj.key, formats[obj.key], quarantine)
             for record in records:
                 shards.write(record)
             result.items = quarantine.count + shards.records
@@ -137,7 +153,77 @@ def ingest_source(
     result.quarantine_key = quarantine.key if quarantine.count else None
     result.items = result.records + quarantine.count
     _write_manifest(store, result, source, inputs, chash, folder)
+    if audit is not None:
+        audit.append(
+            "ingest",
+            inputs=[store.url_for(o.key) for o in objects],
+            outputs=[store.url_for(s["key"]) for s in result.shards]
+            + [store.url_for(manifest_key)],
+            counts={
+                "records": result.records,
+                **{f"quarantined:{k}": v for k, v in sorted(result.quarantined.items())},
+            },
+            decisions={"source": source.id, "approval": source.approval, "run_id": run_id},
+            config_hash=chash,
+        )
     return result
+
+
+@dataclass
+class IngestRun:
+    """Several sources ingested under one build id, with the build's audit log."""
+
+    build_id: str
+    audit_key: str
+    results: list[IngestResult]
+
+
+def ingest_sources(
+    store: Store,
+    registry: Registry,
+    source_ids: list[str],
+    *,
+    config: IngestConfig | None = None,
+    force: bool = False,
+    build_id: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> IngestRun:
+    """Ingest ``source_ids`` in order under one build id; every run lands in the build's
+    hash-chained audit log (``<layout.audit><build-id>.jsonl``).
+
+    Raises:
+        ConfigError: when no source is named, or for any source ``ingest_source`` refuses.
+    """
+    if not source_ids:
+        raise ConfigError("name a source with --source ID, or use --all")
+    build_id = build_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    audit = AuditLog.open(store, join_key(registry.layout.audit, f"{build_id}.jsonl"))
+    results = []
+    for source_id in source_ids:
+
+        def report(items: int, source_id: str = source_id) -> None:
+            if progress is not None:
+                progress(source_id, items)
+
+        results.append(
+            ingest_source(
+                store,
+                registry,
+                source_id,
+                config=config,
+                build_id=build_id,
+                force=force,
+                progress=report,
+                audit=audit,
+            )
+        )
+    return IngestRun(build_id, audit.key, results)
+
+
+def ingestible_sources(registry: Registry, config: IngestConfig | None = None) -> list[str]:
+    """Ids of the sources ``--all`` ingests: approved ones (and pending when allowed)."""
+    allowed = {"approved", "pending"} if config and config.allow_pending else {"approved"}
+    return [s.id for s in registry.sources if s.approval in allowed]
 
 
 def _approved_source(registry: Registry, source_id: str, config: IngestConfig) -> Source:
@@ -173,38 +259,51 @@ def _format_of(source: Source, key: str, adapter: Adapter) -> Format:
     return fmt
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every record of one source run shares."""
+
+    registry: Registry
+    source: Source
+    adapter: Adapter
+    options: AdapterOptions
+    config_hash: str
+    allow_pending: bool
+
+
 def _iter_object_records(
-    store: Store,
-    source: Source,
-    adapter: Adapter,
-    options: AdapterOptions,
-    key: str,
-    fmt: Format,
-    chash: str,
-    quarantine: QuarantineWriter,
+    store: Store, ctx: _Context, key: str, fmt: Format, quarantine: QuarantineWriter
 ) -> Iterator[Record]:
     source_uri = store.url_for(key)
     _, compression = split_suffixes(key)
     source_format = fmt + (f"+{compression}" if compression else "")
-    for line, item in iter_items(store, key, fmt, items_path=source.items_path):
+    for line, item in iter_items(store, key, fmt, items_path=ctx.source.items_path):
         locator = f"{_LOCATOR[fmt]}:{line}"
         if isinstance(item, InputError):
             quarantine.add(item.located(key, line), source_uri=source_uri, locator=locator)
             continue
         try:
-            conversations = adapter.convert(item, options)
+            conversations = ctx.adapter.convert(item, ctx.options)
             if not conversations:
                 raise InputError(Reason.EMPTY_CONVERSATION, detail="item holds no conversation")
             built = [
                 _build_record(
+                    ctx,
                     conv,
-                    source,
-                    options,
-                    source_uri,
-                    source_format,
-                    adapter.name,
-                    f"{locator}#{n}" if len(conversations) > 1 else locator,
-                    chash,
+                    Provenance(
+                        source_key=source_uri,
+                        source_format=source_format,
+                        adapter=ctx.adapter.name,
+                        locator=f"{locator}#{n}" if len(conversations) > 1 else locator,
+                        pipeline_version=__version__,
+                        config_hash=ctx.config_hash,
+                        steps=(StepStamp(STEP_NAME, STEP_VERSION, ctx.config_hash),),
+                        generator=(
+                            ctx.source.generator.model_dump(mode="json")
+                            if ctx.source.generator
+                            else None
+                        ),
+                    ),
                 )
                 for n, conv in enumerate(conversations)
             ]
@@ -216,44 +315,34 @@ def _iter_object_records(
         yield from built
 
 
-def _build_record(
-    conversation: Conversation,
-    source: Source,
-    options: AdapterOptions,
-    source_uri: str,
-    source_format: str,
-    adapter_name: str,
-    locator: str,
-    chash: str,
-) -> Record:
-    record_id = f"{source.id}-{stable_id(source.id, source_uri, locator, length=20)}"
-    group = conversation.group_key if conversation.group_key else record_id
-    provenance = Provenance(
-        source_key=source_uri,
-        source_format=source_format,
-        adapter=adapter_name,
-        locator=locator,
-        pipeline_version=__version__,
-        config_hash=chash,
-        steps=(StepStamp(STEP_NAME, STEP_VERSION, chash),),
-        generator=source.generator.model_dump(mode="json") if source.generator else None,
+def _build_record(ctx: _Context, conversation: Conversation, provenance: Provenance) -> Record:
+    """Assemble, validate and provenance-check one record (InputError when it fails)."""
+    source = ctx.source
+    record_id = (
+        f"{source.id}-{stable_id(source.id, provenance.source_key, provenance.locator, length=20)}"
     )
+    group = conversation.group_key if conversation.group_key else record_id
     record = Record(
         messages=conversation.messages,
         metadata=Metadata(
             id=record_id,
             family=source.family,
             source_id=source.id,
-            source_key=source_uri,
+            source_key=provenance.source_key,
             content_hash=compute_content_hash(conversation.messages),
             license_tag=source.license,
-            assistant_role=options.assistant_role,
+            assistant_role=ctx.options.assistant_role,
             group_id=f"{source.id}:{group}",
             provenance=provenance,
             attributes=dict(conversation.attributes),
         ),
     )
     validate_record(record)
+    for issue in check_record_provenance(record, ctx.registry):
+        # A pending source may be ingested for inspection; the release gates still block it.
+        if issue.reason == ProvenanceReason.UNAPPROVED_SOURCE and ctx.allow_pending:
+            continue
+        raise InputError(str(issue.reason), field=issue.field)
     return record
 
 
@@ -267,6 +356,7 @@ class _ShardWriter:
         self.records = 0
         self.shards: list[dict[str, Any]] = []
         self._current: JsonlWriter | None = None
+        self._provenance = ShardProvenanceBuilder()
 
     def __enter__(self) -> _ShardWriter:
         return self
@@ -277,6 +367,7 @@ class _ShardWriter:
             self._current = JsonlWriter(self.store, key, zstd_level=self.config.zstd_level)
             self._current.__enter__()
         self._current.write_line(record.to_json())
+        self._provenance.add(record)
         self.records += 1
         if self._current.records >= self.config.records_per_shard:
             self._close(None)
@@ -288,14 +379,23 @@ class _ShardWriter:
         if self._current is None:
             return
         writer, self._current = self._current, None
+        builder, self._provenance = self._provenance, ShardProvenanceBuilder()
         writer.__exit__(exc_type, None, None)
         if exc_type is None:
+            provenance = builder.build(
+                shard_key=writer.key,
+                shard_sha256=writer.sha256,
+                shard_bytes=writer.bytes_written,
+                producing_step=STEP_NAME,
+                step_version=STEP_VERSION,
+            )
             self.shards.append(
                 {
                     "key": writer.key,
                     "records": writer.records,
                     "bytes": writer.bytes_written,
                     "sha256": writer.sha256,
+                    "provenance": msgspec.to_builtins(provenance),
                 }
             )
 

@@ -89,9 +89,9 @@ class RecordStep:
 
     def __init__(self, config: BaseModel) -> None:
         self.config = config
-        self.config_hash = "sha256:" + hashlib.sha256(
-            canonical_json(config.model_dump(mode="json"))
-        ).hexdigest()
+        self.config_hash = (
+            "sha256:" + hashlib.sha256(canonical_json(config.model_dump(mode="json"))).hexdigest()
+        )
         self.stats = StepStats(self.name)
 
     def setup(self) -> None:

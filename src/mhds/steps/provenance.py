@@ -144,6 +144,44 @@ def is_synthetic(record: Record, source: Source | None) -> bool:
     )
 
 
+class ShardProvenanceBuilder:
+    """Collects what shard provenance needs while records are written (ids, sources,
+    families), without keeping the records themselves."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._sources: Counter[str] = Counter()
+        self._families: set[str] = set()
+
+    def add(self, record: Record) -> None:
+        """Account for one record written to the shard."""
+        self._ids.append(record.metadata.id)
+        self._sources[record.metadata.source_key] += 1
+        self._families.add(record.metadata.family)
+
+    def build(
+        self,
+        *,
+        shard_key: str,
+        shard_sha256: str,
+        shard_bytes: int,
+        producing_step: str,
+        step_version: int,
+    ) -> ShardProvenance:
+        """The provenance of the finished shard (see ``build_shard_provenance``)."""
+        return ShardProvenance(
+            shard_key=shard_key,
+            sha256=_bare_hex(shard_sha256),
+            bytes=shard_bytes,
+            records=len(self._ids),
+            record_ids_sha256=_ids_digest(self._ids),
+            sources=dict(sorted(self._sources.items())),
+            families=tuple(sorted(self._families)),
+            producing_step=producing_step,
+            step_version=step_version,
+        )
+
+
 def build_shard_provenance(
     records: Iterable[Record],
     *,
@@ -164,21 +202,13 @@ def build_shard_provenance(
         producing_step: the step that wrote the shard.
         step_version: that step's version.
     """
-    ids: list[str] = []
-    sources: Counter[str] = Counter()
-    families: set[str] = set()
+    builder = ShardProvenanceBuilder()
     for record in records:
-        ids.append(record.metadata.id)
-        sources[record.metadata.source_key] += 1
-        families.add(record.metadata.family)
-    return ShardProvenance(
+        builder.add(record)
+    return builder.build(
         shard_key=shard_key,
-        sha256=_bare_hex(shard_sha256),
-        bytes=shard_bytes,
-        records=len(ids),
-        record_ids_sha256=_ids_digest(ids),
-        sources=dict(sorted(sources.items())),
-        families=tuple(sorted(families)),
+        shard_sha256=shard_sha256,
+        shard_bytes=shard_bytes,
         producing_step=producing_step,
         step_version=step_version,
     )

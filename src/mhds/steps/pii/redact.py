@@ -19,15 +19,71 @@ from mhds.steps.pii.spans import Category, Span
 
 _TITLE = re.compile(r"^(dr|mr|mrs|ms|miss|prof|mx)\.?\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-_FIRST = ["Alex", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
-          "Rowan", "Sam", "Robin", "Drew", "Kai", "Reese", "Emerson", "Hayden", "Parker"]
-_LAST = ["Rivera", "Chen", "Okafor", "Novak", "Haddad", "Lindqvist", "Moreau", "Tanaka",
-         "Kowalski", "Mensah", "Ibarra", "Sato", "Fischer", "Dubois", "Kaur", "Brennan"]
-_CITIES = ["Millbrook", "Cedar Falls", "Riverton", "Ashford", "Lakeview", "Fairhaven",
-           "Brookside", "Westfield", "Oakridge", "Pinecrest"]
+_FIRST = [
+    "Alex",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Riley",
+    "Jamie",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Sam",
+    "Robin",
+    "Drew",
+    "Kai",
+    "Reese",
+    "Emerson",
+    "Hayden",
+    "Parker",
+]
+_LAST = [
+    "Rivera",
+    "Chen",
+    "Okafor",
+    "Novak",
+    "Haddad",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Kowalski",
+    "Mensah",
+    "Ibarra",
+    "Sato",
+    "Fischer",
+    "Dubois",
+    "Kaur",
+    "Brennan",
+]
+_CITIES = [
+    "Millbrook",
+    "Cedar Falls",
+    "Riverton",
+    "Ashford",
+    "Lakeview",
+    "Fairhaven",
+    "Brookside",
+    "Westfield",
+    "Oakridge",
+    "Pinecrest",
+]
 _STREETS = ["Maple Avenue", "Birch Lane", "Harbor Road", "Willow Street", "Elm Court"]
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @dataclass

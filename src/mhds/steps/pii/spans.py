@@ -52,13 +52,22 @@ class Span:
 
 
 def resolve_overlaps(spans: list[Span]) -> list[Span]:
-    """Keep a non-overlapping subset: longer spans win, then higher score, then earlier start.
+    """Merge overlapping spans into one covering span, sorted by start.
 
-    Returns the kept spans sorted by start.
+    Dropping the shorter of two overlapping spans would leak the part of it outside the
+    longer one ("Dr. Virginia Chowwww.site.ca": the URL span must not leave "Virginia"
+    behind), so overlaps are unioned. The merged span takes the category and recognizer of
+    its longest member (then highest score, then earliest start) and the highest score.
     """
-    ranked = sorted(spans, key=lambda s: (-s.length, -s.score, s.start, s.category))
-    kept: list[Span] = []
-    for span in ranked:
-        if not any(span.overlaps(k) for k in kept):
-            kept.append(span)
-    return sorted(kept)
+    merged: list[list[Span]] = []
+    for span in sorted(spans):
+        if merged and span.start < max(s.end for s in merged[-1]):
+            merged[-1].append(span)
+        else:
+            merged.append([span])
+    result = []
+    for group in merged:
+        lead = min(group, key=lambda s: (-s.length, -s.score, s.start, s.category))
+        start, end = min(s.start for s in group), max(s.end for s in group)
+        result.append(Span(start, end, lead.category, max(s.score for s in group), lead.recognizer))
+    return result

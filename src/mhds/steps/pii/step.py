@@ -15,7 +15,7 @@ from mhds.records.hashing import compute_content_hash
 from mhds.records.schema import Message, Record
 from mhds.steps.base import Outcome, RecordStep
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.engine import PIIEngine, echo_names
 from mhds.steps.pii.redact import ConversationRedactor, Replacement
 from mhds.steps.pii.spans import Span
 
@@ -71,6 +71,7 @@ class PIIRedactor(RecordStep):
         return self._redact(record, spans)
 
     def _redact(self, record: Record, spans: list[list[Span]]) -> Outcome:
+        spans = echo_names([m.content for m in record.messages], spans)
         redactor = ConversationRedactor(self.pii_config.mode, self.pii_config.surrogate_seed)
         texts: list[str] = []
         placed: list[list[Replacement]] = []
@@ -108,7 +109,8 @@ class PIIRedactor(RecordStep):
             self.engine.analyze_batch(texts, strict=True), placed, strict=True
         ):
             leftovers.extend(
-                s for s in spans
+                s
+                for s in spans
                 if not any(s.start < r.end and r.start < s.end for r in replacements)
             )
         return leftovers
@@ -116,6 +118,8 @@ class PIIRedactor(RecordStep):
     def _review(self, record: Record, reason: PIIReason, detail: str) -> Outcome:
         metadata = msgspec.structs.replace(record.metadata, pii_status="requires_review")
         return Outcome.quarantine(
-            msgspec.structs.replace(record, metadata=metadata), reason,
-            field="messages", detail=detail,
+            msgspec.structs.replace(record, metadata=metadata),
+            reason,
+            field="messages",
+            detail=detail,
         )

@@ -149,13 +149,23 @@ def _wrap_text(item_id: Any, text: str) -> Record:
     messages = (Message(role="user", content=text),)
     key = stable_id(str(item_id))
     provenance = Provenance(
-        source_key="stdin", source_format="jsonl", adapter="text", locator=key,
-        pipeline_version="", config_hash="",
+        source_key="stdin",
+        source_format="jsonl",
+        adapter="text",
+        locator=key,
+        pipeline_version="",
+        config_hash="",
     )
     metadata = Metadata(
-        id=key, family="text", source_id="text", source_key="stdin",
-        content_hash=compute_content_hash(messages), license_tag="unknown",
-        assistant_role="therapist", group_id=key, provenance=provenance,
+        id=key,
+        family="text",
+        source_id="text",
+        source_key="stdin",
+        content_hash=compute_content_hash(messages),
+        license_tag="unknown",
+        assistant_role="therapist",
+        group_id=key,
+        provenance=provenance,
     )
     return Record(messages=messages, metadata=metadata)
 

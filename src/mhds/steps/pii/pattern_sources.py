@@ -1,0 +1,187 @@
+"""Regex sources and cue words of :mod:`mhds.steps.pii.patterns` (compiled there, once).
+
+Speed: a pattern whose first element is a literal or a character class lets Python's regex
+engine skip ahead with a fast prefix scan, so most patterns start with ``[0-9]`` or a literal
+and test the character before them with a lookbehind placed after that first character. The
+patterns that cannot (URLs, e-mails, introductions) run only on tokens or windows with a cue.
+"""
+
+from __future__ import annotations
+
+from mhds.steps.pii.keep_terms import US_STATE_CODES, US_STATE_NAMES
+
+#: Placeholders the redactor writes; never matched, in either mode.
+PLACEHOLDER = r"\[[A-Z_]+_\d+\]"
+
+MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+YEAR = r"(?:19|20)[0-9]{2}"
+_UPPER = r"[A-ZÀ-ÖØ-Þ]"
+_LETTERS = r"[^\W\d_]+"
+NAME = rf"(?:{_UPPER}['’])?{_UPPER}{_LETTERS}(?:-{_LETTERS})*"
+NAMES = rf"(?:{_UPPER}\.[ \t]*)?{NAME}(?:[ \t]+(?:{_UPPER}\.[ \t]+)?{NAME}){{0,2}}"
+TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Doctor|Rev|Judge)"
+_NOT_NAME = (
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Tomorrow|Tonight"
+    r"|Later|Back|Again|Anytime|Whenever|Anything|Whatever|Everyone|All|So|Much|God)\b)"
+)
+_UNIT = (
+    r"(?:%|(?:percent|mg|mcg|ml|g|kg|kilos?|lbs?|pounds|mph|km|miles|minutes|mins?|hours?|hrs?"
+    r"|days|weeks|months|degrees|dollars|bucks|times|points|feet|ft|cm|inches|calories|pages"
+    r"|steps|units|k)\b)"
+)
+TLDS = (
+    r"com|net|org|edu|gov|mil|int|info|biz|io|co|us|uk|ca|au|nz|ie|de|fr|es|nl|se|ch|eu|me|tv"
+    r"|ly|app|dev|ai|health|care|online|site|xyz|tech|blog|life|live|email|page|website|space"
+    r"|store|shop|club|studio|design|today|world|news|coach|therapy|clinic|center|mx|br|jp|za"
+)
+# lower or upper case: a capitalized "Online" or "Therapy" after a full stop starts a sentence
+_TLD = rf"(?:{TLDS}|{TLDS.upper()}|Com|Org|Net|Edu|Gov)"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\."
+_URL_CHAR = r"[^\s<>\"'\[\]]"
+
+EMAIL = r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"
+URL = (
+    rf"(?:https?|ftp)://{_URL_CHAR}+|(?<![\w./@-])www[0-9]{{0,3}}\.{_URL_CHAR}+"
+    rf"|(?<![\w./@-])(?:{_LABEL})+{_TLD}(?![\w-])(?:[/?#]{_URL_CHAR}*)?"
+    rf"|(?<![\w./@-])(?:{_LABEL})+[A-Za-z]{{2,12}}/[\w~%-]{_URL_CHAR}*"
+)
+IPV4 = r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?!\.?[0-9]|\w)"
+IPV6 = (
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
+    r"(?![\w:])"
+)
+_PHONE_END = rf"(?![\w-]|\.[0-9])(?![ \t]*{_UNIT})"
+_NANP = r"(?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}"
+_VANITY = r"[ .-]?(?=[A-Z0-9 .-]*[A-Z])[A-Z0-9]{3}[ .-]?[A-Z0-9]{4}[A-Z]{0,3}"
+_TOLL_FREE = r"(?:00|33|44|55|66|77|88)"
+_LEFT = r"(?<![\w+@/.$-]"  # + the first character, closed by each phone pattern
+PHONE_PLUS = (
+    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,3}}(?:[ .-]?\([0-9]{{1,4}}\)|[ .-][0-9]{{1,5}})"
+    rf"{{2,7}}|[0-9]{{8,15}}){_PHONE_END}"
+)
+PHONE_PAREN = rf"\({_LEFT}\()[0-9]{{3}}\)[ .-]?[0-9]{{3}}[ .-]?[0-9]{{4}}{_PHONE_END}"
+PHONE_DIGIT = (  # (?<=1) and (?<=8) test the first digit, already consumed
+    rf"[0-9]{_LEFT}[0-9])(?:[0-9]{{2}}[ .-]?[0-9]{{3}}[ .-]?[0-9]{{4}}|(?<=1)[ .-]?{_NANP}"
+    rf"|(?<=1)[ .-]?\(?8{_TOLL_FREE}\)?{_VANITY}|(?<=8){_TOLL_FREE}{_VANITY}"
+    rf"|[0-9]{{2}}-[0-9]{{4}}){_PHONE_END}"
+)
+SSN = r"[0-9](?<![\w-][0-9])[0-9]{2}(?P<sep>[- ])[0-9]{2}(?P=sep)[0-9]{4}(?![\w-])"
+CARD = (
+    r"[0-9](?<![\w-][0-9])[0-9]{3}(?:(?P<sep>[ -]?)[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{1,7}"
+    r"|[ -]?[0-9]{6}[ -]?[0-9]{5})(?![\w-])"
+)
+DIGIT_TOKEN = r"[0-9][A-Za-z0-9-]*"
+AGE = (
+    r"(?P<v>[0-9](?<![\w.][0-9])[0-9]{1,2})(?P<old>[ \t-]*(?:(?:years?|yrs?)[ \t-]*old\b"
+    rf"|(?:yo|y/o|y\.o\.)(?!\w)))?(?(old)|(?![\w/-]|[.,:][0-9]|[ \t]*(?:{_UNIT}|x\b)))"
+)
+AGE_CONTEXT = (
+    r"(?i:\b(?:i['’]?m|i[ \t]+am|(?:he|she|they)(?:['’]s|['’]re|[ \t]+is|[ \t]+are)|aged?"
+    r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now)[ \t]*)\Z"
+)
+AGE_WORDS = (
+    r"(?i:\b(?:a[ ])?(?P<v>ninety(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:one[ ])?hundred(?:[ ](?:and[ ])?[a-z]+)?)[ -]years?[ -]old\b)"
+)
+DATE_NUMERIC = (
+    r"[0-9](?<![\w/.-][0-9])(?:[0-9]?(?P<sep>[/-])[0-9]{1,2}(?P=sep)(?:[0-9]{4}|[0-9]{2})"
+    r"|[0-9]?\.[0-9]{1,2}\.[0-9]{4}|[0-9]{3}(?P<sep2>[/-])[0-9]{1,2}(?P=sep2)[0-9]{1,2}"
+    r"|(?<=\bon[ ][0-9])[0-9]?/[0-9]{1,2})(?![\w/-]|\.[0-9])"
+)
+DATE_DAY_MONTH = (
+    rf"[0-9](?<![\w.][0-9])[0-9]?(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?{MONTH}\b"
+    rf"(?:,?[ \t]+{YEAR}\b)?"
+)
+_SPAN_UNIT = r"(?:years?|yrs?|months?|weeks?|days?|hours?)\b"  # "in March 3 years ago": no day
+DATE_MONTH_DAY = (
+    rf"{MONTH}(?:\.?[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+    rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))|[ \t]+(?P<year>{YEAR})\b)"
+)
+BIRTH_YEAR = r"[12](?<![\w.][12])[0-9]{3}\b"
+_EVENT_TAIL = r"[ \t:]+(?:(?:in|on|back[ \t]+in|around|circa|during)[ \t]+)?)\Z"
+#: Before a month and year ("died in March 2019"): every element of such a date but the year is
+#: an identifier. Before a bare year only a birth counts: it reveals the age, a death year not.
+EVENT_CONTEXT = (
+    r"(?i:\b(?:born|died|passed[ \t]+away|admitted|discharged|hospitali[sz]ed|dob|b\."
+    r"|date[ \t]+of[ \t]+birth)" + _EVENT_TAIL
+)
+BIRTH_CONTEXT = r"(?i:\b(?:born|dob|b\.|date[ \t]+of[ \t]+birth|birth[ \t]+year)" + _EVENT_TAIL
+STREET = (
+    r"[0-9](?<![\w.,$-][0-9])[0-9]{0,5}[A-Z]?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
+    r"(?:[0-9]{1,3}(?:st|nd|rd|th)|[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+){0,3}[ \t]+"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl"
+    r"|Terrace|Ter|Way|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Loop|Alley"
+    r"|Plaza|Crescent|Pike|Turnpike|Expressway|Freeway)\b"
+    r"(?:\.?,?[ \t]+(?:Apt|Apartment|Unit|Suite|Ste|Fl|Floor|Rm|Room)\.?[ \t]*\#?[ \t]*"
+    r"[A-Za-z0-9-]+|[ \t]*\#[ \t]*[A-Za-z0-9-]+)?"
+)
+PO_BOX = r"(?i:\b(?:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box))[ \t]*\#?[ \t]*[0-9]{1,6}\b"
+ZIP = r"[0-9](?<![\w$.,-][0-9])[0-9]{4}(?:-[0-9]{4})?(?![\w-]|[.,][0-9])"
+ZIP_CONTEXT = (
+    r"(?:\b(?:" + "|".join(US_STATE_CODES + US_STATE_NAMES) + r")"
+    r"|(?i:\b(?:zip(?:[ \t]?code)?|postal[ \t]+code)(?:[ \t]+(?:is|was))?))\.?[ \t:#,]*\Z"
+)
+PERSON_TITLED = rf"{TITLE}(?:\.[ \t]*|[ \t]+)(?P<v>{NAMES})"
+PERSON_INTRO = (
+    r"(?i:\b(?:my[ \t]+name(?:[ \t]+is|['’]s)|name['’]s|i['’]?m[ \t]+called|i[ \t]+am[ \t]+called"
+    r"|call[ \t]+me|i[ \t]+go[ \t]+by|(?:everyone|people|they)[ \t]+calls?[ \t]+me))[ \t]+"
+    rf"{_NOT_NAME}(?P<v>{NAMES})"
+)
+INTRO_CUES = ("name", "call", "go by")
+SIGNATURE = (
+    rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{NAMES})[ \t]*\s*\Z"
+    r"|(?:^|\n|[.!?][ \t]*)[ \t]*(?i:warmly|best(?:[ \t]+wishes|[ \t]+regards)?|kind[ \t]+regards"
+    r"|warm[ \t]+regards|regards|sincerely|thanks|thank[ \t]+you|cheers|take[ \t]+care"
+    r"|with[ \t]+gratitude|respectfully|yours(?:[ \t]+truly)?)[ \t]*[,!.~:-]*[ \t]*(?:\n[ \t]*)?"
+    rf"(?:{TITLE}\.?[ \t]+)?{_NOT_NAME}(?P<v2>{NAME}(?:[ \t]+{NAME}){{0,4}})[ \t]*[.!]?\s*\Z"
+)
+#: Clinical credentials after a therapist's name ("Laura Cassity, LMSW, LMAC").
+CREDENTIAL = (
+    r"(?:LCSW|LICSW|LISW|LMSW|LSW|MSW|LPC(?:-S|-I|C|A|MH)?|LCPC|LCMHC|LMHC[AI]?|LMHP|CMHC|NCC|RP|RCC"
+    r"|RCSWI?|RMFT|LMFTA?|MFTA?|MSc|M\.?S\.?(?:Ed\.?)?|M\.?A\.?|M\.?Ed\.?|DCC|CCTPI?|DBH|JD|CSAT|CASAC"
+    r"|CLT|CCP|MPH|LCASA?|CADC|ADC|LCADC|LADC|LAC|LMAC|LCDC|Ph\.?D\.?|Psy\.?D\.?|Ed\.?D\.?"
+    r"|M\.?D\.?|RN|NP|PMHNP(?:-BC)?|DNP|APRN|ATR|RPT|CEAP|CST|CPC|CRC|ABPP|BCBA|OACCPP)(?![\w-])"
+)
+NAME_BEFORE_CREDENTIALS = (
+    rf"(?P<v>{NAME}(?:[ \t]+(?:{_UPPER}\.[ \t]*)?{NAME}){{1,3}})(?:[ \t]*,[ \t]*|[ \t]+)"
+    rf"(?:{CREDENTIAL}[ \t]*,?[ \t]*)*\Z"
+)
+BULLET_BEFORE = r"(?:^|\n)[ \t]*[-–—~*•][^\n]*\n[ \t]*\Z"
+
+# strict mode only
+_DOT_WORD = r"(?:[ \t]*(?:\[dot\]|\(dot\)|\{dot\})[ \t]*|[ \t]dot[ \t]|\.)"
+OBFUSCATED_DOMAIN = (
+    rf"(?i:[ \t]*[\w-]+(?:{_DOT_WORD}[\w-]+)*?{_DOT_WORD}(?:com|org|net|edu|gov|io|me|us)\b)"
+)
+OBFUSCATED_LOCAL = r"(?<![\w.+-])[\w.+-]+[ \t]*\Z"
+WEB_TOKEN = r"\S+"
+WEB_CUE = r"@|(?i:www\.|https?:|ftp:)"
+STRICT_DOMAIN = rf"(?<![\w./@-])(?:[A-Za-z0-9][\w-]*\.)+(?:[a-z]{{2,6}}|(?i:{TLDS}))(?![\w-])"
+DIGIT_RUN = r"[0-9](?<![\w.][0-9])(?:[ .-]?[0-9]){6,}(?!\w)"
+TITLE_LOWER = r"(?:dr|mr|mrs|ms|mx|miss|prof|professor|doctor)\b"
+STRICT_PERSON = (
+    r"(?i:dr|mr|mrs|ms|mx|miss|prof|professor|doctor)(?:\.[ \t]*|[ \t]+)"
+    r"(?P<v>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})"
+)
+
+#: ID cues: the last one or two words before a value, once fillers ("is", ":", "#") are dropped.
+_ID_NOUNS = (
+    "record chart patient insurance member subscriber policy group plan claim medicaid medicare "
+    "case account employee student badge device license licence plate serial passport tag"
+)
+ID_CUES: frozenset[str] = frozenset(
+    [
+        f"{noun} {suffix}"
+        for noun in _ID_NOUNS.split(" ")
+        for suffix in ("id", "number", "no", "num", "#")
+    ]
+    + ["mrn", "vin", "acct", "npi", "ssn", "imei", "s/n", "plate", "serial", "passport"]
+    + ["license", "licence", "driver's license", "drivers license", "driver’s license"]
+    + ["license plate", "social security", "security number"]
+)
+ID_FILLERS: frozenset[str] = frozenset(
+    ["is", "was", "#", "my", "the", "our", "his", "her", "their", "your"]
+)

@@ -1,0 +1,88 @@
+"""Acceptance on real data: CounselChat answers lose therapists' names and own sites, keep
+every crisis line, and barely change where there is nothing to redact."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from mhds.steps.pii.config import DEFAULT_CRISIS_NUMBERS, DEFAULT_PUBLIC_DOMAINS
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.step import PIIRedactor
+from tests.cases import make_record
+
+pytestmark = pytest.mark.slow
+
+# Independent of the engine's own patterns on purpose: a plain, broad URL finder.
+URL = re.compile(r"(?:https?://|www\.)[^\s)\]>,;\"']+|\b[\w-]+\.(?:com|net|org|us|info)\b[/\w.-]*")
+CRISIS = re.compile(r"\b(?:1[-. ]?)?\(?800\)?[-. ]?273[-. ]?(?:8255|TALK)\b|\b741741\b|\b988\b")
+MAX_CHANGED = 0.03
+
+
+def public(url: str) -> bool:
+    host = re.sub(r"^(https?://)?(www\.)?", "", url.lower()).split("/")[0]
+    return any(host == d or host.endswith("." + d) for d in DEFAULT_PUBLIC_DOMAINS)
+
+
+def therapist_name(info: str) -> str | None:
+    name = info.split(",")[0].strip()
+    words = name.split()
+    return name if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) else None
+
+
+@pytest.fixture(scope="module")
+def answers(shared_data: Path) -> list[dict[str, str]]:
+    with (shared_data / "counsel_chat.csv").open(newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["answerText"].strip()]
+
+
+def test_counselchat_answers_redacted_as_required(
+    answers: list[dict[str, str]], engine: PIIEngine
+) -> None:
+    records = [
+        make_record(
+            row["questionTitle"] or "Question",
+            row["answerText"].strip(),
+            record_id=f"cc-{n}",
+            family="professional_therapeutic",
+        )
+        for n, row in enumerate(answers)
+    ]
+    held: list[object] = []
+    step = PIIRedactor(engine=engine)
+    redacted = {r.metadata.id: r.messages[1].content for r in step.run(records, held.append)}
+    assert len(held) <= len(records) * 0.02, f"{len(held)} records sent to review"
+
+    sites = names = crisis = 0
+    clean_chars = clean_changed = 0
+    for n, row in enumerate(answers):
+        before = row["answerText"].strip()
+        after = redacted.get(f"cc-{n}")
+        if after is None:
+            continue  # quarantined for review: nothing of it ships
+        for url in (u.rstrip(".") for u in URL.findall(before)):
+            if not public(url):
+                sites += 1
+                assert url not in after, f"row {n}: a therapist site survived"
+        name = therapist_name(row["therapistInfo"])
+        if name and name in before:
+            names += 1
+            assert name not in after, f"row {n}: the therapist's name survived"
+        for number in CRISIS.findall(before):
+            crisis += 1
+            assert number in after, f"row {n}: a crisis line was removed"
+        if not URL.search(before) and not (name and name in before):
+            spans = engine.analyze(before)
+            clean_chars += len(before)
+            clean_changed += sum(s.length for s in spans)
+    assert sites > 20 and names > 0 and crisis > 5  # the data really exercises each rule
+    assert clean_changed / clean_chars <= MAX_CHANGED
+    print(
+        f"\nchanged {clean_changed / clean_chars:.2%} of {clean_chars} chars in answers "
+        f"without identifiers; {sites} sites, {names} names, {crisis} crisis lines; "
+        f"{len(held)} to review"
+    )
+    assert DEFAULT_CRISIS_NUMBERS  # the keep-list is what protected them

@@ -1,0 +1,78 @@
+"""The engine on therapy-style text: every category found, clinical meaning kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.spans import Category
+
+
+def found(engine: PIIEngine, text: str) -> set[tuple[str, Category]]:
+    return {(text[s.start : s.end], s.category) for s in engine.analyze(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "category"),
+    [
+        ("My therapist Sarah Johnson said I should journal.", "Sarah Johnson", Category.PERSON),
+        ("I talked to Dr. Miguel Alvarez about it.", "Miguel Alvarez", Category.PERSON),
+        ("We moved to Portland last year and I miss my friends.", "Portland", Category.LOCATION),
+        (
+            "I was admitted to St. Mary's Hospital after the attempt.",
+            "St. Mary's Hospital",
+            Category.LOCATION,
+        ),
+        (
+            "I live at 1423 Oak Street and the neighbours are loud.",
+            "1423 Oak Street",
+            Category.LOCATION,
+        ),
+        ("My session is on March 14, 2021 at noon.", "March 14, 2021", Category.DATE),
+        ("Call me on (503) 555-0134 after work.", "(503) 555-0134", Category.PHONE),
+        ("Email me at jane.doe@gmail.com please.", "jane.doe@gmail.com", Category.EMAIL),
+        (
+            "My blog is www.janesjourney.net if you want to read it.",
+            "www.janesjourney.net",
+            Category.URL,
+        ),
+        ("The log showed 192.168.14.7 as my address.", "192.168.14.7", Category.IP_ADDRESS),
+        ("My MRN 00482913 is on the discharge papers.", "00482913", Category.ID),
+        ("My SSN is 123-45-6789.", "123-45-6789", Category.ID),
+        ("I'm 93 years old and still grieving.", "93", Category.AGE),
+    ],
+)
+def test_every_category_is_found(
+    engine: PIIEngine, text: str, value: str, category: Category
+) -> None:
+    assert (value, category) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I take 50mg of sertraline and 1mg of lorazepam at night.",
+        "My PHQ-9 score was 14 and my GAD-7 was 11.",
+        "We tried CBT, then EMDR and DBT skills.",
+        "My sister and my mom came with me on Monday.",
+        "Since 2019 I have felt this way, for about three weeks at a time.",
+        "If you are in crisis call 988 or 1-800-273-8255, or text HOME to 741741.",
+        "I moved from Ohio to the United States when I was 12.",
+        "Visit suicidepreventionlifeline.org or https://988lifeline.org for help.",
+    ],
+)
+def test_clinical_meaning_and_public_resources_are_kept(engine: PIIEngine, text: str) -> None:
+    assert engine.analyze(text) == []
+
+
+def test_spans_do_not_overlap_and_are_sorted(engine: PIIEngine) -> None:
+    text = "Dr. Ana Ruiz (ana@ruiz-therapy.com, www.ruiz-therapy.com) sees me in Denver."
+    spans = engine.analyze(text)
+    assert spans == sorted(spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert {s.category for s in spans} >= {Category.PERSON, Category.EMAIL, Category.URL}
+
+
+def test_batch_equals_one_by_one(engine: PIIEngine) -> None:
+    texts = ["Call Tom at 555-123-4567.", "", "Nothing here.", "I'm 95 and live in Boise."]
+    assert list(engine.analyze_batch(texts)) == [engine.analyze(t) for t in texts]
