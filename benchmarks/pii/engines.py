@@ -2,8 +2,9 @@
 
 ``run.py`` starts this script once per engine, so each engine's peak memory is its own and no
 model stays loaded between engines. The worker loads the engine, warms it up on the first
-``--warmup`` texts, times detection over all texts (``--repeat`` times, the median counts),
-and writes its spans and numbers as JSON.
+``--warmup`` texts, times one detection pass over all texts, and writes its spans and
+numbers as JSON, with a hash of the mhds PII sources it ran (so runs of changing code are
+caught).
 Network access is refused (a guard on ``socket.connect`` counts any attempt), and tldextract,
 which Presidio's e-mail recognizer calls, is set to its bundled public suffix snapshot so it
 never tries to download the list.
@@ -14,12 +15,12 @@ never tries to download the list.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
 import resource
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -71,13 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     detect = build_detector(args.engine, args.batch_size)
     load_s = time.perf_counter() - started
     detect(texts[: args.warmup])
-    timings: list[float] = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        predictions = detect(texts)
-        timings.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    predictions = detect(texts)
+    detect_s = time.perf_counter() - started
     sampler.stop()
-    detect_s = statistics.median(timings)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     report = {
@@ -85,9 +83,6 @@ def main(argv: list[str] | None = None) -> int:
         "docs": len(texts),
         "load_s": load_s,
         "detect_s": detect_s,
-        "detect_s_runs": timings,
-        "docs_per_s": len(texts) / detect_s,
-        "docs_per_s_best": len(texts) / min(timings),
         "peak_rss_mib": {
             "process": own / 1024,  # ru_maxrss is in KiB on Linux
             "largest_child": children / 1024,
@@ -96,10 +91,21 @@ def main(argv: list[str] | None = None) -> int:
         },
         "loadavg_before_after": [load_before, os.getloadavg()],
         "network_attempts": attempts,
+        "mhds_pii_source_sha256": hash_pii_sources(),
         "predictions": predictions,
     }
     Path(args.out).write_text(json.dumps(report))
     return 0
+
+
+def hash_pii_sources() -> str:
+    """sha256 over the mhds PII package's Python sources, file names included."""
+    import mhds.steps.pii as package
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(package.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def build_detector(engine: str, batch_size: int) -> Detector:
@@ -276,7 +282,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=50, help="texts run before timing")
-    parser.add_argument("--repeat", type=int, default=1, help="timed runs (median reported)")
     return parser.parse_args(argv)
 
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(1 for d in docs if d.spans) / len(docs):.0%} with identifiers, "
         f"gold spans {dict(sorted(gold.items()))}, sha256 {_corpus_hash(docs)[:16]}"
     )
-    runs = {name: _run_engine(name, texts, args) for name in args.engines}
+    runs = _run_rounds(texts, args)
     scores = {name: score(docs, run["predictions"]) for name, run in runs.items()}
     if PRESIDIO in runs:
         scores.update(_presidio_views(docs, runs[PRESIDIO]["predictions"]))
@@ -111,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     _print_quality(scores)
     _print_throughput(runs)
     print(f"\nidentical spans: {agreement}")
+    print(
+        f"same spans in every round: { {n: r['same_spans_every_round'] for n, r in runs.items()} }"
+    )
     if MHDS in scores:
         _print_misses(docs, scores, runs[MHDS]["predictions"], args.examples)
     if args.out:
@@ -164,15 +168,51 @@ def _presidio_views(docs: list[Document], predictions: list[list[Pred]]) -> dict
     }
 
 
+def _run_rounds(texts: list[str], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Run every engine ``--repeat`` times, interleaved (round robin), so that other load on
+    the machine hits all engines alike; keep round 0's spans and check later rounds match."""
+    rounds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for number in range(args.repeat):
+        for name in args.engines:
+            print(f"round {number + 1}/{args.repeat}: {name} ...", flush=True)
+            rounds[name].append(_run_engine(name, texts, args))
+    sources = {r["mhds_pii_source_sha256"] for results in rounds.values() for r in results}
+    if len(sources) > 1:
+        raise RuntimeError("the mhds PII sources changed during the run; run it again")
+    return {name: _combine(results) for name, results in rounds.items()}
+
+
+def _combine(results: list[dict[str, Any]]) -> dict[str, Any]:
+    docs, seconds = results[0]["docs"], [r["detect_s"] for r in results]
+    memory = {
+        key: max((v for r in results if (v := r["peak_rss_mib"][key]) is not None), default=None)
+        for key in results[0]["peak_rss_mib"]
+    }
+    return {
+        "docs": docs,
+        "detect_s": statistics.median(seconds),
+        "detect_s_rounds": seconds,
+        "docs_per_s": docs / statistics.median(seconds),
+        "docs_per_s_best": docs / min(seconds),
+        "load_s": statistics.median(r["load_s"] for r in results),
+        "peak_rss_mib": memory,
+        "loadavg_before_after": [r["loadavg_before_after"] for r in results],
+        "same_spans_every_round": all(
+            r["predictions"] == results[0]["predictions"] for r in results
+        ),
+        "mhds_pii_source_sha256": results[0]["mhds_pii_source_sha256"],
+        "predictions": results[0]["predictions"],
+    }
+
+
 def _run_engine(name: str, texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    print(f"running {name} ...", flush=True)
     with tempfile.TemporaryDirectory(prefix="mhds-pii-bench-") as tmp:
         texts_path, out_path = Path(tmp) / "texts.json", Path(tmp) / "result.json"
         texts_path.write_text(json.dumps(texts))
         command = [
             sys.executable, str(ENGINES_PY), "--engine", name, "--texts", str(texts_path),
             "--out", str(out_path), "--batch-size", str(args.batch_size),
-            "--warmup", str(args.warmup), "--repeat", str(args.repeat),
+            "--warmup", str(args.warmup),
         ]  # fmt: skip
         subprocess.run(command, check=True, timeout=args.timeout)
         result: dict[str, Any] = json.loads(out_path.read_text())
@@ -359,7 +399,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", help="write all numbers as JSON here")
     parser.add_argument("--batch-size", type=int, default=64, help="NER batch size")
     parser.add_argument("--warmup", type=int, default=50, help="docs run before timing")
-    parser.add_argument("--repeat", type=int, default=1, help="timed runs per engine (median)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of all engines, interleaved (median)"
+    )
     parser.add_argument(
         "--engines", nargs="+", choices=ENGINES, default=list(ENGINES), help="engines to run"
     )
