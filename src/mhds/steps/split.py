@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from typing import ClassVar, Literal, cast
+from typing import ClassVar, Literal
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,7 @@ from mhds.records.schema import Metadata, Record, Split
 from mhds.registry.schema import Family, Registry, SplitRatios
 
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
-SPEC_VERSION = 1
+SPEC_VERSION: Literal[1] = 1
 # Separates seed and key in the hashed text (ASCII unit separator: never in a group id).
 _SEPARATOR = "\x1f"
 
@@ -137,7 +137,7 @@ class SplitAssignment(Mapping[str, Split]):
             record_id, split = row["id"], row["split"]
             if split not in SPLITS:
                 raise SplitError(f"unknown split {split!r} (valid: {SPLITS})", record_id=record_id)
-            splits[record_id] = cast(Split, split)
+            splits[record_id] = split
             components[record_id] = row["component"]
             families[record_id] = row["family"]
         return cls(splits, components, families)
