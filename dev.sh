@@ -17,7 +17,7 @@ setup() {
   want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e '.[dev,pii]'
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev,pii,dask]'
     echo "$want" > "$stamp"
   fi
 }
