@@ -17,7 +17,10 @@ setup() {
   want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e '.[dev,pii,dask]'
+    # torch first, pinned: the local CPU wheel (anything that pulls torch later reuses it
+    # instead of downloading gigabytes of CUDA builds).
+    "$VENV/bin/python" -m pip install --quiet torch==2.13.0
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev,pii,dask,train]'
     echo "$want" > "$stamp"
   fi
 }
