@@ -187,6 +187,7 @@ def ingest_sources(
     force: bool = False,
     build_id: str | None = None,
     progress: Callable[[str, int], None] | None = None,
+    audit: AuditLog | None = None,
 ) -> IngestRun:
     """Ingest ``source_ids`` in order under one build id; every run lands in the build's
     hash-chained audit log (``<layout.audit><build-id>.jsonl``).
@@ -197,7 +198,8 @@ def ingest_sources(
     if not source_ids:
         raise ConfigError("name a source with --source ID, or use --all")
     build_id = build_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    audit = AuditLog.open(store, join_key(registry.layout.audit, f"{build_id}.jsonl"))
+    if audit is None:
+        audit = AuditLog.open(store, join_key(registry.layout.audit, f"{build_id}.jsonl"))
     results = []
     for source_id in source_ids:
 

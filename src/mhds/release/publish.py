@@ -214,6 +214,14 @@ class ReleaseWriter:
         self._state = "aborted"
         log.warning("release %s aborted before publishing", self._version)
 
+    def flush(self) -> None:
+        """Close the open shards so everything written so far can be read back (the build
+        runs its gates over the written shards before publishing). Later records start new
+        shards."""
+        self._require_open()
+        for split in list(self._open):
+            self._close_shard(split)
+
     def publish(
         self,
         *,

@@ -128,6 +128,14 @@ class PIIEngine:
             )
             yield self._finish(str(text), results, strict)
 
+    def analyze_patterns(self, text: str, *, strict: bool = False) -> list[Span]:
+        """Like ``analyze`` without the NER model: patterns, keep-list and merging only.
+
+        The residual pass uses it for text the first pass left unchanged: NER is
+        deterministic, so on identical text it would only repeat what the first pass saw.
+        """
+        return self._finish(text, [], strict)
+
     def _finish(self, text: str, results: list[Any], strict: bool) -> list[Span]:
         spans = [s for r in results if (s := self._from_ner(text, r)) is not None]
         spans.extend((self._strict_patterns if strict else self._patterns).find(text))

@@ -104,10 +104,16 @@ class PIIRedactor(RecordStep):
         """Strict second pass; findings inside our own replacements do not count."""
         if not self.pii_config.residual_scan:
             return []
+        # Text the first pass did not change gets the strict patterns only: NER on identical
+        # text would repeat the first pass (deterministic). Changed text gets NER again.
+        changed = [n for n, replacements in enumerate(placed) if replacements]
+        ner = iter(self.engine.analyze_batch([texts[n] for n in changed], strict=True))
+        found = [
+            next(ner) if replacements else self.engine.analyze_patterns(text, strict=True)
+            for text, replacements in zip(texts, placed, strict=True)
+        ]
         leftovers: list[Span] = []
-        for spans, replacements in zip(
-            self.engine.analyze_batch(texts, strict=True), placed, strict=True
-        ):
+        for spans, replacements in zip(found, placed, strict=True):
             leftovers.extend(
                 s
                 for s in spans

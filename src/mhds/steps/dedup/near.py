@@ -1,0 +1,345 @@
+"""The phased engine: map per shard, reduce per bucket, fetch per shard, verify per partition.
+
+Each phase is a top-level, picklable function of ``(store, workdir, unit, config)`` that reads
+and writes only store keys (see ``layout``), so the units of a phase can run in any order, in
+one process, on a process pool or on Dask, with the same output. Memory per unit:
+
+* ``map_shard``: one shard's signatures and band rows (about 1 KiB per record at defaults).
+* ``reduce_bucket``: one bucket's band and exact rows (16 B x bands per record / buckets).
+* ``fetch_rows``: one shard's signatures and the requests for them.
+* ``verify_partition``: one partition's candidate pairs and the signatures they name (sent by
+  ``fetch_rows``, one file per shard): a request/response join, so no phase ever reads the
+  signatures of the whole corpus and each signature file is read twice in all.
+
+Only non-empty partition files are written (a small corpus makes few files), so a workdir
+holds one run: ``clear_workdir`` before reusing it with other inputs or another config. A
+rerun of a unit with the same inputs rewrites the same files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from mhds.errors import ShardError
+from mhds.records.schema import Record
+from mhds.steps.dedup.config import DedupConfig
+from mhds.steps.dedup.exact import exact_buckets, exact_links, exact_rows
+from mhds.steps.dedup.layout import (
+    BAND_ROW,
+    EXACT_ROW,
+    PAIR,
+    REQUEST,
+    VERIFIED,
+    AnyArray,
+    ShardSummary,
+    check_shard,
+    group_indices,
+    key,
+    load_array,
+    load_arrays,
+    load_concat,
+    num_name,
+    part_name,
+    save_array,
+    save_arrays,
+    shard_number,
+    split_codes,
+    to_codes,
+    write_summary,
+)
+from mhds.steps.dedup.lsh import (
+    band_buckets,
+    band_rows,
+    candidate_pairs,
+    pair_partitions,
+    unique_pairs,
+)
+from mhds.steps.dedup.minhash import (
+    HASH_SPEC,
+    band_keys,
+    batch_shingles,
+    exact_jaccard,
+    normalise_text,
+    signatures_from_shingles,
+)
+from mhds.store.base import Store
+from mhds.store.streams import JsonlWriter
+
+SPEC_FIELDS = ("shingle_size", "num_perm", "bands", "rows", "seed", "buckets", "verify")
+_VERIFY_CHUNK = 1 << 15
+
+
+class BucketSummary(msgspec.Struct, frozen=True):
+    """What one reduce found: rows read, exact links and candidate near pairs written."""
+
+    bucket: int
+    band_rows: int
+    exact_rows: int
+    exact_links: int
+    candidates: int
+
+
+class PartitionSummary(msgspec.Struct, frozen=True):
+    """What one verification kept: unique candidate pairs in, verified pairs out."""
+
+    part: int
+    candidates: int
+    verified: int
+
+
+def dedup_spec(config: DedupConfig) -> dict[str, str | int]:
+    """The hashing spec plus every config field that must match across shards of one run."""
+    return {"hash_spec": HASH_SPEC, **{name: getattr(config, name) for name in SPEC_FIELDS}}
+
+
+def record_quality(record: Record) -> int:
+    """The keep policy's quality: characters of assistant turns (the more substantive answer)."""
+    return sum(len(m.content) for m in record.messages if m.role == "assistant")
+
+
+def map_shard(
+    store: Store, workdir: str, shard_id: str, records: Iterable[Record], config: DedupConfig
+) -> ShardSummary:
+    """Hash one shard: signatures, per-record metadata, band rows and exact rows per bucket.
+
+    Raises:
+        ConfigError: another shard id already mapped here has the same shard number.
+        InputError: a record's content hash is malformed.
+    """
+    number = check_shard(store, workdir, shard_id)
+    stem = num_name(number)
+    out = _ShardArrays()
+    count = empty = 0
+    with JsonlWriter(store, key(workdir, "meta", stem + ".jsonl.zst")) as meta:
+        for batch in _batches(records, config.batch_size):
+            codes = to_codes(number, np.arange(count, count + len(batch)))
+            for row, record in enumerate(batch, start=count):
+                m = record.metadata
+                quality = record_quality(record)
+                meta.write([row, m.id, m.family, m.source_key, m.content_hash, quality])
+            if config.exact:
+                out.exact.append(exact_rows([r.metadata.content_hash for r in batch], codes))
+            if config.near:
+                empty += out.add_near(batch, codes, config)
+            count += len(batch)
+    if count >= 2**32:
+        raise ShardError(f"{count} records: at most 2**32 - 1 per shard", shard=shard_id)
+    out.save(store, workdir, stem, config)
+    summary = ShardSummary(shard_id, number, count, empty, dedup_spec(config))
+    write_summary(store, workdir, summary)
+    return summary
+
+
+def reduce_bucket(store: Store, workdir: str, bucket: int, config: DedupConfig) -> BucketSummary:
+    """Link exact duplicates and find candidate near pairs among one bucket's rows.
+
+    Reads only ``bands/<bucket>/`` and ``exact/<bucket>/``. Writes ``links/<bucket>.npy``,
+    candidates per verification partition and, per shard named by a candidate, the rows that
+    each partition needs from it.
+    """
+    name = part_name(bucket)
+    exact = (
+        load_concat(store, key(workdir, "exact", name), EXACT_ROW)
+        if config.exact
+        else np.empty(0, EXACT_ROW)
+    )
+    links = exact_links(exact)
+    save_array(store, key(workdir, "links", name + ".npy"), links)
+    rows = (
+        load_concat(store, key(workdir, "bands", name), BAND_ROW)
+        if config.near
+        else np.empty(0, BAND_ROW)
+    )
+    pairs = candidate_pairs(rows, config.max_run_size)
+    parts = pair_partitions(pairs, config.buckets)
+    for part, index in group_indices(parts).items():
+        chunk = pairs[index]
+        save_array(store, key(workdir, "candidates", part_name(part), name + ".npy"), chunk)
+    _save_requests(store, workdir, name, pairs, parts)
+    return BucketSummary(bucket, len(rows), len(exact), len(links), len(pairs))
+
+
+def fetch_rows(store: Store, workdir: str, shard_id: str, config: DedupConfig) -> int:
+    """Send the signature rows (and shingles) that verification partitions asked of a shard.
+
+    Returns the number of rows sent.
+    """
+    stem = num_name(shard_number(shard_id))
+    requests = load_concat(store, key(workdir, "requests", stem), REQUEST)
+    if not len(requests) or not config.near:
+        return 0
+    requests = np.unique(requests)
+    sig = load_array(store, key(workdir, "sig", stem + ".npy"))
+    shingles = (
+        load_arrays(store, key(workdir, "shingles", stem + ".npz"))
+        if config.verify == "exact"
+        else None
+    )
+    for part, index in group_indices(requests["part"]).items():
+        rows = np.unique(requests["row"][index])
+        arrays = {"rows": rows, "sig": sig[rows]}
+        if shingles is not None:
+            arrays.update(_gather_shingles(shingles["values"], shingles["offsets"], rows))
+        save_arrays(store, key(workdir, "rows", part_name(part), stem + ".npz"), **arrays)
+    return len(requests)
+
+
+def verify_partition(
+    store: Store, workdir: str, part: int, config: DedupConfig
+) -> PartitionSummary:
+    """Keep the candidate pairs of one partition whose Jaccard is at least the threshold.
+
+    Raises:
+        ShardError: a signature row that a candidate names was not fetched (``fetch_rows`` did
+            not run for that shard).
+    """
+    name = part_name(part)
+    pairs = unique_pairs(load_concat(store, key(workdir, "candidates", name), PAIR))
+    verified = np.empty(0, dtype=VERIFIED)
+    if len(pairs):
+        similarity = _similarities(store, workdir, name, pairs, config)
+        # Estimates are multiples of 1/num_perm: the epsilon keeps float noise from losing
+        # a pair exactly at the threshold.
+        keep = similarity >= config.threshold - 1e-9
+        verified = np.empty(int(keep.sum()), dtype=VERIFIED)
+        verified["a"], verified["b"] = pairs["a"][keep], pairs["b"][keep]
+        verified["similarity"] = similarity[keep]
+    save_array(store, key(workdir, "verified", name + ".npy"), verified)
+    summary = PartitionSummary(part, len(pairs), len(verified))
+    store.write_bytes(key(workdir, "verified", name + ".json"), msgspec.json.encode(summary))
+    return summary
+
+
+class _ShardArrays:
+    """What ``map_shard`` accumulates before writing (one shard, bounded by its size)."""
+
+    def __init__(self) -> None:
+        self.sigs: list[AnyArray] = []
+        self.bands: list[AnyArray] = []
+        self.exact: list[AnyArray] = []
+        self.values: list[AnyArray] = []
+        self.counts: list[AnyArray] = []
+
+    def add_near(self, batch: list[Record], codes: AnyArray, config: DedupConfig) -> int:
+        texts = [normalise_text(record) for record in batch]
+        values, offsets = batch_shingles(texts, config.shingle_size)
+        sig = signatures_from_shingles(values, offsets, num_perm=config.num_perm, seed=config.seed)
+        has_words = np.diff(offsets) > 0
+        keys = band_keys(sig[has_words], config.bands, config.rows)
+        self.bands.append(band_rows(keys, codes[has_words]))
+        self.sigs.append(sig)
+        if config.verify == "exact":
+            self.values.append(values.astype(np.uint32))
+            self.counts.append(np.diff(offsets))
+        return int((~has_words).sum())
+
+    def save(self, store: Store, workdir: str, stem: str, config: DedupConfig) -> None:
+        if config.near:
+            sig = _concat(self.sigs, np.dtype(np.uint32), (0, config.num_perm))
+            save_array(store, key(workdir, "sig", stem + ".npy"), sig)
+        if config.near and config.verify == "exact":
+            counts = _concat(self.counts, np.dtype(np.int64))
+            offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+            values = _concat(self.values, np.dtype(np.uint32))
+            save_arrays(
+                store, key(workdir, "shingles", stem + ".npz"), values=values, offsets=offsets
+            )
+        bands = _concat(self.bands, BAND_ROW)
+        _save_buckets(
+            store, workdir, "bands", stem, bands, band_buckets(bands, config.buckets), config
+        )
+        exact = _concat(self.exact, EXACT_ROW)
+        _save_buckets(
+            store, workdir, "exact", stem, exact, exact_buckets(exact, config.buckets), config
+        )
+
+
+def _save_buckets(
+    store: Store,
+    workdir: str,
+    kind: str,
+    stem: str,
+    rows: AnyArray,
+    buckets: AnyArray,
+    config: DedupConfig,
+) -> None:
+    for bucket, index in group_indices(buckets).items():
+        chunk = rows[index]
+        save_array(store, key(workdir, kind, part_name(bucket), stem + ".npy"), chunk)
+
+
+def _save_requests(store: Store, workdir: str, name: str, pairs: AnyArray, parts: AnyArray) -> None:
+    ends = np.concatenate((pairs["a"], pairs["b"]))
+    numbers, rows = split_codes(ends)
+    requests = np.empty(len(ends), dtype=REQUEST)
+    requests["row"] = rows
+    requests["part"] = np.concatenate((parts, parts))
+    for number, index in group_indices(numbers).items():
+        wanted = np.unique(requests[index])
+        save_array(store, key(workdir, "requests", num_name(number), name + ".npy"), wanted)
+
+
+def _similarities(
+    store: Store, workdir: str, name: str, pairs: AnyArray, config: DedupConfig
+) -> AnyArray:
+    codes_parts: list[AnyArray] = []
+    sig_parts: list[AnyArray] = []
+    shingle_parts: list[AnyArray] = []
+    for info in store.list(key(workdir, "rows", name) + "/"):
+        number = int(info.key.rsplit("/", 1)[-1].split(".", 1)[0], 16)
+        data = load_arrays(store, info.key)
+        codes_parts.append(to_codes(number, data["rows"]))
+        sig_parts.append(data["sig"])
+        if config.verify == "exact":
+            shingle_parts.extend(_split_shingles(data["values"], data["offsets"]))
+    codes = _concat(codes_parts, np.dtype(np.uint64))
+    order = np.argsort(codes)
+    codes = codes[order]
+    ia, ib = (_locate(codes, pairs[end]) for end in ("a", "b"))
+    if config.verify == "exact":
+        sets = [shingle_parts[i] for i in order]
+        return np.array([exact_jaccard(sets[i], sets[j]) for i, j in zip(ia, ib, strict=True)])
+    sigs = _concat(sig_parts, np.dtype(np.uint32), (0, config.num_perm))[order]
+    out = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), _VERIFY_CHUNK):
+        a, b = ia[start : start + _VERIFY_CHUNK], ib[start : start + _VERIFY_CHUNK]
+        out[start : start + len(a)] = np.count_nonzero(sigs[a] == sigs[b], axis=1) / config.num_perm
+    return out
+
+
+def _locate(codes: AnyArray, wanted: AnyArray) -> AnyArray:
+    index = np.searchsorted(codes, wanted)
+    found = index < len(codes)
+    found[found] = codes[index[found]] == wanted[found]
+    if not found.all():
+        number, _ = split_codes(wanted[~found][:1])
+        raise ShardError(
+            "signature rows missing: run fetch_rows first", shard=num_name(int(number[0]))
+        )
+    return index
+
+
+def _gather_shingles(values: AnyArray, offsets: AnyArray, rows: AnyArray) -> dict[str, AnyArray]:
+    counts = offsets[rows + 1] - offsets[rows]
+    new_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    index = np.repeat(offsets[rows] - new_offsets[:-1], counts) + np.arange(new_offsets[-1])
+    return {"values": values[index], "offsets": new_offsets}
+
+
+def _split_shingles(values: AnyArray, offsets: AnyArray) -> list[AnyArray]:
+    return [values[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _concat(parts: list[AnyArray], dtype: np.dtype[Any], empty: tuple[int, ...] = (0,)) -> AnyArray:
+    return np.concatenate(parts) if parts else np.empty(empty, dtype=dtype)
