@@ -30,28 +30,84 @@ _CONCERNS = [
     ("stress", "my workload doubled and I can't switch off at night"),
     ("loneliness", "since moving I have nobody to talk to in the evenings"),
 ]
+_OPENERS = [
+    "Lately {concern}.",
+    "I wanted to talk about something: {concern}.",
+    "It's been a rough month, {concern}.",
+    "My sister said I should bring this up: {concern}.",
+    "I don't know if this matters, but {concern}.",
+]
+_FEELINGS = [
+    "I feel tired all the time.", "My chest feels tight when I think about it.",
+    "I keep replaying conversations in my head.", "I snap at people I care about.",
+    "I cancelled plans with friends twice this week.", "I cry in the car after work.",
+    "Some mornings I can't get out of bed.", "I'm eating less than I used to.",
+    "I feel like I'm letting everyone down.", "Nothing feels enjoyable anymore.",
+    "I worry something bad will happen to my kids.", "I can't concentrate at my desk.",
+]
 _REFLECTIONS = [
     "It sounds like {topic} has been weighing on you for a while.",
     "Thank you for telling me. {Topic} can make everything else feel heavier.",
-    "I hear how exhausting this has been. Let's slow down and look at the {topic} together.",
+    "I hear how exhausting this has been.",
+    "That makes a lot of sense given everything you've described.",
+    "You've been carrying a lot on your own.",
+    "I notice you said that very quietly, as if it's hard to admit.",
 ]
 _QUESTIONS = [
     "When you notice it starting, what goes through your mind?",
     "What have you already tried, and what helped even a little?",
     "On a scale from 0 to 10, how intense is it on a typical day?",
     "Who in your life knows what you're going through?",
+    "What would be different if this got a bit better?",
+    "How has your sleep been over the last two weeks?",
+    "What do you tell yourself in those moments?",
 ]
 _FOLLOWUPS = [
     "Usually I just lie there and replay the day.",
     "I tried breathing exercises but I forget to do them.",
     "Maybe a 7 most days, higher on Mondays.",
     "Only my sister, and I don't want to worry her.",
+    "I'd probably call my mom back more often.",
+    "I tell myself I should be able to handle it.",
+    "Honestly I haven't tried much, I just wait for it to pass.",
+    "My partner noticed before I did, to be honest.",
 ]
 _PLANS = [
     "Let's try a small experiment this week: a fixed wind-down time and a worry list before bed.",
     "A CBT thought record could help us catch the thought right when it shows up.",
     "Could we plan one short call with your sister, just to let her know how you are?",
+    "Let's notice the first body signal, then try slow breathing for two minutes.",
+    "What if we scheduled one small pleasant activity on each of the next three days?",
+    "We could write down the evidence for and against that thought together.",
+    "It may help to talk with your doctor about your sleep and the PHQ-9 we did today.",
 ]
+_CLOSERS = [
+    "We'll check in on how it went next session.",
+    "There's no pressure to get it perfect.",
+    "Notice what makes it easier, and what makes it harder.",
+    "You don't have to do this alone.",
+]
+
+
+def _sentences(rng: random.Random, pool: list[str], low: int, high: int, **fmt: str) -> str:
+    picks = rng.sample(pool, rng.randint(low, high))
+    return " ".join(p.format(**fmt) for p in picks)
+
+
+def _dialogue(rng: random.Random, exchanges: int) -> tuple[str, list[tuple[str, str]]]:
+    """A varied client/therapist exchange: (topic, [(role, text), ...])."""
+    topic, concern = rng.choice(_CONCERNS)
+    fmt = {"topic": topic, "Topic": topic.capitalize(), "concern": concern}
+    turns = [("user", rng.choice(_OPENERS).format(**fmt) + " "
+              + _sentences(rng, _FEELINGS, 1, 3, **fmt))]
+    for n in range(exchanges):
+        therapist = _sentences(rng, _REFLECTIONS, 1, 2, **fmt) + " " + rng.choice(_QUESTIONS)
+        if n == exchanges - 1:
+            therapist = _sentences(rng, _PLANS, 1, 2, **fmt) + " " + rng.choice(_CLOSERS)
+        turns.append(("assistant", therapist))
+        if n < exchanges - 1:
+            turns.append(("user", _sentences(rng, _FOLLOWUPS + _FEELINGS, 1, 3, **fmt)))
+    return topic, turns
 
 
 def find_counselchat(shared_data: Path | None) -> Path | None:
@@ -109,20 +165,8 @@ def _write_jsonl(store: Store, key: str, items: Iterator[Any]) -> int:
     return writer.records
 
 
-def _conversation(rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
-    topic, concern = rng.choice(_CONCERNS)
-    turns = [("user", f"Lately {concern}. I don't really know where to start.")]
-    turns.append(
-        (
-            "assistant",
-            rng.choice(_REFLECTIONS).format(topic=topic, Topic=topic.capitalize())
-            + " "
-            + rng.choice(_QUESTIONS),
-        )
-    )
-    turns.append(("user", rng.choice(_FOLLOWUPS)))
-    turns.append(("assistant", rng.choice(_PLANS)))
-    return topic, turns
+def _conversation(rng: random.Random, exchanges: int = 2) -> tuple[str, list[tuple[str, str]]]:
+    return _dialogue(rng, exchanges)
 
 
 def _clinical_reasoning(rng: random.Random, count: int) -> Iterator[Any]:
@@ -166,7 +210,7 @@ def _crisis(rng: random.Random, count: int) -> Iterator[Any]:
 
 def _transcripts(rng: random.Random, count: int) -> Iterator[str]:
     for _ in range(count):
-        _, turns = _conversation(rng)
+        _, turns = _conversation(rng, exchanges=rng.randint(8, 10))
         lines = [f"{'Client' if role == 'user' else 'Therapist'}: {text}" for role, text in turns]
         yield "\n".join(lines) + "\n"
 
@@ -174,7 +218,7 @@ def _transcripts(rng: random.Random, count: int) -> Iterator[str]:
 def _esconv(rng: random.Random, count: int) -> list[dict[str, Any]]:
     items = []
     for n in range(count):
-        topic, turns = _conversation(rng)
+        topic, turns = _conversation(rng, exchanges=3)
         dialog = [{"speaker": "usr" if r == "user" else "sys", "content": c} for r, c in turns]
         dialog.insert(1, {"speaker": "usr", "content": "It's been hard."})  # consecutive turns
         items.append(

@@ -1,0 +1,1 @@
+"""The build: registry + store -> gated, immutable release (see run.py)."""

@@ -1,0 +1,74 @@
+"""BuildConfig: everything that can change a release, in one typed, hashed object."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mhds.errors import ConfigError
+from mhds.gates.base import Waiver
+from mhds.gates.distribution import DistributionConfig
+from mhds.ingest.config import IngestConfig
+from mhds.records.codec import canonical_json
+from mhds.steps.dedup.config import DedupConfig
+from mhds.steps.pii.config import PIIConfig
+from mhds.steps.split import SplitConfig
+
+
+class BuildConfig(BaseModel):
+    """The release config: per-stage configs, waivers and the previous release."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest settings.")
+    pii: PIIConfig = Field(default_factory=PIIConfig, description="PII detection/redaction.")
+    dedup: DedupConfig = Field(default_factory=DedupConfig, description="Duplicate detection.")
+    split: SplitConfig = Field(default_factory=SplitConfig, description="Split assignment.")
+    distribution: DistributionConfig = Field(
+        default_factory=DistributionConfig, description="Distribution gate thresholds."
+    )
+    waivers: tuple[Waiver, ...] = Field(
+        default=(), description="Recorded decisions to publish despite a failed gate."
+    )
+    previous_release: str | None = Field(
+        default=None,
+        description="Version to compare against (leakage, drift); default: the latest one.",
+    )
+    max_shard_records: int = Field(
+        default=100_000, ge=1, description="Records per release shard at most."
+    )
+    max_shard_bytes: int = Field(
+        default=64 << 20, ge=1 << 16, description="Compressed bytes per release shard at most."
+    )
+
+    def output_hash(self) -> str:
+        """Hash of what changes output (waivers and the previous release excluded: they change
+        whether a release publishes, not what is in it)."""
+        data = self.model_dump(mode="json", exclude={"waivers", "previous_release"})
+        return "sha256:" + hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+def load_build_config(path: Path | None) -> BuildConfig:
+    """Read a release config YAML (or defaults when ``path`` is None).
+
+    Raises:
+        ConfigError: unreadable YAML or invalid fields, naming the file and field path.
+    """
+    if path is None:
+        return BuildConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read build config: {type(exc).__name__}", source=str(path)
+        ) from exc
+    try:
+        return BuildConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(problems, source=str(path)) from None

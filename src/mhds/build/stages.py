@@ -1,0 +1,101 @@
+"""Per-shard work units of a build: picklable, resumable, deterministic.
+
+Each unit reads one input shard from the store, runs the per-record steps, writes one output
+shard plus its quarantine and statistics, and finally a done marker. A rerun skips units
+whose marker exists (and names the same output), so a killed build resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mhds.errors import InputError
+from mhds.records import codec
+from mhds.records.schema import Record
+from mhds.steps.base import Outcome
+from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.step import PIIRedactor
+from mhds.store.base import Store
+from mhds.store.streams import JsonlWriter, iter_lines
+
+# One loaded PII step per worker process: spaCy loads once, not once per shard.
+_STEPS: dict[str, PIIRedactor] = {}
+
+
+@dataclass(frozen=True)
+class RecordStepsUnit:
+    """Run the per-record steps over one processed shard."""
+
+    store: Store
+    input_key: str
+    output_key: str
+    quarantine_key: str
+    done_key: str
+    pii: PIIConfig
+
+    def __str__(self) -> str:
+        return self.input_key
+
+
+def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
+    """Redact one shard; return its summary (counts only). Skips a shard already done."""
+    store = unit.store
+    if store.exists(unit.done_key):
+        summary: dict[str, Any] = codec.loads(store.read_bytes(unit.done_key))
+        if summary.get("output_key") == unit.output_key and store.exists(unit.output_key):
+            summary["resumed"] = True
+            return summary
+    step = _step_for(unit.pii)
+    step.stats = type(step.stats)(step.name)
+    held: list[Outcome] = []
+    with JsonlWriter(store, unit.output_key) as writer:
+        for record in step.run(_read_records(store, unit.input_key), held.append):
+            writer.write_line(record.to_json())
+    if held:
+        with JsonlWriter(store, unit.quarantine_key) as quarantine:
+            for outcome in held:
+                quarantine.write(
+                    {
+                        "id": outcome.record.metadata.id,
+                        "source_key": outcome.record.metadata.source_key,
+                        "locator": outcome.record.metadata.provenance.locator,
+                        "step": step.name,
+                        "reason": outcome.reason,
+                        "field": outcome.field,
+                        "detail": outcome.detail,
+                    }
+                )
+    summary = {
+        "input_key": unit.input_key,
+        "output_key": unit.output_key,
+        "records": writer.records,
+        "bytes": writer.bytes_written,
+        "sha256": writer.sha256,
+        "quarantine_key": unit.quarantine_key if held else None,
+        "stats": step.stats.to_dict(),
+        "resumed": False,
+    }
+    store.write_bytes(unit.done_key, codec.dumps(summary, indent=True))
+    return summary
+
+
+def _step_for(config: PIIConfig) -> PIIRedactor:
+    key = codec.canonical_json(config.model_dump(mode="json")).decode()
+    if key not in _STEPS:
+        step = PIIRedactor(config)
+        step.setup()
+        _STEPS[key] = step
+    return _STEPS[key]
+
+
+def _read_records(store: Store, key: str) -> Any:
+    import msgspec
+
+    from mhds.records.validate import Reason
+
+    for line, data in iter_lines(store, key):
+        try:
+            yield Record.from_json(data)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            raise InputError(Reason.BAD_METADATA, key=key, line=line) from None

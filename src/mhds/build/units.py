@@ -1,0 +1,39 @@
+"""Picklable work units for the dedup phases (one shard or one bucket each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mhds.build.stages import _read_records
+from mhds.steps.dedup.config import DedupConfig
+from mhds.steps.dedup.near import fetch_rows, map_shard, reduce_bucket, verify_partition
+from mhds.store.base import Store
+
+
+@dataclass(frozen=True)
+class DedupUnit:
+    """One dedup work unit: a phase, and the shard or bucket it covers."""
+
+    store: Store
+    workdir: str
+    phase: str  # map | reduce | fetch | verify
+    config: DedupConfig
+    shard_id: str = ""
+    shard_key: str = ""
+    bucket: int = 0
+
+    def __str__(self) -> str:
+        return f"dedup {self.phase} {self.shard_id or self.bucket}"
+
+
+def run_dedup_unit(unit: DedupUnit) -> Any:
+    """Run one unit of one dedup phase."""
+    if unit.phase == "map":
+        records = _read_records(unit.store, unit.shard_key)
+        return map_shard(unit.store, unit.workdir, unit.shard_id, records, unit.config)
+    if unit.phase == "reduce":
+        return reduce_bucket(unit.store, unit.workdir, unit.bucket, unit.config)
+    if unit.phase == "fetch":
+        return fetch_rows(unit.store, unit.workdir, unit.shard_id, unit.config)
+    return verify_partition(unit.store, unit.workdir, unit.bucket, unit.config)
