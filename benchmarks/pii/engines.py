@@ -2,12 +2,11 @@
 
 ``run.py`` starts this script once per engine, so each engine's peak memory is its own and no
 model stays loaded between engines. The worker loads the engine, warms it up on the first
-``--warmup`` texts, times one detection pass over all texts, and writes its spans and
-numbers as JSON, with a hash of the mhds PII sources it ran (so runs of changing code are
-caught).
-Network access is refused (a guard on ``socket.connect`` counts any attempt), and tldextract,
-which Presidio's e-mail recognizer calls, is set to its bundled public suffix snapshot so it
-never tries to download the list.
+``--warmup`` texts, times one detection pass over all texts, and writes its spans and numbers
+as JSON, with a hash of the mhds PII sources it ran (so runs of changing code are caught).
+Network access is refused (guards on ``getaddrinfo`` and ``connect`` record any attempt),
+and tldextract, which Presidio's e-mail recognizer calls, is set to its bundled public
+suffix snapshot so it never tries to download the list.
 
     .venv/bin/python benchmarks/pii/engines.py --engine mhds_np2 --texts t.json --out r.json
 """

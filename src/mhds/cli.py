@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 registry_app = typer.Typer(help="Check the registry of families and sources.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+release_app = typer.Typer(help="List, inspect, verify and clean releases.", no_args_is_help=True)
+app.add_typer(release_app, name="release")
 audit_app = typer.Typer(help="Check hash-chained audit logs.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 pii_app = typer.Typer(help="Find and redact personal identifiers in JSONL.", no_args_is_help=True)
@@ -143,15 +145,158 @@ def demo(
         typer.Option(help="Folder with counsel_chat.csv (default: ../shared/data if present)."),
     ] = None,
 ) -> None:
-    """Seed a store with the demo sources, ingest them, and write the coverage matrix.
+    """Seed a store with the demo sources and build a release from them.
 
-    Uses the real CounselChat CSV from `../shared/data` when present, synthetic data otherwise.
+    Uses the real CounselChat CSV from `../shared/data` when present, synthetic data
+    otherwise; then runs the whole build (ingest, PII, dedup, splits, gates, publish) and
+    writes the coverage matrix. Prints where the release and the coverage matrix are.
 
     Example: `mhds demo --store ./demo-store`
     """
-    folder = _run(lambda: _demo(store, shared_data))
+    release, folder = _run(lambda: _demo(store, shared_data))
     console.print(f"demo store: [bold]{store}[/bold]")
     console.print(f"coverage matrix: [bold]{folder}[/bold]")
+    console.print(f"release: [bold]{release}[/bold]")
+
+
+ExecutorOpt = Annotated[
+    str, typer.Option(help="Where per-shard stages run: local (process pool), inline, dask.")
+]
+
+
+@app.command()
+def build(
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Release config YAML (BuildConfig).")
+    ] = None,
+    executor: ExecutorOpt = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, with --executor dask.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes.")] = None,
+) -> None:
+    """Build a release: ingest, redact, de-duplicate, split, gate, and publish.
+
+    Nothing is published unless every gate passes or carries a waiver in the release config;
+    a failed build exits with code 5 and says where the gate reports are. A killed build
+    resumes where it stopped.
+
+    Example: `mhds build --store s3://bucket/datasets --config release.yaml --executor dask
+    --scheduler tcp://10.0.0.5:8786`
+    """
+    result, uri = _run(lambda: _build(store, registry, config, executor, scheduler, workers))
+    _print_verdicts(result.verdicts)
+    console.print(f"release: [bold]{uri}[/bold]")
+
+
+@release_app.command("ls")
+def release_ls(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
+    """List published releases (newest last) with their record counts.
+
+    Example: `mhds release ls --store s3://bucket/datasets`
+    """
+    from mhds.release.manifest import read_manifest
+    from mhds.release.version import list_versions, release_prefix
+
+    st, reg = _run(lambda: _open(store, registry))
+    table = Table(title="releases")
+    for column in ("version", "created", "train", "val", "test", "gates"):
+        table.add_column(column)
+    for version in _run(lambda: list_versions(st, reg.layout.releases)):
+        folder = release_prefix(reg.layout.releases, version)
+        m = _run(lambda: read_manifest(st, folder))  # noqa: B023 - called at once
+        waived = sum(1 for g in m.gates if g.get("waiver"))
+        gates = f"{len(m.gates)} passed" + (f" ({waived} waived)" if waived else "")
+        table.add_row(
+            version, m.created, *(str(m.total_records(s)) for s in ("train", "val", "test")), gates
+        )
+    console.print(table)
+
+
+@release_app.command("show")
+def release_show(
+    version: Annotated[str, typer.Argument(help="Release version (vYYYY-MM-DD[.N]).")],
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Show one release: counts per family and split, gates, waivers, files.
+
+    Example: `mhds release show v2026-11-25 --store ./demo-store`
+    """
+    from mhds.release.manifest import read_manifest
+    from mhds.release.version import release_prefix
+
+    st, reg = _run(lambda: _open(store, registry))
+    m = _run(lambda: read_manifest(st, release_prefix(reg.layout.releases, version)))
+    console.print(
+        f"[bold]{m.version}[/bold] created {m.created}, mhds {m.code_version}, "
+        f"previous {m.previous_release or '-'}"
+    )
+    table = Table(title="records (tokens estimate)")
+    for column in ("family", "train", "val", "test"):
+        table.add_column(column)
+    for family, splits in sorted(m.counts.items()):
+        cells = [
+            f"{c.records} ({c.tokens_estimate})" if (c := splits.get(s)) else "-"
+            for s in ("train", "val", "test")
+        ]
+        table.add_row(family, *cells)
+    console.print(table)
+    _print_verdicts(m.gates)
+    for waiver in m.waivers:
+        console.print(f"waiver: {waiver}")
+    console.print(f"{len(m.shards)} shards; holdout families: {', '.join(m.holdout_families)}")
+
+
+@release_app.command("verify")
+def release_verify(
+    uri: Annotated[
+        str, typer.Argument(help="Release URI: s3://bucket/prefix/releases/vX or a folder.")
+    ],
+) -> None:
+    """Re-read every shard: hashes, counts, schema, split rules, holdouts only in test.
+
+    Exit code 0 only when everything holds.
+
+    Example: `mhds release verify s3://bucket/datasets/releases/v2026-11-25`
+    """
+    from mhds.release.verify import verify_release
+    from mhds.store import open_store
+
+    parent, _, version = uri.rstrip("/").rpartition("/")
+    report = _run(lambda: verify_release(open_store(parent), version + "/"))
+    if report.ok:
+        console.print(f"[green]ok[/green] {uri}: {report.shards} shards, {report.records} records")
+        return
+    for problem in report.problems[:50]:
+        err_console.print(
+            f"[red]{problem.problem}[/red] {problem.key}"
+            + (f":{problem.line}" if problem.line else "")
+            + (f" {problem.detail}" if problem.detail else "")
+        )
+    raise typer.Exit(1)
+
+
+@release_app.command("gc")
+def release_gc(
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be removed.")] = False,
+) -> None:
+    """Remove the leftovers of aborted publishes (version folders without a manifest).
+
+    Published releases are never touched. Run it when no build is publishing.
+
+    Example: `mhds release gc --store s3://bucket/datasets --dry-run`
+    """
+    from mhds.release.publish import gc_releases
+
+    st, reg = _run(lambda: _open(store, registry))
+    removed = _run(lambda: gc_releases(st, reg.layout.releases, dry_run=dry_run))
+    verb = "would remove" if dry_run else "removed"
+    console.print(f"{verb} {len(removed)} objects")
 
 
 PIIFileArg = Annotated[
@@ -340,9 +485,8 @@ def _ingest(
     return run
 
 
-def _demo(store_uri: str, shared_data: Path | None) -> str:
+def _demo(store_uri: str, shared_data: Path | None) -> tuple[str, str]:
     from mhds.demo import find_counselchat, seed_demo_store
-    from mhds.ingest import IngestConfig
     from mhds.store import open_store
 
     default_shared = Path.cwd().parent / "shared" / "data"
@@ -354,10 +498,57 @@ def _demo(store_uri: str, shared_data: Path | None) -> str:
         console.print(f"seeded {store.uri} ({origin})")
     else:
         console.print(f"{store.uri} already holds raw data: left as it is")
-    _print_ingest(_ingest(store_uri, None, [], True, IngestConfig(), False))
+    result, uri = _build(store_uri, None, None, "local", None, None)
+    _print_verdicts(result.verdicts)
     folder, coverage = _inventory(store_uri, None)
     _print_coverage(coverage)
-    return folder
+    return uri, folder
+
+
+def _build(
+    store_uri: str | None,
+    registry_path: Path | None,
+    config_path: Path | None,
+    executor_kind: str,
+    scheduler: str | None,
+    workers: int | None,
+) -> Any:
+    from mhds.build.config import load_build_config
+    from mhds.build.run import build_release
+    from mhds.engine.base import make_executor
+    from mhds.errors import ConfigError
+
+    store, registry = _open(store_uri, registry_path)
+    config = load_build_config(config_path)
+    if executor_kind not in ("inline", "local", "dask"):
+        raise ConfigError(f"unknown executor {executor_kind!r} (local, inline, dask)")
+    executor = make_executor(executor_kind, workers=workers, scheduler=scheduler)  # type: ignore[arg-type]
+    try:
+        with _progress() as progress:
+            tasks: dict[str, Any] = {}
+
+            def tick(stage: str, done: int, total: int | None) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done, total=total)
+
+            result = build_release(store, registry, config, executor=executor, progress=tick)
+    finally:
+        executor.close()
+    manifest = store.url_for(f"{registry.layout.releases}{result.version}/manifest.json")
+    return result, manifest.rsplit("/", 1)[0]
+
+
+def _print_verdicts(verdicts: Any) -> None:
+    table = Table(title="gates")
+    for column in ("gate", "status", "summary"):
+        table.add_column(column)
+    colours = {"pass": "green", "fail": "red", "error": "red"}
+    for verdict in verdicts:
+        v = verdict if isinstance(verdict, dict) else verdict.to_dict()
+        status = "waived" if v.get("waiver") and v["status"] == "fail" else v["status"]
+        table.add_row(v["gate"], f"[{colours.get(status, 'yellow')}]{status}[/]", v["summary"])
+    console.print(table)
 
 
 def _progress() -> Progress:

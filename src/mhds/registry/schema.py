@@ -171,6 +171,10 @@ class Layout(FrozenModel):
     releases: str = Field(default="releases/", description="Immutable releases.")
     quarantine: str = Field(default="quarantine/", description="Rejected records with reasons.")
     audit: str = Field(default="audit/", description="Hash-chained audit logs, one per build.")
+    work: str = Field(
+        default="work/", description="Build intermediates (stage shards, dedup phases, markers)."
+    )
+    builds: str = Field(default="builds/", description="Reports of builds that did not publish.")
 
     def ingest_manifest_key(self, family: str, source_id: str) -> str:
         """Where ingest keeps the manifest of one source's processed shards."""
@@ -178,7 +182,15 @@ class Layout(FrozenModel):
 
     def own_prefixes(self) -> tuple[str, ...]:
         """Prefixes mhds writes to (never reported as unmapped)."""
-        return (self.processed, self.inventory, self.releases, self.quarantine, self.audit)
+        return (
+            self.processed,
+            self.inventory,
+            self.releases,
+            self.quarantine,
+            self.audit,
+            self.work,
+            self.builds,
+        )
 
 
 class Registry(FrozenModel):

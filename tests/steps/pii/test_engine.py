@@ -76,3 +76,33 @@ def test_spans_do_not_overlap_and_are_sorted(engine: PIIEngine) -> None:
 def test_batch_equals_one_by_one(engine: PIIEngine) -> None:
     texts = ["Call Tom at 555-123-4567.", "", "Nothing here.", "I'm 95 and live in Boise."]
     assert list(engine.analyze_batch(texts)) == [engine.analyze(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "category"),
+    [
+        (
+            "Book through my site, https://calendly.com/giulia-oliveira today.",
+            "https://calendly.com/giulia-oliveira",
+            Category.URL,
+        ),
+        ("My MRN at the hospital is 6666026.", "6666026", Category.ID),
+        ("My cell is +44 7700 900445, texting is better.", "+44 7700 900445", Category.PHONE),
+        ("My grandmother is 100 and I'm her carer.", "100", Category.AGE),
+    ],
+)
+def test_benchmark_misses_now_found(
+    engine: PIIEngine, text: str, value: str, category: Category
+) -> None:
+    assert (value, category) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("My MRN 8023183. Your GAD-7 score was 12.", "GAD-7"),
+        ("Take care of yourself this week.\n\nWarmly,\nThe clinic team", "Warmly"),
+    ],
+)
+def test_benchmark_false_positives_now_kept(engine: PIIEngine, text: str, kept: str) -> None:
+    assert all(kept not in text[s.start : s.end] for s in engine.analyze(text))

@@ -20,6 +20,7 @@ from mhds.steps.pii.keep_terms import (
     MODALITIES,
     PLACES,
     RELATIONS,
+    SIGN_OFFS,
     US_STATES,
 )
 from mhds.steps.pii.spans import Category, Span
@@ -106,7 +107,7 @@ class KeepList:
         self._domains = tuple(d.lower().strip(".") for d in config.public_domains)
         clinical = MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES | RELATIONS
         self._any = _keys(clinical | frozenset(config.extra_keep_terms))
-        self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY)
+        self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
 
     def keeps(self, text: str, span: Span) -> bool:

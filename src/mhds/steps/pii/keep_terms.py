@@ -100,6 +100,12 @@ PLACES = _terms(
     train, airport, bar, pharmacy"""
 )
 
+#: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.
+SIGN_OFFS = _terms(
+    """warmly, regards, kind regards, best regards, best, sincerely, cheers, thanks, thank you,
+    take care, best wishes, with care, respectfully, blessings, peace"""
+)
+
 #: Weekdays, months, seasons and parts of the day: none of them alone dates a day. (Holidays
 #: are left out on purpose: "on Christmas" does date a day.)
 CALENDAR = _terms(

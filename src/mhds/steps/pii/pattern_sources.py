@@ -59,7 +59,7 @@ _VANITY = r"[ .-]?(?=[A-Z0-9 .-]*[A-Z])[A-Z0-9]{3}[ .-]?[A-Z0-9]{4}[A-Z]{0,3}"
 _TOLL_FREE = r"(?:00|33|44|55|66|77|88)"
 _LEFT = r"(?<![\w+@/.$-]"  # + the first character, closed by each phone pattern
 PHONE_PLUS = (
-    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,3}}(?:[ .-]?\([0-9]{{1,4}}\)|[ .-][0-9]{{1,5}})"
+    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,3}}(?:[ .-]?\([0-9]{{1,4}}\)|[ .-][0-9]{{1,6}})"
     rf"{{2,7}}|[0-9]{{8,15}}){_PHONE_END}"
 )
 PHONE_PAREN = rf"\({_LEFT}\()[0-9]{{3}}\)[ .-]?[0-9]{{3}}[ .-]?[0-9]{{4}}{_PHONE_END}"
@@ -80,7 +80,10 @@ AGE = (
 )
 AGE_CONTEXT = (
     r"(?i:\b(?:i['’]?m|i[ \t]+am|(?:he|she|they)(?:['’]s|['’]re|[ \t]+is|[ \t]+are)|aged?"
-    r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now)[ \t]*)\Z"
+    r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now"
+    r"|(?:grand(?:mother|father|ma|pa|mom|dad)|great[ -](?:aunt|uncle)|mother|father|mom|dad"
+    r"|aunt|uncle|husband|wife|partner|patient|client)(?:['’]s|[ \t]+is|[ \t]+was)"
+    r")[ \t]*)\Z"
 )
 AGE_WORDS = (
     r"(?i:\b(?:a[ ])?(?P<v>ninety(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?"

@@ -309,10 +309,16 @@ def _preceded(context: re.Pattern[str], reach: int, match: re.Match[str]) -> boo
 
 
 def _has_id_cue(text: str, start: int) -> bool:
-    words = _CUE_WORD.findall(text[max(0, start - 40) : start].lower())
+    # The cue must be in the same clause: cut the look-back at a sentence end or a digit
+    # (an earlier value), then look for a cue among the last six words.
+    window = re.split(r"[.!?;](?:\s|$)|[0-9]", text[max(0, start - 40) : start])[-1]
+    words = _CUE_WORD.findall(window.lower())
     while words and words[-1] in src.ID_FILLERS:
         words.pop()
-    return any(" ".join(words[-n:]) in src.ID_CUES for n in (1, 2) if len(words) >= n)
+    words = words[-6:]
+    return any(
+        " ".join(words[i : i + n]) in src.ID_CUES for n in (1, 2) for i in range(len(words) - n + 1)
+    )
 
 
 def _value_span(match: re.Match[str]) -> tuple[int, int]:

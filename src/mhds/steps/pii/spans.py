@@ -57,7 +57,8 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     Dropping the shorter of two overlapping spans would leak the part of it outside the
     longer one ("Dr. Virginia Chowwww.site.ca": the URL span must not leave "Virginia"
     behind), so overlaps are unioned. The merged span takes the category and recognizer of
-    its longest member (then highest score, then earliest start) and the highest score.
+    its longest pattern member (NER only when no pattern matched; then highest score, then
+    earliest start) and the highest score.
     """
     merged: list[list[Span]] = []
     for span in sorted(spans):
@@ -67,7 +68,12 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
             merged.append([span])
     result = []
     for group in merged:
-        lead = min(group, key=lambda s: (-s.length, -s.score, s.start, s.category))
+        # Patterns outrank NER for the label: spaCy often tags a whole URL or ID cue as a
+        # PERSON or LOCATION with the same extent (the union still covers both).
+        lead = min(
+            group,
+            key=lambda s: (s.recognizer == "spacy_ner", -s.length, -s.score, s.start, s.category),
+        )
         start, end = min(s.start for s in group), max(s.end for s in group)
         result.append(Span(start, end, lead.category, max(s.score for s in group), lead.recognizer))
     return result
