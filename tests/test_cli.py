@@ -15,7 +15,20 @@ runner = CliRunner()
 
 @pytest.mark.parametrize(
     "command",
-    [["inventory"], ["ingest"], ["demo"], ["registry", "validate"]],
+    [
+        ["inventory"],
+        ["ingest"],
+        ["demo"],
+        ["build"],
+        ["registry", "validate"],
+        ["release", "ls"],
+        ["release", "show"],
+        ["release", "verify"],
+        ["release", "gc"],
+        ["pii", "scan"],
+        ["pii", "redact"],
+        ["audit", "verify"],
+    ],
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
@@ -41,53 +54,68 @@ def test_ingest_unknown_source_is_a_config_error(tmp_path: Path) -> None:
     assert "unknown source 'nope'" in result.output
 
 
-def test_demo_builds_store_and_reports_coverage(tmp_path: Path, shared_data: Path) -> None:
+def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Path) -> None:
     store = tmp_path / "demo-store"
     result = runner.invoke(app, ["demo", "--store", str(store), "--shared-data", str(shared_data)])
     assert result.exit_code == 0, result.output
-    folders = sorted((store / "inventory").iterdir())
-    assert len(folders) == 1
-    assert str(folders[0]) in result.output.replace("\n", "")
-    coverage = codec.loads((folders[0] / "coverage.json").read_bytes())
-    assert (folders[0] / "coverage.md").is_file()
-    manifest = codec.loads(
+    output = result.output.replace("\n", "")
+    [folder] = sorted((store / "inventory").iterdir())
+    assert str(folder) in output
+    assert (folder / "coverage.md").is_file()
+    [release] = sorted((store / "releases").iterdir())
+    assert str(release) in output
+    manifest = codec.loads((release / "manifest.json").read_bytes())
+    assert {g["gate"]: g["status"] for g in manifest["gates"]} == dict.fromkeys(
+        ("coverage", "provenance", "pii", "leakage", "distribution"), "pass"
+    )
+    assert manifest["counts"]["professional_therapeutic"]["train"]["records"] > 1500
+    ingest = codec.loads(
         (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
     )
-    assert manifest["records"] == 2129
-    assert "professional_therapeutic" in codec.dumps(coverage).decode()
+    assert ingest["records"] == 2129
     # the deliberately broken demo items are quarantined, not dropped
     assert list((store / "quarantine").rglob("*.jsonl"))
-    # a second run is idempotent: inputs unchanged, nothing re-ingested or rewritten
-    manifests = {p: p.read_bytes() for p in (store / "processed").rglob("_manifest.json")}
+    verify = runner.invoke(app, ["release", "verify", str(release)])
+    assert verify.exit_code == 0, verify.output
+    listed = runner.invoke(app, ["release", "ls", "--store", str(store)])
+    assert release.name in listed.output
+
+    # a second run reuses every processed and redacted shard and publishes the same content
+    processed = {p: p.read_bytes() for p in (store / "processed").rglob("_manifest.json")}
     again = runner.invoke(app, ["demo", "--store", str(store), "--shared-data", str(shared_data)])
     assert again.exit_code == 0, again.output
-    assert {p: p.read_bytes() for p in (store / "processed").rglob("_manifest.json")} == manifests
-    assert len(list((store / "inventory").iterdir())) == 2
+    assert {p: p.read_bytes() for p in (store / "processed").rglob("_manifest.json")} == processed
+    first, second = sorted((store / "releases").iterdir())
+    assert second.name == f"{first.name}.1"
+    shards = [(s["key"], s["sha256"]) for s in manifest["shards"]]
+    second_manifest = codec.loads((second / "manifest.json").read_bytes())
+    assert [(s["key"], s["sha256"]) for s in second_manifest["shards"]] == shards
+    assert second_manifest["previous_release"] == first.name
 
 
-def test_demo_without_shared_data_uses_synthetic_sources(tmp_path: Path) -> None:
+def test_demo_without_shared_data_publishes_with_a_recorded_waiver(tmp_path: Path) -> None:
     store = tmp_path / "demo-store"
     result = runner.invoke(
         app, ["demo", "--store", str(store), "--shared-data", str(tmp_path / "absent")]
     )
     assert result.exit_code == 0, result.output
     assert "synthetic only" in result.output
-    manifest = codec.loads(
+    ingest = codec.loads(
         (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
     )
-    assert 0 < manifest["records"] < 200
-    assert manifest["quarantined"] == 0
+    assert 0 < ingest["records"] < 200
+    [release] = sorted((store / "releases").iterdir())
+    manifest = codec.loads((release / "manifest.json").read_bytes())
+    [waiver] = manifest["waivers"]
+    assert waiver["gate"] == "coverage" and waiver["who"] == "mhds demo"
 
-
-def test_ingest_writes_an_audit_log_that_verifies_and_detects_tampering(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    assert runner.invoke(app, ["demo", "--store", str(store)]).exit_code == 0
+    # the build's audit log verifies, and any edit breaks it
     [log] = sorted((store / "audit").glob("*.jsonl"))
     key = f"audit/{log.name}"
     ok = runner.invoke(app, ["audit", "verify", key, "--store", str(store)])
     assert ok.exit_code == 0, ok.output
     lines = log.read_bytes().splitlines()
-    assert len(lines) == 5  # one entry per demo source
+    assert len(lines) >= 9  # 5 sources ingested, record steps, dedup, gates, publish
     lines[1] = lines[1].replace(b'"records":', b'"records":1', 1)
     log.write_bytes(b"\n".join(lines) + b"\n")
     broken = runner.invoke(app, ["audit", "verify", key, "--store", str(store)])
