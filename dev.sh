@@ -14,13 +14,15 @@ setup() {
   # Re-install only when the dependency list changed (stamp = hash of pyproject.toml).
   local stamp="$VENV/.mhds-installed"
   local want
-  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     # torch first, pinned: the local CPU wheel (anything that pulls torch later reuses it
     # instead of downloading gigabytes of CUDA builds).
     "$VENV/bin/python" -m pip install --quiet torch==2.13.0
-    "$VENV/bin/python" -m pip install --quiet -e '.[dev,pii,dask,train]'
+    # constraints.txt pins every transitive version we test with (a lock): installs are
+    # reproducible and pip never backtracks through the index.
+    "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e '.[dev,pii,dask,train]'
     echo "$want" > "$stamp"
   fi
 }
