@@ -11,6 +11,7 @@ inputs and config give the same release content.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,15 +20,20 @@ from typing import Any
 from mhds import __version__
 from mhds.audit import AuditLog
 from mhds.build.config import BuildConfig
-from mhds.build.stages import RecordStepsUnit, _read_records, run_record_steps
+from mhds.build.policy import ReleasePIIGate
+from mhds.build.stages import (
+    RecordStepsUnit,
+    _read_records,
+    issues_from_summary,
+    run_record_steps,
+)
 from mhds.build.units import DedupUnit, run_dedup_unit
 from mhds.engine.base import Executor, InlineExecutor
-from mhds.errors import MhdsError
+from mhds.errors import ConfigError, MhdsError
 from mhds.gates.base import Verdict
 from mhds.gates.coverage import CoverageGate
 from mhds.gates.distribution import DistributionGate, DistributionStats
 from mhds.gates.leakage import DuplicatePair, LeakageGate, exact_pairs_across
-from mhds.gates.pii import PIIGate
 from mhds.gates.provenance import ProvenanceGate
 from mhds.ingest import ingest_sources, ingestible_sources
 from mhds.ingest.processed import read_manifest
@@ -40,11 +46,22 @@ from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
 from mhds.release.curriculum import build_curriculum, curriculum_yaml
 from mhds.release.publish import ReleaseWriter
-from mhds.release.version import latest_version, list_unpublished, next_version
-from mhds.reports import ReleaseReport, write_gate_reports, write_release_report
+from mhds.release.version import (
+    latest_version,
+    list_unpublished,
+    list_versions,
+    next_version,
+)
+from mhds.reports import (
+    ReleaseReport,
+    render_overview,
+    write_gate_reports,
+    write_release_report,
+)
 from mhds.steps.base import StepStats
 from mhds.steps.dedup.cluster import DedupResult, cluster
 from mhds.steps.dedup.layout import clear_workdir
+from mhds.steps.provenance import ProvenanceIssue
 from mhds.steps.split import GroupSplitter, apply_split
 from mhds.store.base import Store
 from mhds.store.uri import join_key
@@ -67,7 +84,11 @@ class GateFailure(MhdsError):
 
 @dataclass
 class BuildResult:
-    """What a build did (counts, keys; never text)."""
+    """What a build did (counts, keys; never text).
+
+    ``resumed`` lists the input shards whose per-record steps an earlier, interrupted build
+    of the same inputs and config had finished (their done markers were reused).
+    """
 
     build_id: str
     build_key: str
@@ -77,6 +98,17 @@ class BuildResult:
     reports: str = ""
     audit_key: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    resumed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _StepsOutcome:
+    """What the per-record steps produced: staged shards, merged stats, input issues."""
+
+    staged: list[str]
+    stats: StepStats
+    issues: list[ProvenanceIssue]
+    resumed: list[str]
 
 
 def build_release(
@@ -95,9 +127,10 @@ def build_release(
         ConfigError, StoreError, ShardError: the build could not run.
     """
     config = config or BuildConfig()
+    _check_previous(store, registry, config.previous_release)
     executor = executor or InlineExecutor()
     tick = progress or (lambda stage, done, total: None)
-    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    build_id = new_build_id()
     audit = AuditLog.open(store, join_key(registry.layout.audit, f"build-{build_id}.jsonl"))
     result = BuildResult(build_id, "", audit_key=audit.key)
 
@@ -117,14 +150,18 @@ def build_release(
     )
     work = join_key("work", result.build_key)
 
-    staged, pii_stats = _record_steps(
-        store, registry, config, executor, shards, work, build_id, tick
-    )
+    steps = _record_steps(store, registry, config, executor, shards, work, build_id, tick)
+    staged, pii_stats = steps.staged, steps.stats
+    result.resumed = steps.resumed
     audit.append(
         "record_steps",
         inputs=[s["key"] for s in shards],
         outputs=staged,
-        counts={"records": pii_stats.kept, **_prefixed("quarantined", pii_stats)},
+        counts={
+            "records": pii_stats.kept,
+            "input_provenance_issues": len(steps.issues),
+            **_prefixed("quarantined", pii_stats),
+        },
         config_hash=config.output_hash(),
     )
     dedup = _dedup(store, registry, config, executor, staged, join_key(work, "dedup"), tick)
@@ -170,6 +207,7 @@ def build_release(
             pii_stats,
             previous,
             near,
+            steps.issues,
         )
         result.verdicts = verdicts
         result.counts = {
@@ -204,9 +242,9 @@ def build_release(
                 f"reports/{verdict.gate}.json", codec.dumps(verdict.to_dict(), indent=True)
             )
             writer.add_file(f"reports/{verdict.gate}.md", verdict.to_markdown().encode())
-        writer.add_file("reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True))
-        from mhds.reports import render_overview
-
+        writer.add_file(
+            "reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True)
+        )
         writer.add_file("reports/overview.html", render_overview(report).encode())
         audit.append(
             "publish",
@@ -229,6 +267,25 @@ def build_release(
     return result
 
 
+def new_build_id() -> str:
+    """A unique build id: UTC time to the second, then random hex (two builds started in the
+    same second must not share an audit log, a quarantine folder or a reports folder)."""
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def _check_previous(store: Store, registry: Registry, previous: str | None) -> None:
+    """Refuse, before any work, a previous release to compare against that is not published."""
+    if previous is None:
+        return
+    published = list_versions(store, registry.layout.releases)
+    if previous not in published:
+        where = store.url_for(registry.layout.releases.rstrip("/"))
+        raise ConfigError(
+            f"previous release {previous!r} is not published in {where} "
+            f"(published: {', '.join(published) or 'none'})"
+        )
+
+
 def _processed_shards(store: Store, registry: Registry, sources: list[str]) -> list[dict[str, Any]]:
     shards: list[dict[str, Any]] = []
     for source_id in sorted(sources):
@@ -245,7 +302,7 @@ def _record_steps(
     work: str,
     build_id: str,
     tick: Progress,
-) -> tuple[list[str], StepStats]:
+) -> _StepsOutcome:
     units = [
         RecordStepsUnit(
             store=store,
@@ -254,12 +311,18 @@ def _record_steps(
             quarantine_key=join_key(registry.layout.quarantine, build_id, f"pii-{n:05d}.jsonl"),
             done_key=join_key(work, "stage", f"part-{n:05d}.done.json"),
             pii=config.pii,
+            provenance=shard.get("provenance"),
         )
         for n, shard in enumerate(shards)
     ]
     summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
     stats = StepStats("pii_redact")
+    issues: list[ProvenanceIssue] = []
+    resumed: list[str] = []
     for summary in summaries:
+        issues += issues_from_summary(summary)
+        if summary.get("resumed"):
+            resumed.append(str(summary["input_key"]))
         part = summary["stats"]
         stats.merge(
             StepStats(
@@ -270,7 +333,7 @@ def _record_steps(
                 _counter(part["counters"]),
             )
         )
-    return [u.output_key for u in units], stats
+    return _StepsOutcome([u.output_key for u in units], stats, issues, resumed)
 
 
 def _dedup(
@@ -327,6 +390,7 @@ def _run_gates(
     pii_stats: StepStats,
     previous: str | None,
     near_pairs: list[DuplicatePair],
+    input_issues: list[ProvenanceIssue],
 ) -> list[Verdict]:
     waivers = config.waivers
     written = list(store.list(join_key(folder, "data") + "/"))
@@ -337,13 +401,15 @@ def _run_gates(
 
     coverage = compute_coverage(take_inventory(store, registry), registry)
     previous_stats = _previous_distribution(store, registry, previous)
-    pairs: list[DuplicatePair] = exact_pairs_across(metas)
+    previous_splits, previous_metas = _previous_records(store, registry, previous)
+    # Exact pairs against the previous release too: a record whose id changed (its raw object
+    # was renamed, so its key and id changed) may land in another split than last time.
+    pairs: list[DuplicatePair] = exact_pairs_across([*metas, *previous_metas])
     pairs.extend(near_pairs)
-    previous_splits = _previous_splits(store, registry, previous)
     return [
         CoverageGate().evaluate(coverage, waivers=waivers),
-        ProvenanceGate().evaluate(records(), registry, waivers=waivers),
-        PIIGate().evaluate(records(), pii_stats, waivers=waivers),
+        ProvenanceGate().evaluate(records(), registry, shard_issues=input_issues, waivers=waivers),
+        ReleasePIIGate().evaluate(records(), pii_stats, config=config.pii, waivers=waivers),
         LeakageGate().evaluate(assignment, pairs, previous=previous_splits, waivers=waivers),
         DistributionGate().evaluate(
             stats, registry, config.distribution, previous=previous_stats, waivers=waivers
@@ -361,9 +427,12 @@ def _near_pairs_in(
     tick: Progress,
 ) -> list[DuplicatePair]:
     """Near (and exact) duplicate pairs among the compiled records: the leakage gate's
-    independent look at what would ship."""
+    independent look at what would ship. It always looks for both kinds, whatever the
+    de-duplication switches say: turning dedup off must not turn the leak check off too."""
     shards = [o.key for o in store.list(join_key(folder, "data") + "/")]
-    result = _dedup(store, registry, config, executor, shards, workdir, tick)
+    dedup = config.dedup.model_copy(update={"exact": True, "near": True})
+    check = config.model_copy(update={"dedup": dedup})
+    result = _dedup(store, registry, check, executor, shards, workdir, tick)
     return [
         DuplicatePair(
             d.survivor_id,
@@ -375,18 +444,22 @@ def _near_pairs_in(
     ]
 
 
-def _previous_splits(store: Store, registry: Registry, previous: str | None) -> dict[str, Any]:
-    """id -> split of the previous release (ids and splits only)."""
+def _previous_records(
+    store: Store, registry: Registry, previous: str | None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """id -> split, and (id, content hash) pairs, of the previous release (no text kept)."""
     if previous is None:
-        return {}
+        return {}, []
     from mhds.release.reader import ReleaseReader
 
     reader = ReleaseReader(store, previous, releases_prefix=registry.layout.releases)
     splits: dict[str, Any] = {}
+    metas: list[tuple[str, str]] = []
     for split in ("train", "val", "test"):
         for record in reader.iter_split(split):
             splits[record.metadata.id] = split
-    return splits
+            metas.append((record.metadata.id, record.metadata.content_hash))
+    return splits, metas
 
 
 def _previous_distribution(

@@ -1,8 +1,10 @@
 """Per-shard work units of a build: picklable, resumable, deterministic.
 
-Each unit reads one input shard from the store, runs the per-record steps, writes one output
-shard plus its quarantine and statistics, and finally a done marker. A rerun skips units
-whose marker exists (and names the same output), so a killed build resumes where it stopped.
+Each unit first proves its input shard is what ingest wrote (the shard provenance of the
+ingest manifest: hash, size, record ids, sources), then reads it, runs the per-record steps,
+writes one output shard plus its quarantine and statistics, and finally a done marker. A rerun
+skips units whose marker exists (and names the same output), so a killed build resumes where
+it stopped.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from mhds.errors import InputError
 from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.steps.base import Outcome
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.step import PIIRedactor
+from mhds.steps.provenance import (
+    ProvenanceIssue,
+    ProvenanceReason,
+    ShardProvenance,
+    verify_shard_provenance,
+)
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter, iter_lines
 
@@ -33,6 +43,8 @@ class RecordStepsUnit:
     quarantine_key: str
     done_key: str
     pii: PIIConfig
+    # The input shard's provenance from the ingest manifest (None: ingest recorded none).
+    provenance: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         return self.input_key
@@ -46,6 +58,7 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
         if summary.get("output_key") == unit.output_key and store.exists(unit.output_key):
             summary["resumed"] = True
             return summary
+    issues = _input_issues(unit)
     step = _step_for(unit.pii)
     step.stats = type(step.stats)(step.name)
     held: list[Outcome] = []
@@ -74,10 +87,32 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
         "sha256": writer.sha256,
         "quarantine_key": unit.quarantine_key if held else None,
         "stats": step.stats.to_dict(),
+        "provenance_issues": [msgspec.to_builtins(issue) for issue in issues],
         "resumed": False,
     }
     store.write_bytes(unit.done_key, codec.dumps(summary, indent=True))
     return summary
+
+
+def _input_issues(unit: RecordStepsUnit) -> list[ProvenanceIssue]:
+    """Re-read the input shard against its ingest provenance (record checks are the gate's)."""
+    if unit.provenance is None:
+        field = "ingest manifest: provenance"
+        return [ProvenanceIssue(None, ProvenanceReason.RECORD_NOT_COVERED, field, unit.input_key)]
+    try:
+        provenance = msgspec.convert(unit.provenance, ShardProvenance)
+    except msgspec.ValidationError:
+        field = "ingest manifest: provenance"
+        return [ProvenanceIssue(None, ProvenanceReason.MALFORMED_RECORD, field, unit.input_key)]
+    if provenance.shard_key != unit.input_key:
+        field = "ingest manifest: shard_key"
+        return [ProvenanceIssue(None, ProvenanceReason.RECORD_NOT_COVERED, field, unit.input_key)]
+    return verify_shard_provenance(unit.store, provenance, registry=None)
+
+
+def issues_from_summary(summary: dict[str, Any]) -> list[ProvenanceIssue]:
+    """The provenance issues a unit's summary recorded (none for summaries without any)."""
+    return [msgspec.convert(i, ProvenanceIssue) for i in summary.get("provenance_issues", [])]
 
 
 def _step_for(config: PIIConfig) -> PIIRedactor:
@@ -90,8 +125,6 @@ def _step_for(config: PIIConfig) -> PIIRedactor:
 
 
 def _read_records(store: Store, key: str) -> Any:
-    import msgspec
-
     from mhds.records.validate import Reason
 
     for line, data in iter_lines(store, key):

@@ -107,7 +107,7 @@ def iter_json(store: Store, key: str, items_path: str | None = None) -> Iterator
     ``items_path`` (ijson prefix such as ``data.item``) names the array to stream. A syntax
     error ends the object with one InputError (ijson cannot resynchronise).
     """
-    import ijson  # type: ignore[import-untyped]
+    import ijson
 
     with open_decompressed(store, key) as stream:
         buffered: Any = stream
