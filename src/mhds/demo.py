@@ -38,12 +38,18 @@ _OPENERS = [
     "I don't know if this matters, but {concern}.",
 ]
 _FEELINGS = [
-    "I feel tired all the time.", "My chest feels tight when I think about it.",
-    "I keep replaying conversations in my head.", "I snap at people I care about.",
-    "I cancelled plans with friends twice this week.", "I cry in the car after work.",
-    "Some mornings I can't get out of bed.", "I'm eating less than I used to.",
-    "I feel like I'm letting everyone down.", "Nothing feels enjoyable anymore.",
-    "I worry something bad will happen to my kids.", "I can't concentrate at my desk.",
+    "I feel tired all the time.",
+    "My chest feels tight when I think about it.",
+    "I keep replaying conversations in my head.",
+    "I snap at people I care about.",
+    "I cancelled plans with friends twice this week.",
+    "I cry in the car after work.",
+    "Some mornings I can't get out of bed.",
+    "I'm eating less than I used to.",
+    "I feel like I'm letting everyone down.",
+    "Nothing feels enjoyable anymore.",
+    "I worry something bad will happen to my kids.",
+    "I can't concentrate at my desk.",
 ]
 _REFLECTIONS = [
     "It sounds like {topic} has been weighing on you for a while.",
@@ -98,8 +104,9 @@ def _dialogue(rng: random.Random, exchanges: int) -> tuple[str, list[tuple[str, 
     """A varied client/therapist exchange: (topic, [(role, text), ...])."""
     topic, concern = rng.choice(_CONCERNS)
     fmt = {"topic": topic, "Topic": topic.capitalize(), "concern": concern}
-    turns = [("user", rng.choice(_OPENERS).format(**fmt) + " "
-              + _sentences(rng, _FEELINGS, 1, 3, **fmt))]
+    turns = [
+        ("user", rng.choice(_OPENERS).format(**fmt) + " " + _sentences(rng, _FEELINGS, 1, 3, **fmt))
+    ]
     for n in range(exchanges):
         therapist = _sentences(rng, _REFLECTIONS, 1, 2, **fmt) + " " + rng.choice(_QUESTIONS)
         if n == exchanges - 1:
