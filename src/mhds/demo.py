@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mhds.records import codec
+from mhds.records.adapters.counselchat import COLUMNS
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
 
@@ -243,22 +244,7 @@ def _synthetic_counselchat_csv() -> bytes:
     rng = random.Random(SEED)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "",
-            "questionID",
-            "questionTitle",
-            "questionText",
-            "questionLink",
-            "topic",
-            "therapistInfo",
-            "therapistURL",
-            "answerText",
-            "upvotes",
-            "views",
-            "split",
-        ]
-    )
+    writer.writerow(COLUMNS)
     row = 0
     for qid in range(40):
         topic, concern = rng.choice(_CONCERNS)

@@ -14,24 +14,12 @@ import yaml
 import zstandard
 
 from mhds.records import codec
+from mhds.records.adapters.counselchat import COLUMNS
 from mhds.registry import compute_coverage, load_registry, take_inventory, write_inventory_report
 from mhds.store import S3Settings, S3Store, Store
 
 NOW = datetime(2026, 11, 25, 11, 15, 7, tzinfo=UTC)
-COUNSEL_COLUMNS = [
-    "",
-    "questionID",
-    "questionTitle",
-    "questionText",
-    "questionLink",
-    "topic",
-    "therapistInfo",
-    "therapistURL",
-    "answerText",
-    "upvotes",
-    "views",
-    "split",
-]
+COUNSEL_COLUMNS = list(COLUMNS)
 
 
 def _counsel_csv(rows: int) -> bytes:

@@ -24,6 +24,21 @@ from mhds.records.adapters.paths import (
 from mhds.records.adapters.turns import Turn, build_conversation, check_common_options
 from mhds.records.validate import Reason
 
+#: The columns of the published CounselChat CSV, in order (the first is an unnamed index).
+COLUMNS: tuple[str, ...] = (
+    "",
+    "questionID",
+    "questionTitle",
+    "questionText",
+    "questionLink",
+    "topic",
+    "therapistInfo",
+    "therapistURL",
+    "answerText",
+    "upvotes",
+    "views",
+    "split",
+)
 IDENTIFYING_COLUMNS = frozenset({"therapistInfo", "therapistURL", "questionLink"})
 DEFAULT_GROUP_FIELD = "questionID"
 # The scrape indents continuation lines of questionText ("...here.\n   I've never...").

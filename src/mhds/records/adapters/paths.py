@@ -110,20 +110,13 @@ def get_str(item: Any, path: str, *, where: str | None = None) -> str:
 def get_optional_str(item: Any, path: str, *, where: str | None = None) -> str | None:
     """Like :func:`get_str`, but a missing field or a null gives ``None``."""
     try:
-        value = get_path(item, path, where=where)
+        if get_path(item, path, where=where) is None:
+            return None
     except InputError as exc:
         if exc.reason == Reason.MISSING_FIELD:
             return None
         raise
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InputError(
-            Reason.WRONG_TYPE,
-            field=join_field(where, path),
-            detail=f"expected string, got {type_name(value)}",
-        )
-    return value
+    return get_str(item, path, where=where)
 
 
 def get_list(item: Any, path: str, *, where: str | None = None) -> list[Any]:
