@@ -101,7 +101,7 @@ def _sentences(rng: random.Random, pool: list[str], low: int, high: int, **fmt: 
     return " ".join(p.format(**fmt) for p in picks)
 
 
-def _dialogue(rng: random.Random, exchanges: int) -> tuple[str, list[tuple[str, str]]]:
+def synthetic_dialogue(rng: random.Random, exchanges: int) -> tuple[str, list[tuple[str, str]]]:
     """A varied client/therapist exchange: (topic, [(role, text), ...])."""
     topic, concern = rng.choice(_CONCERNS)
     fmt = {"topic": topic, "Topic": topic.capitalize(), "concern": concern}
@@ -174,7 +174,7 @@ def _write_jsonl(store: Store, key: str, items: Iterator[Any]) -> int:
 
 
 def _conversation(rng: random.Random, exchanges: int = 2) -> tuple[str, list[tuple[str, str]]]:
-    return _dialogue(rng, exchanges)
+    return synthetic_dialogue(rng, exchanges)
 
 
 def _clinical_reasoning(rng: random.Random, count: int) -> Iterator[Any]:

@@ -1,0 +1,200 @@
+"""Time a full `mhds build` of a generated corpus on a local store and on the S3 server.
+
+Reports conversations/s per stage (ingest, PII, dedup, compile + gates + publish) and the peak
+RSS of the process tree. Usage:
+
+    .venv/bin/python benchmarks/build/run.py --conversations 10000 \
+        --out benchmarks/results/build.json
+
+The corpus: deterministic synthetic ChatML conversations (the demo's templates) in three
+families, written as JSONL.zst raw sources; 5% are near copies so dedup has work to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from mhds.build.config import BuildConfig
+from mhds.build.run import build_release
+from mhds.demo import synthetic_dialogue
+from mhds.engine.base import make_executor
+from mhds.registry.schema import Registry
+from mhds.store import LocalStore, S3Settings, S3Store, Store
+from mhds.store.s3 import make_client
+from mhds.store.streams import JsonlWriter
+
+FAMILIES = ("therapy", "reasoning", "crisis")
+
+
+def registry() -> Registry:
+    families = [
+        {
+            "name": name,
+            "stage": "s1",
+            "required": True,
+            "min_records": 1,
+            "expected_turns": {"min": 2, "max": 40},
+            "expected_tokens": {"min": 10, "max": 8000},
+            "holdout": "test_only" if name == "crisis" else "none",
+        }
+        for name in FAMILIES
+    ]
+    sources = [
+        {
+            "id": f"bench_{name}",
+            "family": name,
+            "prefixes": [f"raw/{name}/"],
+            "adapter": "chatml",
+            "license": "internal-synthetic",
+            "approval": "approved",
+            "generator": {"name": "benchmarks/build", "parameters": {"seed": 7}},
+        }
+        for name in FAMILIES
+    ]
+    return Registry.model_validate(
+        {"stages": [{"id": "s1", "order": 1}], "families": families, "sources": sources}
+    )
+
+
+def write_corpus(store: Store, conversations: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    per_family = conversations // len(FAMILIES)
+    for name in FAMILIES:
+        with JsonlWriter(store, f"raw/{name}/part-0.jsonl.zst") as writer:
+            previous: list[dict[str, str]] = []
+            for n in range(per_family):
+                if previous and rng.random() < 0.05:
+                    messages = [dict(m) for m in previous]
+                    messages[-1]["content"] += " Take care."
+                else:
+                    _, turns = synthetic_dialogue(rng, rng.randint(2, 4))
+                    messages = [{"role": r, "content": c} for r, c in turns]
+                previous = messages
+                writer.write({"messages": messages, "n": n})
+
+
+class PeakRSS:
+    """Samples the RSS of this process and its children every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = me.memory_info().rss
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+
+def timed_build(store: Store, conversations: int, executor: str) -> dict[str, Any]:
+    write_corpus(store, conversations)
+    stages: dict[str, list[float]] = {}
+    start = time.perf_counter()
+
+    def tick(stage: str, done: int, total: int | None) -> None:
+        name = stage.split(" ")[0]
+        now = time.perf_counter() - start
+        stages.setdefault(name, [now, now])[1] = now
+
+    pool = make_executor(executor)  # type: ignore[arg-type]
+    try:
+        with PeakRSS() as rss:
+            result = build_release(store, registry(), BuildConfig(), executor=pool, progress=tick)
+    finally:
+        pool.close()
+    total = time.perf_counter() - start
+    return {
+        "conversations": conversations,
+        "records_published": result.counts.get("records"),
+        "total_s": total,
+        "conversations_per_s": conversations / total,
+        "stage_end_s": {k: round(v[1], 2) for k, v in stages.items()},
+        "peak_tree_rss_mib": rss.peak / 2**20,
+        "published": result.version,
+    }
+
+
+def moto_server() -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    binary = Path(sys.executable).with_name("moto_server")
+    server = subprocess.Popen(
+        [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            make_client(S3Settings(endpoint_url=endpoint)).list_buckets()
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.1)
+    return server, endpoint
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--executor", default="local", choices=["inline", "local"])
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench-secret")
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "executor": args.executor,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        results["local"] = timed_build(LocalStore(tmp), args.conversations, args.executor)
+    server, endpoint = moto_server()
+    try:
+        settings = S3Settings(endpoint_url=endpoint)
+        make_client(settings).create_bucket(Bucket="mhds-bench")
+        results["s3"] = timed_build(
+            S3Store("mhds-bench", "", settings), args.conversations, args.executor
+        )
+    finally:
+        server.terminate()
+    print(json.dumps(results, indent=2))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
