@@ -1,5 +1,5 @@
-"""Imports go one way (STYLE.md). From the bottom up:
-errors < records < store < registry < audit < steps < gates < ingest < demo < cli."""
+"""Imports go one way (STYLE.md). From the bottom up: errors < engine < records < store <
+registry < audit < steps < gates < reports < release < ingest < build < demo < cli."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "mhds"
 ORDER = [
     "errors",
+    "engine",
     "records",
     "store",
     "registry",
     "audit",
     "steps",
     "gates",
+    "reports",
+    "release",
     "ingest",
+    "build",
     "demo",
     "cli",
 ]
