@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,7 +24,6 @@ from mhds.build.config import BuildConfig
 from mhds.build.policy import ReleasePIIGate
 from mhds.build.stages import (
     RecordStepsUnit,
-    _read_records,
     issues_from_summary,
     run_record_steps,
 )
@@ -36,7 +36,7 @@ from mhds.gates.distribution import DistributionGate, DistributionStats
 from mhds.gates.leakage import DuplicatePair, LeakageGate, exact_pairs_across
 from mhds.gates.provenance import ProvenanceGate
 from mhds.ingest import ingest_sources, ingestible_sources
-from mhds.ingest.processed import read_manifest
+from mhds.ingest.processed import iter_shard_records, read_manifest
 from mhds.records import codec
 from mhds.records.hashing import stable_id
 from mhds.records.schema import Record
@@ -329,8 +329,8 @@ def _record_steps(
                 "pii_redact",
                 part["seen"],
                 part["kept"],
-                _counter(part["quarantined"]),
-                _counter(part["counters"]),
+                Counter(part["quarantined"]),
+                Counter(part["counters"]),
             )
         )
     return _StepsOutcome([u.output_key for u in units], stats, issues, resumed)
@@ -374,7 +374,7 @@ def _assign_splits(
 
 def _survivors(store: Store, staged: list[str], dedup: DedupResult) -> Iterator[Record]:
     for key in staged:
-        for record in _read_records(store, key):
+        for record in iter_shard_records(store, key):
             if not dedup.is_duplicate(record.metadata.id):
                 yield record
 
@@ -397,7 +397,7 @@ def _run_gates(
 
     def records() -> Iterator[Record]:
         for obj in written:
-            yield from _read_records(store, obj.key)
+            yield from iter_shard_records(store, obj.key)
 
     coverage = compute_coverage(take_inventory(store, registry), registry)
     previous_stats = _previous_distribution(store, registry, previous)
@@ -483,12 +483,6 @@ def _version_for(store: Store, registry: Registry, work: str, today: date | None
     version = next_version(store, registry.layout.releases, today or datetime.now(UTC).date())
     store.write_bytes(state_key, codec.dumps({"version": version}))
     return version
-
-
-def _counter(values: dict[str, int]) -> Any:
-    from collections import Counter
-
-    return Counter(values)
 
 
 def _prefixed(prefix: str, stats: StepStats) -> dict[str, int]:

@@ -14,9 +14,8 @@ from typing import Any
 
 import msgspec
 
-from mhds.errors import InputError
+from mhds.ingest.processed import iter_shard_records
 from mhds.records import codec
-from mhds.records.schema import Record
 from mhds.steps.base import Outcome
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.step import PIIRedactor
@@ -27,7 +26,7 @@ from mhds.steps.provenance import (
     verify_shard_provenance,
 )
 from mhds.store.base import Store
-from mhds.store.streams import JsonlWriter, iter_lines
+from mhds.store.streams import JsonlWriter
 
 # One loaded PII step per worker process: spaCy loads once, not once per shard.
 _STEPS: dict[str, PIIRedactor] = {}
@@ -63,7 +62,7 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     step.stats = type(step.stats)(step.name)
     held: list[Outcome] = []
     with JsonlWriter(store, unit.output_key) as writer:
-        for record in step.run(_read_records(store, unit.input_key), held.append):
+        for record in step.run(iter_shard_records(store, unit.input_key), held.append):
             writer.write_line(record.to_json())
     if held:
         with JsonlWriter(store, unit.quarantine_key) as quarantine:
@@ -122,13 +121,3 @@ def _step_for(config: PIIConfig) -> PIIRedactor:
         step.setup()
         _STEPS[key] = step
     return _STEPS[key]
-
-
-def _read_records(store: Store, key: str) -> Any:
-    from mhds.records.validate import Reason
-
-    for line, data in iter_lines(store, key):
-        try:
-            yield Record.from_json(data)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            raise InputError(Reason.BAD_METADATA, key=key, line=line) from None

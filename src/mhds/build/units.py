@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mhds.build.stages import _read_records
+from mhds.ingest.processed import iter_shard_records
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.near import fetch_rows, map_shard, reduce_bucket, verify_partition
 from mhds.store.base import Store
@@ -30,7 +30,7 @@ class DedupUnit:
 def run_dedup_unit(unit: DedupUnit) -> Any:
     """Run one unit of one dedup phase."""
     if unit.phase == "map":
-        records = _read_records(unit.store, unit.shard_key)
+        records = iter_shard_records(unit.store, unit.shard_key)
         return map_shard(unit.store, unit.workdir, unit.shard_id, records, unit.config)
     if unit.phase == "reduce":
         return reduce_bucket(unit.store, unit.workdir, unit.bucket, unit.config)

@@ -37,12 +37,21 @@ def iter_records(store: Store, manifest: dict[str, Any]) -> Iterator[Record]:
         InputError: a shard line that is not a valid record (names the shard and line).
     """
     for shard in manifest["shards"]:
-        for line, data in iter_lines(store, shard["key"]):
-            try:
-                yield Record.from_json(data)
-            except msgspec.ValidationError as exc:
-                raise InputError(
-                    Reason.BAD_METADATA, key=shard["key"], line=line, detail=str(exc)[:120]
-                ) from None
-            except msgspec.DecodeError:
-                raise InputError(Reason.MALFORMED_JSON, key=shard["key"], line=line) from None
+        yield from iter_shard_records(store, shard["key"])
+
+
+def iter_shard_records(store: Store, key: str) -> Iterator[Record]:
+    """Stream the canonical records of one JSONL(.zst) shard.
+
+    Raises:
+        InputError: a line that is not a valid record (names the shard and line, no text).
+    """
+    for line, data in iter_lines(store, key):
+        try:
+            yield Record.from_json(data)
+        except msgspec.ValidationError as exc:
+            raise InputError(
+                Reason.BAD_METADATA, key=key, line=line, detail=str(exc)[:120]
+            ) from None
+        except msgspec.DecodeError:
+            raise InputError(Reason.MALFORMED_JSON, key=key, line=line) from None
