@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mhds.gates.distribution import estimate_tokens
 from mhds.release import (
     CURRICULUM_NAME,
     MANIFEST_NAME,
@@ -27,7 +28,6 @@ from mhds.release import (
     read_manifest,
     verify_release,
 )
-from mhds.release.manifest import estimate_tokens
 from mhds.store import S3Store
 from mhds.store.base import Store
 from tests.release.test_release_cases import (

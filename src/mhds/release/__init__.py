@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mhds.gates.distribution import estimate_tokens
 from mhds.release.curriculum import (
     Curriculum,
     CurriculumPhase,
@@ -15,7 +16,6 @@ from mhds.release.manifest import (
     ShardEntry,
     SplitCount,
     estimate_record_tokens,
-    estimate_tokens,
     load_manifest,
     manifest_bytes,
     manifest_digest_without,

@@ -9,7 +9,6 @@ inputs the caller passes, such as an audit head that includes wall-clock times).
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mhds.errors import ObjectNotFoundError
+from mhds.gates.distribution import estimate_tokens
 from mhds.records import codec
 from mhds.records.schema import Record, Split
 from mhds.release.version import (
@@ -30,8 +30,6 @@ from mhds.store.base import Store
 
 SCHEMA_VERSION: Literal[1] = 1
 SPLIT_ORDER: tuple[Split, ...] = ("train", "val", "test")
-# Characters per token of the estimator (see estimate_tokens).
-CHARS_PER_TOKEN = 4
 _SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
@@ -110,17 +108,9 @@ class Manifest(_Frozen):
         return sum(s.records for s in self.shards if split is None or s.split == split)
 
 
-def estimate_tokens(text: str) -> int:
-    """Deterministic token estimate: ``ceil(len(text) / 4)`` (Unicode code points).
-
-    Close to BPE tokenizers on English prose; it is a size indicator for reports and the
-    manifest, never a budget. A record's estimate is the sum over its messages' contents.
-    """
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
-
-
 def estimate_record_tokens(record: Record) -> int:
-    """Sum of ``estimate_tokens`` over a record's message contents."""
+    """Sum of ``estimate_tokens`` (the distribution gate's ``ceil(chars / 4)``) over a
+    record's message contents."""
     return sum(estimate_tokens(m.content) for m in record.messages)
 
 
