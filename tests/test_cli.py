@@ -91,6 +91,9 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     second_manifest = codec.loads((second / "manifest.json").read_bytes())
     assert [(s["key"], s["sha256"]) for s in second_manifest["shards"]] == shards
     assert second_manifest["previous_release"] == first.name
+    # the same data: equal content digests (version, time, audit and comparisons differ)
+    assert second_manifest["content_digest"] == manifest["content_digest"]
+    assert manifest["content_digest"].startswith("sha256:")
 
 
 def test_demo_without_shared_data_publishes_with_a_recorded_waiver(tmp_path: Path) -> None:

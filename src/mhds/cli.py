@@ -234,6 +234,7 @@ def release_show(
         f"[bold]{m.version}[/bold] created {m.created}, mhds {m.code_version}, "
         f"previous {m.previous_release or '-'}"
     )
+    console.print(f"content {m.content_digest}")
     table = Table(title="records (tokens estimate)")
     for column in ("family", "train", "val", "test"):
         table.add_column(column)

@@ -61,6 +61,7 @@ def assert_same_release(first: Path, second: Path) -> None:
     assert shards_a == shards_b
     assert shards_a == {s.key: s.sha256 for s in manifest_a.shards}
     assert content_digest(manifest_a) == content_digest(manifest_b)
+    assert manifest_a.content_digest == manifest_b.content_digest
     # Only the audit log may differ among the release's other files.
     differ = {f.key for f in manifest_a.files if manifest_b.file(f.key) != f} | {
         f.key for f in manifest_b.files if manifest_a.file(f.key) != f

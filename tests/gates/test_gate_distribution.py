@@ -68,7 +68,7 @@ def stats_of(records: list[Record], reg: Registry | None = None) -> Distribution
 
 def test_token_estimate_is_a_quarter_of_the_characters_rounded_up() -> None:
     assert [estimate_tokens(t) for t in ("", "a", "abcd", "abcde", "é" * 8)] == [0, 1, 1, 2, 2]
-    assert count_tokens(make_record("abc", "defgh")) == 2  # 8 characters over all contents
+    assert count_tokens(make_record("abc", "defgh")) == 3  # ceil(3/4) + ceil(5/4), per message
 
 
 def test_passes_within_expected_ranges() -> None:

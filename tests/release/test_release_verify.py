@@ -14,6 +14,7 @@ from mhds.release import (
     ReleaseReader,
     ReleaseWriter,
     ShardIntegrityError,
+    content_digest,
     manifest_bytes,
     read_manifest,
     verify_release,
@@ -42,10 +43,9 @@ def rewrite_shard(store: Store, manifest: Manifest, index: int, lines: list[byte
     )
     shards = list(manifest.shards)
     shards[index] = fixed
-    store.write_bytes(
-        FOLDER + MANIFEST_NAME,
-        manifest_bytes(manifest.model_copy(update={"shards": tuple(shards)})),
-    )
+    tampered = manifest.model_copy(update={"shards": tuple(shards)})
+    tampered = tampered.model_copy(update={"content_digest": content_digest(tampered)})
+    store.write_bytes(FOLDER + MANIFEST_NAME, manifest_bytes(tampered))
 
 
 def test_a_corrupted_shard_fails_verify_and_the_reader(store: Store) -> None:
@@ -147,6 +147,19 @@ def test_tampered_files_and_audit_head_are_reported(store: Store) -> None:
         ("reports/overview.html", "file_missing"),
         ("audit.jsonl", "audit_invalid"),
     }
+
+
+def test_a_manifest_whose_content_digest_disagrees_is_reported(store: Store) -> None:
+    manifest = publish(store, V1)
+    assert manifest.content_digest == content_digest(manifest)
+    # Counts edited by hand (shards untouched): the digest no longer covers what is listed.
+    family, splits = next(iter(manifest.counts.items()))
+    split, count = next(iter(splits.items()))
+    edited = {**manifest.counts, family: {**splits, split: count.model_copy(update={"records": 0})}}
+    store.write_bytes(
+        FOLDER + MANIFEST_NAME, manifest_bytes(manifest.model_copy(update={"counts": edited}))
+    )
+    assert "content_digest_mismatch" in verify_release(store, FOLDER).codes()
 
 
 def test_invalid_manifest_is_reported(store: Store) -> None:

@@ -52,8 +52,9 @@ def estimate_tokens(text: str) -> int:
 
 
 def count_tokens(record: Record) -> int:
-    """Estimated tokens of a conversation: ``estimate_tokens`` over all its contents joined."""
-    return estimate_tokens("".join(message.content for message in record.messages))
+    """Estimated tokens of a conversation: the sum of ``estimate_tokens`` over its message
+    contents. The release manifest's token counts use this same rule (one rule, one number)."""
+    return sum(estimate_tokens(message.content) for message in record.messages)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mhds.gates.distribution import count_tokens as estimate_record_tokens
 from mhds.gates.distribution import estimate_tokens
 from mhds.release.curriculum import (
     Curriculum,
@@ -15,7 +16,7 @@ from mhds.release.manifest import (
     Manifest,
     ShardEntry,
     SplitCount,
-    estimate_record_tokens,
+    content_digest,
     load_manifest,
     manifest_bytes,
     manifest_digest_without,
@@ -60,6 +61,7 @@ __all__ = [
     "VerifyReport",
     "build_curriculum",
     "curriculum_yaml",
+    "content_digest",
     "estimate_record_tokens",
     "estimate_tokens",
     "format_version",

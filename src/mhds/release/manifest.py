@@ -1,9 +1,12 @@
 """The release manifest: what a release holds, how to check it, and how it was made.
 
 The manifest is written last and once; a release without one does not exist. Its bytes are
-canonical (sorted keys, two-space indent, one trailing newline), so two builds of the same input
-give identical manifests apart from ``version`` and ``created`` (and whatever non-deterministic
-inputs the caller passes, such as an audit head that includes wall-clock times).
+canonical (sorted keys, two-space indent, one trailing newline). Two builds of the same input
+and config hold the same data: their ``content_digest`` is equal and so is every field it
+covers. Fields that describe the run differ: ``version`` and ``created``, the audit log (entry
+times, build id) with ``audit_head`` and its file entry, and, when the builds compared
+themselves to different previous releases, ``previous_release`` and the gate results' drift
+and leakage evidence.
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mhds.errors import ObjectNotFoundError
-from mhds.gates.distribution import estimate_tokens
 from mhds.records import codec
-from mhds.records.schema import Record, Split
+from mhds.records.schema import Split
 from mhds.release.version import (
     MANIFEST_NAME,
     VERSION_PATTERN,
@@ -94,6 +96,11 @@ class Manifest(_Frozen):
     curriculum_key: str = Field(description="Key of the curriculum, relative to the release.")
     audit_head: str | None = Field(None, description="Head hash of the build's audit log.")
     reports: tuple[str, ...] = Field((), description="Report keys, relative to the release.")
+    content_digest: str = Field(
+        "",
+        description="sha256 of what the release holds (see content_digest): equal digests "
+        "mean the same shards, counts, holdouts and curriculum.",
+    )
 
     def shards_of(self, split: str) -> tuple[ShardEntry, ...]:
         """The shards of one split, in manifest order."""
@@ -108,18 +115,35 @@ class Manifest(_Frozen):
         return sum(s.records for s in self.shards if split is None or s.split == split)
 
 
-def estimate_record_tokens(record: Record) -> int:
-    """Sum of ``estimate_tokens`` (the distribution gate's ``ceil(chars / 4)``) over a
-    record's message contents."""
-    return sum(estimate_tokens(m.content) for m in record.messages)
-
-
 def utc_timestamp(moment: datetime | None = None) -> str:
     """``moment`` (default now) as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC."""
     moment = moment or datetime.now(UTC)
     if moment.tzinfo is None:
         raise ReleaseError("creation time must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_digest(manifest: Manifest) -> str:
+    """``sha256:<hex>`` over the canonical JSON of what a release holds: its shards (keys,
+    hashes, sizes, counts, families, splits), per-family counts and token estimates, holdout
+    families and the curriculum's entry (key and sha256).
+
+    Left out on purpose, because they describe the run rather than the data: version, creation
+    time, code/registry/config hashes, gate results and waivers, the previous release compared
+    to, the audit log and the reports. Two builds of the same inputs and config have the same
+    digest, including a second build that compares itself to the first.
+    """
+    curriculum = manifest.file(manifest.curriculum_key)
+    body = {
+        "shards": [s.model_dump(mode="json") for s in manifest.shards],
+        "counts": {
+            family: {split: c.model_dump(mode="json") for split, c in splits.items()}
+            for family, splits in manifest.counts.items()
+        },
+        "holdout_families": list(manifest.holdout_families),
+        "curriculum": curriculum.model_dump(mode="json") if curriculum else None,
+    }
+    return "sha256:" + hashlib.sha256(codec.canonical_json(body)).hexdigest()
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:

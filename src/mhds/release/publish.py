@@ -23,6 +23,7 @@ from typing import Any
 
 from mhds.errors import ObjectExistsError
 from mhds.gates.base import Verdict, Waiver
+from mhds.gates.distribution import count_tokens
 from mhds.records.schema import Record, Split
 from mhds.release.manifest import (
     SPLIT_ORDER,
@@ -31,7 +32,7 @@ from mhds.release.manifest import (
     FileEntry,
     Manifest,
     ShardEntry,
-    estimate_record_tokens,
+    content_digest,
     manifest_bytes,
     plain_json,
     utc_timestamp,
@@ -173,7 +174,7 @@ class ReleaseWriter:
         shard.records += 1
         shard.raw_bytes += size
         shard.families.add(meta.family)
-        self._tally.add(meta.family, meta.split, estimate_record_tokens(record))
+        self._tally.add(meta.family, meta.split, count_tokens(record))
 
     def write_all(self, records: Iterable[Record]) -> int:
         """Write every record in order; return how many were written."""
@@ -277,6 +278,7 @@ class ReleaseWriter:
             audit_head=audit_head,
             reports=tuple(k for k in sorted(self._files) if k.startswith(REPORTS_PREFIX)),
         )
+        manifest = manifest.model_copy(update={"content_digest": content_digest(manifest)})
         self._check_unpublished()
         self._sweep(manifest)
         try:

@@ -19,6 +19,7 @@ import msgspec
 
 from mhds.audit import verify_audit_bytes
 from mhds.errors import InputError, StoreError
+from mhds.gates.distribution import count_tokens
 from mhds.records.schema import Record
 from mhds.records.validate import validate_record
 from mhds.release.curriculum import load_curriculum
@@ -26,7 +27,7 @@ from mhds.release.manifest import (
     CountTally,
     Manifest,
     ShardEntry,
-    estimate_record_tokens,
+    content_digest,
     read_manifest,
 )
 from mhds.release.version import (
@@ -62,6 +63,7 @@ class ProblemCode(StrEnum):
     FILE_MISSING = "file_missing"
     CURRICULUM_INVALID = "curriculum_invalid"
     AUDIT_INVALID = "audit_invalid"
+    CONTENT_DIGEST_MISMATCH = "content_digest_mismatch"
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,8 @@ def verify_release(store: Store, release_prefix: str) -> VerifyReport:
     in the shard's split and declared families, with no holdout family outside test and no
     record awaiting PII review; per-family counts and token estimates match; every other
     listed file exists with its sha256; the curriculum parses and trains no holdout; the
-    audit log ends at the manifest's audit head; nothing unlisted sits in the folder.
+    audit log ends at the manifest's audit head; the content digest matches the manifest's
+    shards, counts, holdouts and curriculum entry; nothing unlisted sits in the folder.
     """
     folder = normalize_prefix(release_prefix)
     where = store.url_for(folder.rstrip("/")) if folder else store.uri
@@ -178,6 +181,8 @@ def verify_release(store: Store, release_prefix: str) -> VerifyReport:
     except ReleaseError as exc:
         found.add(MANIFEST_NAME, ProblemCode.MANIFEST_INVALID, detail=exc.message[:200])
         return VerifyReport(where, None, found.problems(), 0, 0)
+    if manifest.content_digest != content_digest(manifest):
+        found.add(MANIFEST_NAME, ProblemCode.CONTENT_DIGEST_MISMATCH)
     sizes = {info.key[len(folder) :]: info.size for info in store.list(folder)}
     known = {MANIFEST_NAME, *(s.key for s in manifest.shards), *(f.key for f in manifest.files)}
     for key in sorted(set(sizes) - known):
@@ -293,7 +298,7 @@ def _check_line(
         found.add(key, ProblemCode.HOLDOUT_OUTSIDE_TEST, line=number, detail=meta.family)
     if meta.pii_status == "requires_review":
         found.add(key, ProblemCode.PII_REQUIRES_REVIEW, line=number)
-    tally.add(meta.family, meta.split or shard.split, estimate_record_tokens(record))
+    tally.add(meta.family, meta.split or shard.split, count_tokens(record))
 
 
 def _check_files(
