@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from mhds.build.run import GateFailure, build_release
-from mhds.errors import ConfigError
+from mhds.errors import ConfigError, StoreError
 from mhds.records import codec
-from mhds.release import list_versions, read_manifest
+from mhds.release import ReleaseReader, list_versions, read_manifest
 from mhds.store import LocalStore
+from mhds.store.streams import JsonlWriter
 from tests.build.build_cases import (
     RELEASES,
+    SPLITS,
     TODAY,
     VERSION,
+    conversation,
     fast_config,
     make_registry,
     manifest_keys,
     seed_store,
+    write_source,
 )
 
 
@@ -67,3 +72,90 @@ def test_a_previous_release_that_is_not_published_is_refused_before_any_work(
     with pytest.raises(ConfigError, match="v2026-01-01"):
         build_release(store, make_registry(), config, today=TODAY)
     assert not any(True for _ in store.list("processed/"))
+
+
+def test_a_near_copy_of_a_previous_release_record_in_another_split_is_a_leak(
+    tmp_path: Path,
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    seed_store(store)
+    rng = random.Random(5)
+    originals = [conversation(rng, f"leak-a-{n}") for n in range(8)]
+    write_source(store, "therapy", 40, extra=originals)
+    registry, config = make_registry(), fast_config()
+    build_release(store, registry, config, today=TODAY)
+
+    # The originals leave this build (the last lines of their object, so no other id moves);
+    # near copies arrive under a new key (new ids, new sessions). Nothing in this build is a
+    # duplicate of anything else in it: only the comparison with the previous release can
+    # see that the copies may sit in other splits than their originals did.
+    write_source(store, "therapy", 40)
+    with JsonlWriter(store, "raw/therapy/part-1.jsonl") as writer:
+        for n, item in enumerate(originals):
+            twin = codec.loads(codec.dumps(item))
+            twin["session"] = f"leak-b-{n}"
+            twin["messages"][-1]["content"] = twin["messages"][-1]["content"][:-1] + " today."
+            writer.write(twin)
+    with pytest.raises(GateFailure) as failure:
+        build_release(store, registry, config, today=TODAY)
+
+    assert failure.value.failed == ["leakage"]
+    evidence = codec.loads(store.read_bytes(f"{failure.value.reports}/leakage.json"))["evidence"]
+    assert set(evidence["leaks_by_kind"]) == {"near"}
+    assert evidence["pairs_against_previous"] >= evidence["leaks"] > 0
+    previous_ids = set(read_previous_ids(store))
+    for row in evidence["leaking_pairs"]:
+        assert (row["id_a"] in previous_ids) != (row["id_b"] in previous_ids)
+    assert list_versions(store, RELEASES) == [VERSION]
+
+
+def test_an_unreadable_previous_release_fails_its_gates_with_reports(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    seed_store(store)
+    registry, config = make_registry(), fast_config()
+    build_release(store, registry, config, today=TODAY)
+    shard = read_manifest(store, f"{RELEASES}{VERSION}/").shards[0]
+    key = f"{RELEASES}{VERSION}/{shard.key}"
+    data = bytearray(store.read_bytes(key))
+    data[len(data) // 2] ^= 0x01
+    store.write_bytes(key, bytes(data))
+
+    with pytest.raises(GateFailure) as failure:
+        build_release(store, registry, config, today=TODAY)
+
+    # The gates that compare with the previous release cannot judge: errors, not a crash.
+    assert failure.value.failed == ["leakage", "distribution"]
+    for gate in failure.value.failed:
+        verdict = codec.loads(store.read_bytes(f"{failure.value.reports}/{gate}.json"))
+        assert verdict["status"] == "error" and not verdict["passed"]
+        assert verdict["evidence"]["input"] == f"previous release {VERSION}"
+        assert "ShardIntegrityError" in verdict["summary"]
+    assert store.exists(f"{failure.value.reports}/overview.html")
+    assert list_versions(store, RELEASES) == [VERSION]
+
+
+def test_an_inventory_that_cannot_be_taken_fails_the_coverage_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    seed_store(store)
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise StoreError("timed out", uri="s3://bucket/raw/", operation="list")
+
+    # Fault injection at the one call the coverage gate depends on; everything else is real.
+    monkeypatch.setattr("mhds.build.run.take_inventory", unreachable)
+    with pytest.raises(GateFailure) as failure:
+        build_release(store, make_registry(), fast_config(), today=TODAY)
+
+    assert failure.value.failed == ["coverage"]
+    verdict = codec.loads(store.read_bytes(f"{failure.value.reports}/coverage.json"))
+    assert verdict["status"] == "error"
+    assert verdict["summary"] == (
+        "could not read the store inventory: StoreError: list s3://bucket/raw/: timed out"
+    )
+
+
+def read_previous_ids(store: LocalStore) -> list[str]:
+    reader = ReleaseReader(store, VERSION, releases_prefix=RELEASES)
+    return [r.metadata.id for split in SPLITS for r in reader.iter_split(split)]

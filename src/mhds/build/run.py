@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from mhds import __version__
 from mhds.audit import AuditLog
@@ -30,10 +30,10 @@ from mhds.build.stages import (
 from mhds.build.units import DedupUnit, run_dedup_unit
 from mhds.engine.base import Executor, InlineExecutor
 from mhds.errors import ConfigError, MhdsError
-from mhds.gates.base import Verdict
+from mhds.gates.base import GateStatus, Verdict
 from mhds.gates.coverage import CoverageGate
 from mhds.gates.distribution import DistributionGate, DistributionStats
-from mhds.gates.leakage import DuplicatePair, LeakageGate, exact_pairs_across
+from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs_across
 from mhds.gates.provenance import ProvenanceGate
 from mhds.ingest import ingest_sources, ingestible_sources
 from mhds.ingest.processed import iter_shard_records, read_manifest
@@ -64,11 +64,13 @@ from mhds.steps.dedup.layout import clear_workdir
 from mhds.steps.provenance import ProvenanceIssue
 from mhds.steps.split import GroupSplitter, apply_split
 from mhds.store.base import Store
+from mhds.store.streams import JsonlWriter
 from mhds.store.uri import join_key
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int | None], None]
+_T = TypeVar("_T")
 
 
 class GateFailure(MhdsError):
@@ -193,20 +195,13 @@ def build_release(
             metas.append((record.metadata.id, record.metadata.content_hash))
         tick("compile", len(metas), len(metas))
         writer.flush()
-        near = _near_pairs_in(
-            store, registry, config, executor, writer.folder, join_key(work, "leakage"), tick
-        )
         verdicts = _run_gates(
-            store,
-            registry,
-            config,
-            writer.folder,
+            _GateContext(store, registry, config, executor, writer.folder, work, tick),
             assignment,
             metas,
             stats,
             pii_stats,
             previous,
-            near,
             steps.issues,
         )
         result.verdicts = verdicts
@@ -379,95 +374,179 @@ def _survivors(store: Store, staged: list[str], dedup: DedupResult) -> Iterator[
                 yield record
 
 
+@dataclass(frozen=True)
+class _GateContext:
+    """Where the gates look: the store, the rules, and the compiled release folder."""
+
+    store: Store
+    registry: Registry
+    config: BuildConfig
+    executor: Executor
+    folder: str
+    work: str
+    tick: Progress
+
+
+@dataclass(frozen=True)
+class _Unavailable:
+    """A gate input that could not be read; the gates that need it report an error."""
+
+    what: str
+    detail: str
+
+    def verdict(self, gate: str) -> Verdict:
+        return Verdict(
+            gate,
+            GateStatus.ERROR,
+            f"could not read {self.what}: {self.detail}",
+            {"input": self.what, "error": self.detail},
+        )
+
+
+def _gather(what: str, compute: Callable[[], _T]) -> _T | _Unavailable:
+    """``compute()``, or what went wrong when it raised: a gate input that cannot be read
+    becomes an error verdict (fail closed, with reports) instead of a crashed build."""
+    try:
+        return compute()
+    except Exception as exc:  # noqa: BLE001 - any failure fails the gates that need it
+        log.warning("gate input %s could not be read: %s", what, type(exc).__name__)
+        return _Unavailable(what, _safe_detail(exc))
+
+
+def _safe_detail(exc: Exception) -> str:
+    """An error's class, and its message only when it is ours (our messages carry keys and
+    reasons, never record text or secrets); other libraries' messages are left out."""
+    if isinstance(exc, MhdsError):
+        return f"{type(exc).__name__}: {exc.message}"[:300]
+    return type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """What the gates need of the previous release (ids, splits, hashes, stats; no text)."""
+
+    version: str | None
+    splits: dict[str, Any] = field(default_factory=dict)
+    metas: list[tuple[str, str]] = field(default_factory=list)
+    shards: list[str] = field(default_factory=list)
+    stats: DistributionStats | None = None
+
+
 def _run_gates(
-    store: Store,
-    registry: Registry,
-    config: BuildConfig,
-    folder: str,
+    ctx: _GateContext,
     assignment: Any,
     metas: list[tuple[str, str]],
     stats: DistributionStats,
     pii_stats: StepStats,
-    previous: str | None,
-    near_pairs: list[DuplicatePair],
+    previous_version: str | None,
     input_issues: list[ProvenanceIssue],
 ) -> list[Verdict]:
-    waivers = config.waivers
-    written = list(store.list(join_key(folder, "data") + "/"))
+    store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
+    written = list(store.list(join_key(ctx.folder, "data") + "/"))
 
     def records() -> Iterator[Record]:
         for obj in written:
             yield from iter_shard_records(store, obj.key)
 
-    coverage = compute_coverage(take_inventory(store, registry), registry)
-    previous_stats = _previous_distribution(store, registry, previous)
-    previous_splits, previous_metas = _previous_records(store, registry, previous)
-    # Exact pairs against the previous release too: a record whose id changed (its raw object
-    # was renamed, so its key and id changed) may land in another split than last time.
-    pairs: list[DuplicatePair] = exact_pairs_across([*metas, *previous_metas])
-    pairs.extend(near_pairs)
-    return [
-        CoverageGate().evaluate(coverage, waivers=waivers),
+    coverage = _gather(
+        "the store inventory", lambda: compute_coverage(take_inventory(store, registry), registry)
+    )
+    previous = _gather(
+        f"previous release {previous_version}",
+        lambda: _read_previous(ctx, previous_version, assignment),
+    )
+    near = (
+        previous
+        if isinstance(previous, _Unavailable)
+        else _gather(
+            "duplicate pairs of the compiled release",
+            lambda: _near_pairs_in(ctx, [o.key for o in written], previous.shards),
+        )
+    )
+    verdicts = [
+        coverage.verdict(CoverageGate.name)
+        if isinstance(coverage, _Unavailable)
+        else CoverageGate().evaluate(coverage, waivers=waivers),
         ProvenanceGate().evaluate(records(), registry, shard_issues=input_issues, waivers=waivers),
         ReleasePIIGate().evaluate(records(), pii_stats, config=config.pii, waivers=waivers),
-        LeakageGate().evaluate(assignment, pairs, previous=previous_splits, waivers=waivers),
-        DistributionGate().evaluate(
-            stats, registry, config.distribution, previous=previous_stats, waivers=waivers
-        ),
     ]
+    if isinstance(previous, _Unavailable):
+        verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
+        return verdicts
+    if isinstance(near, _Unavailable):
+        verdicts.append(near.verdict(LeakageGate.name))
+    else:
+        # Exact pairs against the previous release by content hash too: a record whose id
+        # changed (its raw object was renamed) may land in another split than last time.
+        pairs = exact_pairs_across([*metas, *previous.metas])
+        pairs.extend(near)
+        verdicts.append(
+            LeakageGate().evaluate(assignment, pairs, previous=previous.splits, waivers=waivers)
+        )
+    verdicts.append(
+        DistributionGate().evaluate(
+            stats, registry, config.distribution, previous=previous.stats, waivers=waivers
+        )
+    )
+    return verdicts
 
 
 def _near_pairs_in(
-    store: Store,
-    registry: Registry,
-    config: BuildConfig,
-    executor: Executor,
-    folder: str,
-    workdir: str,
-    tick: Progress,
+    ctx: _GateContext, shards: list[str], previous_shards: list[str]
 ) -> list[DuplicatePair]:
-    """Near (and exact) duplicate pairs among the compiled records: the leakage gate's
-    independent look at what would ship. It always looks for both kinds, whatever the
-    de-duplication switches say: turning dedup off must not turn the leak check off too."""
-    shards = [o.key for o in store.list(join_key(folder, "data") + "/")]
-    dedup = config.dedup.model_copy(update={"exact": True, "near": True})
-    check = config.model_copy(update={"dedup": dedup})
-    result = _dedup(store, registry, check, executor, shards, workdir, tick)
-    return [
-        DuplicatePair(
-            d.survivor_id,
-            d.id,
-            "exact" if d.kind == "exact" else "near",
-            min(max(d.similarity, 0.0), 1.0),
-        )
-        for d in result.duplicates()
-    ]
+    """Near (and exact) duplicate pairs among the compiled records and between them and the
+    previous release's that this build does not have: the leakage gate's independent look
+    at what would ship. It always
+    looks for both kinds, whatever the de-duplication switches say: turning dedup off must
+    not turn the leak check off too. Pairs inside the previous release alone are the
+    previous release's business; the gate skips them."""
+    dedup = ctx.config.dedup.model_copy(update={"exact": True, "near": True})
+    check = ctx.config.model_copy(update={"dedup": dedup})
+    result = _dedup(
+        ctx.store,
+        ctx.registry,
+        check,
+        ctx.executor,
+        [*shards, *previous_shards],
+        join_key(ctx.work, "leakage"),
+        ctx.tick,
+    )
+    pairs: list[DuplicatePair] = []
+    for d in result.duplicates():
+        kind: PairKind = "exact" if d.kind == "exact" else "near"
+        pairs.append(DuplicatePair(d.survivor_id, d.id, kind, min(max(d.similarity, 0.0), 1.0)))
+    return pairs
 
 
-def _previous_records(
-    store: Store, registry: Registry, previous: str | None
-) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """id -> split, and (id, content hash) pairs, of the previous release (no text kept)."""
-    if previous is None:
-        return {}, []
+def _read_previous(ctx: _GateContext, version: str | None, current: Mapping[str, Any]) -> _Previous:
+    """The previous release's ids, splits and content hashes (every shard's sha256 checked
+    as it is read) and its distribution stats. Its records whose id this build does not have
+    are copied to work shards for the near-duplicate comparison (an id this build has is
+    judged by its current split, and by the moved-id check, instead)."""
+    if version is None:
+        return _Previous(None)
     from mhds.release.reader import ReleaseReader
 
-    reader = ReleaseReader(store, previous, releases_prefix=registry.layout.releases)
+    store, registry = ctx.store, ctx.registry
+    reader = ReleaseReader(store, version, releases_prefix=registry.layout.releases)
     splits: dict[str, Any] = {}
     metas: list[tuple[str, str]] = []
-    for split in ("train", "val", "test"):
-        for record in reader.iter_split(split):
-            splits[record.metadata.id] = split
-            metas.append((record.metadata.id, record.metadata.content_hash))
-    return splits, metas
+    key = join_key(ctx.work, "previous-only.jsonl.zst")
+    with JsonlWriter(store, key) as writer:
+        for split in ("train", "val", "test"):
+            for record in reader.iter_split(split):
+                meta = record.metadata
+                splits[meta.id] = split
+                metas.append((meta.id, meta.content_hash))
+                if meta.id not in current:
+                    writer.write_line(record.to_json())
+    shards = [key] if writer.records else []
+    folder = join_key(registry.layout.releases, version)
+    return _Previous(version, splits, metas, shards, _previous_distribution(store, folder))
 
 
-def _previous_distribution(
-    store: Store, registry: Registry, previous: str | None
-) -> DistributionStats | None:
-    if previous is None:
-        return None
-    key = join_key(registry.layout.releases, previous, "reports", "distribution-stats.json")
+def _previous_distribution(store: Store, folder: str) -> DistributionStats | None:
+    key = join_key(folder, "reports", "distribution-stats.json")
     if not store.exists(key):
         return None
     return DistributionStats.from_dict(codec.loads(store.read_bytes(key)))
