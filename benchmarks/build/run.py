@@ -1,10 +1,10 @@
 """Time a full `mhds build` of a generated corpus on a local store and on the S3 server.
 
-Reports conversations/s per stage (ingest, PII, dedup, compile + gates + publish) and the peak
-RSS of the process tree. Usage:
+Reports wall seconds and conversations/s per stage (the build's own stage clock: ingest, pii,
+dedup, splits, compile, gates, publish) and the peak RSS of the process tree. Usage:
 
-    .venv/bin/python benchmarks/build/run.py --conversations 10000 \
-        --out benchmarks/results/build.json
+    .venv/bin/python benchmarks/build/run.py --conversations 100000 \
+        --out benchmarks/results/build-100k.json
 
 The corpus: deterministic synthetic ChatML conversations (the demo's templates) in three
 families, written as JSONL.zst raw sources; 5% are near copies so dedup has work to do.
@@ -115,31 +115,37 @@ class PeakRSS:
             time.sleep(0.05)
 
 
-def timed_build(store: Store, conversations: int, executor: str) -> dict[str, Any]:
+def timed_build(
+    store: Store, conversations: int, executor: str, records_per_shard: int
+) -> dict[str, Any]:
+    started = time.perf_counter()
     write_corpus(store, conversations)
-    stages: dict[str, list[float]] = {}
-    start = time.perf_counter()
-
-    def tick(stage: str, done: int, total: int | None) -> None:
-        name = stage.split(" ")[0]
-        now = time.perf_counter() - start
-        stages.setdefault(name, [now, now])[1] = now
-
+    corpus_s = time.perf_counter() - started
+    config = BuildConfig.model_validate({"ingest": {"records_per_shard": records_per_shard}})
     pool = make_executor(executor)  # type: ignore[arg-type]
     try:
         with PeakRSS() as rss:
-            result = build_release(store, registry(), BuildConfig(), executor=pool, progress=tick)
+            start = time.perf_counter()
+            result = build_release(store, registry(), config, executor=pool)
+            total = time.perf_counter() - start
     finally:
         pool.close()
-    total = time.perf_counter() - start
     return {
         "conversations": conversations,
+        "corpus_write_s": round(corpus_s, 2),
         "records_published": result.counts.get("records"),
-        "total_s": total,
-        "conversations_per_s": conversations / total,
-        "stage_end_s": {k: round(v[1], 2) for k, v in stages.items()},
-        "peak_tree_rss_mib": rss.peak / 2**20,
+        "duplicates_removed": result.counts.get("duplicates_removed"),
+        "pii_quarantined": result.counts.get("pii_quarantined"),
+        "total_s": round(total, 2),
+        "conversations_per_s": round(conversations / total, 1),
+        "stage_s": result.seconds,
+        "stage_conversations_per_s": {
+            stage: round(conversations / seconds, 1) if seconds else None
+            for stage, seconds in result.seconds.items()
+        },
+        "peak_tree_rss_mib": round(rss.peak / 2**20, 1),
         "published": result.version,
+        "gates": {v.gate: v.status.value for v in result.verdicts},
     }
 
 
@@ -167,6 +173,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--executor", default="local", choices=["inline", "local"])
+    parser.add_argument("--stores", default="local,s3", help="local, s3 or local,s3")
+    parser.add_argument("--records-per-shard", type=int, default=10_000)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
@@ -178,18 +186,21 @@ def main() -> None:
             "platform": platform.platform(),
         },
         "executor": args.executor,
+        "records_per_shard": args.records_per_shard,
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        results["local"] = timed_build(LocalStore(tmp), args.conversations, args.executor)
-    server, endpoint = moto_server()
-    try:
-        settings = S3Settings(endpoint_url=endpoint)
-        make_client(settings).create_bucket(Bucket="mhds-bench")
-        results["s3"] = timed_build(
-            S3Store("mhds-bench", "", settings), args.conversations, args.executor
-        )
-    finally:
-        server.terminate()
+    stores = args.stores.split(",")
+    run = (args.conversations, args.executor, args.records_per_shard)
+    if "local" in stores:
+        with tempfile.TemporaryDirectory() as tmp:
+            results["local"] = timed_build(LocalStore(tmp), *run)
+    if "s3" in stores:
+        server, endpoint = moto_server()
+        try:
+            settings = S3Settings(endpoint_url=endpoint)
+            make_client(settings).create_bucket(Bucket="mhds-bench")
+            results["s3"] = timed_build(S3Store("mhds-bench", "", settings), *run)
+        finally:
+            server.terminate()
     print(json.dumps(results, indent=2))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -188,6 +188,8 @@ def build(
     """
     result, uri = _run(lambda: _build(store, registry, config, executor, scheduler, workers))
     _print_verdicts(result.verdicts)
+    stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
+    console.print(f"stages: {stages}")
     console.print(f"release: [bold]{uri}[/bold]")
 
 

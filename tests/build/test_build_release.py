@@ -61,6 +61,10 @@ def test_a_full_build_publishes(s3_store: S3Store, s3_settings: S3Settings) -> N
     result = build_release(s3_store, registry, fast_config(), today=TODAY)
 
     assert result.published and result.version == VERSION
+    assert list(result.seconds) == [
+        "ingest", "pii", "dedup", "splits", "compile", "gates", "publish"
+    ]  # fmt: skip
+    assert all(seconds >= 0 for seconds in result.seconds.values())
     assert list_versions(s3_store, RELEASES) == [VERSION]
     report = verify_release(s3_store, f"{RELEASES}{VERSION}/")
     assert report.ok, report.problems

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,21 @@ class BuildResult:
     audit_key: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     resumed: list[str] = field(default_factory=list)
+    # Wall seconds per stage, in order: ingest, pii, dedup, splits, compile, gates, publish.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Laps:
+    """Wall time per stage: each ``lap(name)`` books the time since the previous lap."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self._into = into
+        self._last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self._into[stage] = round(now - self._last, 3)
+        self._last = now
 
 
 @dataclass
@@ -135,6 +151,7 @@ def build_release(
     build_id = new_build_id()
     audit = AuditLog.open(store, join_key(registry.layout.audit, f"build-{build_id}.jsonl"))
     result = BuildResult(build_id, "", audit_key=audit.key)
+    lap = _Laps(result.seconds)
 
     sources = ingestible_sources(registry, config.ingest)
     ingest_sources(
@@ -147,6 +164,7 @@ def build_release(
         progress=lambda s, n: tick(f"ingest {s}", n, None),
     )
     shards = _processed_shards(store, registry, sources)
+    lap("ingest")
     result.build_key = stable_id(
         config.output_hash(), registry_hash(registry), *[s["sha256"] for s in shards]
     )
@@ -154,6 +172,7 @@ def build_release(
 
     steps = _record_steps(store, registry, config, executor, shards, work, build_id, tick)
     staged, pii_stats = steps.staged, steps.stats
+    lap("pii")
     result.resumed = steps.resumed
     audit.append(
         "record_steps",
@@ -167,6 +186,7 @@ def build_release(
         config_hash=config.output_hash(),
     )
     dedup = _dedup(store, registry, config, executor, staged, join_key(work, "dedup"), tick)
+    lap("dedup")
     audit.append(
         "dedup",
         inputs=staged,
@@ -176,6 +196,7 @@ def build_release(
     )
 
     assignment = _assign_splits(store, registry, config, staged, dedup)
+    lap("splits")
     previous = config.previous_release or latest_version(store, registry.layout.releases)
     version = _version_for(store, registry, work, today)
     result.version = version
@@ -195,6 +216,7 @@ def build_release(
             metas.append((record.metadata.id, record.metadata.content_hash))
         tick("compile", len(metas), len(metas))
         writer.flush()
+        lap("compile")
         verdicts = _run_gates(
             _GateContext(store, registry, config, executor, writer.folder, work, tick),
             assignment,
@@ -205,6 +227,7 @@ def build_release(
             steps.issues,
         )
         result.verdicts = verdicts
+        lap("gates")
         result.counts = {
             "records": len(metas),
             "duplicates_removed": sum(1 for _ in dedup.duplicates()),
@@ -259,6 +282,7 @@ def build_release(
         )
     result.published = True
     result.reports = join_key(writer.folder, "reports")
+    lap("publish")
     return result
 
 
