@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.engine import AnalysisCounts, PIIEngine
 from mhds.steps.pii.spans import Category
 
 
@@ -106,3 +109,85 @@ def test_benchmark_misses_now_found(
 )
 def test_benchmark_false_positives_now_kept(engine: PIIEngine, text: str, kept: str) -> None:
     assert all(kept not in text[s.start : s.end] for s in engine.analyze(text))
+
+
+def fresh(loaded: PIIEngine, **config: Any) -> PIIEngine:
+    """A new engine (empty cache, zero counts) sharing the session's loaded model."""
+    engine = PIIEngine(PIIConfig(**config))
+    engine._analyzer = loaded._analyzer
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Sarah called me", "Sarah"), ("Yesterday I met Sarah Johnson at work.", "Sarah Johnson")],
+)
+def test_names_still_reach_ner(engine: PIIEngine, text: str, name: str) -> None:
+    gated = fresh(engine)
+    assert (name, Category.PERSON) in found(gated, text)
+    assert gated.counts == AnalysisCounts(texts=1, ner=1)
+
+
+def test_text_with_nothing_for_ner_skips_it(engine: PIIEngine) -> None:
+    gated = fresh(engine)
+    assert gated.analyze("Thank you. I feel tired on Mondays.") == []
+    assert gated.counts == AnalysisCounts(texts=1, skipped=1)
+    assert found(gated, "Thanks. My number is (503) 555-0134.") == {
+        ("(503) 555-0134", Category.PHONE)
+    }  # patterns still run on skipped texts
+    assert gated.counts.ner == 0
+
+
+def test_lower_case_name_cue_goes_to_ner(engine: PIIEngine) -> None:
+    gated = fresh(engine)
+    assert ("sarah", Category.PERSON) in found(gated, "my name is sarah and i feel lost")
+    assert gated.counts.ner == 1
+
+
+def test_prefilter_off_sends_every_text_to_ner(engine: PIIEngine) -> None:
+    ungated = fresh(engine, ner_prefilter=False)
+    list(ungated.analyze_batch(["Thank you. I feel tired on Mondays.", "ok", ""]))
+    assert ungated.counts.ner == 3
+
+
+def test_prefilter_changes_no_span(engine: PIIEngine) -> None:
+    texts = [
+        "Thank you. I feel tired on Mondays.",
+        "Sarah called me on March 3rd from Boise.",
+        "we moved to chicago last year",
+        "My PHQ-9 was 14, so CBT it is.",
+    ]
+    ungated = fresh(engine, ner_prefilter=False, ner_cache_size=0)
+    assert list(fresh(engine).analyze_batch(texts)) == list(ungated.analyze_batch(texts))
+
+
+def test_cache_answers_repeats_without_ner(engine: PIIEngine) -> None:
+    cached = fresh(engine)
+    text = "Priya Natarajan moved to Denver."
+    first = cached.analyze(text)
+    again = list(cached.analyze_batch([text, text]))
+    assert again == [first, first]
+    assert cached.counts == AnalysisCounts(texts=3, cached=2, ner=1)
+    strict = cached.analyze(text, strict=True)  # strict is a separate key
+    assert cached.counts.ner == 2
+    assert {(s.start, s.end) for s in strict} >= {(s.start, s.end) for s in first}
+
+
+def test_cached_spans_cannot_be_changed_by_a_caller(engine: PIIEngine) -> None:
+    cached = fresh(engine)
+    text = "Call Tom at 555-123-4567."
+    first = cached.analyze(text)
+    expected = list(first)
+    first.clear()
+    assert cached.analyze(text) == expected != []
+
+
+def test_cache_is_bounded_and_can_be_off(engine: PIIEngine) -> None:
+    small = fresh(engine, ner_cache_size=1)
+    list(small.analyze_batch(["Tom is here.", "Ann is here."]))
+    small.analyze("Tom is here.")  # pushed out by "Ann"
+    assert small.counts.ner == 3
+    off = fresh(engine, ner_cache_size=0)
+    off.analyze("Tom is here.")
+    off.analyze("Tom is here.")
+    assert off.counts == AnalysisCounts(texts=2, ner=2)

@@ -101,4 +101,17 @@ class PIIConfig(BaseModel):
     )
     batch_size: int = Field(default=64, ge=1, description="Texts per NER batch.")
     n_process: int = Field(default=1, ge=1, description="NER worker processes.")
+    ner_prefilter: bool = Field(
+        default=True,
+        description="Skip NER for texts with nothing NER could add: no capitalised word "
+        "beyond sentence openers, 'I', weekdays and clinical terms, no day-dated phrase, and "
+        "no sign of lower-case names (lower-case 'i' or sentence starts, 'my name is ...'). "
+        "Patterns still run on every text. Off: every text goes through NER.",
+    )
+    ner_cache_size: int = Field(
+        default=65536,
+        ge=0,
+        description="Texts whose spans each engine remembers (least recently used dropped), "
+        "so repeated turns are analysed once; 0 disables the cache.",
+    )
     surrogate_seed: int = Field(default=0, description="Seed of surrogate generation.")

@@ -6,20 +6,24 @@ PII detection never uses (the NER of ``en_core_web_sm`` has its own tok2vec), an
 recognizers miss phone-shaped strings, street addresses, MRN/insurance numbers and ages.
 Here spaCy loads NER only, texts go through ``nlp.pipe`` in batches (optionally over several
 processes), and every span passes the keep-list that protects clinical terms and public
-crisis resources.
+crisis resources. Texts with nothing NER could add skip it (:mod:`mhds.steps.pii.prefilter`),
+and repeated texts are answered from a bounded cache.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.patterns import PatternRecognizers
+from mhds.steps.pii.prefilter import NERPrefilter
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
 
 if TYPE_CHECKING:
@@ -77,16 +81,36 @@ _PRESIDIO_TO_CATEGORY = {
 }
 
 
+@dataclass
+class AnalysisCounts:
+    """What ``analyze_batch`` did with the texts it was given, summed over calls.
+
+    Attributes:
+        texts: texts asked for (``cached + skipped + ner``).
+        cached: answered from the cache or by an identical text earlier in the same call.
+        skipped: analysed by patterns only, the prefilter found nothing for NER.
+        ner: analysed with NER (each distinct text of a call once).
+    """
+
+    texts: int = 0
+    cached: int = 0
+    skipped: int = 0
+    ner: int = 0
+
+
 class PIIEngine:
     """Detects identifiers in text.
 
     ``strict=True`` on a call widens the patterns for the residual pass over redacted text;
-    both passes share one loaded model.
+    both passes share one loaded model. ``counts`` tells how texts were answered.
     """
 
     def __init__(self, config: PIIConfig | None = None) -> None:
         self.config = config or PIIConfig()
+        self.counts = AnalysisCounts()
         self._analyzer: AnalyzerEngine | None = None
+        self._prefilter: NERPrefilter | None = None
+        self._cache = _SpanCache(self.config.ner_cache_size)
         self._patterns = PatternRecognizers(self.config, strict=False)
         self._strict_patterns = PatternRecognizers(self.config, strict=True)
         self._keep = KeepList(self.config)
@@ -95,20 +119,58 @@ class PIIEngine:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_analyzer"] = None  # models load again in the worker (setup)
+        state["_cache"] = _SpanCache(self.config.ner_cache_size)
         return state
 
     def setup(self) -> None:
-        """Load spaCy (NER only) and build the Presidio analyzer, once."""
+        """Load spaCy (NER only), build the Presidio analyzer and the prefilter, once."""
         if self._analyzer is None:
             self._analyzer = build_analyzer(self.config)
+        if self._prefilter is None and self.config.ner_prefilter:
+            self._prefilter = NERPrefilter(self.config)
 
     def analyze(self, text: str, *, strict: bool = False) -> list[Span]:
         """Spans of identifiers in ``text``, non-overlapping, sorted by start."""
         return next(iter(self.analyze_batch([text], strict=strict)))
 
     def analyze_batch(self, texts: Iterable[str], *, strict: bool = False) -> Iterator[list[Span]]:
-        """Analyze many texts with batched (and optionally multi-process) NER, in order."""
+        """Analyze many texts with batched (and optionally multi-process) NER, in order.
+
+        Each distinct text is analysed once per call, and not at all when the cache holds it;
+        only texts the prefilter passes go through NER. Every yielded list is a new list.
+        """
         self.setup()
+        batch = [str(text) for text in texts]
+        unique = list(dict.fromkeys(batch))
+        found: dict[str, tuple[Span, ...]] = {}
+        for_ner: list[str] = []
+        skipped = 0
+        for text in unique:
+            cached = self._cache.get((text, strict))
+            if cached is not None:
+                found[text] = cached
+            elif self._prefilter is None or self._prefilter.needs_ner(text):
+                for_ner.append(text)
+            else:
+                found[text] = self._remember(text, strict, self._finish(text, [], strict))
+                skipped += 1
+        for text, spans in zip(for_ner, self._analyze_with_ner(for_ner, strict), strict=True):
+            found[text] = self._remember(text, strict, spans)
+        self.counts.texts += len(batch)
+        self.counts.ner += len(for_ner)
+        self.counts.skipped += skipped
+        self.counts.cached += len(batch) - len(for_ner) - skipped
+        for text in batch:
+            yield list(found[text])
+
+    def _remember(self, text: str, strict: bool, spans: list[Span]) -> tuple[Span, ...]:
+        frozen = tuple(spans)
+        self._cache.put((text, strict), frozen)
+        return frozen
+
+    def _analyze_with_ner(self, texts: list[str], strict: bool) -> Iterator[list[Span]]:
+        if not texts:
+            return
         analyzer = self._analyzer
         if analyzer is None:  # pragma: no cover - setup either set it or raised
             raise RuntimeError("PII analyzer failed to load")
@@ -168,6 +230,31 @@ class PIIEngine:
         if start >= end:
             return None
         return Span(start, end, category, float(result.score), "spacy_ner")
+
+
+class _SpanCache:
+    """The spans of recently analysed ``(text, strict)`` keys, least recently used dropped.
+
+    Values are tuples of frozen spans, so no caller can change what a later one gets.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, bool], tuple[Span, ...]] = OrderedDict()
+
+    def get(self, key: tuple[str, bool]) -> tuple[Span, ...] | None:
+        spans = self._items.get(key)
+        if spans is not None:
+            self._items.move_to_end(key)
+        return spans
+
+    def put(self, key: tuple[str, bool], spans: tuple[Span, ...]) -> None:
+        if self._size == 0:
+            return
+        self._items[key] = spans
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
 
 
 def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[Span]]:

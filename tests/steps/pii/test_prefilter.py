@@ -1,0 +1,68 @@
+"""The NER prefilter: which texts may skip spaCy."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.prefilter import NERPrefilter
+
+
+@pytest.fixture(scope="module")
+def prefilter() -> NERPrefilter:
+    return NERPrefilter(PIIConfig())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sarah called me",
+        "I talked to Sarah yesterday.",
+        "Yesterday I went to Boise.",
+        "Will called me last night.",  # a stop word, but also a name
+        "I told April about it.",  # a month that is also a name
+        "I moved from Ohio last year.",  # states stay with NER
+        "It happened on March 14.",
+        "it happened 3/14/2021",
+        "my name is sarah",
+        "kevin and i fight",
+        "Me and alex broke up. we are done",
+        "Thanks so much, john.",
+        "Hi sarah, I hope you are well.",
+        "I've asked Doctor yuki to call.",
+        "My son jacob just started school.",
+        "I told liam about the diagnosis.",
+        "I'm at the pittsburgh office on Thursdays.",
+        "We moved to chicago last year.",
+        "Dr. Smith said so.",
+        "I'M SO TIRED OF THIS.",
+    ],
+)
+def test_texts_that_may_hold_a_name_place_or_day_go_to_ner(
+    prefilter: NERPrefilter, text: str
+) -> None:
+    assert prefilter.needs_ner(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Thank you. I feel tired on Mondays.",
+        "I take Zoloft and my PHQ-9 was 14.",
+        "Maybe a 7 most days, higher on Mondays.",
+        "Let's try a small experiment this week.",
+        "Honestly I haven't tried much, I just wait for it to pass.",
+        "It's been a rough month. I can't sleep and Mom worries.",
+        "My cell is (503) 555-0134, text me after work.",  # patterns find phones
+        "Thank you for telling me. What helped, even a little?",
+    ],
+)
+def test_texts_with_nothing_for_ner_skip_it(prefilter: NERPrefilter, text: str) -> None:
+    assert not prefilter.needs_ner(text)
+
+
+def test_extra_keep_terms_do_not_need_ner() -> None:
+    text = "We use Headspace every night."
+    assert NERPrefilter(PIIConfig()).needs_ner(text)
+    assert not NERPrefilter(PIIConfig(extra_keep_terms=("Headspace",))).needs_ner(text)
