@@ -154,10 +154,14 @@ def moto_server() -> tuple[subprocess.Popen[bytes], str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     binary = Path(sys.executable).with_name("moto_server")
+    # moto keeps objects under its buffer size in memory; at 1M conversations that would be
+    # tens of GB, so objects over 64 KiB spill to temporary files, as a real server's disk.
+    env = {**os.environ, "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(64 * 1024)}
     server = subprocess.Popen(
         [str(binary), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     endpoint = f"http://127.0.0.1:{port}"
     for _ in range(100):

@@ -62,7 +62,7 @@ def test_a_full_build_publishes(s3_store: S3Store, s3_settings: S3Settings) -> N
 
     assert result.published and result.version == VERSION
     assert list(result.seconds) == [
-        "ingest", "pii", "dedup", "splits", "compile", "gates", "publish"
+        "ingest", "pii", "dedup", "links", "splits", "compile", "gates", "publish"
     ]  # fmt: skip
     assert all(seconds >= 0 for seconds in result.seconds.values())
     assert list_versions(s3_store, RELEASES) == [VERSION]
@@ -136,8 +136,9 @@ def slipped_in_record(store: Store) -> tuple[Registry, BuildConfig]:
 
 
 def near_duplicate_leak(store: Store) -> tuple[Registry, BuildConfig]:
-    """Near-identical conversations in different sessions, de-duplication switched off: the
-    leakage gate's own duplicate search must still find the pairs that cross splits."""
+    """Near-identical conversations in different sessions, de-duplication and the search
+    after it switched off: the leakage gate's own search must still find the pairs that
+    cross splits."""
     seed_store(store)
     rng = random.Random(7)
     extra = []
@@ -148,7 +149,10 @@ def near_duplicate_leak(store: Store) -> tuple[Registry, BuildConfig]:
         twin["messages"][-1]["content"] = twin["messages"][-1]["content"][:-1] + " today."
         extra += [item, twin]
     write_source(store, "therapy", 40, extra=extra)
-    return make_registry(), fast_config(dedup=DedupConfig(buckets=4, exact=False, near=False))
+    config = fast_config(
+        dedup=DedupConfig(buckets=4, exact=False, near=False), keep_duplicates_together=False
+    )
+    return make_registry(), config
 
 
 def distribution_outlier(store: Store) -> tuple[Registry, BuildConfig]:
@@ -222,6 +226,23 @@ def _check_evidence(store: Store, case: str, evidence: dict[str, Any]) -> None:
     else:
         rows = [r for r in evidence["outside_expected"] if r["over_threshold"]]
         assert {(r["family"], r["measure"]) for r in rows} == {("counselling", "turns")}
+
+
+def test_duplicates_kept_by_choice_share_a_split_and_publish(store: Store) -> None:
+    # The same near twins as the leak case, de-duplication still off, but the search after
+    # it on (the default): each pair is put into one split, and the gate agrees.
+    registry, config = near_duplicate_leak(store)
+    config = config.model_copy(update={"keep_duplicates_together": True})
+
+    result = build_release(store, registry, config, today=TODAY)
+
+    assert result.published and result.counts["duplicates_removed"] == 0
+    leakage = next(v for v in result.verdicts if v.gate == "leakage")
+    assert leakage.evidence["pairs_by_kind"]["near"] >= 8 and leakage.evidence["leaks"] == 0
+    reader = ReleaseReader(store, VERSION, releases_prefix=RELEASES)
+    split_of = {r.metadata.group_id: split for split in SPLITS for r in reader.iter_split(split)}
+    for n in range(8):
+        assert split_of[f"therapy_chats:leak-a-{n}"] == split_of[f"therapy_chats:leak-b-{n}"]
 
 
 def test_a_residual_finding_is_quarantined_and_never_compiled(store: Store) -> None:

@@ -37,6 +37,15 @@ class BuildConfig(BaseModel):
         default=None,
         description="Version to compare against (leakage, drift); default: the latest one.",
     )
+    keep_duplicates_together: bool = Field(
+        default=True,
+        description="After de-duplication, search the surviving records again (exact and "
+        "near, whatever the dedup switches) and put every pair found into one split. The "
+        "first search bounds the pairs it tries in runs of mass-produced text, so removing "
+        "duplicates can bring pairs it never tried within reach; the leakage gate's search "
+        "over the compiled release is the same search over the same records, so with this "
+        "on it finds no pair across splits.",
+    )
     max_shard_records: int = Field(
         default=100_000, ge=1, description="Records per release shard at most."
     )

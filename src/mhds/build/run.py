@@ -1,8 +1,9 @@
 """``mhds build``: registry + store -> a gated, immutable release, or nothing at all.
 
 Stages: ingest (unchanged sources are reused) -> per-record steps per shard (PII) ->
-de-duplication (map / shuffle / reduce through the store) -> group-aware splits -> compile
-into an unpublished release folder -> gates -> publish (manifest last, write-once) or abort.
+de-duplication (map / shuffle / reduce through the store) -> links (the same search over the
+survivors: pairs it finds share a split) -> group-aware splits -> compile into an unpublished
+release folder -> gates -> publish (manifest last, write-once) or abort.
 Per-shard stages keep done markers under ``work/<build-key>/``, so a killed build resumes
 without redoing finished shards; the build key hashes the inputs and the config, so the same
 inputs and config give the same release content.
@@ -102,7 +103,8 @@ class BuildResult:
     audit_key: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     resumed: list[str] = field(default_factory=list)
-    # Wall seconds per stage, in order: ingest, pii, dedup, splits, compile, gates, publish.
+    # Wall seconds per stage, in order: ingest, pii, dedup, links, splits, compile, gates,
+    # publish.
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -186,7 +188,6 @@ def build_release(
         config_hash=config.output_hash(),
     )
     dedup = _dedup(store, registry, config, executor, staged, join_key(work, "dedup"), tick)
-    lap("dedup")
     audit.append(
         "dedup",
         inputs=staged,
@@ -195,7 +196,30 @@ def build_release(
         config_hash=config.output_hash(),
     )
 
-    assignment = _assign_splits(store, registry, config, staged, dedup)
+    survivors = _write_survivors(store, staged, dedup, join_key(work, "survivors"))
+    lap("dedup")
+    links = (
+        _dedup(
+            store,
+            registry,
+            _search_config(config),
+            executor,
+            survivors,
+            join_key(work, "links"),
+            tick,
+        )
+        if config.keep_duplicates_together
+        else None
+    )
+    if links is not None:
+        audit.append(
+            "links",
+            inputs=survivors,
+            counts={"pairs_kept_in_one_split": sum(1 for _ in links.duplicates())},
+            config_hash=config.output_hash(),
+        )
+    lap("links")
+    assignment = _assign_splits(store, registry, config, survivors, links)
     lap("splits")
     previous = config.previous_release or latest_version(store, registry.layout.releases)
     version = _version_for(store, registry, work, today)
@@ -209,7 +233,7 @@ def build_release(
     ) as writer:
         stats = DistributionStats.for_registry(registry)
         metas: list[tuple[str, str]] = []
-        for record in _survivors(store, staged, dedup):
+        for record in _records_of(store, survivors):
             record = apply_split(record, assignment)
             writer.write(record)
             stats.add(record)
@@ -382,20 +406,47 @@ def _dedup(
     return cluster(store, workdir, cfg, priorities)
 
 
+def _write_survivors(store: Store, staged: list[str], dedup: DedupResult, folder: str) -> list[str]:
+    """Copy each staged shard without its duplicates into ``folder`` (one shard each): what
+    the link search, the splits and the compile read."""
+    survivors: list[str] = []
+    for n, key in enumerate(staged):
+        out = join_key(folder, f"part-{n:05d}.jsonl.zst")
+        with JsonlWriter(store, out) as writer:
+            for record in iter_shard_records(store, key):
+                if not dedup.is_duplicate(record.metadata.id):
+                    writer.write_line(record.to_json())
+        survivors.append(out)
+    return survivors
+
+
+def _search_config(config: BuildConfig) -> BuildConfig:
+    """The build config with both duplicate kinds on: the search after de-duplication and the
+    leakage gate's look for it use this one, whatever the de-duplication switches say."""
+    dedup = config.dedup.model_copy(update={"exact": True, "near": True})
+    return config.model_copy(update={"dedup": dedup})
+
+
 def _assign_splits(
-    store: Store, registry: Registry, config: BuildConfig, staged: list[str], dedup: DedupResult
+    store: Store,
+    registry: Registry,
+    config: BuildConfig,
+    survivors: list[str],
+    links: DedupResult | None,
 ) -> Any:
+    """Splits of the surviving records; each pair the search after de-duplication found
+    shares one split (``keep_duplicates_together``)."""
     splitter = GroupSplitter(config.split)
-    for record in _survivors(store, staged, dedup):
+    for record in _records_of(store, survivors):
         splitter.add_metadata(record)
+    for decision in links.duplicates() if links is not None else ():
+        splitter.link(decision.survivor_id, decision.id)
     return splitter.assign(registry)
 
 
-def _survivors(store: Store, staged: list[str], dedup: DedupResult) -> Iterator[Record]:
-    for key in staged:
-        for record in iter_shard_records(store, key):
-            if not dedup.is_duplicate(record.metadata.id):
-                yield record
+def _records_of(store: Store, shards: list[str]) -> Iterator[Record]:
+    for key in shards:
+        yield from iter_shard_records(store, key)
 
 
 @dataclass(frozen=True)
@@ -524,12 +575,10 @@ def _near_pairs_in(
     looks for both kinds, whatever the de-duplication switches say: turning dedup off must
     not turn the leak check off too. Pairs inside the previous release alone are the
     previous release's business; the gate skips them."""
-    dedup = ctx.config.dedup.model_copy(update={"exact": True, "near": True})
-    check = ctx.config.model_copy(update={"dedup": dedup})
     result = _dedup(
         ctx.store,
         ctx.registry,
-        check,
+        _search_config(ctx.config),
         ctx.executor,
         [*shards, *previous_shards],
         join_key(ctx.work, "leakage"),

@@ -36,7 +36,7 @@ from mhds.errors import ConfigError, ObjectNotFoundError
 from mhds.records import codec
 from mhds.store.base import Store
 
-BAND_ROW = np.dtype([("key", "<u8"), ("code", "<u8")])
+BAND_ROW = np.dtype([("key", "<u8"), ("order", "<u8"), ("code", "<u8")])
 EXACT_ROW = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("code", "<u8")])
 PAIR = np.dtype([("a", "<u8"), ("b", "<u8")])
 REQUEST = np.dtype([("row", "<u4"), ("part", "<u4")])

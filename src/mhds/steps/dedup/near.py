@@ -57,6 +57,7 @@ from mhds.steps.dedup.lsh import (
     band_rows,
     candidate_pairs,
     pair_partitions,
+    record_order,
     unique_pairs,
 )
 from mhds.steps.dedup.minhash import (
@@ -231,7 +232,9 @@ class _ShardArrays:
         sig = signatures_from_shingles(values, offsets, num_perm=config.num_perm, seed=config.seed)
         has_words = np.diff(offsets) > 0
         keys = band_keys(sig[has_words], config.bands, config.rows)
-        self.bands.append(band_rows(keys, codes[has_words]))
+        ids = [r.metadata.id for r, kept in zip(batch, has_words, strict=True) if kept]
+        order = record_order(ids)
+        self.bands.append(band_rows(keys, codes[has_words], order))
         self.sigs.append(sig)
         if config.verify == "exact":
             self.values.append(values.astype(np.uint32))
