@@ -224,86 +224,91 @@ def build_release(
     previous = config.previous_release or latest_version(store, registry.layout.releases)
     version = _version_for(store, registry, work, today)
     result.version = version
-    with ReleaseWriter(
-        store,
-        registry.layout.releases,
-        version,
-        max_shard_bytes=config.max_shard_bytes,
-        max_shard_records=config.max_shard_records,
-    ) as writer:
-        stats = DistributionStats.for_registry(registry)
-        metas: list[tuple[str, str]] = []
-        for record in _records_of(store, survivors):
-            record = apply_split(record, assignment)
-            writer.write(record)
-            stats.add(record)
-            metas.append((record.metadata.id, record.metadata.content_hash))
-        tick("compile", len(metas), len(metas))
-        writer.flush()
-        lap("compile")
-        verdicts = _run_gates(
-            _GateContext(store, registry, config, executor, writer.folder, work, tick),
-            assignment,
-            metas,
-            stats,
-            pii_stats,
-            previous,
-            steps.issues,
-        )
-        result.verdicts = verdicts
-        lap("gates")
-        result.counts = {
-            "records": len(metas),
-            "duplicates_removed": sum(1 for _ in dedup.duplicates()),
-            "pii_quarantined": sum(pii_stats.quarantined.values()),
-        }
-        report = ReleaseReport.build(version, verdicts, stats)
-        failed = [v.gate for v in verdicts if not v.passed]
-        audit.append(
-            "gates",
-            counts=result.counts,
-            decisions={v.gate: v.status.value for v in verdicts},
-            waivers=[v.waiver.model_dump() for v in verdicts if v.waiver],
-        )
-        if failed:
-            writer.abort()
-            reports = join_key("builds", build_id, "reports")
-            write_gate_reports(store, reports, verdicts)
-            write_release_report(store, reports, report)
-            result.reports = reports
-            raise GateFailure(
-                f"nothing published: gate(s) {', '.join(failed)} did not pass "
-                f"(reports: {store.url_for(reports)})",
-                failed=failed,
-                reports=reports,
+    try:
+        with ReleaseWriter(
+            store,
+            registry.layout.releases,
+            version,
+            max_shard_bytes=config.max_shard_bytes,
+            max_shard_records=config.max_shard_records,
+        ) as writer:
+            stats = DistributionStats.for_registry(registry)
+            metas: list[tuple[str, str]] = []
+            for record in _records_of(store, survivors):
+                record = apply_split(record, assignment)
+                writer.write(record)
+                stats.add(record)
+                metas.append((record.metadata.id, record.metadata.content_hash))
+            tick("compile", len(metas), len(metas))
+            writer.flush()
+            lap("compile")
+            verdicts = _run_gates(
+                _GateContext(store, registry, config, executor, writer.folder, work, tick),
+                assignment,
+                metas,
+                stats,
+                pii_stats,
+                previous,
+                steps.issues,
             )
-        curriculum = build_curriculum(registry, writer.counts)
-        writer.add_file("curriculum.yaml", curriculum_yaml(curriculum))
-        for verdict in verdicts:
+            result.verdicts = verdicts
+            lap("gates")
+            result.counts = {
+                "records": len(metas),
+                "duplicates_removed": sum(1 for _ in dedup.duplicates()),
+                "pii_quarantined": sum(pii_stats.quarantined.values()),
+            }
+            report = ReleaseReport.build(version, verdicts, stats)
+            failed = [v.gate for v in verdicts if not v.passed]
+            audit.append(
+                "gates",
+                counts=result.counts,
+                decisions={v.gate: v.status.value for v in verdicts},
+                waivers=[v.waiver.model_dump() for v in verdicts if v.waiver],
+            )
+            if failed:
+                writer.abort()
+                reports = join_key("builds", build_id, "reports")
+                write_gate_reports(store, reports, verdicts)
+                write_release_report(store, reports, report)
+                result.reports = reports
+                raise GateFailure(
+                    f"nothing published: gate(s) {', '.join(failed)} did not pass "
+                    f"(reports: {store.url_for(reports)})",
+                    failed=failed,
+                    reports=reports,
+                )
+            curriculum = build_curriculum(registry, writer.counts)
+            writer.add_file("curriculum.yaml", curriculum_yaml(curriculum))
+            for verdict in verdicts:
+                writer.add_file(
+                    f"reports/{verdict.gate}.json", codec.dumps(verdict.to_dict(), indent=True)
+                )
+                writer.add_file(f"reports/{verdict.gate}.md", verdict.to_markdown().encode())
             writer.add_file(
-                f"reports/{verdict.gate}.json", codec.dumps(verdict.to_dict(), indent=True)
+                "reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True)
             )
-            writer.add_file(f"reports/{verdict.gate}.md", verdict.to_markdown().encode())
-        writer.add_file(
-            "reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True)
-        )
-        writer.add_file("reports/overview.html", render_overview(report).encode())
-        audit.append(
-            "publish",
-            outputs=[store.url_for(writer.folder.rstrip("/"))],
-            decisions={"version": version, "previous_release": previous},
-        )
-        writer.add_file("audit.jsonl", store.read_bytes(audit.key))
-        writer.publish(
-            code_version=__version__,
-            registry_hash=registry_hash(registry),
-            config_hash=config.output_hash(),
-            holdout_families=tuple(f.name for f in registry.families if f.holdout == "test_only"),
-            gates=verdicts,
-            waivers=[v.waiver for v in verdicts if v.waiver],
-            previous_release=previous,
-            audit_head=audit.head,
-        )
+            writer.add_file("reports/overview.html", render_overview(report).encode())
+            audit.append(
+                "publish",
+                outputs=[store.url_for(writer.folder.rstrip("/"))],
+                decisions={"version": version, "previous_release": previous},
+            )
+            writer.add_file("audit.jsonl", store.read_bytes(audit.key))
+            writer.publish(
+                code_version=__version__,
+                registry_hash=registry_hash(registry),
+                config_hash=config.output_hash(),
+                holdout_families=tuple(
+                    f.name for f in registry.families if f.holdout == "test_only"
+                ),
+                gates=verdicts,
+                waivers=[v.waiver for v in verdicts if v.waiver],
+                previous_release=previous,
+                audit_head=audit.head,
+            )
+    finally:
+        _clear_scratch(store, work)
     result.published = True
     result.reports = join_key(writer.folder, "reports")
     lap("publish")
@@ -418,6 +423,21 @@ def _write_survivors(store: Store, staged: list[str], dedup: DedupResult, folder
                     writer.write_line(record.to_json())
         survivors.append(out)
     return survivors
+
+
+# Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
+# inputs and config reuses its redacted shards).
+_SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only.jsonl.zst")
+
+
+def _clear_scratch(store: Store, work: str) -> None:
+    """Remove the de-duplication, link and leakage work of a build that has ended (published
+    or stopped by a gate): at a million conversations it is tens of GB."""
+    for name in _SCRATCH:
+        prefix = join_key(work, name)
+        for info in list(store.list(prefix)):
+            if info.key == prefix or info.key.startswith(prefix + "/"):
+                store.delete(info.key)
 
 
 def _search_config(config: BuildConfig) -> BuildConfig:
