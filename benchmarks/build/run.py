@@ -30,9 +30,10 @@ from typing import Any
 import psutil
 
 from mhds.build.config import BuildConfig
-from mhds.build.run import build_release
+from mhds.build.run import GateFailure, build_release
 from mhds.demo import synthetic_dialogue
 from mhds.engine.base import make_executor
+from mhds.records import codec
 from mhds.registry.schema import Registry
 from mhds.store import LocalStore, S3Settings, S3Store, Store
 from mhds.store.s3 import make_client
@@ -128,6 +129,16 @@ def timed_build(
             start = time.perf_counter()
             result = build_release(store, registry(), config, executor=pool)
             total = time.perf_counter() - start
+    except GateFailure as failure:
+        # Keep the evidence (counts and ids, no text) before the temporary store goes.
+        return {
+            "conversations": conversations,
+            "failed": failure.failed,
+            "verdicts": {
+                gate: codec.loads(store.read_bytes(f"{failure.reports}/{gate}.json"))
+                for gate in failure.failed
+            },
+        }
     finally:
         pool.close()
     return {
@@ -197,6 +208,7 @@ def main() -> None:
     if "local" in stores:
         with tempfile.TemporaryDirectory() as tmp:
             results["local"] = timed_build(LocalStore(tmp), *run)
+        save(results, args.out)  # each store's numbers as soon as they exist
     if "s3" in stores:
         server, endpoint = moto_server()
         try:
@@ -205,10 +217,14 @@ def main() -> None:
             results["s3"] = timed_build(S3Store("mhds-bench", "", settings), *run)
         finally:
             server.terminate()
+        save(results, args.out)
     print(json.dumps(results, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def save(results: dict[str, Any], out: Path | None) -> None:
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
