@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
+from mhds.steps.pii.pattern_sources import MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
@@ -61,14 +62,10 @@ _FACILITY = re.compile(
     r"church|prison|jail|shelter|rehab|institute|practice|pharmacy|hospice|ward)\b",
     re.IGNORECASE,
 )
-_MONTH = (
-    r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
-    r"oct(ober)?|nov(ember)?|dec(ember)?"
-)
 # An NER DATE is an identifier only when it pins a day: a month name with a number, or a
 # numeric date. Bare years, weekdays, months and durations are clinical context, not PII.
 _DAY_DATE = re.compile(
-    rf"(\b({_MONTH})\b\.?\s*\d{{1,2}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({_MONTH})\b|"
+    rf"(\b({MONTH})\b\.?\s*\d{{1,2}}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?({MONTH})\b|"
     r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b)",
     re.IGNORECASE,
 )

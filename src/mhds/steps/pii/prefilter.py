@@ -21,6 +21,7 @@ from mhds.steps.pii.keep_terms import (
     MODALITIES,
     RELATIONS,
 )
+from mhds.steps.pii.pattern_sources import MONTH
 
 #: Words that open sentences in conversation and never start a name ("Thank you.", "Let's
 #: try ..."), besides spaCy's English stop words. Words that are also given names (Hope,
@@ -53,14 +54,10 @@ _CALENDAR = frozenset(
         "january", "february", "march", "september", "october", "november", "december",
     }
 )  # fmt: skip
-_MONTH = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
 # The engine's day-date filter (engine._DAY_DATE) without word boundaries: a superset, so any
 # text holding an NER DATE the engine would keep matches it.
 _DATE_CUE = re.compile(
-    rf"(?:{_MONTH})\.?\s*\d|\d\s*(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})"
+    rf"(?:{MONTH})\.?\s*\d|\d\s*(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTH})"
     r"|\d[/.\-]\d{1,2}[/.\-]\d",
     re.IGNORECASE,
 )
