@@ -432,12 +432,17 @@ _SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only.jsonl.zst")
 
 def _clear_scratch(store: Store, work: str) -> None:
     """Remove the de-duplication, link and leakage work of a build that has ended (published
-    or stopped by a gate): at a million conversations it is tens of GB."""
-    for name in _SCRATCH:
-        prefix = join_key(work, name)
-        for info in list(store.list(prefix)):
-            if info.key == prefix or info.key.startswith(prefix + "/"):
-                store.delete(info.key)
+    or stopped by a gate): at a million conversations it is tens of GB. Best effort: a store
+    error here is logged and must not hide how the build ended (the next build of the same
+    inputs clears these folders before it uses them)."""
+    try:
+        for name in _SCRATCH:
+            prefix = join_key(work, name)
+            for info in list(store.list(prefix)):
+                if info.key == prefix or info.key.startswith(prefix + "/"):
+                    store.delete(info.key)
+    except MhdsError as exc:
+        log.warning("scratch work under %s was not removed: %s", work, type(exc).__name__)
 
 
 def _search_config(config: BuildConfig) -> BuildConfig:
