@@ -10,14 +10,14 @@ import pytest
 from mhds.build.run import GateFailure, build_release
 from mhds.errors import ConfigError, StoreError
 from mhds.records import codec
-from mhds.release import ReleaseReader, list_versions, read_manifest
+from mhds.release import list_versions, read_manifest
 from mhds.store import LocalStore
 from mhds.store.streams import JsonlWriter
 from tests.build.build_cases import (
     RELEASES,
-    SPLITS,
     TODAY,
     VERSION,
+    compiled_records,
     conversation,
     fast_config,
     make_registry,
@@ -103,7 +103,7 @@ def test_a_near_copy_of_a_previous_release_record_in_another_split_is_a_leak(
     evidence = codec.loads(store.read_bytes(f"{failure.value.reports}/leakage.json"))["evidence"]
     assert set(evidence["leaks_by_kind"]) == {"near"}
     assert evidence["pairs_against_previous"] >= evidence["leaks"] > 0
-    previous_ids = set(read_previous_ids(store))
+    previous_ids = {r.metadata.id for r in compiled_records(store)}
     for row in evidence["leaking_pairs"]:
         assert (row["id_a"] in previous_ids) != (row["id_b"] in previous_ids)
     assert list_versions(store, RELEASES) == [VERSION]
@@ -154,8 +154,3 @@ def test_an_inventory_that_cannot_be_taken_fails_the_coverage_gate(
     assert verdict["summary"] == (
         "could not read the store inventory: StoreError: list s3://bucket/raw/: timed out"
     )
-
-
-def read_previous_ids(store: LocalStore) -> list[str]:
-    reader = ReleaseReader(store, VERSION, releases_prefix=RELEASES)
-    return [r.metadata.id for split in SPLITS for r in reader.iter_split(split)]

@@ -427,7 +427,7 @@ def _write_survivors(store: Store, staged: list[str], dedup: DedupResult, folder
 
 # Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
 # inputs and config reuses its redacted shards).
-_SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only.jsonl.zst")
+_SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only")
 
 
 def _clear_scratch(store: Store, work: str) -> None:
@@ -437,10 +437,7 @@ def _clear_scratch(store: Store, work: str) -> None:
     inputs clears these folders before it uses them)."""
     try:
         for name in _SCRATCH:
-            prefix = join_key(work, name)
-            for info in list(store.list(prefix)):
-                if info.key == prefix or info.key.startswith(prefix + "/"):
-                    store.delete(info.key)
+            clear_workdir(store, join_key(work, name))
     except MhdsError as exc:
         log.warning("scratch work under %s was not removed: %s", work, type(exc).__name__)
 
@@ -542,37 +539,32 @@ def _run_gates(
     input_issues: list[ProvenanceIssue],
 ) -> list[Verdict]:
     store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
-    written = list(store.list(join_key(ctx.folder, "data") + "/"))
-
-    def records() -> Iterator[Record]:
-        for obj in written:
-            yield from iter_shard_records(store, obj.key)
-
+    written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
     coverage = _gather(
         "the store inventory", lambda: compute_coverage(take_inventory(store, registry), registry)
-    )
-    previous = _gather(
-        f"previous release {previous_version}",
-        lambda: _read_previous(ctx, previous_version, assignment),
-    )
-    near = (
-        previous
-        if isinstance(previous, _Unavailable)
-        else _gather(
-            "duplicate pairs of the compiled release",
-            lambda: _near_pairs_in(ctx, [o.key for o in written], previous.shards),
-        )
     )
     verdicts = [
         coverage.verdict(CoverageGate.name)
         if isinstance(coverage, _Unavailable)
         else CoverageGate().evaluate(coverage, waivers=waivers),
-        ProvenanceGate().evaluate(records(), registry, shard_issues=input_issues, waivers=waivers),
-        ReleasePIIGate().evaluate(records(), pii_stats, config=config.pii, waivers=waivers),
+        ProvenanceGate().evaluate(
+            _records_of(store, written), registry, shard_issues=input_issues, waivers=waivers
+        ),
+        ReleasePIIGate().evaluate(
+            _records_of(store, written), pii_stats, config=config.pii, waivers=waivers
+        ),
     ]
+    previous = _gather(
+        f"previous release {previous_version}",
+        lambda: _read_previous(ctx, previous_version, assignment),
+    )
     if isinstance(previous, _Unavailable):
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
         return verdicts
+    near = _gather(
+        "duplicate pairs of the compiled release",
+        lambda: _near_pairs_in(ctx, written, previous.shards),
+    )
     if isinstance(near, _Unavailable):
         verdicts.append(near.verdict(LeakageGate.name))
     else:
@@ -629,7 +621,7 @@ def _read_previous(ctx: _GateContext, version: str | None, current: Mapping[str,
     reader = ReleaseReader(store, version, releases_prefix=registry.layout.releases)
     splits: dict[str, Any] = {}
     metas: list[tuple[str, str]] = []
-    key = join_key(ctx.work, "previous-only.jsonl.zst")
+    key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")
     with JsonlWriter(store, key) as writer:
         for split in ("train", "val", "test"):
             for record in reader.iter_split(split):
