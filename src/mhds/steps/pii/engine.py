@@ -149,7 +149,8 @@ class PIIEngine:
             elif self._prefilter is None or self._prefilter.needs_ner(text):
                 for_ner.append(text)
             else:
-                found[text] = self._remember(text, strict, self._finish(text, [], strict))
+                spans = self.analyze_patterns(text, strict=strict)
+                found[text] = self._remember(text, strict, spans)
                 skipped += 1
         for text, spans in zip(for_ner, self._analyze_with_ner(for_ner, strict), strict=True):
             found[text] = self._remember(text, strict, spans)
