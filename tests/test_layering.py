@@ -1,5 +1,5 @@
 """Imports go one way (STYLE.md). From the bottom up: errors < engine < records < store <
-registry < audit < steps < gates < reports < release < ingest < build < demo < cli."""
+registry < audit < steps < gates < reports < release < ingest < pipeline < demo < cli."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ ORDER = [
     "reports",
     "release",
     "ingest",
-    "build",
+    "pipeline",
     "demo",
     "cli",
 ]

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mhds.build.run import GateFailure, build_release
 from mhds.errors import ConfigError, StoreError
+from mhds.pipeline.run import GateFailure, build_release
 from mhds.records import codec
 from mhds.release import list_versions, read_manifest
 from mhds.store import LocalStore
 from mhds.store.streams import JsonlWriter
-from tests.build.build_cases import (
+from tests.pipeline.build_cases import (
     RELEASES,
     TODAY,
     VERSION,
@@ -144,7 +144,7 @@ def test_an_inventory_that_cannot_be_taken_fails_the_coverage_gate(
         raise StoreError("timed out", uri="s3://bucket/raw/", operation="list")
 
     # Fault injection at the one call the coverage gate depends on; everything else is real.
-    monkeypatch.setattr("mhds.build.run.take_inventory", unreachable)
+    monkeypatch.setattr("mhds.pipeline.run.take_inventory", unreachable)
     with pytest.raises(GateFailure) as failure:
         build_release(store, make_registry(), fast_config(), today=TODAY)
 

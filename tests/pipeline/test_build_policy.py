@@ -8,8 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from mhds.build.policy import ReleasePIIGate, omitted_categories, policy_gaps
 from mhds.gates.base import GateStatus, Waiver
+from mhds.pipeline.policy import ReleasePIIGate, omitted_categories, policy_gaps
 from mhds.records.schema import Record
 from mhds.steps.base import StepStats
 from mhds.steps.pii.config import PIIConfig

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mhds.build.run import build_release
 from mhds.ingest.processed import read_manifest as read_ingest_manifest
+from mhds.pipeline.run import build_release
 from mhds.release import (
     ReleaseNotFoundError,
     ReleaseReader,
@@ -23,7 +23,7 @@ from mhds.release import (
     verify_release,
 )
 from mhds.store import S3Store
-from tests.build.build_cases import (
+from tests.pipeline.build_cases import (
     RELEASES,
     TODAY,
     VERSION,
@@ -38,7 +38,7 @@ from tests.build.build_cases import (
 # is not. The pause only makes the moment of the SIGKILL deterministic; the kill is real.
 CHILD = """
 import pickle, sys, time
-from mhds.build.run import build_release
+from mhds.pipeline.run import build_release
 
 store, registry, config, today = pickle.loads(open(sys.argv[1], "rb").read())
 seen = []

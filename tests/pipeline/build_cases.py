@@ -7,8 +7,8 @@ import random
 from datetime import date
 from typing import Any
 
-from mhds.build.config import BuildConfig
 from mhds.ingest.config import IngestConfig
+from mhds.pipeline.config import BuildConfig
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
 from mhds.store.base import Store

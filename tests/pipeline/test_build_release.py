@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from mhds.build.config import BuildConfig
-from mhds.build.run import GateFailure, build_release
 from mhds.gates.base import Waiver
 from mhds.ingest import ingest_sources, ingestible_sources
 from mhds.ingest.processed import read_manifest as read_ingest_manifest
+from mhds.pipeline.config import BuildConfig
+from mhds.pipeline.run import GateFailure, build_release
 from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
@@ -30,7 +30,7 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.spans import Category
 from mhds.store import S3Settings, S3Store, Store
 from mhds.store.streams import JsonlWriter, iter_lines
-from tests.build.build_cases import (
+from tests.pipeline.build_cases import (
     RELEASES,
     SPLITS,
     TODAY,

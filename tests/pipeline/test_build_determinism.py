@@ -18,11 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from mhds.build.run import BuildResult, build_release
 from mhds.engine.base import Executor, make_executor
+from mhds.pipeline.run import BuildResult, build_release
 from mhds.release import AUDIT_NAME, Manifest, manifest_digest_without, read_manifest
 from mhds.store import LocalStore
-from tests.build.build_cases import RELEASES, TODAY, VERSION, fast_config, make_registry, seed_store
+from tests.pipeline.build_cases import (
+    RELEASES,
+    TODAY,
+    VERSION,
+    fast_config,
+    make_registry,
+    seed_store,
+)
 
 SKIP = ("version", "created", "audit_head", "previous_release")
 

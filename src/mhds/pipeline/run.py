@@ -22,14 +22,6 @@ from typing import Any, TypeVar
 
 from mhds import __version__
 from mhds.audit import AuditLog
-from mhds.build.config import BuildConfig
-from mhds.build.policy import ReleasePIIGate
-from mhds.build.stages import (
-    RecordStepsUnit,
-    issues_from_summary,
-    run_record_steps,
-)
-from mhds.build.units import DedupUnit, run_dedup_unit
 from mhds.engine.base import Executor, InlineExecutor
 from mhds.errors import ConfigError, MhdsError
 from mhds.gates.base import GateStatus, Verdict
@@ -39,6 +31,14 @@ from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs
 from mhds.gates.provenance import ProvenanceGate
 from mhds.ingest import ingest_sources, ingestible_sources
 from mhds.ingest.processed import iter_shard_records, read_manifest
+from mhds.pipeline.config import BuildConfig
+from mhds.pipeline.policy import ReleasePIIGate
+from mhds.pipeline.stages import (
+    RecordStepsUnit,
+    issues_from_summary,
+    run_record_steps,
+)
+from mhds.pipeline.units import DedupUnit, run_dedup_unit
 from mhds.records import codec
 from mhds.records.hashing import stable_id
 from mhds.records.schema import Record

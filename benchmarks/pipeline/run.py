@@ -3,7 +3,7 @@
 Reports wall seconds and conversations/s per stage (the build's own stage clock: ingest, pii,
 dedup, splits, compile, gates, publish) and the peak RSS of the process tree. Usage:
 
-    .venv/bin/python benchmarks/build/run.py --conversations 100000 \
+    .venv/bin/python benchmarks/pipeline/run.py --conversations 100000 \
         --out benchmarks/results/build-100k.json
 
 The corpus: deterministic synthetic ChatML conversations (the demo's templates) in three
@@ -29,10 +29,10 @@ from typing import Any
 
 import psutil
 
-from mhds.build.config import BuildConfig
-from mhds.build.run import GateFailure, build_release
 from mhds.demo import synthetic_dialogue
 from mhds.engine.base import make_executor
+from mhds.pipeline.config import BuildConfig
+from mhds.pipeline.run import GateFailure, build_release
 from mhds.records import codec
 from mhds.registry.schema import Registry
 from mhds.store import LocalStore, S3Settings, S3Store, Store
@@ -63,7 +63,7 @@ def registry() -> Registry:
             "adapter": "chatml",
             "license": "internal-synthetic",
             "approval": "approved",
-            "generator": {"name": "benchmarks/build", "parameters": {"seed": 7}},
+            "generator": {"name": "benchmarks/pipeline", "parameters": {"seed": 7}},
         }
         for name in FAMILIES
     ]

@@ -1,0 +1,50 @@
+"""The ``mhds`` command line: parse, resolve config, call one library function, render.
+
+One module per command group (``registry``, ``store``, ``build``, ``release``, ``audit``,
+``pii``); the options, error mapping and tables they share live in ``common``. The app is
+assembled here, explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from mhds import __version__
+from mhds.cli import audit, build, pii, registry, release, store
+from mhds.cli.common import STATE, console
+
+app = typer.Typer(
+    name="mhds",
+    help="Build safe, traceable, training-ready releases of mental-health conversation data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """mhds: S3-first pipeline for mental-health conversation datasets."""
+    STATE["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    if version:
+        console.print(f"mhds {__version__}")
+        raise typer.Exit()
+
+
+app.add_typer(registry.app, name="registry")
+app.command()(store.inventory)
+app.command()(store.ingest)
+app.command()(build.build)
+app.command()(build.demo)
+app.add_typer(release.app, name="release")
+app.add_typer(audit.app, name="audit")
+app.add_typer(pii.app, name="pii")
+
+__all__ = ["app"]

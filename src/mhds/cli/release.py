@@ -1,0 +1,129 @@
+"""``mhds release``: list, inspect, verify and clean releases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mhds.cli.common import (
+    RegistryOpt,
+    StoreOpt,
+    console,
+    err_console,
+    open_store_and_registry,
+    print_verdicts,
+    run,
+)
+
+app = typer.Typer(help="List, inspect, verify and clean releases.", no_args_is_help=True)
+
+
+@app.command("ls")
+def ls(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
+    """List published releases (newest last) with their record counts.
+
+    Example: `mhds release ls --store s3://bucket/datasets`
+    """
+    from mhds.release.manifest import read_manifest
+    from mhds.release.version import list_versions, release_prefix
+
+    st, reg = run(lambda: open_store_and_registry(store, registry))
+    table = Table(title="releases")
+    for column in ("version", "created", "train", "val", "test", "gates"):
+        table.add_column(column)
+    for version in run(lambda: list_versions(st, reg.layout.releases)):
+        folder = release_prefix(reg.layout.releases, version)
+        m = run(lambda: read_manifest(st, folder))  # noqa: B023 - called at once
+        waived = sum(1 for g in m.gates if g.get("waiver"))
+        gates = f"{len(m.gates)} passed" + (f" ({waived} waived)" if waived else "")
+        table.add_row(
+            version, m.created, *(str(m.total_records(s)) for s in ("train", "val", "test")), gates
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    version: Annotated[str, typer.Argument(help="Release version (vYYYY-MM-DD[.N]).")],
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Show one release: counts per family and split, gates, waivers, files.
+
+    Example: `mhds release show v2026-11-25 --store ./demo-store`
+    """
+    from mhds.release.manifest import read_manifest
+    from mhds.release.version import release_prefix
+
+    st, reg = run(lambda: open_store_and_registry(store, registry))
+    m = run(lambda: read_manifest(st, release_prefix(reg.layout.releases, version)))
+    console.print(
+        f"[bold]{m.version}[/bold] created {m.created}, mhds {m.code_version}, "
+        f"previous {m.previous_release or '-'}"
+    )
+    console.print(f"content {m.content_digest}")
+    table = Table(title="records (tokens estimate)")
+    for column in ("family", "train", "val", "test"):
+        table.add_column(column)
+    for family, splits in sorted(m.counts.items()):
+        cells = [
+            f"{c.records} ({c.tokens_estimate})" if (c := splits.get(s)) else "-"
+            for s in ("train", "val", "test")
+        ]
+        table.add_row(family, *cells)
+    console.print(table)
+    print_verdicts(m.gates)
+    for waiver in m.waivers:
+        console.print(f"waiver: {waiver}")
+    console.print(f"{len(m.shards)} shards; holdout families: {', '.join(m.holdout_families)}")
+
+
+@app.command("verify")
+def verify(
+    uri: Annotated[
+        str, typer.Argument(help="Release URI: s3://bucket/prefix/releases/vX or a folder.")
+    ],
+) -> None:
+    """Re-read every shard: hashes, counts, schema, split rules, holdouts only in test.
+
+    Exit code 0 only when everything holds.
+
+    Example: `mhds release verify s3://bucket/datasets/releases/v2026-11-25`
+    """
+    from mhds.release.verify import verify_release
+    from mhds.store import open_store
+
+    parent, _, version = uri.rstrip("/").rpartition("/")
+    report = run(lambda: verify_release(open_store(parent), version + "/"))
+    if report.ok:
+        console.print(f"[green]ok[/green] {uri}: {report.shards} shards, {report.records} records")
+        return
+    for problem in report.problems[:50]:
+        err_console.print(
+            f"[red]{problem.problem}[/red] {problem.key}"
+            + (f":{problem.line}" if problem.line else "")
+            + (f" {problem.detail}" if problem.detail else "")
+        )
+    raise typer.Exit(1)
+
+
+@app.command("gc")
+def gc(
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be removed.")] = False,
+) -> None:
+    """Remove the leftovers of aborted publishes (version folders without a manifest).
+
+    Published releases are never touched. Run it when no build is publishing.
+
+    Example: `mhds release gc --store s3://bucket/datasets --dry-run`
+    """
+    from mhds.release.publish import gc_releases
+
+    st, reg = run(lambda: open_store_and_registry(store, registry))
+    removed = run(lambda: gc_releases(st, reg.layout.releases, dry_run=dry_run))
+    verb = "would remove" if dry_run else "removed"
+    console.print(f"{verb} {len(removed)} objects")
