@@ -117,3 +117,93 @@ class ShardError(MhdsError):
     def __init__(self, message: str, *, shard: str) -> None:
         super().__init__(f"shard {shard}: {message}", shard=shard)
         self.shard = shard
+
+
+class StoreNotFoundError(StoreError):
+    """The store a command reads does not exist (no folder, no bucket, or an empty prefix).
+
+    Attributes:
+        reason: what is missing, in words (``the folder does not exist``).
+        hint: what to do about it (``create it with `mhds init --store ...```).
+    """
+
+    def __init__(self, reason: str, *, uri: str, hint: str) -> None:
+        MhdsError.__init__(
+            self,
+            f"no store at {uri}: {reason}; {hint}",
+            uri=uri,
+            operation="open",
+            reason=reason,
+            hint=hint,
+        )
+        self.uri = uri
+        self.operation = "open"
+        self.reason = reason
+        self.hint = hint
+
+
+class StoreAccessDeniedError(StoreError):
+    """The endpoint refused the credentials or the operation (HTTP 403)."""
+
+
+class StoreUnreachableError(RetryableStoreError):
+    """The endpoint could not be reached (refused, timed out) after every attempt."""
+
+
+class NothingIngestedError(MhdsError):
+    """A source yielded no record: every item was quarantined, or no item was read at all.
+
+    The message gives counts and reason codes only, never record text.
+
+    Attributes:
+        source_id: the registry source.
+        items: items read (all of them quarantined); 0 when none was read.
+        objects: objects read.
+        reasons: quarantine reason code -> count.
+        quarantine: where the quarantine file is (store URI), when one was written.
+    """
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        source_id: str,
+        *,
+        items: int,
+        objects: int,
+        reasons: dict[str, int],
+        quarantine: str | None = None,
+    ) -> None:
+        super().__init__(
+            _nothing_ingested_message(source_id, items, objects, reasons, quarantine),
+            source_id=source_id,
+            items=items,
+            objects=objects,
+            reasons=dict(reasons),
+            quarantine=quarantine,
+        )
+        self.source_id = source_id
+        self.items = items
+        self.objects = objects
+        self.reasons = dict(reasons)
+        self.quarantine = quarantine
+
+
+_TOP_REASONS = 3
+
+
+def _nothing_ingested_message(
+    source_id: str, items: int, objects: int, reasons: dict[str, int], quarantine: str | None
+) -> str:
+    text = f"nothing was ingested from source {source_id!r}: "
+    if not items:
+        return text + (
+            f"no items read from {objects} object(s); check that they are not empty and "
+            "that the source's format and items_path match them"
+        )
+    ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ", ".join(f"{reason}={count}" for reason, count in ranked[:_TOP_REASONS])
+    more = f" and {len(ranked) - _TOP_REASONS} more" if len(ranked) > _TOP_REASONS else ""
+    every = f"all {items} items were" if items > 1 else "its only item was"
+    text += f"{every} quarantined (top reasons: {top}{more})"
+    return text + (f"; see {quarantine}" if quarantine else "")

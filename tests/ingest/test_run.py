@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from mhds.errors import ConfigError
+from mhds.errors import ConfigError, NothingIngestedError
 from mhds.ingest import IngestConfig, ingest_source
 from mhds.ingest.processed import iter_records, read_manifest
 from mhds.records import codec
@@ -231,9 +231,9 @@ def test_every_shard_carries_provenance_that_verifies(store: Store) -> None:
 def test_synthetic_source_without_generator_is_blocked(store: Store) -> None:
     write_lines(store, "raw/chats/a.jsonl", BAD_LINES[:1])
     registry = make_registry(license="internal-synthetic")
-    result = ingest_source(store, registry, "chats")
-    assert result.records == 0
-    assert dict(result.quarantined) == {"synthetic_without_generator": 1}
+    with pytest.raises(NothingIngestedError) as raised:
+        ingest_source(store, registry, "chats")
+    assert raised.value.reasons == {"synthetic_without_generator": 1}
     with_generator = make_registry(
         license="internal-synthetic",
         generator={"name": "templates/v1", "parameters": {"seed": 3}},

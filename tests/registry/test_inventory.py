@@ -259,3 +259,14 @@ def test_empty_store(store: Store) -> None:
     assert inventory.objects == () and inventory.unmapped == ()
     assert inventory.sources[0].objects == 0 and inventory.sources[0].records is None
     assert inventory.store == store.uri
+
+
+def test_the_store_marker_is_never_unmapped(store: Store) -> None:
+    from mhds.store import STORE_MARKER_KEY, initialise_store
+
+    assert initialise_store(store)
+    store.write_bytes("notes/readme.txt", b"hello\n")
+    inventory = take_inventory(store, _registry([_source("a", "raw/a/")]))
+    assert inventory.unmapped == ("notes/readme.txt",)
+    assert STORE_MARKER_KEY not in [o.key for o in inventory.objects]
+    assert inventory.skipped_objects == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import pickle
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from mhds.errors import ConfigError
+from mhds.records import codec
 from mhds.registry import (
     default_registry_path,
     load_registry,
@@ -177,6 +179,21 @@ def _set(path: str, value: Any) -> Any:
         (_set("families.0.colour", "blue"), "families[0].colour: Extra inputs are not permitted"),
         (_set("families.0.min_records", -1), "families[0].min_records: Input should be greater"),
         (_set("sources.0.license", None), "sources[0].license: Input should be a valid string"),
+        (_set("sources.1.license", ""), "sources[1].license: licence is empty"),
+        (_set("sources.1.license", " \t"), "sources[1].license: licence is empty"),
+        (
+            lambda d: d.update(allowed_licenses=["MIT", "CC-BY-4.0"]),
+            "sources[1].license: 'internal-synthetic' is not an allowed licence "
+            "(allowed_licenses: MIT, CC-BY-4.0)",
+        ),
+        (
+            lambda d: d.update(allowed_licenses=[]),
+            "allowed_licenses: an empty list allows no source",
+        ),
+        (
+            lambda d: d.update(allowed_licenses=["MIT", "internal-synthetic", "MIT"]),
+            "allowed_licenses[2]: duplicate 'MIT' (also allowed_licenses[0])",
+        ),
     ],
 )
 def test_invalid_registry_names_field_path(change: Any, expected: str) -> None:
@@ -232,3 +249,28 @@ def test_missing_file(tmp_path: Path) -> None:
         load_registry(tmp_path / "absent.yaml")
     with pytest.raises(ConfigError, match="cannot read registry"):
         load_registry("absent-registry.yaml")
+
+
+def test_allowed_licences_accept_listed_ones_and_keep_old_hashes() -> None:
+    before = registry_hash(parse_registry(_text()))
+    allowed = parse_registry(
+        _text(lambda d: d.update(allowed_licenses=["MIT", "internal-synthetic"]))
+    )
+    assert allowed.allowed_licenses == ("MIT", "internal-synthetic")
+    assert parse_registry(_text()).allowed_licenses is None
+    # a registry without the list hashes as before the field existed; the list is hashed
+    assert before == "sha256:" + hashlib.sha256(codec.canonical_json(_legacy_dump())).hexdigest()
+    assert registry_hash(allowed) != before
+
+
+def _legacy_dump() -> dict[str, Any]:
+    data = parse_registry(_text()).model_dump(mode="json")
+    del data["allowed_licenses"]
+    return data
+
+
+def test_example_registry_allows_every_licence_the_demo_uses() -> None:
+    registry = load_registry(default_registry_path())
+    assert registry.allowed_licenses is not None
+    assert {s.license for s in registry.sources} <= set(registry.allowed_licenses)
+    assert {"MIT", "internal-synthetic"} <= set(registry.allowed_licenses)

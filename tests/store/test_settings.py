@@ -8,6 +8,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from mhds.errors import ConfigError
 from mhds.store import (
     DEFAULT_LOCAL_STORE,
     LocalStore,
@@ -152,3 +153,68 @@ def test_open_store_from_legacy_env_reaches_s3(s3_endpoint: str) -> None:
     assert _secret(store.settings.access_key_id) == "legacy-access"
     store.write_bytes("hello.txt", b"hi")
     assert open_store(f"s3://{bucket}", env=env).read_bytes("hello.txt") == b"hi"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fix"),
+    [
+        ("AWS_ENDPOINT_URL", "127.0.0.1:5055", "use http://127.0.0.1:5055"),
+        ("AWS_ENDPOINT_URL_S3", "localhost:9000", "use http://localhost:9000"),
+        ("OVH_S3_ENDPOINT", "s3.gra.io.cloud.ovh.net", "https://s3.gra.io.cloud.ovh.net"),
+        ("DATASET_S3_ENDPOINT_URL", "ftp://minio:9000", "use http(s)://host[:port]"),
+    ],
+)
+def test_endpoint_without_scheme_names_its_variable_and_the_fix(
+    variable: str, value: str, fix: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        resolve_s3_settings({**LEGACY_OVH, variable: value})
+    message = str(raised.value)
+    assert message.startswith(f"{variable}: endpoint ")
+    assert fix in message
+    assert SECRET not in message and ACCESS not in message
+
+
+def test_bad_endpoint_given_directly_is_refused_too() -> None:
+    with pytest.raises(pydantic.ValidationError, match="has no scheme"):
+        S3Settings(endpoint_url="127.0.0.1:5055")
+
+
+def test_timeouts_and_attempts_come_from_the_environment() -> None:
+    defaults = resolve_s3_settings({})
+    # a dead endpoint costs at most attempts x connect timeout plus 1 + 2 + 4 s of backoff
+    assert defaults.max_attempts * defaults.connect_timeout + 7 <= 20
+    env = {
+        "MHDS_S3_CONNECT_TIMEOUT": "1.5",
+        "MHDS_S3_READ_TIMEOUT": "30",
+        "MHDS_S3_MAX_ATTEMPTS": "2",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    settings = resolve_s3_settings(env)
+    assert (settings.connect_timeout, settings.read_timeout, settings.max_attempts) == (1.5, 30, 2)
+    assert settings.variables["endpoint_url"] == "AWS_ENDPOINT_URL"
+    assert settings.variables["max_attempts"] == "MHDS_S3_MAX_ATTEMPTS"
+    config = make_client(settings).meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1.5, 30)
+    assert config.retries["total_max_attempts"] == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("MHDS_S3_MAX_ATTEMPTS", "0", "MHDS_S3_MAX_ATTEMPTS: Input should be greater than"),
+        ("MHDS_S3_CONNECT_TIMEOUT", "soon", "MHDS_S3_CONNECT_TIMEOUT: Input should be a valid"),
+        ("MHDS_S3_ADDRESSING_STYLE", "sideways", "MHDS_S3_ADDRESSING_STYLE: Input should be"),
+    ],
+)
+def test_invalid_variables_are_config_errors_naming_the_variable(
+    variable: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        resolve_s3_settings({**LEGACY_OVH, variable: value})
+    assert expected in str(raised.value)
+    assert SECRET not in str(raised.value)
+
+
+def test_a_bad_s3_variable_does_not_break_a_local_default_store() -> None:
+    assert default_store_uri({"AWS_ENDPOINT_URL": "127.0.0.1:5055"}) == DEFAULT_LOCAL_STORE

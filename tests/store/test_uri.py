@@ -105,3 +105,40 @@ def test_check_key_accepts(key: str) -> None:
 def test_check_key_refuses(key: str) -> None:
     with pytest.raises(ConfigError):
         check_key(key)
+
+
+@pytest.mark.parametrize(
+    ("uri", "suggestion"),
+    [
+        ("s3//mh-data", "s3://mh-data"),
+        ("s3:/mh-data", "s3://mh-data"),
+        ("s3:mh-data", "s3://mh-data"),
+        ("s3:///mh-data/raw", "s3://mh-data/raw"),
+        ("S3://mh-data/raw", "s3://mh-data/raw"),
+        ("S3A://mh-data", "s3a://mh-data"),
+        ("s3:\\mh-data", "s3://mh-data"),
+    ],
+)
+def test_mistyped_s3_uri_is_refused_with_a_hint(
+    uri: str, suggestion: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        parse_uri(uri)
+    assert f"did you mean {suggestion}?" in str(raised.value)
+    assert list(tmp_path.iterdir()) == []  # no folder called s3 appeared
+
+
+def test_mistyped_s3_uri_hint_drops_credentials() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_uri("s3//AKIAKEY:topsecret@mh-data/raw")
+    assert "topsecret" not in str(raised.value)
+    assert "did you mean s3://mh-data/raw?" in str(raised.value)
+
+
+def test_a_local_folder_called_s3_is_still_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert parse_uri("s3/mh-data") == StoreURI("file", "", str(tmp_path / "s3" / "mh-data"))
+    assert parse_uri("s3data") == StoreURI("file", "", str(tmp_path / "s3data"))

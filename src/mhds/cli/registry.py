@@ -31,3 +31,13 @@ def validate(
         f"({sum(f.required for f in registry.families)} required), "
         f"{len(registry.sources)} sources; hash {registry_hash(registry)}"
     )
+    console.print(_licence_line(registry.allowed_licenses), highlight=False)
+
+
+def _licence_line(allowed: tuple[str, ...] | None) -> str:
+    if allowed is None:
+        return (
+            "licences: no allowed_licenses list, so every non-empty licence is accepted "
+            "(add allowed_licenses to the registry to restrict them)"
+        )
+    return f"licences: {len(allowed)} allowed ({', '.join(allowed)})"

@@ -1,4 +1,5 @@
-"""``mhds inventory`` and ``mhds ingest``: what the store holds, and reading it in."""
+"""``mhds init``, ``mhds inventory`` and ``mhds ingest``: making a store, what it holds, and
+reading it in."""
 
 from __future__ import annotations
 
@@ -18,6 +19,22 @@ from mhds.cli.common import (
     progress,
     run,
 )
+
+
+def init(store: StoreOpt = None) -> None:
+    """Create a store: a local folder, or a marker object in an existing S3 bucket.
+
+    Commands that read a store refuse one that does not exist, so a typo in `--store` fails
+    instead of writing somewhere new. The S3 bucket must exist already. Running it again on
+    an existing store changes nothing.
+
+    Example: `mhds init --store s3://my-bucket/datasets`
+    """
+    uri, created = run(lambda: _init(store))
+    if created:
+        console.print(f"[green]created[/green] store {uri}")
+    else:
+        console.print(f"store {uri} already exists: nothing to do")
 
 
 def inventory(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
@@ -70,6 +87,13 @@ def take_inventory_report(store_uri: str | None, registry_path: Path | None) -> 
     coverage = compute_coverage(inv, registry)
     folder = write_inventory_report(store, inv, coverage)
     return store.url_for(folder), coverage
+
+
+def _init(store_uri: str | None) -> tuple[str, bool]:
+    from mhds.store import initialise_store, open_store
+
+    store = open_store(store_uri)
+    return store.uri, initialise_store(store)
 
 
 def _ingest(

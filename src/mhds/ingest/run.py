@@ -19,7 +19,7 @@ import msgspec
 
 from mhds import __version__
 from mhds.audit import AuditLog
-from mhds.errors import ConfigError, InputError
+from mhds.errors import ConfigError, InputError, NothingIngestedError
 from mhds.ingest.config import IngestConfig, config_hash
 from mhds.ingest.quarantine import QuarantineWriter
 from mhds.records import codec
@@ -103,6 +103,8 @@ def ingest_source(
     Raises:
         ConfigError: unknown source, unapproved source, adapter that cannot read the format,
             or no object at any of the source's locations.
+        NothingIngestedError: no record came out (every item quarantined, or no item read).
+            The quarantine file is written; the manifest is not, so a rerun ingests again.
     """
     config = config or IngestConfig()
     source = _approved_source(registry, source_id, config)
@@ -152,6 +154,8 @@ def ingest_source(
     result.quarantined = quarantine.reasons
     result.quarantine_key = quarantine.key if quarantine.count else None
     result.items = result.records + quarantine.count
+    if not result.records:
+        _refuse_empty(store, result, [o.key for o in objects], chash, audit)
     _write_manifest(store, result, source, inputs, chash, folder)
     if audit is not None:
         audit.append(
@@ -400,6 +404,33 @@ class _ShardWriter:
                     "provenance": msgspec.to_builtins(provenance),
                 }
             )
+
+
+def _refuse_empty(
+    store: Store, result: IngestResult, keys: list[str], chash: str, audit: AuditLog | None
+) -> None:
+    """Record that nothing came out of a source (audit log), then raise NothingIngestedError."""
+    quarantine = store.url_for(result.quarantine_key) if result.quarantine_key else None
+    if audit is not None:
+        audit.append(
+            "ingest_failed",
+            inputs=[store.url_for(key) for key in keys],
+            outputs=[quarantine] if quarantine else [],
+            counts={
+                "items": result.items,
+                **{f"quarantined:{k}": v for k, v in sorted(result.quarantined.items())},
+            },
+            decisions={"source": result.source_id, "run_id": result.run_id},
+            config_hash=chash,
+        )
+    log.warning("source %s: no record from %d items", result.source_id, result.items)
+    raise NothingIngestedError(
+        result.source_id,
+        items=result.items,
+        objects=result.objects,
+        reasons=dict(result.quarantined),
+        quarantine=quarantine,
+    )
 
 
 def _is_current(store: Store, manifest_key: str, run_id: str) -> bool:

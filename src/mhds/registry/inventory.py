@@ -26,6 +26,7 @@ from mhds.registry.schema import (
     Source,
 )
 from mhds.store.base import ObjectInfo, Store
+from mhds.store.existence import STORE_MARKER_KEY
 from mhds.store.streams import Format, split_suffixes
 
 logger = logging.getLogger(__name__)
@@ -142,8 +143,9 @@ def take_inventory(
 ) -> Inventory:
     """List the whole store and map every object to its registry source.
 
-    Objects under the layout's own prefixes and ``registry.ignore_prefixes`` are left out,
-    except ingest manifests (``<processed>/.../_manifest.json``), which give ingested counts.
+    Objects under the layout's own prefixes and ``registry.ignore_prefixes``, and the store
+    marker (``mhds-store.json``), are left out, except ingest manifests
+    (``<processed>/.../_manifest.json``), which give ingested counts.
     Objects smaller than ``count_records_below`` bytes are streamed to count their records.
     Keys are relative to the store root: for a bucket that keeps everything under a folder
     (the seed's ``datasets/``), open the store there (``s3://bucket/datasets``) or spell
@@ -192,8 +194,8 @@ def _list_store(store: Store, registry: Registry) -> tuple[list[ObjectInfo], lis
     for info in store.list(""):
         if info.key.startswith(processed) and info.key.rsplit("/", 1)[-1] == INGEST_MANIFEST_NAME:
             manifests.append(info)
-        elif info.key.startswith(skip):
-            skipped += 1
+        elif info.key.startswith(skip) or info.key == STORE_MARKER_KEY:
+            skipped += 1  # mhds's own objects (the store marker of `mhds init` included)
         else:
             infos.append(info)
     return infos, manifests, skipped

@@ -61,8 +61,13 @@ def parse_registry(text: str, *, name: str = DEFAULT_NAME) -> Registry:
 
 
 def registry_hash(registry: Registry) -> str:
-    """``sha256:`` + hex digest of the registry's canonical JSON (goes into manifests)."""
-    canonical = codec.canonical_json(registry.model_dump(mode="json"))
+    """``sha256:`` + hex digest of the registry's canonical JSON (goes into manifests).
+
+    An unset ``allowed_licenses`` is left out, so registries written before that field
+    existed keep their hash.
+    """
+    unset = {"allowed_licenses"} if registry.allowed_licenses is None else None
+    canonical = codec.canonical_json(registry.model_dump(mode="json", exclude=unset))
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
 

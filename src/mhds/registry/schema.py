@@ -126,6 +126,16 @@ class Source(FrozenModel):
         "every record's provenance (synthetic records without one are blocked).",
     )
 
+    @field_validator("license")
+    @classmethod
+    def _license_given(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(
+                "licence is empty: give the source's licence as an SPDX id (CC-BY-4.0, MIT) "
+                "or a short name (internal-synthetic)"
+            )
+        return value
+
     @field_validator("keys")
     @classmethod
     def _relative_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -204,6 +214,22 @@ class Registry(FrozenModel):
     ignore_prefixes: tuple[str, ...] = Field(
         (), description="Prefixes to leave out of inventory entirely (scratch areas, logs)."
     )
+    allowed_licenses: tuple[str, ...] | None = Field(
+        None,
+        description="Licences a source may carry (exact tags: CC-BY-4.0, MIT, "
+        "internal-synthetic ...). A source with any other licence fails validation. "
+        "Unset: every non-empty licence is accepted.",
+    )
+
+    @field_validator("allowed_licenses")
+    @classmethod
+    def _some_licence_allowed(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and not value:
+            raise ValueError(
+                "an empty list allows no source: list the allowed licences, or remove "
+                "allowed_licenses to accept every non-empty licence"
+            )
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Registry:
@@ -219,6 +245,7 @@ class Registry(FrozenModel):
                     f"families[{i}].stage: unknown stage {family.stage!r} "
                     f"(known: {', '.join(stage_ids)})"
                 )
+        problems += self._licence_problems()
         for i, source in enumerate(self.sources):
             if source.family not in family_names:
                 problems.append(
@@ -235,6 +262,28 @@ class Registry(FrozenModel):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _licence_problems(self) -> list[str]:
+        """Entries of ``allowed_licenses`` are non-empty and unique; sources use one of them."""
+        if self.allowed_licenses is None:
+            return []
+        problems = []
+        for i, tag in enumerate(self.allowed_licenses):
+            if not tag.strip():
+                problems.append(f"allowed_licenses[{i}]: empty licence")
+            elif tag in self.allowed_licenses[:i]:
+                first = self.allowed_licenses.index(tag)
+                problems.append(
+                    f"allowed_licenses[{i}]: duplicate {tag!r} (also allowed_licenses[{first}])"
+                )
+        allowed = ", ".join(self.allowed_licenses)
+        problems += [
+            f"sources[{i}].license: {source.license!r} is not an allowed licence "
+            f"(allowed_licenses: {allowed})"
+            for i, source in enumerate(self.sources)
+            if source.license not in self.allowed_licenses
+        ]
+        return problems
 
     def family(self, name: str) -> Family:
         """The family called ``name`` (KeyError when unknown)."""

@@ -23,6 +23,7 @@ from mhds.errors import (
     StoreError,
 )
 from mhds.store.base import ObjectInfo
+from mhds.store.s3_errors import PRECONDITION_CODES, guard_call
 from mhds.store.settings import S3Settings, resolve_s3_settings
 from mhds.store.uri import check_key
 
@@ -33,21 +34,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
-_PRECONDITION = {"412", "PreconditionFailed", "ConditionalRequestConflict", "409"}
-_RETRYABLE = {
-    "SlowDown",
-    "Throttling",
-    "ThrottlingException",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "InternalError",
-    "ServiceUnavailable",
-    "503",
-    "500",
-    "502",
-    "504",
-}
 _SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token")
 _STREAM_RETRIES = 5
 _READ_CHUNK = 1 << 20
@@ -161,7 +147,7 @@ class S3Store:
                 ),
             )
         except StoreError as exc:
-            if {exc.context.get("code"), exc.context.get("status")} & _PRECONDITION:
+            if {exc.context.get("code"), exc.context.get("status")} & PRECONDITION_CODES:
                 raise ObjectExistsError(
                     "object exists (write-once)", uri=self.url_for(key), operation="put_if_absent"
                 ) from exc
@@ -183,12 +169,38 @@ class S3Store:
         with self.open_write(key) as handle:
             handle.write(data)
 
+    def has_objects(self) -> bool:
+        """Whether the prefix holds at least one object (one request).
+
+        Raises:
+            ObjectNotFoundError: the bucket does not exist.
+        """
+        response = self._guard(
+            "open",
+            self.uri,
+            lambda: self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1),
+        )
+        return bool(response.get("KeyCount") or response.get("Contents"))
+
+    def sibling_prefixes(self, limit: int = 200) -> tuple[str, ...]:
+        """Bucket-relative folders beside this store's prefix (one request, at most ``limit``)."""
+        parent = self.prefix.rstrip("/").rpartition("/")[0]
+        parent = parent + "/" if parent else ""
+        response = self._guard(
+            "list",
+            f"s3://{self.bucket}/{parent}".rstrip("/"),
+            lambda: self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=parent, Delimiter="/", MaxKeys=limit
+            ),
+        )
+        return tuple(p["Prefix"] for p in response.get("CommonPrefixes", []) if p.get("Prefix"))
+
     def _full(self, key: str) -> str:
         return self.prefix + check_key(key)
 
     def _guard(self, operation: str, uri: str, call: Callable[[], T]) -> T:
         """Run one boto3 call, turning its errors into the mhds taxonomy."""
-        return guard_call(operation, uri, call)
+        return guard_call(operation, uri, call, self.settings)
 
 
 def make_client(settings: S3Settings) -> S3Client:
@@ -222,27 +234,6 @@ def make_client(settings: S3Settings) -> S3Client:
         verify=settings.verify_tls,
         config=config,
     )
-
-
-def guard_call(operation: str, uri: str, call: Callable[[], T]) -> T:
-    """Run ``call`` and map botocore errors to StoreError subclasses (no secrets in text)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return call()
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        code = str(error.get("Code") or status)
-        message = f"{code} (HTTP {status})" if status else code
-        if code in _NOT_FOUND or status == "404":
-            raise ObjectNotFoundError(message, uri=uri, operation=operation) from exc
-        cls = RetryableStoreError if code in _RETRYABLE or status.startswith("5") else StoreError
-        err = cls(message, uri=uri, operation=operation)
-        err.context.update(code=code, status=status)
-        raise err from exc
-    except BotoCoreError as exc:
-        raise RetryableStoreError(type(exc).__name__, uri=uri, operation=operation) from exc
 
 
 class _S3ReadStream(io.RawIOBase):
@@ -299,7 +290,9 @@ class _S3ReadStream(io.RawIOBase):
         if self._etag:
             kwargs["IfMatch"] = self._etag
         client = self._store.client
-        response = guard_call("read", self._uri, lambda: client.get_object(**kwargs))
+        response = guard_call(
+            "read", self._uri, lambda: client.get_object(**kwargs), self._store.settings
+        )
         if self._etag is None:
             self._etag = response.get("ETag")
             self._size = int(response["ContentLength"])
@@ -336,7 +329,7 @@ class _MultipartWriter(io.RawIOBase):
         client, bucket = self._store.client, self._store.bucket
         if self._upload_id is None:
             body = bytes(self._buffer)
-            guard_call(
+            self._store._guard(
                 "write",
                 self._uri,
                 lambda: client.put_object(Bucket=bucket, Key=self._full, Body=body),
@@ -345,7 +338,7 @@ class _MultipartWriter(io.RawIOBase):
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
             upload_id, parts = self._upload_id, self._parts
-            guard_call(
+            self._store._guard(
                 "write",
                 self._uri,
                 lambda: client.complete_multipart_upload(
@@ -362,7 +355,7 @@ class _MultipartWriter(io.RawIOBase):
         if self._upload_id is not None:
             client, bucket, upload_id = self._store.client, self._store.bucket, self._upload_id
             try:
-                guard_call(
+                self._store._guard(
                     "abort",
                     self._uri,
                     lambda: client.abort_multipart_upload(
@@ -381,7 +374,7 @@ class _MultipartWriter(io.RawIOBase):
     def _upload_part(self, body: bytes) -> None:
         client, bucket = self._store.client, self._store.bucket
         if self._upload_id is None:
-            created = guard_call(
+            created = self._store._guard(
                 "write",
                 self._uri,
                 lambda: client.create_multipart_upload(Bucket=bucket, Key=self._full),
@@ -389,7 +382,7 @@ class _MultipartWriter(io.RawIOBase):
             self._upload_id = created["UploadId"]
         number = len(self._parts) + 1
         upload_id = self._upload_id
-        response = guard_call(
+        response = self._store._guard(
             "write",
             self._uri,
             lambda: client.upload_part(

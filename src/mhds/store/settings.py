@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from mhds.errors import ConfigError
 
 # (setting, variables in order of precedence)
 _ENV_NAMES: dict[str, tuple[str, ...]] = {
@@ -42,7 +45,12 @@ _ENV_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "session_token": ("AWS_SESSION_TOKEN",),
     "bucket": ("MHDS_S3_BUCKET", "DATASET_S3_BUCKET", "OVH_S3_BUCKET"),
+    "connect_timeout": ("MHDS_S3_CONNECT_TIMEOUT",),
+    "read_timeout": ("MHDS_S3_READ_TIMEOUT",),
+    "max_attempts": ("MHDS_S3_MAX_ATTEMPTS",),
+    "addressing_style": ("MHDS_S3_ADDRESSING_STYLE",),
 }
+_SECRETS = ("access_key_id", "secret_access_key", "session_token")
 
 
 class S3Settings(BaseModel):
@@ -62,31 +70,104 @@ class S3Settings(BaseModel):
         description="Default bucket when no store URI is given (legacy *_BUCKET variables).",
     )
     verify_tls: bool = Field(default=True, description="Verify TLS certificates (keep on).")
+    # 4 attempts with a 3 s connect timeout bound a dead endpoint to under 20 s (backoff
+    # between tries is at most 1 + 2 + 4 s); raise them for a flaky or throttling endpoint.
     max_attempts: int = Field(
-        default=8, ge=1, le=30, description="Attempts per request, with backoff."
+        default=4,
+        ge=1,
+        le=30,
+        description="Attempts per request, the first included, with backoff "
+        "(MHDS_S3_MAX_ATTEMPTS).",
     )
-    connect_timeout: float = Field(default=10.0, gt=0, description="Connect timeout, seconds.")
-    read_timeout: float = Field(default=60.0, gt=0, description="Read timeout, seconds.")
+    connect_timeout: float = Field(
+        default=3.0, gt=0, description="Connect timeout, seconds (MHDS_S3_CONNECT_TIMEOUT)."
+    )
+    read_timeout: float = Field(
+        default=60.0, gt=0, description="Read timeout, seconds (MHDS_S3_READ_TIMEOUT)."
+    )
     part_size: int = Field(
         default=16 << 20, ge=5 << 20, description="Multipart part size in bytes (S3 minimum 5 MiB)."
     )
     addressing_style: Literal["auto", "path", "virtual"] = Field(
         default="auto", description="S3 addressing: auto, path or virtual."
     )
+    variables: dict[str, str] = Field(
+        default_factory=dict,
+        description="Which environment variable gave each setting (names only, never values): "
+        "error messages say which variable to fix.",
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint_is_url(cls, value: str | None) -> str | None:
+        if value is not None and (problem := endpoint_problem(value)):
+            raise ValueError(problem)
+        return value
 
 
 def resolve_s3_settings(env: Mapping[str, str], **overrides: object) -> S3Settings:
-    """Build S3Settings from environment variables, then explicit overrides."""
+    """Build S3Settings from environment variables, then explicit overrides.
+
+    Raises:
+        ConfigError: a variable holds an invalid value; the message names the variable and,
+            for an endpoint without a scheme, the fix (never a secret's value).
+    """
     values: dict[str, object] = {}
+    variables: dict[str, str] = {}
     for setting, names in _ENV_NAMES.items():
         for name in names:
             value = env.get(name)
             if value:
                 values[setting] = value
+                variables[setting] = name
                 break
     if env.get("MHDS_S3_VERIFY_TLS", "").lower() in ("0", "false", "no"):
         values["verify_tls"] = False
-    if env.get("MHDS_S3_ADDRESSING_STYLE"):
-        values["addressing_style"] = env["MHDS_S3_ADDRESSING_STYLE"]
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return S3Settings.model_validate(values)
+        variables["verify_tls"] = "MHDS_S3_VERIFY_TLS"
+    overridden = {k: v for k, v in overrides.items() if v is not None}
+    values.update(overridden)
+    variables = {k: v for k, v in variables.items() if k not in overridden}
+    endpoint = values.get("endpoint_url")
+    if "endpoint_url" in variables and (problem := endpoint_problem(str(endpoint))):
+        raise ConfigError(f"{variables['endpoint_url']}: {problem}")
+    values["variables"] = variables
+    try:
+        return S3Settings.model_validate(values)
+    except ValidationError as exc:
+        raise _settings_error(exc, variables) from None
+
+
+def resolve_bucket(env: Mapping[str, str]) -> str | None:
+    """The default bucket from ``MHDS_S3_BUCKET`` or a legacy bucket variable (no validation
+    of the other settings, so a local store never trips over an unused S3 variable)."""
+    return next((env[name] for name in _ENV_NAMES["bucket"] if env.get(name)), None)
+
+
+def endpoint_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable endpoint URL (with the fix), or None when it is."""
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    shown = _without_userinfo(value)
+    if "://" not in value:
+        return (
+            f"endpoint {shown!r} has no scheme: use http://{shown} "
+            f"(or https://{shown} for a TLS endpoint)"
+        )
+    return f"endpoint {shown!r} is not an http(s) URL: use http(s)://host[:port]"
+
+
+def _without_userinfo(value: str) -> str:
+    return value.rsplit("@", 1)[-1] if "@" in value else value
+
+
+def _settings_error(exc: ValidationError, variables: Mapping[str, str]) -> ConfigError:
+    """One ConfigError naming each failing setting and the variable it came from."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        where = variables.get(field, field)
+        message = error["msg"].removeprefix("Value error, ")
+        # A secret's own message could quote it: name the variable only.
+        problems.append(f"{where}: invalid value" if field in _SECRETS else f"{where}: {message}")
+    return ConfigError("invalid S3 settings: " + "; ".join(problems))

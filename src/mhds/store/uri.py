@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from mhds.errors import ConfigError
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+# "s3" (or "s3a") in any case, then the separators someone typed instead of "://".
+_S3_LIKE_RE = re.compile(r"^(?P<scheme>s3a?)(?P<sep>[:/\\]+)(?P<rest>.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,11 @@ def parse_uri(uri: str) -> StoreURI:
     """Parse a store URI; a bare path or ``file://`` URL is a local folder.
 
     Raises:
-        ConfigError: for an unknown scheme or an invalid bucket name.
+        ConfigError: for an unknown scheme, an invalid bucket name, or a mistyped S3 URI
+            (``s3//bucket``, ``s3:/bucket``, ``S3://bucket`` ...): the message suggests the
+            right spelling instead of silently opening a local folder named ``s3``.
     """
+    check_s3_spelling(uri)
     parts = urlsplit(uri)
     if parts.scheme in ("s3", "s3a"):
         bucket = parts.netloc.rsplit("@", 1)[-1]
@@ -56,6 +61,27 @@ def parse_uri(uri: str) -> StoreURI:
             f"unsupported store URI scheme {parts.scheme!r}: use s3://bucket/prefix or a folder"
         )
     return StoreURI("file", "", str(Path(uri).expanduser().resolve()))
+
+
+def check_s3_spelling(uri: str) -> None:
+    """Refuse a URI that looks like a mistyped ``s3://bucket/prefix``.
+
+    ``s3/x`` (one slash) stays a local path: a folder may be called ``s3``.
+
+    Raises:
+        ConfigError: with the corrected URI as a hint.
+    """
+    match = _S3_LIKE_RE.match(uri)
+    if match is None:
+        return
+    scheme, sep, rest = match["scheme"], match["sep"], match["rest"]
+    if sep == "/" or (sep == "://" and scheme in ("s3", "s3a")):
+        return
+    suggestion = redact_uri(scheme.lower() + "://" + rest.lstrip("/\\"))
+    raise ConfigError(
+        f"{_redact_userinfo(uri)!r} is not a valid S3 URI: did you mean {suggestion}? "
+        "(S3 stores are written s3://bucket/prefix, in lower case)"
+    )
 
 
 def redact_uri(uri: str) -> str:
@@ -86,3 +112,8 @@ def check_key(key: str) -> str:
     if any(part in ("", ".", "..") for part in key.split("/")):
         raise ConfigError(f"invalid store key {key!r}: empty, '.' or '..' segment")
     return key
+
+
+def _redact_userinfo(text: str) -> str:
+    """``text`` with anything that looks like ``user:secret@`` removed."""
+    return re.sub(r"[^/@\\:]*(:[^/@]*)?@", "", text)

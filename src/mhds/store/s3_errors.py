@@ -1,0 +1,148 @@
+"""How S3 failures read: botocore errors mapped to the mhds taxonomy, one line each.
+
+A refused request names the endpoint and the credential variables to check; an endpoint that
+cannot be reached names itself, the attempts made and the timeouts. Messages carry variable
+names, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mhds.errors import (
+    ObjectNotFoundError,
+    RetryableStoreError,
+    StoreAccessDeniedError,
+    StoreError,
+    StoreUnreachableError,
+)
+from mhds.store.settings import S3Settings
+
+T = TypeVar("T")
+
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+PRECONDITION_CODES = {"412", "PreconditionFailed", "ConditionalRequestConflict", "409"}
+_DENIED = {
+    "403",
+    "AccessDenied",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+}
+_RETRYABLE = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "503",
+    "500",
+    "502",
+    "504",
+}
+
+
+def guard_call(
+    operation: str, uri: str, call: Callable[[], T], settings: S3Settings | None = None
+) -> T:
+    """Run ``call`` and map botocore errors to StoreError subclasses (no secrets in text).
+
+    With ``settings``, refused credentials and unreachable endpoints get a message that names
+    the endpoint and the variables to check.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call()
+    except ClientError as exc:
+        raise _from_client_error(exc, operation, uri, settings) from exc
+    except BotoCoreError as exc:
+        raise _from_botocore_error(exc, operation, uri, settings) from exc
+
+
+def _from_client_error(
+    exc: Any, operation: str, uri: str, settings: S3Settings | None
+) -> StoreError:
+    """The StoreError for an answer the endpoint gave (404, 403, 5xx, ...)."""
+    status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+    code = str(exc.response.get("Error", {}).get("Code") or status)
+    message = f"{code} (HTTP {status})" if status else code
+    if code in _NOT_FOUND or status == "404":
+        err: StoreError = ObjectNotFoundError(message, uri=uri, operation=operation)
+    elif code in _DENIED or status == "403":
+        detail = f"{code}, HTTP {status}" if code != status else f"HTTP {status}"
+        err = StoreAccessDeniedError(
+            access_denied_message(detail, settings), uri=uri, operation=operation
+        )
+    elif code in _RETRYABLE or status.startswith("5"):
+        err = RetryableStoreError(message, uri=uri, operation=operation)
+    else:
+        err = StoreError(message, uri=uri, operation=operation)
+    err.context.update(code=code, status=status)
+    return err
+
+
+def _from_botocore_error(
+    exc: Exception, operation: str, uri: str, settings: S3Settings | None
+) -> StoreError:
+    """The StoreError for a request that got no answer (connection, credentials ...)."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError, NoCredentialsError, PartialCredentialsError
+
+    cause = type(exc).__name__
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return StoreUnreachableError(
+            unreachable_message(cause, settings), uri=uri, operation=operation
+        )
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return StoreAccessDeniedError(
+            f"no usable credentials ({cause}): set {_credentials_hint(settings)}",
+            uri=uri,
+            operation=operation,
+        )
+    return RetryableStoreError(cause, uri=uri, operation=operation)
+
+
+def describe_endpoint(settings: S3Settings | None) -> str:
+    """The endpoint as a message names it (its variable too when one set it)."""
+    if settings is None or settings.endpoint_url is None:
+        return "the default AWS S3 endpoint"
+    variable = settings.variables.get("endpoint_url")
+    origin = f" (from {variable})" if variable else ""
+    return f"the S3 endpoint {settings.endpoint_url}{origin}"
+
+
+def access_denied_message(detail: str, settings: S3Settings | None) -> str:
+    """What to check when the endpoint refuses the credentials (names variables, not values)."""
+    return (
+        f"access denied by {describe_endpoint(settings)} ({detail}): check "
+        f"{_credentials_hint(settings)}, and that the bucket policy allows this operation"
+    )
+
+
+def unreachable_message(cause: str, settings: S3Settings | None) -> str:
+    """What to check when the endpoint cannot be reached at all."""
+    settings = settings or S3Settings()
+    variable = settings.variables.get("endpoint_url", "AWS_ENDPOINT_URL")
+    return (
+        f"cannot reach {describe_endpoint(settings)} ({cause} after {settings.max_attempts} "
+        f"attempts, connect timeout {settings.connect_timeout:g} s, read timeout "
+        f"{settings.read_timeout:g} s): is the server up, and is {variable} right? (attempts "
+        "and timeouts: MHDS_S3_MAX_ATTEMPTS, MHDS_S3_CONNECT_TIMEOUT, MHDS_S3_READ_TIMEOUT)"
+    )
+
+
+def _credentials_hint(settings: S3Settings | None) -> str:
+    """The credential variables in use (names only), or the standard and legacy names."""
+    variables = settings.variables if settings is not None else {}
+    key = variables.get("access_key_id", "AWS_ACCESS_KEY_ID")
+    secret = variables.get("secret_access_key", "AWS_SECRET_ACCESS_KEY")
+    if "access_key_id" in variables:
+        return f"{key} and {secret}"
+    return f"{key} and {secret} (or the legacy DATASET_S3_* / OVH_S3_* names)"
