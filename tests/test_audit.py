@@ -14,9 +14,11 @@ from mhds.audit import (
     HEAD_SUFFIX,
     AuditLog,
     AuditLogError,
+    locate_audit_log,
     verify_audit_bytes,
     verify_audit_log,
 )
+from mhds.errors import ConfigError
 from mhds.records import codec
 from mhds.registry.schema import Layout
 from mhds.store import Store
@@ -280,3 +282,52 @@ def test_layout_owns_the_audit_prefix() -> None:
     layout = Layout()
     assert layout.audit == "audit/"
     assert "audit/" in layout.own_prefixes()
+
+
+# --- locating a log from the path or URL that ingest prints ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "store", "expected"),
+    [
+        ("audit/b.jsonl", None, (None, "audit/b.jsonl")),
+        ("audit/b.jsonl", "s3://bkt/data", ("s3://bkt/data", "audit/b.jsonl")),
+        ("/srv/store/audit/b.jsonl", None, ("/srv/store", "audit/b.jsonl")),
+        ("file:///srv/store/audit/b.jsonl", None, ("/srv/store", "audit/b.jsonl")),
+        ("s3://bkt/datasets/audit/b.jsonl", None, ("s3://bkt/datasets", "audit/b.jsonl")),
+        ("s3://bkt/audit/b.jsonl", None, ("s3://bkt", "audit/b.jsonl")),
+        # the last audit folder is the layout's: a store may itself sit under an "audit" folder
+        ("s3://bkt/audit/x/audit/b.jsonl", None, ("s3://bkt/audit/x", "audit/b.jsonl")),
+        ("s3://bkt/datasets/audit/b.jsonl", "s3://bkt", ("s3://bkt", "datasets/audit/b.jsonl")),
+        (
+            "s3://bkt/datasets/audit/b.jsonl",
+            "s3://bkt/datasets/",
+            ("s3://bkt/datasets/", "audit/b.jsonl"),
+        ),
+        ("/srv/store/audit/b.jsonl", "/srv/store", ("/srv/store", "audit/b.jsonl")),
+    ],
+)
+def test_locate_audit_log(target: str, store: str | None, expected: tuple[str | None, str]) -> None:
+    assert locate_audit_log(target, store=store) == expected
+
+
+def test_locate_audit_log_uses_the_layout_prefix() -> None:
+    found = locate_audit_log("s3://bkt/d/logs/audit/b.jsonl", audit_prefix="logs/audit/")
+    assert found == ("s3://bkt/d", "logs/audit/b.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("target", "store", "message"),
+    [
+        ("/srv/store/logs/b.jsonl", None, "not under an 'audit' folder"),
+        ("s3://bkt/b.jsonl", None, "not under an 'audit' folder"),
+        ("s3://bkt/d/audit/b.jsonl", "s3://other/d", "is not inside the store s3://other/d"),
+        ("/srv/store/audit/b.jsonl", "/srv/elsewhere", "is not inside the store"),
+        ("audit/../b.jsonl", None, "invalid store key"),
+    ],
+)
+def test_locate_audit_log_refuses_what_it_cannot_place(
+    target: str, store: str | None, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        locate_audit_log(target, store=store)

@@ -1,5 +1,6 @@
 """Imports go one way (STYLE.md). From the bottom up: errors < engine < records < store <
-registry < audit < steps < gates < reports < release < ingest < pipeline < demo < cli."""
+registry < audit < steps < gates < reports < release < ingest < quarantine < pipeline < demo <
+cli."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ ORDER = [
     "reports",
     "release",
     "ingest",
+    "quarantine",
     "pipeline",
     "demo",
     "cli",

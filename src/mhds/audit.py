@@ -7,7 +7,8 @@ decisions, and their values must be plain JSON (str, int, float, bool, None, lis
 
 A chain alone cannot reveal a cut tail, so every append also writes the head hash into a sidecar
 ``<key>.head``, and a release manifest records the head it saw; ``verify_audit_log`` checks both
-(the manifest's head through ``expected_head``).
+(the manifest's head through ``expected_head``). ``locate_audit_log`` turns the path or URL
+that ingest and build print back into a store and a key.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
-from mhds.errors import MhdsError, ObjectExistsError, ObjectNotFoundError
+from mhds.errors import ConfigError, MhdsError, ObjectExistsError, ObjectNotFoundError
 from mhds.records import codec
 from mhds.records.codec import canonical_json
 from mhds.store.base import Store
+from mhds.store.uri import check_key, parse_uri, redact_uri
 
 HASH_PREFIX = "sha256:"
 GENESIS_HASH = HASH_PREFIX + "0" * 64
@@ -247,10 +251,68 @@ def verify_audit_log(
     return result
 
 
+def locate_audit_log(
+    target: str, *, store: str | None = None, audit_prefix: str = "audit/"
+) -> tuple[str | None, str]:
+    """Where an audit log is: ``(store URI, key)``.
+
+    Args:
+        target: a key inside ``store`` (``audit/<build-id>.jsonl``), or the log's own path or
+            URL as ingest and build print it (``/abs/store/audit/<build-id>.jsonl``,
+            ``file://...``, ``s3://bucket/prefix/audit/<build-id>.jsonl``).
+        store: the store the log is in. For a path or URL it is optional: without it, the
+            store is the folder above the last ``audit_prefix`` segment of the path.
+        audit_prefix: the registry layout's audit prefix (``audit/``).
+
+    Returns:
+        The store URI (None: a key in the default store) and the log's key in it.
+
+    Raises:
+        ConfigError: a key that is not a valid key, a path outside ``store``, or a path with
+            no ``audit_prefix`` folder in it when no store is given.
+    """
+    location = _as_location(target)
+    if location is None:
+        return store, check_key(target)
+    if store is not None:
+        root = str(parse_uri(store)).rstrip("/")
+        if location.startswith(root + "/"):
+            return store, check_key(location[len(root) + 1 :])
+        raise ConfigError(
+            f"audit log {redact_uri(target)} is not inside the store {redact_uri(store)}; "
+            "drop --store to take the store from the path"
+        )
+    base, path = location.split("://", 1) if "://" in location else ("", location)
+    if base:
+        bucket, _, rest = path.partition("/")
+        base, path = f"{base}://{bucket}", "/" + rest
+    folder = "/" + audit_prefix.strip("/") + "/"
+    cut = path.rfind(folder)
+    if cut < 0:
+        raise ConfigError(
+            f"audit log {redact_uri(target)} is not under an {folder.strip('/')!r} folder: "
+            "pass its key with --store (mhds audit verify audit/<build-id>.jsonl --store URI)"
+        )
+    root = base + path[:cut] if base else path[:cut] or "/"
+    return root, check_key(path[cut + 1 :])
+
+
 def verify_audit_bytes(data: bytes, *, expected_head: str | None = None) -> AuditVerification:
     """Check a log's bytes (a copy in a release, a file); see ``verify_audit_log``."""
     result, _ = _verify(data, expected_head, None)
     return result
+
+
+def _as_location(target: str) -> str | None:
+    """``target`` as ``s3://bucket/path`` or an absolute local path; None for a store key."""
+    parts = urlsplit(target)
+    if parts.scheme in ("s3", "s3a"):
+        return f"s3://{parts.netloc.rsplit('@', 1)[-1]}/{parts.path.lstrip('/')}"
+    if parts.scheme == "file":
+        return str(Path(parts.path).resolve())
+    if target.startswith(("/", "~", "./", "../")):
+        return str(Path(target).expanduser().resolve())
+    return None
 
 
 def _verify(

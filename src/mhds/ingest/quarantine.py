@@ -2,6 +2,9 @@
 
 Entries go to ``quarantine/<build-id>/<source-id>.jsonl`` in the store (the store is where the
 raw data lives, with the same access rules); logs and summaries only ever see reason counts.
+Each entry names the input (``source_key`` as printed, ``key`` in the store, ``line``,
+``locator``, ``field``), the reason, and holds the raw parsed item (``item``, None when it
+could not be parsed): ``mhds quarantine`` lists, shows and explains them.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class QuarantineWriter:
             {
                 "source_id": self.source_id,
                 "source_key": source_uri,
+                "key": error.key,
                 "line": error.line,
                 "locator": locator,
                 "field": error.field,

@@ -17,6 +17,7 @@ from mhds.records.schema import AssistantRole, Message, Role
 
 Scalar = str | int | float | bool | None
 InputKind = Literal["object", "row", "text"]
+LeadingAssistant = Literal["keep", "drop"]
 
 
 class FieldMapping(BaseModel):
@@ -76,6 +77,12 @@ class AdapterOptions(BaseModel):
         (), description="Dotted paths of scalar values kept in metadata.attributes."
     )
     mapping: FieldMapping | None = Field(None, description="For the 'mapped' adapter.")
+    leading_assistant: LeadingAssistant = Field(
+        "keep",
+        description="Assistant turns before the first user turn (ESConv dialogs often open "
+        "with the supporter): 'keep' them (the record starts with the assistant) or 'drop' "
+        "them. Applies to every adapter.",
+    )
 
 
 @dataclass(frozen=True)
@@ -85,11 +92,14 @@ class Conversation:
     ``group_key`` is the source's own grouping value (a question id, a transcript id); the
     ingest step turns it into ``metadata.group_id``. ``attributes`` must never hold free text
     that could identify a person (names, URLs): only labels such as a topic.
+    ``dropped_turns`` counts the leading assistant turns removed by ``leading_assistant: drop``
+    (so the removal can be counted, never silent).
     """
 
     messages: tuple[Message, ...]
     group_key: str | None = None
     attributes: dict[str, Scalar] = field(default_factory=dict)
+    dropped_turns: int = 0
 
 
 class Adapter(Protocol):

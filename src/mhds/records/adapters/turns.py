@@ -1,6 +1,7 @@
 """ChatML assembly that every adapter ends with.
 
-``build_conversation`` strips turns, prepends the configured system prompt, validates the
+``build_conversation`` strips turns, drops leading assistant turns when the source asks for
+it (``leading_assistant: drop``), prepends the configured system prompt, validates the
 ChatML rules and reports a failure under the *source* field (``conversations[2].value``)
 when the adapter knows it, so quarantine reports point at the input, not at our output.
 """
@@ -62,6 +63,18 @@ def merge_turns(turns: Sequence[Turn], separator: str) -> list[Turn]:
     return merged
 
 
+def drop_leading_assistant(turns: Sequence[Turn]) -> list[Turn]:
+    """``turns`` without the assistant turns that come before the first user turn.
+
+    System turns are kept. Without any user turn nothing is dropped, so validation reports
+    the real problem (``no_user_turn``) instead of an empty conversation.
+    """
+    first_user = next((n for n, turn in enumerate(turns) if turn.role == "user"), None)
+    if first_user is None:
+        return list(turns)
+    return [t for n, t in enumerate(turns) if n >= first_user or t.role != "assistant"]
+
+
 def build_conversation(
     turns: Sequence[Turn],
     options: AdapterOptions,
@@ -74,7 +87,8 @@ def build_conversation(
 
     Args:
         turns: the turns in order.
-        options: the adapter options (``system_prompt`` is used here).
+        options: the adapter options (``system_prompt`` and ``leading_assistant`` are
+            used here).
         group_key: the source's grouping value.
         attributes: safe scalar attributes.
         field: the source field that holds the turns, named by whole-conversation errors.
@@ -83,6 +97,10 @@ def build_conversation(
         InputError: a ChatML rule is broken, naming the source field when it is known.
     """
     stripped = [replace(turn, content=turn.content.strip()) for turn in turns]
+    dropped = 0
+    if options.leading_assistant == "drop":
+        kept = drop_leading_assistant(stripped)
+        dropped, stripped = len(stripped) - len(kept), kept
     prompt = options.system_prompt
     if prompt is not None and stripped and stripped[0].role != "system":
         stripped.insert(0, Turn("system", prompt.strip()))
@@ -94,7 +112,9 @@ def build_conversation(
         if relocated is exc:
             raise
         raise relocated from exc
-    return Conversation(messages, group_key=group_key, attributes=dict(attributes or {}))
+    return Conversation(
+        messages, group_key=group_key, attributes=dict(attributes or {}), dropped_turns=dropped
+    )
 
 
 def check_common_options(options: AdapterOptions, *paths: str | None) -> None:
