@@ -16,6 +16,7 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     "command",
     [
+        ["init"],
         ["inventory"],
         ["ingest"],
         ["demo"],
@@ -28,6 +29,9 @@ runner = CliRunner()
         ["pii", "scan"],
         ["pii", "redact"],
         ["audit", "verify"],
+        ["quarantine", "ls"],
+        ["quarantine", "show"],
+        ["quarantine", "readmit"],
     ],
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
@@ -77,6 +81,13 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     assert list((store / "quarantine").rglob("*.jsonl"))
     verify = runner.invoke(app, ["release", "verify", str(release)])
     assert verify.exit_code == 0, verify.output
+    by_version = runner.invoke(app, ["release", "verify", release.name, "--store", str(store)])
+    assert by_version.exit_code == 0 and str(release) in by_version.output.replace("\n", "")
+    shown = " ".join(
+        runner.invoke(app, ["release", "show", release.name, "-s", str(store)]).output.split()
+    )
+    assert "5 / 5 gates passed, 0 waived" in shown
+    assert "professional_therapeutic: licences MIT" in shown and "counsel_chat" in shown
     listed = runner.invoke(app, ["release", "ls", "--store", str(store)])
     assert release.name in listed.output
 

@@ -144,7 +144,7 @@ def test_an_inventory_that_cannot_be_taken_fails_the_coverage_gate(
         raise StoreError("timed out", uri="s3://bucket/raw/", operation="list")
 
     # Fault injection at the one call the coverage gate depends on; everything else is real.
-    monkeypatch.setattr("mhds.pipeline.run.take_inventory", unreachable)
+    monkeypatch.setattr("mhds.pipeline.gating.take_inventory", unreachable)
     with pytest.raises(GateFailure) as failure:
         build_release(store, make_registry(), fast_config(), today=TODAY)
 

@@ -45,7 +45,7 @@ seen = []
 
 def progress(stage, done, total):
     seen.append(stage)
-    if "compile" in seen and stage.startswith("dedup"):
+    if "compile" in seen and stage.startswith("leakage"):
         open(sys.argv[2], "w").close()
         time.sleep(600)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from mhds.audit import AuditLog
-from mhds.gates.base import GateStatus, Verdict, Waiver
+from mhds.gates.base import Failure, GateStatus, Verdict, Waiver
 from mhds.records.schema import Record, Split
 from mhds.registry.schema import Family, Registry, Stage
 from mhds.release import (
@@ -24,6 +24,7 @@ from tests.cases import make_record
 
 RELEASES = "releases/"
 CREATED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+WAIVER = Waiver(gate="bias", scope="family:crisis", reason="accepted for a pilot", who="QA")
 
 REGISTRY = Registry(
     stages=(
@@ -117,10 +118,11 @@ def publish(
                     GateStatus.FAIL,
                     "one family under-represented",
                     {"families": {"crisis"}},
-                    Waiver(gate="bias", scope="crisis", reason="accepted for a pilot", who="QA"),
+                    (Failure("under_represented", "crisis"),),
+                    (WAIVER,),
                 ),
             ],
-            waivers=[Waiver(gate="bias", scope="crisis", reason="accepted for a pilot", who="QA")],
+            waivers=[WAIVER],
             previous_release=previous,
             audit_head=head,
             created=CREATED,

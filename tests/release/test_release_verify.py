@@ -162,6 +162,26 @@ def test_a_manifest_whose_content_digest_disagrees_is_reported(store: Store) -> 
     assert "content_digest_mismatch" in verify_release(store, FOLDER).codes()
 
 
+def test_a_funnel_that_disagrees_with_the_counts_is_reported(store: Store) -> None:
+    manifest = publish(store, V1)
+    rows = [
+        {"source": f"{family}_chats", "family": family, "license": "MIT", "records": 0,
+         "items_read": 0, "quarantined": {}, "pii_review": {}, "duplicates": {},
+         "released": {split: c.records for split, c in splits.items()}}
+        for family, splits in manifest.counts.items()
+    ]  # fmt: skip
+    agreeing = manifest.model_copy(update={"funnel": tuple(rows)})
+    store.write_bytes(FOLDER + MANIFEST_NAME, manifest_bytes(agreeing))
+    assert verify_release(store, FOLDER).ok
+    rows[0]["released"] = {split: n + 1 for split, n in rows[0]["released"].items()}
+    store.write_bytes(
+        FOLDER + MANIFEST_NAME, manifest_bytes(manifest.model_copy(update={"funnel": tuple(rows)}))
+    )
+    report = verify_release(store, FOLDER)
+    assert report.codes() == {"funnel_mismatch"}
+    assert rows[0]["family"] in str(report.problems[0].detail)
+
+
 def test_invalid_manifest_is_reported(store: Store) -> None:
     publish(store, V1)
     store.write_bytes(FOLDER + MANIFEST_NAME, b'{"version": "nope"}')

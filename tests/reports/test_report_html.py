@@ -8,7 +8,7 @@ import re
 import msgspec
 import pytest
 
-from mhds.gates.base import GateStatus, Verdict, Waiver
+from mhds.gates.base import Failure, GateStatus, Verdict, Waiver
 from mhds.gates.distribution import DistributionStats
 from mhds.records import codec
 from mhds.records.schema import Record
@@ -55,7 +55,14 @@ def stats() -> DistributionStats:
 def verdicts() -> list[Verdict]:
     return [
         Verdict("coverage", GateStatus.PASS, "all 2 required families present", {"required": 2}),
-        Verdict("pii", GateStatus.FAIL, "1 record not cleared", {"ids": ["x"]}, WAIVER),
+        Verdict(
+            "pii",
+            GateStatus.FAIL,
+            "1 record not cleared",
+            {"ids": ["x"]},
+            (Failure("unshippable", "crisis", "1 record not cleared"),),
+            (WAIVER,),
+        ),
         Verdict("distribution", GateStatus.FAIL, f"family {EVIL} is not declared", {}),
         Verdict("provenance", GateStatus.ERROR, "gate crashed: OSError"),
     ]
@@ -75,6 +82,38 @@ def test_overview_renders_gates_counts_and_svg_plots() -> None:
     assert page.count("<svg") == 1 + 2 * 3  # records per family + turns/tokens per family
     assert 'class="s-train"' in page and 'class="band"' in page and 'class="outside"' in page
     assert ">60<" in page and ">15<" in page  # family totals
+
+
+def test_the_header_counts_passed_waived_and_failed_gates_apart() -> None:
+    page = " ".join(render_overview(report()).split())
+    assert report().gate_tally == {"passed": 1, "waived": 1, "failed": 2}
+    assert '<b>1 / 4</b><span class="muted">gates passed</span>' in page
+    assert '<b>1</b><span class="muted">gates waived</span>' in page
+    assert '<b>2</b><span class="muted">gates failed</span>' in page
+    assert "<code>unshippable</code> (crisis)" in page
+
+
+def test_overview_shows_the_funnel_and_unused_waivers() -> None:
+    row = {
+        "source": "counsel_chat",
+        "family": "professional_therapeutic",
+        "license": "MIT",
+        "items_read": 2129,
+        "quarantined": {"role_order": 3},
+        "records": 2126,
+        "pii_review": {"pii_residual": 48},
+        "duplicates": {"exact": 118, "near": 5},
+        "released": {"train": 1738, "val": 129, "test": 88},
+    }
+    unused = Waiver(gate="leakage", scope="check:near", reason="no leak expected here", who="qa")
+    built = ReleaseReport.build(
+        "v1", verdicts()[:1], stats(), funnel=[row], unused_waivers=[unused]
+    )
+    page = render_overview(built)
+    assert "Funnel: from items read to records released" in page
+    assert "2,129" in page and "role_order: 3" in page and "pii_residual: 48" in page
+    assert "1,738 / 129 / 88" in page and ">MIT<" in page
+    assert "covered no failure" in page and "check:near" in page
 
 
 def test_overview_is_self_contained_and_escapes_names() -> None:
@@ -102,7 +141,7 @@ def test_write_gate_reports_writes_json_and_markdown(store: Store) -> None:
     assert keys[:2] == ["releases/v1/reports/coverage.json", "releases/v1/reports/coverage.md"]
     assert len(keys) == 8 and all(store.exists(key) for key in keys)
     pii = codec.loads(store.read_bytes("releases/v1/reports/pii.json"))
-    assert pii == verdicts()[1].to_dict() and pii["waiver"]["who"] == "Dr. Q"
+    assert pii == verdicts()[1].to_dict() and pii["waivers"][0]["who"] == "Dr. Q"
     assert store.read_bytes("releases/v1/reports/pii.md").decode() == verdicts()[1].to_markdown()
     written = write_release_report(store, "releases/v1/reports", report())
     assert written == ["releases/v1/reports/report.json", "releases/v1/reports/overview.html"]

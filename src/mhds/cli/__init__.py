@@ -1,8 +1,8 @@
 """The ``mhds`` command line: parse, resolve config, call one library function, render.
 
-One module per command group (``registry``, ``store``, ``build``, ``release``, ``audit``,
-``pii``); the options, error mapping and tables they share live in ``common``. The app is
-assembled here, explicitly.
+One module per command group (``registry``, ``store``, ``build``, ``release``,
+``quarantine``, ``audit``, ``pii``); the options and error mapping they share live in
+``common``, the gate and funnel tables in ``report``. The app is assembled here, explicitly.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from mhds import __version__
-from mhds.cli import audit, build, pii, registry, release, store
+from mhds.cli import audit, build, pii, quarantine, registry, release, store
 from mhds.cli.common import STATE, console
 
 app = typer.Typer(
@@ -39,11 +39,13 @@ def main(
 
 
 app.add_typer(registry.app, name="registry")
+app.command()(store.init)
 app.command()(store.inventory)
 app.command()(store.ingest)
 app.command()(build.build)
 app.command()(build.demo)
 app.add_typer(release.app, name="release")
+app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(audit.app, name="audit")
 app.add_typer(pii.app, name="pii")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress, TaskID
 
 from mhds.cli.common import (
     RegistryOpt,
@@ -13,10 +14,10 @@ from mhds.cli.common import (
     console,
     open_store_and_registry,
     print_coverage,
-    print_verdicts,
     progress,
     run,
 )
+from mhds.cli.report import print_funnel, print_unused_waivers, print_verdicts
 from mhds.cli.store import take_inventory_report
 
 ExecutorOpt = Annotated[
@@ -46,9 +47,10 @@ def build(
     --scheduler tcp://10.0.0.5:8786`
     """
     result, uri = run(lambda: run_build(store, registry, config, executor, scheduler, workers))
-    print_verdicts(result.verdicts)
+    print_build(result)
     stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
     console.print(f"stages: {stages}")
+    console.print(f"audit log: {result.audit_key}")
     console.print(f"release: [bold]{uri}[/bold]")
 
 
@@ -87,7 +89,7 @@ def run_build(
     from mhds.engine.base import make_executor
     from mhds.errors import ConfigError
     from mhds.pipeline.config import BuildConfig, load_build_config
-    from mhds.pipeline.run import build_release
+    from mhds.pipeline.run import GateFailure, build_release
 
     store, registry = open_store_and_registry(store_uri, registry_path)
     config = config_path if isinstance(config_path, BuildConfig) else load_build_config(config_path)
@@ -96,27 +98,58 @@ def run_build(
     executor = make_executor(executor_kind, workers=workers, scheduler=scheduler)  # type: ignore[arg-type]
     try:
         with progress() as bars:
-            tasks: dict[str, Any] = {}
-
-            def tick(stage: str, done: int, total: int | None) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bars.add_task(stage, total=total)
-                bars.update(tasks[stage], completed=done, total=total)
-
-            result = build_release(store, registry, config, executor=executor, progress=tick)
+            result = build_release(
+                store, registry, config, executor=executor, progress=StageBars(bars)
+            )
+    except GateFailure as failure:
+        # Show what failed and where every item went before the one-line error.
+        print_build(failure)
+        raise
     finally:
         executor.close()
+    result.audit_key = store.url_for(result.audit_key)
     manifest = store.url_for(f"{registry.layout.releases}{result.version}/manifest.json")
     return result, manifest.rsplit("/", 1)[0]
 
 
+class StageBars:
+    """The build's progress callback: one bar per stage, and the bars of the stages before
+    it marked finished when a new one starts (stages run one after the other), so only the
+    stage that is running moves."""
+
+    def __init__(self, bars: Progress) -> None:
+        self.bars = bars
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            for task in self.tasks.values():
+                self._finish(task)
+            self.tasks[stage] = self.bars.add_task(stage, total=total)
+        self.bars.update(self.tasks[stage], completed=done, total=total)
+
+    def _finish(self, task_id: TaskID) -> None:
+        task = next(t for t in self.bars.tasks if t.id == task_id)
+        if not task.finished:
+            done = int(task.completed)
+            self.bars.update(task_id, total=done, completed=done)
+            self.bars.stop_task(task_id)
+
+
+def print_build(outcome: Any) -> None:
+    """Gates, funnel and unused waivers of a build (a BuildResult or a GateFailure)."""
+    print_verdicts(outcome.verdicts)
+    print_funnel(outcome.funnel)
+    print_unused_waivers(outcome.unused_waivers)
+
+
 def _demo(store_uri: str, shared_data: Path | None) -> tuple[str, str]:
     from mhds.demo import find_counselchat, seed_demo_store
-    from mhds.store import open_store
+    from mhds.store import create_store
 
     default_shared = Path.cwd().parent / "shared" / "data"
     data = shared_data or (default_shared if default_shared.is_dir() else None)
-    store = open_store(store_uri)
+    store = create_store(store_uri)  # the demo makes its store; other commands never do
     counsel = find_counselchat(data)
     if seed_demo_store(store, data):
         origin = f"CounselChat from {counsel}" if counsel else "synthetic only"
@@ -138,7 +171,7 @@ def _demo(store_uri: str, shared_data: Path | None) -> tuple[str, str]:
         )
         config = BuildConfig(waivers=(waiver,))
     result, uri = run_build(store_uri, None, config, "local", None, None)
-    print_verdicts(result.verdicts)
+    print_build(result)
     folder, coverage = take_inventory_report(store_uri, None)
     print_coverage(coverage)
     return uri, folder

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -43,14 +45,32 @@ RegistryOpt = Annotated[
 
 
 def run(call: Callable[[], T]) -> T:
-    """Call the library; map mhds errors to one line and an exit code."""
+    """Call the library; map every error to one line and an exit code.
+
+    mhds errors print their message (it never holds record text or secrets) and exit with
+    their code. Any other exception prints only its class name, because its message may
+    quote data, and exits 1. With ``--debug`` everything is raised with its traceback.
+    """
     try:
         return call()
     except MhdsError as exc:
         if STATE["debug"]:
             raise
-        err_console.print(f"[red]error:[/red] {exc}")
+        # soft_wrap: the message stays one line, whatever the terminal width (logs, grep).
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
+    except Exception as exc:
+        if STATE["debug"]:
+            raise
+        err_console.print(
+            f"[red]error:[/red] unexpected {type(exc).__name__} (its message is not shown: it "
+            "may quote data); rerun with --debug for the traceback",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def registry_path(path: Path | None) -> Path:
@@ -64,11 +84,16 @@ def registry_path(path: Path | None) -> Path:
 
 
 def open_store_and_registry(store: str | None, registry: Path | None) -> tuple[Any, Any]:
-    """The store and the registry named by the common options."""
-    from mhds.registry import load_registry
-    from mhds.store import open_store
+    """The store and the registry named by the common options.
 
-    return open_store(store), load_registry(registry_path(registry))
+    The registry is checked first (no network); the store must exist: a missing folder,
+    bucket or an empty S3 prefix is one StoreNotFoundError naming the fix (``mhds init``).
+    """
+    from mhds.registry import load_registry
+    from mhds.store import open_existing_store
+
+    loaded = load_registry(registry_path(registry))
+    return open_existing_store(store), loaded
 
 
 def progress() -> Progress:
@@ -81,19 +106,6 @@ def progress() -> Progress:
         TimeElapsedColumn(),
         console=err_console,
     )
-
-
-def print_verdicts(verdicts: Any) -> None:
-    """The gate table of a build or a release."""
-    table = Table(title="gates")
-    for column in ("gate", "status", "summary"):
-        table.add_column(column)
-    colours = {"pass": "green", "fail": "red", "error": "red"}
-    for verdict in verdicts:
-        v = verdict if isinstance(verdict, dict) else verdict.to_dict()
-        status = "waived" if v.get("waiver") and v["status"] == "fail" else v["status"]
-        table.add_row(v["gate"], f"[{colours.get(status, 'yellow')}]{status}[/]", v["summary"])
-    console.print(table)
 
 
 def print_coverage(coverage: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,9 +13,9 @@ from mhds.cli.common import (
     console,
     err_console,
     open_store_and_registry,
-    print_verdicts,
     run,
 )
+from mhds.cli.report import gate_status, print_funnel, print_verdicts
 
 app = typer.Typer(help="List, inspect, verify and clean releases.", no_args_is_help=True)
 
@@ -36,8 +36,9 @@ def ls(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
     for version in run(lambda: list_versions(st, reg.layout.releases)):
         folder = release_prefix(reg.layout.releases, version)
         m = run(lambda: read_manifest(st, folder))  # noqa: B023 - called at once
-        waived = sum(1 for g in m.gates if g.get("waiver"))
-        gates = f"{len(m.gates)} passed" + (f" ({waived} waived)" if waived else "")
+        statuses = [gate_status(g) for g in m.gates]
+        waived = statuses.count("waived")
+        gates = f"{statuses.count('pass')} passed" + (f", {waived} waived" if waived else "")
         table.add_row(
             version, m.created, *(str(m.total_records(s)) for s in ("train", "val", "test")), gates
         )
@@ -76,27 +77,46 @@ def show(
     console.print(table)
     print_verdicts(m.gates)
     for waiver in m.waivers:
-        console.print(f"waiver: {waiver}")
+        console.print(
+            f"waiver: gate {waiver['gate']}, scope {waiver['scope']}, by {waiver['who']}: "
+            f"{waiver['reason']}"
+        )
+    print_funnel(m.funnel)
     console.print(f"{len(m.shards)} shards; holdout families: {', '.join(m.holdout_families)}")
 
 
 @app.command("verify")
 def verify(
-    uri: Annotated[
-        str, typer.Argument(help="Release URI: s3://bucket/prefix/releases/vX or a folder.")
+    release: Annotated[
+        str,
+        typer.Argument(
+            help="A version (vYYYY-MM-DD[.N]) in --store, or a release URI: "
+            "s3://bucket/prefix/releases/vX or a folder."
+        ),
     ],
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
 ) -> None:
     """Re-read every shard: hashes, counts, schema, split rules, holdouts only in test.
 
     Exit code 0 only when everything holds.
 
-    Example: `mhds release verify s3://bucket/datasets/releases/v2026-11-25`
+    Example: `mhds release verify v2026-11-25 --store s3://bucket/datasets` (or
+    `mhds release verify s3://bucket/datasets/releases/v2026-11-25`)
     """
     from mhds.release.verify import verify_release
-    from mhds.store import open_store
+    from mhds.release.version import is_version, release_prefix
+    from mhds.store import open_existing_store
 
-    parent, _, version = uri.rstrip("/").rpartition("/")
-    report = run(lambda: verify_release(open_store(parent), version + "/"))
+    def go() -> tuple[str, Any]:
+        if is_version(release):
+            st, reg = open_store_and_registry(store, registry)
+            folder = release_prefix(reg.layout.releases, release)
+            return st.url_for(folder.rstrip("/")), verify_release(st, folder)
+        parent, _, version = release.rstrip("/").rpartition("/")
+        return release, verify_release(open_existing_store(parent), version + "/")
+
+    uri, report = run(go)
     if report.ok:
         console.print(f"[green]ok[/green] {uri}: {report.shards} shards, {report.records} records")
         return

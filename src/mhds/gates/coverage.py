@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mhds.gates.base import Gate, GateStatus, Verdict
+from mhds.gates.base import Failure, Gate, GateStatus, Verdict
 from mhds.registry.coverage import Coverage, FamilyCoverage
 
 
@@ -16,6 +16,7 @@ class CoverageGate(Gate):
     """Fails when any required family is not ``present``; an empty matrix is an error."""
 
     name: ClassVar[str] = "coverage"
+    checks: ClassVar[tuple[str, ...]] = ("required_family",)
 
     def check(self, coverage: Coverage) -> Verdict:
         """Judge the coverage matrix of the build's inventory."""
@@ -33,13 +34,21 @@ class CoverageGate(Gate):
         if failing:
             names = ", ".join(f"{row.family} ({row.status})" for row in failing)
             summary = f"{len(failing)} of {required} required families not present: {names}"
-            return Verdict(self.name, GateStatus.FAIL, summary, evidence)
+            failures = tuple(
+                Failure("required_family", row.family, _shortfall(row)) for row in failing
+            )
+            return Verdict(self.name, GateStatus.FAIL, summary, evidence, failures)
         present = sum(1 for row in coverage.families if row.status == "present")
         summary = (
             f"all {required} required families present "
             f"({present} of {len(coverage.families)} families present in all)"
         )
         return Verdict(self.name, GateStatus.PASS, summary, evidence)
+
+
+def _shortfall(row: FamilyCoverage) -> str:
+    records = "unknown" if row.records is None else str(row.records)
+    return f"{row.status}: {records} of {row.min_records} records"
 
 
 def _row_evidence(row: FamilyCoverage) -> dict[str, Any]:

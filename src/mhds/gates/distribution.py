@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mhds.gates.base import Gate, GateStatus, Verdict
+from mhds.gates.base import Failure, Gate, GateStatus, Verdict
 from mhds.records.schema import Record
 from mhds.registry.schema import Range, Registry
 
@@ -248,6 +248,7 @@ class DistributionGate(Gate):
     the registry does not declare, or drift past the thresholds; empty stats are an error."""
 
     name: ClassVar[str] = "distribution"
+    checks: ClassVar[tuple[str, ...]] = ("undeclared_family", "outside_expected", "drift")
 
     def check(
         self,
@@ -271,8 +272,15 @@ class DistributionGate(Gate):
             return Verdict(self.name, GateStatus.ERROR, summary, {"families": stale})
         undeclared = [f for f in stats.families() if f not in declared]
         outside = _outside_rows(stats, config)
-        problems = [f"family {f} is not declared in the registry" for f in undeclared]
-        problems += [_outside_problem(row, config) for row in outside if row["over_threshold"]]
+        failures = [
+            Failure("undeclared_family", f, f"family {f} is not declared in the registry")
+            for f in undeclared
+        ]
+        failures += [
+            Failure("outside_expected", row["family"], _outside_problem(row, config))
+            for row in outside
+            if row["over_threshold"]
+        ]
         evidence: dict[str, Any] = {
             "config": config.model_dump(),
             "records": stats.total_records,
@@ -281,12 +289,16 @@ class DistributionGate(Gate):
         }
         if previous is not None:
             evidence["drift"] = drift = _drift(stats, previous, config)
-            problems += [_drift_problem(row, config) for row in drift["families"] if row["flags"]]
-        if problems:
-            shown = "; ".join(problems[:MAX_SUMMARY_PROBLEMS])
-            more = len(problems) - MAX_SUMMARY_PROBLEMS
+            failures += [
+                Failure("drift", row["family"], _drift_problem(row, config))
+                for row in drift["families"]
+                if row["flags"]
+            ]
+        if failures:
+            shown = "; ".join(f.detail for f in failures[:MAX_SUMMARY_PROBLEMS])
+            more = len(failures) - MAX_SUMMARY_PROBLEMS
             summary = shown + (f" (+{more} more)" if more > 0 else "")
-            return Verdict(self.name, GateStatus.FAIL, summary, evidence)
+            return Verdict(self.name, GateStatus.FAIL, summary, evidence, tuple(failures))
         cells, families = len(stats.cells), len(stats.families())
         summary = (
             f"{stats.total_records} records in {families} families ({cells} family/split cells) "

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from mhds.gates.base import Gate, GateStatus, Verdict
+from mhds.gates.base import Failure, Gate, GateStatus, Verdict
 from mhds.records.schema import Split
 
 PairKind = Literal["exact", "near"]
@@ -62,6 +62,8 @@ class LeakageGate(Gate):
     previous release; an id found in neither assignment is an error (inconsistent input)."""
 
     name: ClassVar[str] = "leakage"
+    checks: ClassVar[tuple[str, ...]] = (*PAIR_KINDS, SAME_ID)
+    family_scoped: ClassVar[bool] = False  # a pair may span two families: scope by kind
 
     def check(
         self,
@@ -157,7 +159,11 @@ class _Scan:
         if leaks:
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.leaks.items()))
             summary = f"{leaks} duplicate pairs cross splits ({kinds})"
-            return Verdict(gate, GateStatus.FAIL, summary, evidence)
+            failures = tuple(
+                Failure(kind, None, f"{n} pairs cross splits")
+                for kind, n in sorted(self.leaks.items())
+            )
+            return Verdict(gate, GateStatus.FAIL, summary, evidence, failures)
         summary = f"{evidence['pairs_checked']} duplicate pairs checked; none crosses splits"
         return Verdict(gate, GateStatus.PASS, summary, evidence)
 

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from mhds.gates.base import Gate, GateStatus, Verdict
+from mhds.gates.base import Failure, Gate, GateStatus, Verdict
 from mhds.records.schema import Record
 from mhds.steps.base import StepStats
 
@@ -19,18 +19,22 @@ class PIIGate(Gate):
     is no evidence that the PII step ran."""
 
     name: ClassVar[str] = "pii"
+    checks: ClassVar[tuple[str, ...]] = ("unshippable",)
 
     def check(self, records: Iterable[Record], stats: StepStats | None = None) -> Verdict:
         """Judge the candidate records with the PII step's stats."""
         if stats is None or stats.name != "pii_redact":
             return Verdict(self.name, GateStatus.ERROR, "no PII step statistics: step did not run")
         statuses: Counter[str] = Counter()
+        unshippable_by_family: Counter[str] = Counter()
         bad: list[str] = []
         for record in records:
             status = record.metadata.pii_status
             statuses[status] += 1
-            if status not in SHIPPABLE and len(bad) < 100:
-                bad.append(record.metadata.id)
+            if status not in SHIPPABLE:
+                unshippable_by_family[record.metadata.family] += 1
+                if len(bad) < 100:
+                    bad.append(record.metadata.id)
         evidence: dict[str, Any] = {
             "records_by_status": dict(sorted(statuses.items())),
             "redacted": _by_family(stats, "redacted"),
@@ -40,11 +44,16 @@ class PIIGate(Gate):
         }
         unshippable = sum(n for s, n in statuses.items() if s not in SHIPPABLE)
         if unshippable:
+            failures = tuple(
+                Failure("unshippable", family, f"{n} records not cleared for PII")
+                for family, n in sorted(unshippable_by_family.items())
+            )
             return Verdict(
                 self.name,
                 GateStatus.FAIL,
                 f"{unshippable} candidate records are not cleared for PII",
                 evidence,
+                failures,
             )
         quarantined = sum(stats.quarantined.values())
         summary = (

@@ -11,10 +11,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from mhds.gates.base import Gate, GateStatus, Verdict
+from mhds.gates.base import Failure, Gate, GateStatus, Verdict
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
-from mhds.steps.provenance import ProvenanceIssue, check_record_provenance
+from mhds.steps.provenance import ProvenanceIssue, ProvenanceReason, check_record_provenance
 
 # Most issues listed in a report; the counts are always complete.
 MAX_LISTED = 100
@@ -24,6 +24,7 @@ class ProvenanceGate(Gate):
     """Fails on any provenance issue (deny by default); no records at all is an error."""
 
     name: ClassVar[str] = "provenance"
+    checks: ClassVar[tuple[str, ...]] = tuple(reason.value for reason in ProvenanceReason)
 
     def check(
         self,
@@ -41,6 +42,8 @@ class ProvenanceGate(Gate):
         """
         by_reason: Counter[str] = Counter()
         by_family: Counter[str] = Counter()
+        # (reason, family) -> issues; shard-level issues have no family
+        by_item: Counter[tuple[str, str | None]] = Counter()
         listed: list[dict[str, Any]] = []
         checked = flagged = 0
         for record in records:
@@ -49,8 +52,11 @@ class ProvenanceGate(Gate):
             if issues:
                 flagged += 1
                 by_family[record.metadata.family] += len(issues)
+                by_item.update((str(i.reason), record.metadata.family) for i in issues)
             _tally(issues, by_reason, listed)
-        shard_count = _tally(shard_issues, by_reason, listed)
+        shard_list = list(shard_issues)
+        by_item.update((str(i.reason), None) for i in shard_list)
+        shard_count = _tally(shard_list, by_reason, listed)
         evidence: dict[str, Any] = {
             "records_checked": checked,
             "records_with_issues": flagged,
@@ -66,11 +72,20 @@ class ProvenanceGate(Gate):
                 f"{evidence['issues']} provenance issues ({reasons}) in {flagged} of "
                 f"{checked} records and {shard_count} shard checks"
             )
-            return Verdict(self.name, GateStatus.FAIL, summary, evidence)
+            failures = tuple(
+                Failure(reason, family, f"{n} issues")
+                for (reason, family), n in sorted(by_item.items(), key=_item_order)
+            )
+            return Verdict(self.name, GateStatus.FAIL, summary, evidence, failures)
         if not checked:
             return Verdict(self.name, GateStatus.ERROR, "no records to check", evidence)
         summary = f"{checked} records trace back to approved sources"
         return Verdict(self.name, GateStatus.PASS, summary, evidence)
+
+
+def _item_order(item: tuple[tuple[str, str | None], int]) -> tuple[str, str]:
+    (reason, family), _ = item
+    return reason, family or ""
 
 
 def _tally(

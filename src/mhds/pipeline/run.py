@@ -3,10 +3,13 @@
 Stages: ingest (unchanged sources are reused) -> per-record steps per shard (PII) ->
 de-duplication (map / shuffle / reduce through the store) -> links (the same search over the
 survivors: pairs it finds share a split) -> group-aware splits -> compile into an unpublished
-release folder -> gates -> publish (manifest last, write-once) or abort.
-Per-shard stages keep done markers under ``work/<build-key>/``, so a killed build resumes
-without redoing finished shards; the build key hashes the inputs and the config, so the same
-inputs and config give the same release content.
+release folder -> gates -> publish (manifest last, write-once) or abort (the folder's objects
+are removed). Per-shard stages keep done markers under ``work/<build-key>/``, so a killed build
+resumes without redoing finished shards; the build key hashes the inputs and the config, so the
+same inputs and config give the same release content. The funnel (per source: read,
+quarantined, reviewed, removed as duplicates, released) is counted on the way and must add up.
+
+The searches live in ``search.py``, the gates in ``gating.py``.
 """
 
 from __future__ import annotations
@@ -15,35 +18,37 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from mhds import __version__
 from mhds.audit import AuditLog
 from mhds.engine.base import Executor, InlineExecutor
 from mhds.errors import ConfigError, MhdsError
-from mhds.gates.base import GateStatus, Verdict
-from mhds.gates.coverage import CoverageGate
-from mhds.gates.distribution import DistributionGate, DistributionStats
-from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs_across
-from mhds.gates.provenance import ProvenanceGate
+from mhds.gates.base import Verdict, Waiver, check_waiver_scopes, unused_waivers
+from mhds.gates.distribution import DistributionStats
 from mhds.ingest import ingest_sources, ingestible_sources
-from mhds.ingest.processed import iter_shard_records, read_manifest
+from mhds.ingest.processed import read_manifest
 from mhds.pipeline.config import BuildConfig
-from mhds.pipeline.policy import ReleasePIIGate
+from mhds.pipeline.gating import GATES, GateContext, applied_waivers, gate_decision, run_gates
+from mhds.pipeline.search import (
+    clear_scratch,
+    records_of,
+    search_config,
+    search_duplicates,
+    write_survivors,
+)
 from mhds.pipeline.stages import (
     RecordStepsUnit,
     issues_from_summary,
+    readmissions_digest,
     run_record_steps,
 )
-from mhds.pipeline.units import DedupUnit, run_dedup_unit
+from mhds.quarantine import load_readmissions
 from mhds.records import codec
 from mhds.records.hashing import stable_id
-from mhds.records.schema import Record
-from mhds.registry.coverage import compute_coverage
-from mhds.registry.inventory import take_inventory
 from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
 from mhds.release.curriculum import build_curriculum, curriculum_yaml
@@ -60,30 +65,49 @@ from mhds.reports import (
     write_gate_reports,
     write_release_report,
 )
+from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
-from mhds.steps.dedup.cluster import DedupResult, cluster
-from mhds.steps.dedup.layout import clear_workdir
-from mhds.steps.provenance import ProvenanceIssue
+from mhds.steps.dedup.cluster import DedupResult
+from mhds.steps.provenance import ProvenanceIssue, ProvenanceReason
 from mhds.steps.split import GroupSplitter, apply_split
 from mhds.store.base import Store
-from mhds.store.streams import JsonlWriter
 from mhds.store.uri import join_key
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int | None], None]
-_T = TypeVar("_T")
+COMPILE_TICK = 10_000  # records between progress reports while compiling
 
 
 class GateFailure(MhdsError):
-    """A gate failed or errored without a waiver: nothing was published."""
+    """A gate failed or errored without a waiver: nothing was published. Carries the
+    verdicts, the funnel and the unused waivers so that a caller can show them."""
 
     exit_code = 5
 
-    def __init__(self, message: str, *, failed: list[str], reports: str) -> None:
-        super().__init__(message, failed=failed, reports=reports)
+    def __init__(
+        self,
+        message: str,
+        *,
+        failed: list[str],
+        reports: str,
+        verdicts: list[Verdict] | None = None,
+        funnel: tuple[dict[str, Any], ...] = (),
+        unused_waivers: list[Waiver] | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            failed=failed,
+            reports=reports,
+            verdicts=verdicts or [],
+            funnel=funnel,
+            unused_waivers=unused_waivers or [],
+        )
         self.failed = failed
         self.reports = reports
+        self.verdicts = verdicts or []
+        self.funnel = funnel
+        self.unused_waivers = unused_waivers or []
 
 
 @dataclass
@@ -106,6 +130,11 @@ class BuildResult:
     # Wall seconds per stage, in order: ingest, pii, dedup, links, splits, compile, gates,
     # publish.
     seconds: dict[str, float] = field(default_factory=dict)
+    # Waivers of the release config that covered no failure (reported, never silent).
+    unused_waivers: list[Waiver] = field(default_factory=list)
+    # Per source: items read -> quarantined -> reviewed -> duplicates -> released
+    # (``SourceFunnel.to_dict`` rows).
+    funnel: tuple[dict[str, Any], ...] = ()
 
 
 class _Laps:
@@ -129,6 +158,8 @@ class _StepsOutcome:
     stats: StepStats
     issues: list[ProvenanceIssue]
     resumed: list[str]
+    # source id -> records sent to review, by reason
+    review: dict[str, Counter[str]]
 
 
 def build_release(
@@ -147,6 +178,7 @@ def build_release(
         ConfigError, StoreError, ShardError: the build could not run.
     """
     config = config or BuildConfig()
+    check_waiver_scopes(config.waivers, GATES, (family.name for family in registry.families))
     _check_previous(store, registry, config.previous_release)
     executor = executor or InlineExecutor()
     tick = progress or (lambda stage, done, total: None)
@@ -165,29 +197,44 @@ def build_release(
         audit=audit,
         progress=lambda s, n: tick(f"ingest {s}", n, None),
     )
-    shards = _processed_shards(store, registry, sources)
+    shards, funnel = _ingested(store, registry, sources)
+    readmitted = tuple(sorted(load_readmissions(store, registry.layout).items()))
     lap("ingest")
+    decisions = readmissions_digest(readmitted)  # None without decisions: keys stay as they were
     result.build_key = stable_id(
-        config.output_hash(), registry_hash(registry), *[s["sha256"] for s in shards]
+        config.output_hash(),
+        registry_hash(registry),
+        *[s["sha256"] for _, s in shards],
+        *([decisions] if decisions else []),
     )
     work = join_key("work", result.build_key)
 
-    steps = _record_steps(store, registry, config, executor, shards, work, build_id, tick)
+    steps = _record_steps(
+        store, registry, config, executor, shards, readmitted, work, build_id, tick
+    )
+    for source_id, quarantined in steps.review.items():
+        funnel.source(source_id).review.update(quarantined)
     staged, pii_stats = steps.staged, steps.stats
     lap("pii")
     result.resumed = steps.resumed
     audit.append(
         "record_steps",
-        inputs=[s["key"] for s in shards],
+        inputs=[s["key"] for _, s in shards],
         outputs=staged,
         counts={
             "records": pii_stats.kept,
             "input_provenance_issues": len(steps.issues),
+            "readmissions": len(readmitted),
+            "readmitted": sum(
+                n for k, n in pii_stats.counters.items() if k.startswith("readmitted:")
+            ),
             **_prefixed("quarantined", pii_stats),
         },
         config_hash=config.output_hash(),
     )
-    dedup = _dedup(store, registry, config, executor, staged, join_key(work, "dedup"), tick)
+    dedup = search_duplicates(
+        store, registry, config, executor, staged, join_key(work, "dedup"), tick, "dedup"
+    )
     audit.append(
         "dedup",
         inputs=staged,
@@ -196,17 +243,18 @@ def build_release(
         config_hash=config.output_hash(),
     )
 
-    survivors = _write_survivors(store, staged, dedup, join_key(work, "survivors"))
+    survivors = write_survivors(store, staged, dedup, join_key(work, "survivors"), funnel)
     lap("dedup")
     links = (
-        _dedup(
+        search_duplicates(
             store,
             registry,
-            _search_config(config),
+            search_config(config),
             executor,
             survivors,
             join_key(work, "links"),
             tick,
+            "links",
         )
         if config.keep_duplicates_together
         else None
@@ -234,37 +282,55 @@ def build_release(
         ) as writer:
             stats = DistributionStats.for_registry(registry)
             metas: list[tuple[str, str]] = []
-            for record in _records_of(store, survivors):
+            for record in records_of(store, survivors):
                 record = apply_split(record, assignment)
                 writer.write(record)
                 stats.add(record)
                 metas.append((record.metadata.id, record.metadata.content_hash))
+                funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
+                if len(metas) % COMPILE_TICK == 0:
+                    tick("compile", len(metas), None)
             tick("compile", len(metas), len(metas))
             writer.flush()
+            result.funnel = funnel.to_dicts()
+            audit.append("funnel", decisions={"sources": list(result.funnel)})
             lap("compile")
-            verdicts = _run_gates(
-                _GateContext(store, registry, config, executor, writer.folder, work, tick),
+            tick("gates", 0, len(GATES))
+            verdicts = run_gates(
+                GateContext(store, registry, config, executor, writer.folder, work, tick),
                 assignment,
                 metas,
                 stats,
                 pii_stats,
                 previous,
-                steps.issues,
+                steps.issues + _unaccounted_issues(funnel),
             )
             result.verdicts = verdicts
+            tick("gates", len(GATES), len(GATES))
             lap("gates")
             result.counts = {
                 "records": len(metas),
                 "duplicates_removed": sum(1 for _ in dedup.duplicates()),
                 "pii_quarantined": sum(pii_stats.quarantined.values()),
             }
-            report = ReleaseReport.build(version, verdicts, stats)
             failed = [v.gate for v in verdicts if not v.passed]
+            applied = applied_waivers(verdicts)
+            result.unused_waivers = unused_waivers(config.waivers, verdicts)
+            report = ReleaseReport.build(
+                version,
+                verdicts,
+                stats,
+                funnel=result.funnel,
+                unused_waivers=result.unused_waivers,
+            )
             audit.append(
                 "gates",
                 counts=result.counts,
-                decisions={v.gate: v.status.value for v in verdicts},
-                waivers=[v.waiver.model_dump() for v in verdicts if v.waiver],
+                decisions={
+                    **{v.gate: gate_decision(v) for v in verdicts},
+                    "unused_waivers": [w.model_dump() for w in result.unused_waivers],
+                },
+                waivers=[w.model_dump() for w in applied],
             )
             if failed:
                 writer.abort()
@@ -277,6 +343,9 @@ def build_release(
                     f"(reports: {store.url_for(reports)})",
                     failed=failed,
                     reports=reports,
+                    verdicts=verdicts,
+                    funnel=result.funnel,
+                    unused_waivers=result.unused_waivers,
                 )
             curriculum = build_curriculum(registry, writer.counts)
             writer.add_file("curriculum.yaml", curriculum_yaml(curriculum))
@@ -303,12 +372,13 @@ def build_release(
                     f.name for f in registry.families if f.holdout == "test_only"
                 ),
                 gates=verdicts,
-                waivers=[v.waiver for v in verdicts if v.waiver],
+                waivers=applied,
                 previous_release=previous,
                 audit_head=audit.head,
+                funnel=result.funnel,
             )
     finally:
-        _clear_scratch(store, work)
+        clear_scratch(store, work)
     result.published = True
     result.reports = join_key(writer.folder, "reports")
     lap("publish")
@@ -334,11 +404,21 @@ def _check_previous(store: Store, registry: Registry, previous: str | None) -> N
         )
 
 
-def _processed_shards(store: Store, registry: Registry, sources: list[str]) -> list[dict[str, Any]]:
-    shards: list[dict[str, Any]] = []
+def _ingested(
+    store: Store, registry: Registry, sources: list[str]
+) -> tuple[list[tuple[str, dict[str, Any]]], Funnel]:
+    """The processed shards of ``sources`` (each with its source id), and the funnel as
+    ingest left it (records, and items quarantined by reason, from each ingest manifest)."""
+    shards: list[tuple[str, dict[str, Any]]] = []
+    funnel = Funnel()
     for source_id in sorted(sources):
-        shards.extend(read_manifest(store, registry, source_id)["shards"])
-    return shards
+        manifest = read_manifest(store, registry, source_id)
+        source = registry.source(source_id)
+        row = funnel.source(source_id, source.family, source.license)
+        row.records = int(manifest["records"])
+        row.quarantined.update(manifest.get("quarantine_reasons", {}))
+        shards.extend((source_id, shard) for shard in manifest["shards"])
+    return shards, funnel
 
 
 def _record_steps(
@@ -346,7 +426,8 @@ def _record_steps(
     registry: Registry,
     config: BuildConfig,
     executor: Executor,
-    shards: list[dict[str, Any]],
+    shards: list[tuple[str, dict[str, Any]]],
+    readmitted: tuple[tuple[str, str], ...],
     work: str,
     build_id: str,
     tick: Progress,
@@ -360,14 +441,17 @@ def _record_steps(
             done_key=join_key(work, "stage", f"part-{n:05d}.done.json"),
             pii=config.pii,
             provenance=shard.get("provenance"),
+            readmitted=readmitted,
         )
-        for n, shard in enumerate(shards)
+        for n, (_, shard) in enumerate(shards)
     ]
     summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
     stats = StepStats("pii_redact")
     issues: list[ProvenanceIssue] = []
     resumed: list[str] = []
-    for summary in summaries:
+    review: dict[str, Counter[str]] = {}
+    for (source_id, _), summary in zip(shards, summaries, strict=True):
+        review.setdefault(source_id, Counter()).update(summary["stats"]["quarantined"])
         issues += issues_from_summary(summary)
         if summary.get("resumed"):
             resumed.append(str(summary["input_key"]))
@@ -381,72 +465,7 @@ def _record_steps(
                 Counter(part["counters"]),
             )
         )
-    return _StepsOutcome([u.output_key for u in units], stats, issues, resumed)
-
-
-def _dedup(
-    store: Store,
-    registry: Registry,
-    config: BuildConfig,
-    executor: Executor,
-    staged: list[str],
-    workdir: str,
-    tick: Progress,
-) -> DedupResult:
-    cfg = config.dedup
-    clear_workdir(store, workdir)
-    shard_units = [
-        DedupUnit(store, workdir, "map", cfg, shard_id=f"{n:05d}", shard_key=key)
-        for n, key in enumerate(staged)
-    ]
-    executor.map(run_dedup_unit, shard_units, on_done=lambda n: tick("dedup map", n, None))
-    buckets = [DedupUnit(store, workdir, "reduce", cfg, bucket=b) for b in range(cfg.buckets)]
-    executor.map(run_dedup_unit, buckets, on_done=lambda n: tick("dedup reduce", n, None))
-    if cfg.near:
-        fetch = [DedupUnit(store, workdir, "fetch", cfg, shard_id=u.shard_id) for u in shard_units]
-        executor.map(run_dedup_unit, fetch)
-        verify = [DedupUnit(store, workdir, "verify", cfg, bucket=b) for b in range(cfg.buckets)]
-        executor.map(run_dedup_unit, verify)
-    priorities = {f.name: f.priority for f in registry.families}
-    return cluster(store, workdir, cfg, priorities)
-
-
-def _write_survivors(store: Store, staged: list[str], dedup: DedupResult, folder: str) -> list[str]:
-    """Copy each staged shard without its duplicates into ``folder`` (one shard each): what
-    the link search, the splits and the compile read."""
-    survivors: list[str] = []
-    for n, key in enumerate(staged):
-        out = join_key(folder, f"part-{n:05d}.jsonl.zst")
-        with JsonlWriter(store, out) as writer:
-            for record in iter_shard_records(store, key):
-                if not dedup.is_duplicate(record.metadata.id):
-                    writer.write_line(record.to_json())
-        survivors.append(out)
-    return survivors
-
-
-# Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
-# inputs and config reuses its redacted shards).
-_SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only")
-
-
-def _clear_scratch(store: Store, work: str) -> None:
-    """Remove the de-duplication, link and leakage work of a build that has ended (published
-    or stopped by a gate): at a million conversations it is tens of GB. Best effort: a store
-    error here is logged and must not hide how the build ended (the next build of the same
-    inputs clears these folders before it uses them)."""
-    try:
-        for name in _SCRATCH:
-            clear_workdir(store, join_key(work, name))
-    except MhdsError as exc:
-        log.warning("scratch work under %s was not removed: %s", work, type(exc).__name__)
-
-
-def _search_config(config: BuildConfig) -> BuildConfig:
-    """The build config with both duplicate kinds on: the search after de-duplication and the
-    leakage gate's look for it use this one, whatever the de-duplication switches say."""
-    dedup = config.dedup.model_copy(update={"exact": True, "near": True})
-    return config.model_copy(update={"dedup": dedup})
+    return _StepsOutcome([u.output_key for u in units], stats, issues, resumed, review)
 
 
 def _assign_splits(
@@ -459,187 +478,11 @@ def _assign_splits(
     """Splits of the surviving records; each pair the search after de-duplication found
     shares one split (``keep_duplicates_together``)."""
     splitter = GroupSplitter(config.split)
-    for record in _records_of(store, survivors):
+    for record in records_of(store, survivors):
         splitter.add_metadata(record)
     for decision in links.duplicates() if links is not None else ():
         splitter.link(decision.survivor_id, decision.id)
     return splitter.assign(registry)
-
-
-def _records_of(store: Store, shards: list[str]) -> Iterator[Record]:
-    for key in shards:
-        yield from iter_shard_records(store, key)
-
-
-@dataclass(frozen=True)
-class _GateContext:
-    """Where the gates look: the store, the rules, and the compiled release folder."""
-
-    store: Store
-    registry: Registry
-    config: BuildConfig
-    executor: Executor
-    folder: str
-    work: str
-    tick: Progress
-
-
-@dataclass(frozen=True)
-class _Unavailable:
-    """A gate input that could not be read; the gates that need it report an error."""
-
-    what: str
-    detail: str
-
-    def verdict(self, gate: str) -> Verdict:
-        return Verdict(
-            gate,
-            GateStatus.ERROR,
-            f"could not read {self.what}: {self.detail}",
-            {"input": self.what, "error": self.detail},
-        )
-
-
-def _gather(what: str, compute: Callable[[], _T]) -> _T | _Unavailable:
-    """``compute()``, or what went wrong when it raised: a gate input that cannot be read
-    becomes an error verdict (fail closed, with reports) instead of a crashed build."""
-    try:
-        return compute()
-    except Exception as exc:  # noqa: BLE001 - any failure fails the gates that need it
-        log.warning("gate input %s could not be read: %s", what, type(exc).__name__)
-        return _Unavailable(what, _safe_detail(exc))
-
-
-def _safe_detail(exc: Exception) -> str:
-    """An error's class, and its message only when it is ours (our messages carry keys and
-    reasons, never record text or secrets); other libraries' messages are left out."""
-    if isinstance(exc, MhdsError):
-        return f"{type(exc).__name__}: {exc.message}"[:300]
-    return type(exc).__name__
-
-
-@dataclass(frozen=True)
-class _Previous:
-    """What the gates need of the previous release (ids, splits, hashes, stats; no text)."""
-
-    version: str | None
-    splits: dict[str, Any] = field(default_factory=dict)
-    metas: list[tuple[str, str]] = field(default_factory=list)
-    shards: list[str] = field(default_factory=list)
-    stats: DistributionStats | None = None
-
-
-def _run_gates(
-    ctx: _GateContext,
-    assignment: Any,
-    metas: list[tuple[str, str]],
-    stats: DistributionStats,
-    pii_stats: StepStats,
-    previous_version: str | None,
-    input_issues: list[ProvenanceIssue],
-) -> list[Verdict]:
-    store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
-    written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
-    coverage = _gather(
-        "the store inventory", lambda: compute_coverage(take_inventory(store, registry), registry)
-    )
-    verdicts = [
-        coverage.verdict(CoverageGate.name)
-        if isinstance(coverage, _Unavailable)
-        else CoverageGate().evaluate(coverage, waivers=waivers),
-        ProvenanceGate().evaluate(
-            _records_of(store, written), registry, shard_issues=input_issues, waivers=waivers
-        ),
-        ReleasePIIGate().evaluate(
-            _records_of(store, written), pii_stats, config=config.pii, waivers=waivers
-        ),
-    ]
-    previous = _gather(
-        f"previous release {previous_version}",
-        lambda: _read_previous(ctx, previous_version, assignment),
-    )
-    if isinstance(previous, _Unavailable):
-        verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
-        return verdicts
-    near = _gather(
-        "duplicate pairs of the compiled release",
-        lambda: _near_pairs_in(ctx, written, previous.shards),
-    )
-    if isinstance(near, _Unavailable):
-        verdicts.append(near.verdict(LeakageGate.name))
-    else:
-        # Exact pairs against the previous release by content hash too: a record whose id
-        # changed (its raw object was renamed) may land in another split than last time.
-        pairs = exact_pairs_across([*metas, *previous.metas])
-        pairs.extend(near)
-        verdicts.append(
-            LeakageGate().evaluate(assignment, pairs, previous=previous.splits, waivers=waivers)
-        )
-    verdicts.append(
-        DistributionGate().evaluate(
-            stats, registry, config.distribution, previous=previous.stats, waivers=waivers
-        )
-    )
-    return verdicts
-
-
-def _near_pairs_in(
-    ctx: _GateContext, shards: list[str], previous_shards: list[str]
-) -> list[DuplicatePair]:
-    """Near (and exact) duplicate pairs among the compiled records and between them and the
-    previous release's that this build does not have: the leakage gate's independent look
-    at what would ship. It always
-    looks for both kinds, whatever the de-duplication switches say: turning dedup off must
-    not turn the leak check off too. Pairs inside the previous release alone are the
-    previous release's business; the gate skips them."""
-    result = _dedup(
-        ctx.store,
-        ctx.registry,
-        _search_config(ctx.config),
-        ctx.executor,
-        [*shards, *previous_shards],
-        join_key(ctx.work, "leakage"),
-        ctx.tick,
-    )
-    pairs: list[DuplicatePair] = []
-    for d in result.duplicates():
-        kind: PairKind = "exact" if d.kind == "exact" else "near"
-        pairs.append(DuplicatePair(d.survivor_id, d.id, kind, min(max(d.similarity, 0.0), 1.0)))
-    return pairs
-
-
-def _read_previous(ctx: _GateContext, version: str | None, current: Mapping[str, Any]) -> _Previous:
-    """The previous release's ids, splits and content hashes (every shard's sha256 checked
-    as it is read) and its distribution stats. Its records whose id this build does not have
-    are copied to work shards for the near-duplicate comparison (an id this build has is
-    judged by its current split, and by the moved-id check, instead)."""
-    if version is None:
-        return _Previous(None)
-    from mhds.release.reader import ReleaseReader
-
-    store, registry = ctx.store, ctx.registry
-    reader = ReleaseReader(store, version, releases_prefix=registry.layout.releases)
-    splits: dict[str, Any] = {}
-    metas: list[tuple[str, str]] = []
-    key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")
-    with JsonlWriter(store, key) as writer:
-        for split in ("train", "val", "test"):
-            for record in reader.iter_split(split):
-                meta = record.metadata
-                splits[meta.id] = split
-                metas.append((meta.id, meta.content_hash))
-                if meta.id not in current:
-                    writer.write_line(record.to_json())
-    shards = [key] if writer.records else []
-    folder = join_key(registry.layout.releases, version)
-    return _Previous(version, splits, metas, shards, _previous_distribution(store, folder))
-
-
-def _previous_distribution(store: Store, folder: str) -> DistributionStats | None:
-    key = join_key(folder, "reports", "distribution-stats.json")
-    if not store.exists(key):
-        return None
-    return DistributionStats.from_dict(codec.loads(store.read_bytes(key)))
 
 
 def _version_for(store: Store, registry: Registry, work: str, today: date | None) -> str:
@@ -652,6 +495,15 @@ def _version_for(store: Store, registry: Registry, work: str, today: date | None
     version = next_version(store, registry.layout.releases, today or datetime.now(UTC).date())
     store.write_bytes(state_key, codec.dumps({"version": version}))
     return version
+
+
+def _unaccounted_issues(funnel: Funnel) -> list[ProvenanceIssue]:
+    """A provenance issue per source whose records do not add up (ingested = reviewed +
+    duplicates + released): the provenance gate fails the build, with reports."""
+    return [
+        ProvenanceIssue(None, ProvenanceReason.RECORDS_UNACCOUNTED, f"funnel: {source} ({n:+d})")
+        for source, n in sorted(funnel.unaccounted().items())
+    ]
 
 
 def _prefixed(prefix: str, stats: StepStats) -> dict[str, int]:

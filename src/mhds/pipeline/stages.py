@@ -3,12 +3,17 @@
 Each unit first proves its input shard is what ingest wrote (the shard provenance of the
 ingest manifest: hash, size, record ids, sources), then reads it, runs the per-record steps,
 writes one output shard plus its quarantine and statistics, and finally a done marker. A rerun
-skips units whose marker exists (and names the same output), so a killed build resumes where
-it stopped.
+skips units whose marker exists (and names the same output and the same re-admissions), so a
+killed build resumes where it stopped.
+
+A PII quarantine entry names the record (id, source, content hash as it came in), the
+processed shard that holds its raw text, and the reason; never the text itself. Records a
+reviewer re-admitted (``mhds quarantine readmit``) reach the PII step through ``readmitted``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +49,9 @@ class RecordStepsUnit:
     pii: PIIConfig
     # The input shard's provenance from the ingest manifest (None: ingest recorded none).
     provenance: dict[str, Any] | None = None
+    # Re-admitted records as (record id, content hash as quarantined) pairs, from
+    # ``mhds.quarantine.load_readmissions``: their residual findings were reviewed and accepted.
+    readmitted: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return self.input_key
@@ -52,14 +60,23 @@ class RecordStepsUnit:
 def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     """Redact one shard; return its summary (counts only). Skips a shard already done."""
     store = unit.store
+    readmitted = readmissions_digest(unit.readmitted)
     if store.exists(unit.done_key):
         summary: dict[str, Any] = codec.loads(store.read_bytes(unit.done_key))
-        if summary.get("output_key") == unit.output_key and store.exists(unit.output_key):
+        if (
+            summary.get("output_key") == unit.output_key
+            and summary.get("readmitted") == readmitted
+            and store.exists(unit.output_key)
+        ):
             summary["resumed"] = True
             return summary
     issues = _input_issues(unit)
     step = _step_for(unit.pii)
     step.stats = type(step.stats)(step.name)
+    # The step is cached per config and shared by units: set this unit's decisions and
+    # store root every time.
+    step.readmitted = dict(unit.readmitted)
+    step.key_root = key_root(store)
     held: list[Outcome] = []
     with JsonlWriter(store, unit.output_key) as writer:
         for record in step.run(iter_shard_records(store, unit.input_key), held.append):
@@ -67,17 +84,7 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     if held:
         with JsonlWriter(store, unit.quarantine_key) as quarantine:
             for outcome in held:
-                quarantine.write(
-                    {
-                        "id": outcome.record.metadata.id,
-                        "source_key": outcome.record.metadata.source_key,
-                        "locator": outcome.record.metadata.provenance.locator,
-                        "step": step.name,
-                        "reason": outcome.reason,
-                        "field": outcome.field,
-                        "detail": outcome.detail,
-                    }
-                )
+                quarantine.write(_quarantine_entry(outcome, step.name, unit.input_key))
     summary = {
         "input_key": unit.input_key,
         "output_key": unit.output_key,
@@ -87,10 +94,48 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
         "quarantine_key": unit.quarantine_key if held else None,
         "stats": step.stats.to_dict(),
         "provenance_issues": [msgspec.to_builtins(issue) for issue in issues],
+        "readmitted": readmitted,
         "resumed": False,
     }
     store.write_bytes(unit.done_key, codec.dumps(summary, indent=True))
     return summary
+
+
+def key_root(store: Store) -> str:
+    """What the store puts in front of a key in ``url_for``: record source keys carry it, and
+    the PII step and gate leave it out (an operator's path, not data)."""
+    probe = "k"
+    return store.url_for(probe)[: -len(probe)]
+
+
+def readmissions_digest(readmitted: tuple[tuple[str, str], ...]) -> str | None:
+    """A digest of re-admission decisions (None when there are none), order-free: a done
+    marker written under other decisions is not reused."""
+    if not readmitted:
+        return None
+    body = codec.canonical_json(sorted([list(pair) for pair in readmitted]))
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _quarantine_entry(outcome: Outcome, step: str, shard_key: str) -> dict[str, Any]:
+    """One PII quarantine line: where the record is and why it is held (never its text).
+
+    ``content_hash`` is the hash of the record as it came into the step, the one a
+    re-admission decision must name; ``shard_key`` is the processed shard with its raw text.
+    """
+    metadata = outcome.record.metadata
+    return {
+        "id": metadata.id,
+        "source_id": metadata.source_id,
+        "source_key": metadata.source_key,
+        "locator": metadata.provenance.locator,
+        "shard_key": shard_key,
+        "content_hash": metadata.content_hash,
+        "step": step,
+        "reason": outcome.reason,
+        "field": outcome.field,
+        "detail": outcome.detail,
+    }
 
 
 def _input_issues(unit: RecordStepsUnit) -> list[ProvenanceIssue]:

@@ -96,6 +96,11 @@ class Manifest(_Frozen):
     curriculum_key: str = Field(description="Key of the curriculum, relative to the release.")
     audit_head: str | None = Field(None, description="Head hash of the build's audit log.")
     reports: tuple[str, ...] = Field((), description="Report keys, relative to the release.")
+    funnel: tuple[dict[str, Any], ...] = Field(
+        (),
+        description="Per source: items read, quarantined at ingest (by reason), records, sent "
+        "to PII review (by reason), removed as exact/near duplicates, released (by split).",
+    )
     content_digest: str = Field(
         "",
         description="sha256 of what the release holds (see content_digest): equal digests "
@@ -130,8 +135,8 @@ def content_digest(manifest: Manifest) -> str:
 
     Left out on purpose, because they describe the run rather than the data: version, creation
     time, code/registry/config hashes, gate results and waivers, the previous release compared
-    to, the audit log and the reports. Two builds of the same inputs and config have the same
-    digest, including a second build that compares itself to the first.
+    to, the audit log, the reports and the funnel. Two builds of the same inputs and config
+    have the same digest, including a second build that compares itself to the first.
     """
     curriculum = manifest.file(manifest.curriculum_key)
     body = {

@@ -2,9 +2,10 @@
 
 A release exists for readers only once ``manifest.json`` is there, and ``put_if_absent`` makes
 that write happen at most once per version, so a published version is never overwritten. A
-publish that dies half-way leaves objects without a manifest: invisible, and either completed by
-a rerun with the same version (objects are rewritten, leftovers not in the new release are
-removed before the manifest goes in) or removed by ``gc_releases``.
+writer that aborts (a failed gate, an error) removes what it wrote. A process that dies
+half-way leaves objects without a manifest: invisible, and either completed by a rerun with the
+same version (objects are rewritten, leftovers not in the new release are removed before the
+manifest goes in) or removed by ``gc_releases``.
 
 One writer per version is the contract. ``next_version`` never hands out a folder that holds
 objects, and ``publish`` checks the listed sizes of every object it wrote before the manifest
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from mhds.errors import ObjectExistsError
+from mhds.errors import ObjectExistsError, StoreError
 from mhds.gates.base import Verdict, Waiver
 from mhds.gates.distribution import count_tokens
 from mhds.records.schema import Record, Split
@@ -207,13 +208,24 @@ class ReleaseWriter:
         return entry
 
     def abort(self) -> None:
-        """Discard the open shards; what was already written stays invisible (no manifest)."""
+        """Discard the open shards and remove every object this writer wrote: a release that
+        does not publish leaves nothing under ``releases/``. (A process killed before it
+        gets here leaves objects without a manifest: invisible, and ``gc_releases`` removes
+        them.) Removal is best effort: an object that cannot be deleted is logged by key."""
         for split in list(self._open):
             shard = self._open.pop(split)
             error = _DiscardShard("release aborted")
             shard.writer.__exit__(_DiscardShard, error, None)
         self._state = "aborted"
-        log.warning("release %s aborted before publishing", self._version)
+        written = [s.key for s in self._shards] + list(self._files)
+        for key in written:
+            try:
+                self._store.delete(self._folder + key)
+            except StoreError as exc:
+                log.warning("could not remove %s%s: %s", self._folder, key, type(exc).__name__)
+        log.warning(
+            "release %s aborted before publishing; removed %d objects", self._version, len(written)
+        )
 
     def flush(self) -> None:
         """Close the open shards so everything written so far can be read back (the build
@@ -236,6 +248,7 @@ class ReleaseWriter:
         audit_head: str | None = None,
         curriculum_key: str = CURRICULUM_NAME,
         created: datetime | None = None,
+        funnel: Sequence[Mapping[str, Any]] = (),
     ) -> Manifest:
         """Close the shards, remove leftovers, then write the manifest once.
 
@@ -277,6 +290,7 @@ class ReleaseWriter:
             curriculum_key=curriculum_key,
             audit_head=audit_head,
             reports=tuple(k for k in sorted(self._files) if k.startswith(REPORTS_PREFIX)),
+            funnel=tuple(plain_json(dict(row)) for row in funnel),
         )
         manifest = manifest.model_copy(update={"content_digest": content_digest(manifest)})
         self._check_unpublished()

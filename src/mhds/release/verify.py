@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,6 +65,7 @@ class ProblemCode(StrEnum):
     CURRICULUM_INVALID = "curriculum_invalid"
     AUDIT_INVALID = "audit_invalid"
     CONTENT_DIGEST_MISMATCH = "content_digest_mismatch"
+    FUNNEL_MISMATCH = "funnel_mismatch"
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def verify_release(store: Store, release_prefix: str) -> VerifyReport:
     record awaiting PII review; per-family counts and token estimates match; every other
     listed file exists with its sha256; the curriculum parses and trains no holdout; the
     audit log ends at the manifest's audit head; the content digest matches the manifest's
-    shards, counts, holdouts and curriculum entry; nothing unlisted sits in the folder.
+    shards, counts, holdouts and curriculum entry; the funnel's released records add up to the
+    counts; nothing unlisted sits in the folder.
     """
     folder = normalize_prefix(release_prefix)
     where = store.url_for(folder.rstrip("/")) if folder else store.uri
@@ -183,6 +186,8 @@ def verify_release(store: Store, release_prefix: str) -> VerifyReport:
         return VerifyReport(where, None, found.problems(), 0, 0)
     if manifest.content_digest != content_digest(manifest):
         found.add(MANIFEST_NAME, ProblemCode.CONTENT_DIGEST_MISMATCH)
+    if (diff := _funnel_diff(manifest)) is not None:
+        found.add(MANIFEST_NAME, ProblemCode.FUNNEL_MISMATCH, detail=diff)
     sizes = {info.key[len(folder) :]: info.size for info in store.list(folder)}
     known = {MANIFEST_NAME, *(s.key for s in manifest.shards), *(f.key for f in manifest.files)}
     for key in sorted(set(sizes) - known):
@@ -346,6 +351,24 @@ def _count_diff(manifest: Manifest, tally: CountTally) -> str:
         f"{f}/{s}" for f, s in keys if manifest.counts.get(f, {}).get(s) != actual.get(f, {}).get(s)
     ]
     return "differs for " + ", ".join(differ[:10])
+
+
+def _funnel_diff(manifest: Manifest) -> str | None:
+    """Where the funnel's released records per family and split differ from the counts
+    (None when they agree, or when the manifest predates the funnel)."""
+    if not manifest.funnel:
+        return None
+    released: Counter[tuple[str, str]] = Counter()
+    for row in manifest.funnel:
+        for split, n in row.get("released", {}).items():
+            released[(str(row["family"]), str(split))] += int(n)
+    counted = Counter(
+        {(f, s): c.records for f, splits in manifest.counts.items() for s, c in splits.items()}
+    )
+    cells = sorted(k for k in set(released) | set(counted) if released[k] != counted[k])
+    if not cells:
+        return None
+    return ", ".join(f"{f}/{s}: {released[(f, s)]} vs {counted[(f, s)]}" for f, s in cells[:5])
 
 
 def _schema_detail(exc: Exception) -> str:

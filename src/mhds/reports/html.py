@@ -17,6 +17,7 @@ from mhds.gates.base import Verdict
 from mhds.gates.distribution import EDGES, MEASURES, DistributionStats, ExpectedRanges
 from mhds.records import codec
 from mhds.registry.schema import Range
+from mhds.reports.funnel import family_totals
 from mhds.reports.model import SPLIT_ORDER, ReleaseReport
 from mhds.store.base import Store
 
@@ -95,6 +96,8 @@ def render_overview(report: ReleaseReport) -> str:
             (family, [histogram_chart(stats, family, name) for name in MEASURES])
             for family in stats.families()
         ],
+        tally=report.gate_tally,
+        funnel_families=family_totals(report.funnel),
     )
 
 

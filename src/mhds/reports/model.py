@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mhds.gates.base import Verdict
+from mhds.gates.base import Verdict, Waiver
 from mhds.gates.distribution import UNASSIGNED, DistributionStats
 
 SPLIT_ORDER: tuple[str, ...] = ("train", "val", "test", UNASSIGNED)
@@ -25,23 +25,44 @@ class ReleaseReport(BaseModel):
     )
     distribution: dict[str, Any] = Field(description="``DistributionStats.to_dict()``.")
     counts: dict[str, dict[str, int]] = Field(description="Records per family, then split.")
+    funnel: tuple[dict[str, Any], ...] = Field(
+        (), description="Per source: items read, quarantined, reviewed, duplicates, released."
+    )
+    unused_waivers: tuple[dict[str, Any], ...] = Field(
+        (), description="Waivers of the release config that covered no failure."
+    )
 
     @classmethod
     def build(
-        cls, version: str, verdicts: Iterable[Verdict], stats: DistributionStats
+        cls,
+        version: str,
+        verdicts: Iterable[Verdict],
+        stats: DistributionStats,
+        *,
+        funnel: Iterable[dict[str, Any]] = (),
+        unused_waivers: Iterable[Waiver] = (),
     ) -> ReleaseReport:
-        """The report of one build from its verdicts and distribution stats."""
+        """The report of one build from its verdicts, distribution stats and funnel."""
         return cls(
             version=version,
             verdicts=tuple(verdict.to_dict() for verdict in verdicts),
             distribution=stats.to_dict(),
             counts=count_records(stats),
+            funnel=tuple(funnel),
+            unused_waivers=tuple(w.model_dump() for w in unused_waivers),
         )
 
     @property
     def passed(self) -> bool:
         """Whether every gate passed (or was waived): the release may be published."""
         return bool(self.verdicts) and all(v["passed"] for v in self.verdicts)
+
+    @property
+    def gate_tally(self) -> dict[str, int]:
+        """Gates by outcome: passed, waived (failed, every failure covered), failed."""
+        waived = sum(1 for v in self.verdicts if v["passed"] and v["status"] != "pass")
+        passed = sum(1 for v in self.verdicts if v["status"] == "pass")
+        return {"passed": passed, "waived": waived, "failed": len(self.verdicts) - passed - waived}
 
     def stats(self) -> DistributionStats:
         """The distribution stats, rebuilt."""

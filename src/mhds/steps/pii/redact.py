@@ -105,8 +105,14 @@ class ConversationRedactor:
     _numbers: dict[tuple[Category, str], int] = field(default_factory=dict)
     _next: Counter[Category] = field(default_factory=Counter)
 
-    def redact(self, text: str, spans: Sequence[Span]) -> tuple[str, list[Replacement]]:
-        """Return ``text`` with every span replaced, and where the replacements landed."""
+    def redact(
+        self, text: str, spans: Sequence[Span], *, mode: str | None = None
+    ) -> tuple[str, list[Replacement]]:
+        """Return ``text`` with every span replaced, and where the replacements landed.
+
+        ``mode`` overrides the redactor's for this text (metadata always gets placeholders);
+        the numbering is shared either way.
+        """
         parts: list[str] = []
         placed: list[Replacement] = []
         cursor = 0
@@ -116,7 +122,7 @@ class ConversationRedactor:
                 raise ValueError("overlapping spans: resolve them before redacting")
             parts.append(text[cursor : span.start])
             length += span.start - cursor
-            value = self._stand_in(span.category, text[span.start : span.end])
+            value = self._stand_in(span.category, text[span.start : span.end], mode or self.mode)
             parts.append(value)
             placed.append(Replacement(length, length + len(value), span.category))
             length += len(value)
@@ -125,9 +131,9 @@ class ConversationRedactor:
         parts.append(text[cursor:])
         return "".join(parts), placed
 
-    def _stand_in(self, category: Category, surface: str) -> str:
+    def _stand_in(self, category: Category, surface: str, mode: str) -> str:
         number = self._number(category, _normalise(category, surface))
-        if self.mode == "placeholder":
+        if mode == "placeholder":
             return f"[{category.value}_{number}]"
         return _surrogate(category, number, self.seed)
 

@@ -5,17 +5,24 @@ detector error makes the record ``requires_review`` and sends it to quarantine."
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import ClassVar
 
 import msgspec
 
 from mhds.records.hashing import compute_content_hash
-from mhds.records.schema import Message, Record
+from mhds.records.schema import Record
 from mhds.steps.base import Outcome, RecordStep
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.engine import PIIEngine, echo_names
+from mhds.steps.pii.fields import (
+    MESSAGE_KINDS,
+    FieldText,
+    record_texts,
+    replace_texts,
+    view_of,
+)
 from mhds.steps.pii.redact import ConversationRedactor, Replacement
 from mhds.steps.pii.spans import Span
 
@@ -30,78 +37,111 @@ class PIIReason(StrEnum):
 
 
 class PIIRedactor(RecordStep):
-    """``pii_redact``: replaces identifiers in every message and sets ``pii_status``.
+    """``pii_redact``: replaces identifiers in every free-text part of a record (the parts
+    ``PIIConfig.fields`` names: messages, string attributes, group id, source key) and sets
+    ``pii_status``.
 
-    Counters in ``stats.counters``: ``redacted:<family>:<CATEGORY>`` per replacement and
-    ``residual:<family>:<CATEGORY>`` per residual finding (counts only, never text).
+    Counters in ``stats.counters``: ``redacted:<family>:<CATEGORY>`` per replacement,
+    ``residual:<family>:<CATEGORY>`` per residual finding and ``readmitted:<family>`` per
+    record shipped on a reviewer's decision (counts only, never text).
+
+    ``readmitted`` maps record ids to the content hash they had when a reviewer re-admitted
+    them from quarantine (``mhds quarantine readmit``): such a record's residual findings are
+    accepted and it ships with the first pass's redaction. A changed record (another hash)
+    is judged afresh. ``key_root`` is the store root in front of source keys (not data: it
+    is never read).
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
 
-    def __init__(self, config: PIIConfig | None = None, engine: PIIEngine | None = None) -> None:
+    def __init__(
+        self,
+        config: PIIConfig | None = None,
+        engine: PIIEngine | None = None,
+        readmitted: Mapping[str, str] | None = None,
+        *,
+        key_root: str = "",
+    ) -> None:
         super().__init__(config or PIIConfig())
         self.pii_config: PIIConfig = config or PIIConfig()
         self.engine = engine or PIIEngine(self.pii_config)
         self.batch_size = self.pii_config.batch_size
+        self.readmitted: dict[str, str] = dict(readmitted or {})
+        self.key_root = key_root
 
     def setup(self) -> None:
         self.engine.setup()
 
     def apply_batch(self, records: Sequence[Record]) -> list[Outcome]:
-        texts = [m.content for r in records for m in r.messages]
+        parts = [self._texts(record) for record in records]
+        views = [text.view for texts in parts for text in texts]
         try:
-            found = list(self.engine.analyze_batch(texts))
+            found = list(self.engine.analyze_batch(views))
         except Exception:  # noqa: BLE001 - fail closed, then isolate the record at fault
             log.exception("PII detector failed on a batch; retrying record by record")
             return [self.apply(record) for record in records]
         outcomes: list[Outcome] = []
         cursor = 0
-        for record in records:
-            spans = found[cursor : cursor + len(record.messages)]
-            cursor += len(record.messages)
-            outcomes.append(self._redact(record, spans))
+        for record, texts in zip(records, parts, strict=True):
+            spans = found[cursor : cursor + len(texts)]
+            cursor += len(texts)
+            outcomes.append(self._redact(record, texts, spans))
         return outcomes
 
     def apply(self, record: Record) -> Outcome:
+        texts = self._texts(record)
         try:
-            spans = list(self.engine.analyze_batch([m.content for m in record.messages]))
+            spans = list(self.engine.analyze_batch([text.view for text in texts]))
         except Exception as exc:  # noqa: BLE001 - a detector error counts as PII found
             return self._review(record, PIIReason.DETECTOR_ERROR, type(exc).__name__)
-        return self._redact(record, spans)
+        return self._redact(record, texts, spans)
 
-    def _redact(self, record: Record, spans: list[list[Span]]) -> Outcome:
-        spans = echo_names([m.content for m in record.messages], spans)
+    def _texts(self, record: Record) -> list[FieldText]:
+        return record_texts(record, self.pii_config.fields, key_root=self.key_root)
+
+    def _redact(self, record: Record, texts: list[FieldText], spans: list[list[Span]]) -> Outcome:
+        spans = echo_names([text.view for text in texts], spans)
         redactor = ConversationRedactor(self.pii_config.mode, self.pii_config.surrogate_seed)
-        texts: list[str] = []
+        parts: list[str] = []
+        views: list[str] = []
         placed: list[list[Replacement]] = []
-        for message, message_spans in zip(record.messages, spans, strict=True):
-            text, replacements = redactor.redact(message.content, message_spans)
-            texts.append(text)
+        for text, found in zip(texts, spans, strict=True):
+            # Surrogates read as real values to a later scan: only messages get them.
+            mode = None if text.kind in MESSAGE_KINDS else "placeholder"
+            part, replacements = redactor.redact(text.part, found, mode=mode)
+            parts.append(part)
+            views.append(view_of(text.kind, part))
             placed.append(replacements)
         family = record.metadata.family
         try:
-            residual = self._residual(texts, placed)
+            residual = self._residual(views, placed)
         except Exception as exc:  # noqa: BLE001 - fail closed
             return self._review(record, PIIReason.DETECTOR_ERROR, type(exc).__name__)
-        if residual:
-            for span in residual:
+        if residual and self._is_readmitted(record):
+            self.stats.counters[f"readmitted:{family}"] += 1
+        elif residual:
+            for _, span in residual:
                 self.stats.counters[f"residual:{family}:{span.category}"] += 1
-            categories = ",".join(sorted({s.category.value for s in residual}))
-            return self._review(record, PIIReason.RESIDUAL, categories)
+            categories = ",".join(sorted({s.category.value for _, s in residual}))
+            where = ",".join(sorted({texts[n].kind for n, _ in residual}))
+            return self._review(record, PIIReason.RESIDUAL, f"{categories} in {where}")
         for category, count in redactor.counts.items():
             self.stats.counters[f"redacted:{family}:{category}"] += count
-        messages = tuple(
-            Message(role=m.role, content=t) for m, t in zip(record.messages, texts, strict=True)
-        )
+        redacted = replace_texts(record, texts, parts)
         status = "scrubbed" if redactor.counts else "none_detected"
         metadata = msgspec.structs.replace(
-            record.metadata, pii_status=status, content_hash=compute_content_hash(messages)
+            redacted.metadata,
+            pii_status=status,
+            content_hash=compute_content_hash(redacted.messages),
         )
-        return Outcome.keep(Record(messages=messages, metadata=metadata))
+        return Outcome.keep(msgspec.structs.replace(redacted, metadata=metadata))
 
-    def _residual(self, texts: list[str], placed: list[list[Replacement]]) -> list[Span]:
-        """Strict second pass; findings inside our own replacements do not count."""
+    def _residual(
+        self, texts: list[str], placed: list[list[Replacement]]
+    ) -> list[tuple[int, Span]]:
+        """Strict second pass; findings inside our own replacements do not count. Returns
+        (index of the text, finding) pairs."""
         if not self.pii_config.residual_scan:
             return []
         # Text the first pass did not change gets the strict patterns only: NER on identical
@@ -112,14 +152,17 @@ class PIIRedactor(RecordStep):
             next(ner) if replacements else self.engine.analyze_patterns(text, strict=True)
             for text, replacements in zip(texts, placed, strict=True)
         ]
-        leftovers: list[Span] = []
-        for spans, replacements in zip(found, placed, strict=True):
+        leftovers: list[tuple[int, Span]] = []
+        for n, (spans, replacements) in enumerate(zip(found, placed, strict=True)):
             leftovers.extend(
-                s
+                (n, s)
                 for s in spans
                 if not any(s.start < r.end and r.start < s.end for r in replacements)
             )
         return leftovers
+
+    def _is_readmitted(self, record: Record) -> bool:
+        return self.readmitted.get(record.metadata.id) == record.metadata.content_hash
 
     def _review(self, record: Record, reason: PIIReason, detail: str) -> Outcome:
         metadata = msgspec.structs.replace(record.metadata, pii_status="requires_review")

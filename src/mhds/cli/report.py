@@ -1,0 +1,98 @@
+"""Tables that ``build``, ``demo`` and ``release show`` print: gates with their waivers, the
+funnel from items read to records released, and waivers that covered nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.table import Table
+
+from mhds.cli.common import console, err_console
+from mhds.reports.funnel import family_totals
+
+_COLOURS = {"pass": "green", "fail": "red", "error": "red", "waived": "yellow"}
+
+
+def print_verdicts(verdicts: Iterable[Any]) -> None:
+    """The gate table, a waived gate apart from a passed one, and a tally line."""
+    table = Table(title="gates")
+    for column in ("gate", "status", "summary"):
+        table.add_column(column)
+    tally = {"passed": 0, "waived": 0, "failed": 0}
+    for verdict in verdicts:
+        v = verdict if isinstance(verdict, Mapping) else verdict.to_dict()
+        status = gate_status(v)
+        tally["passed" if status == "pass" else "waived" if status == "waived" else "failed"] += 1
+        summary = v["summary"]
+        waivers = v.get("waivers") or ([v["waiver"]] if v.get("waiver") else [])
+        for failure in v.get("failures", []) if waivers else []:
+            state = "waived" if failure["waived"] else "failing"
+            family = f" ({failure['family']})" if failure["family"] else ""
+            summary += f"\n{state}: {failure['check']}{family}"
+        for waiver in waivers:
+            summary += f"\nwaived by {waiver['who']} (scope {waiver['scope']})"
+        table.add_row(v["gate"], f"[{_COLOURS.get(status, 'yellow')}]{status}[/]", summary)
+    console.print(table)
+    total = sum(tally.values())
+    console.print(
+        f"{tally['passed']} / {total} gates passed, {tally['waived']} waived"
+        + (f", {tally['failed']} failed" if tally["failed"] else "")
+    )
+
+
+def gate_status(verdict: Mapping[str, Any]) -> str:
+    """pass, waived, fail or error (manifests written before scoped waivers included)."""
+    if verdict["status"] == "fail" and verdict.get("passed"):
+        return "waived"
+    return str(verdict["status"])
+
+
+def print_funnel(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Per family, then per source: read -> quarantined -> PII review -> duplicates ->
+    released; then each family's licences and reasons, one line each."""
+    rows = list(rows)
+    if not rows:
+        return
+    families = family_totals(rows)
+    table = Table(title="funnel: items read -> records released")
+    for column in ("family / source", "read", "quar.", "review", "dup.", "released t/v/t"):
+        table.add_column(column, overflow="fold")
+    for family in families:
+        table.add_row(f"[bold]{family['family']}[/bold]", *_counts(family))
+        for row in rows:
+            if row["family"] == family["family"]:
+                table.add_row(f"  {row['source']}", *_counts(row))
+    console.print(table)
+    for family in families:
+        console.print(
+            f"{family['family']}: licences {', '.join(family['licenses'])}; "
+            f"quarantined {_reasons(family['quarantined'])}; "
+            f"PII review {_reasons(family['pii_review'])}; "
+            f"duplicates exact {family['duplicates']['exact']}, "
+            f"near {family['duplicates']['near']}"
+        )
+
+
+def _counts(row: Mapping[str, Any]) -> list[str]:
+    return [
+        str(row["items_read"]),
+        str(sum(row["quarantined"].values())),
+        str(sum(row["pii_review"].values())),
+        str(sum(row["duplicates"].values())),
+        "/".join(str(row["released"][split]) for split in ("train", "val", "test")),
+    ]
+
+
+def print_unused_waivers(waivers: Iterable[Any]) -> None:
+    """Warn about waivers that covered no failure (they waived nothing)."""
+    for waiver in waivers:
+        w = waiver if isinstance(waiver, Mapping) else waiver.model_dump()
+        err_console.print(
+            f"[yellow]warning:[/yellow] waiver for gate {w['gate']} (scope {w['scope']}, by "
+            f"{w['who']}) covered no failure: it waived nothing"
+        )
+
+
+def _reasons(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{reason} {n}" for reason, n in counts.items()) or "none"

@@ -1,0 +1,227 @@
+"""The build's gates: gather their inputs (inventory, compiled records, the previous release,
+the duplicate pairs of the compiled release), run them with the release config's waivers, and
+turn an input that cannot be read into an ``error`` verdict instead of a crashed build."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from mhds.engine.base import Executor
+from mhds.errors import MhdsError
+from mhds.gates.base import GateStatus, Verdict, Waiver
+from mhds.gates.coverage import CoverageGate
+from mhds.gates.distribution import DistributionGate, DistributionStats
+from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs_across
+from mhds.gates.provenance import ProvenanceGate
+from mhds.pipeline.config import BuildConfig
+from mhds.pipeline.policy import ReleasePIIGate
+from mhds.pipeline.search import records_of, search_config, search_duplicates
+from mhds.pipeline.stages import key_root
+from mhds.records import codec
+from mhds.registry.coverage import compute_coverage
+from mhds.registry.inventory import take_inventory
+from mhds.registry.schema import Registry
+from mhds.steps.base import StepStats
+from mhds.steps.provenance import ProvenanceIssue
+from mhds.store.base import Store
+from mhds.store.streams import JsonlWriter
+from mhds.store.uri import join_key
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int | None], None]
+_T = TypeVar("_T")
+
+# The gates of a release, in the order they run (their checks are what waivers may name).
+GATES = (CoverageGate, ProvenanceGate, ReleasePIIGate, LeakageGate, DistributionGate)
+
+
+def applied_waivers(verdicts: list[Verdict]) -> list[Waiver]:
+    """Every waiver some verdict applied, once, in verdict order."""
+    return list(dict.fromkeys(w for v in verdicts for w in v.waivers))
+
+
+def gate_decision(verdict: Verdict) -> str:
+    """How a gate ended, for the audit log: pass, waived, fail or error."""
+    return (
+        "waived" if verdict.status == GateStatus.FAIL and verdict.passed else verdict.status.value
+    )
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """Where the gates look: the store, the rules, and the compiled release folder."""
+
+    store: Store
+    registry: Registry
+    config: BuildConfig
+    executor: Executor
+    folder: str
+    work: str
+    tick: Progress
+
+
+@dataclass(frozen=True)
+class _Unavailable:
+    """A gate input that could not be read; the gates that need it report an error."""
+
+    what: str
+    detail: str
+
+    def verdict(self, gate: str) -> Verdict:
+        return Verdict(
+            gate,
+            GateStatus.ERROR,
+            f"could not read {self.what}: {self.detail}",
+            {"input": self.what, "error": self.detail},
+        )
+
+
+def _gather(what: str, compute: Callable[[], _T]) -> _T | _Unavailable:
+    """``compute()``, or what went wrong when it raised: a gate input that cannot be read
+    becomes an error verdict (fail closed, with reports) instead of a crashed build."""
+    try:
+        return compute()
+    except Exception as exc:  # noqa: BLE001 - any failure fails the gates that need it
+        log.warning("gate input %s could not be read: %s", what, type(exc).__name__)
+        return _Unavailable(what, _safe_detail(exc))
+
+
+def _safe_detail(exc: Exception) -> str:
+    """An error's class, and its message only when it is ours (our messages carry keys and
+    reasons, never record text or secrets); other libraries' messages are left out."""
+    if isinstance(exc, MhdsError):
+        return f"{type(exc).__name__}: {exc.message}"[:300]
+    return type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """What the gates need of the previous release (ids, splits, hashes, stats; no text)."""
+
+    version: str | None
+    splits: dict[str, Any] = field(default_factory=dict)
+    metas: list[tuple[str, str]] = field(default_factory=list)
+    shards: list[str] = field(default_factory=list)
+    stats: DistributionStats | None = None
+
+
+def run_gates(
+    ctx: GateContext,
+    assignment: Any,
+    metas: list[tuple[str, str]],
+    stats: DistributionStats,
+    pii_stats: StepStats,
+    previous_version: str | None,
+    input_issues: list[ProvenanceIssue],
+) -> list[Verdict]:
+    store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
+    written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
+    coverage = _gather(
+        "the store inventory", lambda: compute_coverage(take_inventory(store, registry), registry)
+    )
+    verdicts = [
+        coverage.verdict(CoverageGate.name)
+        if isinstance(coverage, _Unavailable)
+        else CoverageGate().evaluate(coverage, waivers=waivers),
+        ProvenanceGate().evaluate(
+            records_of(store, written), registry, shard_issues=input_issues, waivers=waivers
+        ),
+        ReleasePIIGate().evaluate(
+            records_of(store, written),
+            pii_stats,
+            config=config.pii,
+            key_root=key_root(store),
+            waivers=waivers,
+        ),
+    ]
+    previous = _gather(
+        f"previous release {previous_version}",
+        lambda: _read_previous(ctx, previous_version, assignment),
+    )
+    if isinstance(previous, _Unavailable):
+        verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
+        return verdicts
+    near = _gather(
+        "duplicate pairs of the compiled release",
+        lambda: _near_pairs_in(ctx, written, previous.shards),
+    )
+    if isinstance(near, _Unavailable):
+        verdicts.append(near.verdict(LeakageGate.name))
+    else:
+        # Exact pairs against the previous release by content hash too: a record whose id
+        # changed (its raw object was renamed) may land in another split than last time.
+        pairs = exact_pairs_across([*metas, *previous.metas])
+        pairs.extend(near)
+        verdicts.append(
+            LeakageGate().evaluate(assignment, pairs, previous=previous.splits, waivers=waivers)
+        )
+    verdicts.append(
+        DistributionGate().evaluate(
+            stats, registry, config.distribution, previous=previous.stats, waivers=waivers
+        )
+    )
+    return verdicts
+
+
+def _near_pairs_in(
+    ctx: GateContext, shards: list[str], previous_shards: list[str]
+) -> list[DuplicatePair]:
+    """Near (and exact) duplicate pairs among the compiled records and between them and the
+    previous release's that this build does not have: the leakage gate's independent look
+    at what would ship. It always
+    looks for both kinds, whatever the de-duplication switches say: turning dedup off must
+    not turn the leak check off too. Pairs inside the previous release alone are the
+    previous release's business; the gate skips them."""
+    result = search_duplicates(
+        ctx.store,
+        ctx.registry,
+        search_config(ctx.config),
+        ctx.executor,
+        [*shards, *previous_shards],
+        join_key(ctx.work, "leakage"),
+        ctx.tick,
+        "leakage",
+    )
+    pairs: list[DuplicatePair] = []
+    for d in result.duplicates():
+        kind: PairKind = "exact" if d.kind == "exact" else "near"
+        pairs.append(DuplicatePair(d.survivor_id, d.id, kind, min(max(d.similarity, 0.0), 1.0)))
+    return pairs
+
+
+def _read_previous(ctx: GateContext, version: str | None, current: Mapping[str, Any]) -> _Previous:
+    """The previous release's ids, splits and content hashes (every shard's sha256 checked
+    as it is read) and its distribution stats. Its records whose id this build does not have
+    are copied to work shards for the near-duplicate comparison (an id this build has is
+    judged by its current split, and by the moved-id check, instead)."""
+    if version is None:
+        return _Previous(None)
+    from mhds.release.reader import ReleaseReader
+
+    store, registry = ctx.store, ctx.registry
+    reader = ReleaseReader(store, version, releases_prefix=registry.layout.releases)
+    splits: dict[str, Any] = {}
+    metas: list[tuple[str, str]] = []
+    key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")
+    with JsonlWriter(store, key) as writer:
+        for split in ("train", "val", "test"):
+            for record in reader.iter_split(split):
+                meta = record.metadata
+                splits[meta.id] = split
+                metas.append((meta.id, meta.content_hash))
+                if meta.id not in current:
+                    writer.write_line(record.to_json())
+    shards = [key] if writer.records else []
+    folder = join_key(registry.layout.releases, version)
+    return _Previous(version, splits, metas, shards, _previous_distribution(store, folder))
+
+
+def _previous_distribution(store: Store, folder: str) -> DistributionStats | None:
+    key = join_key(folder, "reports", "distribution-stats.json")
+    if not store.exists(key):
+        return None
+    return DistributionStats.from_dict(codec.loads(store.read_bytes(key)))
