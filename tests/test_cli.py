@@ -81,8 +81,11 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     assert list((store / "quarantine").rglob("*.jsonl"))
     verify = runner.invoke(app, ["release", "verify", str(release)])
     assert verify.exit_code == 0, verify.output
-    by_version = runner.invoke(app, ["release", "verify", release.name, "--store", str(store)])
-    assert by_version.exit_code == 0 and str(release) in by_version.output.replace("\n", "")
+    for name in (release.name, release.name + "/", f"releases/{release.name}"):
+        by_version = runner.invoke(app, ["release", "verify", name, "--store", str(store)])
+        assert by_version.exit_code == 0 and str(release) in by_version.output.replace("\n", "")
+    both = runner.invoke(app, ["release", "verify", str(release), "--store", str(store)])
+    assert both.exit_code == 2 and "without --store" in both.output
     shown = " ".join(
         runner.invoke(app, ["release", "show", release.name, "-s", str(store)]).output.split()
     )

@@ -125,7 +125,8 @@ def test_readmit_then_audit_verify_then_readmit_again(seeded: tuple[str, Scenari
     )
     assert code == 0, output
     assert f"re-admitted {scenario.held_id} ({scenario.held_hash})" in out
-    decision = LocalStore(store).url_for(f"quarantine/readmitted/{scenario.held_id}.json")
+    digest = scenario.held_hash.removeprefix("sha256:")
+    decision = LocalStore(store).url_for(f"quarantine/readmitted/{scenario.held_id}/{digest}.json")
     assert f"decision: {decision}" in out
     [audit_log] = [line.split(": ", 1)[1] for line in out.splitlines() if "audit log: " in line]
     verified = runner.invoke(app, ["audit", "verify", audit_log])

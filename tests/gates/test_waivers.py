@@ -3,6 +3,8 @@ nothing known is a config error, and a waiver that covered nothing is reported."
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from pydantic import ValidationError
 
@@ -113,6 +115,20 @@ def test_an_error_is_never_waived_and_a_pass_needs_no_waiver() -> None:
     passed = CoverageGate().evaluate(coverage(), waivers=(everything,))
     assert passed.status == GateStatus.PASS and not passed.waivers
     assert unused_waivers([everything], [errored, passed]) == [everything]
+
+
+def test_a_crashing_gate_logs_its_class_only(caplog: pytest.LogCaptureFixture) -> None:
+    class Crashing(CoverageGate):
+        def check(self, *args: object, **kwargs: object) -> Verdict:
+            raise OSError("i told my mom.listen to me")  # text that must not reach a log
+
+    with caplog.at_level(logging.DEBUG):
+        verdict = Crashing().evaluate(coverage())
+    assert verdict.status == GateStatus.ERROR and verdict.summary == "gate crashed: OSError"
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in loud] == ["gate coverage crashed: OSError"]
+    assert all(r.exc_info is None for r in loud)  # the traceback is for --debug only
+    assert "mom.listen" not in " ".join(r.getMessage() for r in caplog.records)
 
 
 def test_a_failure_without_items_is_covered_only_by_all() -> None:

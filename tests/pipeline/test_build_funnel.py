@@ -13,12 +13,15 @@ import pytest
 from typer.testing import CliRunner
 
 from mhds.cli import app
-from mhds.gates.base import Waiver
-from mhds.pipeline.run import build_release
+from mhds.gates.base import GateStatus, Waiver
+from mhds.ingest.processed import iter_shard_records
+from mhds.pipeline import phases
+from mhds.pipeline.run import GateFailure, build_release
 from mhds.quarantine import iter_items, readmit
 from mhds.records import codec
 from mhds.release import ReleaseReader, read_manifest
 from mhds.store import LocalStore, Store
+from mhds.store.streams import JsonlWriter
 from tests.pipeline.build_cases import (
     RELEASES,
     TODAY,
@@ -114,6 +117,36 @@ def read_version(store: Store) -> str:
         o.key.split("/")[1] for o in store.list(RELEASES) if o.key.endswith("manifest.json")
     ]
     return version
+
+
+def test_a_record_lost_on_the_way_stops_the_build_whatever_the_waivers(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(store)
+    real = phases.write_survivors
+
+    def losing(*args: Any) -> list[str]:
+        # A defect that drops the first survivor of the first shard without a word.
+        keys = real(*args)
+        records = list(iter_shard_records(store, keys[0]))
+        with JsonlWriter(store, keys[0]) as writer:
+            for record in records[1:]:
+                writer.write_line(record.to_json())
+        return keys
+
+    monkeypatch.setattr(phases, "write_survivors", losing)
+    everything = Waiver(
+        gate="provenance", scope="all", reason="waived for another reason", who="qa"
+    )
+
+    with pytest.raises(GateFailure) as failure:
+        build_release(store, make_registry(), fast_config(waivers=(everything,)), today=TODAY)
+
+    provenance = next(v for v in failure.value.verdicts if v.gate == "provenance")
+    assert provenance.status == GateStatus.ERROR and not provenance.passed
+    [(source, missing)] = provenance.evidence["records_unaccounted"].items()
+    assert missing == 1 and source in provenance.summary
+    assert failure.value.failed == ["provenance"]
 
 
 def test_an_unused_waiver_is_reported_and_a_used_one_counted_apart(store: Store) -> None:

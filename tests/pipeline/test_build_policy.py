@@ -47,6 +47,16 @@ def test_the_default_config_meets_the_policy() -> None:
     ("fields", "gaps"),
     [
         ({"residual_scan": False}, ["residual scan off"]),
+        ({"ner_threshold": 0.5}, ["NER threshold raised to 0.5"]),
+        (
+            {"fields": ("user", "assistant")},
+            [
+                "field system not redacted",
+                "field attributes not redacted",
+                "field group_id not redacted",
+                "field source_key not redacted",
+            ],
+        ),
         (
             {"categories": NO_PHONE_OR_ID},
             ["category PHONE not scanned", "category ID not scanned"],

@@ -66,7 +66,7 @@ def steps_unit(
     shard: dict[str, Any],
     n: int,
     *,
-    readmitted: dict[str, str] | None = None,
+    readmitted: dict[tuple[str, str], str] | None = None,
     build: str = PII_BUILD,
 ) -> RecordStepsUnit:
     """The per-record steps unit of shard ``n``, quarantining under ``build``."""
@@ -78,7 +78,7 @@ def steps_unit(
         done_key=f"work/k1/stage/part-{n:05d}.done.json",
         pii=PIIConfig(),
         provenance=shard.get("provenance"),
-        readmitted=tuple(sorted((readmitted or {}).items())),
+        readmitted=tuple(sorted((i, h, finding) for (i, h), finding in (readmitted or {}).items())),
     )
 
 

@@ -179,7 +179,8 @@ def test_readmit_refuses_what_no_review_decided() -> None:
     residual = QuarantineItem(kind="record", reason="pii_residual", record_id="s-1", **base)
     assert "Run the build again" in (refusal(detector) or "")
     assert "de-duplication policy" in (refusal(duplicate) or "")
-    assert refusal(residual) is None
+    # an entry that does not say what was found where cannot bind a decision
+    assert "does not say what the residual scan found" in (refusal(residual) or "")
     in_user = QuarantineItem(kind="record", reason="pii_residual", detail="URL in user", **base)
     assert refusal(in_user) is None
     in_attribute = QuarantineItem(
@@ -193,15 +194,17 @@ def test_readmit_records_a_decision_once_and_the_steps_honour_it(store: Store) -
     [held] = find_items(store, LAYOUT, scenario.held_id)
     decision = readmit(store, LAYOUT, held, who="dr-a", why=WHY, clock=clock)
     # the decision, write-once, in the store
-    key = readmission_key(LAYOUT, scenario.held_id)
-    assert key == f"quarantine/readmitted/{scenario.held_id}.json"
+    key = readmission_key(LAYOUT, scenario.held_id, scenario.held_hash)
+    digest = scenario.held_hash.removeprefix("sha256:")
+    assert key == f"quarantine/readmitted/{scenario.held_id}/{digest}.json"
     stored = codec.loads(store.read_bytes(key))
     assert stored["record_id"] == scenario.held_id
     assert stored["content_hash"] == scenario.held_hash
     assert (stored["reason"], stored["who"], stored["why"]) == ("pii_residual", "dr-a", WHY)
     assert stored["time"] == "2026-11-25T12:00:00.000000Z"
     assert (stored["build_id"], stored["quarantine_key"], stored["line"]) == (PII_BUILD, PII_KEY, 1)
-    assert read_readmission(store, LAYOUT, scenario.held_id) == decision
+    assert read_readmission(store, LAYOUT, scenario.held_id, scenario.held_hash) == decision
+    assert decision.categories == "URL in user"
     # ... and in a hash-chained audit log that verifies
     [log] = [o.key for o in store.list("audit/quarantine-") if o.key.endswith(".jsonl")]
     assert log == decision.audit_key and log.startswith("audit/quarantine-20261125T120000Z-")
@@ -219,7 +222,7 @@ def test_readmit_records_a_decision_once_and_the_steps_honour_it(store: Store) -
     assert len(list(iter_items(store, LAYOUT))) == 3
     # the build's per-record steps ship the record (same done marker: it must not resume)
     readmitted = load_readmissions(store, LAYOUT)
-    assert readmitted == {scenario.held_id: scenario.held_hash}
+    assert readmitted == {(scenario.held_id, scenario.held_hash): "URL in user"}
     unit = steps_unit(store, scenario.shards[0], 0, readmitted=readmitted, build="b2")
     summary = run_record_steps(unit)
     assert summary["resumed"] is False
@@ -232,9 +235,31 @@ def test_readmit_records_a_decision_once_and_the_steps_honour_it(store: Store) -
     assert run_record_steps(unit)["resumed"] is True
 
 
+def test_a_changed_record_can_be_readmitted_again(local: tuple[Store, Scenario]) -> None:
+    store, scenario = local
+    [held] = find_items(store, LAYOUT, scenario.held_id)
+    readmit(store, LAYOUT, held, who="dr-a", why=WHY)
+    # A later build holds the same record with other content (its source was edited).
+    entry = codec.loads(store.read_bytes(PII_KEY))
+    changed = "sha256:" + "7" * 64
+    later = "quarantine/20261126T090000Z-d4e5f6/pii-00000.jsonl"
+    store.write_bytes(later, codec.dumps({**entry, "content_hash": changed}) + b"\n")
+    [again] = [i for i in find_items(store, LAYOUT, scenario.held_id) if i.key == later]
+
+    decision = readmit(store, LAYOUT, again, who="dr-b", why="the edit kept the same typo")
+
+    assert decision.content_hash == changed
+    assert load_readmissions(store, LAYOUT) == {
+        (scenario.held_id, scenario.held_hash): "URL in user",
+        (scenario.held_id, changed): "URL in user",
+    }
+    with pytest.raises(QuarantineError, match="already re-admitted by dr-b"):
+        readmit(store, LAYOUT, again, who="dr-c", why="once more")
+
+
 def test_a_changed_record_is_judged_afresh(local: tuple[Store, Scenario]) -> None:
     store, scenario = local
-    other = {scenario.held_id: "sha256:" + "0" * 64}
+    other = {(scenario.held_id, "sha256:" + "0" * 64): "URL in user"}
     unit = steps_unit(store, scenario.shards[0], 0, readmitted=other, build="b2")
     summary = run_record_steps(unit)
     assert summary["records"] == 1
@@ -271,10 +296,9 @@ def test_readmit_needs_one_line_who_and_a_why(
 
 def test_a_malformed_decision_stops_the_build_from_guessing(tmp_path: object) -> None:
     store = LocalStore(f"{tmp_path}/store")
-    store.write_bytes("quarantine/readmitted/s-1.json", b"{not json")
-    with pytest.raises(
-        QuarantineError, match="decision quarantine/readmitted/s-1.json is malformed"
-    ):
+    one = "quarantine/readmitted/s-1/" + "1" * 64 + ".json"
+    store.write_bytes(one, b"{not json")
+    with pytest.raises(QuarantineError, match=f"decision {one} is malformed"):
         load_readmissions(store, LAYOUT)
     fields = {
         "record_id": "s-2",
@@ -290,7 +314,7 @@ def test_a_malformed_decision_stops_the_build_from_guessing(tmp_path: object) ->
         "audit_key": "audit/x.jsonl",
         "audit_hash": "sha256:" + "2" * 64,
     }
-    store.write_bytes("quarantine/readmitted/s-1.json", codec.dumps(fields))
+    store.write_bytes(one, codec.dumps(fields))
     with pytest.raises(QuarantineError, match="names another record"):
         load_readmissions(store, LAYOUT)
 

@@ -130,3 +130,41 @@ def test_every_adapter_keeps_or_drops_by_option(
 def test_unknown_leading_assistant_value_is_refused() -> None:
     with pytest.raises(ValidationError, match="leading_assistant"):
         AdapterOptions(leading_assistant="trim")  # type: ignore[arg-type]
+
+
+def test_ingest_counts_the_dropped_turns_in_its_manifest_and_audit(tmp_path: Any) -> None:
+    from mhds.ingest import ingest_sources
+    from mhds.ingest.processed import read_manifest
+    from mhds.records import codec
+    from mhds.registry.schema import Registry
+    from mhds.store import LocalStore
+
+    store = LocalStore(tmp_path / "store")
+    store.write_bytes("raw/esconv/a.jsonl", codec.dumps(OPENS_WITH_SUPPORTER) + b"\n")
+    options = {
+        "mapping": ESCONV_MAPPING.model_dump(),
+        "roles": ESCONV_ROLES,
+        "leading_assistant": "drop",
+    }
+    registry = Registry.model_validate(
+        {
+            "stages": [{"id": "s1", "order": 1}],
+            "families": [{"name": "therapy", "stage": "s1"}],
+            "sources": [
+                {
+                    "id": "esconv",
+                    "family": "therapy",
+                    "prefixes": ["raw/esconv/"],
+                    "adapter": "mapped",
+                    "adapter_options": options,
+                    "license": "CC-BY-NC-4.0",
+                    "approval": "approved",
+                }
+            ],
+        }
+    )
+    run = ingest_sources(store, registry, ["esconv"])
+    assert run.results[0].dropped_turns == 1  # the two opening turns, merged into one
+    assert read_manifest(store, registry, "esconv")["dropped_leading_assistant_turns"] == 1
+    [entry] = [codec.loads(line) for line in store.read_bytes(run.audit_key).splitlines()]
+    assert entry["counts"]["dropped_leading_assistant_turns"] == 1

@@ -142,6 +142,28 @@ def test_publish_refuses_when_the_version_appeared_meanwhile(store: Store) -> No
     assert store.read_bytes(f"{RELEASES}{V1}/{MANIFEST_NAME}") == manifest
 
 
+def test_a_writer_that_loses_the_race_leaves_the_published_release_alone(store: Store) -> None:
+    late = ReleaseWriter(store, RELEASES, V1, max_shard_records=5)
+    late.write_all(sample_records())  # the same shard keys as the winner's
+    publish(store, V1)
+    published = snapshot(store, f"{RELEASES}{V1}/")
+    with pytest.raises(ReleaseExistsError), late:
+        late.publish(code_version="x", registry_hash="r", config_hash="c")
+    assert snapshot(store, f"{RELEASES}{V1}/") == published
+    assert verify_release(store, f"{RELEASES}{V1}/").ok
+
+
+def test_an_abort_also_removes_what_a_killed_attempt_left(store: Store) -> None:
+    # A killed attempt at this version got as far as its files; the rerun fails its gates.
+    store.write_bytes(f"{RELEASES}{V1}/reports/pii.json", b"{}")
+    store.write_bytes(f"{RELEASES}{V1}/data/test/part-00007.jsonl.zst", b"left over")
+    with ReleaseWriter(store, RELEASES, V1) as writer:
+        writer.write_all(sample_records())
+        writer.flush()
+        writer.abort()
+    assert [i.key for i in store.list(RELEASES)] == []
+
+
 def test_aborted_publish_is_invisible_and_a_rerun_completes_it(store: Store) -> None:
     with (
         pytest.raises(RuntimeError),

@@ -17,9 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mhds.cli import app
-from mhds.errors import StoreAccessDeniedError, StoreUnreachableError
+from mhds.errors import ConfigError, StoreAccessDeniedError, StoreUnreachableError
 from mhds.store import S3Store, open_existing_store
-from mhds.store.settings import resolve_s3_settings
+from mhds.store.s3_errors import describe_endpoint
+from mhds.store.settings import S3Settings, resolve_s3_settings
 
 SECRET = "wrong-secret-that-must-never-print"
 WRONG_KEY = "AKIAWRONGKEYNEVERPRINTED"
@@ -102,6 +103,18 @@ def test_dead_endpoint_fails_fast_naming_endpoint_attempts_and_fix() -> None:
     assert "is the server up, and is AWS_ENDPOINT_URL right?" in message
     assert attempts == ["HEAD", "HEAD"]  # the configured attempts, no more
     assert SECRET not in message and WRONG_KEY not in message
+
+
+def test_an_endpoint_that_carries_credentials_is_refused_without_printing_them() -> None:
+    endpoint = f"http://AKIAEXAMPLE:{SECRET}@127.0.0.1:9000/?X-Amz-Security-Token=tok123"
+    with pytest.raises(ConfigError) as raised:
+        resolve_s3_settings(_wrong_env(endpoint))
+    message = str(raised.value)
+    assert message.startswith("AWS_ENDPOINT_URL: endpoint 'http://127.0.0.1:9000/' carries")
+    for secret in (SECRET, "AKIAEXAMPLE", "tok123"):
+        assert secret not in message
+    settings = S3Settings(endpoint_url="http://127.0.0.1:9000")
+    assert describe_endpoint(settings) == "the S3 endpoint http://127.0.0.1:9000"
 
 
 def test_dead_endpoint_on_the_command_line_is_one_line(tmp_path: Any) -> None:

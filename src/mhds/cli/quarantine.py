@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from mhds.cli.common import RegistryOpt, StoreOpt, console, open_store_and_registry, run
+from mhds.steps.pii.fields import METADATA_KINDS, record_texts
 
 if TYPE_CHECKING:
     from mhds.quarantine import QuarantineItem, RawView, Readmission
@@ -108,8 +109,8 @@ def show(item: ItemArg, store: StoreOpt = None, registry: RegistryOpt = None) ->
     chosen = found[-1]
     raw = run(lambda: load_raw(st, layout, chosen))
     decision = (
-        run(lambda: read_readmission(st, layout, chosen.record_id or ""))
-        if chosen.kind == "record"
+        run(lambda: read_readmission(st, layout, chosen.record_id or "", chosen.content_hash or ""))
+        if chosen.kind == "record" and chosen.content_hash
         else None
     )
     console.print(f"[bold red]{RAW_WARNING}[/bold red]")
@@ -149,12 +150,13 @@ def readmit(
         f"{decision.reason} in build {decision.build_id}",
         highlight=False,
     )
-    console.out(f"decision: {st.url_for(readmission_key(layout, decision.record_id))}")
+    key = readmission_key(layout, decision.record_id, decision.content_hash)
+    console.out(f"decision: {st.url_for(key)}")
     console.out(f"audit log: {st.url_for(decision.audit_key)}")
     console.out("the next build ships it with its redaction while its content is unchanged")
 
 
-def _item_line(item: QuarantineItem, readmitted: dict[str, str]) -> str:
+def _item_line(item: QuarantineItem, readmitted: dict[tuple[str, str], str]) -> str:
     """One listing line: ids, keys, lines, fields and codes only."""
     parts = [item.ref, item.kind, f"source={item.source_id or '?'}"]
     if item.record_id:
@@ -168,7 +170,7 @@ def _item_line(item: QuarantineItem, readmitted: dict[str, str]) -> str:
         parts.append(f"at={item.source_key}:{item.source_line or item.locator}")
     elif item.source_key:
         parts.append(f"at={item.source_key} {item.locator or ''}".rstrip())
-    if item.record_id and readmitted.get(item.record_id) == item.content_hash:
+    if item.record_id and (item.record_id, item.content_hash or "") in readmitted:
         parts.append("READMITTED")
     return _visible("  ".join(parts))
 
@@ -234,11 +236,9 @@ def _print_record(record: Record, where: str | None) -> None:
     for n, message in enumerate(messages):
         console.out(f"[{n}] {message.role}", highlight=False)
         console.out(_visible(message.content), highlight=False)
-    meta = record.metadata
-    texts = {f"attributes.{k}": v for k, v in sorted(meta.attributes.items()) if v is not None}
-    texts |= {"group_id": meta.group_id, "source_key": meta.source_key}
-    for name, value in texts.items():
-        console.out(_visible(f"{name}: {value}"), highlight=False)
+    # The same parts the PII step reads (mhds.steps.pii.fields), so the two cannot drift.
+    for part in record_texts(record, METADATA_KINDS):
+        console.out(_visible(f"{part.name}: {part.value}"), highlight=False)
 
 
 def _filters(build: str | None, source: str | None, reason: str | None) -> str:

@@ -15,7 +15,8 @@ from mhds.cli.common import (
     open_store_and_registry,
     run,
 )
-from mhds.cli.report import gate_status, print_funnel, print_verdicts
+from mhds.cli.report import print_funnel, print_verdicts
+from mhds.gates.base import outcome
 
 app = typer.Typer(help="List, inspect, verify and clean releases.", no_args_is_help=True)
 
@@ -36,7 +37,7 @@ def ls(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
     for version in run(lambda: list_versions(st, reg.layout.releases)):
         folder = release_prefix(reg.layout.releases, version)
         m = run(lambda: read_manifest(st, folder))  # noqa: B023 - called at once
-        statuses = [gate_status(g) for g in m.gates]
+        statuses = [outcome(g) for g in m.gates]
         waived = statuses.count("waived")
         gates = f"{statuses.count('pass')} passed" + (f", {waived} waived" if waived else "")
         table.add_row(
@@ -104,17 +105,23 @@ def verify(
     Example: `mhds release verify v2026-11-25 --store s3://bucket/datasets` (or
     `mhds release verify s3://bucket/datasets/releases/v2026-11-25`)
     """
+    from mhds.errors import ConfigError
     from mhds.release.verify import verify_release
     from mhds.release.version import is_version, release_prefix
-    from mhds.store import open_existing_store
+    from mhds.store import open_existing_store, redact_uri
 
     def go() -> tuple[str, Any]:
-        if is_version(release):
+        name = release.strip("/").rpartition("/")[2]
+        if store is not None and ("://" in release or release.startswith("/")):
+            raise ConfigError(
+                f"give a version ({name}) with --store, or the release URI without --store"
+            )
+        if store is not None or is_version(release.strip("/")):
             st, reg = open_store_and_registry(store, registry)
-            folder = release_prefix(reg.layout.releases, release)
+            folder = release_prefix(reg.layout.releases, name)
             return st.url_for(folder.rstrip("/")), verify_release(st, folder)
         parent, _, version = release.rstrip("/").rpartition("/")
-        return release, verify_release(open_existing_store(parent), version + "/")
+        return redact_uri(release), verify_release(open_existing_store(parent), version + "/")
 
     uri, report = run(go)
     if report.ok:

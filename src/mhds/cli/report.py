@@ -9,7 +9,9 @@ from typing import Any
 from rich.table import Table
 
 from mhds.cli.common import console, err_console
+from mhds.gates.base import outcome
 from mhds.reports.funnel import family_totals
+from mhds.reports.model import tally
 
 _COLOURS = {"pass": "green", "fail": "red", "error": "red", "waived": "yellow"}
 
@@ -19,11 +21,9 @@ def print_verdicts(verdicts: Iterable[Any]) -> None:
     table = Table(title="gates")
     for column in ("gate", "status", "summary"):
         table.add_column(column)
-    tally = {"passed": 0, "waived": 0, "failed": 0}
-    for verdict in verdicts:
-        v = verdict if isinstance(verdict, Mapping) else verdict.to_dict()
-        status = gate_status(v)
-        tally["passed" if status == "pass" else "waived" if status == "waived" else "failed"] += 1
+    rows = [v if isinstance(v, Mapping) else v.to_dict() for v in verdicts]
+    for v in rows:
+        status = outcome(v)
         summary = v["summary"]
         waivers = v.get("waivers") or ([v["waiver"]] if v.get("waiver") else [])
         for failure in v.get("failures", []) if waivers else []:
@@ -34,18 +34,11 @@ def print_verdicts(verdicts: Iterable[Any]) -> None:
             summary += f"\nwaived by {waiver['who']} (scope {waiver['scope']})"
         table.add_row(v["gate"], f"[{_COLOURS.get(status, 'yellow')}]{status}[/]", summary)
     console.print(table)
-    total = sum(tally.values())
+    counts = tally(rows)
     console.print(
-        f"{tally['passed']} / {total} gates passed, {tally['waived']} waived"
-        + (f", {tally['failed']} failed" if tally["failed"] else "")
+        f"{counts['passed']} / {len(rows)} gates passed, {counts['waived']} waived"
+        + (f", {counts['failed']} failed" if counts["failed"] else "")
     )
-
-
-def gate_status(verdict: Mapping[str, Any]) -> str:
-    """pass, waived, fail or error (manifests written before scoped waivers included)."""
-    if verdict["status"] == "fail" and verdict.get("passed"):
-        return "waived"
-    return str(verdict["status"])
 
 
 def print_funnel(rows: Iterable[Mapping[str, Any]]) -> None:

@@ -6,7 +6,7 @@ the only way past a failure, and it covers only the failures inside its scope.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -195,9 +195,23 @@ class Gate:
         try:
             verdict = self.check(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a crashed gate fails closed
-            log.exception("gate %s crashed", self.name)
+            # The class name only at WARNING: an exception's text may quote a record. The
+            # traceback is for --debug.
+            log.warning("gate %s crashed: %s", self.name, type(exc).__name__)
+            log.debug("gate %s crashed", self.name, exc_info=True)
             return Verdict(self.name, GateStatus.ERROR, f"gate crashed: {type(exc).__name__}")
         return apply_waivers(verdict, waivers)
+
+
+def outcome(verdict: Verdict | Mapping[str, Any]) -> str:
+    """How a gate ended: ``pass``, ``waived`` (failed, every failure covered by a waiver),
+    ``fail`` or ``error``; from a verdict or its ``to_dict`` form (manifests written before
+    scoped waivers included)."""
+    if isinstance(verdict, Verdict):
+        status, passed = verdict.status.value, verdict.passed
+    else:
+        status, passed = str(verdict["status"]), bool(verdict.get("passed"))
+    return "waived" if status == GateStatus.FAIL and passed else status
 
 
 def apply_waivers(verdict: Verdict, waivers: Sequence[Waiver]) -> Verdict:

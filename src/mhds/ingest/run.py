@@ -69,6 +69,8 @@ class IngestResult:
     manifest_key: str = ""
     quarantine_key: str | None = None
     up_to_date: bool = False
+    # Leading assistant turns the adapter removed (``leading_assistant: drop``).
+    dropped_turns: int = 0
 
 
 def select_objects(store: Store, registry: Registry, source: Source) -> list[ObjectInfo]:
@@ -154,6 +156,7 @@ def ingest_source(
     result.quarantined = quarantine.reasons
     result.quarantine_key = quarantine.key if quarantine.count else None
     result.items = result.records + quarantine.count
+    result.dropped_turns = ctx.tally["dropped_turns"]
     if not result.records:
         _refuse_empty(store, result, [o.key for o in objects], chash, audit)
     _write_manifest(store, result, source, inputs, chash, folder)
@@ -165,6 +168,7 @@ def ingest_source(
             + [store.url_for(manifest_key)],
             counts={
                 "records": result.records,
+                "dropped_leading_assistant_turns": result.dropped_turns,
                 **{f"quarantined:{k}": v for k, v in sorted(result.quarantined.items())},
             },
             decisions={"source": source.id, "approval": source.approval, "run_id": run_id},
@@ -275,6 +279,9 @@ class _Context:
     options: AdapterOptions
     config_hash: str
     allow_pending: bool
+    # Running counts of the run: leading assistant turns removed by ``leading_assistant: drop``
+    # (``dropped_turns``), counted, never silent.
+    tally: Counter[str] = field(default_factory=Counter)
 
 
 def _iter_object_records(
@@ -318,6 +325,7 @@ def _iter_object_records(
                 exc.located(key, line), source_uri=source_uri, locator=locator, item=item
             )
             continue
+        ctx.tally["dropped_turns"] += sum(conv.dropped_turns for conv in conversations)
         yield from built
 
 
@@ -423,7 +431,6 @@ def _refuse_empty(
             decisions={"source": result.source_id, "run_id": result.run_id},
             config_hash=chash,
         )
-    log.warning("source %s: no record from %d items", result.source_id, result.items)
     raise NothingIngestedError(
         result.source_id,
         items=result.items,
@@ -458,6 +465,7 @@ def _write_manifest(
         "records": result.records,
         "quarantined": sum(result.quarantined.values()),
         "quarantine_reasons": dict(sorted(result.quarantined.items())),
+        "dropped_leading_assistant_turns": result.dropped_turns,
         "quarantine_key": result.quarantine_key,
         "shards": result.shards,
         "inputs": inputs,

@@ -18,7 +18,7 @@ from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs
 from mhds.gates.provenance import ProvenanceGate
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
-from mhds.pipeline.search import records_of, search_config, search_duplicates
+from mhds.pipeline.search import Progress, records_of, search_config, search_duplicates
 from mhds.pipeline.stages import key_root
 from mhds.records import codec
 from mhds.registry.coverage import compute_coverage
@@ -32,7 +32,6 @@ from mhds.store.uri import join_key
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int | None], None]
 _T = TypeVar("_T")
 
 # The gates of a release, in the order they run (their checks are what waivers may name).
@@ -42,13 +41,6 @@ GATES = (CoverageGate, ProvenanceGate, ReleasePIIGate, LeakageGate, Distribution
 def applied_waivers(verdicts: list[Verdict]) -> list[Waiver]:
     """Every waiver some verdict applied, once, in verdict order."""
     return list(dict.fromkeys(w for v in verdicts for w in v.waivers))
-
-
-def gate_decision(verdict: Verdict) -> str:
-    """How a gate ended, for the audit log: pass, waived, fail or error."""
-    return (
-        "waived" if verdict.status == GateStatus.FAIL and verdict.passed else verdict.status.value
-    )
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,12 @@ def run_gates(
     pii_stats: StepStats,
     previous_version: str | None,
     input_issues: list[ProvenanceIssue],
+    *,
+    unaccounted: Mapping[str, int] | None = None,
 ) -> list[Verdict]:
+    """Every gate's verdict, in ``GATES`` order. ``unaccounted`` (source -> records that do
+    not add up in the funnel) makes provenance an error: lost records are a defect, never an
+    outcome a waiver may accept."""
     store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
     written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
     coverage = _gather(
@@ -127,8 +124,11 @@ def run_gates(
         coverage.verdict(CoverageGate.name)
         if isinstance(coverage, _Unavailable)
         else CoverageGate().evaluate(coverage, waivers=waivers),
-        ProvenanceGate().evaluate(
-            records_of(store, written), registry, shard_issues=input_issues, waivers=waivers
+        _unaccounted_error(
+            ProvenanceGate().evaluate(
+                records_of(store, written), registry, shard_issues=input_issues, waivers=waivers
+            ),
+            unaccounted or {},
         ),
         ReleasePIIGate().evaluate(
             records_of(store, written),
@@ -165,6 +165,17 @@ def run_gates(
         )
     )
     return verdicts
+
+
+def _unaccounted_error(verdict: Verdict, unaccounted: Mapping[str, int]) -> Verdict:
+    """``verdict`` unchanged when every record is accounted for; else an ``error`` that names
+    the sources whose records do not add up (ingested = reviewed + duplicates + released)."""
+    if not unaccounted:
+        return verdict
+    listed = ", ".join(f"{source} ({n:+d})" for source, n in sorted(unaccounted.items()))
+    summary = f"records unaccounted for in the funnel: {listed}; {verdict.summary}"
+    evidence = {**verdict.evidence, "records_unaccounted": dict(sorted(unaccounted.items()))}
+    return Verdict(verdict.gate, GateStatus.ERROR, summary, evidence, verdict.failures)
 
 
 def _near_pairs_in(

@@ -51,6 +51,8 @@ def policy_gaps(config: PIIConfig) -> list[str]:
     gaps += [f"field {kind} not redacted" for kind in omitted_fields(config)]
     if not config.residual_scan:
         gaps.append("residual scan off")
+    if config.ner_threshold > 0:
+        gaps.append(f"NER threshold raised to {config.ner_threshold}")
     return gaps
 
 
@@ -180,7 +182,10 @@ class _Scan:
 
     def __init__(self, config: PIIConfig, key_root: str) -> None:
         self.key_root = key_root
-        self.full = PIIEngine(config.model_copy(update={"categories": CATEGORIES}))
+        # Every category at the default NER threshold, whatever the build's config says.
+        self.full = PIIEngine(
+            config.model_copy(update={"categories": CATEGORIES, "ner_threshold": 0.0})
+        )
         self.metadata = _Findings()
         omitted = omitted_categories(config)
         self.omitted_roles = sorted(MESSAGE_KINDS - set(config.fields))

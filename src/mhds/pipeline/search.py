@@ -24,6 +24,7 @@ from mhds.store.uri import join_key
 
 log = logging.getLogger(__name__)
 
+# The build's progress callback: (stage, units or records done, total when known).
 Progress = Callable[[str, int, int | None], None]
 
 

@@ -23,6 +23,7 @@ from mhds.ingest.processed import iter_shard_records
 from mhds.records import codec
 from mhds.steps.base import Outcome
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.step import PIIRedactor
 from mhds.steps.provenance import (
     ProvenanceIssue,
@@ -33,8 +34,8 @@ from mhds.steps.provenance import (
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
 
-# One loaded PII step per worker process: spaCy loads once, not once per shard.
-_STEPS: dict[str, PIIRedactor] = {}
+# One loaded PII engine per worker process and config: spaCy loads once, not once per shard.
+_ENGINES: dict[str, PIIEngine] = {}
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ class RecordStepsUnit:
     pii: PIIConfig
     # The input shard's provenance from the ingest manifest (None: ingest recorded none).
     provenance: dict[str, Any] | None = None
-    # Re-admitted records as (record id, content hash as quarantined) pairs, from
-    # ``mhds.quarantine.load_readmissions``: their residual findings were reviewed and accepted.
-    readmitted: tuple[tuple[str, str], ...] = ()
+    # Re-admitted records of this unit's source as (record id, content hash as quarantined,
+    # reviewed finding) triples, from ``mhds.quarantine.load_readmissions``.
+    readmitted: tuple[tuple[str, str, str], ...] = ()
 
     def __str__(self) -> str:
         return self.input_key
@@ -71,12 +72,14 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
             summary["resumed"] = True
             return summary
     issues = _input_issues(unit)
-    step = _step_for(unit.pii)
-    step.stats = type(step.stats)(step.name)
-    # The step is cached per config and shared by units: set this unit's decisions and
-    # store root every time.
-    step.readmitted = dict(unit.readmitted)
-    step.key_root = key_root(store)
+    # A step of this unit's own (its stats, decisions and store root) around the worker's
+    # loaded engine: units never share mutable state, even on a threaded worker.
+    step = PIIRedactor(
+        unit.pii,
+        engine=_engine_for(unit.pii),
+        readmitted={(i, h): finding for i, h, finding in unit.readmitted},
+        key_root=key_root(store),
+    )
     held: list[Outcome] = []
     with JsonlWriter(store, unit.output_key) as writer:
         for record in step.run(iter_shard_records(store, unit.input_key), held.append):
@@ -108,12 +111,12 @@ def key_root(store: Store) -> str:
     return store.url_for(probe)[: -len(probe)]
 
 
-def readmissions_digest(readmitted: tuple[tuple[str, str], ...]) -> str | None:
+def readmissions_digest(readmitted: tuple[tuple[str, str, str], ...]) -> str | None:
     """A digest of re-admission decisions (None when there are none), order-free: a done
     marker written under other decisions is not reused."""
     if not readmitted:
         return None
-    body = codec.canonical_json(sorted([list(pair) for pair in readmitted]))
+    body = codec.canonical_json(sorted([list(decision) for decision in readmitted]))
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
@@ -159,10 +162,10 @@ def issues_from_summary(summary: dict[str, Any]) -> list[ProvenanceIssue]:
     return [msgspec.convert(i, ProvenanceIssue) for i in summary.get("provenance_issues", [])]
 
 
-def _step_for(config: PIIConfig) -> PIIRedactor:
+def _engine_for(config: PIIConfig) -> PIIEngine:
     key = codec.canonical_json(config.model_dump(mode="json")).decode()
-    if key not in _STEPS:
-        step = PIIRedactor(config)
-        step.setup()
-        _STEPS[key] = step
-    return _STEPS[key]
+    if key not in _ENGINES:
+        engine = PIIEngine(config)
+        engine.setup()
+        _ENGINES[key] = engine
+    return _ENGINES[key]

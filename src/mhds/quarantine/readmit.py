@@ -3,10 +3,12 @@
 Only a residual-scan finding (``pii_residual``) is a judgement a person can overrule (the
 strict scan read "mom.listen" as a web address). Input errors are fixed at the source and
 re-ingested; detector errors are re-run; duplicates follow the dedup policy. A decision is
-written once, to ``<layout.quarantine>readmitted/<record-id>.json``, after its entry in a
+written once, to ``<layout.quarantine>readmitted/<record-id>/<hash>.json``, after its entry in a
 hash-chained audit log (``<layout.audit>quarantine-<time>-<hex>.jsonl``); the build reads
 every decision with ``load_readmissions`` and hands them to the PII step, which ships a
-re-admitted record only while its content hash is the one reviewed.
+re-admitted record only while its content hash is the one reviewed and its residual findings
+lie within the reviewed categories and parts. One decision per record content: a changed
+record can be re-admitted again, under its new hash.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from mhds.quarantine.items import QuarantineError, QuarantineItem, readmitted_pr
 from mhds.quarantine.raw import find_record
 from mhds.records import codec
 from mhds.registry.schema import Layout
+from mhds.steps.pii.step import parse_residual_finding
 from mhds.store.base import Store
 from mhds.store.uri import join_key
 
 READMITTABLE_REASONS = frozenset({"pii_residual"})
+HASH_PREFIX = "sha256:"
 # Record parts outside the messages: the release's PII gate scans them in every shipped record
 # whatever a review decided, so a finding there cannot be overruled here.
 GATED_PARTS = frozenset({"attributes", "group_id", "source_key"})
@@ -73,6 +77,12 @@ class Readmission(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 def refusal(item: QuarantineItem) -> str | None:
     """Why ``item`` cannot be re-admitted and what to do instead; None when it can."""
     if item.reason in READMITTABLE_REASONS and item.kind == "record":
+        if not _found_in(item):
+            return (
+                "its quarantine entry does not say what the residual scan found and where, so "
+                "a decision could not be bound to it: run the build again to quarantine it "
+                "with its finding"
+            )
         gated = sorted(_found_in(item) & GATED_PARTS)
         if not gated:
             return None
@@ -106,48 +116,55 @@ def refusal(item: QuarantineItem) -> str | None:
     )
 
 
-def readmission_key(layout: Layout, record_id: str) -> str:
-    """Where the decision for ``record_id`` is stored."""
-    return join_key(readmitted_prefix(layout), f"{record_id}.json")
+def readmission_key(layout: Layout, record_id: str, content_hash: str) -> str:
+    """Where the decision for ``record_id`` with ``content_hash`` is stored."""
+    digest = content_hash.removeprefix(HASH_PREFIX)
+    return join_key(readmitted_prefix(layout), record_id, f"{digest}.json")
 
 
-def read_readmission(store: Store, layout: Layout, record_id: str) -> Readmission | None:
-    """The decision for ``record_id``, or None when there is none.
+def read_readmission(
+    store: Store, layout: Layout, record_id: str, content_hash: str
+) -> Readmission | None:
+    """The decision for ``record_id`` as it was with ``content_hash``, or None.
 
     Raises:
         QuarantineError: the stored decision is malformed.
     """
-    key = readmission_key(layout, record_id)
+    key = readmission_key(layout, record_id, content_hash)
     try:
         data = store.read_bytes(key)
     except ObjectNotFoundError:
         return None
-    return _decode(data, key, record_id)
+    return _decode(data, key, record_id, content_hash)
 
 
 def list_readmissions(store: Store, layout: Layout) -> list[Readmission]:
-    """Every stored decision, by record id.
+    """Every stored decision, by record id and content hash.
 
     Raises:
         QuarantineError: a decision is malformed, or stored under another record's name.
     """
+    prefix = readmitted_prefix(layout)
     decisions: list[Readmission] = []
-    for info in store.list(readmitted_prefix(layout)):
-        name = info.key.rsplit("/", 1)[-1]
+    for info in store.list(prefix):
+        record_id, _, name = info.key[len(prefix) :].rpartition("/")
         if not name.endswith(".json"):
             continue
-        decisions.append(_decode(store.read_bytes(info.key), info.key, name[: -len(".json")]))
+        content_hash = HASH_PREFIX + name[: -len(".json")]
+        decisions.append(_decode(store.read_bytes(info.key), info.key, record_id, content_hash))
     return decisions
 
 
-def load_readmissions(store: Store, layout: Layout) -> dict[str, str]:
-    """Record id -> content hash of every decision: what ``PIIRedactor(readmitted=...)`` and
-    ``RecordStepsUnit.readmitted`` take.
+def load_readmissions(store: Store, layout: Layout) -> dict[tuple[str, str], str]:
+    """(record id, content hash) -> the residual finding reviewed (``URL in user``), for every
+    decision: what ``PIIRedactor(readmitted=...)`` and ``RecordStepsUnit.readmitted`` take.
 
     Raises:
         QuarantineError: a decision is malformed (a build must not guess: it stops).
     """
-    return {d.record_id: d.content_hash for d in list_readmissions(store, layout)}
+    return {
+        (d.record_id, d.content_hash): d.categories or "" for d in list_readmissions(store, layout)
+    }
 
 
 def readmit(
@@ -171,8 +188,8 @@ def readmit(
         raise QuarantineError(f"cannot be re-admitted: {problem}", item=record_id or item.ref)
     who, why = _check_words(who, why, record_id)
     content_hash = item.content_hash or _hash_from_shard(store, layout, item)
-    key = readmission_key(layout, record_id)
-    if (earlier := read_readmission(store, layout, record_id)) is not None:
+    key = readmission_key(layout, record_id, content_hash)
+    if (earlier := read_readmission(store, layout, record_id, content_hash)) is not None:
         raise _already(record_id, earlier, store.url_for(key))
     now = (clock or _utc_now)()
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -194,7 +211,7 @@ def readmit(
     try:
         store.put_if_absent(key, codec.dumps(msgspec.to_builtins(decision), indent=True))
     except ObjectExistsError:
-        earlier = read_readmission(store, layout, record_id)
+        earlier = read_readmission(store, layout, record_id, content_hash)
         raise _already(record_id, earlier, store.url_for(key)) from None
     return decision
 
@@ -227,23 +244,21 @@ def _already(record_id: str, earlier: Readmission | None, where: str) -> Quarant
     return QuarantineError(f"already re-admitted{by} (decision {where})", item=record_id)
 
 
-def _decode(data: bytes, key: str, record_id: str) -> Readmission:
+def _decode(data: bytes, key: str, record_id: str, content_hash: str) -> Readmission:
     try:
         decision = msgspec.json.decode(data, type=Readmission)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise QuarantineError(
             f"decision {key} is malformed ({type(exc).__name__})", item=record_id
         ) from None
-    if decision.record_id != record_id:
+    if decision.record_id != record_id or decision.content_hash != content_hash:
         raise QuarantineError(f"decision {key} names another record", item=record_id)
     return decision
 
 
 def _found_in(item: QuarantineItem) -> set[str]:
     """The kinds of record part the residual scan reported (``URL in user,attributes``)."""
-    categories = item.categories or ""
-    _, found, parts = categories.partition(" in ")
-    return set(parts.split(",")) if found else set()
+    return set(parse_residual_finding(item.categories)[1])
 
 
 def _utc_now() -> datetime:

@@ -208,23 +208,32 @@ class ReleaseWriter:
         return entry
 
     def abort(self) -> None:
-        """Discard the open shards and remove every object this writer wrote: a release that
-        does not publish leaves nothing under ``releases/``. (A process killed before it
-        gets here leaves objects without a manifest: invisible, and ``gc_releases`` removes
-        them.) Removal is best effort: an object that cannot be deleted is logged by key."""
+        """Discard the open shards and empty the version folder: a release that does not
+        publish leaves nothing under ``releases/`` (an earlier, killed attempt at the same
+        version included; one writer per version is the contract, as in ``publish``). When
+        the version turns out to be published, by another writer since this one started,
+        nothing is removed. A process killed before it gets here leaves objects without a
+        manifest: invisible, and ``gc_releases`` removes them. Removal is best effort: an
+        object that cannot be deleted is logged by key."""
         for split in list(self._open):
             shard = self._open.pop(split)
             error = _DiscardShard("release aborted")
             shard.writer.__exit__(_DiscardShard, error, None)
         self._state = "aborted"
-        written = [s.key for s in self._shards] + list(self._files)
-        for key in written:
+        if self._store.exists(self._folder + MANIFEST_NAME):
+            log.warning(
+                "release %s was published by another writer: nothing removed", self._version
+            )
+            return
+        removed = 0
+        for info in list(self._store.list(self._folder)):
             try:
-                self._store.delete(self._folder + key)
+                self._store.delete(info.key)
+                removed += 1
             except StoreError as exc:
-                log.warning("could not remove %s%s: %s", self._folder, key, type(exc).__name__)
+                log.warning("could not remove %s: %s", info.key, type(exc).__name__)
         log.warning(
-            "release %s aborted before publishing; removed %d objects", self._version, len(written)
+            "release %s aborted before publishing; removed %d objects", self._version, removed
         )
 
     def flush(self) -> None:

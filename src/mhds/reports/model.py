@@ -3,12 +3,12 @@ in one JSON-ready model that the HTML overview renders and the release keeps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mhds.gates.base import Verdict, Waiver
+from mhds.gates.base import Verdict, Waiver, outcome
 from mhds.gates.distribution import UNASSIGNED, DistributionStats
 
 SPLIT_ORDER: tuple[str, ...] = ("train", "val", "test", UNASSIGNED)
@@ -60,9 +60,7 @@ class ReleaseReport(BaseModel):
     @property
     def gate_tally(self) -> dict[str, int]:
         """Gates by outcome: passed, waived (failed, every failure covered), failed."""
-        waived = sum(1 for v in self.verdicts if v["passed"] and v["status"] != "pass")
-        passed = sum(1 for v in self.verdicts if v["status"] == "pass")
-        return {"passed": passed, "waived": waived, "failed": len(self.verdicts) - passed - waived}
+        return tally(self.verdicts)
 
     def stats(self) -> DistributionStats:
         """The distribution stats, rebuilt."""
@@ -75,6 +73,15 @@ class ReleaseReport(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return self.model_dump(mode="json")
+
+
+def tally(verdicts: Iterable[Verdict | Mapping[str, Any]]) -> dict[str, int]:
+    """Gates by outcome: passed, waived, failed (``fail`` and ``error``)."""
+    counts = {"passed": 0, "waived": 0, "failed": 0}
+    for verdict in verdicts:
+        ended = outcome(verdict)
+        counts["passed" if ended == "pass" else "waived" if ended == "waived" else "failed"] += 1
+    return counts
 
 
 def count_records(stats: DistributionStats) -> dict[str, dict[str, int]]:

@@ -44,9 +44,6 @@ class ProvenanceReason(StrEnum):
     SHARD_IDS_MISMATCH = "shard_ids_mismatch"
     MALFORMED_RECORD = "malformed_record"
     RECORD_NOT_COVERED = "record_not_covered"
-    # The build's funnel does not add up for a source: records appeared or vanished between
-    # ingest and the release without a recorded reason.
-    RECORDS_UNACCOUNTED = "records_unaccounted"
 
 
 class ProvenanceIssue(msgspec.Struct, frozen=True):

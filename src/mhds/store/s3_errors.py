@@ -18,6 +18,7 @@ from mhds.errors import (
     StoreUnreachableError,
 )
 from mhds.store.settings import S3Settings
+from mhds.store.uri import redact_uri
 
 T = TypeVar("T")
 
@@ -115,7 +116,8 @@ def describe_endpoint(settings: S3Settings | None) -> str:
         return "the default AWS S3 endpoint"
     variable = settings.variables.get("endpoint_url")
     origin = f" (from {variable})" if variable else ""
-    return f"the S3 endpoint {settings.endpoint_url}{origin}"
+    # Never its user-info or query string: a URL can carry a key or a session token.
+    return f"the S3 endpoint {redact_uri(settings.endpoint_url)}{origin}"
 
 
 def access_denied_message(detail: str, settings: S3Settings | None) -> str:

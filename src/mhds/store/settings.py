@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from mhds.errors import ConfigError
+from mhds.store.uri import redact_uri, strip_userinfo
 
 # (setting, variables in order of precedence)
 _ENV_NAMES: dict[str, tuple[str, ...]] = {
@@ -146,19 +147,21 @@ def resolve_bucket(env: Mapping[str, str]) -> str | None:
 def endpoint_problem(value: str) -> str | None:
     """Why ``value`` is not a usable endpoint URL (with the fix), or None when it is."""
     parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and (parts.username or parts.password or parts.query):
+        return (
+            f"endpoint {redact_uri(value)!r} carries user-info or a query string: give only "
+            "scheme://host[:port], and credentials in AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (or AWS_SESSION_TOKEN)"
+        )
     if parts.scheme in ("http", "https") and parts.netloc:
         return None
-    shown = _without_userinfo(value)
+    shown = strip_userinfo(value)
     if "://" not in value:
         return (
             f"endpoint {shown!r} has no scheme: use http://{shown} "
             f"(or https://{shown} for a TLS endpoint)"
         )
     return f"endpoint {shown!r} is not an http(s) URL: use http(s)://host[:port]"
-
-
-def _without_userinfo(value: str) -> str:
-    return value.rsplit("@", 1)[-1] if "@" in value else value
 
 
 def _settings_error(exc: ValidationError, variables: Mapping[str, str]) -> ConfigError:

@@ -79,7 +79,7 @@ def check_s3_spelling(uri: str) -> None:
         return
     suggestion = redact_uri(scheme.lower() + "://" + rest.lstrip("/\\"))
     raise ConfigError(
-        f"{_redact_userinfo(uri)!r} is not a valid S3 URI: did you mean {suggestion}? "
+        f"{strip_userinfo(uri)!r} is not a valid S3 URI: did you mean {suggestion}? "
         "(S3 stores are written s3://bucket/prefix, in lower case)"
     )
 
@@ -114,6 +114,7 @@ def check_key(key: str) -> str:
     return key
 
 
-def _redact_userinfo(text: str) -> str:
-    """``text`` with anything that looks like ``user:secret@`` removed."""
+def strip_userinfo(text: str) -> str:
+    """``text`` with anything that looks like ``user:secret@`` removed, in a URL or in a bare
+    ``host:port`` that someone wrote without its scheme."""
     return re.sub(r"[^/@\\:]*(:[^/@]*)?@", "", text)

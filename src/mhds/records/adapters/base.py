@@ -92,8 +92,9 @@ class Conversation:
     ``group_key`` is the source's own grouping value (a question id, a transcript id); the
     ingest step turns it into ``metadata.group_id``. ``attributes`` must never hold free text
     that could identify a person (names, URLs): only labels such as a topic.
-    ``dropped_turns`` counts the leading assistant turns removed by ``leading_assistant: drop``
-    (so the removal can be counted, never silent).
+    ``dropped_turns`` counts the leading assistant turns removed by ``leading_assistant: drop``;
+    ingest sums them per source into its manifest and audit entry
+    (``dropped_leading_assistant_turns``), so the removal is never silent.
     """
 
     messages: tuple[Message, ...]

@@ -29,6 +29,10 @@ FieldKind = Literal["system", "user", "assistant", "attributes", "group_id", "so
 FIELD_KINDS: tuple[FieldKind, ...] = get_args(FieldKind)
 MESSAGE_KINDS: frozenset[str] = frozenset({"system", "user", "assistant"})
 METADATA_KINDS: tuple[FieldKind, ...] = ("attributes", "group_id", "source_key")
+# Parts redacted on their own, never with the conversation's numbering or its names: their
+# redaction depends on their value alone, so records that share a group (or an object) still
+# share it afterwards, whatever else each record says.
+STANDALONE_KINDS: frozenset[str] = frozenset({"group_id", "source_key"})
 
 _PLACEHOLDER = re.compile(PLACEHOLDER)
 _EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,8})+$")
@@ -91,10 +95,12 @@ def record_texts(record: Record, kinds: Iterable[str], *, key_root: str = "") ->
         if m.role in wanted
     ]
     if "attributes" in wanted:
+        # Numbers are read as text too: a phone number or a date of birth kept as a JSON
+        # number is an identifier all the same (booleans and nulls hold nothing).
         texts += [
-            FieldText("attributes", f"attributes.{name}", value)
+            FieldText("attributes", f"attributes.{name}", _attribute_text(value))
             for name, value in sorted(meta.attributes.items())
-            if isinstance(value, str) and value
+            if _attribute_text(value)
         ]
     if "group_id" in wanted:
         texts.append(FieldText("group_id", "group_id", meta.group_id))
@@ -104,13 +110,16 @@ def record_texts(record: Record, kinds: Iterable[str], *, key_root: str = "") ->
 
 
 def replace_texts(record: Record, texts: list[FieldText], parts: list[str]) -> Record:
-    """``record`` with each listed part replaced (the same order as ``record_texts``). The
-    source key is set in the metadata and in the provenance alike."""
+    """``record`` with each listed part replaced (the same order as ``record_texts``). A part
+    left as it was keeps its value (a number stays a number; a redacted one becomes text).
+    The source key is set in the metadata and in the provenance alike."""
     messages = list(record.messages)
     attributes = dict(record.metadata.attributes)
     meta = record.metadata
     updates: dict[str, str] = {}
     for text, part in zip(texts, parts, strict=True):
+        if part == text.part:
+            continue
         value = text.rebuilt(part)
         if text.kind in MESSAGE_KINDS:
             index = int(text.name[len("messages[") : -1])
@@ -131,6 +140,13 @@ def replace_texts(record: Record, texts: list[FieldText], parts: list[str]) -> R
 def placeholder_holes(text: str) -> list[tuple[int, int]]:
     """Where ``[CATEGORY_N]`` placeholders sit in ``text`` (findings inside them are ours)."""
     return [m.span() for m in _PLACEHOLDER.finditer(text)] if "[" in text else []
+
+
+def _attribute_text(value: object) -> str:
+    """The text an attribute value is read as: strings as they are, numbers written out."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
 
 
 def _source_key_text(key: str, root: str) -> FieldText:

@@ -5,7 +5,8 @@ detector error makes the record ``requires_review`` and sends it to quarantine."
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import ClassVar
 
@@ -18,13 +19,14 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.engine import PIIEngine, echo_names
 from mhds.steps.pii.fields import (
     MESSAGE_KINDS,
+    STANDALONE_KINDS,
     FieldText,
     record_texts,
     replace_texts,
     view_of,
 )
 from mhds.steps.pii.redact import ConversationRedactor, Replacement
-from mhds.steps.pii.spans import Span
+from mhds.steps.pii.spans import Category, Span
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +47,12 @@ class PIIRedactor(RecordStep):
     ``residual:<family>:<CATEGORY>`` per residual finding and ``readmitted:<family>`` per
     record shipped on a reviewer's decision (counts only, never text).
 
-    ``readmitted`` maps record ids to the content hash they had when a reviewer re-admitted
-    them from quarantine (``mhds quarantine readmit``): such a record's residual findings are
-    accepted and it ships with the first pass's redaction. A changed record (another hash)
-    is judged afresh. ``key_root`` is the store root in front of source keys (not data: it
-    is never read).
+    ``readmitted`` maps (record id, content hash) to the residual finding a reviewer
+    re-admitted from quarantine (``mhds quarantine readmit``), written as the step writes it
+    (``URL in user``): while the record has that hash and its residual findings lie within
+    the reviewed categories and parts, it ships with the first pass's redaction. A changed
+    record, or a new kind of finding (another category, another part), is judged afresh.
+    ``key_root`` is the store root in front of source keys (not data: it is never read).
     """
 
     name: ClassVar[str] = "pii_redact"
@@ -59,7 +62,7 @@ class PIIRedactor(RecordStep):
         self,
         config: PIIConfig | None = None,
         engine: PIIEngine | None = None,
-        readmitted: Mapping[str, str] | None = None,
+        readmitted: Mapping[tuple[str, str], str] | None = None,
         *,
         key_root: str = "",
     ) -> None:
@@ -67,7 +70,7 @@ class PIIRedactor(RecordStep):
         self.pii_config: PIIConfig = config or PIIConfig()
         self.engine = engine or PIIEngine(self.pii_config)
         self.batch_size = self.pii_config.batch_size
-        self.readmitted: dict[str, str] = dict(readmitted or {})
+        self.readmitted: dict[tuple[str, str], str] = dict(readmitted or {})
         self.key_root = key_root
 
     def setup(self) -> None:
@@ -78,8 +81,12 @@ class PIIRedactor(RecordStep):
         views = [text.view for texts in parts for text in texts]
         try:
             found = list(self.engine.analyze_batch(views))
-        except Exception:  # noqa: BLE001 - fail closed, then isolate the record at fault
-            log.exception("PII detector failed on a batch; retrying record by record")
+        except Exception as exc:  # noqa: BLE001 - fail closed, then isolate the record at fault
+            # The class name only: an exception's text may quote a record (--debug: traceback).
+            log.warning(
+                "PII detector failed on a batch (%s); retrying record by record", type(exc).__name__
+            )
+            log.debug("PII detector failure", exc_info=True)
             return [self.apply(record) for record in records]
         outcomes: list[Outcome] = []
         cursor = 0
@@ -101,35 +108,41 @@ class PIIRedactor(RecordStep):
         return record_texts(record, self.pii_config.fields, key_root=self.key_root)
 
     def _redact(self, record: Record, texts: list[FieldText], spans: list[list[Span]]) -> Outcome:
-        spans = echo_names([text.view for text in texts], spans)
+        spans = _echo_in_conversation(texts, spans)
         redactor = ConversationRedactor(self.pii_config.mode, self.pii_config.surrogate_seed)
+        counts: Counter[Category] = Counter()
         parts: list[str] = []
         views: list[str] = []
         placed: list[list[Replacement]] = []
         for text, found in zip(texts, spans, strict=True):
-            # Surrogates read as real values to a later scan: only messages get them.
+            # Surrogates read as real values to a later scan: only messages get them. A group
+            # id or source key gets a redactor of its own (its value alone decides).
             mode = None if text.kind in MESSAGE_KINDS else "placeholder"
-            part, replacements = redactor.redact(text.part, found, mode=mode)
+            own = ConversationRedactor("placeholder") if text.kind in STANDALONE_KINDS else None
+            part, replacements = (own or redactor).redact(text.part, found, mode=mode)
+            counts.update(own.counts if own else {})
             parts.append(part)
             views.append(view_of(text.kind, part))
             placed.append(replacements)
+        counts.update(redactor.counts)
         family = record.metadata.family
         try:
             residual = self._residual(views, placed)
         except Exception as exc:  # noqa: BLE001 - fail closed
             return self._review(record, PIIReason.DETECTOR_ERROR, type(exc).__name__)
-        if residual and self._is_readmitted(record):
+        finding = residual_finding(
+            (s.category.value for _, s in residual), (texts[n].kind for n, _ in residual)
+        )
+        if residual and self._is_readmitted(record, finding):
             self.stats.counters[f"readmitted:{family}"] += 1
         elif residual:
             for _, span in residual:
                 self.stats.counters[f"residual:{family}:{span.category}"] += 1
-            categories = ",".join(sorted({s.category.value for _, s in residual}))
-            where = ",".join(sorted({texts[n].kind for n, _ in residual}))
-            return self._review(record, PIIReason.RESIDUAL, f"{categories} in {where}")
-        for category, count in redactor.counts.items():
+            return self._review(record, PIIReason.RESIDUAL, finding)
+        for category, count in counts.items():
             self.stats.counters[f"redacted:{family}:{category}"] += count
         redacted = replace_texts(record, texts, parts)
-        status = "scrubbed" if redactor.counts else "none_detected"
+        status = "scrubbed" if counts else "none_detected"
         metadata = msgspec.structs.replace(
             redacted.metadata,
             pii_status=status,
@@ -161,8 +174,15 @@ class PIIRedactor(RecordStep):
             )
         return leftovers
 
-    def _is_readmitted(self, record: Record) -> bool:
-        return self.readmitted.get(record.metadata.id) == record.metadata.content_hash
+    def _is_readmitted(self, record: Record, finding: str) -> bool:
+        reviewed = self.readmitted.get((record.metadata.id, record.metadata.content_hash))
+        if reviewed is None:
+            return False
+        (categories, parts), (allowed, reviewed_parts) = (
+            parse_residual_finding(finding),
+            parse_residual_finding(reviewed),
+        )
+        return categories <= allowed and parts <= reviewed_parts
 
     def _review(self, record: Record, reason: PIIReason, detail: str) -> Outcome:
         metadata = msgspec.structs.replace(record.metadata, pii_status="requires_review")
@@ -172,3 +192,28 @@ class PIIRedactor(RecordStep):
             field="messages",
             detail=detail,
         )
+
+
+def _echo_in_conversation(texts: list[FieldText], spans: list[list[Span]]) -> list[list[Span]]:
+    """``echo_names`` over the conversation's parts (messages, attributes); the standalone
+    parts keep the spans found in them alone."""
+    shared = [n for n, text in enumerate(texts) if text.kind not in STANDALONE_KINDS]
+    echoed = echo_names([texts[n].view for n in shared], [spans[n] for n in shared])
+    result = [list(found) for found in spans]
+    for n, found in zip(shared, echoed, strict=True):
+        result[n] = found
+    return result
+
+
+def residual_finding(categories: Iterable[str], parts: Iterable[str]) -> str:
+    """How a residual finding is written in the quarantine (``PHONE,URL in attributes,user``):
+    the categories found and the kinds of part they were found in, never text."""
+    return f"{','.join(sorted(set(categories)))} in {','.join(sorted(set(parts)))}"
+
+
+def parse_residual_finding(finding: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The categories and parts of a ``residual_finding`` (empty sets for anything else)."""
+    categories, found, parts = (finding or "").partition(" in ")
+    if not found:
+        return frozenset(), frozenset()
+    return frozenset(filter(None, categories.split(","))), frozenset(filter(None, parts.split(",")))

@@ -1,0 +1,415 @@
+"""The build's phases, in order: ingest, the per-record steps, de-duplication, links, splits,
+compile, gates, then publish or fail. ``build_release`` (``run.py``) strings them together;
+each phase records what it did in the audit log and the ``BuildResult``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from mhds import __version__
+from mhds.audit import AuditLog
+from mhds.engine.base import Executor
+from mhds.gates.base import Verdict, outcome, unused_waivers
+from mhds.gates.distribution import DistributionStats
+from mhds.ingest import ingest_sources, ingestible_sources
+from mhds.ingest.processed import read_manifest
+from mhds.pipeline.config import BuildConfig
+from mhds.pipeline.gating import GATES, GateContext, applied_waivers, run_gates
+from mhds.pipeline.result import BuildResult, GateFailure
+from mhds.pipeline.search import (
+    Progress,
+    records_of,
+    search_config,
+    search_duplicates,
+    write_survivors,
+)
+from mhds.pipeline.stages import RecordStepsUnit, issues_from_summary, run_record_steps
+from mhds.quarantine import load_readmissions
+from mhds.records import codec
+from mhds.records.hashing import stable_id
+from mhds.registry.load import registry_hash
+from mhds.registry.schema import Registry
+from mhds.release.curriculum import build_curriculum, curriculum_yaml
+from mhds.release.publish import ReleaseWriter
+from mhds.reports import (
+    ReleaseReport,
+    render_overview,
+    write_gate_reports,
+    write_release_report,
+)
+from mhds.reports.funnel import Funnel
+from mhds.steps.base import StepStats
+from mhds.steps.dedup.cluster import DedupResult
+from mhds.steps.provenance import ProvenanceIssue
+from mhds.steps.split import GroupSplitter, apply_split
+from mhds.store.base import Store
+from mhds.store.uri import join_key
+
+COMPILE_TICK = 10_000  # records between progress reports while compiling
+
+
+@dataclass
+class StepsOutcome:
+    """What the per-record steps produced: staged shards, merged stats, input issues."""
+
+    staged: list[str]
+    stats: StepStats
+    issues: list[ProvenanceIssue]
+    resumed: list[str]
+    # source id -> records sent to review, by reason
+    review: dict[str, Counter[str]]
+
+
+@dataclass
+class Build:
+    """One build's shared context and its stages, in the order ``build_release`` runs them.
+    Every stage records what it did in the audit log and ``result``."""
+
+    store: Store
+    registry: Registry
+    config: BuildConfig
+    executor: Executor
+    tick: Progress
+    audit: AuditLog
+    result: BuildResult
+
+    def ingest(self) -> tuple[list[tuple[str, dict[str, Any]]], Funnel, list[tuple[str, str, str]]]:
+        """Ingest every approved source (unchanged ones are reused); set the build key.
+
+        Returns the processed shards (with their source ids), the funnel as ingest left it,
+        and the re-admission decisions as (record id, content hash, finding)."""
+        store, registry, config = self.store, self.registry, self.config
+        sources = ingestible_sources(registry, config.ingest)
+        ingest_sources(
+            store,
+            registry,
+            sources,
+            config=config.ingest,
+            build_id=self.result.build_id,
+            audit=self.audit,
+            progress=lambda s, n: self.tick(f"ingest {s}", n, None),
+        )
+        shards, funnel = ingested(store, registry, sources)
+        decisions = load_readmissions(store, registry.layout)
+        readmitted = sorted((i, h, finding) for (i, h), finding in decisions.items())
+        # Re-admission decisions are not in the build key: each unit's done marker names the
+        # decisions of its own source, so a new decision redoes that source's shards only.
+        self.result.build_key = stable_id(
+            config.output_hash(), registry_hash(registry), *[s["sha256"] for _, s in shards]
+        )
+        return shards, funnel, readmitted
+
+    def record_steps(
+        self,
+        shards: list[tuple[str, dict[str, Any]]],
+        readmitted: list[tuple[str, str, str]],
+        work: str,
+        funnel: Funnel,
+    ) -> StepsOutcome:
+        """The per-record steps (PII) per shard; records sent to review join the funnel."""
+        steps = record_steps(
+            self.store,
+            self.registry,
+            self.config,
+            self.executor,
+            shards,
+            readmitted,
+            work,
+            self.result.build_id,
+            self.tick,
+        )
+        for source_id, quarantined in steps.review.items():
+            funnel.source(source_id).review.update(quarantined)
+        self.result.resumed = steps.resumed
+        readmitted_now = sum(
+            n for k, n in steps.stats.counters.items() if k.startswith("readmitted:")
+        )
+        self.audit.append(
+            "record_steps",
+            inputs=[s["key"] for _, s in shards],
+            outputs=steps.staged,
+            counts={
+                "records": steps.stats.kept,
+                "input_provenance_issues": len(steps.issues),
+                "readmissions": len(readmitted),
+                "readmitted": readmitted_now,
+                **prefixed("quarantined", steps.stats),
+            },
+            config_hash=self.config.output_hash(),
+        )
+        return steps
+
+    def deduplicate(
+        self, staged: list[str], work: str, funnel: Funnel
+    ) -> tuple[DedupResult, list[str]]:
+        """The duplicate search, then the survivors copied without their duplicates (each
+        removed record counted in the funnel of its source)."""
+        dedup = search_duplicates(
+            self.store,
+            self.registry,
+            self.config,
+            self.executor,
+            staged,
+            join_key(work, "dedup"),
+            self.tick,
+            "dedup",
+        )
+        self.audit.append(
+            "dedup",
+            inputs=staged,
+            counts={"duplicates": sum(1 for _ in dedup.duplicates())},
+            decisions={"clusters": dedup.clusters},
+            config_hash=self.config.output_hash(),
+        )
+        survivors = write_survivors(self.store, staged, dedup, join_key(work, "survivors"), funnel)
+        return dedup, survivors
+
+    def link(self, survivors: list[str], work: str) -> DedupResult | None:
+        """The same search over the survivors: every pair it finds shares a split
+        (``keep_duplicates_together``)."""
+        if not self.config.keep_duplicates_together:
+            return None
+        links = search_duplicates(
+            self.store,
+            self.registry,
+            search_config(self.config),
+            self.executor,
+            survivors,
+            join_key(work, "links"),
+            self.tick,
+            "links",
+        )
+        self.audit.append(
+            "links",
+            inputs=survivors,
+            counts={"pairs_kept_in_one_split": sum(1 for _ in links.duplicates())},
+            config_hash=self.config.output_hash(),
+        )
+        return links
+
+    def writer(self, version: str) -> ReleaseWriter:
+        """The writer of the (unpublished) release folder."""
+        return ReleaseWriter(
+            self.store,
+            self.registry.layout.releases,
+            version,
+            max_shard_bytes=self.config.max_shard_bytes,
+            max_shard_records=self.config.max_shard_records,
+        )
+
+    def compile(
+        self, writer: ReleaseWriter, survivors: list[str], assignment: Any, funnel: Funnel
+    ) -> tuple[DistributionStats, list[tuple[str, str]]]:
+        """Write the surviving records, split, into the release folder; count them in the
+        distribution stats and the funnel. Returns the stats and (id, content hash) pairs."""
+        stats = DistributionStats.for_registry(self.registry)
+        metas: list[tuple[str, str]] = []
+        for record in records_of(self.store, survivors):
+            record = apply_split(record, assignment)
+            writer.write(record)
+            stats.add(record)
+            metas.append((record.metadata.id, record.metadata.content_hash))
+            funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
+            if len(metas) % COMPILE_TICK == 0:
+                self.tick("compile", len(metas), None)
+        self.tick("compile", len(metas), len(metas))
+        writer.flush()
+        self.result.funnel = funnel.to_dicts()
+        self.audit.append("funnel", decisions={"sources": list(self.result.funnel)})
+        return stats, metas
+
+    def gate(
+        self,
+        context: GateContext,
+        assignment: Any,
+        metas: list[tuple[str, str]],
+        stats: DistributionStats,
+        steps: StepsOutcome,
+        previous: str | None,
+        funnel: Funnel,
+    ) -> list[Verdict]:
+        """Every gate over the compiled release, with the release config's waivers."""
+        self.tick("gates", 0, len(GATES))
+        verdicts = run_gates(
+            context,
+            assignment,
+            metas,
+            stats,
+            steps.stats,
+            previous,
+            steps.issues,
+            unaccounted=funnel.unaccounted(),
+        )
+        self.tick("gates", len(GATES), len(GATES))
+        self.result.verdicts = verdicts
+        self.result.unused_waivers = unused_waivers(self.config.waivers, verdicts)
+        return verdicts
+
+    def publish_or_fail(
+        self,
+        writer: ReleaseWriter,
+        verdicts: list[Verdict],
+        stats: DistributionStats,
+        previous: str | None,
+    ) -> None:
+        """Publish the release (files, then the manifest, once), or, when a gate did not
+        pass, remove it, write the reports under ``builds/<id>/`` and raise GateFailure."""
+        result, version = self.result, writer.version
+        applied = applied_waivers(verdicts)
+        report = ReleaseReport.build(
+            version, verdicts, stats, funnel=result.funnel, unused_waivers=result.unused_waivers
+        )
+        self.audit.append(
+            "gates",
+            counts=result.counts,
+            decisions={
+                **{v.gate: outcome(v) for v in verdicts},
+                "unused_waivers": [w.model_dump() for w in result.unused_waivers],
+            },
+            waivers=[w.model_dump() for w in applied],
+        )
+        failed = [v.gate for v in verdicts if not v.passed]
+        if failed:
+            writer.abort()
+            raise self._failure(failed, verdicts, report)
+        add_release_files(writer, self.registry, verdicts, stats, report)
+        self.audit.append(
+            "publish",
+            outputs=[self.store.url_for(writer.folder.rstrip("/"))],
+            decisions={"version": version, "previous_release": previous},
+        )
+        writer.add_file("audit.jsonl", self.store.read_bytes(self.audit.key))
+        writer.publish(
+            code_version=__version__,
+            registry_hash=registry_hash(self.registry),
+            config_hash=self.config.output_hash(),
+            holdout_families=tuple(
+                f.name for f in self.registry.families if f.holdout == "test_only"
+            ),
+            gates=verdicts,
+            waivers=applied,
+            previous_release=previous,
+            audit_head=self.audit.head,
+            funnel=result.funnel,
+        )
+
+    def _failure(
+        self, failed: list[str], verdicts: list[Verdict], report: ReleaseReport
+    ) -> GateFailure:
+        reports = join_key("builds", self.result.build_id, "reports")
+        write_gate_reports(self.store, reports, verdicts)
+        write_release_report(self.store, reports, report)
+        self.result.reports = reports
+        return GateFailure(
+            f"nothing published: gate(s) {', '.join(failed)} did not pass "
+            f"(reports: {self.store.url_for(reports)})",
+            failed=failed,
+            reports=reports,
+            verdicts=verdicts,
+            funnel=self.result.funnel,
+            unused_waivers=self.result.unused_waivers,
+        )
+
+
+def add_release_files(
+    writer: ReleaseWriter,
+    registry: Registry,
+    verdicts: list[Verdict],
+    stats: DistributionStats,
+    report: ReleaseReport,
+) -> None:
+    """The curriculum and the reports (every gate as JSON and Markdown, the distribution
+    stats, the overview)."""
+    writer.add_file("curriculum.yaml", curriculum_yaml(build_curriculum(registry, writer.counts)))
+    for verdict in verdicts:
+        writer.add_file(f"reports/{verdict.gate}.json", codec.dumps(verdict.to_dict(), indent=True))
+        writer.add_file(f"reports/{verdict.gate}.md", verdict.to_markdown().encode())
+    writer.add_file("reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True))
+    writer.add_file("reports/overview.html", render_overview(report).encode())
+
+
+def ingested(
+    store: Store, registry: Registry, sources: list[str]
+) -> tuple[list[tuple[str, dict[str, Any]]], Funnel]:
+    """The processed shards of ``sources`` (each with its source id), and the funnel as
+    ingest left it (records, and items quarantined by reason, from each ingest manifest)."""
+    shards: list[tuple[str, dict[str, Any]]] = []
+    funnel = Funnel()
+    for source_id in sorted(sources):
+        manifest = read_manifest(store, registry, source_id)
+        source = registry.source(source_id)
+        row = funnel.source(source_id, source.family, source.license)
+        row.records = int(manifest["records"])
+        row.quarantined.update(manifest.get("quarantine_reasons", {}))
+        shards.extend((source_id, shard) for shard in manifest["shards"])
+    return shards, funnel
+
+
+def record_steps(
+    store: Store,
+    registry: Registry,
+    config: BuildConfig,
+    executor: Executor,
+    shards: list[tuple[str, dict[str, Any]]],
+    readmitted: list[tuple[str, str, str]],
+    work: str,
+    build_id: str,
+    tick: Progress,
+) -> StepsOutcome:
+    units = [
+        RecordStepsUnit(
+            store=store,
+            input_key=shard["key"],
+            output_key=join_key(work, "stage", f"part-{n:05d}.jsonl.zst"),
+            quarantine_key=join_key(registry.layout.quarantine, build_id, f"pii-{n:05d}.jsonl"),
+            done_key=join_key(work, "stage", f"part-{n:05d}.done.json"),
+            pii=config.pii,
+            provenance=shard.get("provenance"),
+            readmitted=tuple(d for d in readmitted if d[0].startswith(f"{source_id}-")),
+        )
+        for n, (source_id, shard) in enumerate(shards)
+    ]
+    summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
+    stats = StepStats("pii_redact")
+    issues: list[ProvenanceIssue] = []
+    resumed: list[str] = []
+    review: dict[str, Counter[str]] = {}
+    for (source_id, _), summary in zip(shards, summaries, strict=True):
+        review.setdefault(source_id, Counter()).update(summary["stats"]["quarantined"])
+        issues += issues_from_summary(summary)
+        if summary.get("resumed"):
+            resumed.append(str(summary["input_key"]))
+        part = summary["stats"]
+        stats.merge(
+            StepStats(
+                "pii_redact",
+                part["seen"],
+                part["kept"],
+                Counter(part["quarantined"]),
+                Counter(part["counters"]),
+            )
+        )
+    return StepsOutcome([u.output_key for u in units], stats, issues, resumed, review)
+
+
+def assign_splits(
+    store: Store,
+    registry: Registry,
+    config: BuildConfig,
+    survivors: list[str],
+    links: DedupResult | None,
+) -> Any:
+    """Splits of the surviving records; each pair the search after de-duplication found
+    shares one split (``keep_duplicates_together``)."""
+    splitter = GroupSplitter(config.split)
+    for record in records_of(store, survivors):
+        splitter.add_metadata(record)
+    for decision in links.duplicates() if links is not None else ():
+        splitter.link(decision.survivor_id, decision.id)
+    return splitter.assign(registry)
+
+
+def prefixed(prefix: str, stats: StepStats) -> dict[str, int]:
+    return {f"{prefix}:{k}": v for k, v in sorted(stats.quarantined.items())}
