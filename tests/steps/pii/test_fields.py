@@ -45,6 +45,19 @@ def test_a_group_id_depends_on_its_value_alone(step: PIIRedactor) -> None:
     assert "[EMAIL_1]" in second.messages[0].content  # the message numbers on its own
 
 
+def test_a_group_id_without_a_group_value_is_not_read(step: PIIRedactor) -> None:
+    # Ingest groups a record without a group value by its own id: mhds wrote it, and a run of
+    # digits in it must not send the record to review.
+    record = make_record("i slept badly.", "what woke you?", record_id="chats-81234567abcdef")
+    assert record.metadata.group_id == "chats:chats-81234567abcdef"
+    assert [t.kind for t in record_texts(record, ["group_id"])] == []
+    kept = redact(step, record)
+    assert kept.metadata.group_id == record.metadata.group_id
+    valued = with_meta(record, group_id="chats:81234567")  # a source's own value is read
+    [part] = record_texts(valued, ["group_id"])
+    assert (part.part, part.start) == ("81234567", len("chats:"))
+
+
 def test_numbers_in_attributes_are_read_and_other_values_kept(step: PIIRedactor) -> None:
     attributes = {"callback": 4155550134, "upvotes": 12, "flagged": True, "note": None}
     record = with_meta(make_record("i slept badly.", "what woke you?"), attributes=attributes)

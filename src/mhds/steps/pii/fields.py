@@ -10,7 +10,8 @@ whatever the config says. Everything else in a record is written by mhds or the 
 Each part is read through a *view* of the same length as the part it covers, so spans found
 in the view are offsets into the value: a source key is read without the store root in front
 of it (an operator's path, not data) and without its file extension, with ``_`` read as a
-space so that ``Sarah_Johnson_intake`` reads as words.
+space so that ``Sarah_Johnson_intake`` reads as words; a group id without the source id ingest
+put in front of it, and not at all when it is the record's own id (no group value).
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def record_texts(record: Record, kinds: Iterable[str], *, key_root: str = "") ->
             for name, value in sorted(meta.attributes.items())
             if _attribute_text(value)
         ]
-    if "group_id" in wanted:
-        texts.append(FieldText("group_id", "group_id", meta.group_id))
+    if "group_id" in wanted and (group := _group_text(record)) is not None:
+        texts.append(group)
     if "source_key" in wanted:
         texts.append(_source_key_text(meta.source_key, key_root))
     return texts
@@ -140,6 +141,18 @@ def replace_texts(record: Record, texts: list[FieldText], parts: list[str]) -> R
 def placeholder_holes(text: str) -> list[tuple[int, int]]:
     """Where ``[CATEGORY_N]`` placeholders sit in ``text`` (findings inside them are ours)."""
     return [m.span() for m in _PLACEHOLDER.finditer(text)] if "[" in text else []
+
+
+def _group_text(record: Record) -> FieldText | None:
+    """The source's own grouping value in the group id (``<source id>:<value>``, the prefix
+    written by ingest); None when there is none: a record without a group value is grouped by
+    its own id (``<source id>:<record id>``), which mhds wrote and holds no text."""
+    meta = record.metadata
+    prefix = f"{meta.source_id}:"
+    start = len(prefix) if meta.group_id.startswith(prefix) else 0
+    if meta.group_id[start:] == meta.id:
+        return None
+    return FieldText("group_id", "group_id", meta.group_id, start)
 
 
 def _attribute_text(value: object) -> str:
