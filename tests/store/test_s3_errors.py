@@ -23,7 +23,7 @@ from mhds.store.s3_errors import describe_endpoint
 from mhds.store.settings import S3Settings, resolve_s3_settings
 
 SECRET = "wrong-secret-that-must-never-print"
-WRONG_KEY = "AKIAWRONGKEYNEVERPRINTED"
+WRONG_KEY = "wrong-access-key-never-printed"  # fake; not shaped like a real key id
 runner = CliRunner()
 
 
