@@ -136,8 +136,13 @@ class Verdict:
         """The failures no applied waiver covers (all of them when there is none)."""
         if self.status != GateStatus.FAIL:
             return ()
-        items = self.failures or (Failure("unspecified", None, self.summary),)
-        return tuple(f for f in items if not any(w.covers(f) for w in self.waivers))
+        return tuple(f for f in self.items if not any(w.covers(f) for w in self.waivers))
+
+    @property
+    def items(self) -> tuple[Failure, ...]:
+        """What a waiver must cover: the failures, or one ``unspecified`` item for a gate
+        that did not itemise them (only a scope of ``all`` covers it)."""
+        return self.failures or (Failure("unspecified", None, self.summary),)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready report."""
@@ -221,9 +226,8 @@ def apply_waivers(verdict: Verdict, waivers: Sequence[Waiver]) -> Verdict:
     """
     if verdict.status != GateStatus.FAIL:
         return verdict
-    items = verdict.failures or (Failure("unspecified", None, verdict.summary),)
     applied = tuple(
-        w for w in waivers if w.gate == verdict.gate and any(w.covers(f) for f in items)
+        w for w in waivers if w.gate == verdict.gate and any(w.covers(f) for f in verdict.items)
     )
     return replace(verdict, waivers=applied) if applied else verdict
 

@@ -193,9 +193,9 @@ def _near_pairs_in(
         search_config(ctx.config),
         ctx.executor,
         [*shards, *previous_shards],
-        join_key(ctx.work, "leakage"),
-        ctx.tick,
+        ctx.work,
         "leakage",
+        ctx.tick,
     )
     pairs: list[DuplicatePair] = []
     for d in result.duplicates():

@@ -152,9 +152,9 @@ class Build:
             self.config,
             self.executor,
             staged,
-            join_key(work, "dedup"),
-            self.tick,
+            work,
             "dedup",
+            self.tick,
         )
         self.audit.append(
             "dedup",
@@ -177,9 +177,9 @@ class Build:
             search_config(self.config),
             self.executor,
             survivors,
-            join_key(work, "links"),
-            self.tick,
+            work,
             "links",
+            self.tick,
         )
         self.audit.append(
             "links",

@@ -34,15 +34,16 @@ def search_duplicates(
     config: BuildConfig,
     executor: Executor,
     staged: list[str],
-    workdir: str,
+    work: str,
+    name: str,
     tick: Progress,
-    label: str = "dedup",
 ) -> DedupResult:
-    """One duplicate search over ``staged`` in ``workdir`` (cleared first): map per shard,
-    reduce per bucket, fetch and verify near candidates, then cluster with the registry's
-    family priorities deciding which member survives. Progress goes to ``tick`` as
-    ``<label>: <phase>``."""
+    """One duplicate search, ``name`` (``dedup``, ``links``, ``leakage``), over ``staged`` in
+    ``<work>/<name>/`` (cleared first): map per shard, reduce per bucket, fetch and verify
+    near candidates, then cluster with the registry's family priorities deciding which
+    member survives. Progress goes to ``tick`` as ``<name>: <phase>``."""
     cfg = config.dedup
+    workdir = join_key(work, name)
     clear_workdir(store, workdir)
     shard_units = [
         DedupUnit(store, workdir, "map", cfg, shard_id=f"{n:05d}", shard_key=key)
@@ -60,7 +61,7 @@ def search_duplicates(
         verify = [DedupUnit(store, workdir, "verify", cfg, bucket=b) for b in range(cfg.buckets)]
         phases += [("fetch", fetch), ("verify", verify)]
     for phase, units in phases:
-        stage, total = f"{label}: {phase}", len(units)
+        stage, total = f"{name}: {phase}", len(units)
         executor.map(run_dedup_unit, units, on_done=lambda n: tick(stage, n, total))  # noqa: B023
     priorities = {f.name: f.priority for f in registry.families}
     return cluster(store, workdir, cfg, priorities)

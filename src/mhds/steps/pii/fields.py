@@ -99,9 +99,9 @@ def record_texts(record: Record, kinds: Iterable[str], *, key_root: str = "") ->
         # Numbers are read as text too: a phone number or a date of birth kept as a JSON
         # number is an identifier all the same (booleans and nulls hold nothing).
         texts += [
-            FieldText("attributes", f"attributes.{name}", _attribute_text(value))
+            FieldText("attributes", f"attributes.{name}", text)
             for name, value in sorted(meta.attributes.items())
-            if _attribute_text(value)
+            if (text := _attribute_text(value))
         ]
     if "group_id" in wanted and (group := _group_text(record)) is not None:
         texts.append(group)

@@ -130,15 +130,15 @@ class PIIRedactor(RecordStep):
             residual = self._residual(views, placed)
         except Exception as exc:  # noqa: BLE001 - fail closed
             return self._review(record, PIIReason.DETECTOR_ERROR, type(exc).__name__)
-        finding = residual_finding(
-            (s.category.value for _, s in residual), (texts[n].kind for n, _ in residual)
-        )
-        if residual and self._is_readmitted(record, finding):
+        if residual:
+            finding = residual_finding(
+                (s.category.value for _, s in residual), (texts[n].kind for n, _ in residual)
+            )
+            if not self._is_readmitted(record, finding):
+                for _, span in residual:
+                    self.stats.counters[f"residual:{family}:{span.category}"] += 1
+                return self._review(record, PIIReason.RESIDUAL, finding)
             self.stats.counters[f"readmitted:{family}"] += 1
-        elif residual:
-            for _, span in residual:
-                self.stats.counters[f"residual:{family}:{span.category}"] += 1
-            return self._review(record, PIIReason.RESIDUAL, finding)
         for category, count in counts.items():
             self.stats.counters[f"redacted:{family}:{category}"] += count
         redacted = replace_texts(record, texts, parts)
