@@ -22,7 +22,10 @@ from mhds.release import (
     list_versions,
     verify_release,
 )
+from mhds.release.manifest import read_manifest
 from mhds.store import S3Store
+from mhds.store.base import Store
+from mhds.store.lease import LeaseHeldError, break_lease
 from tests.pipeline.build_cases import (
     RELEASES,
     TODAY,
@@ -31,6 +34,7 @@ from tests.pipeline.build_cases import (
     make_registry,
     manifest_keys,
     seed_store,
+    write_source,
 )
 
 # The child builds, and holds still in its progress callback once compile is done and the
@@ -83,9 +87,17 @@ def test_a_build_killed_mid_publish_leaves_nothing_visible_and_the_rerun_complet
             ReleaseReader(s3_store, version)
     assert verify_release(s3_store, f"{RELEASES}{VERSION}/").codes() == {"missing_manifest"}
 
+    # The killed build still holds the store: the rerun is refused until the lease of the
+    # dead process is broken, deliberately.
+    with pytest.raises(LeaseHeldError, match="not running on this host") as held:
+        build_release(s3_store, registry, config, today=TODAY)
+    assert break_lease(s3_store, owner=held.value.holder.owner) is not None
+
     result = build_release(s3_store, registry, config, today=TODAY)
 
     assert result.published and result.version == VERSION
+    # The kill came during the gates: de-duplication and links resume from their markers.
+    assert result.resumed_phases == ["dedup", "links"]
     inputs = [
         shard["key"]
         for source in ("counsel_chats", "crisis_chats", "therapy_chats")
@@ -111,3 +123,33 @@ def _wait_for_release_data(
             return [o.key for o in store.list(RELEASES) if "/data/" in o.key]
         time.sleep(0.05)
     pytest.fail(f"no release data after {WAIT_S} s")
+
+
+class _Crash(Exception):
+    """Stands for an error in the middle of a build (a store outage, a killed worker)."""
+
+
+def test_a_failed_build_resumes_after_its_searches_with_the_same_release(store: Store) -> None:
+    registry, config = make_registry(), fast_config()
+    items = write_source(store, "therapy", 40)
+    write_source(store, "counselling", 30, extra=items[:6])  # 6 exact duplicates
+    write_source(store, "crisis", 20)
+    fresh = build_release(store, registry, config, today=TODAY)
+    assert fresh.resumed_phases == [] and fresh.counts["duplicates_removed"] == 6
+
+    def crash(stage: str, done: int, total: int | None) -> None:
+        if stage == "compile":
+            raise _Crash
+
+    with pytest.raises(_Crash):
+        build_release(store, registry, config, progress=crash, today=TODAY)
+    resumed = build_release(store, registry, config, today=TODAY)
+    assert resumed.resumed_phases == ["dedup", "links"]
+    assert resumed.version == f"{VERSION}.1"
+    assert resumed.funnel == fresh.funnel  # duplicates counted per source after resuming too
+    digests = {
+        read_manifest(store, f"{RELEASES}{v}/").content_digest for v in (VERSION, resumed.version)
+    }
+    assert len(digests) == 1  # the same release as the build that ran every phase
+    # The scratch of a build that ended is gone, markers first.
+    assert not [o.key for o in store.list("work/") if "/dedup" in o.key or "/links" in o.key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
@@ -12,7 +13,6 @@ from mhds.gates.base import Failure, GateStatus, Verdict, Waiver
 from mhds.records.schema import Record, Split
 from mhds.registry.schema import Family, Registry, Stage
 from mhds.release import (
-    AUDIT_NAME,
     CURRICULUM_NAME,
     Manifest,
     ReleaseWriter,
@@ -74,24 +74,22 @@ def sample_records(layout: Iterable[tuple[str, Split, int]] = LAYOUT) -> list[Re
     )
 
 
-def audit_bytes(store: Store, key: str) -> tuple[bytes, str]:
-    """A small audit log written with a fixed clock: its bytes and head."""
+def audit_log(store: Store, key: str) -> AuditLog:
+    """A small audit log written with a fixed clock (the writer appends its ``publish``)."""
     log = AuditLog.open(store, key, clock=lambda: CREATED)
     log.append("ingest", outputs=["processed/therapy/part-00000.jsonl.zst"], counts={"in": 30})
-    log.append("publish", counts={"records": 30})
-    return store.read_bytes(key), log.head
+    return log
 
 
-def fill(writer: ReleaseWriter, store: Store, records: Sequence[Record]) -> tuple[str, str]:
-    """Write records, curriculum, a report and the audit log; return (holdouts, audit head)."""
+def fill(writer: ReleaseWriter, store: Store, records: Sequence[Record]) -> tuple[str, AuditLog]:
+    """Write records, curriculum and reports; return (holdouts, the audit log to seal with:
+    pass it to ``publish(audit=...)``)."""
     writer.write_all(records)
     curriculum = build_curriculum(REGISTRY, writer.counts)
     writer.add_file(CURRICULUM_NAME, curriculum_yaml(curriculum))
     writer.add_file("reports/overview.html", b"<html><body>overview</body></html>\n")
     writer.add_file("reports/pii.json", b'{"gate": "pii", "status": "pass"}\n')
-    data, head = audit_bytes(store, f"audit/{writer.version}.jsonl")
-    writer.add_file(AUDIT_NAME, data)
-    return ",".join(curriculum.holdout), head
+    return ",".join(curriculum.holdout), audit_log(store, f"audit/{writer.version}.jsonl")
 
 
 def publish(
@@ -101,11 +99,12 @@ def publish(
     *,
     max_shard_records: int = 5,
     previous: str | None = None,
+    funnel: Sequence[dict[str, Any]] = (),
 ) -> Manifest:
     """Publish ``records`` (default: ``sample_records()``) as ``version``."""
     records = sample_records() if records is None else records
     with ReleaseWriter(store, RELEASES, version, max_shard_records=max_shard_records) as writer:
-        holdouts, head = fill(writer, store, records)
+        holdouts, audit = fill(writer, store, records)
         return writer.publish(
             code_version="0.1.0",
             registry_hash="sha256:" + "a" * 64,
@@ -124,8 +123,9 @@ def publish(
             ],
             waivers=[WAIVER],
             previous_release=previous,
-            audit_head=head,
+            audit=audit,
             created=CREATED,
+            funnel=funnel,
         )
 
 

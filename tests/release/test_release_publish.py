@@ -102,8 +102,8 @@ def test_shards_rotate_by_size_and_records(store: Store) -> None:
     records = sample_records((("therapy", "train", 9),))
     line = len(records[0].to_json()) + 1
     with ReleaseWriter(store, RELEASES, V1, max_shard_bytes=line * 4) as writer:
-        fill(writer, store, records)
-        manifest = writer.publish(code_version="x", registry_hash="r", config_hash="c")
+        _, audit = fill(writer, store, records)
+        manifest = writer.publish(code_version="x", registry_hash="r", config_hash="c", audit=audit)
     assert [s.records for s in manifest.shards] == [4, 4, 1]
     assert verify_release(store, f"{RELEASES}{V1}/").ok
 
@@ -112,13 +112,18 @@ def test_token_estimate_is_ceil_of_chars_over_four() -> None:
     assert [estimate_tokens(t) for t in ("", "a", "abcd", "abcde")] == [0, 1, 1, 2]
 
 
-def test_two_builds_give_identical_manifests_but_version_and_time(store: Store) -> None:
+def test_two_builds_give_identical_manifests_but_version_time_and_audit(store: Store) -> None:
     first = publish(store, V1)
     second = publish(store, V2, sample_records())
     assert first.version != second.version
-    assert manifest_digest_without(first) == manifest_digest_without(second)
-    assert manifest_digest_without(first, ()) != manifest_digest_without(second, ())
-    assert manifest_bytes(first).replace(V1.encode(), V2.encode()) == manifest_bytes(second)
+    # The audit log's publish entry names the version: its bytes and head differ.
+    run = ("version", "created", "audit_head", "files")
+    assert manifest_digest_without(first, run) == manifest_digest_without(second, run)
+    assert manifest_digest_without(first) != manifest_digest_without(second)
+    assert first.content_digest == second.content_digest
+    assert [f for f in first.files if f.key != "audit.jsonl"] == [
+        f for f in second.files if f.key != "audit.jsonl"
+    ]
     for a, b in zip(first.shards, second.shards, strict=True):
         assert store.read_bytes(f"{RELEASES}{V1}/{a.key}") == store.read_bytes(
             f"{RELEASES}{V2}/{b.key}"

@@ -23,6 +23,7 @@ from mhds.release.verify import MAX_LINE_PROBLEMS
 from mhds.store.base import Store
 from tests.release.test_release_cases import RELEASES, fill, make_split_record, publish
 
+V0 = "v2026-11-24"
 V1 = "v2026-11-25"
 FOLDER = f"{RELEASES}{V1}/"
 
@@ -123,9 +124,13 @@ def test_holdout_family_in_train_is_reported(store: Store, monkeypatch: pytest.M
     monkeypatch.setattr(ReleaseWriter, "_check_holdouts", lambda self, holdouts: None)
     records = [make_split_record("therapy", "train", 1), make_split_record("voice", "train", 2)]
     with ReleaseWriter(store, RELEASES, V1) as writer:
-        fill(writer, store, records)
+        _, audit = fill(writer, store, records)
         writer.publish(
-            code_version="x", registry_hash="r", config_hash="c", holdout_families=["voice"]
+            code_version="x",
+            registry_hash="r",
+            config_hash="c",
+            holdout_families=["voice"],
+            audit=audit,
         )
     report = verify_release(store, FOLDER)
     assert report.codes() == {"holdout_outside_test"}
@@ -163,22 +168,22 @@ def test_a_manifest_whose_content_digest_disagrees_is_reported(store: Store) -> 
 
 
 def test_a_funnel_that_disagrees_with_the_counts_is_reported(store: Store) -> None:
-    manifest = publish(store, V1)
+    counts = publish(store, V0).counts
     rows = [
         {"source": f"{family}_chats", "family": family, "license": "MIT", "records": 0,
          "items_read": 0, "quarantined": {}, "pii_review": {}, "duplicates": {},
          "released": {split: c.records for split, c in splits.items()}}
-        for family, splits in manifest.counts.items()
+        for family, splits in counts.items()
     ]  # fmt: skip
-    agreeing = manifest.model_copy(update={"funnel": tuple(rows)})
-    store.write_bytes(FOLDER + MANIFEST_NAME, manifest_bytes(agreeing))
+    manifest = publish(store, V1, funnel=rows)
     assert verify_release(store, FOLDER).ok
     rows[0]["released"] = {split: n + 1 for split, n in rows[0]["released"].items()}
     store.write_bytes(
         FOLDER + MANIFEST_NAME, manifest_bytes(manifest.model_copy(update={"funnel": tuple(rows)}))
     )
     report = verify_release(store, FOLDER)
-    assert report.codes() == {"funnel_mismatch"}
+    # The funnel no longer adds up, and it no longer matches the audit log's seal.
+    assert report.codes() == {"funnel_mismatch", "seal_mismatch"}
     assert rows[0]["family"] in str(report.problems[0].detail)
 
 

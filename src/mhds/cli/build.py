@@ -50,6 +50,12 @@ def build(
     print_build(result)
     stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
     console.print(f"stages: {stages}")
+    if result.resumed or result.resumed_phases:
+        phases = ", ".join(result.resumed_phases) or "none"
+        console.print(
+            f"resumed: {len(result.resumed)} PII shards and whole-corpus phases {phases} "
+            "from an interrupted build of the same inputs"
+        )
     console.print(f"audit log: {result.audit_key}")
     console.print(f"release: [bold]{uri}[/bold]")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import typer
@@ -144,13 +145,20 @@ def gc(
 ) -> None:
     """Remove the leftovers of aborted publishes (version folders without a manifest).
 
-    Published releases are never touched. Run it when no build is publishing.
+    Published releases are never touched. It takes the store's lease, so it refuses to run
+    while a build or an ingest holds the store.
 
     Example: `mhds release gc --store s3://bucket/datasets --dry-run`
     """
     from mhds.release.publish import gc_releases
+    from mhds.store.lease import StoreLease
 
     st, reg = run(lambda: open_store_and_registry(store, registry))
-    removed = run(lambda: gc_releases(st, reg.layout.releases, dry_run=dry_run))
+
+    def collect() -> list[str]:
+        with StoreLease(st, f"gc-{os.getpid()}", "release gc"):
+            return gc_releases(st, reg.layout.releases, dry_run=dry_run)
+
+    removed = run(collect)
     verb = "would remove" if dry_run else "removed"
     console.print(f"{verb} {len(removed)} objects")

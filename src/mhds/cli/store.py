@@ -3,6 +3,7 @@ reading it in."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -105,11 +106,13 @@ def _ingest(
     force: bool,
 ) -> Any:
     from mhds.ingest import ingest_sources, ingestible_sources
+    from mhds.store.lease import StoreLease
 
     store, registry = open_store_and_registry(store_uri, registry_path)
     if all_sources:
         source_ids = ingestible_sources(registry, config)
-    with progress() as bars:
+    # One writer per store: a build or another ingest holding it refuses this one at once.
+    with StoreLease(store, f"ingest-{os.getpid()}", "ingest"), progress() as bars:
         tasks: dict[str, Any] = {}
 
         def update(source_id: str, items: int) -> None:

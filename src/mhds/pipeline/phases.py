@@ -19,10 +19,14 @@ from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.gating import GATES, GateContext, applied_waivers, run_gates
 from mhds.pipeline.result import BuildResult, GateFailure
 from mhds.pipeline.search import (
+    DEDUP_DONE,
+    LINKS_DONE,
     Progress,
+    read_done,
     records_of,
     search_config,
     search_duplicates,
+    write_done,
     write_survivors,
 )
 from mhds.pipeline.stages import RecordStepsUnit, issues_from_summary, run_record_steps
@@ -33,6 +37,7 @@ from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
 from mhds.release.curriculum import build_curriculum, curriculum_yaml
 from mhds.release.publish import ReleaseWriter
+from mhds.release.version import ReleaseError, latest_version
 from mhds.reports import (
     ReleaseReport,
     render_overview,
@@ -41,10 +46,11 @@ from mhds.reports import (
 )
 from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
-from mhds.steps.dedup.cluster import DedupResult
+from mhds.steps.dedup.cluster import DedupResult, load_result
 from mhds.steps.provenance import ProvenanceIssue
 from mhds.steps.split import GroupSplitter, apply_split
 from mhds.store.base import Store
+from mhds.store.lease import StoreLease
 from mhds.store.uri import join_key
 
 COMPILE_TICK = 10_000  # records between progress reports while compiling
@@ -60,6 +66,8 @@ class StepsOutcome:
     resumed: list[str]
     # source id -> records sent to review, by reason
     review: dict[str, Counter[str]]
+    # sha256 over every staged shard's hash: what the whole-corpus phases' done markers name
+    digest: str = ""
 
 
 @dataclass
@@ -74,6 +82,7 @@ class Build:
     tick: Progress
     audit: AuditLog
     result: BuildResult
+    lease: StoreLease
 
     def ingest(self) -> tuple[list[tuple[str, dict[str, Any]]], Funnel, list[tuple[str, str, str]]]:
         """Ingest every approved source (unchanged ones are reused); set the build key.
@@ -109,6 +118,7 @@ class Build:
         funnel: Funnel,
     ) -> StepsOutcome:
         """The per-record steps (PII) per shard; records sent to review join the funnel."""
+        self.lease.check()
         steps = record_steps(
             self.store,
             self.registry,
@@ -142,49 +152,84 @@ class Build:
         return steps
 
     def deduplicate(
-        self, staged: list[str], work: str, funnel: Funnel
+        self, steps: StepsOutcome, work: str, funnel: Funnel
     ) -> tuple[DedupResult, list[str]]:
         """The duplicate search, then the survivors copied without their duplicates (each
-        removed record counted in the funnel of its source)."""
-        dedup = search_duplicates(
-            self.store,
-            self.registry,
-            self.config,
-            self.executor,
-            staged,
-            work,
-            "dedup",
-            self.tick,
-        )
+        removed record counted in the funnel of its source). A build killed after this phase
+        resumes after it: the done marker names the staged shards it searched."""
+        self.lease.check()
+        staged = steps.staged
+        marker = join_key(work, DEDUP_DONE)
+        done = read_done(self.store, marker, steps.digest)
+        if done is not None:
+            dedup = load_result(self.store, join_key(work, "dedup"))
+            survivors = [str(k) for k in done["survivors"]]
+            for source_id, kinds in done["duplicates"].items():
+                funnel.source(source_id).duplicates.update(kinds)
+            self.result.resumed_phases.append("dedup")
+        else:
+            dedup = search_duplicates(
+                self.store,
+                self.registry,
+                self.config,
+                self.executor,
+                staged,
+                work,
+                "dedup",
+                self.tick,
+            )
+            before = {row.source: Counter(row.duplicates) for row in funnel.rows()}
+            survivors = write_survivors(
+                self.store, staged, dedup, join_key(work, "survivors"), funnel
+            )
+            removed = {
+                row.source: dict(Counter(row.duplicates) - before.get(row.source, Counter()))
+                for row in funnel.rows()
+            }
+            write_done(
+                self.store,
+                marker,
+                steps.digest,
+                survivors=survivors,
+                duplicates={k: v for k, v in removed.items() if v},
+            )
         self.audit.append(
             "dedup",
             inputs=staged,
             counts={"duplicates": sum(1 for _ in dedup.duplicates())},
-            decisions={"clusters": dedup.clusters},
+            decisions={"clusters": dedup.clusters, "resumed": done is not None},
             config_hash=self.config.output_hash(),
         )
-        survivors = write_survivors(self.store, staged, dedup, join_key(work, "survivors"), funnel)
         return dedup, survivors
 
-    def link(self, survivors: list[str], work: str) -> DedupResult | None:
+    def link(self, survivors: list[str], steps: StepsOutcome, work: str) -> DedupResult | None:
         """The same search over the survivors: every pair it finds shares a split
-        (``keep_duplicates_together``)."""
+        (``keep_duplicates_together``). Resumable like ``deduplicate``."""
         if not self.config.keep_duplicates_together:
             return None
-        links = search_duplicates(
-            self.store,
-            self.registry,
-            search_config(self.config),
-            self.executor,
-            survivors,
-            work,
-            "links",
-            self.tick,
-        )
+        self.lease.check()
+        marker = join_key(work, LINKS_DONE)
+        done = read_done(self.store, marker, steps.digest)
+        if done is not None:
+            links = load_result(self.store, join_key(work, "links"))
+            self.result.resumed_phases.append("links")
+        else:
+            links = search_duplicates(
+                self.store,
+                self.registry,
+                search_config(self.config),
+                self.executor,
+                survivors,
+                work,
+                "links",
+                self.tick,
+            )
+            write_done(self.store, marker, steps.digest)
         self.audit.append(
             "links",
             inputs=survivors,
             counts={"pairs_kept_in_one_split": sum(1 for _ in links.duplicates())},
+            decisions={"resumed": done is not None},
             config_hash=self.config.output_hash(),
         )
         return links
@@ -204,6 +249,7 @@ class Build:
     ) -> tuple[DistributionStats, list[tuple[str, str]]]:
         """Write the surviving records, split, into the release folder; count them in the
         distribution stats and the funnel. Returns the stats and (id, content hash) pairs."""
+        self.lease.check()
         stats = DistributionStats.for_registry(self.registry)
         metas: list[tuple[str, str]] = []
         for record in records_of(self.store, survivors):
@@ -253,9 +299,16 @@ class Build:
         verdicts: list[Verdict],
         stats: DistributionStats,
         previous: str | None,
+        latest: str | None,
     ) -> None:
         """Publish the release (files, then the manifest, once), or, when a gate did not
-        pass, remove it, write the reports under ``builds/<id>/`` and raise GateFailure."""
+        pass, remove it, write the reports under ``builds/<id>/`` and raise GateFailure.
+
+        Before the manifest goes in, the build checks that it still holds the store's lease
+        and that the latest release is still ``latest``, the one it saw when its gates
+        compared against the previous release; then it records the release's content and
+        verdict digests in the audit log, whose head the manifest names (``verdict_digest``).
+        """
         result, version = self.result, writer.version
         applied = applied_waivers(verdicts)
         report = ReleaseReport.build(
@@ -274,26 +327,36 @@ class Build:
         if failed:
             writer.abort()
             raise self._failure(failed, verdicts, report)
+        self._check_still_latest(writer, latest)
         add_release_files(writer, self.registry, verdicts, stats, report)
-        self.audit.append(
-            "publish",
-            outputs=[self.store.url_for(writer.folder.rstrip("/"))],
-            decisions={"version": version, "previous_release": previous},
-        )
-        writer.add_file("audit.jsonl", self.store.read_bytes(self.audit.key))
-        writer.publish(
-            code_version=__version__,
-            registry_hash=registry_hash(self.registry),
-            config_hash=self.config.output_hash(),
-            holdout_families=tuple(
+        fields: dict[str, Any] = {
+            "code_version": __version__,
+            "registry_hash": registry_hash(self.registry),
+            "config_hash": self.config.output_hash(),
+            "holdout_families": tuple(
                 f.name for f in self.registry.families if f.holdout == "test_only"
             ),
-            gates=verdicts,
-            waivers=applied,
-            previous_release=previous,
-            audit_head=self.audit.head,
-            funnel=result.funnel,
-        )
+            "gates": verdicts,
+            "waivers": applied,
+            "previous_release": previous,
+            "funnel": result.funnel,
+        }
+        self.lease.check()
+        writer.publish(**fields, audit=self.audit)
+
+    def _check_still_latest(self, writer: ReleaseWriter, latest: str | None) -> None:
+        """Refuse to publish when a release appeared since the gates looked (a build that
+        held the store when this one did not, or a broken lease): the leakage and drift
+        evidence would be about the wrong release."""
+        self.lease.check()
+        now = latest_version(self.store, self.registry.layout.releases)
+        if now != latest:
+            writer.abort()
+            raise ReleaseError(
+                f"release {now} was published while this build ran; its gates compared "
+                f"against {latest or 'no release'}: nothing published, build again",
+                release=writer.version,
+            )
 
     def _failure(
         self, failed: list[str], verdicts: list[Verdict], report: ReleaseReport
@@ -391,7 +454,8 @@ def record_steps(
                 Counter(part["counters"]),
             )
         )
-    return StepsOutcome([u.output_key for u in units], stats, issues, resumed, review)
+    digest = stable_id(*(str(summary["sha256"]) for summary in summaries))
+    return StepsOutcome([u.output_key for u in units], stats, issues, resumed, review, digest)
 
 
 def assign_splits(

@@ -57,6 +57,8 @@ class BuildResult:
     audit_key: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     resumed: list[str] = field(default_factory=list)
+    # Whole-corpus phases (dedup, links) an interrupted build of the same inputs had finished.
+    resumed_phases: list[str] = field(default_factory=list)
     # Wall seconds per stage, in order: ingest, pii, dedup, links, splits, compile, gates,
     # publish.
     seconds: dict[str, float] = field(default_factory=dict)

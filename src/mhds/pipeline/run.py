@@ -4,9 +4,11 @@ Stages: ingest (unchanged sources are reused) -> per-record steps per shard (PII
 de-duplication (map / shuffle / reduce through the store) -> links (the same search over the
 survivors: pairs it finds share a split) -> group-aware splits -> compile into an unpublished
 release folder -> gates -> publish (manifest last, write-once) or abort (the folder's objects
-are removed). Per-shard stages keep done markers under ``work/<build-key>/``, so a killed build
-resumes without redoing finished shards; the build key hashes the inputs and the config, so the
-same inputs and config give the same release content. The funnel (per source: read,
+are removed). Per-shard stages keep done markers under ``work/<build-key>/``, and so do the
+whole-corpus searches (dedup, links), so a killed or failed build resumes without redoing
+finished shards or searches; the build key hashes the inputs and the config, so the same inputs
+and config give the same release content. The build holds the store's lease from start to end
+and reserves its version before it writes a shard. The funnel (per source: read,
 quarantined, reviewed, removed as duplicates, released) is counted on the way and must add up.
 
 The phases live in ``phases.py``, the duplicate searches in ``search.py``, the gates in
@@ -30,8 +32,15 @@ from mhds.pipeline.result import BuildResult, GateFailure
 from mhds.pipeline.search import Progress, clear_scratch
 from mhds.records import codec
 from mhds.registry.schema import Registry
-from mhds.release.version import latest_version, list_unpublished, list_versions, next_version
+from mhds.release.version import (
+    latest_version,
+    list_unpublished,
+    list_versions,
+    reserve_version,
+    reserved_by,
+)
 from mhds.store.base import Store
+from mhds.store.lease import DEFAULT_HEARTBEAT, DEFAULT_TTL, StoreLease
 from mhds.store.uri import join_key
 
 __all__ = ["BuildResult", "GateFailure", "build_release", "new_build_id"]
@@ -58,10 +67,17 @@ def build_release(
     executor: Executor | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    lease_ttl: float = DEFAULT_TTL,
+    lease_heartbeat: float = DEFAULT_HEARTBEAT,
 ) -> BuildResult:
     """Build, gate and publish one release. See the module docstring.
 
+    The build holds the store's lease (``mhds.store.lease``) from start to end: a second
+    build of the same store is refused at once, naming the first.
+
     Raises:
+        LeaseHeldError: another build or ingest holds the store (nothing was written).
+        LeaseLostError: the lease was broken while this build ran (nothing published).
         GateFailure: a gate failed or errored without a waiver (reports are written).
         ConfigError, StoreError, ShardError: the build could not run.
     """
@@ -69,6 +85,20 @@ def build_release(
     check_waiver_scopes(config.waivers, GATES, (family.name for family in registry.families))
     _check_previous(store, registry, config.previous_release)
     build_id = new_build_id()
+    with StoreLease(store, build_id, "build", ttl=lease_ttl, heartbeat=lease_heartbeat) as lease:
+        return _build(store, registry, config, build_id, lease, executor, progress, today)
+
+
+def _build(
+    store: Store,
+    registry: Registry,
+    config: BuildConfig,
+    build_id: str,
+    lease: StoreLease,
+    executor: Executor | None,
+    progress: Progress | None,
+    today: date | None,
+) -> BuildResult:
     audit = AuditLog.open(store, join_key(registry.layout.audit, f"build-{build_id}.jsonl"))
     run = Build(
         store,
@@ -78,6 +108,7 @@ def build_release(
         progress or (lambda stage, done, total: None),
         audit,
         BuildResult(build_id, "", audit_key=audit.key),
+        lease,
     )
     lap = _Laps(run.result.seconds)
     shards, funnel, readmitted = run.ingest()
@@ -85,14 +116,16 @@ def build_release(
     work = join_key("work", run.result.build_key)
     steps = run.record_steps(shards, readmitted, work, funnel)
     lap("pii")
-    dedup, survivors = run.deduplicate(steps.staged, work, funnel)
+    dedup, survivors = run.deduplicate(steps, work, funnel)
     lap("dedup")
-    links = run.link(survivors, work)
+    links = run.link(survivors, steps, work)
     lap("links")
     assignment = assign_splits(store, registry, config, survivors, links)
     lap("splits")
+    lease.check()
     previous = config.previous_release or latest_version(store, registry.layout.releases)
-    run.result.version = _version_for(store, registry, work, today)
+    latest = latest_version(store, registry.layout.releases)
+    run.result.version = _version_for(store, registry, work, run.result.build_key, today)
     try:
         with run.writer(run.result.version) as writer:
             stats, metas = run.compile(writer, survivors, assignment, funnel)
@@ -107,9 +140,13 @@ def build_release(
                 "pii_quarantined": sum(steps.stats.quarantined.values()),
             }
             lap("gates")
-            run.publish_or_fail(writer, verdicts, stats, previous)
-    finally:
+            run.publish_or_fail(writer, verdicts, stats, previous, latest)
+    except GateFailure:
         clear_scratch(store, work)
+        raise
+    # Scratch goes once the build has ended in a decision (published, or stopped by a gate);
+    # after an error it stays, so that a rerun resumes after the last finished phase.
+    clear_scratch(store, work)
     run.result.published = True
     run.result.reports = join_key(writer.folder, "reports")
     lap("publish")
@@ -135,13 +172,19 @@ def _check_previous(store: Store, registry: Registry, previous: str | None) -> N
         )
 
 
-def _version_for(store: Store, registry: Registry, work: str, today: date | None) -> str:
-    """Resume the version an interrupted build of the same inputs started, else the next."""
+def _version_for(
+    store: Store, registry: Registry, work: str, build_key: str, today: date | None
+) -> str:
+    """Resume the version an interrupted build of the same inputs reserved, else reserve the
+    next one (write-once, before any shard is written: see ``reserve_version``)."""
+    releases = registry.layout.releases
     state_key = join_key(work, "version.json")
     if store.exists(state_key):
         version = str(codec.loads(store.read_bytes(state_key))["version"])
-        if version in list_unpublished(store, registry.layout.releases):
+        if version in list_unpublished(store, releases) and (
+            reserved_by(store, releases, version) == build_key
+        ):
             return version
-    version = next_version(store, registry.layout.releases, today or datetime.now(UTC).date())
+    version = reserve_version(store, releases, today or datetime.now(UTC).date(), build_key)
     store.write_bytes(state_key, codec.dumps({"version": version}))
     return version

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from mhds.engine.base import Executor
-from mhds.errors import MhdsError
+from mhds.errors import MhdsError, ObjectNotFoundError
 from mhds.ingest.processed import iter_shard_records
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.units import DedupUnit, run_dedup_unit
+from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
 from mhds.reports.funnel import Funnel
@@ -91,6 +93,10 @@ def write_survivors(
 # Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
 # inputs and config reuses its redacted shards).
 SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only")
+# Done markers of the whole-corpus phases, in the work folder: a build killed after one of
+# them resumes after it. Cleared with the scratch folders (markers first).
+DEDUP_DONE = "dedup.done.json"
+LINKS_DONE = "links.done.json"
 
 
 def clear_scratch(store: Store, work: str) -> None:
@@ -99,10 +105,34 @@ def clear_scratch(store: Store, work: str) -> None:
     error here is logged and must not hide how the build ended (the next build of the same
     inputs clears these folders before it uses them)."""
     try:
+        for marker in (DEDUP_DONE, LINKS_DONE):
+            store.delete(join_key(work, marker))
         for name in SCRATCH:
             clear_workdir(store, join_key(work, name))
     except MhdsError as exc:
         log.warning("scratch work under %s was not removed: %s", work, type(exc).__name__)
+
+
+def write_done(store: Store, marker: str, inputs: str, **state: Any) -> None:
+    """Mark a whole-corpus phase done for the staged shards ``inputs`` names (a digest)."""
+    store.write_bytes(marker, codec.dumps({"inputs": inputs, **state}, indent=True))
+
+
+def read_done(store: Store, marker: str, inputs: str) -> dict[str, Any] | None:
+    """The state a phase's done marker recorded, when it is there and names the same staged
+    shards (``inputs``); None means: run the phase. A marker whose work is gone is ignored."""
+    if not inputs:
+        return None
+    try:
+        done = codec.loads(store.read_bytes(marker))
+    except (ObjectNotFoundError, codec.DecodeError):
+        return None
+    if not isinstance(done, dict) or done.get("inputs") != inputs:
+        return None
+    survivors = done.get("survivors", [])
+    if not all(isinstance(k, str) and store.exists(k) for k in survivors):
+        return None
+    return done
 
 
 def search_config(config: BuildConfig) -> BuildConfig:

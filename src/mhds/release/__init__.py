@@ -23,7 +23,7 @@ from mhds.release.manifest import (
     read_manifest,
 )
 from mhds.release.publish import ReleaseExistsError, ReleaseWriter, gc_releases
-from mhds.release.reader import ReleaseReader, ShardIntegrityError
+from mhds.release.reader import ReleaseReader, ReleaseSealError, ShardIntegrityError
 from mhds.release.verify import Problem, ProblemCode, VerifyReport, verify_release
 from mhds.release.version import (
     AUDIT_NAME,
@@ -54,6 +54,7 @@ __all__ = [
     "ReleaseExistsError",
     "ReleaseNotFoundError",
     "ReleaseReader",
+    "ReleaseSealError",
     "ReleaseWriter",
     "ShardEntry",
     "ShardIntegrityError",

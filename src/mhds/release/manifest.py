@@ -151,6 +151,25 @@ def content_digest(manifest: Manifest) -> str:
     return "sha256:" + hashlib.sha256(codec.canonical_json(body)).hexdigest()
 
 
+def verdict_digest(manifest: Manifest) -> str:
+    """``sha256:<hex>`` over how a release came to be published: its version, gate results,
+    waivers, the previous release compared to, the funnel and the content digest.
+
+    The build records it in the ``publish`` entry of its audit log, whose head the manifest
+    names, so a gate result or waiver edited in the manifest no longer matches the chain;
+    ``verify_release`` and the reader check it.
+    """
+    body = {
+        "version": manifest.version,
+        "gates": [plain_json(g) for g in manifest.gates],
+        "waivers": [plain_json(w) for w in manifest.waivers],
+        "previous_release": manifest.previous_release,
+        "funnel": [plain_json(row) for row in manifest.funnel],
+        "content_digest": manifest.content_digest,
+    }
+    return "sha256:" + hashlib.sha256(codec.canonical_json(body)).hexdigest()
+
+
 def manifest_bytes(manifest: Manifest) -> bytes:
     """The canonical bytes of a manifest: sorted keys, indented, one trailing newline."""
     return codec.dumps(manifest.model_dump(mode="json"), indent=True) + b"\n"

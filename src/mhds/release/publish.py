@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from mhds.audit import AuditLog
 from mhds.errors import ObjectExistsError, StoreError
 from mhds.gates.base import Verdict, Waiver
 from mhds.gates.distribution import count_tokens
@@ -37,8 +38,10 @@ from mhds.release.manifest import (
     manifest_bytes,
     plain_json,
     utc_timestamp,
+    verdict_digest,
 )
 from mhds.release.version import (
+    AUDIT_NAME,
     CURRICULUM_NAME,
     DATA_PREFIX,
     MANIFEST_NAME,
@@ -244,7 +247,7 @@ class ReleaseWriter:
         for split in list(self._open):
             self._close_shard(split)
 
-    def publish(
+    def draft(
         self,
         *,
         code_version: str,
@@ -259,19 +262,15 @@ class ReleaseWriter:
         created: datetime | None = None,
         funnel: Sequence[Mapping[str, Any]] = (),
     ) -> Manifest:
-        """Close the shards, remove leftovers, then write the manifest once.
-
-        Counts, shards, files and reports (added files under ``reports/``) come from what was
-        written; the arguments give the rest of the manifest.
+        """The manifest ``publish`` would write now, with its content digest, written nowhere
+        (the build records its digests in the audit log before it publishes). Closes the open
+        shards.
 
         Raises:
-            ReleaseExistsError: the version is published (by another writer since this one
-                started); this writer's manifest is not written.
-            ReleaseError: the curriculum was not added, a holdout family has records outside
-                test, or another writer changed this version's objects.
+            ReleaseError: the curriculum was not added, or a holdout family has records
+                outside test.
         """
         self._require_open()
-        self._check_unpublished()
         for split in list(self._open):
             self._close_shard(split)
         holdouts = tuple(sorted(set(holdout_families)))
@@ -301,7 +300,70 @@ class ReleaseWriter:
             reports=tuple(k for k in sorted(self._files) if k.startswith(REPORTS_PREFIX)),
             funnel=tuple(plain_json(dict(row)) for row in funnel),
         )
-        manifest = manifest.model_copy(update={"content_digest": content_digest(manifest)})
+        return manifest.model_copy(update={"content_digest": content_digest(manifest)})
+
+    def publish(
+        self,
+        *,
+        code_version: str,
+        registry_hash: str,
+        config_hash: str,
+        holdout_families: Iterable[str] = (),
+        gates: Sequence[Verdict | Mapping[str, Any]] = (),
+        waivers: Sequence[Waiver | Mapping[str, Any]] = (),
+        previous_release: str | None = None,
+        audit_head: str | None = None,
+        curriculum_key: str = CURRICULUM_NAME,
+        created: datetime | None = None,
+        funnel: Sequence[Mapping[str, Any]] = (),
+        audit: AuditLog | None = None,
+    ) -> Manifest:
+        """Close the shards, remove leftovers, then write the manifest once.
+
+        Counts, shards, files and reports (added files under ``reports/``) come from what was
+        written; the arguments give the rest of the manifest (see ``draft``).
+
+        With ``audit`` (the build's log), the release is *sealed*: a ``publish`` entry with
+        the release's content digest and verdict digest (``verdict_digest``: gate results,
+        waivers, previous release, funnel) is appended, the log is copied into the release as
+        ``audit.jsonl`` and the manifest names its head (``audit_head`` is then ignored).
+        ``verify_release`` and ``ReleaseReader`` refuse a release that is not sealed or whose
+        manifest no longer matches its seal.
+
+        Raises:
+            ReleaseExistsError: the version is published (by another writer since this one
+                started); this writer's manifest is not written.
+            ReleaseError: the curriculum was not added, a holdout family has records outside
+                test, or another writer changed this version's objects.
+        """
+        self._check_unpublished()
+        fields: dict[str, Any] = {
+            "code_version": code_version,
+            "registry_hash": registry_hash,
+            "config_hash": config_hash,
+            "holdout_families": holdout_families,
+            "gates": gates,
+            "waivers": waivers,
+            "previous_release": previous_release,
+            "curriculum_key": curriculum_key,
+            "created": created,
+            "funnel": funnel,
+        }
+        if audit is not None:
+            draft = self.draft(**fields)
+            audit.append(
+                "publish",
+                outputs=[self._store.url_for(self._folder.rstrip("/"))],
+                decisions={
+                    "version": self._version,
+                    "previous_release": previous_release,
+                    "content_digest": draft.content_digest,
+                    "verdict_digest": verdict_digest(draft),
+                },
+            )
+            self.add_file(AUDIT_NAME, self._store.read_bytes(audit.key))
+            audit_head = audit.head
+        manifest = self.draft(**fields, audit_head=audit_head)
         self._check_unpublished()
         self._sweep(manifest)
         try:

@@ -18,9 +18,16 @@ import numpy as np
 
 from mhds.records.schema import Record
 from mhds.release.curriculum import Curriculum, load_curriculum
-from mhds.release.manifest import SPLIT_ORDER, Manifest, ShardEntry, read_manifest
-from mhds.release.verify import iter_zstd_lines
+from mhds.release.manifest import (
+    SPLIT_ORDER,
+    Manifest,
+    ShardEntry,
+    content_digest,
+    read_manifest,
+)
+from mhds.release.verify import iter_zstd_lines, seal_problems
 from mhds.release.version import (
+    AUDIT_NAME,
     ReleaseError,
     ReleaseNotFoundError,
     is_version,
@@ -48,6 +55,12 @@ class ShardIntegrityError(ReleaseError):
         super().__init__(f"{key}: {message}", release=release)
         self.key = key
         self.context["key"] = key
+
+
+class ReleaseSealError(ReleaseError):
+    """A release's manifest does not match what was published: its content digest, its gate
+    results or waivers differ from the audit log's seal, or a gate did not pass. Nothing is
+    read from it."""
 
 
 class ReleaseReader:
@@ -95,6 +108,7 @@ class ReleaseReader:
             raise ReleaseError(f"manifest says version {self._manifest.version}", release=self.uri)
         self._spool_bytes = spool_bytes
         self._curriculum: Curriculum | None = None
+        self._check_seal()
 
     def __repr__(self) -> str:
         return f"ReleaseReader({self.uri!r})"
@@ -206,6 +220,18 @@ class ReleaseReader:
             if value is not None:
                 options[name] = value.get_secret_value()
         return options
+
+    def _check_seal(self) -> None:
+        """Before any record is read: the manifest's content digest holds, its gates passed
+        (or were waived), and its gate results and waivers match the audit log's seal."""
+        manifest = self._manifest
+        if manifest.content_digest != content_digest(manifest):
+            raise ReleaseSealError("manifest content digest does not match", release=self.uri)
+        audit = self.read_file(AUDIT_NAME) if manifest.file(AUDIT_NAME) else None
+        problems = seal_problems(manifest, audit)
+        if problems:
+            details = "; ".join(f"{code.value}: {detail}" for code, detail in problems[:3])
+            raise ReleaseSealError(f"refused: {details}", release=self.uri)
 
     def _shards(self, split: str) -> tuple[ShardEntry, ...]:
         if split not in SPLIT_ORDER:

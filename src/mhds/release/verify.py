@@ -20,7 +20,9 @@ import msgspec
 
 from mhds.audit import verify_audit_bytes
 from mhds.errors import InputError, StoreError
+from mhds.gates.base import outcome
 from mhds.gates.distribution import count_tokens
+from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.records.validate import validate_record
 from mhds.release.curriculum import load_curriculum
@@ -30,6 +32,7 @@ from mhds.release.manifest import (
     ShardEntry,
     content_digest,
     read_manifest,
+    verdict_digest,
 )
 from mhds.release.version import (
     AUDIT_NAME,
@@ -66,6 +69,9 @@ class ProblemCode(StrEnum):
     AUDIT_INVALID = "audit_invalid"
     CONTENT_DIGEST_MISMATCH = "content_digest_mismatch"
     FUNNEL_MISMATCH = "funnel_mismatch"
+    GATE_NOT_PASSED = "gate_not_passed"
+    UNSEALED = "unsealed"
+    SEAL_MISMATCH = "seal_mismatch"
 
 
 @dataclass(frozen=True)
@@ -320,12 +326,66 @@ def _check_files(
             found.add(entry.key, ProblemCode.BYTES_MISMATCH)
         if entry.key == manifest.curriculum_key:
             _check_curriculum(data, manifest, found)
-        elif entry.key == AUDIT_NAME and manifest.audit_head is not None:
-            result = verify_audit_bytes(data, expected_head=manifest.audit_head)
-            if not result.ok:
-                found.add(entry.key, ProblemCode.AUDIT_INVALID, detail=result.problem)
+        elif entry.key == AUDIT_NAME:
+            for code, detail in seal_problems(manifest, data):
+                found.add(
+                    AUDIT_NAME if code != ProblemCode.GATE_NOT_PASSED else MANIFEST_NAME,
+                    code,
+                    detail=detail,
+                )
     if manifest.file(manifest.curriculum_key) is None:
         found.add(manifest.curriculum_key, ProblemCode.FILE_MISSING, detail="not in manifest")
+    if manifest.file(AUDIT_NAME) is None:
+        for code, detail in seal_problems(manifest, None):
+            found.add(MANIFEST_NAME, code, detail=detail)
+
+
+def seal_problems(manifest: Manifest, audit: bytes | None) -> list[tuple[ProblemCode, str]]:
+    """What is wrong with a release's gate results and their seal (empty: nothing).
+
+    Every gate the manifest lists must have passed or been waived; the release's audit log
+    (``audit``: the bytes of its ``audit.jsonl``, already checked against the manifest's
+    sha256) must end at the manifest's ``audit_head``, and its last ``publish`` entry must
+    name the manifest's content digest and verdict digest (gate results, waivers, previous
+    release, funnel). A manifest edited after publishing (a gate turned to fail, a forged
+    waiver) no longer matches its seal.
+    """
+    problems: list[tuple[ProblemCode, str]] = []
+    for gate in manifest.gates:
+        ended = outcome(gate) if "status" in gate else "unknown"
+        if ended not in ("pass", "waived"):
+            problems.append((ProblemCode.GATE_NOT_PASSED, f"{gate.get('gate')}: {ended}"))
+    if audit is None or manifest.audit_head is None:
+        problems.append((ProblemCode.UNSEALED, "no audit log: the gate results are not sealed"))
+        return problems
+    result = verify_audit_bytes(audit, expected_head=manifest.audit_head)
+    if not result.ok:
+        problems.append((ProblemCode.AUDIT_INVALID, result.problem or "invalid"))
+        return problems
+    publish = _last_publish_entry(audit)
+    if publish is None or "verdict_digest" not in publish:
+        problems.append((ProblemCode.UNSEALED, "the audit log records no verdict digest"))
+        return problems
+    if publish.get("content_digest") != manifest.content_digest:
+        problems.append((ProblemCode.SEAL_MISMATCH, "content digest differs from the audit log"))
+    if publish["verdict_digest"] != verdict_digest(manifest):
+        problems.append(
+            (
+                ProblemCode.SEAL_MISMATCH,
+                "gate results, waivers, previous release or funnel differ from the audit log",
+            )
+        )
+    return problems
+
+
+def _last_publish_entry(audit: bytes) -> dict[str, Any] | None:
+    decisions: dict[str, Any] | None = None
+    for line in audit.splitlines():
+        entry = codec.loads(line)
+        if isinstance(entry, dict) and entry.get("action") == "publish":
+            found = entry.get("decisions")
+            decisions = found if isinstance(found, dict) else None
+    return decisions
 
 
 def _check_curriculum(data: bytes, manifest: Manifest, found: _Found) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from mhds.errors import ConfigError, MhdsError
+from mhds.errors import ConfigError, MhdsError, ObjectExistsError, ObjectNotFoundError
+from mhds.records import codec
 from mhds.store.base import Store
 
 VERSION_PATTERN = r"^v(\d{4})-(\d{2})-(\d{2})(?:\.([1-9]\d*))?$"
@@ -137,3 +138,48 @@ def next_version(store: Store, releases_prefix: str, today: date) -> str:
         if parse_version(v)[0] == today
     ]
     return format_version(today, max(used) + 1 if used else 0)
+
+
+RESERVATION_NAME = "reserved.json"
+_RESERVE_ATTEMPTS = 100
+
+
+def reserve_version(store: Store, releases_prefix: str, today: date, holder: str) -> str:
+    """Reserve the next version of ``today`` for ``holder`` before anything is written to it.
+
+    The reservation is an object written once (``<version>/reserved.json``, naming the holder)
+    in the version folder, so the folder is used from that moment: ``next_version`` never hands
+    it out again, and of two writers that pick the same version only one gets it; the other
+    moves on to the next number. The writer removes the reservation when it publishes (or
+    aborts).
+
+    Returns:
+        The version reserved.
+    """
+    for _ in range(_RESERVE_ATTEMPTS):
+        version = next_version(store, releases_prefix, today)
+        try:
+            store.put_if_absent(reservation_key(releases_prefix, version), _holder_bytes(holder))
+        except ObjectExistsError:
+            continue
+        return version
+    raise ReleaseError(f"could not reserve a version of {today.isoformat()}: too many writers")
+
+
+def reserved_by(store: Store, releases_prefix: str, version: str) -> str | None:
+    """Who reserved ``version`` (the holder passed to ``reserve_version``), or None."""
+    try:
+        data = store.read_bytes(reservation_key(releases_prefix, version))
+    except ObjectNotFoundError:
+        return None
+    holder = codec.loads(data).get("holder") if data.strip() else None
+    return str(holder) if holder is not None else None
+
+
+def reservation_key(releases_prefix: str, version: str) -> str:
+    """The reservation object of ``version``."""
+    return release_prefix(releases_prefix, version) + RESERVATION_NAME
+
+
+def _holder_bytes(holder: str) -> bytes:
+    return codec.dumps({"holder": holder}) + b"\n"

@@ -6,6 +6,7 @@ order S3 returns), so every consumer that shards by listing order is determinist
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -57,7 +58,16 @@ class Store(Protocol):
         ...
 
     def put_if_absent(self, key: str, data: bytes) -> None:
-        """Write ``data`` once; raise ObjectExistsError when ``key`` already exists."""
+        """Write ``data`` once at ``key``, atomically and only if nothing else is there.
+
+        Idempotent: when ``key`` already holds exactly ``data`` (same size and SHA-256), the
+        call succeeds. A retried request whose first answer was lost (the object written, the
+        response dropped) is therefore not mistaken for another writer, and a repeated
+        identical put is harmless. Only different content is a conflict.
+
+        Raises:
+            ObjectExistsError: ``key`` holds other content (or is not an object).
+        """
         ...
 
     def delete(self, key: str) -> None:
@@ -75,6 +85,23 @@ class Store(Protocol):
     def url_for(self, key: str) -> str:
         """The full URI of ``key`` (``s3://bucket/prefix/key`` or an absolute path)."""
         ...
+
+
+def holds_bytes(store: Store, key: str, data: bytes) -> bool:
+    """Whether the object at ``key`` holds exactly ``data``: same size, then same SHA-256.
+
+    The object is streamed, never loaded whole; a size mismatch answers without reading it.
+
+    Raises:
+        ObjectNotFoundError: there is no object at ``key``.
+    """
+    if store.head(key).size != len(data):
+        return False
+    digest = hashlib.sha256()
+    with store.open_read(key) as stream:
+        for chunk in iter_chunks(stream):
+            digest.update(chunk)
+    return digest.digest() == hashlib.sha256(data).digest()
 
 
 def iter_chunks(stream: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -11,12 +12,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mhds.errors import ObjectExistsError, ObjectNotFoundError, StoreError
-from mhds.store.base import ObjectInfo
+from mhds.store.base import ObjectInfo, holds_bytes
 from mhds.store.uri import check_key
+
+log = logging.getLogger(__name__)
 
 # Temp files live beside their target (same filesystem, so rename is atomic) and are
 # hidden from listings by this prefix.
 TMP_PREFIX = ".mhds-tmp-"
+# A write-once target that vanishes between link() and the read-back is linked again, this often.
+_LINK_ATTEMPTS = 3
 
 
 class LocalStore:
@@ -107,16 +112,32 @@ class LocalStore:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            # link() is atomic and fails when the target exists: an exclusive, complete create.
-            os.link(tmp, path)
-        except FileExistsError:
-            raise ObjectExistsError(
-                "object exists (write-once)", uri=self.url_for(key), operation="put_if_absent"
-            ) from None
+            for _ in range(_LINK_ATTEMPTS):
+                try:
+                    # link() is atomic and fails when the target exists: an exclusive,
+                    # complete create.
+                    os.link(tmp, path)
+                    return
+                except FileExistsError:
+                    pass
+                try:
+                    if holds_bytes(self, key, data):
+                        log.debug("%s already holds these bytes (repeated put)", path)
+                        return
+                    break
+                except ObjectNotFoundError:
+                    if path.exists():
+                        break  # a folder, not an object: a conflict
+                    # Removed since link() saw it: try again.
         except OSError as exc:
             raise StoreError(str(exc.strerror), uri=self.url_for(key), operation="put") from exc
         finally:
             tmp.unlink(missing_ok=True)
+        raise ObjectExistsError(
+            "object exists with other content (write-once)",
+            uri=self.url_for(key),
+            operation="put_if_absent",
+        )
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

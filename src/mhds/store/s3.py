@@ -4,13 +4,21 @@ write-once puts (``If-None-Match: *``) and retries with backoff.
 Throttling, 5xx and connection errors are retried by botocore's ``standard`` retry mode on
 every request; a stream that drops mid-read is resumed here with a ranged GET pinned to the
 object's ETag, so a long read survives a flaky connection without re-reading from the start.
+
+A retried request whose first answer was lost must not turn success into failure. A write-once
+put refused with 412 reads the object back: our own bytes are success, other bytes a conflict.
+A multipart completion answered NoSuchUpload (some stores forget a completed upload at once)
+is accepted when the object's ETag is the one our parts make. Plain puts and deletes are
+idempotent already.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +30,7 @@ from mhds.errors import (
     RetryableStoreError,
     StoreError,
 )
-from mhds.store.base import ObjectInfo
+from mhds.store.base import ObjectInfo, holds_bytes
 from mhds.store.s3_errors import PRECONDITION_CODES, guard_call
 from mhds.store.settings import S3Settings, resolve_s3_settings
 from mhds.store.uri import check_key
@@ -37,6 +45,10 @@ T = TypeVar("T")
 _SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token")
 _STREAM_RETRIES = 5
 _READ_CHUNK = 1 << 20
+# A write-once put refused while no object can be read back (a conditional write still in
+# flight, or a delete meanwhile) is tried again, this often in all.
+_PUT_ONCE_ATTEMPTS = 3
+_MD5_HEX = re.compile(r"[0-9a-f]{32}")
 
 
 class S3Store:
@@ -137,21 +149,39 @@ class S3Store:
             raise
 
     def put_if_absent(self, key: str, data: bytes) -> None:
-        full = self._full(key)
-        try:
-            self._guard(
-                "put_if_absent",
-                self.url_for(key),
-                lambda: self.client.put_object(
-                    Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*"
-                ),
-            )
-        except StoreError as exc:
-            if {exc.context.get("code"), exc.context.get("status")} & PRECONDITION_CODES:
-                raise ObjectExistsError(
-                    "object exists (write-once)", uri=self.url_for(key), operation="put_if_absent"
-                ) from exc
-            raise
+        full, uri = self._full(key), self.url_for(key)
+        for attempt in range(_PUT_ONCE_ATTEMPTS):
+            try:
+                self._guard(
+                    "put_if_absent",
+                    uri,
+                    lambda: self.client.put_object(
+                        Bucket=self.bucket, Key=full, Body=data, IfNoneMatch="*"
+                    ),
+                )
+                return
+            except StoreError as exc:
+                if not {exc.context.get("code"), exc.context.get("status")} & PRECONDITION_CODES:
+                    raise
+                refused = exc
+            # Refused: something is there. When it is our own bytes, an earlier attempt of this
+            # call got through and only its answer was lost (botocore then retried): success.
+            try:
+                if holds_bytes(self, key, data):
+                    log.info("%s already holds these bytes: a retried write-once put", uri)
+                    return
+            except ObjectNotFoundError:
+                # A 409 (a conditional write still in flight) or a delete meanwhile: try again.
+                time.sleep(min(0.2 * 2**attempt, 2.0))
+                continue
+            raise ObjectExistsError(
+                "object exists with other content (write-once)", uri=uri, operation="put_if_absent"
+            ) from refused
+        raise RetryableStoreError(
+            f"write-once put refused {_PUT_ONCE_ATTEMPTS} times, yet no object to compare",
+            uri=uri,
+            operation="put_if_absent",
+        )
 
     def delete(self, key: str) -> None:
         full = self._full(key)
@@ -312,14 +342,17 @@ class _MultipartWriter(io.RawIOBase):
         self._uri = store.url_for(key)
         self._part_size = store.settings.part_size
         self._buffer = bytearray()
+        self._key = key
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
+        self._size = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
         self._buffer += data
+        self._size += len(data)
         while len(self._buffer) >= self._part_size:
             self._upload_part(bytes(self._buffer[: self._part_size]))
             del self._buffer[: self._part_size]
@@ -338,16 +371,21 @@ class _MultipartWriter(io.RawIOBase):
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
             upload_id, parts = self._upload_id, self._parts
-            self._store._guard(
-                "write",
-                self._uri,
-                lambda: client.complete_multipart_upload(
-                    Bucket=bucket,
-                    Key=self._full,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
-                ),
-            )
+            try:
+                self._store._guard(
+                    "write",
+                    self._uri,
+                    lambda: client.complete_multipart_upload(
+                        Bucket=bucket,
+                        Key=self._full,
+                        UploadId=upload_id,
+                        MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+                    ),
+                )
+            except StoreError as exc:
+                if exc.context.get("code") != "NoSuchUpload" or not self._is_completed():
+                    raise
+                log.info("%s: upload completed by an attempt whose answer was lost", self._uri)
         self._buffer.clear()
         super().close()
 
@@ -370,6 +408,25 @@ class _MultipartWriter(io.RawIOBase):
     def close(self) -> None:
         # Closing is done by finish/abort; io wrappers may call close() first.
         pass
+
+    def _is_completed(self) -> bool:
+        """Whether the object now at the key is this upload, completed.
+
+        Sound only by ETag: a completed multipart object's ETag is the MD5 of its parts' MD5s
+        followed by ``-<parts>``, built from the part ETags the store gave us, so a match means
+        these parts (another writer's object of the same size would not match). Stores whose
+        part ETags are not MD5s (SSE-KMS ...) give no proof: False.
+        """
+        digests = [p["ETag"].strip('"') for p in self._parts]
+        if not all(_MD5_HEX.fullmatch(d) for d in digests):
+            return False
+        joined = b"".join(bytes.fromhex(d) for d in digests)
+        expected = f"{hashlib.md5(joined, usedforsecurity=False).hexdigest()}-{len(digests)}"
+        try:
+            info = self._store.head(self._key)
+        except ObjectNotFoundError:
+            return False
+        return info.etag == expected and info.size == self._size
 
     def _upload_part(self, body: bytes) -> None:
         client, bucket = self._store.client, self._store.bucket

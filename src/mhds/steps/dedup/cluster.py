@@ -335,3 +335,21 @@ def _none(dtype: np.dtype[Any]) -> AnyArray:
 
 def _decision_order(decision: DuplicateDecision) -> tuple[str, str]:
     return (decision.cluster_id, decision.id)
+
+
+def load_result(store: Store, workdir: str) -> DedupResult:
+    """The result a finished ``cluster`` wrote to ``workdir`` (decisions and counts), for a
+    build that resumes after the search.
+
+    Raises:
+        ObjectNotFoundError: the search's results are not (all) there.
+        ShardError: they do not decode.
+    """
+    stats = msgspec.json.decode(store.read_bytes(key(workdir, "result.json")), type=DedupStats)
+    result = DedupResult(stats=stats)
+    for line, item in iter_jsonl(store, key(workdir, "decisions.jsonl")):
+        if isinstance(item, Exception):
+            raise ShardError(f"decisions line {line} does not decode", shard=workdir)
+        decision = msgspec.convert(item, DuplicateDecision)
+        result.decisions[decision.id] = decision
+    return result
