@@ -88,6 +88,16 @@ class InputError(MhdsError):
         return InputError(self.reason, field=self.field, key=key, line=line, detail=self.detail)
 
 
+class InputLimitError(InputError):
+    """An input object broke a read limit (``mhds.store.streams.ReadLimits``).
+
+    ``reason`` says which: ``line_too_long`` (a line, CSV row, JSON item or text object over
+    ``max_line_bytes``: it is skipped and the object goes on when the reader can resynchronise),
+    ``object_too_large`` or ``compression_ratio`` (the object stops there). The reader never
+    holds more than the limit, so memory stays bounded whatever the input.
+    """
+
+
 class StoreError(MhdsError):
     """A store operation failed. The URI is always printed redacted."""
 
@@ -148,6 +158,12 @@ class StoreAccessDeniedError(StoreError):
 
 class StoreUnreachableError(RetryableStoreError):
     """The endpoint could not be reached (refused, timed out) after every attempt."""
+
+
+class StoreTLSError(StoreError):
+    """The endpoint's TLS handshake failed for good: its certificate is not trusted or not
+    issued for that host name, or it does not speak TLS at all. Never retried (it does not
+    heal); the message names the endpoint, redacted."""
 
 
 class NothingIngestedError(MhdsError):

@@ -11,11 +11,13 @@ from mhds.ingest.run import (
     ingestible_sources,
     select_objects,
 )
+from mhds.store.limits import ReadLimits
 
 __all__ = [
     "IngestConfig",
     "IngestResult",
     "IngestRun",
+    "ReadLimits",
     "ingest_source",
     "ingest_sources",
     "ingestible_sources",

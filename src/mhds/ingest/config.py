@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mhds import __version__
 from mhds.records.codec import canonical_json
 from mhds.records.hashing import HASH_VERSION
+from mhds.store.limits import ReadLimits
 
 
 class IngestConfig(BaseModel):
@@ -23,6 +24,12 @@ class IngestConfig(BaseModel):
         False,
         description="Also ingest sources whose approval is 'pending' (never 'rejected'). "
         "Their records still cannot pass the release gates.",
+    )
+    limits: ReadLimits = Field(
+        default_factory=ReadLimits,
+        description="Bounds on each input object, checked while streaming: line (CSV row, "
+        "JSON item, text object) length, size after decompression, compression ratio. What "
+        "breaks one is quarantined with the limit it broke; memory stays bounded.",
     )
 
 

@@ -4,6 +4,11 @@ Output goes to ``processed/<family>/<source-id>/<run-id>/part-NNNNN.jsonl.zst`` 
 ``_manifest.json`` beside the run folders that names the current run; the manifest is written
 last, so a crashed run leaves the previous one intact. The run id hashes the inputs (keys,
 ETags, sizes) and the config, so an unchanged source is not ingested twice.
+
+One bad object never stops a run: an object whose key the store cannot address (a ``..``
+segment, which S3 allows) is quarantined as ``bad_key``, and an object over the read limits
+(``IngestConfig.limits``) as ``line_too_long``, ``object_too_large`` or ``compression_ratio``;
+the run goes on with the rest.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from mhds.steps.provenance import (
     check_record_provenance,
 )
 from mhds.store.base import ObjectInfo, Store
+from mhds.store.limits import ReadLimits
 from mhds.store.streams import Format, JsonlWriter, iter_items, split_suffixes
-from mhds.store.uri import join_key
+from mhds.store.uri import check_key, join_key, redact_uri
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +82,18 @@ class IngestResult:
 def select_objects(store: Store, registry: Registry, source: Source) -> list[ObjectInfo]:
     """The objects of ``source`` at its canonical location (the first that holds any).
 
-    Objects under mhds's own prefixes (processed/, releases/ ...) never count as input.
+    Objects under mhds's own prefixes (processed/, releases/ ...) never count as input, nor
+    do folder markers (empty objects whose key ends with ``/``, as consoles create). Keys the
+    store cannot address are listed too: ingest quarantines them (``bad_key``).
     """
     own = registry.layout.own_prefixes()
     for location in source.locations():
         if location.endswith("/"):
-            found = [o for o in store.list(location) if not o.key.startswith(own)]
+            found = [
+                o
+                for o in store.list(location)
+                if not o.key.startswith(own) and not (o.key.endswith("/") and o.size == 0)
+            ]
         else:
             found = [store.head(location)] if store.exists(location) else []
         if found:
@@ -117,7 +129,7 @@ def ingest_source(
         raise ConfigError(
             f"source {source.id!r}: no object at {', '.join(source.locations())}", source="registry"
         )
-    formats = {o.key: _format_of(source, o.key, adapter) for o in objects}
+    formats = {o.key: _format_of(source, o.key, adapter) for o in objects if is_usable_key(o.key)}
     chash = config_hash(config.model_dump(mode="json"), source.model_dump(mode="json"))
     inputs = [{"key": o.key, "etag": o.etag, "size": o.size} for o in objects]
     run_id = stable_id(chash, codec.canonical_json(inputs).decode(), length=16)
@@ -130,7 +142,7 @@ def ingest_source(
         if audit is not None:
             audit.append(
                 "ingest_skipped",
-                inputs=[store.url_for(o.key) for o in objects],
+                inputs=[object_uri(store, o.key) for o in objects],
                 outputs=[store.url_for(manifest_key)],
                 decisions={"source": source.id, "run_id": run_id, "reason": "inputs unchanged"},
                 config_hash=chash,
@@ -138,13 +150,16 @@ def ingest_source(
         return result
 
     build_id = build_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    ctx = _Context(registry, source, adapter, options, chash, config.allow_pending)
+    ctx = _Context(registry, source, adapter, options, chash, config.allow_pending, config.limits)
     with (
         QuarantineWriter(store, registry.layout.quarantine, build_id, source.id) as quarantine,
         _ShardWriter(store, join_key(folder, run_id), config) as shards,
     ):
         for obj in objects:
             result.objects += 1
+            if obj.key not in formats:
+                _quarantine_bad_key(store, source, obj.key, quarantine)
+                continue
             records = _iter_object_records(store, ctx, obj.key, formats[obj.key], quarantine)
             for record in records:
                 shards.write(record)
@@ -163,7 +178,7 @@ def ingest_source(
     if audit is not None:
         audit.append(
             "ingest",
-            inputs=[store.url_for(o.key) for o in objects],
+            inputs=[object_uri(store, o.key) for o in objects],
             outputs=[store.url_for(s["key"]) for s in result.shards]
             + [store.url_for(manifest_key)],
             counts={
@@ -230,6 +245,24 @@ def ingest_sources(
     return IngestRun(build_id, audit.key, results)
 
 
+def is_usable_key(key: str) -> bool:
+    """Whether the store can address ``key`` (no ``..``, ``.`` or empty segment, no leading or
+    trailing ``/``). S3 lists such keys; reading one would be refused."""
+    try:
+        check_key(key)
+    except ConfigError:
+        return False
+    return True
+
+
+def object_uri(store: Store, key: str) -> str:
+    """``store.url_for(key)``; for a key the store refuses, its root URI and the key as
+    listed (redacted: no user-info or query string)."""
+    if is_usable_key(key):
+        return store.url_for(key)
+    return redact_uri(f"{store.uri.rstrip('/')}/{key}")
+
+
 def ingestible_sources(registry: Registry, config: IngestConfig | None = None) -> list[str]:
     """Ids of the sources ``--all`` ingests: approved ones (and pending when allowed)."""
     allowed = {"approved", "pending"} if config and config.allow_pending else {"approved"}
@@ -279,6 +312,7 @@ class _Context:
     options: AdapterOptions
     config_hash: str
     allow_pending: bool
+    limits: ReadLimits
     # Running counts of the run: leading assistant turns removed by ``leading_assistant: drop``
     # (``dropped_turns``), counted, never silent.
     tally: Counter[str] = field(default_factory=Counter)
@@ -290,7 +324,8 @@ def _iter_object_records(
     source_uri = store.url_for(key)
     _, compression = split_suffixes(key)
     source_format = fmt + (f"+{compression}" if compression else "")
-    for line, item in iter_items(store, key, fmt, items_path=ctx.source.items_path):
+    items = iter_items(store, key, fmt, items_path=ctx.source.items_path, limits=ctx.limits)
+    for line, item in items:
         locator = f"{_LOCATOR[fmt]}:{line}"
         if isinstance(item, InputError):
             quarantine.add(item.located(key, line), source_uri=source_uri, locator=locator)
@@ -327,6 +362,22 @@ def _iter_object_records(
             continue
         ctx.tally["dropped_turns"] += sum(conv.dropped_turns for conv in conversations)
         yield from built
+
+
+def _quarantine_bad_key(
+    store: Store, source: Source, key: str, quarantine: QuarantineWriter
+) -> None:
+    """Quarantine an object the store cannot address; the run goes on with the others."""
+    log.warning("source %s: quarantined %r: the store cannot address this key", source.id, key)
+    quarantine.add(
+        InputError(
+            Reason.BAD_KEY,
+            key=key,
+            detail="key with an empty, '.' or '..' segment, or a leading or trailing '/'",
+        ),
+        source_uri=object_uri(store, key),
+        locator="object",
+    )
 
 
 def _build_record(ctx: _Context, conversation: Conversation, provenance: Provenance) -> Record:
@@ -422,7 +473,7 @@ def _refuse_empty(
     if audit is not None:
         audit.append(
             "ingest_failed",
-            inputs=[store.url_for(key) for key in keys],
+            inputs=[object_uri(store, key) for key in keys],
             outputs=[quarantine] if quarantine else [],
             counts={
                 "items": result.items,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mhds.errors import ObjectNotFoundError
+from mhds.errors import InputError, ObjectNotFoundError
 from mhds.ingest.processed import iter_shard_records
 from mhds.quarantine.items import QuarantineItem, read_entry
 from mhds.records.schema import Record
@@ -81,6 +81,8 @@ def _source_line_view(store: Store, item: QuarantineItem) -> RawView:
                 return RawView(line=text, where=item.store_key)
     except ObjectNotFoundError:
         return RawView(missing=f"the source object {at} no longer exists")
+    except InputError as exc:  # the line or the object is over a read limit: never loaded
+        return RawView(missing=f"the input broke a read limit ({exc.reason}); not shown ({at})")
     return RawView(missing=f"the source object has no line {item.source_line} any more ({at})")
 
 

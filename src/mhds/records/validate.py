@@ -29,6 +29,12 @@ class Reason(StrEnum):
     BAD_HASH = "bad_hash"
     BAD_METADATA = "bad_metadata"
     UNREADABLE_OBJECT = "unreadable_object"
+    # Read limits (``mhds.store.streams.ReadLimits``): the detail names the limit broken.
+    LINE_TOO_LONG = "line_too_long"
+    OBJECT_TOO_LARGE = "object_too_large"
+    COMPRESSION_RATIO = "compression_ratio"
+    # A listed key the store refuses to address (``..``, ``.`` or empty segments).
+    BAD_KEY = "bad_key"
 
 
 # C0 controls other than tab/newline/carriage return, plus DEL; U+FFFD marks a bad decode.

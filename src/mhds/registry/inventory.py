@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mhds.errors import MhdsError
+from mhds.errors import ConfigError, MhdsError
 from mhds.records import codec
+from mhds.records.validate import Reason
 from mhds.registry.counting import InventoryReason, count_records
 from mhds.registry.load import registry_hash
 from mhds.registry.schema import (
@@ -28,6 +29,7 @@ from mhds.registry.schema import (
 from mhds.store.base import ObjectInfo, Store
 from mhds.store.existence import STORE_MARKER_KEY
 from mhds.store.streams import Format, split_suffixes
+from mhds.store.uri import check_key
 
 logger = logging.getLogger(__name__)
 
@@ -261,10 +263,19 @@ def _count_object(
     canonical: dict[str, str],
     limit: int,
 ) -> InventoryObject:
-    """Mark mirrors and count records of small objects of a known format."""
+    """Mark mirrors and count records of small objects of a known format.
+
+    A key the store cannot address (``..``, ``.`` or empty segments, which S3 lists) is not
+    read: its error is ``bad_key``, as ingest quarantines it.
+    """
     update: dict[str, object] = {}
     if obj.source is not None:
         update["mirror"] = obj.location != canonical.get(obj.source)
+    try:
+        check_key(obj.key)
+    except ConfigError:
+        update["error"] = Reason.BAD_KEY.value
+        return obj.model_copy(update=update)
     if obj.format is None:
         update["skipped"] = "unknown_format"
     elif obj.size >= limit:

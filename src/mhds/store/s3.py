@@ -31,7 +31,7 @@ from mhds.errors import (
     StoreError,
 )
 from mhds.store.base import ObjectInfo, holds_bytes
-from mhds.store.s3_errors import PRECONDITION_CODES, guard_call
+from mhds.store.s3_errors import PRECONDITION_CODES, guard_call, stop_tls_retries
 from mhds.store.settings import S3Settings, resolve_s3_settings
 from mhds.store.uri import check_key
 
@@ -254,16 +254,19 @@ def make_client(settings: S3Settings) -> S3Client:
         return value.get_secret_value() if value is not None else None
 
     session = boto3.session.Session()
-    return session.client(
+    client = session.client(
         "s3",
         endpoint_url=settings.endpoint_url,
         region_name=settings.region or "us-east-1",
         aws_access_key_id=secret(settings.access_key_id),
         aws_secret_access_key=secret(settings.secret_access_key),
         aws_session_token=secret(settings.session_token),
-        verify=settings.verify_tls,
+        # None (not True) when verifying: botocore then honours AWS_CA_BUNDLE for a private CA.
+        verify=None if settings.verify_tls else False,
         config=config,
     )
+    stop_tls_retries(client)  # a certificate error is permanent: fail at once
+    return client
 
 
 class _S3ReadStream(io.RawIOBase):

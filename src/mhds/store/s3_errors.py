@@ -1,20 +1,25 @@
 """How S3 failures read: botocore errors mapped to the mhds taxonomy, one line each.
 
 A refused request names the endpoint and the credential variables to check; an endpoint that
-cannot be reached names itself, the attempts made and the timeouts. Messages carry variable
-names, never their values.
+cannot be reached names itself, the attempts made and the timeouts. A TLS handshake that no
+retry can fix (certificate not trusted or not for this host, no TLS on the port) fails at once
+as StoreTLSError, and ``stop_tls_retries`` keeps botocore from retrying it either. Messages
+carry variable names, never their values.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from mhds.errors import (
     ObjectNotFoundError,
     RetryableStoreError,
     StoreAccessDeniedError,
     StoreError,
+    StoreTLSError,
     StoreUnreachableError,
 )
 from mhds.store.settings import S3Settings
@@ -47,6 +52,16 @@ _RETRYABLE = {
     "502",
     "504",
 }
+# OpenSSL reasons a retry cannot fix, besides a failed certificate verification (its own
+# class): plain HTTP on the port, no common protocol version, the server refusing our CA.
+_PERMANENT_TLS_REASONS = {
+    "WRONG_VERSION_NUMBER",
+    "UNSUPPORTED_PROTOCOL",
+    "TLSV1_ALERT_PROTOCOL_VERSION",
+    "TLSV1_ALERT_UNKNOWN_CA",
+    "SSLV3_ALERT_BAD_CERTIFICATE",
+}
+_TLS_NO_RETRY_ID = "mhds-tls-no-retry"
 
 
 def guard_call(
@@ -97,6 +112,9 @@ def _from_botocore_error(
     from botocore.exceptions import HTTPClientError, NoCredentialsError, PartialCredentialsError
 
     cause = type(exc).__name__
+    tls = tls_failure(exc)
+    if tls is not None:
+        return StoreTLSError(tls_message(tls, settings, exc), uri=uri, operation=operation)
     if isinstance(exc, BotoConnectionError | HTTPClientError):
         return StoreUnreachableError(
             unreachable_message(cause, settings), uri=uri, operation=operation
@@ -108,6 +126,76 @@ def _from_botocore_error(
             operation=operation,
         )
     return RetryableStoreError(cause, uri=uri, operation=operation)
+
+
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl error under ``exc`` when no retry can fix it, else None.
+
+    botocore wraps urllib3's SSLError, which wraps the ssl module's: the chain is followed
+    through ``kwargs["error"]`` (botocore), ``args``, ``__cause__`` and ``__context__``.
+    """
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        error = stack.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLError) and (
+            isinstance(error, ssl.SSLCertVerificationError)
+            or error.reason in _PERMANENT_TLS_REASONS
+        ):
+            return error
+        kwargs = getattr(error, "kwargs", None)
+        if isinstance(kwargs, dict):
+            stack.append(kwargs.get("error"))
+        stack.extend([error.__cause__, error.__context__, *error.args])
+    return None
+
+
+def stop_tls_retries(client: Any) -> None:
+    """Make ``client`` (boto3) give up after one attempt on a TLS failure no retry can fix.
+
+    botocore's ``standard`` retry mode retries every connection error, a failed certificate
+    check included, with backoff. This handler runs first on ``needs-retry`` and raises such
+    an error at once; ``guard_call`` then turns it into StoreTLSError. Idempotent.
+    """
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(
+        f"needs-retry.{service}", _raise_permanent_tls, unique_id=_TLS_NO_RETRY_ID
+    )
+
+
+def _raise_permanent_tls(caught_exception: BaseException | None = None, **_: Any) -> None:
+    if caught_exception is not None and tls_failure(caught_exception) is not None:
+        raise caught_exception
+
+
+def tls_message(error: ssl.SSLError, settings: S3Settings | None, exc: BaseException) -> str:
+    """What to check when the TLS handshake fails for good (names the endpoint, redacted)."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        why = f"certificate not accepted: {error.verify_message or error.reason}"
+    else:
+        why = f"{error.reason or type(error).__name__}"
+    variable = (settings.variables.get("endpoint_url") if settings else None) or "AWS_ENDPOINT_URL"
+    return (
+        f"TLS handshake with {_tls_endpoint(settings, exc)} failed ({why}); not retried, as "
+        f"it does not heal by itself: check that {variable} names the server by the host name "
+        "its certificate was issued for (and uses https only where it speaks TLS), and that a "
+        "certificate from a private CA has that CA in the trusted bundle"
+    )
+
+
+def _tls_endpoint(settings: S3Settings | None, exc: BaseException) -> str:
+    """The endpoint a TLS failure names: the configured one, else scheme and host of the
+    request botocore made (never its path or query)."""
+    if settings is not None and settings.endpoint_url is not None:
+        return describe_endpoint(settings)
+    url = getattr(exc, "kwargs", {}).get("endpoint_url")
+    if isinstance(url, str) and url:
+        parts = urlsplit(url)
+        return f"the S3 endpoint {redact_uri(f'{parts.scheme}://{parts.netloc}')}"
+    return describe_endpoint(settings)
 
 
 def describe_endpoint(settings: S3Settings | None) -> str:

@@ -4,6 +4,12 @@ gzip- or zstd-compressed (chosen by the key's suffix), record by record.
 Readers never load a whole object (text transcripts excepted: one object is one record).
 They yield ``(line, item)`` where ``item`` is the parsed value or an InputError for that line,
 so one bad line is reported and the rest of the object still streams.
+
+Input is untrusted, so every reader works within ReadLimits, checked while streaming: a line
+(CSV row, JSON item, text object) is read at most ``max_line_bytes`` at a time and the rest
+of a longer one is skipped in bounded chunks; the decompressed stream is counted and stops
+at ``max_object_bytes`` or at ``max_compression_ratio`` (a decompression bomb). Memory stays
+bounded by the limits, whatever the input.
 """
 
 from __future__ import annotations
@@ -16,10 +22,20 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, BinaryIO, Literal, cast
 
-from mhds.errors import InputError
+from mhds.errors import InputError, InputLimitError
 from mhds.records import codec
 from mhds.records.validate import Reason
 from mhds.store.base import Store
+from mhds.store.limits import (
+    DEFAULT_LIMITS,
+    CountingReader,
+    CsvLines,
+    ItemBoundReader,
+    LimitedReader,
+    ReadLimits,
+    iter_bounded_lines,
+    located,
+)
 
 Compression = Literal["gzip", "zstd"] | None
 Format = Literal["jsonl", "json", "csv", "tsv", "text"]
@@ -41,7 +57,7 @@ _FORMAT_SUFFIXES: dict[str, Format] = {
     ".text": "text",
 }
 _BUFFER = 1 << 20
-# Generous: one CSV field may hold a long transcript.
+# Generous: one CSV field may hold a long transcript (rows are bounded by ReadLimits).
 csv.field_size_limit(1 << 30)
 
 
@@ -61,64 +77,101 @@ def split_suffixes(key: str) -> tuple[Format | None, Compression]:
 
 
 @contextmanager
-def open_decompressed(store: Store, key: str) -> Iterator[BinaryIO]:
-    """Open ``key`` for reading with transparent gzip/zstd decompression."""
+def open_decompressed(
+    store: Store, key: str, limits: ReadLimits | None = None
+) -> Iterator[BinaryIO]:
+    """Open ``key`` for reading with transparent gzip/zstd decompression, within ``limits``.
+
+    The stream raises InputLimitError (``object_too_large``, ``compression_ratio``) as soon
+    as the decompressed bytes break ``limits``; line limits are the readers' business.
+    """
+    limits = limits or DEFAULT_LIMITS
     _, compression = split_suffixes(key)
-    with store.open_read(key) as raw:
-        if compression == "gzip":
-            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                yield stream  # type: ignore[misc]
-        elif compression == "zstd":
-            import zstandard
+    with store.open_read(key) as raw, ExitStack() as stack:
+        compressed: CountingReader | None = None
+        inner: Any = raw
+        if compression is not None:
+            compressed = CountingReader(raw)
+            source = cast(BinaryIO, compressed)
+            if compression == "gzip":
+                inner = stack.enter_context(gzip.GzipFile(fileobj=source, mode="rb"))
+            else:
+                import zstandard
 
-            reader = zstandard.ZstdDecompressor().stream_reader(
-                raw, read_across_frames=True, closefd=False
-            )
-            with io.BufferedReader(reader, buffer_size=_BUFFER) as stream:
-                yield stream
-        else:
-            yield raw
-
-
-def iter_lines(store: Store, key: str) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(line_number, line_bytes)`` without the line ending; 1-based."""
-    with open_decompressed(store, key) as stream:
-        for number, line in enumerate(stream, start=1):
-            yield number, line.rstrip(b"\r\n")
+                inner = zstandard.ZstdDecompressor().stream_reader(
+                    source, read_across_frames=True, closefd=False
+                )
+                stack.callback(inner.close)
+        limited = LimitedReader(inner, key, limits, compressed)
+        yield stack.enter_context(io.BufferedReader(limited, buffer_size=_BUFFER))
 
 
-def iter_jsonl(store: Store, key: str) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, value | InputError)`` for every non-blank line of a JSONL object."""
-    for number, line in iter_lines(store, key):
-        if not line.strip():
-            continue
-        try:
-            value = codec.loads(line)
-        except codec.DecodeError as exc:
-            yield number, _jsonl_error(exc, line, key, number)
-            continue
-        yield number, value
+def iter_lines(
+    store: Store, key: str, *, limits: ReadLimits | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, line_bytes)`` without the line ending; 1-based.
+
+    Raises:
+        InputLimitError: at the first line or object that breaks ``limits``.
+    """
+    with open_decompressed(store, key, limits) as stream:
+        for number, line in iter_bounded_lines(stream, key, limits or DEFAULT_LIMITS):
+            if isinstance(line, InputError):
+                raise line
+            yield number, line
 
 
-def iter_json(store: Store, key: str, items_path: str | None = None) -> Iterator[tuple[int, Any]]:
+def iter_jsonl(
+    store: Store, key: str, *, limits: ReadLimits | None = None
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, value | InputError)`` for every non-blank line of a JSONL object.
+
+    An over-long line is reported (``line_too_long``) and skipped; an object over its size or
+    compression-ratio limit ends with one error.
+    """
+    limits = limits or DEFAULT_LIMITS
+    with open_decompressed(store, key, limits) as stream:
+        for number, line in iter_bounded_lines(stream, key, limits):
+            if isinstance(line, InputError):
+                yield number, line
+                continue
+            if not line.strip():
+                continue
+            try:
+                value = codec.loads(line)
+            except codec.DecodeError as exc:
+                yield number, _jsonl_error(exc, line, key, number)
+                continue
+            yield number, value
+
+
+def iter_json(
+    store: Store,
+    key: str,
+    items_path: str | None = None,
+    *,
+    limits: ReadLimits | None = None,
+) -> Iterator[tuple[int, Any]]:
     """Stream the items of a JSON document with ijson; yield ``(item_number, value)``.
 
     A top-level array yields its elements; a top-level object yields itself, unless
     ``items_path`` (ijson prefix such as ``data.item``) names the array to stream. A syntax
-    error ends the object with one InputError (ijson cannot resynchronise).
+    error ends the object with one InputError (ijson cannot resynchronise); so does an item
+    over ``max_line_bytes`` (``line_too_long``) or an object over its limits.
     """
     import ijson
 
-    with open_decompressed(store, key) as stream:
-        buffered: Any = stream
-        if not hasattr(stream, "peek"):
-            buffered = io.BufferedReader(cast(Any, stream), buffer_size=_BUFFER)
-        head = buffered.peek(64).lstrip()
-        if items_path is None:
-            items_path = "item" if head.startswith(b"[") else ""
+    limits = limits or DEFAULT_LIMITS
+    with open_decompressed(store, key, limits) as stream:
         number = 0
         try:
-            for number, value in enumerate(ijson.items(buffered, items_path, use_float=True), 1):
+            head = cast(io.BufferedReader, stream).peek(64).lstrip()
+            if items_path is None:
+                items_path = "item" if head.startswith(b"[") else ""
+            source = ItemBoundReader(stream, limits.max_line_bytes)
+            items = ijson.items(source, items_path, use_float=True, buf_size=source.chunk)
+            for number, value in enumerate(items, 1):
+                source.mark()
                 yield number, value
         except ijson.JSONError as exc:
             yield (
@@ -129,61 +182,79 @@ def iter_json(store: Store, key: str, items_path: str | None = None) -> Iterator
             )
         except UnicodeDecodeError:
             yield number + 1, InputError(Reason.BAD_ENCODING, key=key, line=number + 1)
+        except InputLimitError as exc:
+            yield number + 1, located(exc, key, number + 1)
 
 
-def iter_csv(store: Store, key: str, delimiter: str | None = None) -> Iterator[tuple[int, Any]]:
+def iter_csv(
+    store: Store,
+    key: str,
+    delimiter: str | None = None,
+    *,
+    limits: ReadLimits | None = None,
+) -> Iterator[tuple[int, Any]]:
     """Yield ``(first_line_of_row, row_dict | InputError)`` for each CSV data row.
 
     Bytes that are not UTF-8 are kept as surrogate escapes so that the reader goes on; the row
-    holding them is reported as ``bad_encoding`` naming the column.
+    holding them is reported as ``bad_encoding`` naming the column. A row over
+    ``max_line_bytes`` is reported (``line_too_long``) and skipped; an object over its size or
+    compression-ratio limit ends with one error.
     """
+    limits = limits or DEFAULT_LIMITS
     fmt, _ = split_suffixes(key)
     sep = delimiter or ("\t" if fmt == "tsv" else ",")
-    with open_decompressed(store, key) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=sep)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        start = reader.line_num + 1
+    with open_decompressed(store, key, limits) as stream:
+        lines = CsvLines(stream, limits.max_line_bytes)
+        reader = csv.reader(lines, delimiter=sep)
+        header: list[str] | None = None
         while True:
+            line = lines.start_row()
             try:
                 row = next(reader)
             except StopIteration:
                 return
+            except InputLimitError as exc:
+                yield line, located(exc, key, line)
+                if header is None or exc.reason != Reason.LINE_TOO_LONG:
+                    return  # no header to read rows by, or nothing more can be read
+                continue
             except csv.Error as exc:
                 yield (
-                    start,
-                    InputError(Reason.MALFORMED_CSV, key=key, line=start, detail=str(exc)[:80]),
+                    line,
+                    InputError(Reason.MALFORMED_CSV, key=key, line=line, detail=str(exc)[:80]),
                 )
-                start = reader.line_num + 1
+                if header is None:
+                    return
                 continue
-            line, start = start, reader.line_num + 1
+            if header is None:
+                header = row
+                continue
             if not row:
                 continue
-            if len(row) != len(header):
-                yield (
-                    line,
-                    InputError(
-                        Reason.MALFORMED_CSV,
-                        key=key,
-                        line=line,
-                        detail=f"{len(row)} columns, header has {len(header)}",
-                    ),
-                )
-                continue
-            bad = next((h for h, v in zip(header, row, strict=True) if _has_surrogates(v)), None)
-            if bad is not None:
-                yield line, InputError(Reason.BAD_ENCODING, key=key, line=line, field=bad)
-                continue
-            yield line, dict(zip(header, row, strict=True))
+            yield line, _csv_row(header, row, key, line)
 
 
-def read_text(store: Store, key: str) -> str:
-    """Read a whole text object (one transcript); raise InputError on invalid UTF-8."""
-    with open_decompressed(store, key) as stream:
-        data = stream.read()
+def read_text(store: Store, key: str, *, limits: ReadLimits | None = None) -> str:
+    """Read a whole text object (one transcript).
+
+    Raises:
+        InputError: ``bad_encoding`` on invalid UTF-8.
+        InputLimitError: ``line_too_long`` for an object over ``max_line_bytes`` (one text
+            object is one record), or the object's size or compression-ratio limit.
+    """
+    limits = limits or DEFAULT_LIMITS
+    with open_decompressed(store, key, limits) as stream:
+        try:
+            data = stream.read(limits.max_line_bytes + 1)
+        except InputLimitError as exc:
+            raise located(exc, key, 1) from None
+    if len(data) > limits.max_line_bytes:
+        raise InputLimitError(
+            Reason.LINE_TOO_LONG,
+            key=key,
+            line=1,
+            detail=f"text object over the limit max_line_bytes={limits.max_line_bytes}",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -193,18 +264,23 @@ def read_text(store: Store, key: str) -> str:
 
 
 def iter_items(
-    store: Store, key: str, fmt: Format, *, items_path: str | None = None
+    store: Store,
+    key: str,
+    fmt: Format,
+    *,
+    items_path: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Dispatch to the reader for ``fmt``; text yields the whole object as item 1."""
     if fmt == "jsonl":
-        yield from iter_jsonl(store, key)
+        yield from iter_jsonl(store, key, limits=limits)
     elif fmt == "json":
-        yield from iter_json(store, key, items_path)
+        yield from iter_json(store, key, items_path, limits=limits)
     elif fmt in ("csv", "tsv"):
-        yield from iter_csv(store, key)
+        yield from iter_csv(store, key, limits=limits)
     else:
         try:
-            yield 1, read_text(store, key)
+            yield 1, read_text(store, key, limits=limits)
         except InputError as exc:
             yield exc.line or 1, exc
 
@@ -305,3 +381,14 @@ def _jsonl_error(exc: Exception, line: bytes, key: str, number: int) -> InputErr
 def _json_detail(exc: Exception) -> str:
     # orjson messages quote no input text, only positions: safe to keep.
     return str(exc).split(":", 1)[0][:80]
+
+
+def _csv_row(header: list[str], row: list[str], key: str, line: int) -> Any:
+    """The row as a dict, or the InputError that rejects it (column count, bad bytes)."""
+    if len(row) != len(header):
+        detail = f"{len(row)} columns, header has {len(header)}"
+        return InputError(Reason.MALFORMED_CSV, key=key, line=line, detail=detail)
+    bad = next((h for h, v in zip(header, row, strict=True) if _has_surrogates(v)), None)
+    if bad is not None:
+        return InputError(Reason.BAD_ENCODING, key=key, line=line, field=bad)
+    return dict(zip(header, row, strict=True))
