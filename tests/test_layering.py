@@ -1,6 +1,6 @@
 """Imports go one way (STYLE.md). From the bottom up: errors < engine < records < store <
-registry < audit < steps < gates < reports < release < ingest < quarantine < pipeline < demo <
-cli."""
+logsafe < registry < audit < steps < gates < reports < release < ingest < quarantine <
+pipeline < demo < cli."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ ORDER = [
     "engine",
     "records",
     "store",
+    "logsafe",
     "registry",
     "audit",
     "steps",

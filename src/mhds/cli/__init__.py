@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 
 from mhds import __version__
-from mhds.cli import audit, build, pii, quarantine, registry, release, store
+from mhds.cli import audit, build, lease, pii, quarantine, registry, release, store
 from mhds.cli.common import STATE, console
+from mhds.logsafe import configure_logging
 
 app = typer.Typer(
     name="mhds",
@@ -32,7 +33,9 @@ def main(
 ) -> None:
     """mhds: S3-first pipeline for mental-health conversation datasets."""
     STATE["debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    # Every root handler redacts credentials, whichever library logs (botocore's debug log
+    # prints signed request headers).
+    configure_logging(logging.DEBUG if debug else logging.WARNING)
     if version:
         console.print(f"mhds {__version__}")
         raise typer.Exit()
@@ -48,5 +51,6 @@ app.add_typer(release.app, name="release")
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(audit.app, name="audit")
 app.add_typer(pii.app, name="pii")
+app.add_typer(lease.app, name="lease")
 
 __all__ = ["app"]

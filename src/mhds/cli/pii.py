@@ -32,7 +32,7 @@ def scan(file: FileArg, records: RecordsOpt = False, output: OutputOpt = None) -
     """Write `{"id", "spans": [{"start", "end", "category"}]}` per input line, in order.
 
     Offsets are character offsets into `text`. Categories: PERSON, LOCATION, DATE, PHONE,
-    EMAIL, URL, IP_ADDRESS, ID, AGE. Unreadable lines give `{"id": null, "error": ...}`
+    EMAIL, URL, IP_ADDRESS, ID, AGE, CREDENTIAL. Unreadable lines give `{"id": null, "error": ...}`
     and exit code 3.
 
     Example: `mhds pii scan notes.jsonl > spans.jsonl`

@@ -70,6 +70,7 @@ _DAY_DATE = re.compile(
     re.IGNORECASE,
 )
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
+_CAPITALISED = re.compile(r"\b[A-Z]")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 _PRESIDIO_TO_CATEGORY = {
     "PERSON": Category.PERSON,
@@ -206,6 +207,8 @@ class PIIEngine:
             and s.score >= self._threshold(s)
             and not self._keep.keeps(text, s)
         ]
+        if any(s.category is Category.CREDENTIAL for s in kept):
+            kept = _clip_ner_at_credentials(text, kept)
         return resolve_overlaps(kept)
 
     def _threshold(self, span: Span) -> float:
@@ -348,6 +351,33 @@ def build_analyzer(config: PIIConfig) -> AnalyzerEngine:
         )
     )
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+def _clip_ner_at_credentials(text: str, spans: list[Span]) -> list[Span]:
+    """Cut NER spans to their parts outside credentials, keeping a part only when it holds a
+    capitalised word: spaCy often reads a key with the words beside it as one entity ("keys
+    <key id>"), and the union of overlaps would take those words too. A lower-case name cut
+    off here is found again by the residual scan's NER, which fails the record closed."""
+    credentials = [s for s in spans if s.category is Category.CREDENTIAL]
+    out: list[Span] = []
+    for span in spans:
+        cuts = [c for c in credentials if span.recognizer == "spacy_ner" and span.overlaps(c)]
+        if not cuts:
+            out.append(span)
+            continue
+        start = span.start
+        for cut in sorted(cuts):
+            out.extend(_ner_piece(text, span, start, cut.start))
+            start = max(start, cut.end)
+        out.extend(_ner_piece(text, span, start, span.end))
+    return out
+
+
+def _ner_piece(text: str, span: Span, start: int, end: int) -> list[Span]:
+    start, end = _trim(text, start, end)
+    if start >= end or not _CAPITALISED.search(text, start, end):
+        return []
+    return [Span(start, end, span.category, span.score, span.recognizer)]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -114,6 +114,8 @@ class KeepList:
         """Whether ``span`` must NOT be redacted from ``text``."""
         raw = text[span.start : span.end]
         category = span.category
+        if category is Category.CREDENTIAL:
+            return False  # a secret is never public, nor a clinical term
         if category in _NUMERIC:
             return self._is_crisis(raw, vanity=category is Category.PHONE)
         if category in (Category.EMAIL, Category.URL):

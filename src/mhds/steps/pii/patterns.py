@@ -5,7 +5,8 @@ Spans cover the identifying value only, never the cue around it: "MRN 48291" giv
 "I'm 92" and "92 years old" give "92", "Dr. Sarah Johnson" gives "Sarah Johnson" (the title
 stays: it is clinical context), "born in 1987" gives "1987". Spans may overlap across
 categories (the engine resolves them). Crisis lines are found like any phone number; the
-keep-list spares them. The regex sources live in :mod:`mhds.steps.pii.pattern_sources`.
+keep-list spares them. The regex sources live in :mod:`mhds.steps.pii.pattern_sources`;
+credentials (keys, tokens, passwords) are found by :mod:`mhds.steps.pii.credentials`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import partial
 
 from mhds.steps.pii import pattern_sources as src
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160
@@ -67,6 +69,7 @@ class PatternRecognizers:
                    "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS")  # fmt: skip
         self._re = {name: re.compile(getattr(src, name)) for name in helpers}
         self._rules = self._build_rules()
+        self._credentials = CredentialRecognizer()
 
     def find(self, text: str) -> list[Span]:
         """Candidate identifier spans in ``text``, sorted; spans of different categories may
@@ -88,6 +91,7 @@ class PatternRecognizers:
             spans.extend(self._find_obfuscated_emails(text, scopes.lower))
         spans.extend(self._find_signature(text))
         spans.extend(self._find_credentialed_names(text))
+        spans.extend(self._credentials.find(text))
         if "[" in text:
             holes = [m.span() for m in self._re["PLACEHOLDER"].finditer(text)]
             spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in holes)]

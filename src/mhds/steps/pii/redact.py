@@ -151,6 +151,8 @@ class ConversationRedactor:
 
 
 def _normalise(category: Category, surface: str) -> str:
+    if category == Category.CREDENTIAL:
+        return surface.strip()  # secrets are case-sensitive: "Hunter2" is not "hunter2"
     text = _SPACES.sub(" ", surface.casefold()).strip(" .,;:!?\"'()[]")
     if category == Category.PERSON:
         text = _TITLE.sub("", text)
@@ -179,4 +181,7 @@ def _surrogate(category: Category, number: int, seed: int) -> str:
         return f"192.0.2.{pick % 254 + 1}"  # TEST-NET-1, documentation only
     if category == Category.AGE:
         return "90"
+    if category == Category.CREDENTIAL:
+        # No realistic fake: a key-shaped string would teach a model to write keys.
+        return f"[CREDENTIAL_{number}]"
     return f"ID-{pick:05d}"

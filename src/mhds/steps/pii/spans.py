@@ -7,7 +7,8 @@ from enum import StrEnum
 
 
 class Category(StrEnum):
-    """The HIPAA Safe Harbor identifier kinds that occur in conversations."""
+    """The HIPAA Safe Harbor identifier kinds that occur in conversations, and credentials
+    (keys, tokens, passwords: not identifiers, but never to ship in training text)."""
 
     PERSON = "PERSON"
     LOCATION = "LOCATION"
@@ -18,6 +19,7 @@ class Category(StrEnum):
     IP_ADDRESS = "IP_ADDRESS"
     ID = "ID"
     AGE = "AGE"
+    CREDENTIAL = "CREDENTIAL"
 
 
 CATEGORIES: tuple[Category, ...] = tuple(Category)
@@ -58,7 +60,8 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     longer one ("Dr. Virginia Chowwww.site.ca": the URL span must not leave "Virginia"
     behind), so overlaps are unioned. The merged span takes the category and recognizer of
     its longest pattern member (NER only when no pattern matched; then highest score, then
-    earliest start) and the highest score.
+    earliest start) and the highest score; a group holding a credential is a CREDENTIAL
+    (a key inside a URL is counted as the secret it is).
     """
     merged: list[list[Span]] = []
     for span in sorted(spans):
@@ -72,7 +75,14 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
         # PERSON or LOCATION with the same extent (the union still covers both).
         lead = min(
             group,
-            key=lambda s: (s.recognizer == "spacy_ner", -s.length, -s.score, s.start, s.category),
+            key=lambda s: (
+                s.category != Category.CREDENTIAL,
+                s.recognizer == "spacy_ner",
+                -s.length,
+                -s.score,
+                s.start,
+                s.category,
+            ),
         )
         start, end = min(s.start for s in group), max(s.end for s in group)
         result.append(Span(start, end, lead.category, max(s.score for s in group), lead.recognizer))

@@ -56,7 +56,7 @@ class PIIRedactor(RecordStep):
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
 
     def __init__(
         self,
