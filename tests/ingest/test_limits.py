@@ -384,3 +384,31 @@ def test_a_decompression_bomb_is_quarantined_in_bounded_memory(
     peak_mb = report["peak_kib"] * 1024 / 1e6
     print(f"{reason}: peak RSS {peak_mb:.0f} MB")
     assert peak_mb < 500
+
+
+def test_csv_resynchronises_by_the_csv_quoting_rules_not_by_quote_parity(store: Store) -> None:
+    # A quote inside an unquoted field is an ordinary character; a quoted field spans lines.
+    data = b'h1,h2\n5" tall,' + b"L" * 20 + b'\nok,"multi\nsecret,part"\nx,"a ""b"" c"\nlast,row\n'
+    store.write_bytes("raw/quotes.csv", data)
+    items = list(iter_csv(store, "raw/quotes.csv", limits=ReadLimits(max_line_bytes=20)))
+    assert [(n, type(v).__name__ if isinstance(v, Exception) else v) for n, v in items] == [
+        (2, "InputLimitError"),  # the over-long row
+        (3, "InputLimitError"),  # the quoted field across lines is one row of 23 bytes
+        (5, {"h1": "x", "h2": 'a "b" c'}),
+        (6, {"h1": "last", "h2": "row"}),
+    ]
+
+
+def test_the_builds_own_shards_are_read_without_the_input_limits(store: Store) -> None:
+    # One long message that ingest accepted (uncompressed, under the line limit) makes a
+    # processed shard far more compressible than the input ratio limit: still readable.
+    from mhds.ingest.processed import iter_shard_records
+    from mhds.store.streams import JsonlWriter
+    from tests.cases import make_record
+
+    record = make_record("a" * (17 << 20), "that sounds heavy")
+    with JsonlWriter(store, "processed/x/part-00000.jsonl.zst") as writer:
+        writer.write_line(record.to_json())
+    assert writer.bytes_written * 500 < 17 << 20  # over the default ratio of an input
+    (back,) = iter_shard_records(store, "processed/x/part-00000.jsonl.zst")
+    assert back.messages[0].content == record.messages[0].content

@@ -10,6 +10,7 @@ import pytest
 
 from mhds.pipeline.run import build_release
 from mhds.release import ReleaseError, list_unpublished, list_versions, verify_release
+from mhds.release.publish import gc_releases
 from mhds.release.version import next_version, reserve_version, reserved_by
 from mhds.store import S3Store
 from mhds.store.base import Store
@@ -73,7 +74,11 @@ def test_a_build_whose_lease_is_broken_publishes_nothing(store: Store) -> None:
     with pytest.raises(LeaseLostError, match="nothing published"):
         _build_with(store, lambda: break_lease(store, force=True))
     assert list_versions(store, RELEASES) == []
-    assert list_unpublished(store, RELEASES) == []  # its version folder was emptied
+    # A writer that lost the store removes nothing (the store may be another writer's now):
+    # its leftovers are invisible, and gc removes them.
+    assert list_unpublished(store, RELEASES) == [VERSION]
+    assert gc_releases(store, RELEASES)
+    assert list_unpublished(store, RELEASES) == []
     assert read_lease(store) is None
 
 

@@ -91,7 +91,7 @@ def test_a_build_killed_mid_publish_leaves_nothing_visible_and_the_rerun_complet
     # dead process is broken, deliberately.
     with pytest.raises(LeaseHeldError, match="not running on this host") as held:
         build_release(s3_store, registry, config, today=TODAY)
-    assert break_lease(s3_store, owner=held.value.holder.owner) is not None
+    assert break_lease(s3_store, owner=held.value.holder.owner, force=True) is not None
 
     result = build_release(s3_store, registry, config, today=TODAY)
 

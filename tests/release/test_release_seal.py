@@ -119,3 +119,58 @@ def test_a_forged_verdict_on_a_built_release_is_caught(s3_store: S3Store) -> Non
     assert verify_release(s3_store, folder).codes() == {"gate_not_passed", "seal_mismatch"}
     with pytest.raises(ReleaseSealError):
         ReleaseReader(s3_store, result.version)
+
+
+def test_an_unsealed_release_is_read_only_on_request_and_still_serves_as_previous(
+    s3_store: S3Store,
+) -> None:
+    # A release published before releases were sealed: no audit log in it.
+    seed_store(s3_store)
+    first = build_release(s3_store, make_registry(), fast_config(), today=TODAY)
+    folder = f"{RELEASES}{first.version}/"
+    manifest = read_manifest(s3_store, folder)
+    s3_store.delete(folder + "audit.jsonl")
+    legacy = manifest.model_copy(
+        update={
+            "audit_head": None,
+            "files": tuple(f for f in manifest.files if f.key != "audit.jsonl"),
+        }
+    )
+    s3_store.write_bytes(folder + MANIFEST_NAME, manifest_bytes(legacy))
+    assert verify_release(s3_store, folder).codes() == {"unsealed"}
+    with pytest.raises(ReleaseSealError, match="allow_unsealed=True"):
+        ReleaseReader(s3_store, first.version)
+    reader = ReleaseReader(s3_store, first.version, allow_unsealed=True)
+    assert sum(1 for _ in reader.iter_split("train")) > 0
+    # The next build compares itself against it (leakage, drift) and publishes, sealed.
+    second = build_release(s3_store, make_registry(), fast_config(), today=TODAY)
+    assert second.published
+    assert verify_release(s3_store, f"{RELEASES}{second.version}/").ok
+    # A seal that does not match is never read, allow_unsealed or not.
+    rewrite_at = f"{RELEASES}{second.version}/"
+    sealed = read_manifest(s3_store, rewrite_at)
+    s3_store.write_bytes(
+        rewrite_at + MANIFEST_NAME,
+        manifest_bytes(sealed.model_copy(update={"waivers": (FORGED,)})),
+    )
+    with pytest.raises(ReleaseSealError, match="seal_mismatch"):
+        ReleaseReader(s3_store, second.version, allow_unsealed=True)
+
+
+def test_reports_and_hashes_are_sealed_too(store: Store) -> None:
+    manifest = publish(store, V1)
+    original = store.read_bytes(FOLDER + "reports/pii.json")
+    forged = b'{"gate": "pii", "status": "pass", "forged": true}\n'
+    store.write_bytes(FOLDER + "reports/pii.json", forged)
+    files = tuple(
+        f.model_copy(update={"sha256": hashlib.sha256(forged).hexdigest(), "bytes": len(forged)})
+        if f.key == "reports/pii.json"
+        else f
+        for f in manifest.files
+    )
+    rewrite(store, manifest, files=files)
+    assert verify_release(store, FOLDER).codes() == {"seal_mismatch"}
+    store.write_bytes(FOLDER + "reports/pii.json", original)
+    for field, value in (("config_hash", "sha256:" + "c" * 64), ("code_version", "9.9.9")):
+        rewrite(store, manifest, **{field: value})
+        assert verify_release(store, FOLDER).codes() == {"seal_mismatch"}, field

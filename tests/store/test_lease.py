@@ -103,3 +103,46 @@ def test_breaking_when_nobody_holds_is_a_no_op_and_a_malformed_lease_is_an_error
     store.write_bytes(LEASE_KEY, b"not json")
     with pytest.raises(Exception, match="malformed lease"):
         read_lease(store)
+
+
+def test_a_malformed_lease_is_removed_only_by_force(store: Store) -> None:
+    store.write_bytes(LEASE_KEY, b"{not json")
+    with pytest.raises(Exception, match="mhds lease break --force"):
+        StoreLease(store, "build-a", "build").acquire()
+    with pytest.raises(Exception, match="malformed lease"):
+        break_lease(store)
+    assert break_lease(store, force=True) is None
+    with StoreLease(store, "build-a", "build"):
+        pass
+
+
+def test_a_failed_first_heartbeat_leaves_no_lease(store: Store) -> None:
+    class FailingBeat(StoreLease):
+        def _beat(self) -> None:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        FailingBeat(store, "build-a", "build").acquire()
+    assert read_lease(store) is None
+
+
+def test_a_dead_local_holder_is_named_but_its_lease_still_needs_expiry_or_force(
+    store: Store,
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    dead = StoreLease(store, "build-dead", "build")
+    info = dead.info.__class__(
+        **{**dead.info.__dict__, "pid": int(done.stdout), "host": socket.gethostname()}
+    )
+    store.write_bytes(LEASE_KEY, info.to_bytes())
+    with pytest.raises(LeaseHeldError, match="no longer exists on this host") as held:
+        StoreLease(store, "build-b", "build").acquire()
+    assert "--force" in str(held.value)
+    with pytest.raises(LeaseHeldError, match="alive"):
+        break_lease(store)  # another container may share the host name: not without force
+    assert break_lease(store, owner="build-dead", force=True) is not None

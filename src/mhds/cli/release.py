@@ -156,8 +156,10 @@ def gc(
     st, reg = run(lambda: open_store_and_registry(store, registry))
 
     def collect() -> list[str]:
+        if dry_run:  # only reads: no lease to take
+            return gc_releases(st, reg.layout.releases, dry_run=True)
         with StoreLease(st, f"gc-{os.getpid()}", "release gc"):
-            return gc_releases(st, reg.layout.releases, dry_run=dry_run)
+            return gc_releases(st, reg.layout.releases)
 
     removed = run(collect)
     verb = "would remove" if dry_run else "removed"

@@ -13,6 +13,7 @@ from mhds.records.schema import Record
 from mhds.records.validate import Reason
 from mhds.registry.schema import Registry
 from mhds.store.base import Store
+from mhds.store.limits import OWN_OUTPUT
 from mhds.store.streams import iter_lines
 
 
@@ -46,7 +47,7 @@ def iter_shard_records(store: Store, key: str) -> Iterator[Record]:
     Raises:
         InputError: a line that is not a valid record (names the shard and line, no text).
     """
-    for line, data in iter_lines(store, key):
+    for line, data in iter_lines(store, key, limits=OWN_OUTPUT):
         try:
             yield Record.from_json(data)
         except msgspec.ValidationError as exc:

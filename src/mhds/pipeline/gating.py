@@ -214,7 +214,11 @@ def _read_previous(ctx: GateContext, version: str | None, current: Mapping[str, 
     from mhds.release.reader import ReleaseReader
 
     store, registry = ctx.store, ctx.registry
-    reader = ReleaseReader(store, version, releases_prefix=registry.layout.releases)
+    # The previous release is compared against, not trained on: one published before releases
+    # were sealed is read (a tampered one, whose seal does not match, is not).
+    reader = ReleaseReader(
+        store, version, releases_prefix=registry.layout.releases, allow_unsealed=True
+    )
     splits: dict[str, Any] = {}
     metas: list[tuple[str, str]] = []
     key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")

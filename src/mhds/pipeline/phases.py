@@ -325,6 +325,7 @@ class Build:
         )
         failed = [v.gate for v in verdicts if not v.passed]
         if failed:
+            self.lease.check()  # a writer that lost the store removes nothing
             writer.abort()
             raise self._failure(failed, verdicts, report)
         self._check_still_latest(writer, latest)

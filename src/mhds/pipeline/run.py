@@ -125,7 +125,7 @@ def _build(
     lease.check()
     previous = config.previous_release or latest_version(store, registry.layout.releases)
     latest = latest_version(store, registry.layout.releases)
-    run.result.version = _version_for(store, registry, work, run.result.build_key, today)
+    run.result.version = _version_for(store, registry, work, run.result, today)
     try:
         with run.writer(run.result.version) as writer:
             stats, metas = run.compile(writer, survivors, assignment, funnel)
@@ -173,7 +173,7 @@ def _check_previous(store: Store, registry: Registry, previous: str | None) -> N
 
 
 def _version_for(
-    store: Store, registry: Registry, work: str, build_key: str, today: date | None
+    store: Store, registry: Registry, work: str, result: BuildResult, today: date | None
 ) -> str:
     """Resume the version an interrupted build of the same inputs reserved, else reserve the
     next one (write-once, before any shard is written: see ``reserve_version``)."""
@@ -182,9 +182,10 @@ def _version_for(
     if store.exists(state_key):
         version = str(codec.loads(store.read_bytes(state_key))["version"])
         if version in list_unpublished(store, releases) and (
-            reserved_by(store, releases, version) == build_key
+            reserved_by(store, releases, version) == result.build_key
         ):
             return version
-    version = reserve_version(store, releases, today or datetime.now(UTC).date(), build_key)
+    day = today or datetime.now(UTC).date()
+    version = reserve_version(store, releases, day, result.build_key, writer=result.build_id)
     store.write_bytes(state_key, codec.dumps({"version": version}))
     return version

@@ -20,6 +20,7 @@ import msgspec
 from mhds.errors import ConfigError, MhdsError, ObjectNotFoundError
 from mhds.registry.schema import Layout
 from mhds.store.base import Store
+from mhds.store.limits import OWN_OUTPUT
 from mhds.store.streams import iter_jsonl
 from mhds.store.uri import check_key, join_key
 
@@ -139,7 +140,7 @@ def iter_items(
     """
     for info in _quarantine_objects(store, layout, build):
         build_id = _build_of(layout, info.key)
-        for line, entry in iter_jsonl(store, info.key):
+        for line, entry in iter_jsonl(store, info.key, limits=OWN_OUTPUT):
             item = to_item(entry, build_id=build_id, key=info.key, line=line)
             if (source is None or item.source_id == source) and (
                 reason is None or item.reason == reason
@@ -190,7 +191,7 @@ def read_entry(store: Store, layout: Layout, key: str, line: int) -> dict[str, A
     if not key.startswith(layout.quarantine) or _build_of(layout, key) == READMITTED_FOLDER:
         raise QuarantineError(f"not an object under {layout.quarantine}", item=ref)
     try:
-        for number, entry in iter_jsonl(store, key):
+        for number, entry in iter_jsonl(store, key, limits=OWN_OUTPUT):
             if number == line:
                 if not isinstance(entry, dict):
                     raise QuarantineError("the line is not a quarantine entry", item=ref)

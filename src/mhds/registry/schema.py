@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mhds.records.adapters.base import AdapterOptions
 from mhds.records.schema import AssistantRole
+from mhds.store.lease import LOCKS_PREFIX
 
 Approval = Literal["approved", "pending", "rejected"]
 Holdout = Literal["none", "test_only"]
@@ -200,6 +201,7 @@ class Layout(FrozenModel):
             self.audit,
             self.work,
             self.builds,
+            LOCKS_PREFIX,
         )
 
 

@@ -22,6 +22,7 @@ from mhds.errors import ObjectNotFoundError
 from mhds.records import codec
 from mhds.records.schema import Split
 from mhds.release.version import (
+    AUDIT_NAME,
     MANIFEST_NAME,
     VERSION_PATTERN,
     ReleaseError,
@@ -152,21 +153,18 @@ def content_digest(manifest: Manifest) -> str:
 
 
 def verdict_digest(manifest: Manifest) -> str:
-    """``sha256:<hex>`` over how a release came to be published: its version, gate results,
-    waivers, the previous release compared to, the funnel and the content digest.
+    """``sha256:<hex>`` over everything in a manifest that says how the release came to be
+    published: every field but the creation time, the audit head and the audit log's own
+    file entry (the log holds this digest, so it cannot cover itself). That is the gate
+    results, waivers, previous release, funnel, content digest, code, registry and config
+    hashes, and every other file (reports, curriculum) with its sha256.
 
     The build records it in the ``publish`` entry of its audit log, whose head the manifest
-    names, so a gate result or waiver edited in the manifest no longer matches the chain;
-    ``verify_release`` and the reader check it.
+    names, so a gate result, waiver, report or hash edited in the manifest no longer matches
+    the chain; ``verify_release`` and the reader check it.
     """
-    body = {
-        "version": manifest.version,
-        "gates": [plain_json(g) for g in manifest.gates],
-        "waivers": [plain_json(w) for w in manifest.waivers],
-        "previous_release": manifest.previous_release,
-        "funnel": [plain_json(row) for row in manifest.funnel],
-        "content_digest": manifest.content_digest,
-    }
+    body = manifest.model_dump(mode="json", exclude={"created", "audit_head"})
+    body["files"] = [f for f in body["files"] if f["key"] != AUDIT_NAME]
     return "sha256:" + hashlib.sha256(codec.canonical_json(body)).hexdigest()
 
 

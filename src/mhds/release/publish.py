@@ -52,6 +52,7 @@ from mhds.release.version import (
     release_prefix,
 )
 from mhds.store.base import ObjectInfo, Store
+from mhds.store.lease import LeaseLostError
 from mhds.store.streams import JsonlWriter
 from mhds.store.uri import check_key
 
@@ -136,7 +137,13 @@ class ReleaseWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None and self._state == "open":
+        # A writer whose store lease was broken leaves what it wrote: another writer may own
+        # the store (and, resuming, this version) now; `mhds release gc` removes leftovers.
+        if (
+            exc_type is not None
+            and self._state == "open"
+            and not issubclass(exc_type, LeaseLostError)
+        ):
             self.abort()
 
     @property

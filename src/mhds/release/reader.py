@@ -8,6 +8,7 @@ size match the manifest, so nothing unverified ever reaches a training job.
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -25,7 +26,7 @@ from mhds.release.manifest import (
     content_digest,
     read_manifest,
 )
-from mhds.release.verify import iter_zstd_lines, seal_problems
+from mhds.release.verify import ProblemCode, iter_zstd_lines, seal_problems
 from mhds.release.version import (
     AUDIT_NAME,
     ReleaseError,
@@ -38,6 +39,8 @@ from mhds.release.version import (
 from mhds.store import S3Settings, S3Store, Store, open_store
 from mhds.store.base import iter_chunks
 from mhds.store.uri import parse_uri
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SPOOL_BYTES = 64 << 20
 # Uniform draws fetched from the generator at a time (part of the documented mixing order).
@@ -75,10 +78,14 @@ class ReleaseReader:
     * a Store: the versions live under ``releases_prefix`` (default ``releases/``) inside it.
 
     URIs open with ``mhds.store.open_store`` (S3 ``settings``, else the standard and legacy
-    environment variables). Only published releases (with a manifest) can be opened.
+    environment variables). Only published releases (with a manifest) can be opened, and only
+    sealed ones (their gate results match the audit log's seal: see ``verify_release``);
+    ``allow_unsealed`` also opens one published before mhds sealed releases.
 
     Raises:
         ReleaseNotFoundError: no published release there (none at all, or no manifest).
+        ReleaseSealError: the manifest does not match its seal, a gate did not pass, or the
+            release is not sealed (without ``allow_unsealed``).
     """
 
     def __init__(
@@ -89,6 +96,7 @@ class ReleaseReader:
         releases_prefix: str | None = None,
         settings: S3Settings | None = None,
         spool_bytes: int = DEFAULT_SPOOL_BYTES,
+        allow_unsealed: bool = False,
     ) -> None:
         if isinstance(source, str):
             store, version = _open_uri(source, version, settings)
@@ -108,7 +116,7 @@ class ReleaseReader:
             raise ReleaseError(f"manifest says version {self._manifest.version}", release=self.uri)
         self._spool_bytes = spool_bytes
         self._curriculum: Curriculum | None = None
-        self._check_seal()
+        self._check_seal(allow_unsealed)
 
     def __repr__(self) -> str:
         return f"ReleaseReader({self.uri!r})"
@@ -221,17 +229,30 @@ class ReleaseReader:
                 options[name] = value.get_secret_value()
         return options
 
-    def _check_seal(self) -> None:
+    def _check_seal(self, allow_unsealed: bool) -> None:
         """Before any record is read: the manifest's content digest holds, its gates passed
-        (or were waived), and its gate results and waivers match the audit log's seal."""
+        (or were waived), and its gate results and waivers match the audit log's seal. With
+        ``allow_unsealed``, a release published before releases were sealed is read (with a
+        warning); a seal that does not match never is."""
         manifest = self._manifest
         if manifest.content_digest != content_digest(manifest):
             raise ReleaseSealError("manifest content digest does not match", release=self.uri)
         audit = self.read_file(AUDIT_NAME) if manifest.file(AUDIT_NAME) else None
         problems = seal_problems(manifest, audit)
+        if allow_unsealed and problems and all(c == ProblemCode.UNSEALED for c, _ in problems):
+            log.warning(
+                "release %s is not sealed (published before mhds sealed releases)", self.version
+            )
+            return
         if problems:
             details = "; ".join(f"{code.value}: {detail}" for code, detail in problems[:3])
-            raise ReleaseSealError(f"refused: {details}", release=self.uri)
+            hint = (
+                " (published before mhds sealed releases: rebuild it, or pass "
+                "allow_unsealed=True to read it anyway)"
+                if all(c == ProblemCode.UNSEALED for c, _ in problems)
+                else ""
+            )
+            raise ReleaseSealError(f"refused: {details}{hint}", release=self.uri)
 
     def _shards(self, split: str) -> tuple[ShardEntry, ...]:
         if split not in SPLIT_ORDER:

@@ -144,13 +144,17 @@ RESERVATION_NAME = "reserved.json"
 _RESERVE_ATTEMPTS = 100
 
 
-def reserve_version(store: Store, releases_prefix: str, today: date, holder: str) -> str:
+def reserve_version(
+    store: Store, releases_prefix: str, today: date, holder: str, *, writer: str = ""
+) -> str:
     """Reserve the next version of ``today`` for ``holder`` before anything is written to it.
 
-    The reservation is an object written once (``<version>/reserved.json``, naming the holder)
-    in the version folder, so the folder is used from that moment: ``next_version`` never hands
-    it out again, and of two writers that pick the same version only one gets it; the other
-    moves on to the next number. The writer removes the reservation when it publishes (or
+    The reservation is an object written once in the version folder
+    (``<version>/reserved.json``), naming the holder (the build key a rerun resumes by) and the
+    ``writer`` (the build id, so that two writers never write the same bytes and both win). The
+    folder is used from that moment: ``next_version`` never hands it out again, and of two
+    writers that pick the same version only one gets it; the other moves on to the next
+    number. The writer removes the reservation when it publishes (or
     aborts).
 
     Returns:
@@ -159,7 +163,9 @@ def reserve_version(store: Store, releases_prefix: str, today: date, holder: str
     for _ in range(_RESERVE_ATTEMPTS):
         version = next_version(store, releases_prefix, today)
         try:
-            store.put_if_absent(reservation_key(releases_prefix, version), _holder_bytes(holder))
+            store.put_if_absent(
+                reservation_key(releases_prefix, version), _holder_bytes(holder, writer)
+            )
         except ObjectExistsError:
             continue
         return version
@@ -181,5 +187,5 @@ def reservation_key(releases_prefix: str, version: str) -> str:
     return release_prefix(releases_prefix, version) + RESERVATION_NAME
 
 
-def _holder_bytes(holder: str) -> bytes:
-    return codec.dumps({"holder": holder}) + b"\n"
+def _holder_bytes(holder: str, writer: str) -> bytes:
+    return codec.dumps({"holder": holder, "writer": writer}) + b"\n"

@@ -19,6 +19,7 @@ from mhds.errors import StoreError
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry, Source
 from mhds.store.base import Store, iter_chunks
+from mhds.store.limits import OWN_OUTPUT
 from mhds.store.streams import iter_lines
 
 SYNTHETIC_LICENSE_PREFIX = "internal-synthetic"
@@ -237,7 +238,7 @@ def verify_shard_provenance(
     ids: list[str] = []
     sources: Counter[str] = Counter()
     try:
-        for line, data in iter_lines(store, key):
+        for line, data in iter_lines(store, key, limits=OWN_OUTPUT):
             try:
                 record = Record.from_json(data)
             except (msgspec.ValidationError, msgspec.DecodeError):

@@ -35,8 +35,9 @@ from mhds.store.base import Store
 
 log = logging.getLogger(__name__)
 
-LEASE_KEY = "locks/store.lease.json"
-BEAT_KEY = "locks/beat-{token}.json"
+LOCKS_PREFIX = "locks/"
+LEASE_KEY = LOCKS_PREFIX + "store.lease.json"
+BEAT_KEY = LOCKS_PREFIX + "beat-{token}.json"
 DEFAULT_TTL = 600.0
 DEFAULT_HEARTBEAT = 30.0
 
@@ -93,6 +94,7 @@ class LeaseInfo:
         """Parse a lease object; a malformed one is a StoreError naming the key."""
         try:
             raw = codec.loads(data)
+            _parse_time(str(raw["acquired"]))
             return cls(
                 owner=str(raw["owner"]),
                 command=str(raw["command"]),
@@ -103,7 +105,11 @@ class LeaseInfo:
                 ttl_seconds=float(raw["ttl_seconds"]),
             )
         except (codec.DecodeError, KeyError, TypeError, ValueError):
-            raise StoreError("malformed lease object", uri=LEASE_KEY, operation="lease") from None
+            raise StoreError(
+                "malformed lease object: remove it with `mhds lease break --force`",
+                uri=LEASE_KEY,
+                operation="lease",
+            ) from None
 
     def to_bytes(self) -> bytes:
         return codec.dumps(asdict(self), indent=True) + b"\n"
@@ -158,11 +164,12 @@ def break_lease(
 ) -> LeaseState | None:
     """Remove the store's lease so that a new build can take it.
 
-    An alive lease (heartbeat within its ttl, and a holder that is not a process of this host
-    that no longer exists) is refused unless ``force``: breaking it lets a second writer in
-    while the first still runs (the first then stops before it publishes,
-    with LeaseLostError). ``owner`` (a build id), when given, must name the holder, so that a
-    lease taken again meanwhile is not broken by mistake.
+    An alive lease (heartbeat within its ttl) is refused unless ``force``, even when its
+    holder's process no longer exists on this host (another container may share the host
+    name): breaking it lets a second writer in while the first still runs (the first then
+    stops before it publishes, with LeaseLostError, and removes nothing). ``owner`` (a build
+    id), when given, must name the holder, so that a lease taken again meanwhile is not broken
+    by mistake.
 
     Returns:
         The lease that was removed, or None when there was none.
@@ -172,7 +179,14 @@ def break_lease(
             name its holder.
     """
     now = (clock or _now)()
-    state = read_lease(store, clock=clock)
+    try:
+        state = read_lease(store, clock=clock)
+    except StoreError:
+        if not force:
+            raise
+        log.warning("removed a malformed store lease")
+        store.delete(LEASE_KEY)
+        return None
     if state is None:
         return None
     if owner is not None and owner != state.info.owner:
@@ -181,7 +195,7 @@ def break_lease(
             holder=state.info,
             expired=state.expired,
         )
-    if not (state.expired or state.holder_gone or force):
+    if not (state.expired or force):
         raise LeaseHeldError(
             f"the store's lease is alive: {state.describe(now)}; break it only when that "
             "process is gone (--force)",
@@ -248,19 +262,30 @@ class StoreLease:
         self.release()
 
     def acquire(self) -> None:
-        """Take the lease (write-once) and start the heartbeat."""
-        try:
-            self._store.put_if_absent(LEASE_KEY, self.info.to_bytes())
-        except ObjectExistsError:
-            state = read_lease(self._store, clock=self._clock)
-            if state is None:  # released between our put and our read: try once more
+        """Take the lease (write-once) and start the heartbeat. Nothing is left behind when
+        taking it fails half-way."""
+        for _ in range(2):
+            try:
                 self._store.put_if_absent(LEASE_KEY, self.info.to_bytes())
-            else:
-                raise self._held_by(state) from None
+                break
+            except ObjectExistsError:
+                state = read_lease(self._store, clock=self._clock)
+                if state is not None:
+                    raise self._held_by(state) from None
+                # released between our put and our read: try once more
+        else:
+            state = read_lease(self._store, clock=self._clock)
+            if state is None:
+                raise StoreError("lease contended", uri=LEASE_KEY, operation="lease")
+            raise self._held_by(state)
         self._held = True
-        self._beat()
-        self._thread = threading.Thread(target=self._run, name="mhds-lease", daemon=True)
-        self._thread.start()
+        try:
+            self._beat()
+            self._thread = threading.Thread(target=self._run, name="mhds-lease", daemon=True)
+            self._thread.start()
+        except BaseException:
+            self.release()
+            raise
 
     def check(self) -> None:
         """Raise LeaseLostError unless the lease is still this holder's."""
@@ -311,11 +336,17 @@ class StoreLease:
     def _held_by(self, state: LeaseState) -> LeaseHeldError:
         now = self._clock()
         where = self._store.url_for(LEASE_KEY)
-        if state.expired or state.holder_gone:
+        if state.expired:
             advice = (
-                "that process is gone or its heartbeat stopped; when you are sure it no "
-                f"longer runs, `mhds lease break --store URI --owner {state.info.owner}` and "
-                "run again"
+                "its heartbeat stopped; when you are sure that process no longer runs, "
+                f"`mhds lease break --store URI --owner {state.info.owner}` and run again"
+            )
+        elif state.holder_gone:
+            advice = (
+                "its process no longer exists on this host (unless it runs in another "
+                "container with this host name); when you are sure, `mhds lease break "
+                f"--store URI --owner {state.info.owner} --force` and run again, or wait "
+                "for the lease to expire"
             )
         else:
             advice = "wait for it to finish (`mhds lease show --store URI`)"

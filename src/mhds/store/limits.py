@@ -65,6 +65,15 @@ class ReadLimits(BaseModel):
 
 
 DEFAULT_LIMITS = ReadLimits()
+# What mhds wrote itself (processed shards, dedup work files, quarantine logs) is read without
+# limits: ingest bounded what went in, and a record may grow a little on the way (escaping,
+# metadata), and its shards compress far better than any input (one long repeated message).
+OWN_OUTPUT = ReadLimits(
+    max_line_bytes=1 << 62,
+    max_object_bytes=1 << 62,
+    max_compression_ratio=1e300,
+    ratio_check_after_bytes=1 << 62,
+)
 
 
 def located(exc: InputLimitError, key: str, line: int) -> InputLimitError:
@@ -216,22 +225,24 @@ class CsvLines:
 
     A row (its lines together) over ``limit`` bytes raises ``line_too_long`` after skipping
     past it: to the end of its line, and on to where its quoted field closes when it stopped
-    inside one (quote parity), so that the next row parses from a clean start. ``csv.reader``
+    inside one (``CsvQuoteState``, the csv module's own quoting rules), so that the next row
+    parses from a clean start. ``csv.reader``
     starts each row afresh, so it goes on after the error.
     """
 
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
+    def __init__(self, stream: BinaryIO, limit: int, delimiter: str = ",") -> None:
         self._stream = cast(io.BufferedReader, stream)
         self._limit = limit
         self._pending: list[bytes] = []  # the rest of a read, split at bare CRs (reversed)
         self._first = True
         self._row_bytes = 0
-        self._row_quotes = 0
+        self._quotes = CsvQuoteState(delimiter.encode())
         self.lines = 0
 
     def start_row(self) -> int:
         """Start measuring a new row; return the number of its first line."""
-        self._row_bytes = self._row_quotes = 0
+        self._row_bytes = 0
+        self._quotes.reset()
         return self.lines + 1
 
     def __iter__(self) -> CsvLines:
@@ -245,7 +256,7 @@ class CsvLines:
         if not complete or self._row_bytes + len(line.rstrip(b"\r\n")) > self._limit:
             raise self._skip_row(line, complete)
         self._row_bytes += len(line)
-        self._row_quotes += line.count(b'"')
+        self._quotes.feed(line)
         return line.decode("utf-8", "surrogateescape")
 
     def _next_line(self) -> tuple[bytes, bool]:
@@ -276,18 +287,55 @@ class CsvLines:
 
     def _skip_row(self, line: bytes, complete: bool) -> InputLimitError:
         size = self._row_bytes + len(line)
-        quotes = self._row_quotes + line.count(b'"')
+        self._quotes.feed(line)
         ended = complete
-        while not ended or quotes % 2:
+        while not ended or self._quotes.in_quotes:
             part = self._take(_SKIP_CHUNK)
             if not part:
                 break
             if ended:
                 self.lines += 1
             size += len(part)
-            quotes += part.count(b'"')
+            self._quotes.feed(part)
             ended = part.endswith((b"\n", b"\r"))
         return _too_long(size, self._limit, "row")
+
+
+class CsvQuoteState:
+    """Whether a CSV row, read so far, stands inside a quoted field, as ``csv.reader`` (the
+    default dialect, ``doublequote``) reads it: a quote opens a quoted field only at the start
+    of a field; inside one, ``""`` is a quote and a lone quote closes it; a quote anywhere else
+    is an ordinary character. A line ending outside quotes ends the row."""
+
+    _START, _PLAIN, _QUOTED, _CLOSING = range(4)
+
+    def __init__(self, delimiter: bytes = b",") -> None:
+        self._delimiter = delimiter[0]
+        self._state = self._START
+
+    def reset(self) -> None:
+        """A new row starts."""
+        self._state = self._START
+
+    @property
+    def in_quotes(self) -> bool:
+        """Whether the bytes fed so far end inside a quoted field."""
+        return self._state == self._QUOTED
+
+    def feed(self, data: bytes) -> None:
+        """Advance over ``data`` (lines or pieces of lines of one row)."""
+        state, delimiter, quote = self._state, self._delimiter, 0x22
+        for byte in data:
+            if state == self._QUOTED:
+                if byte == quote:
+                    state = self._CLOSING
+            elif byte in (0x0A, 0x0D):
+                state = self._START  # a line ending outside quotes: the row ends
+            elif byte == delimiter:
+                state = self._START
+            elif state == self._START or state == self._CLOSING:
+                state = self._QUOTED if byte == quote else self._PLAIN
+        self._state = state
 
 
 def _too_long(size: int, limit: int, what: str = "line") -> InputLimitError:

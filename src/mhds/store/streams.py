@@ -204,7 +204,7 @@ def iter_csv(
     fmt, _ = split_suffixes(key)
     sep = delimiter or ("\t" if fmt == "tsv" else ",")
     with open_decompressed(store, key, limits) as stream:
-        lines = CsvLines(stream, limits.max_line_bytes)
+        lines = CsvLines(stream, limits.max_line_bytes, sep)
         reader = csv.reader(lines, delimiter=sep)
         header: list[str] | None = None
         while True:

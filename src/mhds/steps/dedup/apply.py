@@ -21,6 +21,7 @@ from mhds.steps.dedup.cluster import DedupResult, DuplicateDecision
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.layout import key, num_name, shard_number
 from mhds.store.base import Store
+from mhds.store.limits import OWN_OUTPUT
 from mhds.store.streams import iter_jsonl
 
 
@@ -41,7 +42,7 @@ def load_decisions(
         path = key(workdir, "decisions", num_name(shard_number(shard_id)) + ".jsonl")
     decisions: dict[str, DuplicateDecision] = {}
     try:
-        for _, item in iter_jsonl(store, path):
+        for _, item in iter_jsonl(store, path, limits=OWN_OUTPUT):
             if isinstance(item, Exception):
                 raise item
             decision = msgspec.convert(item, DuplicateDecision)

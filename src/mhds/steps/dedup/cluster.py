@@ -39,6 +39,7 @@ from mhds.steps.dedup.layout import (
     split_codes,
 )
 from mhds.store.base import Store
+from mhds.store.limits import OWN_OUTPUT
 from mhds.store.streams import JsonlWriter, iter_jsonl
 
 UNKNOWN_PRIORITY = 2**31 - 1
@@ -262,7 +263,7 @@ def _read_members(
             continue
         wanted = set(rows[groups[summary.number]].tolist())
         meta_key = key(workdir, "meta", num_name(summary.number) + ".jsonl.zst")
-        for _, item in iter_jsonl(store, meta_key):
+        for _, item in iter_jsonl(store, meta_key, limits=OWN_OUTPUT):
             if isinstance(item, Exception):
                 raise item
             row, record_id, family, source_key, content_hash, quality = item
@@ -347,7 +348,7 @@ def load_result(store: Store, workdir: str) -> DedupResult:
     """
     stats = msgspec.json.decode(store.read_bytes(key(workdir, "result.json")), type=DedupStats)
     result = DedupResult(stats=stats)
-    for line, item in iter_jsonl(store, key(workdir, "decisions.jsonl")):
+    for line, item in iter_jsonl(store, key(workdir, "decisions.jsonl"), limits=OWN_OUTPUT):
         if isinstance(item, Exception):
             raise ShardError(f"decisions line {line} does not decode", shard=workdir)
         decision = msgspec.convert(item, DuplicateDecision)
