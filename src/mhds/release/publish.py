@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from mhds.audit import AuditLog
 from mhds.errors import ObjectExistsError, StoreError
@@ -61,6 +61,28 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_SHARD_BYTES = 64 << 20
 DEFAULT_MAX_SHARD_RECORDS = 100_000
 SHARD_NAME = "part-{index:05d}.jsonl.zst"
+
+
+class ManifestFields(TypedDict, total=False):
+    """What a manifest takes from its writer's caller (the rest comes from what was written).
+
+    Required: ``code_version``, ``registry_hash``, ``config_hash``. Optional: the holdout
+    families, the gate verdicts and waivers applied, the previous release compared to, the
+    audit head (set by ``publish`` when it seals), the curriculum's key, the creation time
+    (default now) and the funnel rows.
+    """
+
+    code_version: Required[str]
+    registry_hash: Required[str]
+    config_hash: Required[str]
+    holdout_families: Iterable[str]
+    gates: Sequence[Verdict | Mapping[str, Any]]
+    waivers: Sequence[Waiver | Mapping[str, Any]]
+    previous_release: str | None
+    audit_head: str | None
+    curriculum_key: str
+    created: datetime | None
+    funnel: Sequence[Mapping[str, Any]]
 
 
 class ReleaseExistsError(ReleaseError):
@@ -254,29 +276,19 @@ class ReleaseWriter:
         for split in list(self._open):
             self._close_shard(split)
 
-    def draft(
-        self,
-        *,
-        code_version: str,
-        registry_hash: str,
-        config_hash: str,
-        holdout_families: Iterable[str] = (),
-        gates: Sequence[Verdict | Mapping[str, Any]] = (),
-        waivers: Sequence[Waiver | Mapping[str, Any]] = (),
-        previous_release: str | None = None,
-        audit_head: str | None = None,
-        curriculum_key: str = CURRICULUM_NAME,
-        created: datetime | None = None,
-        funnel: Sequence[Mapping[str, Any]] = (),
-    ) -> Manifest:
+    def draft(self, **fields: Unpack[ManifestFields]) -> Manifest:
         """The manifest ``publish`` would write now, with its content digest, written nowhere
         (the build records its digests in the audit log before it publishes). Closes the open
-        shards.
+        shards. ``fields`` give what the written objects do not (see ``ManifestFields``).
 
         Raises:
             ReleaseError: the curriculum was not added, or a holdout family has records
                 outside test.
         """
+        holdout_families = fields.get("holdout_families", ())
+        gates = fields.get("gates", ())
+        waivers = fields.get("waivers", ())
+        curriculum_key = fields.get("curriculum_key", CURRICULUM_NAME)
         self._require_open()
         for split in list(self._open):
             self._close_shard(split)
@@ -289,10 +301,10 @@ class ReleaseWriter:
         rank = {name: i for i, name in enumerate(SPLIT_ORDER)}
         manifest = Manifest(
             version=self._version,
-            created=utc_timestamp(created),
-            code_version=code_version,
-            registry_hash=registry_hash,
-            config_hash=config_hash,
+            created=utc_timestamp(fields.get("created")),
+            code_version=fields["code_version"],
+            registry_hash=fields["registry_hash"],
+            config_hash=fields["config_hash"],
             shards=tuple(sorted(self._shards, key=lambda s: (rank[s.split], s.key))),
             files=tuple(self._files[k] for k in sorted(self._files)),
             counts=self._tally.to_counts(),
@@ -301,29 +313,16 @@ class ReleaseWriter:
             waivers=tuple(
                 plain_json(w.model_dump() if isinstance(w, Waiver) else w) for w in waivers
             ),
-            previous_release=previous_release,
+            previous_release=fields.get("previous_release"),
             curriculum_key=curriculum_key,
-            audit_head=audit_head,
+            audit_head=fields.get("audit_head"),
             reports=tuple(k for k in sorted(self._files) if k.startswith(REPORTS_PREFIX)),
-            funnel=tuple(plain_json(dict(row)) for row in funnel),
+            funnel=tuple(plain_json(dict(row)) for row in fields.get("funnel", ())),
         )
         return manifest.model_copy(update={"content_digest": content_digest(manifest)})
 
     def publish(
-        self,
-        *,
-        code_version: str,
-        registry_hash: str,
-        config_hash: str,
-        holdout_families: Iterable[str] = (),
-        gates: Sequence[Verdict | Mapping[str, Any]] = (),
-        waivers: Sequence[Waiver | Mapping[str, Any]] = (),
-        previous_release: str | None = None,
-        audit_head: str | None = None,
-        curriculum_key: str = CURRICULUM_NAME,
-        created: datetime | None = None,
-        funnel: Sequence[Mapping[str, Any]] = (),
-        audit: AuditLog | None = None,
+        self, *, audit: AuditLog | None = None, **fields: Unpack[ManifestFields]
     ) -> Manifest:
         """Close the shards, remove leftovers, then write the manifest once.
 
@@ -331,8 +330,8 @@ class ReleaseWriter:
         written; the arguments give the rest of the manifest (see ``draft``).
 
         With ``audit`` (the build's log), the release is *sealed*: a ``publish`` entry with
-        the release's content digest and verdict digest (``verdict_digest``: gate results,
-        waivers, previous release, funnel) is appended, the log is copied into the release as
+        the release's content digest and verdict digest (``verdict_digest``: every manifest
+        field but the creation time and the audit log's own entry) is appended, the log is copied into the release as
         ``audit.jsonl`` and the manifest names its head (``audit_head`` is then ignored).
         ``verify_release`` and ``ReleaseReader`` refuse a release that is not sealed or whose
         manifest no longer matches its seal.
@@ -344,18 +343,6 @@ class ReleaseWriter:
                 test, or another writer changed this version's objects.
         """
         self._check_unpublished()
-        fields: dict[str, Any] = {
-            "code_version": code_version,
-            "registry_hash": registry_hash,
-            "config_hash": config_hash,
-            "holdout_families": holdout_families,
-            "gates": gates,
-            "waivers": waivers,
-            "previous_release": previous_release,
-            "curriculum_key": curriculum_key,
-            "created": created,
-            "funnel": funnel,
-        }
         if audit is not None:
             draft = self.draft(**fields)
             audit.append(
@@ -363,14 +350,14 @@ class ReleaseWriter:
                 outputs=[self._store.url_for(self._folder.rstrip("/"))],
                 decisions={
                     "version": self._version,
-                    "previous_release": previous_release,
+                    "previous_release": fields.get("previous_release"),
                     "content_digest": draft.content_digest,
                     "verdict_digest": verdict_digest(draft),
                 },
             )
             self.add_file(AUDIT_NAME, self._store.read_bytes(audit.key))
-            audit_head = audit.head
-        manifest = self.draft(**fields, audit_head=audit_head)
+            fields["audit_head"] = audit.head
+        manifest = self.draft(**fields)
         self._check_unpublished()
         self._sweep(manifest)
         try:
