@@ -4,8 +4,9 @@ The client's ``endpoint_url`` points at the proxy, which forwards every request 
 and Authorization included, so SigV4 signatures still hold) and relays the answer on a
 keep-alive connection. Rules (``Fault``) pick requests by method, path, query and headers and,
 on the Nth match, drop the answer after the server applied the request, reset the connection
-before forwarding, answer an S3 error instead (503 SlowDown ...) or cut the response body. Real
-botocore retries meet real faults: no mocks.
+before forwarding, answer an S3 error instead (503 SlowDown ...) or cut the response body; a
+``before_answer`` hook runs in between (a test changes the object there). Real botocore retries
+meet real faults: no mocks.
 
     def test_x(fault_proxy: FaultProxy, fault_store: S3Store) -> None:
         fault = fault_proxy.drop_response(method="PUT", path="/m.json$")
@@ -13,7 +14,8 @@ botocore retries meet real faults: no mocks.
         assert fault.fired == 1 and fault_proxy.count("PUT", "/m.json$") == 2
 
 A test module that uses the fixtures binds them at module level (pytest finds them there):
-``fault_proxy = faultproxy.fault_proxy`` and likewise ``fault_settings``, ``fault_store``.
+``fault_proxy = faultproxy.fault_proxy`` and likewise ``fault_settings``, ``fault_store``;
+``tests/store/conftest.py`` binds them for every store test.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ class Fault:
         status: the status of an ``error``.
         code: the S3 error code of an ``error``.
         keep_bytes: body bytes a ``truncate`` sends.
+        before_answer: called each time the rule fires, before the client gets anything: after
+            the server answered a ``drop_response`` or ``truncate``, before a ``reset`` or an
+            ``error`` (a test overwrites the object here to race the client).
         matched: matching requests so far (whether it fired or not).
         fired: how often it fired so far.
     """
@@ -112,6 +117,7 @@ class Fault:
     status: int = 503
     code: str = "SlowDown"
     keep_bytes: int = 0
+    before_answer: Callable[[], None] | None = None
     matched: int = 0
     fired: int = 0
 
@@ -266,6 +272,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         )
         fault = proxy._choose(request)
         action = fault.action if fault is not None else None
+        if fault is not None and fault.action in ("reset", "error"):
+            _before_answer(fault)
         if fault is not None and fault.action == "reset":
             proxy._record(replace(request, status=None, fault=action))
             self._reset()
@@ -280,6 +288,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             proxy._record(replace(request, status=502, fault=None))
             self._send(502, "Bad Gateway", [], b"")
             return
+        if fault is not None:
+            _before_answer(fault)
         if fault is not None and fault.action == "drop_response":
             # Recorded before the client learns anything: once it has retried, the test sees it.
             proxy._record(replace(request, status=None, fault=action))
@@ -385,3 +395,8 @@ def fault_settings(s3_settings: S3Settings, fault_proxy: FaultProxy) -> S3Settin
 def fault_store(s3_bucket: str, fault_settings: S3Settings) -> S3Store:
     """An S3Store on a fresh bucket whose every request goes through the fault proxy."""
     return S3Store(s3_bucket, "", fault_settings)
+
+
+def _before_answer(fault: Fault) -> None:
+    if fault.before_answer is not None:
+        fault.before_answer()

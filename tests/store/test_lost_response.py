@@ -13,13 +13,7 @@ from mhds.audit import AuditLog, verify_audit_log
 from mhds.errors import ObjectExistsError, StoreError
 from mhds.release import MANIFEST_NAME, read_manifest, verify_release
 from mhds.store import LocalStore, S3Store, Store
-from tests import faultproxy
 from tests.faultproxy import FaultProxy
-
-# The proxy's fixtures, requested by name below.
-fault_proxy = faultproxy.fault_proxy
-fault_settings = faultproxy.fault_settings
-fault_store = faultproxy.fault_store
 
 ONCE = ["If-None-Match"]
 MANIFEST = r"/manifest\.json$"

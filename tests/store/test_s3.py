@@ -19,7 +19,7 @@ from mhds.store import S3Settings, S3Store
 from mhds.store.s3 import make_client
 
 if TYPE_CHECKING:
-    from tests.store.conftest import S3Proxy
+    from tests.faultproxy import FaultProxy, ProxiedRequest
 
 MIB = 1 << 20
 LISTED_KEYS = 1234
@@ -89,6 +89,11 @@ def _chunks(data: bytes) -> Iterator[bytes]:
         i += 1
 
 
+def _ranges_and_statuses(requests: list[ProxiedRequest]) -> list[tuple[str | None, int | None]]:
+    """Each request's Range header (None: a full read) and the status the proxy answered."""
+    return [(r.headers.get("range"), r.status) for r in requests]
+
+
 def test_multipart_write_reads_back_identical(s3_store: S3Store) -> None:
     data = _payload(12 * MIB + 12345)  # parts of 5, 5 and 2 MiB
     with s3_store.open_write("big/blob.bin") as handle:
@@ -145,28 +150,28 @@ def test_write_once_with_prefix(s3_bucket: str, s3_settings: S3Settings) -> None
 
 @pytest.mark.parametrize("operation", ["read", "list", "head"])
 def test_throttled_request_is_retried(
-    s3_store: S3Store, s3_proxy: S3Proxy, proxied_settings: S3Settings, operation: str
+    s3_store: S3Store, fault_proxy: FaultProxy, fault_store: S3Store, operation: str
 ) -> None:
     s3_store.write_bytes("k.txt", b"hello")
-    proxied = S3Store(s3_store.bucket, "", proxied_settings)
-    s3_proxy.throttle = 2
+    throttle = fault_proxy.slow_down(times=2)
     if operation == "read":
-        assert proxied.read_bytes("k.txt") == b"hello"
+        assert fault_store.read_bytes("k.txt") == b"hello"
     elif operation == "list":
-        assert [o.key for o in proxied.list()] == ["k.txt"]
+        assert [o.key for o in fault_store.list()] == ["k.txt"]
     else:
-        assert proxied.head("k.txt").size == 5
-    assert s3_proxy.statuses() == [503, 503, 200]
+        assert fault_store.head("k.txt").size == 5
+    assert throttle.fired == 2
+    assert [r.status for r in fault_proxy.requests] == [503, 503, 200]
 
 
 @pytest.mark.parametrize("operation", ["read", "list", "write"])
 def test_throttling_past_max_attempts_raises_retryable(
-    s3_store: S3Store, s3_proxy: S3Proxy, s3_settings: S3Settings, operation: str
+    s3_store: S3Store, fault_proxy: FaultProxy, fault_settings: S3Settings, operation: str
 ) -> None:
     s3_store.write_bytes("k.txt", b"hello")
-    settings = s3_settings.model_copy(update={"endpoint_url": s3_proxy.endpoint, "max_attempts": 2})
+    settings = fault_settings.model_copy(update={"max_attempts": 2})
     proxied = S3Store(s3_store.bucket, "", settings)
-    s3_proxy.throttle = 5
+    throttle = fault_proxy.slow_down(times=5)
     with pytest.raises(RetryableStoreError) as raised:
         if operation == "read":
             proxied.read_bytes("k.txt")
@@ -174,37 +179,42 @@ def test_throttling_past_max_attempts_raises_retryable(
             list(proxied.list())
         else:
             proxied.write_bytes("new.txt", b"data")
-    assert s3_proxy.statuses() == [503, 503]
+    assert throttle.fired == 2
+    assert [r.status for r in fault_proxy.requests] == [503, 503]
     assert "SlowDown" in str(raised.value)
     text = "".join(traceback.format_exception(raised.value)) + repr(raised.value)
-    assert all(secret not in text for secret in _secrets(s3_settings))
+    assert all(secret not in text for secret in _secrets(settings))
     assert pickle.loads(pickle.dumps(raised.value)).uri == raised.value.uri
 
 
 def test_dropped_read_resumes_with_ranged_get(
-    s3_store: S3Store, s3_proxy: S3Proxy, proxied_settings: S3Settings
+    s3_store: S3Store, fault_proxy: FaultProxy, fault_store: S3Store
 ) -> None:
     data = _payload(3 * MIB + 99)
     s3_store.write_bytes("blob.bin", data)
     cut = MIB + MIB // 2 + 7
-    s3_proxy.cut_get_after = cut
-    proxied = S3Store(s3_store.bucket, "", proxied_settings)
-    assert proxied.read_bytes("blob.bin") == data
-    gets = [s for s in s3_proxy.seen if s.method == "GET"]
-    assert [(g.range, g.status) for g in gets] == [(None, 200), (f"bytes={cut}-", 206)]
+    fault = fault_proxy.truncate(cut, method="GET", path=r"/blob\.bin$")
+    assert fault_store.read_bytes("blob.bin") == data
+    assert fault.fired == 1
+    gets = [r for r in fault_proxy.requests if r.method == "GET"]
+    assert _ranges_and_statuses(gets) == [(None, 200), (f"bytes={cut}-", 206)]
 
 
 def test_resumed_read_refuses_an_object_that_changed(
-    s3_store: S3Store, s3_proxy: S3Proxy, proxied_settings: S3Settings
+    s3_store: S3Store, fault_proxy: FaultProxy, fault_store: S3Store
 ) -> None:
     s3_store.write_bytes("blob.bin", _payload(2 * MIB, seed=1))
-    s3_proxy.cut_get_after = MIB
-    s3_proxy.before_cut = lambda: s3_store.write_bytes("blob.bin", _payload(2 * MIB, seed=2))
-    proxied = S3Store(s3_store.bucket, "", proxied_settings)
+    fault = fault_proxy.truncate(
+        MIB,
+        method="GET",
+        path=r"/blob\.bin$",
+        before_answer=lambda: s3_store.write_bytes("blob.bin", _payload(2 * MIB, seed=2)),
+    )
     with pytest.raises(StoreError, match="PreconditionFailed") as raised:
-        proxied.read_bytes("blob.bin")
+        fault_store.read_bytes("blob.bin")
     assert raised.value.operation == "read"
-    assert [(s.range, s.status) for s in s3_proxy.seen] == [(None, 200), (f"bytes={MIB}-", 412)]
+    assert fault.fired == 1
+    assert _ranges_and_statuses(fault_proxy.requests) == [(None, 200), (f"bytes={MIB}-", 412)]
 
 
 def test_store_pickles_without_secrets_and_works_after(s3_store: S3Store) -> None:

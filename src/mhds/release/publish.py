@@ -331,8 +331,9 @@ class ReleaseWriter:
 
         With ``audit`` (the build's log), the release is *sealed*: a ``publish`` entry with
         the release's content digest and verdict digest (``verdict_digest``: every manifest
-        field but the creation time and the audit log's own entry) is appended, the log is copied into the release as
-        ``audit.jsonl`` and the manifest names its head (``audit_head`` is then ignored).
+        field but the creation time and the audit log's own entry) is appended, the log is
+        copied into the release as ``audit.jsonl`` and the manifest names its head
+        (``audit_head`` is then ignored).
         ``verify_release`` and ``ReleaseReader`` refuse a release that is not sealed or whose
         manifest no longer matches its seal.
 
