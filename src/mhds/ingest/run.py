@@ -321,7 +321,7 @@ class _Context:
 def _iter_object_records(
     store: Store, ctx: _Context, key: str, fmt: Format, quarantine: QuarantineWriter
 ) -> Iterator[Record]:
-    source_uri = store.url_for(key)
+    source_uri = store.url_for(key)  # as printed for people (quarantine entries)
     _, compression = split_suffixes(key)
     source_format = fmt + (f"+{compression}" if compression else "")
     items = iter_items(store, key, fmt, items_path=ctx.source.items_path, limits=ctx.limits)
@@ -339,7 +339,9 @@ def _iter_object_records(
                     ctx,
                     conv,
                     Provenance(
-                        source_key=source_uri,
+                        # Relative to the store root: the same data in another folder or
+                        # bucket gives the same source keys, ids, splits and release.
+                        source_key=key,
                         source_format=source_format,
                         adapter=ctx.adapter.name,
                         locator=f"{locator}#{n}" if len(conversations) > 1 else locator,

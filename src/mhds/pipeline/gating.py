@@ -19,7 +19,6 @@ from mhds.gates.provenance import ProvenanceGate
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
 from mhds.pipeline.search import Progress, records_of, search_config, search_duplicates
-from mhds.pipeline.stages import key_root
 from mhds.records import codec
 from mhds.registry.coverage import compute_coverage
 from mhds.registry.inventory import take_inventory
@@ -134,7 +133,6 @@ def run_gates(
             records_of(store, written),
             pii_stats,
             config=config.pii,
-            key_root=key_root(store),
             waivers=waivers,
         ),
     ]

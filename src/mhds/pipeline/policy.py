@@ -85,13 +85,9 @@ class ReleasePIIGate(PIIGate):
         stats: StepStats | None = None,
         *,
         config: PIIConfig,
-        key_root: str = "",
     ) -> Verdict:
-        """Judge the records that would ship, the PII step's stats and its config.
-
-        ``key_root`` is the store root in front of source keys (never read as data).
-        """
-        scan = _Scan(config, key_root)
+        """Judge the records that would ship, the PII step's stats and its config."""
+        scan = _Scan(config)
         verdict = super().check(scan.watch(records), stats)
         if verdict.status == GateStatus.ERROR:
             return verdict
@@ -180,8 +176,7 @@ class _Scan:
     it left out (the omitted message roles for every category, the others for the omitted
     categories)."""
 
-    def __init__(self, config: PIIConfig, key_root: str) -> None:
-        self.key_root = key_root
+    def __init__(self, config: PIIConfig) -> None:
         # Every category at the default NER threshold, whatever the build's config says.
         self.full = PIIEngine(
             config.model_copy(update={"categories": CATEGORIES, "ner_threshold": 0.0})
@@ -209,7 +204,7 @@ class _Scan:
             yield from batch
 
     def _scan(self, records: list[Record]) -> None:
-        parts = [record_texts(r, METADATA_KINDS, key_root=self.key_root) for r in records]
+        parts = [record_texts(r, METADATA_KINDS) for r in records]
         for record, texts, found in zip(records, parts, _detect(self.full, parts), strict=True):
             self.metadata.add(record, texts, found)
         if self.policy is None:

@@ -72,13 +72,12 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
             summary["resumed"] = True
             return summary
     issues = _input_issues(unit)
-    # A step of this unit's own (its stats, decisions and store root) around the worker's
+    # A step of this unit's own (its stats and decisions) around the worker's
     # loaded engine: units never share mutable state, even on a threaded worker.
     step = PIIRedactor(
         unit.pii,
         engine=_engine_for(unit.pii),
         readmitted={(i, h): finding for i, h, finding in unit.readmitted},
-        key_root=key_root(store),
     )
     held: list[Outcome] = []
     with JsonlWriter(store, unit.output_key) as writer:
@@ -102,13 +101,6 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     }
     store.write_bytes(unit.done_key, codec.dumps(summary, indent=True))
     return summary
-
-
-def key_root(store: Store) -> str:
-    """What the store puts in front of a key in ``url_for``: record source keys carry it, and
-    the PII step and gate leave it out (an operator's path, not data)."""
-    probe = "k"
-    return store.url_for(probe)[: -len(probe)]
 
 
 def readmissions_digest(readmitted: tuple[tuple[str, str, str], ...]) -> str | None:

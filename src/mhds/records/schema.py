@@ -39,7 +39,9 @@ class Provenance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Where a record came from and everything that touched it.
 
     Attributes:
-        source_key: the store URI of the object the record was read from.
+        source_key: the key of the object the record was read from, relative to the store
+            root (never a local path or a bucket URI: results do not depend on where the
+            store sits).
         source_format: the format of that object (``jsonl``, ``csv``, ``json``, ``text``).
         adapter: the adapter that mapped it to ChatML (``sharegpt``, ``counselchat`` ...).
         locator: where in the object (``line:12``, ``item:3``, ``row:40``, ``file``).

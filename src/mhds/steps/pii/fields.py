@@ -78,15 +78,13 @@ def view_of(kind: FieldKind, part: str) -> str:
     return part.replace("_", " ") if kind == "source_key" else part
 
 
-def record_texts(record: Record, kinds: Iterable[str], *, key_root: str = "") -> list[FieldText]:
+def record_texts(record: Record, kinds: Iterable[str]) -> list[FieldText]:
     """The free-text parts of ``record`` of the given kinds, in a fixed order: messages,
     string attributes (by name), the group id, the source key.
 
     Args:
         record: the record.
         kinds: the kinds to list (``FIELD_KINDS`` for all).
-        key_root: the store root in front of stored source keys (``store.url_for('')``);
-            it is not read.
     """
     wanted = frozenset(kinds)
     meta = record.metadata
@@ -106,7 +104,7 @@ def record_texts(record: Record, kinds: Iterable[str], *, key_root: str = "") ->
     if "group_id" in wanted and (group := _group_text(record)) is not None:
         texts.append(group)
     if "source_key" in wanted:
-        texts.append(_source_key_text(meta.source_key, key_root))
+        texts.append(_source_key_text(meta.source_key))
     return texts
 
 
@@ -162,8 +160,8 @@ def _attribute_text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _source_key_text(key: str, root: str) -> FieldText:
-    start = len(root) if root and key.startswith(root) else 0
-    extension = _EXTENSION.search(key[start:].rsplit("/", 1)[-1])
+def _source_key_text(key: str) -> FieldText:
+    """The source key (store-relative: it holds no operator path) without its extension."""
+    extension = _EXTENSION.search(key.rsplit("/", 1)[-1])
     end = len(key) - (len(extension.group(0)) if extension else 0)
-    return FieldText("source_key", "source_key", key, start, max(end, start))
+    return FieldText("source_key", "source_key", key, 0, end)

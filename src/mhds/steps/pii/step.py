@@ -52,7 +52,6 @@ class PIIRedactor(RecordStep):
     (``URL in user``): while the record has that hash and its residual findings lie within
     the reviewed categories and parts, it ships with the first pass's redaction. A changed
     record, or a new kind of finding (another category, another part), is judged afresh.
-    ``key_root`` is the store root in front of source keys (not data: it is never read).
     """
 
     name: ClassVar[str] = "pii_redact"
@@ -63,15 +62,12 @@ class PIIRedactor(RecordStep):
         config: PIIConfig | None = None,
         engine: PIIEngine | None = None,
         readmitted: Mapping[tuple[str, str], str] | None = None,
-        *,
-        key_root: str = "",
     ) -> None:
         super().__init__(config or PIIConfig())
         self.pii_config: PIIConfig = config or PIIConfig()
         self.engine = engine or PIIEngine(self.pii_config)
         self.batch_size = self.pii_config.batch_size
         self.readmitted: dict[tuple[str, str], str] = dict(readmitted or {})
-        self.key_root = key_root
 
     def setup(self) -> None:
         self.engine.setup()
@@ -105,7 +101,7 @@ class PIIRedactor(RecordStep):
         return self._redact(record, texts, spans)
 
     def _texts(self, record: Record) -> list[FieldText]:
-        return record_texts(record, self.pii_config.fields, key_root=self.key_root)
+        return record_texts(record, self.pii_config.fields)
 
     def _redact(self, record: Record, texts: list[FieldText], spans: list[list[Span]]) -> Outcome:
         spans = _echo_in_conversation(texts, spans)

@@ -1,0 +1,82 @@
+"""Draw the CounselChat gold sample (deterministic): which texts, not their labels.
+
+Usage: python sample_counselchat.py [CSV]  -> JSON lines {"id","row","field","stratum","text"}
+
+Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
+  likely_pii  60  answers or questions with a capitalised word after "my ", a digit, "www",
+                  "http" or "@" (to get enough positives)
+  answer     160  answerText, any
+  question   100  questionText, any (one per question: a question repeats on every answer row)
+Texts are compared after stripping whitespace, so a question repeated on many rows is one text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+SEED = "counselchat-gold-v1"
+DEFAULT_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "counsel_chat.csv"
+LIKELY = re.compile(r"\bmy [A-Z]|\d|www|http|@")
+SIZES = {"likely_pii": 60, "answer": 160, "question": 100}
+
+
+def load(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, str]]:
+    """(row index, field, text) for non-empty texts, first row of each distinct text."""
+    seen: set[str] = set()
+    out = []
+    for i, row in enumerate(rows):
+        text = row[field]
+        key = text.strip()
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        out.append((i, field, text))
+    return out
+
+
+def draw(rows: list[dict[str, str]]) -> list[dict[str, object]]:
+    rng = random.Random(SEED)
+    answers = candidates(rows, "answerText")
+    questions = candidates(rows, "questionText")
+    used: set[str] = set()
+    picked: list[dict[str, object]] = []
+
+    def take(pool: list[tuple[int, str, str]], n: int, stratum: str) -> None:
+        pool = [c for c in pool if c[2].strip() not in used]
+        for row, field, text in rng.sample(pool, n):
+            used.add(text.strip())
+            short = "a" if field == "answerText" else "q"
+            picked.append(
+                {
+                    "id": f"cc-{row}-{short}",
+                    "row": row,
+                    "field": field,
+                    "stratum": stratum,
+                    "text": text,
+                }
+            )
+
+    take([c for c in answers + questions if LIKELY.search(c[2])], SIZES["likely_pii"], "likely_pii")
+    take(answers, SIZES["answer"], "answer")
+    take(questions, SIZES["question"], "question")
+    return picked
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CSV
+    for rec in draw(load(path)):
+        print(json.dumps(rec, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
