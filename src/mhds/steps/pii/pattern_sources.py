@@ -53,14 +53,17 @@ IPV6 = (
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
     r"(?![\w:])"
 )
-_PHONE_END = rf"(?![\w-]|\.[0-9])(?![ \t]*{_UNIT})"
+# a hyphen may follow before a word ("555-123-4567-cell"), never before a digit
+UNIT_AFTER = rf"[ \t]*{_UNIT}"
+_PHONE_END = rf"(?!\w|-[0-9-]|\.[0-9])(?![ \t]*{_UNIT})"
 _NANP = r"(?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}"
 _VANITY = r"[ .-]?(?=[A-Z0-9 .-]*[A-Z])[A-Z0-9]{3}[ .-]?[A-Z0-9]{4}[A-Z]{0,3}"
 _TOLL_FREE = r"(?:00|33|44|55|66|77|88)"
 _LEFT = r"(?<![\w+@/.$-]"  # + the first character, closed by each phone pattern
 PHONE_PLUS = (
-    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,3}}(?:[ .-]?\([0-9]{{1,4}}\)|[ .-][0-9]{{1,6}})"
-    rf"{{2,7}}|[0-9]{{8,15}}){_PHONE_END}"
+    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,3}}"
+    rf"(?:[ .-]?\([0-9]{{1,4}}\)(?:[0-9]{{1,6}})?|[ .-][0-9]{{1,6}}){{2,7}}|[0-9]{{8,15}})"
+    rf"{_PHONE_END}"
 )
 PHONE_PAREN = rf"\({_LEFT}\()[0-9]{{3}}\)[ .-]?[0-9]{{3}}[ .-]?[0-9]{{4}}{_PHONE_END}"
 PHONE_DIGIT = (  # (?<=1) and (?<=8) test the first digit, already consumed
@@ -70,9 +73,18 @@ PHONE_DIGIT = (  # (?<=1) and (?<=8) test the first digit, already consumed
 )
 SSN = r"[0-9](?<![\w-][0-9])[0-9]{2}(?P<sep>[- ])[0-9]{2}(?P=sep)[0-9]{4}(?![\w-])"
 CARD = (
-    r"[0-9](?<![\w-][0-9])[0-9]{3}(?:(?P<sep>[ -]?)[0-9]{4}(?P=sep)[0-9]{4}(?P=sep)[0-9]{1,7}"
+    r"[0-9](?<![\w-][0-9])[0-9]{3}(?:(?P<sep>[ -]?)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{1,7})?"
     r"|[ -]?[0-9]{6}[ -]?[0-9]{5})(?![\w-])"
 )
+#: An IBAN: country, check digits, then 11 to 30 letters and digits, grouped by four or not
+#: (checked with ISO 7064 mod 97 in patterns).
+IBAN = r"[A-Z](?<![\w-][A-Z])[A-Z][0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w-])"
+#: Where libphonenumber is asked: a run of 7+ digits with phone punctuation between them.
+PHONE_CANDIDATE = r"[0-9](?:[ \t().-]{0,3}[0-9]){6,}"
+#: Shapes libphonenumber may accept as a number of some region that are not phones here:
+#: a ZIP+4, a year range, a decimal.
+NOT_PHONE = r"[0-9]{5}-[0-9]{4}|(?:19|20)[0-9]{2}[ ]?[-–][ ]?(?:19|20)[0-9]{2}|[0-9]+\.[0-9]+"
+PHONE_EXTENSION = r"(?i:[ \t,;]*(?:x|ext\.?|extension)[ \t.:#]*[0-9]{1,6}\Z)"
 DIGIT_TOKEN = r"[0-9][A-Za-z0-9-]*"
 AGE = (
     r"(?P<v>[0-9](?<![\w.][0-9])[0-9]{1,2})(?P<old>[ \t-]*(?:(?:years?|yrs?)[ \t-]*old\b"

@@ -36,6 +36,12 @@ _DIGIT = re.compile(r"[0-9]")
 _GATE = re.compile(r"[0-9](?<!\w[0-9])")
 _MAX_GATES = 24  # above, scanning the text per pattern is faster than matching at each gate
 _SPACE = re.compile(r"\s")
+#: Regions libphonenumber reads national numbers for (an international "+" number is read in
+#: any of them); the phones of these countries have no "+" or country code in most texts.
+PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "CH", "IN", "AU")
+#: JSON- or code-escaped line breaks and tabs ("...office\\n+41 ..."): read as spaces.
+_ESCAPED_SPACE = re.compile(r"\\[ntr]")
+_UNIT_AFTER = re.compile(src.UNIT_AFTER)
 _Check = Callable[[re.Match[str]], bool]
 
 
@@ -65,7 +71,8 @@ class PatternRecognizers:
         self.strict = strict
         self._crisis = frozenset(config.crisis_numbers)
         helpers = ("PLACEHOLDER", "SIGNATURE", "BULLET_BEFORE", "DIGIT_TOKEN", "AGE_CONTEXT",
-                   "EVENT_CONTEXT", "BIRTH_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
+                   "PHONE_CANDIDATE", "NOT_PHONE", "PHONE_EXTENSION", "EVENT_CONTEXT",
+                   "BIRTH_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
                    "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS")  # fmt: skip
         self._re = {name: re.compile(getattr(src, name)) for name in helpers}
         self._rules = self._build_rules()
@@ -87,6 +94,7 @@ class PatternRecognizers:
                     spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
         if scopes.ranges("digits"):
             spans.extend(self._find_id_tokens(text))
+            spans.extend(self._find_libphonenumber(text))
         if self.strict:
             spans.extend(self._find_obfuscated_emails(text, scopes.lower))
         spans.extend(self._find_signature(text))
@@ -113,6 +121,7 @@ class PatternRecognizers:
             rule(src.PHONE_DIGIT, c.PHONE, "phone_regex", 0.8, "gates"),
             rule(src.SSN, c.ID, "ssn_regex", 0.9, "gates", _is_ssn),
             rule(src.CARD, c.ID, "credit_card_regex", 0.9, "gates", _is_luhn),
+            rule(src.IBAN, c.ID, "iban_regex", 0.9, "all", _is_iban),
             rule(src.AGE, c.AGE, "age_regex", 0.85, "gates", self._is_old_age),
             rule(src.AGE_WORDS, c.AGE, "age_words_regex", 0.85, "age_words"),
             rule(src.DATE_NUMERIC, c.DATE, "date_numeric_regex", 0.85, "gates", _is_day_date),
@@ -158,6 +167,39 @@ class PatternRecognizers:
             elif 4 <= len(value) <= 30 and _has_id_cue(text, start):
                 found.append(Span(start, end, Category.ID, 0.85, "id_context_regex"))
         return found
+
+    def _find_libphonenumber(self, text: str) -> list[Span]:
+        """Phone numbers libphonenumber validates for one of ``PHONE_REGIONS`` (with Presidio's
+        leniency, VALID), where the text has a run of 7+ digits: the national formats of other
+        countries ("021 947 68 19", "(07700) 649 405", "+41 (0)43 363 95 32")."""
+        if self._re["PHONE_CANDIDATE"].search(text) is None:
+            return []
+        from phonenumbers import Leniency, PhoneNumberMatcher
+
+        read = _ESCAPED_SPACE.sub("  ", text) if "\\" in text else text
+        found: dict[tuple[int, int], Span] = {}
+        for region in PHONE_REGIONS:
+            for match in PhoneNumberMatcher(read, region, leniency=Leniency.VALID):
+                start, end = match.start, match.end
+                if (ext := self._re["PHONE_EXTENSION"].search(read, start, end)) is not None:
+                    end = ext.start()  # as the phone rules: the number, not its extension
+                if (start, end) in found or not self._is_phone_shape(read, start, end):
+                    continue
+                found[start, end] = Span(start, end, Category.PHONE, 0.75, "phone_libphonenumber")
+        if read is not text:  # the phone rules again, now that "\\n+41 ..." starts a word
+            for rule in self._rules:
+                if rule.category is Category.PHONE:
+                    for hit in rule.pattern.finditer(read):
+                        if rule.check is None or rule.check(hit):
+                            span = Span(*hit.span(), Category.PHONE, rule.score, rule.recognizer)
+                            found.setdefault(hit.span(), span)
+        return list(found.values())
+
+    def _is_phone_shape(self, text: str, start: int, end: int) -> bool:
+        value = text[start:end]
+        if sum(c.isdigit() for c in value) < 7 or self._re["NOT_PHONE"].fullmatch(value):
+            return False
+        return _UNIT_AFTER.match(text, end) is None
 
     def _find_obfuscated_emails(self, text: str, lower: str) -> list[Span]:
         """ "jo at mail dot com", "jo [at] mail [dot] org": anchored on the "at" cue."""
@@ -370,6 +412,15 @@ def _is_phone(match: re.Match[str]) -> bool:
     return 8 <= sum(c.isdigit() for c in match[0]) <= 15
 
 
+def _is_iban(match: re.Match[str]) -> bool:
+    """ISO 13616: the country and check digits moved to the end, letters as 10-35, mod 97 is 1."""
+    value = match[0].replace(" ", "")
+    if not 15 <= len(value) <= 34 or value[4:].isalpha():
+        return False
+    moved = value[4:] + value[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
 def _is_ssn(match: re.Match[str]) -> bool:
     area, group, serial = re.split(r"[- ]", match[0])
     return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
@@ -377,7 +428,7 @@ def _is_ssn(match: re.Match[str]) -> bool:
 
 def _is_luhn(match: re.Match[str]) -> bool:
     digits = [int(c) for c in match[0] if c.isdigit()]
-    if not 13 <= len(digits) <= 19:
+    if not 12 <= len(digits) <= 19:
         return False
     total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2)
                 for i, d in enumerate(reversed(digits)))  # fmt: skip
