@@ -18,25 +18,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from check_gold import CATEGORIES, KINDS
 from sample_counselchat import DEFAULT_CSV, draw, load
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "counselchat_labels.txt"
 LABELS_PASS1 = HERE / "counselchat_labels_pass1.txt"
 OUT = HERE / "counselchat_gold.jsonl"
-CATEGORIES = {
-    "PERSON",
-    "LOCATION",
-    "DATE",
-    "PHONE",
-    "EMAIL",
-    "URL",
-    "IP_ADDRESS",
-    "ID",
-    "AGE",
-    "CREDENTIAL",
-}
-KINDS = {"public_resource", "clinical_term", "public_figure"}
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"
 REVIEWER = "annotator 2 (mhds helper session, independent review)"
 
