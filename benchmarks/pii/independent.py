@@ -27,12 +27,12 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from corpus import Document, GoldSpan
 from engines import ENGINES, TreeRSSSampler, hash_pii_sources, install_network_guard
+from run import PACKAGES as RUN_PACKAGES
 from run import Pred, Scores, _combine, _machine, _run_engine, _snippet, _versions, score
 
 from mhds.steps.pii.spans import Category
@@ -128,7 +128,7 @@ def evaluate(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {
         "params": {k: v for k, v in vars(args).items() if k not in ("out", "command")},
         "machine": _machine(),
-        "versions": {**_versions(), **_package_versions()},
+        "versions": _versions((*RUN_PACKAGES, *PACKAGES)),
         "corpora": {},
     }
     for name in args.corpus:
@@ -406,16 +406,6 @@ def _is_old_age(value: str) -> bool:
 
 def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _package_versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -352,9 +352,9 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _versions() -> dict[str, str | None]:
+def _versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
     versions: dict[str, str | None] = {}
-    for package in PACKAGES:
+    for package in packages:
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

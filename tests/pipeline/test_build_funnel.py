@@ -125,14 +125,14 @@ def test_a_record_lost_on_the_way_stops_the_build_whatever_the_waivers(
     seed(store)
     real = phases.write_survivors
 
-    def losing(*args: Any) -> list[str]:
+    def losing(*args: Any) -> tuple[list[str], dict[str, dict[str, int]]]:
         # A defect that drops the first survivor of the first shard without a word.
-        keys = real(*args)
+        keys, removed = real(*args)
         records = list(iter_shard_records(store, keys[0]))
         with JsonlWriter(store, keys[0]) as writer:
             for record in records[1:]:
                 writer.write_line(record.to_json())
-        return keys
+        return keys, removed
 
     monkeypatch.setattr(phases, "write_survivors", losing)
     everything = Waiver(

@@ -164,8 +164,7 @@ class Build:
         if done is not None:
             dedup = load_result(self.store, join_key(work, "dedup"))
             survivors = [str(k) for k in done["survivors"]]
-            for source_id, kinds in done["duplicates"].items():
-                funnel.source(source_id).duplicates.update(kinds)
+            removed: dict[str, dict[str, int]] = done["duplicates"]
             self.result.resumed_phases.append("dedup")
         else:
             dedup = search_duplicates(
@@ -178,21 +177,12 @@ class Build:
                 "dedup",
                 self.tick,
             )
-            before = {row.source: Counter(row.duplicates) for row in funnel.rows()}
-            survivors = write_survivors(
-                self.store, staged, dedup, join_key(work, "survivors"), funnel
+            survivors, removed = write_survivors(
+                self.store, staged, dedup, join_key(work, "survivors")
             )
-            removed = {
-                row.source: dict(Counter(row.duplicates) - before.get(row.source, Counter()))
-                for row in funnel.rows()
-            }
-            write_done(
-                self.store,
-                marker,
-                steps.digest,
-                survivors=survivors,
-                duplicates={k: v for k, v in removed.items() if v},
-            )
+            write_done(self.store, marker, steps.digest, survivors=survivors, duplicates=removed)
+        for source_id, kinds in removed.items():
+            funnel.source(source_id).duplicates.update(kinds)
         self.audit.append(
             "dedup",
             inputs=staged,

@@ -6,6 +6,7 @@ scratch folders under the build's work folder that are cleared when the build en
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +18,6 @@ from mhds.pipeline.units import DedupUnit, run_dedup_unit
 from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
-from mhds.reports.funnel import Funnel
 from mhds.steps.dedup.cluster import DedupResult, cluster
 from mhds.steps.dedup.layout import clear_workdir
 from mhds.store.base import Store
@@ -70,13 +70,14 @@ def search_duplicates(
 
 
 def write_survivors(
-    store: Store, staged: list[str], dedup: DedupResult, folder: str, funnel: Funnel
-) -> list[str]:
+    store: Store, staged: list[str], dedup: DedupResult, folder: str
+) -> tuple[list[str], dict[str, dict[str, int]]]:
     """Copy each staged shard without its duplicates into ``folder`` (one shard each): what
-    the link search, the splits and the compile read. Each removed record is counted in the
-    funnel of its source, by kind (exact, near)."""
+    the link search, the splits and the compile read. Returns the survivor shards and the
+    records removed per source, by kind (exact, near), for the funnel."""
     kinds = {d.id: d.kind for d in dedup.duplicates()}
     survivors: list[str] = []
+    removed: dict[str, Counter[str]] = {}
     for n, key in enumerate(staged):
         out = join_key(folder, f"part-{n:05d}.jsonl.zst")
         with JsonlWriter(store, out) as writer:
@@ -85,9 +86,9 @@ def write_survivors(
                 if kind is None:
                     writer.write_line(record.to_json())
                 else:
-                    funnel.source(record.metadata.source_id).duplicates[kind] += 1
+                    removed.setdefault(record.metadata.source_id, Counter())[kind] += 1
         survivors.append(out)
-    return survivors
+    return survivors, {source: dict(counts) for source, counts in sorted(removed.items())}
 
 
 # Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same

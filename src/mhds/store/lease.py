@@ -264,7 +264,7 @@ class StoreLease:
     def acquire(self) -> None:
         """Take the lease (write-once) and start the heartbeat. Nothing is left behind when
         taking it fails half-way."""
-        for _ in range(2):
+        for attempt in range(2):
             try:
                 self._store.put_if_absent(LEASE_KEY, self.info.to_bytes())
                 break
@@ -272,12 +272,8 @@ class StoreLease:
                 state = read_lease(self._store, clock=self._clock)
                 if state is not None:
                     raise self._held_by(state) from None
-                # released between our put and our read: try once more
-        else:
-            state = read_lease(self._store, clock=self._clock)
-            if state is None:
-                raise StoreError("lease contended", uri=LEASE_KEY, operation="lease")
-            raise self._held_by(state)
+                if attempt:  # released between our put and our read, twice
+                    raise StoreError("lease contended", uri=LEASE_KEY, operation="lease") from None
         self._held = True
         try:
             self._beat()
