@@ -69,6 +69,7 @@ _DAY_DATE = re.compile(
     r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b)",
     re.IGNORECASE,
 )
+_ESCAPED_BREAK = re.compile(r"\\[ntr]")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-Z]")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
@@ -175,7 +176,7 @@ class PIIEngine:
             raise RuntimeError("PII analyzer failed to load")
         nlp_engine = analyzer.nlp_engine
         artifacts = nlp_engine.process_batch(
-            texts,
+            [unescape_breaks(text) for text in texts],
             language="en",
             batch_size=self.config.batch_size,
             n_process=self.config.n_process,
@@ -198,6 +199,7 @@ class PIIEngine:
         return self._finish(text, [], strict)
 
     def _finish(self, text: str, results: list[Any], strict: bool) -> list[Span]:
+        text = unescape_breaks(text)
         spans = [s for r in results if (s := self._from_ner(text, r)) is not None]
         spans.extend((self._strict_patterns if strict else self._patterns).find(text))
         kept = [
@@ -231,6 +233,16 @@ class PIIEngine:
         if start >= end:
             return None
         return Span(start, end, category, float(result.score), "spacy_ner")
+
+
+def unescape_breaks(text: str) -> str:
+    """``text`` with JSON- or code-escaped line breaks and tabs read as white space, offsets
+    unchanged: a backslash-n becomes a space and a line break, backslash-t and backslash-r two
+    spaces. Scraped text often holds them ("Kristin Fuerst\\n\\n28792 Albert St"), and NER
+    and the patterns would read "Fuerst\\n\\n28792" as one word."""
+    if "\\" not in text:
+        return text
+    return _ESCAPED_BREAK.sub(lambda m: " \n" if m[0] == "\\n" else "  ", text)
 
 
 class _SpanCache:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from mhds.steps.pii import pattern_sources as src
+from mhds.steps.pii.addresses import AddressRecognizer
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
+from mhds.steps.pii.names import NameSlotRecognizer
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160
@@ -77,6 +79,8 @@ class PatternRecognizers:
         self._re = {name: re.compile(getattr(src, name)) for name in helpers}
         self._rules = self._build_rules()
         self._credentials = CredentialRecognizer()
+        self._addresses = AddressRecognizer()
+        self._names = NameSlotRecognizer()
 
     def find(self, text: str) -> list[Span]:
         """Candidate identifier spans in ``text``, sorted; spans of different categories may
@@ -100,6 +104,8 @@ class PatternRecognizers:
         spans.extend(self._find_signature(text))
         spans.extend(self._find_credentialed_names(text))
         spans.extend(self._credentials.find(text))
+        spans.extend(self._addresses.find(text))
+        spans.extend(self._names.find(text))
         if "[" in text:
             holes = [m.span() for m in self._re["PLACEHOLDER"].finditer(text)]
             spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in holes)]

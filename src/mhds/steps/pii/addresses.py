@@ -1,0 +1,193 @@
+"""Address parts NER misses: street lines in the formats of many countries, apartment and
+suite numbers, the city and postcode lines of an address block, postcodes after a country,
+and towns named by the shape of their name after a place preposition. Pure Python.
+
+A street line needs a house number, and either a USPS street suffix after the name
+("28792 Albert St", "5120 Ángela Trace"), a street word before it ("Via Tasso 129",
+"Calle Mayor 5"), a street ending ("Magrethevej 298") or a second number ("140 Pesolantie 44").
+After a street or unit, the lines below it (real or escaped line breaks) that hold only
+capitalised words and a postcode are the rest of the address, as is ", Town" on the same line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mhds.steps.pii.address_terms import (
+    PLACE_ENDINGS,
+    STREET_ENDINGS,
+    STREET_SUFFIXES,
+    STREET_WORDS_BEFORE,
+)
+from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES
+from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.spans import Category, Span
+
+#: Upper-case letters of the Latin, Greek and Cyrillic scripts, as a character class.
+UPPER = "[" + "".join(c for c in map(chr, range(0x500)) if c.isupper()) + "]"
+#: A capitalised token: a word with an upper-case first letter ("Ángela", "O'Neil", "Pl.").
+CAP = rf"{UPPER}[^\W\d_]*(?:['’-][^\W\d_]+)*\.?"
+PARTICLE = r"(?:de|del|della|der|den|di|da|do|dos|das|du|la|le|van|von|y|e|am|an|im|zum|zur)"
+_NUM = r"(?<![\w.,$/#-])[0-9]{1,6}[A-Za-z]?(?:-[0-9]{1,4})?"
+_HOUSE = r"[0-9]{1,4}[A-Za-z]?(?![\w-])"
+_GAP = r"[ \t]+"
+_WORD = rf"(?:{CAP}|{PARTICLE})"
+POSTCODE = r"[0-9]{4,6}(?:-[0-9]{3,4})?|[A-Z]{1,2}[0-9][A-Z0-9]?[ \t]?[0-9][A-Z]{2}"
+_DIRECTION = r"(?:(?:[NSEW]\.?|North|South|East|West|N\.?[EW]\.?|S\.?[EW]\.?)[ \t]+)?"
+_SUFFIX = "|".join(re.escape(s) for s in STREET_SUFFIXES)
+_BEFORE = "|".join(re.escape(s) for s in STREET_WORDS_BEFORE)
+_ENDING = "|".join(re.escape(s) for s in STREET_ENDINGS)
+
+STREET_US = re.compile(
+    rf"{_NUM}{_GAP}(?:[0-9]{{1,5}}{_GAP})?{_DIRECTION}(?:[0-9]{{1,3}}(?:st|nd|rd|th)|{CAP})"
+    rf"(?:{_GAP}{CAP}){{0,3}}{_GAP}(?:{_SUFFIX})\b\.?"
+)
+STREET_BEFORE = re.compile(
+    rf"(?:{_NUM}{_GAP})?(?<![\w.])(?:{_BEFORE})(?:{_GAP}{_WORD}){{1,5}},?{_GAP}{_HOUSE}"
+)
+STREET_ENDING = re.compile(
+    rf"(?:{_NUM}{_GAP})?{UPPER}[^\W\d_]*(?:{_ENDING})(?:{_GAP}{CAP})?{_GAP}{_HOUSE}"
+)
+STREET_TWO_NUMBERS = re.compile(rf"{_NUM}{_GAP}{CAP}(?:{_GAP}{_WORD}){{0,3}}{_GAP}{_HOUSE}")
+#: A street named without a house number, after a street cue ("lives on Banik Bridge street",
+#: "the corner of Yago Crescent and Carlos Prairie") or before the word "street".
+STREET_NAMED = re.compile(
+    r"(?:\b(?:on|of|off|along|down|up|across|corner[ \t]+of|and)[ \t]+(?:the[ \t]+)?"
+    rf"(?P<v>{CAP}(?:{_GAP}{CAP}){{0,2}}{_GAP}(?:{_SUFFIX})\b\.?))"
+    rf"|(?P<v2>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE}|[0-9]{{1,4}})){{0,3}})"
+    r"[ \t]+(?:street|road|avenue)\b"
+)
+#: US military and diplomatic mail: "PSC 9781, Box 1646", "APO AA 02477", "USNS Couturier".
+MILITARY = re.compile(
+    r"\bPSC[ \t]+[0-9]{3,5},?[ \t]+Box[ \t]+[0-9]{3,5}\b|\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)"
+    rf"[ \t]+[0-9]{{5}}\b|\b(?:USNS|USNV|USS|USCGC)[ \t]+{CAP}"
+)
+UNIT = re.compile(
+    r"(?<![\w-])(?:Apt|Apartment|Suite|Ste|Unit|Flat|Rm|Room|Floor|Fl|Bldg|Building)\.?"
+    r"[ \t]*#?[ \t]*[0-9]{1,5}[A-Za-z]?(?![\w-])"
+)
+_COUNTRIES = sorted(
+    {" ".join(w.capitalize() for w in t.split()) for t in GEOGRAPHY if len(t) > 3}
+    | set(US_STATE_NAMES),
+    key=len,
+    reverse=True,
+)
+POSTCODE_AFTER_PLACE = re.compile(
+    rf"\b(?:{'|'.join(map(re.escape, _COUNTRIES))}){_GAP}(?P<v>{POSTCODE})(?![\w-])"
+)
+POSTCODE_CUE = re.compile(
+    r"(?i:\b(?:zip(?:[ \t]?code)?|postal[ \t]+code|post[ \t]?code)(?:[ \t]+(?:is|was))?)"
+    rf"[ \t:#]*(?P<v>[0-9]{{3,6}}(?:-[0-9]{{3,4}})?|(?:{POSTCODE}))(?![\w-])"
+)
+_PLACE_WORD = rf"{UPPER}[^\W\d_]*(?:{'|'.join(PLACE_ENDINGS)})"
+TOWN_AFTER_PREPOSITION = re.compile(
+    r"\b(?:in|at|from|to|near|into|outside|around|toward|towards|via|of)[ \t]+"
+    r"(?P<v>(?:(?:North|South|East|West|New|Lake|Port|Fort|Mount|St\.|Saint|Upper|Lower"
+    rf"|Great|Little)[ \t]+)?{_PLACE_WORD})\b(?![ \t]+{UPPER})"
+)
+_LINE_LEAD = re.compile(r"[ \t?*•·>-]*")
+_STATES = "|".join(US_STATE_CODES)
+ADDRESS_LINE = re.compile(
+    rf"(?P<place>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,4}})"
+    rf"(?:,?{_GAP}(?:{_STATES})\b)?(?:,?{_GAP}(?P<code>{POSTCODE}))?[ \t]*"
+)
+SAME_LINE_TOWN = re.compile(rf",[ \t]*(?P<place>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,3}})")
+_GEOGRAPHY_KEYS = frozenset(t.replace(" ", "") for t in GEOGRAPHY)
+_MAX_BLOCK_LINES = 3
+_NOT_STREET_START = frozenset({"the", "a", "an", "this", "that", "my", "our", "your", "which"})
+_STREET_RULES = (STREET_US, STREET_BEFORE, STREET_ENDING, STREET_TWO_NUMBERS)
+
+
+class AddressRecognizer:
+    """Finds LOCATION spans of address parts in one text (line breaks may be escaped)."""
+
+    def find(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        anchors: list[tuple[int, int]] = []
+        if any(c.isdigit() for c in text):
+            for rule in _STREET_RULES:
+                for match in rule.finditer(text):
+                    anchors.append(match.span())
+                    spans.append(_span(match.start(), match.end(), "street_address_regex"))
+            for match in UNIT.finditer(text):
+                anchors.append(match.span())
+                spans.append(_span(match.start(), match.end(), "unit_regex"))
+            for match in MILITARY.finditer(text):
+                anchors.append(match.span())
+                spans.append(_span(match.start(), match.end(), "military_address_regex"))
+            for rule in (POSTCODE_AFTER_PLACE, POSTCODE_CUE):
+                for match in rule.finditer(text):
+                    spans.append(_span(*match.span("v"), "postcode_regex"))
+        for match in STREET_NAMED.finditer(text):
+            group = "v" if match["v"] else "v2"
+            if match[group].split()[0].lower() not in _NOT_STREET_START:
+                anchors.append(match.span(group))
+                spans.append(_span(*match.span(group), "street_name_regex"))
+        for end in sorted(end for _, end in anchors):
+            spans.extend(_block_after(text, end))
+        for match in TOWN_AFTER_PREPOSITION.finditer(text):
+            words = match["v"].split()
+            if is_name_like(words[-1]):
+                spans.append(_span(*match.span("v"), "town_shape_regex"))
+        return spans
+
+
+def _block_after(text: str, end: int) -> Iterator[Span]:
+    """The town on the street's own line (", Deniseview") and the address lines below it."""
+    pos = _line_end(text, end)
+    same = SAME_LINE_TOWN.match(text, end)
+    if same is not None and not text[same.end() : pos].strip(" \t.,"):
+        yield from _place(text, same.start("place"), same.end("place"))
+    elif text[end:pos].strip(" \t.,"):
+        return  # the street is inside a sentence: the next line is not its address block
+    for _ in range(_MAX_BLOCK_LINES):
+        start = _next_line(text, pos)
+        if start is None:
+            return
+        lead = _LINE_LEAD.match(text, start)
+        start = lead.end() if lead else start
+        stop = _line_end(text, start)
+        if UNIT.fullmatch(text, start, stop) is not None:
+            pos = stop
+            continue
+        line = ADDRESS_LINE.fullmatch(text, start, stop)
+        if line is None:
+            return
+        yield from _place(text, line.start("place"), line.end("place"))
+        if line["code"]:
+            yield _span(*line.span("code"), "postcode_regex")
+        pos = stop
+
+
+def _place(text: str, start: int, end: int) -> Iterator[Span]:
+    """A town, unless it is a country or region (kept, as Safe Harbor keeps them)."""
+    key = "".join(c for c in text[start:end].lower() if c.isalnum())
+    if key not in _GEOGRAPHY_KEYS:
+        yield _span(start, end, "address_line_regex")
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Where the line holding ``pos`` ends: a line break, an escaped one ("\\n") or the end."""
+    cut = len(text)
+    for mark in ("\n", "\\n"):
+        found = text.find(mark, pos)
+        if found >= 0:
+            cut = min(cut, found)
+    return cut
+
+
+def _next_line(text: str, pos: int) -> int | None:
+    """Where the next non-empty line after ``pos`` starts (after any blank lines)."""
+    while pos < len(text):
+        if text.startswith("\\n", pos):
+            pos += 2
+        elif text[pos] in "\n\r \t":
+            pos += 1
+        else:
+            return pos
+    return None
+
+
+def _span(start: int, end: int, recognizer: str) -> Span:
+    return Span(start, end, Category.LOCATION, 0.75, recognizer)

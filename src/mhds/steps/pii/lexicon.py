@@ -1,0 +1,58 @@
+"""Whether a capitalised word is likely a name: a test that does not depend on the name list of
+any one culture.
+
+A capitalised word is *name-like* when its lower-case form is not an ordinary English word,
+that is, when English text writes it capitalised at least as often as in lower case, or
+seldom at all: "Sean", "Xavier", "Chaman", "Ángela" and unseen words are name-like; "Hope",
+"Mark", "River" are not (they are words first). The table of ordinary words
+(``data/common_words.txt.gz``, 44,760 words) is derived from spaCy's English word
+probabilities; ``data/COMMON_WORDS.md`` says how, with its source and licence.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from importlib.resources import files
+
+#: Words of two or more letters that are all upper case are acronyms or shouting, not names.
+_MIN_LENGTH = 2
+#: Endings of contractions ("You'll", "I'm"): never a name.
+CONTRACTIONS = ("'ll", "'d", "'ve", "'re", "'m", "n't", "’ll", "’d", "’ve", "’re", "’m", "n’t")
+
+
+@cache
+def common_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The packaged table, loaded once: the ordinary lower-case English words, and the words
+    ordinary only at a sentence start ("However", "Furthermore"; also "Mary", "Tom")."""
+    blob = files("mhds.steps.pii").joinpath("data/common_words.txt.gz").read_bytes()
+    words = gzip.decompress(blob).decode().split()
+    ordinary = frozenset(w for w in words if not w.startswith("~"))
+    return ordinary, frozenset(w[1:] for w in words if w.startswith("~"))
+
+
+def is_capitalised(word: str) -> bool:
+    """An upper-case first letter followed by at least one lower-case letter ("Ángela", not
+    "OSLO" or "I")."""
+    return (
+        len(word) >= _MIN_LENGTH
+        and word[0].isupper()
+        and any(c.islower() for c in word[1:])
+        and word[1:].replace("'", "").replace("’", "").replace("-", "").isalpha()
+    )
+
+
+def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
+    """A capitalised word whose lower-case form is not an ordinary English word (at a sentence
+    start, not even one that sentences often start with)."""
+    if not is_capitalised(word):
+        return False
+    lower = word.lower().replace("’", "'")
+    if lower.endswith(CONTRACTIONS):
+        return False
+    ordinary, initial = common_words()
+    parts = lower.split("-")  # "Jean-Luc", "Smith-Lawrence": every part name-like
+    words = [lower, *parts] if len(parts) > 1 else [lower]
+    if any(not w or w in ordinary for w in words):
+        return False
+    return not (sentence_start and any(w in initial for w in words))

@@ -1,0 +1,495 @@
+"""Names in the slots where conversation puts them, whatever culture they come from.
+
+NER misses given names that are rare in its training text, names that are also English words,
+and names in short lines. This recognizer reads the slot instead of the name:
+
+- after a relation or role, or "named"/"called" ("my sister Hope", "her therapist, Dana",
+  "a boy named Sue"): any capitalised word that is not a stop word;
+- elsewhere, only *name-like* words (:func:`mhds.steps.pii.lexicon.is_name_like`: not an
+  ordinary English word): two or more of them in a row ("Junsaku Hayashida"); or one, when the
+  words around it make it a person: a greeting, a preposition or verb before it ("with Kuno",
+  "had given Cettina"), a verb or possessive after it ("Xavier spent", "Mashuu's address"),
+  the speaker of a line ("Adán: What a wife."), a vocative ("Remember me, Lucho?",
+  "François, can I ..."), or a list of such words ("founders: Alba, Bello and Arcos").
+
+Organisation words in a capitalised run ("Record Plc", "Trevor Project") leave it to the
+keep-list and NER; a town-shaped word after a place preposition is left to
+:mod:`mhds.steps.pii.addresses`. Pure Python, no models.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from mhds.steps.pii.address_terms import PLACE_ENDINGS
+from mhds.steps.pii.keep_terms import (
+    CALENDAR,
+    GEOGRAPHY,
+    RELATIONS,
+    US_STATE_CODES,
+    US_STATE_NAMES,
+    US_STATES,
+)
+from mhds.steps.pii.lexicon import CONTRACTIONS, is_capitalised, is_name_like
+from mhds.steps.pii.spans import Category, Span
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_INITIAL = re.compile(r"[A-Z]\.?")
+_PARTICLES = frozenset(
+    [
+        "de",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "y",
+        "al",
+        "bin",
+        "ibn",
+        "ben",
+    ]
+)
+_TITLES = frozenset(
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "miss",
+        "prof",
+        "professor",
+        "doctor",
+        "rev",
+        "judge",
+        "sir",
+        "dame",
+    ]
+)
+#: Words of a capitalised run that make it an organisation, a work or a place, not a person.
+_NOT_PERSON = frozenset(
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "llp",
+        "corp",
+        "corporation",
+        "company",
+        "co",
+        "group",
+        "holdings",
+        "limited",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "nv",
+        "bv",
+        "bank",
+        "university",
+        "college",
+        "institute",
+        "school",
+        "academy",
+        "hospital",
+        "clinic",
+        "center",
+        "centre",
+        "foundation",
+        "association",
+        "society",
+        "press",
+        "records",
+        "systems",
+        "technologies",
+        "technology",
+        "solutions",
+        "services",
+        "partners",
+        "energy",
+        "industries",
+        "airlines",
+        "motors",
+        "church",
+        "project",
+        "anonymous",
+        "line",
+        "lifeline",
+        "hotline",
+        "helpline",
+        "network",
+        "alliance",
+        "council",
+        "department",
+        "agency",
+        "trust",
+        "fund",
+        "club",
+        "team",
+        "studio",
+        "studios",
+        "media",
+        "news",
+        "magazine",
+        "journal",
+        "books",
+        "publishing",
+        "therapy",
+        "workbook",
+        "program",
+        "programme",
+        "street",
+        "avenue",
+        "road",
+        "lane",
+        "drive",
+        "boulevard",
+        "county",
+        "city",
+        "state",
+        "river",
+        "lake",
+        "mount",
+        "island",
+        "park",
+    ]
+)
+#: Words that lead a capitalised run without being part of a name ("Hi Michigan", "Dr Ann").
+_LEADING = (
+    _TITLES | _PARTICLES | frozenset(["hi", "hello", "hey", "dear", "thanks", "bye", "goodbye"])
+)
+_RELATION_CUE = re.compile(
+    r"(?i:\b(?:my|our|his|her|their|your|a|the)[ \t]+(?:(?:ex|step|late|older|younger|little"
+    r"|big|best|new|old)[ \t-]+)?(?P<rel>[a-z-]+(?:[ \t]+[a-z-]+)?)(?:['’]s)?)[ \t]*,?[ \t]*\Z"
+)
+_NAMED_CUE = re.compile(r"(?i:\b(?:named|called|nicknamed|name[ \t]+is|name['’]s))[ \t]*\Z")
+_CUE_BEFORE = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "thanks",
+        "thank",
+        "bye",
+        "goodbye",
+        "love",
+        "congrats",
+        "sorry",
+        "with",
+        "by",
+        "to",
+        "for",
+        "from",
+        "under",
+        "than",
+        "like",
+        "about",
+        "and",
+        "or",
+        "nor",
+        "named",
+        "called",
+        "tell",
+        "told",
+        "ask",
+        "asked",
+        "meet",
+        "met",
+        "call",
+        "text",
+        "texted",
+        "email",
+        "emailed",
+        "saw",
+        "see",
+        "visit",
+        "visited",
+        "marry",
+        "married",
+        "date",
+        "dated",
+        "dating",
+        "given",
+        "gave",
+        "give",
+        "introduce",
+        "introduced",
+        "remember",
+        "miss",
+        "missed",
+        "hug",
+        "hugged",
+        "help",
+        "helped",
+        "beside",
+        "behind",
+        "between",
+        "among",
+        "against",
+        "toward",
+        "towards",
+        "unlike",
+        "including",
+        "except",
+        "via",
+        "per",
+        "is",
+        "was",
+    ]
+)
+_VERB_AFTER = re.compile(
+    r"[ \t]+(?:is|was|has|had|have|said|says|spent|spends|lives|lived|told|tells|asked|asks"
+    r"|went|goes|called|calls|can|could|will|would|should|did|does|doesn['’]t|didn['’]t"
+    r"|isn['’]t|wasn['’]t|just|always|never|also|still|loves|loved|wants|wanted|thinks"
+    r"|thought|feels|felt|knows|knew|got|gets|came|comes|left|leaves|made|makes|took|takes"
+    r"|seems|seemed|tried|tries|works|worked|married|needs|needed|likes|liked|hates|hated"
+    r"|started|starts|moved|moves|died|passed|keeps|kept|found|finds|became|becomes|owns"
+    r"|owned|runs|ran|plays|played|sings|sang|wrote|writes|talked|talks|cried|cries|yelled"
+    r"|drinks|drank|smokes|hit|hits|helps|helped|agreed|agrees|refuses|refused)\b"
+    r"|['’]s\b|[ \t]+and[ \t]+(?:I|me|my)\b"
+)
+_PLACE_CUE = re.compile(
+    r"\b(?:in|near|originally[ \t]+from|(?:moved|returned|relocated|flew|travel+ed|went|came"
+    r"|drove|commuted)[ \t]+(?:back[ \t]+)?to|arrived[ \t]+(?:at|in)|based[ \t]+in"
+    r"|(?:live[sd]?|living|born|raised|grew[ \t]+up)[ \t]+(?:in|near)|visit(?:ed|ing|s)?)[ \t]*\Z"
+)
+_PLACE_PREFIXES = frozenset(
+    [
+        "North",
+        "South",
+        "East",
+        "West",
+        "New",
+        "Lake",
+        "Port",
+        "Fort",
+        "Mount",
+        "Saint",
+        "St",
+        "Upper",
+        "Lower",
+        "Great",
+        "Little",
+    ]
+)
+_TO_OR_FROM = frozenset({"to", "from", "in", "at", "near", "toward", "towards", "via"})
+_PLACE_KEYS = frozenset("".join(c for c in t if c.isalnum()) for t in GEOGRAPHY | US_STATES)
+_STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
+_LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
+_SENTENCE_END = frozenset(".!?:;\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Capitalised words in a row (with particles and initials between them)."""
+
+    start: int
+    end: int
+    words: tuple[str, ...]
+    possessive: bool = False
+
+
+class NameSlotRecognizer:
+    """Finds PERSON spans of names in name slots in one text, and LOCATION spans of the same
+    words after a place cue ("originally from North Felipa", "based in Vejstrup")."""
+
+    def find(self, text: str) -> list[Span]:
+        runs = [_without_leading_words(text, run) for run in _runs(text)]
+        accepted = {i for i, run in enumerate(runs) if run.words and self._accepts(text, run)}
+        _accept_lists(text, runs, accepted)
+        return [_span(text, runs[i]) for i in sorted(accepted)]
+
+    def _accepts(self, text: str, run: _Run) -> bool:
+        before = text[max(0, run.start - 48) : run.start]
+        strong = _RELATION_CUE.search(before)
+        if _NAMED_CUE.search(before) or (strong is not None and _is_relation(strong["rel"])):
+            return run.words[0].lower() not in _stop_words()
+        words = [w for w in run.words if not _is_filler(w)]
+        if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
+            return False
+        if any(w.lower() in CALENDAR for w in words):
+            return False  # "in March", "on Monday"
+        if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):
+            return False  # a country or state: kept, as Safe Harbor keeps them
+        start = _at_sentence_start(text, run.start)
+        names = sum(is_name_like(w, sentence_start=start and i == 0) for i, w in enumerate(words))
+        if names >= 2 and len(words) - names < names:
+            return True
+        if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
+            return False
+        if run.possessive or _PLACE_CUE.search(before):
+            return True  # "Mashuu's address", "based in Vejstrup"
+        previous = _previous_word(text, run.start)
+        if previous in _CUE_BEFORE or previous in _TITLES:
+            return not _is_town_after_place_word(previous, words[-1])
+        after = text[run.end : run.end + 24]
+        if _VERB_AFTER.match(after) is not None:
+            return True
+        if after.startswith(":") and _at_line_start(text, run.start):
+            return True  # the speaker of a line
+        if after[:1] == "," and start:
+            return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
+        return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
+
+
+def _without_leading_words(text: str, run: _Run) -> _Run:
+    """The run without the ordinary words that lead it ("Honestly Oluwaseun", "Yesterday
+    Giedre's"), unless a cue makes its first word a name ("my sister Hope")."""
+    before = text[max(0, run.start - 48) : run.start]
+    cue = _RELATION_CUE.search(before)
+    if not run.words or _NAMED_CUE.search(before) or (cue and _is_relation(cue["rel"])):
+        return run
+    start = _at_sentence_start(text, run.start)
+    drop = 0
+    while drop < len(run.words) - 1 and not is_name_like(
+        run.words[drop], sentence_start=start and drop == 0
+    ):
+        drop += 1
+    if drop == 0:
+        return run
+    begin = run.start
+    for word in run.words[:drop]:
+        begin = text.index(word, begin) + len(word)
+    begin = text.index(run.words[drop], begin)
+    return _Run(begin, run.end, run.words[drop:], run.possessive)
+
+
+def _span(text: str, run: _Run) -> Span:
+    before = text[max(0, run.start - 48) : run.start]
+    place = _PLACE_CUE.search(before) is not None or (
+        run.words[0] in _PLACE_PREFIXES and _previous_word(text, run.start) in _TO_OR_FROM
+    )
+    category = Category.LOCATION if place else Category.PERSON
+    return Span(run.start, run.end, category, 0.7, "name_slot_regex")
+
+
+def _is_place_name(phrase: str) -> bool:
+    return "".join(c for c in phrase.lower() if c.isalnum()) in _PLACE_KEYS
+
+
+def _runs(text: str) -> list[_Run]:
+    """Capitalised words in a row, joined by spaces, particles or initials."""
+    runs: list[_Run] = []
+    words: list[str] = []
+    start = end = -1
+    for match in _WORD.finditer(text):
+        word = match.group()
+        gap = text[end : match.start()] if words else ""
+        joined = bool(words) and gap in (" ", "\t", " ", ". ") and not gap.startswith(".")
+        if words and gap == ". " and _INITIAL.fullmatch(words[-1]):
+            joined = True
+        capital = is_capitalised(word) or (len(word) == 1 and word.isupper())
+        if words and words[-1].endswith(("'s", "’s")):
+            joined = False  # a possessive ends a name: "Hayashida's Cautionary Tales"
+        if capital or (joined and word in _PARTICLES):
+            if not joined and words:
+                runs.append(_close(text, start, end, words))
+                words = []
+            if not words:
+                start = match.start()
+            words.append(word)
+            end = match.end()
+        elif words:
+            runs.append(_close(text, start, end, words))
+            words = []
+    if words:
+        runs.append(_close(text, start, end, words))
+    return [r for r in runs if r.words]
+
+
+def _close(text: str, start: int, end: int, words: list[str]) -> _Run:
+    """The run without leading titles and trailing particles or initials."""
+    first, last = 0, len(words)
+    while first < last and (
+        words[first].lower() in _LEADING
+        or words[first].lower() in _stop_words()
+        or words[first].lower().endswith(CONTRACTIONS)
+    ):
+        first += 1
+    while last > first and (words[last - 1] in _PARTICLES or len(words[last - 1]) == 1):
+        last -= 1
+    if first == last:
+        return _Run(start, end, ())
+    cut_start = start
+    for word in words[:first]:
+        cut_start = text.index(word, cut_start) + len(word)
+    begin = text.index(words[first], cut_start)
+    stop = end
+    for word in reversed(words[last:]):
+        stop = text.rindex(word, begin, stop)
+    stop = len(text[:stop].rstrip(" \t.")) if last < len(words) else end
+    kept = words[first:last]
+    if kept[-1].endswith(("'s", "’s")):
+        return _Run(begin, stop - 2, (*kept[:-1], kept[-1][:-2]), possessive=True)
+    return _Run(begin, stop, tuple(kept))
+
+
+def _accept_lists(text: str, runs: list[_Run], accepted: set[int]) -> None:
+    """Name-like single words joined by commas and "and" to an accepted one join it."""
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(runs) - 1):
+            a, b = runs[i], runs[i + 1]
+            if (i in accepted) == (i + 1 in accepted):
+                continue
+            if _LIST.fullmatch(text, a.end, b.start) is None:
+                continue
+            other = b if i in accepted else a
+            if all(is_name_like(w) or _is_filler(w) for w in other.words):
+                accepted.add(i + 1 if i in accepted else i)
+                changed = True
+
+
+def _is_filler(word: str) -> bool:
+    return word.lower() in _PARTICLES or len(word.rstrip(".")) == 1
+
+
+def _is_relation(phrase: str | None) -> bool:
+    if phrase is None:
+        return False
+    words = phrase.lower().split()
+    return any(" ".join(words[i:]) in RELATIONS for i in range(len(words)))
+
+
+def _is_town_after_place_word(previous: str, word: str) -> bool:
+    return previous in ("to", "from", "via", "toward", "towards") and word.lower().endswith(
+        PLACE_ENDINGS
+    )
+
+
+def _previous_word(text: str, start: int) -> str:
+    match = re.search(r"([^\W\d_]+)\.?[ \t]*,?[ \t]*\Z", text[max(0, start - 32) : start])
+    return match[1].lower() if match else ""
+
+
+def _at_line_start(text: str, start: int) -> bool:
+    head = text[:start].rstrip(" \t?*•-")
+    return not head or head.endswith(("\n", "\\n"))
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    head = text[:start].rstrip(" \t\"'“")
+    return not head or head[-1] in _SENTENCE_END or head.endswith("\\n")
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """spaCy's English stop words and titles: never a name, even in a relation slot."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return (frozenset(STOP_WORDS) | _TITLES) - {"will", "may", "bill", "sue", "mark", "pat"}

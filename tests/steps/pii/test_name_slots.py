@@ -1,0 +1,141 @@
+"""Names in name slots and address parts, on sentences written for these tests (none comes from
+an evaluation corpus): relation and role cues, names that are also English words, names of
+many origins, vocatives, speakers, sign-offs, lists; street lines of several countries,
+units, address blocks (real and escaped line breaks), postcodes, towns by the shape of their
+name; and what must stay: clinical terms, sentence-initial words, months, countries, states."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.spans import Category
+
+C = Category
+
+
+def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
+    return [text[s.start : s.end] for s in engine.analyze_patterns(text) if s.category is category]
+
+
+NAMES = [
+    ("I keep fighting with my sister Hope about money.", "Hope"),
+    ("My therapist, Dana, said it was normal.", "Dana"),
+    ("our neighbour Wairimu brought soup", "Wairimu"),
+    ("my ex-husband Tadeusz still calls", "Tadeusz"),
+    ("We adopted a puppy and a girl named Summer fell in love with it", "Summer"),
+    ("Honestly Oluwaseun was the only one who listened.", "Oluwaseun"),
+    ("Siobhan told me to stop apologising.", "Siobhan"),
+    ("I went to the park with Thandiwe yesterday.", "Thandiwe"),
+    ("Can you help me, Nnamdi? I'm lost.", "Nnamdi"),
+    ("Bartholomew: I never said that.\nNurse: You did.", "Bartholomew"),
+    ("The report was signed by Mireille Achterberg last week.", "Mireille Achterberg"),
+    ("we asked for Kaveh Farahani at the desk", "Kaveh Farahani"),
+    ("Yesterday Giedre's brother shouted at me", "Giedre"),
+    ("I saw prof Kline today", "Kline"),
+    ("I saw dr Wu today", "Wu"),
+    ("the kids, Ayasha, Tomasz and Ifeoma, are all at school", "Tomasz"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), NAMES)
+def test_finds_names_in_name_slots(engine: PIIEngine, text: str, name: str) -> None:
+    assert name in found(engine, text, C.PERSON)
+
+
+def test_a_list_of_names_is_found_whole(engine: PIIEngine) -> None:
+    text = "the kids, Ayasha, Tomasz and Ifeoma, are all at school"
+    assert {"Ayasha", "Tomasz", "Ifeoma"} <= set(found(engine, text, C.PERSON))
+
+
+NOT_NAMES = [
+    "However, I think you should talk to someone you trust.",
+    "Unfortunately, the waitlist is long.",
+    "Furthermore, sleep matters a great deal.",
+    "You'll feel better once you rest.",
+    "We've tried everything, honestly.",
+    "Work has been hard since March, and my boss calls on Monday mornings.",
+    "Boston, MA is where I grew up.",
+    "My daughter has Asperger's and my son has Tourette's.",
+    "My therapist suggested Cognitive Behavioral Therapy for my Panic Disorder.",
+    "My doctor put me on Zoloft and then Lexapro.",
+    "I moved here from Canada and my family is in Texas.",
+    "Hi there, thank you for writing in.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_NAMES)
+def test_keeps_words_that_are_not_names(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.PERSON) == []
+
+
+ADDRESSES = [
+    ("Send it to 4417 Juniper Hollow Rd, she lives there.", "4417 Juniper Hollow Rd"),
+    ("Our office: 18 Harbour Crescent, Apt 3", "Apt 3"),
+    ("meet me at 902 Saltmarsh Causeway tonight", "902 Saltmarsh Causeway"),
+    ("Ich wohne in der Lindenstraße 14 seit Mai", "Lindenstraße 14"),
+    ("Trovami in Via Garibaldi 27, a Torino", "Via Garibaldi 27"),
+    ("vivo en Calle de Alcalá 120 con mi tía", "Calle de Alcalá 120"),
+    ("she grew up on Willowmere Lane near the mill", "Willowmere Lane"),
+    ("the flat is on Grunewald street", "Grunewald"),
+    ("mail goes to PSC 4410, Box 2231 overseas", "PSC 4410, Box 2231"),
+    ("His unit: APO AE 09012", "APO AE 09012"),
+    ("My postcode is SW1A 2AA and I'm scared", "SW1A 2AA"),
+    ("He was sent back to Marlowchester after the trial.", "Marlowchester"),
+    ("I'm originally from Kisumu and moved for work.", "Kisumu"),
+]
+
+
+@pytest.mark.parametrize(("text", "part"), ADDRESSES)
+def test_finds_address_parts(engine: PIIEngine, text: str, part: str) -> None:
+    assert any(part in value for value in found(engine, text, C.LOCATION))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\\n"])
+def test_reads_an_address_block_with_real_or_escaped_line_breaks(
+    engine: PIIEngine, newline: str
+) -> None:
+    text = newline.join(
+        ["Imani Okafor", "73 Brackenridge Way", "Suite 12", "Pellworth", "Kenya 00100"]
+    )
+    locations = found(engine, text, C.LOCATION)
+    assert "73 Brackenridge Way" in locations
+    assert "Suite 12" in locations
+    assert "Pellworth" in locations
+    assert "00100" in locations
+    assert all("Kenya" not in value for value in locations)  # a country is kept (Safe Harbor)
+    assert "Imani Okafor" in found(engine, text, C.PERSON)
+
+
+def test_a_street_inside_a_sentence_does_not_take_the_next_line(engine: PIIEngine) -> None:
+    text = "I walked past 12 Elm Street and cried.\nGratitude Journal"
+    assert found(engine, text, C.LOCATION) == ["12 Elm Street"]
+
+
+NOT_ADDRESSES = [
+    "I take 50 mg Sertraline Daily and 2 Advil",
+    "We talked for 3 hours on the phone.",
+    "Chapter 4 covers Grief.",
+    "I scored 21 on the PHQ-9 last week.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_ADDRESSES)
+def test_keeps_numbers_that_are_not_addresses(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.LOCATION) == []
+
+
+@pytest.mark.parametrize(
+    ("word", "name_like"),
+    [("Oluwaseun", True), ("Siobhan", True), ("Hope", False), ("River", False),
+     ("Unless", False), ("OSLO", False), ("You'll", False), ("Jean-Luc", True)],
+)  # fmt: skip
+def test_name_likelihood_is_the_word_not_a_name_list(word: str, name_like: bool) -> None:
+    assert is_name_like(word) is name_like
+
+
+def test_sentence_start_words_are_not_name_like_there() -> None:
+    assert is_name_like("Furthermore", sentence_start=True) is False
+    assert is_name_like("Mary", sentence_start=True) is False
+    assert is_name_like("Oluwaseun", sentence_start=True) is True
