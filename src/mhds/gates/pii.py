@@ -39,6 +39,8 @@ class PIIGate(Gate):
             "records_by_status": dict(sorted(statuses.items())),
             "redacted": _by_family(stats, "redacted"),
             "residual": _by_family(stats, "residual"),
+            "uncertain_redacted": _by_family(stats, "uncertain_redacted"),
+            "uncertain_review": _by_family(stats, "uncertain_review"),
             "quarantined": dict(sorted(stats.quarantined.items())),
             "unshippable_ids": bad,
         }
@@ -56,11 +58,17 @@ class PIIGate(Gate):
                 failures,
             )
         quarantined = sum(stats.quarantined.values())
+        uncertain = _total(stats, "uncertain_redacted")
         summary = (
             f"{sum(statuses.values())} records cleared ({statuses['scrubbed']} scrubbed, "
             f"{statuses['none_detected']} clean); {quarantined} sent to review"
+            + (f"; {uncertain} uncertain spans redacted" if uncertain else "")
         )
         return Verdict(self.name, GateStatus.PASS, summary, evidence)
+
+
+def _total(stats: StepStats, kind: str) -> int:
+    return sum(n for key, n in stats.counters.items() if key.partition(":")[0] == kind)
 
 
 def _by_family(stats: StepStats, kind: str) -> dict[str, dict[str, int]]:

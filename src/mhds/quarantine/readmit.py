@@ -1,7 +1,9 @@
 """Re-admission: a reviewer's recorded decision that a record held by the PII review may ship.
 
-Only a residual-scan finding (``pii_residual``) is a judgement a person can overrule (the
-strict scan read "mom.listen" as a web address). Input errors are fixed at the source and
+Only a residual-scan finding (``pii_residual``: the strict scan read "mom.listen" as a web
+address) or an uncertain span under the ``uncertain: review`` policy (``pii_uncertain``: the
+engine was unsure a word is a name; a re-admitted record ships with it redacted) is a
+judgement a person can overrule. Input errors are fixed at the source and
 re-ingested; detector errors are re-run; duplicates follow the dedup policy. A decision is
 written once, to ``<layout.quarantine>readmitted/<record-id>/<hash>.json``, after its entry in a
 hash-chained audit log (``<layout.audit>quarantine-<time>-<hex>.jsonl``); the build reads
@@ -30,7 +32,7 @@ from mhds.steps.pii.step import parse_residual_finding
 from mhds.store.base import Store
 from mhds.store.uri import join_key
 
-READMITTABLE_REASONS = frozenset({"pii_residual"})
+READMITTABLE_REASONS = frozenset({"pii_residual", "pii_uncertain"})
 HASH_PREFIX = "sha256:"
 # Record parts outside the messages: the release's PII gate scans them in every shipped record
 # whatever a review decided, so a finding there cannot be overruled here.
@@ -97,8 +99,8 @@ def refusal(item: QuarantineItem) -> str | None:
         field = f", field {item.field}" if item.field else ""
         return (
             f"it was rejected at input ({item.reason}): only records held by the PII review "
-            f"(pii_residual) can be re-admitted. Fix the source item at {where}{field} and "
-            f"re-ingest it (mhds ingest --source {item.source_id or 'SOURCE'})"
+            f"(pii_residual, pii_uncertain) can be re-admitted. Fix the source item at "
+            f"{where}{field} and re-ingest it (mhds ingest --source {item.source_id or 'SOURCE'})"
         )
     if item.reason == "pii_detector_error":
         return (
@@ -111,8 +113,8 @@ def refusal(item: QuarantineItem) -> str | None:
             "review. Change the dedup configuration instead"
         )
     return (
-        f"its reason ({item.reason}) is not a review finding: only pii_residual records can "
-        "be re-admitted"
+        f"its reason ({item.reason}) is not a review finding: only pii_residual and "
+        "pii_uncertain records can be re-admitted"
     )
 
 

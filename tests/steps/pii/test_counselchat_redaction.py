@@ -11,6 +11,7 @@ import pytest
 
 from mhds.steps.pii.config import DEFAULT_CRISIS_NUMBERS, DEFAULT_PUBLIC_DOMAINS
 from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.resources import PublicResources
 from mhds.steps.pii.step import PIIRedactor
 from tests.cases import make_record
 
@@ -23,8 +24,10 @@ MAX_CHANGED = 0.03
 
 
 def public(url: str) -> bool:
+    """A site of a public resource: the configured domains or the allowlist's sites."""
     host = re.sub(r"^(https?://)?(www\.)?", "", url.lower()).split("/")[0]
-    return any(host == d or host.endswith("." + d) for d in DEFAULT_PUBLIC_DOMAINS)
+    domains = (*DEFAULT_PUBLIC_DOMAINS, *PublicResources.default().domains())
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def therapist_name(info: str) -> str | None:

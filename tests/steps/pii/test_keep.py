@@ -253,11 +253,37 @@ def test_states_and_larger_kept_cities_and_people_not(
 
 
 def test_extra_keep_terms() -> None:
-    text = "I use Headspace and Calm every night"
-    default, extended = KeepList(PIIConfig()), KeepList(PIIConfig(extra_keep_terms=("Headspace",)))
-    assert not decide(default, text, "Headspace", C.PERSON)
-    assert decide(extended, text, "Headspace", C.PERSON)
-    assert not decide(extended, text, "Calm", C.PERSON)
+    text = "I use Moodnest and Stillwater every night"  # made-up apps: in no allowlist
+    default, extended = KeepList(PIIConfig()), KeepList(PIIConfig(extra_keep_terms=("Moodnest",)))
+    assert not decide(default, text, "Moodnest", C.PERSON)
+    assert decide(extended, text, "Moodnest", C.PERSON)
+    assert not decide(extended, text, "Stillwater", C.PERSON)
+
+
+def test_public_resources_are_kept_inside_their_names_only() -> None:
+    text = "Call the Trevor Project or ask Trevor Mills, my neighbour, at psychologytoday.com."
+    keep, off = KeepList(PIIConfig()), KeepList(PIIConfig(public_resources=False))
+    assert decide(keep, text, "Trevor", C.PERSON)  # "Trevor" of "the Trevor Project"
+    assert decide(keep, text, "psychologytoday.com", C.URL)
+    assert not decide(keep, text, "Trevor Mills", C.PERSON)
+    assert not decide(off, text, "Trevor", C.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My son was diagnosed with Asperger's Syndrome last year", "Asperger"),
+        ("She has Borderline Personality Disorder", "Borderline Personality Disorder"),
+        ("I started Dialectical Behavior Therapy", "Dialectical Behavior Therapy"),
+        ("my psychiatrist added Quetiapine at night", "Quetiapine"),
+        ("the Hamilton Anxiety Scale score dropped", "Hamilton Anxiety Scale"),
+    ],
+)
+def test_clinical_term_guard(text: str, value: str) -> None:
+    keep = KeepList(PIIConfig())
+    assert decide(keep, text, value, C.PERSON)
+    assert decide(keep, text, value, C.LOCATION)
+    assert not decide(keep, "Quentin Hamilton called", "Quentin Hamilton", C.PERSON)
 
 
 def test_custom_crisis_numbers_and_domains() -> None:

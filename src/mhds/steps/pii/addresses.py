@@ -129,7 +129,7 @@ class AddressRecognizer:
         for match in TOWN_AFTER_PREPOSITION.finditer(text):
             words = match["v"].split()
             if is_name_like(words[-1]):
-                spans.append(_span(*match.span("v"), "town_shape_regex"))
+                spans.append(Span(*match.span("v"), Category.LOCATION, 0.6, "town_shape_regex"))
         return spans
 
 

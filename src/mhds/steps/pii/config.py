@@ -99,8 +99,30 @@ class PIIConfig(BaseModel):
         default=DEFAULT_PUBLIC_DOMAINS,
         description="Domains of public resources whose URLs are kept (subdomains included).",
     )
+    public_resources: bool = Field(
+        default=True,
+        description="Keep names, places and sites that lie inside a public resource named in "
+        "the packaged allowlist (steps/pii/data/public_resources.yaml: helplines, national "
+        "organisations, directories, public figures cited as resources, publications; each "
+        "entry with its source).",
+    )
     extra_keep_terms: tuple[str, ...] = Field(
         default=(), description="More clinical terms never redacted (case-insensitive)."
+    )
+    uncertain: Literal["redact", "review"] = Field(
+        default="redact",
+        description="What happens to a record holding an uncertain span (scored below "
+        "certain_score: a capitalised unknown word in a weak name slot, a town known only by "
+        "the shape of its name): redact: it is redacted like any span; review: the record goes "
+        "to quarantine for review (reason pii_uncertain), and ships once a reviewer re-admits "
+        "it (with the span redacted). Both outcomes are counted in the PII gate's evidence.",
+    )
+    certain_score: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Spans scored below this are uncertain (see uncertain). Detectors that "
+        "agree on a span merge into the highest score.",
     )
     residual_scan: bool = Field(
         default=True,

@@ -69,6 +69,7 @@ _DAY_DATE = re.compile(
     r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b)",
     re.IGNORECASE,
 )
+_ECHO_SCORE = 0.8
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-Z]")
@@ -277,17 +278,19 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
     Each detected surface form, and each capitalised word of a detected name (3+ letters),
     is searched as a whole word, case-sensitively, in every message; new hits join the spans.
     """
-    needles: dict[str, Category] = {}
+    needles: dict[str, tuple[Category, float]] = {}
     for text, found in zip(texts, spans, strict=True):
         for span in found:
             if span.category not in (Category.PERSON, Category.LOCATION):
                 continue
             surface = text[span.start : span.end]
-            needles.setdefault(surface, span.category)
+            # An echo is as sure as the span it echoes (an uncertain name stays uncertain).
+            score = min(_ECHO_SCORE, span.score)
+            needles.setdefault(surface, (span.category, score))
             if span.category == Category.PERSON:
                 for word in _NAME_WORD.findall(surface):
                     if word.casefold() not in _TITLES:
-                        needles.setdefault(word, Category.PERSON)
+                        needles.setdefault(word, (Category.PERSON, score))
     if not needles:
         return [list(found) for found in spans]
     pattern = re.compile(
@@ -298,7 +301,7 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
     result = []
     for text, found in zip(texts, spans, strict=True):
         extra = [
-            Span(m.start(), m.end(), needles[m.group(1)], 0.8, "conversation_echo")
+            Span(m.start(), m.end(), *needles[m.group(1)], "conversation_echo")
             for m in pattern.finditer(text)
         ]
         result.append(resolve_overlaps([*found, *extra]) if extra else list(found))

@@ -23,6 +23,7 @@ from mhds.steps.pii.keep_terms import (
     SIGN_OFFS,
     US_STATES,
 )
+from mhds.steps.pii.resources import PublicResources
 from mhds.steps.pii.spans import Category, Span
 
 #: Words that double as place names below state level: never kept as a LOCATION.
@@ -91,6 +92,21 @@ _NUMERIC = frozenset({Category.PHONE, Category.ID, Category.IP_ADDRESS})
 _OVER_89_YEARS = re.compile(r"\b(?:9\d|1[01]\d|ninety)\S*[\s-]*(?:years?|yrs?)\b")
 _NUMBER_GROUP = re.compile(r"\d[\d\s().-]*\d|\d")
 _POSSESSIVE = re.compile(r"['’]s$")
+_CLINICAL_HEAD = re.compile(
+    r"(?i:\b(?:disorders?|syndromes?|disease|therapy|therapies|treatment|phobias?|dysphoria"
+    r"|psychosis|depression|anxiety|mania|inventory|scale|questionnaire|assessment|index"
+    r"|checklist|interview|dementia|palsy|deficit|dystrophy|sclerosis))$"
+)
+_CONDITION_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?:disorder|syndrome|disease)\b", re.IGNORECASE)
+#: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
+#: co-prescribed drugs: sertraline, fluoxetine, diazepam, quetiapine, risperidone ...
+DRUG_STEMS = (
+    "oxetine", "xetine", "traline", "alopram", "triptyline", "ipramine", "pramine", "azepam",
+    "azolam", "zolam", "apine", "peridol", "eridone", "idone", "piprazole", "faxine", "pirone",
+    "azodone", "oxamine", "gabalin", "pentin", "otrigine", "azepine", "phetamine", "phenidate",
+    "trexone", "loxone", "orphine", "codone", "afinil", "clopidol", "lurasidone", "olol",
+    "zepam", "barbital", "plon", "zolpidem", "suvorexant", "orexant",
+)  # fmt: skip
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _HOST_END = re.compile(r"[/?#:]")
 
@@ -109,6 +125,17 @@ class KeepList:
         self._any = _keys(clinical | frozenset(config.extra_keep_terms))
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
+        self._resources = PublicResources.default() if config.public_resources else None
+        self._ranges: tuple[str, list[tuple[int, int, str]]] = ("", [])
+
+    def public_ranges(self, text: str) -> list[tuple[int, int, str]]:
+        """Where ``text`` names a public resource (helplines, organisations, directories,
+        public figures, publications, their sites), remembered for the last text asked."""
+        if self._resources is None:
+            return []
+        if self._ranges[0] != text:
+            self._ranges = (text, self._resources.ranges(text))
+        return self._ranges[1]
 
     def keeps(self, text: str, span: Span) -> bool:
         """Whether ``span`` must NOT be redacted from ``text``."""
@@ -118,6 +145,8 @@ class KeepList:
             return False  # a secret is never public, nor a clinical term
         if category in _NUMERIC:
             return self._is_crisis(raw, vanity=category is Category.PHONE)
+        if any(a <= span.start and span.end <= b for a, b, _ in self.public_ranges(text)):
+            return True  # inside a public resource's name or site
         if category in (Category.EMAIL, Category.URL):
             email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
             return self._is_public(raw, email=email)
@@ -125,6 +154,8 @@ class KeepList:
         if not phrase:
             return False
         if self._mentions_crisis_line(raw, phrase):
+            return True
+        if category in (Category.PERSON, Category.LOCATION) and is_clinical_name(text, span):
             return True
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
@@ -183,6 +214,19 @@ class KeepList:
         ):
             return False
         return all(any(p in terms for terms in allowed) for p in parts)
+
+
+def is_clinical_name(text: str, span: Span) -> bool:
+    """The clinical-term guard: a title-case span that names a condition, a treatment, a
+    measure or a drug, not a person or place. Its last word is a clinical head noun ("Panic
+    Disorder", "Dialectical Behavior Therapy", "Beck Depression Inventory"); or it is the
+    eponym of a condition written after it ("Asperger('s) Syndrome", "Tourette's Disorder");
+    or it is one word with the stem of a psychiatric drug's generic name (USAN stems:
+    "-oxetine", "-azepam", "-apine" ...)."""
+    raw = text[span.start : span.end].strip(_STRIP)
+    if _CLINICAL_HEAD.search(raw) or _CONDITION_AFTER.match(text, span.end):
+        return True
+    return " " not in raw and raw.lower().endswith(DRUG_STEMS)
 
 
 def _normalize(raw: str) -> str:

@@ -289,6 +289,9 @@ _PLACE_PREFIXES = frozenset(
 _TO_OR_FROM = frozenset({"to", "from", "in", "at", "near", "toward", "towards", "via"})
 _PLACE_KEYS = frozenset("".join(c for c in t if c.isalnum()) for t in GEOGRAPHY | US_STATES)
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’]*(?![\w-])")
+_MIN_WORDS_TO_TELL = 6
+_ENGLISH_SHARE = 0.15
 _LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
 _SENTENCE_END = frozenset(".!?:;\n")
 
@@ -303,47 +306,80 @@ class _Run:
     possessive: bool = False
 
 
+#: Span scores: after a relation or "named"; two or more name-like words; one name-like word
+#: that only its neighbours make a name (below ``PIIConfig.certain_score``: uncertain).
+STRONG, FULL_NAME, WEAK = 0.85, 0.75, 0.6
+
+
 class NameSlotRecognizer:
     """Finds PERSON spans of names in name slots in one text, and LOCATION spans of the same
     words after a place cue ("originally from North Felipa", "based in Vejstrup")."""
 
     def find(self, text: str) -> list[Span]:
         runs = [_without_leading_words(text, run) for run in _runs(text)]
-        accepted = {i for i, run in enumerate(runs) if run.words and self._accepts(text, run)}
-        _accept_lists(text, runs, accepted)
-        return [_span(text, runs[i]) for i in sorted(accepted)]
+        scores = {
+            i: score
+            for i, run in enumerate(runs)
+            if (score := _score(text, run)) and _in_english(text, run.start)
+        }
+        _accept_lists(text, runs, scores)
+        return [_span(text, runs[i], score) for i, score in sorted(scores.items())]
 
-    def _accepts(self, text: str, run: _Run) -> bool:
-        before = text[max(0, run.start - 48) : run.start]
-        strong = _RELATION_CUE.search(before)
-        if _NAMED_CUE.search(before) or (strong is not None and _is_relation(strong["rel"])):
-            return run.words[0].lower() not in _stop_words()
-        words = [w for w in run.words if not _is_filler(w)]
-        if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
-            return False
-        if any(w.lower() in CALENDAR for w in words):
-            return False  # "in March", "on Monday"
-        if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):
-            return False  # a country or state: kept, as Safe Harbor keeps them
-        start = _at_sentence_start(text, run.start)
-        names = sum(is_name_like(w, sentence_start=start and i == 0) for i, w in enumerate(words))
-        if names >= 2 and len(words) - names < names:
-            return True
-        if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
-            return False
-        if run.possessive or _PLACE_CUE.search(before):
-            return True  # "Mashuu's address", "based in Vejstrup"
-        previous = _previous_word(text, run.start)
-        if previous in _CUE_BEFORE or previous in _TITLES:
-            return not _is_town_after_place_word(previous, words[-1])
-        after = text[run.end : run.end + 24]
-        if _VERB_AFTER.match(after) is not None:
-            return True
-        if after.startswith(":") and _at_line_start(text, run.start):
-            return True  # the speaker of a line
-        if after[:1] == "," and start:
-            return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
-        return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
+
+def _in_english(text: str, pos: int) -> bool:
+    """Whether the sentence around ``pos`` reads as English: name-likeness is measured against
+    English, so in other languages ("Soy Consejera Profesional en Texas") NER alone judges.
+    A sentence is English unless it has ``_MIN_WORDS_TO_TELL`` lower-case words or more and
+    under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose)."""
+    start = max(text.rfind(c, 0, pos) for c in _SENTENCE_END) + 1
+    ends = [i for c in _SENTENCE_END if (i := text.find(c, pos)) >= 0]
+    words = _LOWER_WORD.findall(text, start, min(ends, default=len(text)))
+    if len(words) < _MIN_WORDS_TO_TELL:
+        return True
+    stop = _stop_words()
+    return sum(w in stop for w in words) >= _ENGLISH_SHARE * len(words)
+
+
+def _score(text: str, run: _Run) -> float:
+    """How sure the slot makes a name of ``run``: 0 (not a name), ``WEAK`` (one name-like
+    word that only its neighbours make a name: uncertain, see ``PIIConfig.uncertain``),
+    ``FULL_NAME`` or ``STRONG`` (after a relation or "named")."""
+    if not run.words:
+        return 0.0
+    before = text[max(0, run.start - 48) : run.start]
+    strong = _RELATION_CUE.search(before)
+    if _NAMED_CUE.search(before) or (strong is not None and _is_relation(strong["rel"])):
+        return STRONG if run.words[0].lower() not in _stop_words() else 0.0
+    words = [w for w in run.words if not _is_filler(w)]
+    if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
+        return 0.0
+    if any(w.lower() in CALENDAR for w in words):
+        return 0.0  # "in March", "on Monday"
+    if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):
+        return 0.0  # a country or state: kept, as Safe Harbor keeps them
+    start = _at_sentence_start(text, run.start)
+    names = sum(is_name_like(w, sentence_start=start and i == 0) for i, w in enumerate(words))
+    if names >= 2 and len(words) - names < names:
+        return FULL_NAME
+    if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
+        return 0.0
+    return WEAK if _single_name_slot(text, run, before, words[0], start) else 0.0
+
+
+def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:
+    if run.possessive or _PLACE_CUE.search(before):
+        return True  # "Mashuu's address", "based in Vejstrup"
+    previous = _previous_word(text, run.start)
+    if previous in _CUE_BEFORE or previous in _TITLES:
+        return not _is_town_after_place_word(previous, word)
+    after = text[run.end : run.end + 24]
+    if _VERB_AFTER.match(after) is not None:
+        return True
+    if after.startswith(":") and _at_line_start(text, run.start):
+        return True  # the speaker of a line
+    if after[:1] == "," and start:
+        return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
+    return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
 
 
 def _without_leading_words(text: str, run: _Run) -> _Run:
@@ -368,13 +404,13 @@ def _without_leading_words(text: str, run: _Run) -> _Run:
     return _Run(begin, run.end, run.words[drop:], run.possessive)
 
 
-def _span(text: str, run: _Run) -> Span:
+def _span(text: str, run: _Run, score: float) -> Span:
     before = text[max(0, run.start - 48) : run.start]
     place = _PLACE_CUE.search(before) is not None or (
         run.words[0] in _PLACE_PREFIXES and _previous_word(text, run.start) in _TO_OR_FROM
     )
     category = Category.LOCATION if place else Category.PERSON
-    return Span(run.start, run.end, category, 0.7, "name_slot_regex")
+    return Span(run.start, run.end, category, score, "name_slot_regex")
 
 
 def _is_place_name(phrase: str) -> bool:
@@ -438,20 +474,22 @@ def _close(text: str, start: int, end: int, words: list[str]) -> _Run:
     return _Run(begin, stop, tuple(kept))
 
 
-def _accept_lists(text: str, runs: list[_Run], accepted: set[int]) -> None:
-    """Name-like single words joined by commas and "and" to an accepted one join it."""
+def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None:
+    """Name-like words joined by commas and "and" to an accepted run join it (``WEAK``)."""
     changed = True
     while changed:
         changed = False
         for i in range(len(runs) - 1):
             a, b = runs[i], runs[i + 1]
-            if (i in accepted) == (i + 1 in accepted):
+            if (i in scores) == (i + 1 in scores):
                 continue
             if _LIST.fullmatch(text, a.end, b.start) is None:
                 continue
-            other = b if i in accepted else a
-            if all(is_name_like(w) or _is_filler(w) for w in other.words):
-                accepted.add(i + 1 if i in accepted else i)
+            other = i + 1 if i in scores else i
+            if runs[other].words and all(
+                is_name_like(w) or _is_filler(w) for w in runs[other].words
+            ):
+                scores[other] = WEAK
                 changed = True
 
 

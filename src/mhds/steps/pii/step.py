@@ -35,6 +35,7 @@ class PIIReason(StrEnum):
     """Why the PII step quarantined a record."""
 
     RESIDUAL = "pii_residual"
+    UNCERTAIN = "pii_uncertain"
     DETECTOR_ERROR = "pii_detector_error"
 
 
@@ -44,8 +45,10 @@ class PIIRedactor(RecordStep):
     ``pii_status``.
 
     Counters in ``stats.counters``: ``redacted:<family>:<CATEGORY>`` per replacement,
-    ``residual:<family>:<CATEGORY>`` per residual finding and ``readmitted:<family>`` per
-    record shipped on a reviewer's decision (counts only, never text).
+    ``residual:<family>:<CATEGORY>`` per residual finding, ``uncertain_redacted:`` and
+    ``uncertain_review:<family>:<CATEGORY>`` per uncertain span by what the ``uncertain``
+    policy did with it, and ``readmitted:<family>`` per record shipped on a reviewer's decision
+    (counts only, never text).
 
     ``readmitted`` maps (record id, content hash) to the residual finding a reviewer
     re-admitted from quarantine (``mhds quarantine readmit``), written as the step writes it
@@ -55,7 +58,7 @@ class PIIRedactor(RecordStep):
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 4
+    version: ClassVar[int] = 5
 
     def __init__(
         self,
@@ -105,6 +108,24 @@ class PIIRedactor(RecordStep):
 
     def _redact(self, record: Record, texts: list[FieldText], spans: list[list[Span]]) -> Outcome:
         spans = _echo_in_conversation(texts, spans)
+        family = record.metadata.family
+        uncertain = [
+            (n, span)
+            for n, found in enumerate(spans)
+            for span in found
+            if span.score < self.pii_config.certain_score
+        ]
+        if uncertain:
+            finding = residual_finding(
+                (s.category.value for _, s in uncertain), (texts[n].kind for n, _ in uncertain)
+            )
+            reviewed = (record.metadata.id, record.metadata.content_hash) in self.readmitted
+            if self.pii_config.uncertain == "review" and not reviewed:
+                for _, span in uncertain:
+                    self.stats.counters[f"uncertain_review:{family}:{span.category}"] += 1
+                return self._review(record, PIIReason.UNCERTAIN, finding)
+            for _, span in uncertain:
+                self.stats.counters[f"uncertain_redacted:{family}:{span.category}"] += 1
         redactor = ConversationRedactor(self.pii_config.mode, self.pii_config.surrogate_seed)
         counts: Counter[Category] = Counter()
         parts: list[str] = []
@@ -121,7 +142,6 @@ class PIIRedactor(RecordStep):
             views.append(view_of(text.kind, part))
             placed.append(replacements)
         counts.update(redactor.counts)
-        family = record.metadata.family
         try:
             residual = self._residual(views, placed)
         except Exception as exc:  # noqa: BLE001 - fail closed
