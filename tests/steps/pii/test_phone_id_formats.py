@@ -103,3 +103,35 @@ def test_numbers_that_are_not_phones(engine: PIIEngine, text: str) -> None:
 )
 def test_crisis_lines_are_kept(engine: PIIEngine, text: str) -> None:
     assert categories_of(engine, text, C.PHONE) == []
+
+
+CUED_PHONES = [
+    ("text me on 0412 887 305 when you land", "0412 887 305"),
+    ("Phone:\n638 20 117\nEmail: none", "638 20 117"),
+    ("my cell is 7731 0926, call after work", "7731 0926"),
+    ("reach me at 55 81 92 04 tonight", "55 81 92 04"),
+    ("the new number is +353871 442 019", "+353871 442 019"),
+]
+
+
+@pytest.mark.parametrize(("text", "phone"), CUED_PHONES)
+def test_finds_local_numbers_after_a_phone_cue(engine: PIIEngine, text: str, phone: str) -> None:
+    assert phone in categories_of(engine, text, C.PHONE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I sleep 7 hours and call at 9 am", "the rent is 1 250 000 won", "call me at 988 if needed"],
+)
+def test_numbers_without_a_phone_cue_or_too_short_are_not_phones(
+    engine: PIIEngine, text: str
+) -> None:
+    assert categories_of(engine, text, C.PHONE) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("She wrote it when she was 97.", "97"), ("He died at 101, in his sleep.", "101")],
+)
+def test_ages_over_89_after_a_past_age_cue(engine: PIIEngine, text: str, age: str) -> None:
+    assert categories_of(engine, text, C.AGE) == [age]

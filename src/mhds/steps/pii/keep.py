@@ -92,6 +92,11 @@ _NUMERIC = frozenset({Category.PHONE, Category.ID, Category.IP_ADDRESS})
 _OVER_89_YEARS = re.compile(r"\b(?:9\d|1[01]\d|ninety)\S*[\s-]*(?:years?|yrs?)\b")
 _NUMBER_GROUP = re.compile(r"\d[\d\s().-]*\d|\d")
 _POSSESSIVE = re.compile(r"['’]s$")
+#: Greek-derived endings of condition names ("Misophonia", "Trichotillomania", "Anorexia").
+_CONDITION_ENDINGS = (
+    "phobia", "philia", "phonia", "mania", "algia", "osis", "itis", "pathy", "plegia",
+    "thymia", "somnia", "orexia", "lexia", "praxia", "phasia", "phagia", "tropin",
+)  # fmt: skip
 _CLINICAL_HEAD = re.compile(
     r"(?i:\b(?:disorders?|syndromes?|disease|therapy|therapies|treatment|phobias?|dysphoria"
     r"|psychosis|depression|anxiety|mania|inventory|scale|questionnaire|assessment|index"
@@ -126,6 +131,8 @@ class KeepList:
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
         self._resources = PublicResources.default() if config.public_resources else None
+        if self._resources is not None:  # a site of a listed resource is public, whole URL
+            self._domains += tuple(sorted(self._resources.domains()))
         self._ranges: tuple[str, list[tuple[int, int, str]]] = ("", [])
 
     def public_ranges(self, text: str) -> list[tuple[int, int, str]]:
@@ -222,11 +229,12 @@ def is_clinical_name(text: str, span: Span) -> bool:
     Disorder", "Dialectical Behavior Therapy", "Beck Depression Inventory"); or it is the
     eponym of a condition written after it ("Asperger('s) Syndrome", "Tourette's Disorder");
     or it is one word with the stem of a psychiatric drug's generic name (USAN stems:
-    "-oxetine", "-azepam", "-apine" ...)."""
+    "-oxetine", "-azepam", "-apine" ...) or the Greek ending of a condition ("-phobia",
+    "-phonia", "-osis" ...)."""
     raw = text[span.start : span.end].strip(_STRIP)
     if _CLINICAL_HEAD.search(raw) or _CONDITION_AFTER.match(text, span.end):
         return True
-    return " " not in raw and raw.lower().endswith(DRUG_STEMS)
+    return " " not in raw and raw.lower().endswith(DRUG_STEMS + _CONDITION_ENDINGS)
 
 
 def _normalize(raw: str) -> str:

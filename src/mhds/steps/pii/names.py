@@ -286,6 +286,8 @@ _PLACE_PREFIXES = frozenset(
         "Little",
     ]
 )
+#: Endings that make one word a town wherever it stands ("Zionsville", "Pittsburgh").
+_TOWN_ENDINGS = ("ville", "chester", "burgh", "borough", "shire", "stadt", "dorf", "hausen")
 _TO_OR_FROM = frozenset({"to", "from", "in", "at", "near", "toward", "towards", "via"})
 _PLACE_KEYS = frozenset("".join(c for c in t if c.isalnum()) for t in GEOGRAPHY | US_STATES)
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
@@ -348,7 +350,8 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     before = text[max(0, run.start - 48) : run.start]
     strong = _RELATION_CUE.search(before)
-    if _NAMED_CUE.search(before) or (strong is not None and _is_relation(strong["rel"])):
+    titled = _previous_word(text, run.start) in _TITLES  # "ms. Sara", "dr Wu"
+    if titled or _NAMED_CUE.search(before) or (strong and _is_relation(strong["rel"])):
         return STRONG if run.words[0].lower() not in _stop_words() else 0.0
     words = [w for w in run.words if not _is_filler(w)]
     if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
@@ -406,8 +409,10 @@ def _without_leading_words(text: str, run: _Run) -> _Run:
 
 def _span(text: str, run: _Run, score: float) -> Span:
     before = text[max(0, run.start - 48) : run.start]
-    place = _PLACE_CUE.search(before) is not None or (
-        run.words[0] in _PLACE_PREFIXES and _previous_word(text, run.start) in _TO_OR_FROM
+    place = (
+        _PLACE_CUE.search(before) is not None
+        or (run.words[0] in _PLACE_PREFIXES and _previous_word(text, run.start) in _TO_OR_FROM)
+        or (len(run.words) == 1 and run.words[0].lower().endswith(_TOWN_ENDINGS))
     )
     category = Category.LOCATION if place else Category.PERSON
     return Span(run.start, run.end, category, score, "name_slot_regex")

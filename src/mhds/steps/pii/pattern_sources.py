@@ -61,7 +61,7 @@ _VANITY = r"[ .-]?(?=[A-Z0-9 .-]*[A-Z])[A-Z0-9]{3}[ .-]?[A-Z0-9]{4}[A-Z]{0,3}"
 _TOLL_FREE = r"(?:00|33|44|55|66|77|88)"
 _LEFT = r"(?<![\w+@/.$-]"  # + the first character, closed by each phone pattern
 PHONE_PLUS = (
-    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,3}}"
+    rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,6}}"
     rf"(?:[ .-]?\([0-9]{{1,4}}\)(?:[0-9]{{1,6}})?|[ .-][0-9]{{1,6}}){{2,7}}|[0-9]{{8,15}})"
     rf"{_PHONE_END}"
 )
@@ -80,6 +80,15 @@ CARD = (
 #: (checked with ISO 7064 mod 97 in patterns).
 IBAN = r"[A-Z](?<![\w-][A-Z])[A-Z][0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![\w-])"
 #: Where libphonenumber is asked: a run of 7+ digits with phone punctuation between them.
+#: A local number of 7 to 15 digits in groups ("9751 6337", "494 17 271"): a phone only after a
+#: phone cue (PHONE_CUE), as such numbers have no shape of their own.
+PHONE_LOCAL = r"[0-9](?<![\w.+][0-9])(?:[ .-]?[0-9]){6,14}(?![\w]|[.,][0-9])"
+PHONE_CUE = (
+    r"(?i:\b(?:call|text|ring|reach|phone|contact|message|sms|whatsapp|fax)(?:[ \t]+(?:me|us"
+    r"|her|him|them))?[ \t]+(?:at|on)|\b(?:phone|mobile|cell|tel|telephone|fax|landline"
+    r"|whatsapp)(?:[ \t]+(?:no\.?|number|#))?(?:[ \t]+is)?[ \t]*:?|\bmessages[ \t]+to"
+    r"|\bnumber[ \t]+is)\s*\Z"
+)
 PHONE_CANDIDATE = r"[0-9](?:[ \t().-]{0,3}[0-9]){6,}"
 #: Shapes libphonenumber may accept as a number of some region that are not phones here:
 #: a ZIP+4, a year range, a decimal.
@@ -92,7 +101,8 @@ AGE = (
 )
 AGE_CONTEXT = (
     r"(?i:\b(?:i['’]?m|i[ \t]+am|(?:he|she|they)(?:['’]s|['’]re|[ \t]+is|[ \t]+are)|aged?"
-    r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now"
+    r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now|at[ \t]+the[ \t]+age[ \t]+of"
+    r"|when[ \t]+(?:he|she|they|i|we)[ \t]+(?:was|were|turned)|died[ \t]+at"
     r"|(?:grand(?:mother|father|ma|pa|mom|dad)|great[ -](?:aunt|uncle)|mother|father|mom|dad"
     r"|aunt|uncle|husband|wife|partner|patient|client)(?:['’]s|[ \t]+is|[ \t]+was)"
     r")[ \t]*)\Z"
@@ -149,6 +159,8 @@ INTRO_CUES = ("name", "call", "go by")
 SIGNATURE = (
     rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{NAMES})[ \t]*\s*\Z"
     r"|(?:^|\n|[.!?][ \t]*)[ \t]*(?i:warmly|best(?:[ \t]+wishes|[ \t]+regards)?|kind[ \t]+regards"
+    r"|in[ \t]+solidarity|hope[ \t]+this[ \t]+helps|all[ \t]+the[ \t]+best|be[ \t]+well"
+    r"|(?:best[ \t]+of[ \t]+|good[ \t]+)luck|peace|blessings|with[ \t]+(?:care|love|warmth)"
     r"|warm[ \t]+regards|regards|sincerely|thanks|thank[ \t]+you|cheers|take[ \t]+care"
     r"|with[ \t]+gratitude|respectfully|yours(?:[ \t]+truly)?)[ \t]*[,!.~:-]*[ \t]*(?:\n[ \t]*)?"
     rf"(?:{TITLE}\.?[ \t]+)?{_NOT_NAME}(?P<v2>{NAME}(?:[ \t]+{NAME}){{0,4}})[ \t]*[.!]?\s*\Z"

@@ -75,7 +75,8 @@ class PatternRecognizers:
         helpers = ("PLACEHOLDER", "SIGNATURE", "BULLET_BEFORE", "DIGIT_TOKEN", "AGE_CONTEXT",
                    "PHONE_CANDIDATE", "NOT_PHONE", "PHONE_EXTENSION", "EVENT_CONTEXT",
                    "BIRTH_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
-                   "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS")  # fmt: skip
+                   "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS",
+                   "PHONE_CUE")  # fmt: skip
         self._re = {name: re.compile(getattr(src, name)) for name in helpers}
         self._rules = self._build_rules()
         self._credentials = CredentialRecognizer()
@@ -125,6 +126,7 @@ class PatternRecognizers:
             rule(src.PHONE_PLUS, c.PHONE, "phone_regex", 0.8, "digits", _is_phone),
             rule(src.PHONE_PAREN, c.PHONE, "phone_regex", 0.8, "digits"),
             rule(src.PHONE_DIGIT, c.PHONE, "phone_regex", 0.8, "gates"),
+            rule(src.PHONE_LOCAL, c.PHONE, "phone_cued_regex", 0.75, "gates", self._cued_phone),
             rule(src.SSN, c.ID, "ssn_regex", 0.9, "gates", _is_ssn),
             rule(src.CARD, c.ID, "credit_card_regex", 0.9, "gates", _is_luhn),
             rule(src.IBAN, c.ID, "iban_regex", 0.9, "all", _is_iban),
@@ -246,6 +248,11 @@ class PatternRecognizers:
                             "person_credentials_regex")  # fmt: skip
                 found.append(span)
         return found
+
+    def _cued_phone(self, match: re.Match[str]) -> bool:
+        return _preceded(self._re["PHONE_CUE"], 48, match) and not self._re["NOT_PHONE"].fullmatch(
+            match[0]
+        )
 
     def _is_old_age(self, match: re.Match[str]) -> bool:
         if not 90 <= int(match["v"]) <= 125:
