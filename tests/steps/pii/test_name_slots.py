@@ -139,3 +139,67 @@ def test_sentence_start_words_are_not_name_like_there() -> None:
     assert is_name_like("Furthermore", sentence_start=True) is False
     assert is_name_like("Mary", sentence_start=True) is False
     assert is_name_like("Oluwaseun", sentence_start=True) is True
+
+
+PRIVATE_NAMES_LIKE_LISTED_ONES = [
+    ("My stepdad John Bradshaw hit me again last night.", "John Bradshaw"),
+    ("My husband, Gary Chapman, reads my texts.", "Gary Chapman"),
+    ("I've been reading Brené Brown. My boyfriend Brown hits me.", "Brown"),
+    ("My psychiatrist Dr. Seligman's office never calls back.", "Seligman"),
+    ("My daughter Emma's disorder makes school hard for her.", "Emma"),
+    ("My uncle Guidone molested me when I was nine.", "Guidone"),
+    ("My daughter Alexia cuts herself.", "Alexia"),
+    ("I met Peter Levine at the bar and he followed me home.", "Peter Levine"),
+    ("I work at Brookhaven Therapy on weekends.", "Brookhaven"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), PRIVATE_NAMES_LIKE_LISTED_ONES)
+def test_a_listed_or_clinical_word_in_a_persons_slot_is_redacted(
+    engine: PIIEngine, text: str, name: str
+) -> None:
+    redacted = [text[s.start : s.end] for s in engine.analyze(text)]
+    assert any(name in value for value in redacted), redacted
+
+
+CITED = [
+    ("I recommend reading Brené Brown's Daring Greatly.", "Brené Brown"),
+    ("The Body Keeps the Score by Bessel van der Kolk explains this.", "Bessel van der Kolk"),
+    ("Gottman's research on couples is worth a look.", "Gottman"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), CITED)
+def test_a_cited_public_figure_is_kept(engine: PIIEngine, text: str, name: str) -> None:
+    redacted = [text[s.start : s.end] for s in engine.analyze(text)]
+    assert not any(name in value or value in name for value in redacted), redacted
+
+
+def test_a_directory_profile_url_names_its_therapist(engine: PIIEngine) -> None:
+    text = "I found her at https://www.goodtherapy.org/therapists/profile/jennifer-okafor-20231"
+    urls = found(engine, text, C.URL)
+    assert urls and "jennifer-okafor" in urls[0]
+    public = "see https://www.psychologytoday.com/us/basics/anxiety for more"
+    assert found(engine, public, C.URL) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Try the 10 Minute Walk each morning.",
+        "Call the 24 Hour Crisis Center if you need to.",
+        "Step 1 Notice 2 breathe.",
+        "and Bright Light Therapy helps in winter",
+        "reflect on Mindful Walks through the week",
+    ],
+)
+def test_counts_and_practices_are_not_streets(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.LOCATION) == []
+
+
+def test_a_street_keeps_the_sentence_full_stop_out() -> None:
+    from mhds.steps.pii.addresses import AddressRecognizer
+
+    text = "She lives at 14 Harwick Street. Then we moved."
+    [span] = [s for s in AddressRecognizer().find(text) if s.recognizer == "street_address_regex"]
+    assert text[span.start : span.end] == "14 Harwick Street"

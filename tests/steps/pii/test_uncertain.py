@@ -55,3 +55,24 @@ def test_a_certain_span_is_not_uncertain() -> None:
     [out], held, step = run(PIIConfig(uncertain="review"), SURE)
     assert not held and "Thandiwe" not in out.messages[0].content
     assert not any(k.startswith("uncertain") for k in step.stats.counters)
+
+
+def test_one_decision_covers_an_uncertain_span_and_a_residual_finding() -> None:
+    # The strict residual scan reads "mom.listen" as a web address; "Thandiwe" is uncertain.
+    record = make_record(
+        "I went to the park with Thandiwe yesterday.", "How was it?", "i told mom.listen to me."
+    )
+    _, [outcome], step = run(PIIConfig(uncertain="review"), record)
+    assert outcome.reason == "pii_residual" and outcome.detail == "PERSON,URL in user"
+    assert step.stats.counters["uncertain_review:therapy:PERSON"] == 1
+    assert not any(k.startswith("uncertain_redacted") for k in step.stats.counters)
+    decision = {(record.metadata.id, record.metadata.content_hash): outcome.detail}
+    [out], held, _ = run(PIIConfig(uncertain="review"), record, readmitted=decision)
+    assert not held and "Thandiwe" not in out.messages[0].content
+
+
+def test_uncertain_spans_are_not_counted_as_redacted_when_the_record_is_held() -> None:
+    record = make_record("I went to the park with Thandiwe yesterday.", "i told mom.listen to me.")
+    _, [outcome], step = run(PIIConfig(), record)
+    assert outcome.reason == "pii_residual"
+    assert not any(k.startswith("uncertain") for k in step.stats.counters)

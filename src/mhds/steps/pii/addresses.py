@@ -12,6 +12,7 @@ capitalised words and a postcode are the rest of the address, as is ", Town" on 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 
 from mhds.steps.pii.address_terms import (
@@ -47,7 +48,7 @@ STREET_BEFORE = re.compile(
     rf"(?:{_NUM}{_GAP})?(?<![\w.])(?:{_BEFORE})(?:{_GAP}{_WORD}){{1,5}},?{_GAP}{_HOUSE}"
 )
 STREET_ENDING = re.compile(
-    rf"(?:{_NUM}{_GAP})?{UPPER}[^\W\d_]*(?:{_ENDING})(?:{_GAP}{CAP})?{_GAP}{_HOUSE}"
+    rf"(?:{_NUM}{_GAP})?(?<![\w'’-]){UPPER}[^\W\d_]*(?:{_ENDING})(?:{_GAP}{CAP})?{_GAP}{_HOUSE}"
 )
 STREET_TWO_NUMBERS = re.compile(rf"{_NUM}{_GAP}{CAP}(?:{_GAP}{_WORD}){{0,3}}{_GAP}{_HOUSE}")
 #: A street named without a house number, after a street cue ("lives on Banik Bridge street",
@@ -55,7 +56,7 @@ STREET_TWO_NUMBERS = re.compile(rf"{_NUM}{_GAP}{CAP}(?:{_GAP}{_WORD}){{0,3}}{_GA
 STREET_NAMED = re.compile(
     r"(?:\b(?:on|of|off|along|down|up|across|corner[ \t]+of|and)[ \t]+(?:the[ \t]+)?"
     rf"(?P<v>{CAP}(?:{_GAP}{CAP}){{0,2}}{_GAP}(?:{_SUFFIX})\b\.?))"
-    rf"|(?P<v2>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE}|[0-9]{{1,4}})){{0,3}})"
+    rf"|(?P<v2>(?<![\w'’-]){CAP}(?:{_GAP}(?:{CAP}|{PARTICLE}|[0-9]{{1,4}})){{0,3}})"
     r"[ \t]+(?:street|road|avenue)\b"
 )
 #: US military and diplomatic mail: "PSC 9781, Box 1646", "APO AA 02477", "USNS Couturier".
@@ -95,6 +96,98 @@ ADDRESS_LINE = re.compile(
 SAME_LINE_TOWN = re.compile(rf",[ \t]*(?P<place>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,3}})")
 _GEOGRAPHY_KEYS = frozenset(t.replace(" ", "") for t in GEOGRAPHY)
 _MAX_BLOCK_LINES = 3
+_BREAK = re.compile(r"\n|\\n")
+_LINE_REST = re.compile(r"[ \t.,]*(?=\n|\\n|\Z)")
+_MAX_ABBREVIATION = 5  # "Blvd." with its dot
+#: Nouns counted after a number that are never a street's name ("10 Minute Walk").
+_COUNT_NOUNS = frozenset(
+    [
+        "minute",
+        "minutes",
+        "min",
+        "mins",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "step",
+        "steps",
+        "mile",
+        "miles",
+        "km",
+        "session",
+        "sessions",
+        "point",
+        "points",
+        "page",
+        "pages",
+        "chapter",
+        "chapters",
+        "part",
+        "parts",
+        "level",
+        "levels",
+        "stage",
+        "stages",
+        "tip",
+        "tips",
+        "thing",
+        "things",
+        "reason",
+        "reasons",
+        "sign",
+        "signs",
+        "rule",
+        "rules",
+        "habit",
+        "habits",
+        "lesson",
+        "lessons",
+        "question",
+        "questions",
+        "pillar",
+        "pillars",
+        "key",
+        "keys",
+        "love",
+        "languages",
+        "percent",
+        "times",
+        "people",
+        "kids",
+        "children",
+        "pounds",
+        "lbs",
+        "kg",
+        "degrees",
+    ]
+)
+#: Suffixes that make a street of a name with no house number ("Main Street").
+_STREET_WORDS = frozenset(
+    [
+        "Street",
+        "St",
+        "Avenue",
+        "Ave",
+        "Road",
+        "Rd",
+        "Boulevard",
+        "Blvd",
+        "Lane",
+        "Ln",
+        "Drive",
+        "Terrace",
+        "Crescent",
+    ]
+)
 _NOT_STREET_START = frozenset({"the", "a", "an", "this", "that", "my", "our", "your", "which"})
 _STREET_RULES = (STREET_US, STREET_BEFORE, STREET_ENDING, STREET_TWO_NUMBERS)
 
@@ -108,8 +201,12 @@ class AddressRecognizer:
         if any(c.isdigit() for c in text):
             for rule in _STREET_RULES:
                 for match in rule.finditer(text):
+                    if not _is_street(match, rule):
+                        continue
                     anchors.append(match.span())
-                    spans.append(_span(match.start(), match.end(), "street_address_regex"))
+                    spans.append(
+                        _span(*_without_full_stop(text, *match.span()), "street_address_regex")
+                    )
             for match in UNIT.finditer(text):
                 anchors.append(match.span())
                 spans.append(_span(match.start(), match.end(), "unit_regex"))
@@ -121,11 +218,15 @@ class AddressRecognizer:
                     spans.append(_span(*match.span("v"), "postcode_regex"))
         for match in STREET_NAMED.finditer(text):
             group = "v" if match["v"] else "v2"
-            if match[group].split()[0].lower() not in _NOT_STREET_START:
+            words = match[group].split()
+            named = is_name_like(words[0]) or words[-1].rstrip(".") in _STREET_WORDS
+            if named and words[0].lower() not in _NOT_STREET_START:
                 anchors.append(match.span(group))
-                spans.append(_span(*match.span(group), "street_name_regex"))
+                start, end = _without_full_stop(text, *match.span(group))
+                spans.append(_span(start, end, "street_name_regex"))
+        breaks = sorted(m.start() for m in _BREAK.finditer(text)) if anchors else []
         for end in sorted(end for _, end in anchors):
-            spans.extend(_block_after(text, end))
+            spans.extend(_block_after(text, end, breaks))
         for match in TOWN_AFTER_PREPOSITION.finditer(text):
             words = match["v"].split()
             if is_name_like(words[-1]):
@@ -133,21 +234,38 @@ class AddressRecognizer:
         return spans
 
 
-def _block_after(text: str, end: int) -> Iterator[Span]:
+def _is_street(match: re.Match[str], rule: re.Pattern[str]) -> bool:
+    """Not a count ("10 Minute Walk", "24 Hour Crisis Center"); with two numbers, a name
+    that is not an ordinary word ("140 Pesolantie 44", not "Step 1 Notice 2")."""
+    words = [w for w in match[0].split() if not w[0].isdigit()]
+    if not words or words[0].lower() in _COUNT_NOUNS:
+        return False
+    return rule is not STREET_TWO_NUMBERS or is_name_like(words[0])
+
+
+def _without_full_stop(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a sentence's full stop after a whole suffix ("Main Street.");
+    an abbreviation keeps its dot ("Albert St.")."""
+    if text[end - 1 : end] == "." and len(text[start:end].split()[-1]) > _MAX_ABBREVIATION:
+        return start, end - 1
+    return start, end
+
+
+def _block_after(text: str, end: int, breaks: list[int]) -> Iterator[Span]:
     """The town on the street's own line (", Deniseview") and the address lines below it."""
-    pos = _line_end(text, end)
     same = SAME_LINE_TOWN.match(text, end)
-    if same is not None and not text[same.end() : pos].strip(" \t.,"):
+    if same is not None and _LINE_REST.match(text, same.end()) is not None:
         yield from _place(text, same.start("place"), same.end("place"))
-    elif text[end:pos].strip(" \t.,"):
+    elif _LINE_REST.match(text, end) is None:
         return  # the street is inside a sentence: the next line is not its address block
+    pos = _line_end(text, breaks, end)
     for _ in range(_MAX_BLOCK_LINES):
         start = _next_line(text, pos)
         if start is None:
             return
         lead = _LINE_LEAD.match(text, start)
         start = lead.end() if lead else start
-        stop = _line_end(text, start)
+        stop = _line_end(text, breaks, start)
         if UNIT.fullmatch(text, start, stop) is not None:
             pos = stop
             continue
@@ -167,14 +285,11 @@ def _place(text: str, start: int, end: int) -> Iterator[Span]:
         yield _span(start, end, "address_line_regex")
 
 
-def _line_end(text: str, pos: int) -> int:
-    """Where the line holding ``pos`` ends: a line break, an escaped one ("\\n") or the end."""
-    cut = len(text)
-    for mark in ("\n", "\\n"):
-        found = text.find(mark, pos)
-        if found >= 0:
-            cut = min(cut, found)
-    return cut
+def _line_end(text: str, breaks: list[int], pos: int) -> int:
+    """Where the line holding ``pos`` ends: a line break, an escaped one ("\\n") or the end
+    (``breaks``: where the text's line breaks are, sorted)."""
+    index = bisect_left(breaks, pos)
+    return breaks[index] if index < len(breaks) else len(text)
 
 
 def _next_line(text: str, pos: int) -> int | None:

@@ -23,6 +23,8 @@ from mhds.steps.pii.keep_terms import (
     SIGN_OFFS,
     US_STATES,
 )
+from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.names import in_person_slot
 from mhds.steps.pii.resources import PublicResources
 from mhds.steps.pii.spans import Category, Span
 
@@ -95,12 +97,25 @@ _POSSESSIVE = re.compile(r"['’]s$")
 #: Greek-derived endings of condition names ("Misophonia", "Trichotillomania", "Anorexia").
 _CONDITION_ENDINGS = (
     "phobia", "philia", "phonia", "mania", "algia", "osis", "itis", "pathy", "plegia",
-    "thymia", "somnia", "orexia", "lexia", "praxia", "phasia", "phagia", "tropin",
+    "thymia", "somnia", "orexia", "praxia", "phasia", "phagia",
 )  # fmt: skip
 _CLINICAL_HEAD = re.compile(
-    r"(?i:\b(?:disorders?|syndromes?|disease|therapy|therapies|treatment|phobias?|dysphoria"
-    r"|psychosis|depression|anxiety|mania|inventory|scale|questionnaire|assessment|index"
-    r"|checklist|interview|dementia|palsy|deficit|dystrophy|sclerosis))$"
+    r"(?i:\b(?:(?P<strong>disorders?|syndromes?|disease|phobias?|dysphoria|psychosis|mania"
+    r"|inventory|scale|questionnaire|index|checklist|interview|dementia|palsy|deficit|dystrophy"
+    r"|sclerosis)|therapy|therapies|treatment|depression|anxiety|assessment))$"
+)
+_MIN_STEM_WORD = 8
+_WORD_REACH = 40
+_CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])[A-Z][\w'’]*[ -]\Z")
+_CAPITALISED_AFTER = re.compile(r"[ -][A-Z][\w'’]*(?![\w'’])")
+_PATH_SEGMENT = re.compile(r"/([A-Za-z]+(?:[-_.][A-Za-z0-9]+){1,3})(?=[/?#]|$)")
+_TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "prof"})
+_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
+_CITATION = re.compile(
+    r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
+    r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
+    r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
+    r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program))\b"
 )
 _CONDITION_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?:disorder|syndrome|disease)\b", re.IGNORECASE)
 #: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
@@ -111,6 +126,18 @@ DRUG_STEMS = (
     "azodone", "oxamine", "gabalin", "pentin", "otrigine", "azepine", "phetamine", "phenidate",
     "trexone", "loxone", "orphine", "codone", "afinil", "clopidol", "lurasidone", "olol",
     "zepam", "barbital", "plon", "zolpidem", "suvorexant", "orexant",
+)  # fmt: skip
+_CLINICAL_ENDINGS = DRUG_STEMS + _CONDITION_ENDINGS
+#: People whose names name a condition, written before it ("Asperger's Syndrome").
+EPONYMS: frozenset[str] = frozenset(
+    {
+        "asperger", "tourette", "alzheimer", "parkinson", "huntington", "crohn", "cushing",
+        "addison", "graves", "hashimoto", "munchausen", "capgras", "cotard", "korsakoff",
+        "wernicke", "broca", "raynaud", "sjogren", "sjögren", "rett", "down", "williams",
+        "klinefelter", "turner", "marfan", "lyme", "meniere", "ménière", "kanner", "stockholm",
+        "prader-willi", "angelman", "charcot", "bell", "guillain-barre", "guillain-barré",
+        "tay-sachs", "niemann-pick", "kluver-bucy", "asperger's", "fragile",
+    }
 )  # fmt: skip
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _HOST_END = re.compile(r"[/?#:]")
@@ -152,22 +179,42 @@ class KeepList:
             return False  # a secret is never public, nor a clinical term
         if category in _NUMERIC:
             return self._is_crisis(raw, vanity=category is Category.PHONE)
-        if any(a <= span.start and span.end <= b for a, b, _ in self.public_ranges(text)):
-            return True  # inside a public resource's name or site
         if category in (Category.EMAIL, Category.URL):
+            if names_a_person(raw):
+                return False  # "goodtherapy.org/therapists/profile/jennifer-okafor-20231"
+            if self._in_public_range(text, span):
+                return True
             email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
             return self._is_public(raw, email=email)
+        # A listed name or clinical word in a person's slot is that person: "my husband, Gary
+        # Chapman", "my uncle Guidone", "my boyfriend Brown".
+        slot = in_person_slot(text, span.start)
+        if not slot and self._in_public_range(text, span):
+            return True
         phrase = _normalize(raw)
         if not phrase:
             return False
         if self._mentions_crisis_line(raw, phrase):
             return True
-        if category in (Category.PERSON, Category.LOCATION) and is_clinical_name(text, span):
+        clinical = category in (Category.PERSON, Category.LOCATION)
+        if not slot and clinical and is_clinical_name(text, span):
             return True
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
             return True
-        return self._is_term(phrase, category)
+        if self._is_term(phrase, category):
+            return True
+        # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
+        whole = _capitalised_run(text, span.start, span.end)
+        return not slot and whole != raw and self._is_term(_normalize(whole), category)
+
+    def _in_public_range(self, text: str, span: Span) -> bool:
+        """Inside a listed resource's name or site; a public figure only where the text cites
+        them (a book, research, "by", a possessive), not merely names someone alike."""
+        for start, end, kind in self.public_ranges(text):
+            if start <= span.start and span.end <= end:
+                return kind != "public_figure" or _is_cited(text, start, end)
+        return False
 
     def _is_crisis(self, raw: str, *, vanity: bool) -> bool:
         value = raw.upper().translate(_KEYPAD) if vanity else raw
@@ -226,15 +273,51 @@ class KeepList:
 def is_clinical_name(text: str, span: Span) -> bool:
     """The clinical-term guard: a title-case span that names a condition, a treatment, a
     measure or a drug, not a person or place. Its last word is a clinical head noun ("Panic
-    Disorder", "Dialectical Behavior Therapy", "Beck Depression Inventory"); or it is the
-    eponym of a condition written after it ("Asperger('s) Syndrome", "Tourette's Disorder");
-    or it is one word with the stem of a psychiatric drug's generic name (USAN stems:
+    Disorder", "Beck Depression Inventory"; "... Therapy" or "... Treatment" only without a
+    name-like word before it, which makes it a practice: "Brookhaven Therapy"); or it is a
+    known eponym written before its condition ("Asperger('s) Syndrome"); or it is one word of
+    eight letters or more with the stem of a psychiatric drug's generic name (USAN stems:
     "-oxetine", "-azepam", "-apine" ...) or the Greek ending of a condition ("-phobia",
     "-phonia", "-osis" ...)."""
     raw = text[span.start : span.end].strip(_STRIP)
-    if _CLINICAL_HEAD.search(raw) or _CONDITION_AFTER.match(text, span.end):
+    head = _CLINICAL_HEAD.search(raw)
+    if head is not None:
+        before = raw[: head.start()].split()
+        if head["strong"] or not any(is_name_like(w.strip(_STRIP)) for w in before):
+            return True
+    if _CONDITION_AFTER.match(text, span.end):
+        return _POSSESSIVE.sub("", raw).lower() in EPONYMS
+    word = raw.lower()
+    return " " not in raw and len(word) >= _MIN_STEM_WORD and word.endswith(_CLINICAL_ENDINGS)
+
+
+def _capitalised_run(text: str, start: int, end: int) -> str:
+    """The capitalised words around ``text[start:end]``, joined by single spaces or hyphens."""
+    while (m := _CAPITALISED_BEFORE.search(text, max(0, start - _WORD_REACH), start)) is not None:
+        start = m.start()
+    while (m := _CAPITALISED_AFTER.match(text, end)) is not None:
+        end = m.end()
+    return text[start:end]
+
+
+def names_a_person(url: str) -> bool:
+    """Whether a URL's path holds a person's name as one segment ("/jennifer-okafor-20231",
+    "/dr_sam_lee"): a directory's profile page names the therapist, so it is not public."""
+    for segment in _PATH_SEGMENT.findall(url):
+        parts = [p for p in re.split(r"[-_.]", segment) if not p.isdigit()]
+        if 2 <= len(parts) <= 3 and all(
+            p.isalpha() and is_name_like(p.capitalize()) for p in parts if p not in _TITLE_WORDS
+        ):
+            return True
+    return False
+
+
+def _is_cited(text: str, start: int, end: int) -> bool:
+    if _POSSESSIVE_AFTER.match(text, end):
         return True
-    return " " not in raw and raw.lower().endswith(DRUG_STEMS + _CONDITION_ENDINGS)
+    left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    stops = [i for c in ".!?\n" if (i := text.find(c, end)) >= 0]
+    return _CITATION.search(text, left, min(stops, default=len(text))) is not None
 
 
 def _normalize(raw: str) -> str:

@@ -59,7 +59,9 @@ MODALITIES = _terms(
     somatic experiencing, mindfulness, talk therapy, group therapy, family therapy,
     couples therapy, play therapy, art therapy, behavioral activation,
     exposure and response prevention, ect, tms, rtms, iop, php, aa, na, twelve step, 12-step,
-    smart recovery, al-anon"""
+    smart recovery, al-anon, yoga, yoga nidra, hatha, vinyasa, kundalini, pranayama, tai chi,
+    qigong, qi gong, reiki, metta, tonglen, vipassana, zazen, shinrin yoku, forest bathing,
+    tapping, havening, ho'oponopono, loving-kindness, body scan"""
 )
 
 #: Diagnoses, symptoms and clinical states.

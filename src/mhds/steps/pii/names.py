@@ -20,6 +20,7 @@ keep-list and NER; a town-shaped word after a place preposition is left to
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -175,6 +176,7 @@ _RELATION_CUE = re.compile(
     r"(?i:\b(?:my|our|his|her|their|your|a|the)[ \t]+(?:(?:ex|step|late|older|younger|little"
     r"|big|best|new|old)[ \t-]+)?(?P<rel>[a-z-]+(?:[ \t]+[a-z-]+)?)(?:['’]s)?)[ \t]*,?[ \t]*\Z"
 )
+_TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|professor|doctor)\.?[ \t]*)\Z")
 _NAMED_CUE = re.compile(r"(?i:\b(?:named|called|nicknamed|name[ \t]+is|name['’]s))[ \t]*\Z")
 _CUE_BEFORE = frozenset(
     [
@@ -319,27 +321,39 @@ class NameSlotRecognizer:
 
     def find(self, text: str) -> list[Span]:
         runs = [_without_leading_words(text, run) for run in _runs(text)]
+        english = _EnglishSentences(text)
         scores = {
             i: score
             for i, run in enumerate(runs)
-            if (score := _score(text, run)) and _in_english(text, run.start)
+            if (score := _score(text, run)) and english.at(run.start)
         }
         _accept_lists(text, runs, scores)
         return [_span(text, runs[i], score) for i, score in sorted(scores.items())]
 
 
-def _in_english(text: str, pos: int) -> bool:
-    """Whether the sentence around ``pos`` reads as English: name-likeness is measured against
-    English, so in other languages ("Soy Consejera Profesional en Texas") NER alone judges.
-    A sentence is English unless it has ``_MIN_WORDS_TO_TELL`` lower-case words or more and
-    under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose)."""
-    start = max(text.rfind(c, 0, pos) for c in _SENTENCE_END) + 1
-    ends = [i for c in _SENTENCE_END if (i := text.find(c, pos)) >= 0]
-    words = _LOWER_WORD.findall(text, start, min(ends, default=len(text)))
-    if len(words) < _MIN_WORDS_TO_TELL:
-        return True
-    stop = _stop_words()
-    return sum(w in stop for w in words) >= _ENGLISH_SHARE * len(words)
+class _EnglishSentences:
+    """Whether the sentence around a position reads as English: name-likeness is measured
+    against English, so in other languages ("Soy Consejera Profesional en Texas") NER alone
+    judges. A sentence is English unless it has ``_MIN_WORDS_TO_TELL`` lower-case words or more
+    and under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose).
+    Sentence ends are found once per text and each sentence is judged once."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._ends = [i for i, c in enumerate(text) if c in _SENTENCE_END]
+        self._judged: dict[int, bool] = {}
+
+    def at(self, pos: int) -> bool:
+        index = bisect_right(self._ends, pos)
+        if index not in self._judged:
+            start = self._ends[index - 1] + 1 if index else 0
+            end = self._ends[index] if index < len(self._ends) else len(self._text)
+            words = _LOWER_WORD.findall(self._text, start, end)
+            stop = _stop_words()
+            self._judged[index] = len(words) < _MIN_WORDS_TO_TELL or sum(
+                w in stop for w in words
+            ) >= _ENGLISH_SHARE * len(words)
+        return self._judged[index]
 
 
 def _score(text: str, run: _Run) -> float:
@@ -385,6 +399,15 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
 
 
+def in_person_slot(text: str, start: int) -> bool:
+    """Whether the word at ``start`` (after an optional title) follows a relation or "named"
+    ("my husband, Gary Chapman", "my psychiatrist Dr. Seligman", "a man named Tyler"): such a
+    word is a person's name whatever else it could be (a public figure, a drug name)."""
+    before = _TITLE_BEFORE.sub("", text[max(0, start - 56) : start])
+    cue = _RELATION_CUE.search(before)
+    return _NAMED_CUE.search(before) is not None or (cue is not None and _is_relation(cue["rel"]))
+
+
 def _without_leading_words(text: str, run: _Run) -> _Run:
     """The run without the ordinary words that lead it ("Honestly Oluwaseun", "Yesterday
     Giedre's"), unless a cue makes its first word a name ("my sister Hope")."""
@@ -394,8 +417,9 @@ def _without_leading_words(text: str, run: _Run) -> _Run:
         return run
     start = _at_sentence_start(text, run.start)
     drop = 0
-    while drop < len(run.words) - 1 and not is_name_like(
-        run.words[drop], sentence_start=start and drop == 0
+    while drop < len(run.words) - 1 and (
+        not is_name_like(run.words[drop], sentence_start=start and drop == 0)
+        or run.words[drop].lower().rstrip(".") in _TITLES
     ):
         drop += 1
     if drop == 0:

@@ -16,7 +16,7 @@ from mhds.records.hashing import compute_content_hash
 from mhds.records.schema import Record
 from mhds.steps.base import Outcome, RecordStep
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.engine import PIIEngine, echo_names
+from mhds.steps.pii.engine import PIIEngine, echo_names, unescape_breaks
 from mhds.steps.pii.fields import (
     MESSAGE_KINDS,
     STANDALONE_KINDS,
@@ -115,17 +115,13 @@ class PIIRedactor(RecordStep):
             for span in found
             if span.score < self.pii_config.certain_score
         ]
-        if uncertain:
-            finding = residual_finding(
-                (s.category.value for _, s in uncertain), (texts[n].kind for n, _ in uncertain)
-            )
-            reviewed = (record.metadata.id, record.metadata.content_hash) in self.readmitted
-            if self.pii_config.uncertain == "review" and not reviewed:
-                for _, span in uncertain:
-                    self.stats.counters[f"uncertain_review:{family}:{span.category}"] += 1
-                return self._review(record, PIIReason.UNCERTAIN, finding)
-            for _, span in uncertain:
-                self.stats.counters[f"uncertain_redacted:{family}:{span.category}"] += 1
+        # Under "review", uncertain spans in messages hold the record; elsewhere (attributes,
+        # group id, source key) they are redacted, and the release gate scans those parts.
+        held = [
+            (n, s)
+            for n, s in uncertain
+            if self.pii_config.uncertain == "review" and texts[n].kind in MESSAGE_KINDS
+        ]
         redactor = ConversationRedactor(self.pii_config.mode, self.pii_config.surrogate_seed)
         counts: Counter[Category] = Counter()
         parts: list[str] = []
@@ -146,15 +142,22 @@ class PIIRedactor(RecordStep):
             residual = self._residual(views, placed)
         except Exception as exc:  # noqa: BLE001 - fail closed
             return self._review(record, PIIReason.DETECTOR_ERROR, type(exc).__name__)
-        if residual:
+        if residual or held:
+            # One finding for both reasons, so that one decision covers all a reviewer saw.
             finding = residual_finding(
-                (s.category.value for _, s in residual), (texts[n].kind for n, _ in residual)
+                (s.category.value for _, s in residual + held),
+                (texts[n].kind for n, _ in residual + held),
             )
             if not self._is_readmitted(record, finding):
                 for _, span in residual:
                     self.stats.counters[f"residual:{family}:{span.category}"] += 1
-                return self._review(record, PIIReason.RESIDUAL, finding)
+                for _, span in held:
+                    self.stats.counters[f"uncertain_review:{family}:{span.category}"] += 1
+                reason = PIIReason.RESIDUAL if residual else PIIReason.UNCERTAIN
+                return self._review(record, reason, finding)
             self.stats.counters[f"readmitted:{family}"] += 1
+        for _, span in uncertain:
+            self.stats.counters[f"uncertain_redacted:{family}:{span.category}"] += 1
         for category, count in counts.items():
             self.stats.counters[f"redacted:{family}:{category}"] += count
         redacted = replace_texts(record, texts, parts)
@@ -214,7 +217,9 @@ def _echo_in_conversation(texts: list[FieldText], spans: list[list[Span]]) -> li
     """``echo_names`` over the conversation's parts (messages, attributes); the standalone
     parts keep the spans found in them alone."""
     shared = [n for n, text in enumerate(texts) if text.kind not in STANDALONE_KINDS]
-    echoed = echo_names([texts[n].view for n in shared], [spans[n] for n in shared])
+    echoed = echo_names(
+        [unescape_breaks(texts[n].view) for n in shared], [spans[n] for n in shared]
+    )
     result = [list(found) for found in spans]
     for n, found in zip(shared, echoed, strict=True):
         result[n] = found
