@@ -203,3 +203,33 @@ def test_a_street_keeps_the_sentence_full_stop_out() -> None:
     text = "She lives at 14 Harwick Street. Then we moved."
     [span] = [s for s in AddressRecognizer().find(text) if s.recognizer == "street_address_regex"]
     assert text[span.start : span.end] == "14 Harwick Street"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It may be hard to be seen as gay, lesbian, bisexual, or queer at school.",
+        "Try summarizing what you heard for youRemember that listening takes practice.",
+        "Set a boundary and stick with it (be ready for honesty)6 weeks is a fair start.",
+        "We spoke about the subject;It keeps coming back every week.",
+    ],
+)
+def test_ner_noise_in_lower_case_or_glued_words_is_not_a_name(engine: PIIEngine, text: str) -> None:
+    assert [s for s in engine.analyze(text) if s.category in (C.PERSON, C.LOCATION)] == []
+
+
+def test_a_lower_case_name_is_still_found(engine: PIIEngine) -> None:
+    text = "my name is sarah and i moved here last year"
+    assert "sarah" in [text[s.start : s.end] for s in engine.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("read http://www.example.org/home/There are more", "http://www.example.org/home/"),
+        ("see https://example.org/what-is-it.htmlI hope", "https://example.org/what-is-it.html"),
+        ("my page https://example.org/MyPage now", "https://example.org/MyPage"),
+    ],
+)
+def test_a_url_ends_before_a_glued_next_sentence(engine: PIIEngine, text: str, url: str) -> None:
+    assert found(engine, text, C.URL) == [url]

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
+from mhds.steps.pii.lexicon import is_name_like, is_ordinary
+from mhds.steps.pii.names import reads_as_english
 from mhds.steps.pii.pattern_sources import MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
@@ -70,6 +72,8 @@ _DAY_DATE = re.compile(
     re.IGNORECASE,
 )
 _ECHO_SCORE = 0.8
+_WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_GLUE = re.compile(r"[a-z][)\].!?;:,]*[A-Z]|[a-z][)\].!?;:,]*[0-9]|[a-z][)\].!?;:,]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-Z]")
@@ -233,7 +237,28 @@ class PIIEngine:
         start, end = _trim(text, result.start, result.end)
         if start >= end:
             return None
+        if category is not Category.DATE and not _could_be_a_name(text, start, end):
+            return None
         return Span(start, end, category, float(result.score), "spacy_ner")
+
+
+def _could_be_a_name(text: str, start: int, end: int) -> bool:
+    """Whether an NER PERSON or LOCATION span could be a name. Not when it is in lower case and
+    every word of it is an ordinary English word ("lesbian", "bisexual") or its sentence is not
+    English (the English model's noise on other languages); nor when it is words glued across
+    a missing space ("youRemember", "relationship).If", "Property;And") of which none is
+    name-like. A lower-case name ("my name is sarah") stays: "sarah" is no ordinary word."""
+    surface = text[start:end]
+    words = _WORD_PIECE.findall(surface)
+    if not words:
+        return False
+    if surface.islower() or not any(c.isupper() for c in surface):
+        if all(is_ordinary(w) for w in words):
+            return False
+        return reads_as_english(text, start)
+    if _GLUE.search(surface):
+        return any(is_name_like(w, sentence_start=True) for w in words)
+    return True
 
 
 def unescape_breaks(text: str) -> str:

@@ -110,6 +110,7 @@ _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])[A-Z][\w'’]*[ -]\Z")
 _CAPITALISED_AFTER = re.compile(r"[ -][A-Z][\w'’]*(?![\w'’])")
 _PATH_SEGMENT = re.compile(r"/([A-Za-z]+(?:[-_.][A-Za-z0-9]+){1,3})(?=[/?#]|$)")
 _TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "prof"})
+_ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
@@ -313,8 +314,8 @@ def names_a_person(url: str) -> bool:
 
 
 def _is_cited(text: str, start: int, end: int) -> bool:
-    if _POSSESSIVE_AFTER.match(text, end):
-        return True
+    if _POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
+        return True  # "Gottman's research", a quote's "~Brene Brown" or "— Viktor Frankl"
     left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
     stops = [i for c in ".!?\n" if (i := text.find(c, end)) >= 0]
     return _CITATION.search(text, left, min(stops, default=len(text))) is not None

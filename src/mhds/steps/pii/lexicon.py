@@ -56,3 +56,10 @@ def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
     if any(not w or w in ordinary for w in words):
         return False
     return not (sentence_start and any(w in initial for w in words))
+
+
+def is_ordinary(word: str) -> bool:
+    """Whether ``word`` (any case) is an ordinary English word, at a sentence start or not."""
+    lower = word.lower().replace("’", "'")
+    ordinary, initial = common_words()
+    return lower in ordinary or lower in initial

@@ -331,6 +331,12 @@ class NameSlotRecognizer:
         return [_span(text, runs[i], score) for i, score in sorted(scores.items())]
 
 
+def reads_as_english(text: str, pos: int) -> bool:
+    """Whether the sentence of ``text`` around ``pos`` reads as English (see
+    ``_EnglishSentences``)."""
+    return _EnglishSentences(text).at(pos)
+
+
 class _EnglishSentences:
     """Whether the sentence around a position reads as English: name-likeness is measured
     against English, so in other languages ("Soy Consejera Profesional en Texas") NER alone
@@ -552,6 +558,11 @@ def _at_line_start(text: str, start: int) -> bool:
 def _at_sentence_start(text: str, start: int) -> bool:
     head = text[:start].rstrip(" \t\"'“")
     return not head or head[-1] in _SENTENCE_END or head.endswith("\\n")
+
+
+def is_stop_word(word: str) -> bool:
+    """Whether ``word`` (any case) is one of spaCy's English stop words ("There", "I")."""
+    return word.lower() in _stop_words()
 
 
 @cache

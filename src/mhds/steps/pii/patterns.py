@@ -21,7 +21,7 @@ from mhds.steps.pii import pattern_sources as src
 from mhds.steps.pii.addresses import AddressRecognizer
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
-from mhds.steps.pii.names import NameSlotRecognizer
+from mhds.steps.pii.names import NameSlotRecognizer, is_stop_word
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160
@@ -44,6 +44,7 @@ PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "CH", "IN
 #: JSON- or code-escaped line breaks and tabs ("...office\\n+41 ..."): read as spaces.
 _ESCAPED_SPACE = re.compile(r"\\[ntr]")
 _UNIT_AFTER = re.compile(src.UNIT_AFTER)
+_GLUED_TAIL = re.compile(r"(?<=[a-z0-9/])[A-Z][a-z]{0,12}\Z")
 _Check = Callable[[re.Match[str]], bool]
 
 
@@ -95,6 +96,8 @@ class PatternRecognizers:
                 start, end = _value_span(match)
                 if rule.trim:
                     start, end = _trim(text, start, end)
+                if rule.category is Category.URL:
+                    end = _without_glued_word(text, start, end)
                 if start < end:
                     spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
         if scopes.ranges("digits"):
@@ -399,6 +402,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
             break
         end -= 1
     return start, end
+
+
+def _without_glued_word(text: str, start: int, end: int) -> int:
+    """Where a URL ends without the next sentence's first word glued to it by a missing space
+    ("…/home/There are", "…anxiety.htmlI would"): an English stop word, followed by a space."""
+    glued = _GLUED_TAIL.search(text, start, end)
+    if (
+        glued is not None
+        and glued.start() > start
+        and text[end : end + 1] in (" ", "\u00a0", "\t")
+        and is_stop_word(glued[0])
+    ):
+        return _trim(text, start, glued.start())[1]
+    return end
 
 
 def _starts_word(match: re.Match[str]) -> bool:
