@@ -233,3 +233,31 @@ def test_a_lower_case_name_is_still_found(engine: PIIEngine) -> None:
 )
 def test_a_url_ends_before_a_glued_next_sentence(engine: PIIEngine, text: str, url: str) -> None:
     assert found(engine, text, C.URL) == [url]
+
+
+def test_a_name_found_once_is_found_again_in_the_same_text(engine: PIIEngine) -> None:
+    text = "Mireille came late. Later Mireille said sorry, and I said thanks, Mireille."
+    assert [text[s.start : s.end] for s in engine.analyze(text)].count("Mireille") == 3
+
+
+def test_an_echo_does_not_undo_the_keep_list(engine: PIIEngine) -> None:
+    text = "My neighbour Gottman yells at night. I read Gottman's research on couples."
+    spans = [(s.start, text[s.start : s.end]) for s in engine.analyze(text)]
+    assert (text.index("Gottman"), "Gottman") in spans  # the neighbour
+    assert all(start != text.rindex("Gottman") for start, _ in spans)  # the cited author
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "category"),
+    [
+        ("They named her Wenonah after her grandmother.", "Wenonah", C.PERSON),
+        ("The agency is based in TROMSDAL now.", "TROMSDAL", C.LOCATION),
+    ],
+)
+def test_more_slots(engine: PIIEngine, text: str, value: str, category: Category) -> None:
+    assert value in found(engine, text, category)
+
+
+def test_a_run_before_a_number_is_an_address_not_a_person(engine: PIIEngine) -> None:
+    text = "Pellworth\nTokelau 50898"
+    assert found(engine, text, C.PERSON) == []

@@ -22,7 +22,7 @@ from mhds.steps.pii.address_terms import (
     STREET_WORDS_BEFORE,
 )
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES
-from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.spans import Category, Span
 
 #: Upper-case letters of the Latin, Greek and Cyrillic scripts, as a character class.
@@ -86,6 +86,11 @@ TOWN_AFTER_PREPOSITION = re.compile(
     r"\b(?:in|at|from|to|near|into|outside|around|toward|towards|via|of)[ \t]+"
     r"(?P<v>(?:(?:North|South|East|West|New|Lake|Port|Fort|Mount|St\.|Saint|Upper|Lower"
     rf"|Great|Little)[ \t]+)?{_PLACE_WORD})\b(?![ \t]+{UPPER})"
+)
+#: A town written in capitals after a place cue ("based in OSLO", "I am in ELVERUM").
+TOWN_IN_CAPITALS = re.compile(
+    r"\b(?:in|near|from|originally[ \t]+from|(?:moved|returned|went|came)[ \t]+to"
+    r"|arrived[ \t]+(?:at|in))[ \t]+(?P<v>[A-Z]{4,}(?:[ \t]+[A-Z]{4,})?)(?![\w&-])"
 )
 _LINE_LEAD = re.compile(r"[ \t?*•·>-]*")
 _STATES = "|".join(US_STATE_CODES)
@@ -227,6 +232,9 @@ class AddressRecognizer:
         breaks = sorted(m.start() for m in _BREAK.finditer(text)) if anchors else []
         for end in sorted(end for _, end in anchors):
             spans.extend(_block_after(text, end, breaks))
+        for match in TOWN_IN_CAPITALS.finditer(text):
+            if not any(is_ordinary(w) for w in match["v"].split()):
+                spans.append(Span(*match.span("v"), Category.LOCATION, 0.6, "town_shape_regex"))
         for match in TOWN_AFTER_PREPOSITION.finditer(text):
             words = match["v"].split()
             if is_name_like(words[-1]):

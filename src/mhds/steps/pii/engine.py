@@ -216,7 +216,15 @@ class PIIEngine:
         ]
         if any(s.category is Category.CREDENTIAL for s in kept):
             kept = _clip_ner_at_credentials(text, kept)
-        return resolve_overlaps(kept)
+        # A name found once in a text is that name wherever else the text has it.
+        return self.without_kept_echoes(text, echo_names([text], [resolve_overlaps(kept)])[0])
+
+    def without_kept_echoes(self, text: str, spans: list[Span]) -> list[Span]:
+        """``spans`` without the echoes (``echo_names``) that the keep-list spares: a name
+        echoed onto a public resource's name ("Gottman" of "Gottman's books") stays."""
+        return [
+            s for s in spans if s.recognizer != "conversation_echo" or not self._keep.keeps(text, s)
+        ]
 
     def _threshold(self, span: Span) -> float:
         return self.config.ner_threshold if span.recognizer == "spacy_ner" else 0.0

@@ -158,6 +158,7 @@ class KeepList:
         self._any = _keys(clinical | frozenset(config.extra_keep_terms))
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
+        self._relations = frozenset(_normalize(t) for t in RELATIONS)
         self._resources = PublicResources.default() if config.public_resources else None
         if self._resources is not None:  # a site of a listed resource is public, whole URL
             self._domains += tuple(sorted(self._resources.domains()))
@@ -188,17 +189,18 @@ class KeepList:
             email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
             return self._is_public(raw, email=email)
         # A listed name or clinical word in a person's slot is that person: "my husband, Gary
-        # Chapman", "my uncle Guidone", "my boyfriend Brown".
-        slot = in_person_slot(text, span.start)
-        if not slot and self._in_public_range(text, span):
+        # Chapman", "my uncle Guidone", "my neighbour Gottman".
+        named = category in (Category.PERSON, Category.LOCATION)
+        if named and in_person_slot(text, span.start):
+            return _normalize(raw) in self._relations  # "my mom Mom" is no name
+        if self._in_public_range(text, span):
             return True
         phrase = _normalize(raw)
         if not phrase:
             return False
         if self._mentions_crisis_line(raw, phrase):
             return True
-        clinical = category in (Category.PERSON, Category.LOCATION)
-        if not slot and clinical and is_clinical_name(text, span):
+        if named and is_clinical_name(text, span):
             return True
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
@@ -207,7 +209,7 @@ class KeepList:
             return True
         # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
         whole = _capitalised_run(text, span.start, span.end)
-        return not slot and whole != raw and self._is_term(_normalize(whole), category)
+        return whole != raw and self._is_term(_normalize(whole), category)
 
     def _in_public_range(self, text: str, span: Span) -> bool:
         """Inside a listed resource's name or site; a public figure only where the text cites

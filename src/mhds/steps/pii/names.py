@@ -177,7 +177,10 @@ _RELATION_CUE = re.compile(
     r"|big|best|new|old)[ \t-]+)?(?P<rel>[a-z-]+(?:[ \t]+[a-z-]+)?)(?:['’]s)?)[ \t]*,?[ \t]*\Z"
 )
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|professor|doctor)\.?[ \t]*)\Z")
-_NAMED_CUE = re.compile(r"(?i:\b(?:named|called|nicknamed|name[ \t]+is|name['’]s))[ \t]*\Z")
+_NAMED_CUE = re.compile(
+    r"(?i:\b(?:(?:named|called|nicknamed)(?:[ \t]+(?:him|her|them|it|me|us))?|name[ \t]+is"
+    r"|name['’]s))[ \t]*\Z"
+)
 _CUE_BEFORE = frozenset(
     [
         "hi",
@@ -264,6 +267,27 @@ _VERB_AFTER = re.compile(
     r"|drinks|drank|smokes|hit|hits|helps|helped|agreed|agrees|refuses|refused)\b"
     r"|['’]s\b|[ \t]+and[ \t]+(?:I|me|my)\b"
 )
+#: Words after a relation that say when, not who ("I asked my mom Monday"); months and
+#: seasons are also given names ("my daughter April", "a girl named Summer").
+_WHEN_WORDS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "tonight",
+        "tomorrow",
+        "yesterday",
+        "weekend",
+        "mornings",
+        "evenings",
+    ]
+)
+_NUMBER_AFTER = re.compile(r"[ \t]+(?:[a-z]{1,3}\.[ \t]*)?[0-9]")
 _PLACE_CUE = re.compile(
     r"\b(?:in|near|originally[ \t]+from|(?:moved|returned|relocated|flew|travel+ed|went|came"
     r"|drove|commuted)[ \t]+(?:back[ \t]+)?to|arrived[ \t]+(?:at|in)|based[ \t]+in"
@@ -372,10 +396,13 @@ def _score(text: str, run: _Run) -> float:
     strong = _RELATION_CUE.search(before)
     titled = _previous_word(text, run.start) in _TITLES  # "ms. Sara", "dr Wu"
     if titled or _NAMED_CUE.search(before) or (strong and _is_relation(strong["rel"])):
-        return STRONG if run.words[0].lower() not in _stop_words() else 0.0
+        first = run.words[0].lower()
+        return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
     if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
         return 0.0
+    if _NUMBER_AFTER.match(text, run.end):
+        return 0.0  # "Wallis and Futuna 51970", "Csere János u. 55": an address, not a person
     if any(w.lower() in CALENDAR for w in words):
         return 0.0  # "in March", "on Monday"
     if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):

@@ -107,7 +107,10 @@ class PIIRedactor(RecordStep):
         return record_texts(record, self.pii_config.fields)
 
     def _redact(self, record: Record, texts: list[FieldText], spans: list[list[Span]]) -> Outcome:
-        spans = _echo_in_conversation(texts, spans)
+        spans = [
+            self.engine.without_kept_echoes(unescape_breaks(text.view), found)
+            for text, found in zip(texts, _echo_in_conversation(texts, spans), strict=True)
+        ]
         family = record.metadata.family
         uncertain = [
             (n, span)
