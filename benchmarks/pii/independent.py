@@ -57,6 +57,9 @@ CORPORA = {
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
 TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
+#: Splits of a corpus without templates (CounselChat gold) by line parity: the developers
+#: inspect misses and lost protected ranges only on even lines (0, 2, ...).
+RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without
 #: them every value comes from Faker's providers of the locale.
@@ -201,6 +204,7 @@ def _evaluate_corpus(name: str, path: Path, args: argparse.Namespace) -> dict[st
         "gold": dict(sorted(gold.items())),
         "engines": {},
     }
+    open_ = _inspectable(name, records)
     for engine, run in runs.items():
         preds = _neutral_removed(records, run["predictions"])
         scores = score(docs, preds)
@@ -215,11 +219,12 @@ def _evaluate_corpus(name: str, path: Path, args: argparse.Namespace) -> dict[st
             ),
             "unscored_redacted": _unscored_redacted(records, run["predictions"]),
             "protected_kept": _protected_kept(records, run["predictions"]),
-            "missed": _missed(docs, scores, run["predictions"]),
-            "false_positives": _false_positives(docs, scores),
+            "missed": _missed(docs, scores, run["predictions"], open_),
+            "false_positives": _false_positives(docs, scores, open_),
         }
-        if _has_template_ids(records):
-            result["engines"][engine]["splits"] = _template_splits(records, docs, preds)
+        result["engines"][engine]["splits"] = _parity_splits(
+            records, docs, preds, run["predictions"]
+        )
     _print_tables(name, result)
     _print_splits(name, result)
     return result
@@ -231,21 +236,32 @@ def _has_template_ids(records: list[dict[str, Any]]) -> bool:
     )
 
 
-def _template_splits(
-    records: list[dict[str, Any]], docs: list[Document], preds: list[list[Pred]]
+def _parity_splits(
+    records: list[dict[str, Any]],
+    docs: list[Document],
+    preds: list[list[Pred]],
+    raw: list[list[Pred]],
 ) -> dict[str, Any]:
-    """Scores on each TEMPLATE_SPLITS subset; precision counts only the subset's predictions."""
+    """Scores on each parity subset (TEMPLATE_SPLITS by template id where every record has one,
+    else RECORD_SPLITS by line); precision counts only the subset's predictions."""
+    templated = _has_template_ids(records)
     splits = {}
-    for split, parity in TEMPLATE_SPLITS.items():
-        keep = [i for i, r in enumerate(records) if r["source"]["template_id"] % 2 == parity]
+    for split, parity in (TEMPLATE_SPLITS if templated else RECORD_SPLITS).items():
+        keep = [
+            i
+            for i, r in enumerate(records)
+            if (r["source"]["template_id"] if templated else i) % 2 == parity
+        ]
         scores = score([docs[i] for i in keep], [preds[i] for i in keep])
         splits[split] = {
             "texts": len(keep),
-            "templates": len({records[i]["source"]["template_id"] for i in keep}),
             "categories": {c: t.as_dict() for c, t in sorted(scores.categories.items())},
             "overall": scores.overall().as_dict(),
             "overall_excluding_age": scores.overall(exclude=("AGE",)).as_dict(),
+            "protected_kept": _protected_kept([records[i] for i in keep], [raw[i] for i in keep]),
         }
+        if templated:
+            splits[split]["templates"] = len({records[i]["source"]["template_id"] for i in keep})
     return splits
 
 
@@ -355,9 +371,24 @@ def _protected_kept(records: list[dict[str, Any]], predictions: list[list[Pred]]
     return {k: {"ranges": n, "kept": kept, "share": kept / n} for k, (n, kept) in tally.items()}
 
 
-def _missed(docs: list[Document], scores: Scores, preds: list[list[Pred]]) -> list[dict[str, Any]]:
+def _inspectable(name: str, records: list[dict[str, Any]]) -> set[int]:
+    """The records whose text the results may quote (misses, false positives): the dev part
+    only (even template ids of the seed-11 corpus, even lines of CounselChat), so that reading
+    the results never shows held-out text."""
+    if name == "presidio-evaluator":
+        return {i for i, r in enumerate(records) if r["source"]["template_id"] % 2 == 0}
+    if name == "counselchat":
+        return set(range(0, len(records), 2))
+    return set()
+
+
+def _missed(
+    docs: list[Document], scores: Scores, preds: list[list[Pred]], open_: set[int]
+) -> list[dict[str, Any]]:
     missed = []
     for index, span in scores.missed:
+        if index not in open_:
+            continue
         text = docs[index].text
         near = [f"{text[p[0] : p[1]]!r}:{p[2]}/{p[3]}" for p in preds[index]
                 if _overlaps(p[:2], (span.start - 3, span.end + 3))]  # fmt: skip
@@ -367,10 +398,11 @@ def _missed(docs: list[Document], scores: Scores, preds: list[list[Pred]]) -> li
     return missed
 
 
-def _false_positives(docs: list[Document], scores: Scores) -> dict[str, Any]:
+def _false_positives(docs: list[Document], scores: Scores, open_: set[int]) -> dict[str, Any]:
     by = Counter(f"{p[2]}/{p[3]}" for _, p in scores.false_positives)
+    shown = [(i, p) for i, p in scores.false_positives if i in open_]
     examples = [f"[{p[2]}/{p[3]}] {_snippet(docs[i].text, p[0], p[1])}"
-                for i, p in scores.false_positives[:EXAMPLES * 3]]  # fmt: skip
+                for i, p in shown[:EXAMPLES * 3]]  # fmt: skip
     return {"by_detector": dict(by.most_common()), "examples": examples}
 
 
@@ -405,13 +437,17 @@ def _print_splits(name: str, result: dict[str, Any]) -> None:
     if not engines:
         return
     categories = list(result["gold"])
-    print(f"\n{name} by template id parity (dev: even, inspected on seed 11; heldout: odd)")
-    print("| split | engine | texts | recall | precision | " + " | ".join(categories) + " |")
-    print("| --- | --- |" + " ---: |" * (3 + len(categories)))
-    for split in TEMPLATE_SPLITS:
+    splits = list(result["engines"][engines[0]]["splits"])
+    print(f"\n{name} by parity (dev: even, inspected while tuning; heldout: odd, never inspected)")
+    print("| split | engine | texts | recall | precision | protected kept | "
+          + " | ".join(categories) + " |")  # fmt: skip
+    print("| --- | --- |" + " ---: |" * (4 + len(categories)))
+    for split in splits:
         for engine in engines:
             part = result["engines"][engine]["splits"][split]
-            cells = [_fmt(part["overall"]["recall"]), _fmt(part["overall"]["precision"])]
+            kept = part["protected_kept"].get("all", {}).get("share")
+            cells = [_fmt(part["overall"]["recall"]), _fmt(part["overall"]["precision"]),
+                     _fmt(kept)]  # fmt: skip
             cells += [_fmt(part["categories"].get(c, {}).get("recall")) for c in categories]
             print(f"| {split} | {engine} | {part['texts']} | " + " | ".join(cells) + " |")
 
