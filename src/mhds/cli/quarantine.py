@@ -129,11 +129,13 @@ def readmit(
     store: StoreOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """Re-admit a record held by the PII review (`pii_residual`) with a recorded decision.
+    """Re-admit a record held by the PII review (`pii_residual`, or `pii_uncertain` under the
+    `uncertain: review` policy) with a recorded decision.
 
     The decision (record id, content hash as quarantined, reason, who, why, when) is written
     once under `quarantine/readmitted/` and into a hash-chained audit log; the next build
-    ships the record with its redaction while its content is unchanged. Input errors cannot
+    ships the record with its redaction (uncertain spans redacted too) while its content is
+    unchanged. Input errors cannot
     be re-admitted: fix the source item and re-ingest.
 
     Example: `mhds quarantine readmit chats-0f3a9c --who dr-a --why "mom.listen: a typo"`
