@@ -261,3 +261,18 @@ def test_more_slots(engine: PIIEngine, text: str, value: str, category: Category
 def test_a_run_before_a_number_is_an_address_not_a_person(engine: PIIEngine) -> None:
     text = "Pellworth\nTokelau 50898"
     assert found(engine, text, C.PERSON) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [("I drove to Tucson yesterday with my sister.", "Tucson"),
+     ("She took the bus to Spokane after work.", "Spokane")],
+)  # fmt: skip
+def test_a_place_after_a_place_word_stays_a_place(engine: PIIEngine, text: str, place: str) -> None:
+    spans = {text[s.start : s.end]: s.category for s in engine.analyze(text)}
+    assert spans.get(place) is C.LOCATION
+
+
+def test_a_facility_named_after_someone_is_not_a_person(engine: PIIEngine) -> None:
+    text = "The outpatient program at St. Vincent's Clinic has openings."
+    assert found(engine, text, C.PERSON) == []

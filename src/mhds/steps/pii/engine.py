@@ -72,6 +72,7 @@ _DAY_DATE = re.compile(
     re.IGNORECASE,
 )
 _ECHO_SCORE = 0.8
+_PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECASE)
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,]*[A-Z]|[a-z][)\].!?;:,]*[0-9]|[a-z][)\].!?;:,]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
@@ -206,7 +207,8 @@ class PIIEngine:
     def _finish(self, text: str, results: list[Any], strict: bool) -> list[Span]:
         text = unescape_breaks(text)
         spans = [s for r in results if (s := self._from_ner(text, r)) is not None]
-        spans.extend((self._strict_patterns if strict else self._patterns).find(text))
+        found = (self._strict_patterns if strict else self._patterns).find(text)
+        spans.extend(_places_after_place_words(text, spans, found))
         kept = [
             s
             for s in spans
@@ -267,6 +269,27 @@ def _could_be_a_name(text: str, start: int, end: int) -> bool:
     if _GLUE.search(surface):
         return any(is_name_like(w, sentence_start=True) for w in words)
     return True
+
+
+def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> list[Span]:
+    """A one-word name-slot PERSON after "to", "from", "in", "at" or "near" that NER reads as a
+    place is a place ("driving to Albuquerque"); elsewhere the slot's PERSON stands ("had given
+    Cettina"), as NER often calls unfamiliar given names places."""
+    places = [s for s in ner if s.category is Category.LOCATION]
+    if not places:
+        return found
+    out = []
+    for span in found:
+        if (
+            span.recognizer == "name_slot_regex"
+            and span.category is Category.PERSON
+            and " " not in text[span.start : span.end]
+            and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
+            and any(span.overlaps(p) for p in places)
+        ):
+            span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)
+        out.append(span)
+    return out
 
 
 def unescape_breaks(text: str) -> str:

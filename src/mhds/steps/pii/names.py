@@ -287,6 +287,7 @@ _WHEN_WORDS = frozenset(
         "evenings",
     ]
 )
+_WORD_AFTER = re.compile(r"[ \t]+([^\W\d_]+)")
 _NUMBER_AFTER = re.compile(r"[ \t]+(?:[a-z]{1,3}\.[ \t]*)?[0-9]")
 _PLACE_CUE = re.compile(
     r"\b(?:in|near|originally[ \t]+from|(?:moved|returned|relocated|flew|travel+ed|went|came"
@@ -403,6 +404,9 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     if _NUMBER_AFTER.match(text, run.end):
         return 0.0  # "Wallis and Futuna 51970", "Csere János u. 55": an address, not a person
+    facility = _WORD_AFTER.match(text, run.end + 2) if run.possessive else None
+    if facility is not None and facility[1].lower() in _NOT_PERSON:
+        return 0.0  # "St. Vincent's Clinic": a facility named after someone
     if any(w.lower() in CALENDAR for w in words):
         return 0.0  # "in March", "on Monday"
     if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):
