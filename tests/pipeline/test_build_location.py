@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from mhds.pipeline.run import build_release
 from mhds.records.schema import Record
 from mhds.release import ReleaseReader, read_manifest, verify_release
@@ -78,3 +80,18 @@ def test_a_copied_store_rebuilds_the_same_release_against_its_own_previous_one(
     after = read_manifest(copy, f"{RELEASES}{again.version}/")
     assert before.content_digest == after.content_digest
     assert verify_release(copy, f"{RELEASES}{again.version}/").ok
+
+
+def test_the_build_key_changes_with_the_pii_engine_and_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build interrupted under one engine must not be resumed by another: the key of a
+    # build (its scratch folder) names the PII step's version and packaged data.
+    registry, config = make_registry(), fast_config()
+    keys = []
+    for n, identity in enumerate(("pii_redact:5:sha256:aa", "pii_redact:6:sha256:aa")):
+        store = LocalStore(tmp_path / str(n))
+        seed_store(store)
+        monkeypatch.setattr("mhds.pipeline.phases.pii_identity", lambda value=identity: value)
+        keys.append(build_release(store, registry, config, today=TODAY).build_key)
+    assert keys[0] != keys[1]

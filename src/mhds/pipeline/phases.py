@@ -47,6 +47,7 @@ from mhds.reports import (
 from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
 from mhds.steps.dedup.cluster import DedupResult, load_result
+from mhds.steps.pii.step import pii_identity
 from mhds.steps.provenance import ProvenanceIssue
 from mhds.steps.split import GroupSplitter, apply_split
 from mhds.store.base import Store
@@ -104,9 +105,13 @@ class Build:
         decisions = load_readmissions(store, registry.layout)
         readmitted = sorted((i, h, finding) for (i, h), finding in decisions.items())
         # Re-admission decisions are not in the build key: each unit's done marker names the
-        # decisions of its own source, so a new decision redoes that source's shards only.
+        # decisions of its own source, so a new decision redoes that source's shards only. The
+        # PII step's version and data are: a new engine never resumes the old one's work.
         self.result.build_key = stable_id(
-            config.output_hash(), registry_hash(registry), *[s["sha256"] for _, s in shards]
+            config.output_hash(),
+            registry_hash(registry),
+            pii_identity(),
+            *[s["sha256"] for _, s in shards],
         )
         return shards, funnel, readmitted
 

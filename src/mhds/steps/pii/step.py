@@ -4,10 +4,13 @@ detector error makes the record ``requires_review`` and sends it to quarantine."
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from functools import cache
+from importlib.resources import files
 from typing import ClassVar
 
 import msgspec
@@ -214,6 +217,18 @@ class PIIRedactor(RecordStep):
             field="messages",
             detail=detail,
         )
+
+
+@cache
+def pii_identity() -> str:
+    """What a build's key must change with besides its configuration: the PII step's version
+    and a digest of the packaged data it reads (the ordinary-word table and the public-resource
+    list), so that a new engine or list never resumes a build redacted by the old one."""
+    data = files("mhds.steps.pii").joinpath("data")
+    digest = hashlib.sha256()
+    for name in ("common_words.txt.gz", "public_resources.yaml"):
+        digest.update(name.encode() + b"\0" + data.joinpath(name).read_bytes())
+    return f"{PIIRedactor.name}:{PIIRedactor.version}:sha256:{digest.hexdigest()}"
 
 
 def _echo_in_conversation(texts: list[FieldText], spans: list[list[Span]]) -> list[list[Span]]:
