@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from pydantic import ValidationError
 
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
@@ -334,3 +335,24 @@ def test_keep_list_pickles() -> None:
     text = "Headspace and 1-800-273-8255"
     for span in (Span(0, 9, C.PERSON), Span(14, 28, C.PHONE)):
         assert clone.keeps(text, span) and keep.keeps(text, span)
+
+
+LOCAL_LINE = {
+    "name": "Harbourview Warmline",
+    "kind": "helpline",
+    "region": "NZ",
+    "source": "https://example.org/harbourview-warmline",
+}
+
+
+def test_a_release_config_can_add_public_resources() -> None:
+    text = "Call the Harbourview Warmline tonight, or ask Harbourview Smith."
+    keep = KeepList(PIIConfig(extra_public_resources=(LOCAL_LINE,)))
+    assert decide(keep, text, "Harbourview Warmline", C.LOCATION)
+    assert not decide(keep, text, "Harbourview Smith", C.PERSON)
+    assert not decide(KeepList(PIIConfig()), text, "Harbourview Warmline", C.LOCATION)
+
+
+def test_a_malformed_added_resource_is_a_config_error_naming_the_field() -> None:
+    with pytest.raises(ValidationError, match=r"entries\[0\] \('Oops'\), field 'kind'"):
+        PIIConfig(extra_public_resources=({"name": "Oops", "source": "https://example.org"},))

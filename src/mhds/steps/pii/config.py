@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mhds.errors import ConfigError
 from mhds.steps.pii.fields import FIELD_KINDS, FieldKind
 from mhds.steps.pii.spans import Category
 
@@ -106,6 +107,13 @@ class PIIConfig(BaseModel):
         "organisations, directories, public figures cited as resources, publications; each "
         "entry with its source).",
     )
+    extra_public_resources: tuple[dict[str, Any], ...] = Field(
+        default=(),
+        description="More public resources, in the packaged list's format (name, kind, "
+        "aliases, domains, region, source: see steps/pii/data/PUBLIC_RESOURCES.md), e.g. a "
+        "local helpline. Validated like the packaged list: a malformed entry, or a name, alias "
+        "or domain another entry already has, is a configuration error.",
+    )
     extra_keep_terms: tuple[str, ...] = Field(
         default=(), description="More clinical terms never redacted (case-insensitive)."
     )
@@ -145,3 +153,16 @@ class PIIConfig(BaseModel):
         "so repeated turns are analysed once; 0 disables the cache.",
     )
     surrogate_seed: int = Field(default=0, description="Seed of surrogate generation.")
+
+    @field_validator("extra_public_resources")
+    @classmethod
+    def _valid_resources(cls, entries: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        """Entries that join the packaged list cleanly (checked now, not when a worker loads)."""
+        if entries:
+            from mhds.steps.pii.resources import PublicResources
+
+            try:
+                PublicResources.default().extended(entries, source="extra_public_resources")
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from exc
+        return entries

@@ -159,7 +159,15 @@ class KeepList:
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
         self._relations = frozenset(_normalize(t) for t in RELATIONS)
-        self._resources = PublicResources.default() if config.public_resources else None
+        self._resources = (
+            PublicResources.default().extended(
+                config.extra_public_resources, source="PIIConfig.extra_public_resources"
+            )
+            if config.public_resources and config.extra_public_resources
+            else PublicResources.default()
+            if config.public_resources
+            else None
+        )
         if self._resources is not None:  # a site of a listed resource is public, whole URL
             self._domains += tuple(sorted(self._resources.domains()))
         self._ranges: tuple[str, list[tuple[int, int, str]]] = ("", [])
