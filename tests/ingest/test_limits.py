@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import zstandard
 
 from mhds.errors import InputError, InputLimitError
 from mhds.ingest import IngestConfig, ReadLimits, ingest_source
@@ -32,13 +31,8 @@ from mhds.store.streams import (
     read_text,
 )
 from tests.ingest.test_run import chat, make_registry
+from tests.store.test_streams import COMPRESSORS
 
-Compressor = Callable[[bytes], bytes]
-COMPRESSORS: dict[str, Compressor] = {
-    "": lambda data: data,
-    ".gz": lambda data: gzip.compress(data, mtime=0),
-    ".zst": lambda data: zstandard.ZstdCompressor().compress(data),
-}
 LINE = ReadLimits(max_line_bytes=1000)
 # Ratio checks from the first byte in these tests (the default waits for 16 MiB).
 RATIO = ReadLimits(max_compression_ratio=20, ratio_check_after_bytes=0)

@@ -43,7 +43,7 @@ STREET_WORDS_BEFORE: tuple[str, ...] = (
     "Avenue", "Boulevard", "Chemin", "Allée", "Impasse", "Place", "Quai", "Calle", "Avenida",
     "Avda.", "Av.", "Ctra.", "Carretera", "Camino", "Paseo", "Pasaje", "Plaza", "Ronda",
     "Travesía", "Glorieta", "Cuesta", "Cruce", "Urbanización", "Rambla", "Rúa", "Rua", "Carrer",
-    "Passeig", "Travessera", "Praça", "Largo", "Estrada", "Alameda", "ul.", "al.", "os.", "pl.",
+    "Passeig", "Travessera", "Praça", "Estrada", "Alameda", "ul.", "al.", "os.", "pl.",
     "Pl.", "Ulica", "Aleja", "Avinguda",
 )  # fmt: skip
 #: Street words written as the end of one word ("Hauptstraße", "Magrethevej", "Salontie").
@@ -61,5 +61,5 @@ PLACE_ENDINGS: tuple[str, ...] = (
     "brough", "bury", "berg", "burg", "furt", "shire", "field", "ford", "port", "view", "stadt",
     "stad", "dorf", "hausen", "heim", "wick", "wich", "thorpe", "combe", "pool", "bridge",
     "fort", "town", "polis", "grad", "abad", "pur", "nagar", "side", "land", "minster",
-    "haven", "by", "bourg", "ville", "court", "mont", "berg", "fjord", "vik",
+    "by", "bourg", "court", "mont", "fjord", "vik",
 )  # fmt: skip

@@ -21,7 +21,7 @@ from mhds.steps.pii.address_terms import (
     STREET_SUFFIXES,
     STREET_WORDS_BEFORE,
 )
-from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES
+from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.spans import Category, Span
 
@@ -99,7 +99,7 @@ ADDRESS_LINE = re.compile(
     rf"(?:,?{_GAP}(?:{_STATES})\b)?(?:,?{_GAP}(?P<code>{POSTCODE}))?[ \t]*"
 )
 SAME_LINE_TOWN = re.compile(rf",[ \t]*(?P<place>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,3}})")
-_GEOGRAPHY_KEYS = frozenset(t.replace(" ", "") for t in GEOGRAPHY)
+_GEOGRAPHY_KEYS = frozenset(term_key(t) for t in GEOGRAPHY)
 _MAX_BLOCK_LINES = 3
 _BREAK = re.compile(r"\n|\\n")
 _LINE_REST = re.compile(r"[ \t.,]*(?=\n|\\n|\Z)")
@@ -288,8 +288,7 @@ def _block_after(text: str, end: int, breaks: list[int]) -> Iterator[Span]:
 
 def _place(text: str, start: int, end: int) -> Iterator[Span]:
     """A town, unless it is a country or region (kept, as Safe Harbor keeps them)."""
-    key = "".join(c for c in text[start:end].lower() if c.isalnum())
-    if key not in _GEOGRAPHY_KEYS:
+    if term_key(text[start:end]) not in _GEOGRAPHY_KEYS:
         yield _span(start, end, "address_line_regex")
 
 

@@ -22,6 +22,7 @@ from mhds.steps.pii.keep_terms import (
     RELATIONS,
     SIGN_OFFS,
     US_STATES,
+    term_key,
 )
 from mhds.steps.pii.lexicon import is_name_like
 from mhds.steps.pii.names import in_person_slot
@@ -270,10 +271,10 @@ class KeepList:
     def _is_term(self, phrase: str, category: Category) -> bool:
         """Every part ("Zoloft 50mg and Wellbutrin XL" -> zoloft, wellbutrin) is a known term."""
         allowed = (self._any,) if category is Category.PERSON else (self._any, self._not_person)
-        whole = _key(phrase)
+        whole = term_key(phrase)
         parts = [whole] if any(whole in terms for terms in allowed) else []
         if not parts:  # the dose pattern would eat terms such as "ER", so only when needed
-            parts = [k for k in map(_key, _SEPARATORS.split(_DOSE.sub(" ", phrase))) if k]
+            parts = [k for k in map(term_key, _SEPARATORS.split(_DOSE.sub(" ", phrase))) if k]
         if not parts or (
             category is Category.LOCATION and any(p in self._ambiguous for p in parts)
         ):
@@ -339,9 +340,5 @@ def _normalize(raw: str) -> str:
     return phrase.strip(_STRIP)
 
 
-def _key(phrase: str) -> str:
-    return "".join(c for c in phrase if c.isalnum())
-
-
 def _keys(terms: frozenset[str]) -> frozenset[str]:
-    return frozenset(k for k in (_key(_normalize(t)) for t in terms) if k)
+    return frozenset(k for k in (term_key(_normalize(t)) for t in terms) if k)

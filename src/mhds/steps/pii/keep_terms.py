@@ -7,6 +7,11 @@ key that drops case, spaces and punctuation (so "PHQ-9", "phq 9" and "PHQ9" are 
 from __future__ import annotations
 
 
+def term_key(text: str) -> str:
+    """How terms are compared: lower case, letters and digits only ("PHQ-9" -> "phq9")."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
 def _terms(listing: str) -> frozenset[str]:
     """The comma-separated terms of ``listing``, stripped of surrounding white space."""
     return frozenset(term.strip() for term in listing.split(",") if term.strip())

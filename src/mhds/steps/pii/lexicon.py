@@ -21,6 +21,19 @@ _MIN_LENGTH = 2
 CONTRACTIONS = ("'ll", "'d", "'ve", "'re", "'m", "n't", "’ll", "’d", "’ve", "’re", "’m", "n’t")
 
 
+#: Stop words that are also given names or months: never taken as stop words where a name
+#: could stand ("Will", "May", "Mark").
+NAME_LIKE_STOP_WORDS = frozenset({"will", "may", "bill", "sue", "mark", "pat", "rose"})
+
+
+@cache
+def english_stop_words() -> frozenset[str]:
+    """spaCy's English stop words, imported on first use (spaCy is heavy)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
 @cache
 def common_words() -> tuple[frozenset[str], frozenset[str]]:
     """The packaged table, loaded once: the ordinary lower-case English words, and the words

@@ -32,8 +32,15 @@ from mhds.steps.pii.keep_terms import (
     US_STATE_CODES,
     US_STATE_NAMES,
     US_STATES,
+    term_key,
 )
-from mhds.steps.pii.lexicon import CONTRACTIONS, is_capitalised, is_name_like
+from mhds.steps.pii.lexicon import (
+    CONTRACTIONS,
+    NAME_LIKE_STOP_WORDS,
+    english_stop_words,
+    is_capitalised,
+    is_name_like,
+)
 from mhds.steps.pii.spans import Category, Span
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -316,7 +323,7 @@ _PLACE_PREFIXES = frozenset(
 #: Endings that make one word a town wherever it stands ("Zionsville", "Pittsburgh").
 _TOWN_ENDINGS = ("ville", "chester", "burgh", "borough", "shire", "stadt", "dorf", "hausen")
 _TO_OR_FROM = frozenset({"to", "from", "in", "at", "near", "toward", "towards", "via"})
-_PLACE_KEYS = frozenset("".join(c for c in t if c.isalnum()) for t in GEOGRAPHY | US_STATES)
+_PLACE_KEYS = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES)
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’]*(?![\w-])")
 _MIN_WORDS_TO_TELL = 6
@@ -358,8 +365,18 @@ class NameSlotRecognizer:
 
 def reads_as_english(text: str, pos: int) -> bool:
     """Whether the sentence of ``text`` around ``pos`` reads as English (see
-    ``_EnglishSentences``)."""
-    return _EnglishSentences(text).at(pos)
+    ``_EnglishSentences``); reads that sentence only."""
+    start = max(text.rfind(c, 0, pos) for c in _SENTENCE_END) + 1
+    ends = [i for c in _SENTENCE_END if (i := text.find(c, pos)) >= 0]
+    return _is_english(text, start, min(ends, default=len(text)))
+
+
+def _is_english(text: str, start: int, end: int) -> bool:
+    words = _LOWER_WORD.findall(text, start, end)
+    stop = _stop_words()
+    return len(words) < _MIN_WORDS_TO_TELL or sum(w in stop for w in words) >= _ENGLISH_SHARE * len(
+        words
+    )
 
 
 class _EnglishSentences:
@@ -379,11 +396,7 @@ class _EnglishSentences:
         if index not in self._judged:
             start = self._ends[index - 1] + 1 if index else 0
             end = self._ends[index] if index < len(self._ends) else len(self._text)
-            words = _LOWER_WORD.findall(self._text, start, end)
-            stop = _stop_words()
-            self._judged[index] = len(words) < _MIN_WORDS_TO_TELL or sum(
-                w in stop for w in words
-            ) >= _ENGLISH_SHARE * len(words)
+            self._judged[index] = _is_english(self._text, start, end)
         return self._judged[index]
 
 
@@ -394,9 +407,8 @@ def _score(text: str, run: _Run) -> float:
     if not run.words:
         return 0.0
     before = text[max(0, run.start - 48) : run.start]
-    strong = _RELATION_CUE.search(before)
     titled = _previous_word(text, run.start) in _TITLES  # "ms. Sara", "dr Wu"
-    if titled or _NAMED_CUE.search(before) or (strong and _is_relation(strong["rel"])):
+    if titled or _after_relation_or_named(before):
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
@@ -440,17 +452,21 @@ def in_person_slot(text: str, start: int) -> bool:
     """Whether the word at ``start`` (after an optional title) follows a relation or "named"
     ("my husband, Gary Chapman", "my psychiatrist Dr. Seligman", "a man named Tyler"): such a
     word is a person's name whatever else it could be (a public figure, a drug name)."""
-    before = _TITLE_BEFORE.sub("", text[max(0, start - 56) : start])
+    return _after_relation_or_named(_TITLE_BEFORE.sub("", text[max(0, start - 56) : start]))
+
+
+def _after_relation_or_named(before: str) -> bool:
+    """Whether ``before`` ends with a relation ("my sister", "her therapist,") or "named"."""
+    if _NAMED_CUE.search(before) is not None:
+        return True
     cue = _RELATION_CUE.search(before)
-    return _NAMED_CUE.search(before) is not None or (cue is not None and _is_relation(cue["rel"]))
+    return cue is not None and _is_relation(cue["rel"])
 
 
 def _without_leading_words(text: str, run: _Run) -> _Run:
     """The run without the ordinary words that lead it ("Honestly Oluwaseun", "Yesterday
     Giedre's"), unless a cue makes its first word a name ("my sister Hope")."""
-    before = text[max(0, run.start - 48) : run.start]
-    cue = _RELATION_CUE.search(before)
-    if not run.words or _NAMED_CUE.search(before) or (cue and _is_relation(cue["rel"])):
+    if not run.words or _after_relation_or_named(text[max(0, run.start - 48) : run.start]):
         return run
     start = _at_sentence_start(text, run.start)
     drop = 0
@@ -480,7 +496,7 @@ def _span(text: str, run: _Run, score: float) -> Span:
 
 
 def _is_place_name(phrase: str) -> bool:
-    return "".join(c for c in phrase.lower() if c.isalnum()) in _PLACE_KEYS
+    return term_key(phrase) in _PLACE_KEYS
 
 
 def _runs(text: str) -> list[_Run]:
@@ -599,6 +615,4 @@ def is_stop_word(word: str) -> bool:
 @cache
 def _stop_words() -> frozenset[str]:
     """spaCy's English stop words and titles: never a name, even in a relation slot."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return (frozenset(STOP_WORDS) | _TITLES) - {"will", "may", "bill", "sue", "mark", "pat"}
+    return (english_stop_words() | _TITLES) - NAME_LIKE_STOP_WORDS

@@ -10,7 +10,6 @@ needless NER call costs time, a skipped name would leak.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import LOCATION_AMBIGUOUS
@@ -21,6 +20,7 @@ from mhds.steps.pii.keep_terms import (
     MODALITIES,
     RELATIONS,
 )
+from mhds.steps.pii.lexicon import NAME_LIKE_STOP_WORDS, english_stop_words
 from mhds.steps.pii.pattern_sources import MONTH
 
 #: Words that open sentences in conversation and never start a name ("Thank you.", "Let's
@@ -44,8 +44,6 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(
         "wo", "ai", "work", "wow", "write", "yeah", "yep", "yes", "yesterday",
     }
 )  # fmt: skip
-#: Stop words that are also given names or months: never exempt at a sentence start.
-_NAME_LIKE_STOP_WORDS = frozenset({"will", "may", "bill", "sue", "mark", "pat", "rose"})
 #: Calendar words that date no day and are not given names (April, June ... are both).
 _CALENDAR = frozenset(
     {
@@ -110,7 +108,7 @@ class NERPrefilter:
     """
 
     def __init__(self, config: PIIConfig) -> None:
-        self._stop_words = _stop_words() - _NAME_LIKE_STOP_WORDS
+        self._stop_words = english_stop_words() - NAME_LIKE_STOP_WORDS
         clinical = MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES | RELATIONS
         single = clinical | {t.lower() for t in config.extra_keep_terms}
         # Terms kept whatever NER calls them; one-word terms only ("Beck" of "Beck Depression
@@ -140,7 +138,7 @@ class NERPrefilter:
             return True
         if stem not in self._stop_words and stem not in SENTENCE_STARTERS:
             return False
-        return stem not in _NAME_LIKE_STOP_WORDS and _is_sentence_start(text, start)
+        return stem not in NAME_LIKE_STOP_WORDS and _is_sentence_start(text, start)
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -154,11 +152,3 @@ def _is_sentence_start(text: str, start: int) -> bool:
 
 def _key(term: str) -> str:
     return "".join(c for c in term.casefold() if c.isalnum())
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    """spaCy's English stop words, imported only when a prefilter is built (spaCy is heavy)."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)

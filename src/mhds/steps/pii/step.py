@@ -110,9 +110,10 @@ class PIIRedactor(RecordStep):
         return record_texts(record, self.pii_config.fields)
 
     def _redact(self, record: Record, texts: list[FieldText], spans: list[list[Span]]) -> Outcome:
+        read = [unescape_breaks(text.view) for text in texts]  # as the engine read them
         spans = [
-            self.engine.without_kept_echoes(unescape_breaks(text.view), found)
-            for text, found in zip(texts, _echo_in_conversation(texts, spans), strict=True)
+            self.engine.without_kept_echoes(view, found)
+            for view, found in zip(read, _echo_in_conversation(texts, read, spans), strict=True)
         ]
         family = record.metadata.family
         uncertain = [
@@ -231,13 +232,14 @@ def pii_identity() -> str:
     return f"{PIIRedactor.name}:{PIIRedactor.version}:sha256:{digest.hexdigest()}"
 
 
-def _echo_in_conversation(texts: list[FieldText], spans: list[list[Span]]) -> list[list[Span]]:
-    """``echo_names`` over the conversation's parts (messages, attributes); the standalone
-    parts keep the spans found in them alone."""
+def _echo_in_conversation(
+    texts: list[FieldText], read: list[str], spans: list[list[Span]]
+) -> list[list[Span]]:
+    """``echo_names`` over the conversation's parts (messages, attributes), as read
+    (``read``: their views with escaped line breaks read as breaks); the standalone parts keep
+    the spans found in them alone."""
     shared = [n for n, text in enumerate(texts) if text.kind not in STANDALONE_KINDS]
-    echoed = echo_names(
-        [unescape_breaks(texts[n].view) for n in shared], [spans[n] for n in shared]
-    )
+    echoed = echo_names([read[n] for n in shared], [spans[n] for n in shared])
     result = [list(found) for found in spans]
     for n, found in zip(shared, echoed, strict=True):
         result[n] = found
