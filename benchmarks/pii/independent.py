@@ -221,6 +221,7 @@ def _evaluate_corpus(name: str, path: Path, args: argparse.Namespace) -> dict[st
             "protected_kept": _protected_kept(records, run["predictions"]),
             "missed": _missed(docs, scores, run["predictions"], open_),
             "false_positives": _false_positives(docs, scores, open_),
+            "protected_lost": _protected_lost(records, run["predictions"], open_),
         }
         result["engines"][engine]["splits"] = _parity_splits(
             records, docs, preds, run["predictions"]
@@ -369,6 +370,23 @@ def _protected_kept(records: list[dict[str, Any]], predictions: list[list[Pred]]
                 tally[key][0] += 1
                 tally[key][1] += kept
     return {k: {"ranges": n, "kept": kept, "share": kept / n} for k, (n, kept) in tally.items()}
+
+
+def _protected_lost(
+    records: list[dict[str, Any]], predictions: list[list[Pred]], open_: set[int]
+) -> list[str]:
+    """The protected ranges a scored prediction overlapped, quoted for dev records only."""
+    lost = []
+    for index in sorted(open_):
+        record, preds = records[index], predictions[index]
+        for span in record.get("protected", []):
+            hits = [p for p in preds if p[2] and _overlaps(p[:2], (span["start"], span["end"]))]
+            if hits:
+                text = record["text"]
+                what = ", ".join(f"{text[p[0] : p[1]]!r}:{p[2]}/{p[3]}" for p in hits)
+                lost.append(f"[{span.get('kind')}] {_snippet(text, span['start'], span['end'])}"
+                            f" <- {what}")  # fmt: skip
+    return lost
 
 
 def _inspectable(name: str, records: list[dict[str, Any]]) -> set[int]:

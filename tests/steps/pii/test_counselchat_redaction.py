@@ -21,6 +21,13 @@ pytestmark = pytest.mark.slow
 URL = re.compile(r"(?:https?://|www\.)[^\s)\]>,;\"']+|\b[\w-]+\.(?:com|net|org|us|info)\b[/\w.-]*")
 CRISIS = re.compile(r"\b(?:1[-. ]?)?\(?800\)?[-. ]?273[-. ]?(?:8255|TALK)\b|\b741741\b|\b988\b")
 MAX_CHANGED = 0.03
+#: Words of CounselChat's therapist lines that name no one ("Therapist", "Counseling").
+COMMON_INFO_WORDS = frozenset(
+    {"therapist", "therapy", "counseling", "counselor", "counselling", "licensed", "clinical",
+     "professional", "psychologist", "marriage", "family", "mental", "health", "social",
+     "worker", "certified", "relationship", "consultant", "associate", "therapists", "https",
+     "counselchat", "providing", "helping"}
+)  # fmt: skip
 
 
 def public(url: str) -> bool:
@@ -28,6 +35,16 @@ def public(url: str) -> bool:
     host = re.sub(r"^(https?://)?(www\.)?", "", url.lower()).split("/")[0]
     domains = (*DEFAULT_PUBLIC_DOMAINS, *PublicResources.default().domains())
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def own_site(url: str, info: str) -> bool:
+    """The answering therapist's own site, judged without the engine: a bare domain (how an
+    author points to their own site), or a host holding a word of their name or practice as
+    the site shows it ("Rebecca Wong, ... Connectfulness Consultant": connectfulness.com)."""
+    rest = re.sub(r"^(https?://)?", "", url.lower())
+    host, _, path = rest.partition("/")
+    words = {w for w in re.findall(r"[a-z]{5,}", info.lower()) if w not in COMMON_INFO_WORDS}
+    return not path.strip("/") or any(w in host for w in words)
 
 
 def therapist_name(info: str) -> str | None:
@@ -67,7 +84,7 @@ def test_counselchat_answers_redacted_as_required(
         if after is None:
             continue  # quarantined for review: nothing of it ships
         for url in (u.rstrip(".") for u in URL.findall(before)):
-            if not public(url):
+            if not public(url) and own_site(url, row["therapistInfo"]):
                 sites += 1
                 assert url not in after, f"row {n}: a therapist site survived"
         name = therapist_name(row["therapistInfo"])

@@ -91,9 +91,41 @@ WEB = [
     ("her site sherrykatz.com has her hours", "sherrykatz.com", C.URL, False),
     ("his page drjohnsmith.net/contact", "drjohnsmith.net/contact", C.URL, False),
     ("https://samhsa.gov.evil.com/x is a phish", "https://samhsa.gov.evil.com/x", C.URL, False),
-    ("notsamhsa.gov is not the agency", "notsamhsa.gov", C.URL, False),
+    ("notsamhsa.org is not the agency", "notsamhsa.org", C.URL, False),
+    ("see the blog janedoe.com/anxiety-tips", "janedoe.com/anxiety-tips", C.URL, False),
+    (
+        "my practice calmpathcounseling.com/what-is-anxiety",
+        "calmpathcounseling.com/what-is-anxiety",
+        C.URL,
+        False,
+    ),
+    (
+        "read medium.com/@janedoe/how-i-beat-anxiety",
+        "medium.com/@janedoe/how-i-beat-anxiety",
+        C.URL,
+        False,
+    ),
     ("email sarah.k@gmail.com", "sarah.k@gmail.com", C.EMAIL, False),
     ("my researcher jane.doe@nih.gov wrote", "jane.doe@nih.gov", C.EMAIL, False),
+    # content pages of sites whose names are ordinary words or an acronym: public resources
+    (
+        "read panicrecoverycentre.org/how-breathing-helps",
+        "panicrecoverycentre.org/how-breathing-helps",
+        C.URL,
+        True,
+    ),
+    (
+        "a handout: www.xyzq.org/files/Safety%20Plan.pdf",
+        "www.xyzq.org/files/Safety%20Plan.pdf",
+        C.URL,
+        True,
+    ),
+    ("the county page www.example.gov/services", "www.example.gov/services", C.URL, True),
+    # ... but not a bare domain, a name's site, a made-up brand or a profile
+    ("visit www.PanicRecoveryCentre.org today", "www.PanicRecoveryCentre.org", C.URL, False),
+    ("on connectfulness.com/little-moments", "connectfulness.com/little-moments", C.URL, False),
+    ("see linkedin.com/in/jane-doe", "linkedin.com/in/jane-doe", C.URL, False),
+    ("ask at forum.org/users/panic-helper", "forum.org/users/panic-helper", C.URL, False),
 ]
 
 

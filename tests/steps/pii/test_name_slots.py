@@ -227,7 +227,7 @@ def test_a_lower_case_name_is_still_found(engine: PIIEngine) -> None:
     ("text", "url"),
     [
         ("read http://www.example.org/home/There are more", "http://www.example.org/home/"),
-        ("see https://example.org/what-is-it.htmlI hope", "https://example.org/what-is-it.html"),
+        ("see https://janedoe.org/what-is-it.htmlI hope", "https://janedoe.org/what-is-it.html"),
         ("my page https://example.org/MyPage now", "https://example.org/MyPage"),
     ],
 )

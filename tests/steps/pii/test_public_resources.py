@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from mhds.errors import ConfigError
+from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.resources import KINDS, PublicResources
 
 
@@ -342,3 +343,17 @@ def test_long_text_in_one_pass(default: PublicResources) -> None:
 def test_pickles(default: PublicResources) -> None:
     text = "Call the Trevor Project; Gottman's book."
     assert pickle.loads(pickle.dumps(default)).ranges(text) == default.ranges(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["You could look for a Gottman Certified couples therapist.",
+     "We tried the Gottman Method workshop last year."],
+)  # fmt: skip
+def test_a_figures_surname_naming_their_work_is_public(default: PublicResources, text: str) -> None:
+    assert [text[a:b] for a, b, _ in default.ranges(text)][0].startswith("Gottman ")
+
+
+def test_a_neighbour_with_an_eponym_is_still_redacted(engine: PIIEngine) -> None:
+    text = "My neighbour Gottman Method knocks every night."
+    assert "Gottman" in "".join(text[s.start : s.end] for s in engine.analyze(text))

@@ -23,6 +23,7 @@ from mhds.steps.pii.address_terms import (
 )
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
+from mhds.steps.pii.names import is_addressee
 from mhds.steps.pii.spans import Category, Span
 
 #: Upper-case letters of the Latin, Greek and Cyrillic scripts, as a character class.
@@ -90,7 +91,7 @@ TOWN_AFTER_PREPOSITION = re.compile(
 #: A town written in capitals after a place cue ("based in OSLO", "I am in ELVERUM").
 TOWN_IN_CAPITALS = re.compile(
     r"\b(?:in|near|from|originally[ \t]+from|(?:moved|returned|went|came)[ \t]+to"
-    r"|arrived[ \t]+(?:at|in))[ \t]+(?P<v>[A-Z]{4,}(?:[ \t]+[A-Z]{4,})?)(?![\w&-])"
+    rf"|arrived[ \t]+(?:at|in))[ \t]+(?P<v>{UPPER}{{4,}}(?:[ \t]+{UPPER}{{4,}})?)(?![\w&-])"
 )
 _LINE_LEAD = re.compile(r"[ \t?*•·>-]*")
 _STATES = "|".join(US_STATE_CODES)
@@ -101,6 +102,11 @@ ADDRESS_LINE = re.compile(
 SAME_LINE_TOWN = re.compile(rf",[ \t]*(?P<place>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,3}})")
 _GEOGRAPHY_KEYS = frozenset(term_key(t) for t in GEOGRAPHY)
 _MAX_BLOCK_LINES = 3
+_ADDRESSEE_REACH = 80
+#: A street's line start: only white space and list marks between a line break and it.
+_LINE_START = re.compile(r"(?:\n|\\n)[ \t?*•·>-]*\Z")
+#: A line of the text before a street: up to a real or escaped line break.
+_BLOCK_LINE = re.compile(r"(?:(?<=\n)|(?<=\\n)|^)(?:[^\n\\]|\\(?!n))+")
 _BREAK = re.compile(r"\n|\\n")
 _LINE_REST = re.compile(r"[ \t.,]*(?=\n|\\n|\Z)")
 _MAX_ABBREVIATION = 5  # "Blvd." with its dot
@@ -212,6 +218,7 @@ class AddressRecognizer:
                     spans.append(
                         _span(*_without_full_stop(text, *match.span()), "street_address_regex")
                     )
+                    spans.extend(_addressee(text, match.start()))
             for match in UNIT.finditer(text):
                 anchors.append(match.span())
                 spans.append(_span(match.start(), match.end(), "unit_regex"))
@@ -284,6 +291,26 @@ def _block_after(text: str, end: int, breaks: list[int]) -> Iterator[Span]:
         if line["code"]:
             yield _span(*line.span("code"), "postcode_regex")
         pos = stop
+
+
+def _addressee(text: str, street: int) -> Iterator[Span]:
+    """The person on the line above a street that starts its own line ("Avi Ratta", a blank
+    line, "183 Raval Glens"): an address block's first line."""
+    head = text[max(0, street - _ADDRESSEE_REACH) : street]
+    lead = _LINE_START.search(head)
+    if lead is None:
+        return
+    lines = [m for m in _BLOCK_LINE.finditer(head, 0, lead.start()) if m[0].strip(" \t.,?*•·>-")]
+    if not lines:
+        return
+    line = lines[-1]
+    start = street - len(head) + line.start()
+    if line.start() == 0 and start > 0:
+        return  # the line is longer than the reach: no address block's first line
+    words = line[0].strip(" \t.,?*•·>-")
+    if is_addressee(words):
+        start += line[0].index(words)
+        yield Span(start, start + len(words), Category.PERSON, 0.75, "address_line_regex")
 
 
 def _place(text: str, start: int, end: int) -> Iterator[Span]:

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
+from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATES, term_key
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
-from mhds.steps.pii.names import reads_as_english
+from mhds.steps.pii.names import greets, in_person_slot, reads_as_english, starts_sentence
 from mhds.steps.pii.pattern_sources import MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
@@ -73,6 +74,18 @@ _DAY_DATE = re.compile(
 )
 _ECHO_SCORE = 0.8
 _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECASE)
+#: A line of an NER span: what lies between line breaks.
+_LINE = re.compile(r"[^\n]+")
+#: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
+#: someone (a hospital, a school, a clinic named after its town).
+_ORGANISATION_OF = re.compile(r"[ \t]+(?:for|of|on)[ \t]+[A-Z]")
+_NAME_PARTICLES = frozenset(
+    {"de", "del", "della", "der", "den", "di", "da", "do", "dos", "das", "du", "la", "le", "van",
+     "von", "y", "e", "al", "el", "bin", "ibn", "ben", "bint", "ter", "ten", "of", "the", "and",
+     "st", "on", "upon", "am", "an", "im", "zu", "zum", "zur", "a", "i"}
+)  # fmt: skip
+_REGIONS = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES)
+_ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,]*[A-Z]|[a-z][)\].!?;:,]*[0-9]|[a-z][)\].!?;:,]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
@@ -206,7 +219,7 @@ class PIIEngine:
 
     def _finish(self, text: str, results: list[Any], strict: bool) -> list[Span]:
         text = unescape_breaks(text)
-        spans = [s for r in results if (s := self._from_ner(text, r)) is not None]
+        spans = [s for r in results for s in self._from_ner(text, r)]
         found = (self._strict_patterns if strict else self._patterns).find(text)
         spans.extend(_places_after_place_words(text, spans, found))
         kept = [
@@ -232,27 +245,39 @@ class PIIEngine:
         return self.config.ner_threshold if span.recognizer == "spacy_ner" else 0.0
 
     @staticmethod
-    def _from_ner(text: str, result: Any) -> Span | None:
+    def _from_ner(text: str, result: Any) -> list[Span]:
+        """Our spans of one NER result: one per line it covers (NER reads "Laurence Roger",
+        a blank line and "6729 Hernandez Crossing" as one place), each a possible name."""
         entity = result.entity_type
         surface = text[result.start : result.end]
         if entity == "ORGANIZATION":
-            if not _FACILITY.search(surface):
-                return None
+            facility = _FACILITY.search(surface)
+            if facility is None or (
+                facility[1].lower() in _ORGANISATION_HEADS
+                and _ORGANISATION_OF.match(surface, facility.end())
+            ):
+                return []  # "Centre for Clinical Interventions" is an organisation, not a place
             entity = "LOCATION"
         if entity == "DATE_TIME" and not _DAY_DATE.search(surface):
-            return None
+            return []
         category = _PRESIDIO_TO_CATEGORY.get(entity)
         if category is None:
-            return None
-        start, end = _trim(text, result.start, result.end)
-        if start >= end:
-            return None
-        if category is not Category.DATE and not _could_be_a_name(text, start, end):
-            return None
-        return Span(start, end, category, float(result.score), "spacy_ner")
+            return []
+        spans = []
+        lines = list(_LINE.finditer(text, result.start, result.end))
+        for line in lines:
+            start, end = _trim(text, *line.span())
+            if start >= end:
+                continue
+            if len(lines) > 1 and term_key(text[start:end]) in _REGIONS:
+                continue  # a country or state line of an address block: kept, as a place
+            if category is not Category.DATE and not _could_be_a_name(text, start, end, category):
+                continue
+            spans.append(Span(start, end, category, float(result.score), "spacy_ner"))
+        return spans
 
 
-def _could_be_a_name(text: str, start: int, end: int) -> bool:
+def _could_be_a_name(text: str, start: int, end: int, category: Category) -> bool:
     """Whether an NER PERSON or LOCATION span could be a name. Not when it is in lower case and
     every word of it is an ordinary English word ("lesbian", "bisexual") or its sentence is not
     English (the English model's noise on other languages); nor when it is words glued across
@@ -268,6 +293,16 @@ def _could_be_a_name(text: str, start: int, end: int) -> bool:
         return reads_as_english(text, start)
     if _GLUE.search(surface):
         return any(is_name_like(w, sentence_start=True) for w in words)
+    if category is Category.PERSON and any(w.islower() and w not in _NAME_PARTICLES for w in words):
+        return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
+    if (
+        len(words) == 1
+        and starts_sentence(text, start)
+        and not is_name_like(words[0], sentence_start=True)
+    ):
+        # A sentence's first word, capitalised as such ("Learn more here", "Tons of good
+        # suggestions", "Nod and vocalize"), is a name only in a person's slot.
+        return in_person_slot(text, start)
     return True
 
 
@@ -283,8 +318,13 @@ def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> 
         if (
             span.recognizer == "name_slot_regex"
             and span.category is Category.PERSON
-            and " " not in text[span.start : span.end]
-            and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
+            and (
+                (
+                    " " not in text[span.start : span.end]
+                    and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
+                )
+                or greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
+            )
             and any(span.overlaps(p) for p in places)
         ):
             span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)

@@ -9,6 +9,8 @@ punctuation. The vocabularies are in :mod:`mhds.steps.pii.keep_terms`.
 from __future__ import annotations
 
 import re
+from functools import cache
+from urllib.parse import unquote
 
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep_terms import (
@@ -24,9 +26,9 @@ from mhds.steps.pii.keep_terms import (
     US_STATES,
     term_key,
 )
-from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
 from mhds.steps.pii.names import in_person_slot
-from mhds.steps.pii.resources import PublicResources
+from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.spans import Category, Span
 
 #: Words that double as place names below state level: never kept as a LOCATION.
@@ -111,6 +113,35 @@ _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])[A-Z][\w'’]*[ -]\Z")
 _CAPITALISED_AFTER = re.compile(r"[ -][A-Z][\w'’]*(?![\w'’])")
 _PATH_SEGMENT = re.compile(r"/([A-Za-z]+(?:[-_.][A-Za-z0-9]+){1,3})(?=[/?#]|$)")
 _TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "prof"})
+#: Top-level and second-level domains of public institutions.
+_PUBLIC_TLDS = frozenset({"gov", "edu", "mil", "int"})
+_PUBLIC_SLDS = frozenset({"gov", "gc", "ac", "edu", "nhs", "govt", "gouv", "gob", "mil"})
+_GENERIC_SLDS = frozenset({"co", "com", "org", "net", "or", "ne"})
+_PROFILE_PATH = re.compile(
+    r"/(?:@|~|u/|user/|users/|profile|profiles/|people/|person/|author/|authors/|in/|member"
+    r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/)"
+)
+_PRACTICE_WORD = re.compile(
+    r"therap|counsel|psychotherap|coach|heal|wellness|clinic|practice|associates|lcsw|lpc"
+    r"|lmft|lmhc|phd|psyd|mft|dr(?=[a-z]{3})"
+)
+_PATH_PIECE = re.compile(r"[^/?#]+")
+_SLUG_SPLIT = re.compile(r"[-_+ .]+")
+_DOCUMENT = re.compile(r"\.(?:pdf|html?|aspx?|php|docx?)$")
+_MAX_ACRONYM = 5
+#: Words of organisations' site names that English mostly writes capitalised.
+_ORGANISATION_WORDS = frozenset(
+    {"institute", "association", "foundation", "society", "alliance", "network", "council",
+     "coalition", "project", "academy", "federation", "trust", "center", "centre", "hotline",
+     "lifeline", "line", "anonymous", "league", "college"}
+)  # fmt: skip
+_SHORT_PIECE = 3
+_SHORT_WORDS = frozenset(
+    {"new", "act", "aid", "art", "kid", "mom", "dad", "men", "way", "day", "fit", "joy", "sex",
+     "gay", "map", "net", "hub", "web", "age", "big"}
+)  # fmt: skip
+_MAX_SITE_NAME = 40
+_MAX_WORD = 18
 _ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 _CITATION = re.compile(
@@ -196,7 +227,9 @@ class KeepList:
             if self._in_public_range(text, span):
                 return True
             email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
-            return self._is_public(raw, email=email)
+            return self._is_public(raw, email=email) or (
+                not email and self._resources is not None and is_resource_page(raw)
+            )
         # A listed name or clinical word in a person's slot is that person: "my husband, Gary
         # Chapman", "my uncle Guidone", "my neighbour Gottman".
         named = category in (Category.PERSON, Category.LOCATION)
@@ -324,7 +357,75 @@ def names_a_person(url: str) -> bool:
     return False
 
 
+def is_resource_page(url: str) -> bool:
+    """Whether a URL is a page of a public resource, not a person's or a practice's site:
+    a public institution's site (.gov, .edu, .ac.uk ...), or a content page (a path slug of
+    two or more ordinary words, or a document: "/what-is-social-anxiety",
+    "/pdf/Cycle%20of%20Violence.pdf") on a site whose name reads as ordinary words or an
+    acronym ("socialanxietyinstitute.org", "psychology.tools", "bfwc.org") and holds no
+    practice word ("therapybyshannon.com"). A bare domain ("www.PsychologyResource.ca") is
+    how an author points to their own site, so it is not kept; nor is a profile path
+    ("/@janedoe", "/in/jane-doe", "/users/...")."""
+    value = _SCHEME.sub("", url.strip(_STRIP).lower())
+    host, _, path = value.partition("/")
+    host = host.rpartition("@")[2].partition(":")[0].strip(".")
+    labels = [label for label in host.split(".") if label and label != "www"]
+    if len(labels) < 2 or _PROFILE_PATH.search("/" + path):
+        return False
+    if labels[-1] in _PUBLIC_TLDS or (len(labels) >= 3 and labels[-2] in _PUBLIC_SLDS):
+        return True
+    if not _is_content_path(unquote(path)):
+        return False
+    name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
+    return not _PRACTICE_WORD.search(name) and all(
+        _reads_as_words(part) for part in name.split("-") if part
+    )
+
+
+def _is_content_path(path: str) -> bool:
+    for segment in _PATH_PIECE.findall(path):
+        words = [w for w in _SLUG_SPLIT.split(_DOCUMENT.sub("", segment)) if w]
+        letters = [w for w in words if w.isalpha()]
+        document = _DOCUMENT.search(segment) is not None
+        if len(letters) >= (1 if document else 2) and all(map(_is_plain_word, letters)):
+            return True
+    return False
+
+
+@cache
+def _reads_as_words(name: str) -> bool:
+    """Whether a site's name is ordinary words run together ("newharbinger") or an acronym."""
+    if not name.isalpha() or len(name) > _MAX_SITE_NAME:
+        return False
+    if len(name) <= _MAX_ACRONYM:
+        return True
+    reach = [False] * (len(name) + 1)
+    reach[0] = True
+    for end in range(2, len(name) + 1):
+        reach[end] = any(
+            reach[start] and _is_site_word(name[start:end])
+            for start in range(max(0, end - _MAX_WORD), end - 1)
+        )
+    return reach[-1]
+
+
+def _is_site_word(piece: str) -> bool:
+    """A word of a site's name: four letters or more ("mindful", "path"), or a short function
+    word ("of", "the", "new"), never pieces that split a made-up or personal name ("ja" "ne"
+    "doe", "connect" "ful" "ness")."""
+    if len(piece) <= _SHORT_PIECE:
+        return piece in _SHORT_WORDS or piece in english_stop_words()
+    return piece in _ORGANISATION_WORDS or _is_plain_word(piece)
+
+
+def _is_plain_word(word: str) -> bool:
+    """An ordinary English word that is not also a name ("path", not "jane" or "shannon")."""
+    return is_ordinary(word) and not is_name_like(word.capitalize())
+
+
 def _is_cited(text: str, start: int, end: int) -> bool:
+    if EPONYM_AFTER.search(text, start, end):
+        return True  # "Gottman Certified": the work, not the person
     if _POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
         return True  # "Gottman's research", a quote's "~Brene Brown" or "— Viktor Frankl"
     left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1

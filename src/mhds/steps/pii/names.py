@@ -188,6 +188,12 @@ _NAMED_CUE = re.compile(
     r"(?i:\b(?:(?:named|called|nicknamed)(?:[ \t]+(?:him|her|them|it|me|us))?|name[ \t]+is"
     r"|name['’]s))[ \t]*\Z"
 )
+#: A form's name field at a line's start ("Name: Saksham Master", "Full name - Ana Ruiz");
+#: searched in the whole text up to the run, so ``^`` is a real line start.
+_NAME_FIELD = re.compile(
+    r"(?:^|\n|\\n)[ \t*•-]*(?i:(?:full|first|last|given|family|patient|client|contact)"
+    r"[ \t]+)?(?i:name)[ \t]*[:=-][ \t]*\Z"
+)
 _CUE_BEFORE = frozenset(
     [
         "hi",
@@ -261,6 +267,15 @@ _CUE_BEFORE = frozenset(
         "per",
         "is",
         "was",
+        "said",
+        "says",
+        "replied",
+        "answered",
+        "whispered",
+        "shouted",
+        "yelled",
+        "wrote",
+        "added",
     ]
 )
 _VERB_AFTER = re.compile(
@@ -321,6 +336,45 @@ _PLACE_PREFIXES = frozenset(
     ]
 )
 #: Endings that make one word a town wherever it stands ("Zionsville", "Pittsburgh").
+#: Words before a name that make it a place wherever it stands ("Lake Tracy", "Port Louis").
+_PLACE_HEADS = frozenset(["Lake", "Port", "Fort", "Mount", "Mt", "Cape", "Isle", "Lago", "Monte"])
+#: Lower-case nouns after a name that make it a place ("Kõrkküla bridge", "Fiebig street").
+_LANDMARK_AFTER = re.compile(
+    r"[ \t]+(?:bridge|river|street|road|avenue|lane|park|station|airport|lake|beach|harbou?r"
+    r"|square|county|district|province|valley|village|town|township|neighbou?rhood|suburb)\b"
+)
+#: A greeting that opens a text or a line: what follows it up to a comma or the line's end
+#: is who is greeted ("Hi Chapel Hill,", "Dear Ms Oduya").
+_GREETING = re.compile(r"(?:^|\n|\\n)[ \t]*(?i:hi|hello|hey|dear|greetings)[ \t,]*\Z")
+_CUE_REACH = 48
+#: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
+_CLOSING = re.compile(
+    r"(?i:\b(?:warmly|warm[ \t]+regards|(?:kind[ \t]+|best[ \t]+)?regards|best|sincerely|cheers"
+    r"|thanks|thank[ \t]+you|take[ \t]+care|be[ \t]+well|in[ \t]+solidarity|respectfully"
+    r"|kindly|peace|blessings|hugs|hope[ \t]+this[ \t]+helps|good[ \t]+luck|all[ \t]+the[ \t]+best"
+    r"|best[ \t]+wishes|with[ \t]+care|yours(?:[ \t]+truly)?|wishing[ \t]+you[ \t]+well))"
+    r"[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z"
+)
+_SIGNATURE_REACH = 200
+#: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
+#: not a line break alone (the last line of an address block is no signature).
+_AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
+#: A credential after a signature: two capitals or more ("LPC", "PhD", "M.Ed.").
+_CREDENTIAL = r"(?=[A-Za-z.-]*[A-Z][a-z.-]*[A-Z])[A-Z][A-Za-z.-]{1,7}"
+_NAME_TOKEN = r"[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*\.?"
+#: A signature at a text's end: a name (or an initial), then credentials after commas
+#: ("Robin J. Landwehr, DBH, LPC") or a practice after "~", "|" or a dash.
+_SIGNED = re.compile(
+    rf"(?<![\w'’-])(?P<name>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,3}})"
+    rf"(?:(?:[ \t\xa0]*,[ \t\xa0]*{_CREDENTIAL})+"
+    r"|[ \t\xa0]*(?:[~|–—]|[ \t]-[ \t])[ \t\xa0]*(?P<practice>[A-Z][^\n]{0,79}?))?"
+    r"[ \t\xa0.!]*\Z"
+)
+#: The last word of a practice's name ("Image and Likeness Counseling", "Oak Tree Therapy").
+_PRACTICE_END = re.compile(
+    r"(?i:\b(?:counseling|counselling|therapy|psychotherapy|psychology|wellness|services"
+    r"|practice|associates|center|centre|clinic|group|llc|pllc|inc)\.?)[ \t\xa0.!]*\Z"
+)
 _TOWN_ENDINGS = ("ville", "chester", "burgh", "borough", "shire", "stadt", "dorf", "hausen")
 _TO_OR_FROM = frozenset({"to", "from", "in", "at", "near", "toward", "towards", "via"})
 _PLACE_KEYS = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES)
@@ -360,7 +414,42 @@ class NameSlotRecognizer:
             if (score := _score(text, run)) and english.at(run.start)
         }
         _accept_lists(text, runs, scores)
-        return [_span(text, runs[i], score) for i, score in sorted(scores.items())]
+        found = [_span(text, runs[i], score) for i, score in sorted(scores.items())]
+        return found + _signature(text)
+
+
+def _signature(text: str) -> list[Span]:
+    """The name that signs a text off at its very end, with the practice after it: after a
+    closing ("Hope this helps, C", "In solidarity,-Lindsey") any capitalised word or an
+    initial (``STRONG``); after a sentence's end, name-like words ("... your love life.
+    Mirella~Image and Likeness Counseling": ``FULL_NAME``). A practice after "~", "|" or a
+    dash that ends in a practice noun is a place of work (LOCATION)."""
+    match = _SIGNED.search(text, max(0, len(text) - _SIGNATURE_REACH))
+    if match is None:
+        return []
+    words = match["name"].replace(".", " ").split()
+    if _CLOSING.search(text, max(0, match.start() - _CUE_REACH), match.start()) is not None:
+        if words[0].lower() in _stop_words() or words[0].lower() in _LEADING:
+            return []
+        score = STRONG
+    elif (
+        _AFTER_SENTENCE.search(text, max(0, match.start() - _CUE_REACH), match.start())
+        and not _is_place_name(" ".join(words))
+        and any(is_name_like(w, sentence_start=i == 0) for i, w in enumerate(words) if len(w) > 1)
+    ):
+        score = FULL_NAME
+    else:
+        return []
+    start, end = match.span("name")
+    if len(words[-1]) > 1:
+        end = start + len(match["name"].rstrip("."))  # "Mireille." ends a sentence
+    found = [Span(start, end, Category.PERSON, score, "name_slot_regex")]
+    practice = match["practice"]
+    if practice and _PRACTICE_END.search(practice):
+        start, end = match.span("practice")
+        end = start + len(practice.rstrip(" \t\xa0.!"))
+        found.append(Span(start, end, Category.LOCATION, score, "name_slot_regex"))
+    return found
 
 
 def reads_as_english(text: str, pos: int) -> bool:
@@ -408,7 +497,7 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     before = text[max(0, run.start - 48) : run.start]
     titled = _previous_word(text, run.start) in _TITLES  # "ms. Sara", "dr Wu"
-    if titled or _after_relation_or_named(before):
+    if titled or _after_relation_or_named(before) or _in_name_field(text, run.start):
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
@@ -425,6 +514,10 @@ def _score(text: str, run: _Run) -> float:
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
     start = _at_sentence_start(text, run.start)
     names = sum(is_name_like(w, sentence_start=start and i == 0) for i, w in enumerate(words))
+    if names and greets(text, run.start):
+        return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
+    if names and _LANDMARK_AFTER.match(text, run.end):
+        return FULL_NAME  # a place: "Kõrkküla bridge", "the Fiebig street"
     if names >= 2 and len(words) - names < names:
         return FULL_NAME
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
@@ -452,7 +545,17 @@ def in_person_slot(text: str, start: int) -> bool:
     """Whether the word at ``start`` (after an optional title) follows a relation or "named"
     ("my husband, Gary Chapman", "my psychiatrist Dr. Seligman", "a man named Tyler"): such a
     word is a person's name whatever else it could be (a public figure, a drug name)."""
-    return _after_relation_or_named(_TITLE_BEFORE.sub("", text[max(0, start - 56) : start]))
+    before = _TITLE_BEFORE.sub("", text[max(0, start - 56) : start])
+    return _after_relation_or_named(before) or _in_name_field(text, start)
+
+
+def greets(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is greeted by a greeting that opens a text or a line."""
+    return _GREETING.search(text, max(0, start - _CUE_REACH), start) is not None
+
+
+def _in_name_field(text: str, start: int) -> bool:
+    return _NAME_FIELD.search(text, max(0, start - _CUE_REACH), start) is not None
 
 
 def _after_relation_or_named(before: str) -> bool:
@@ -468,6 +571,8 @@ def _without_leading_words(text: str, run: _Run) -> _Run:
     Giedre's"), unless a cue makes its first word a name ("my sister Hope")."""
     if not run.words or _after_relation_or_named(text[max(0, run.start - 48) : run.start]):
         return run
+    if _in_name_field(text, run.start) or (len(run.words) > 1 and run.words[0] in _PLACE_HEADS):
+        return run  # "Name: Avi Ratta", "Lake Tracy"
     start = _at_sentence_start(text, run.start)
     drop = 0
     while drop < len(run.words) - 1 and (
@@ -490,6 +595,8 @@ def _span(text: str, run: _Run, score: float) -> Span:
         _PLACE_CUE.search(before) is not None
         or (run.words[0] in _PLACE_PREFIXES and _previous_word(text, run.start) in _TO_OR_FROM)
         or (len(run.words) == 1 and run.words[0].lower().endswith(_TOWN_ENDINGS))
+        or (len(run.words) > 1 and run.words[0].rstrip(".") in _PLACE_HEADS)
+        or _LANDMARK_AFTER.match(text, run.end) is not None
     )
     category = Category.LOCATION if place else Category.PERSON
     return Span(run.start, run.end, category, score, "name_slot_regex")
@@ -598,13 +705,33 @@ def _previous_word(text: str, start: int) -> str:
 
 
 def _at_line_start(text: str, start: int) -> bool:
-    head = text[:start].rstrip(" \t?*•-")
-    return not head or head.endswith(("\n", "\\n"))
+    head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t?*•-")
+    if not head:
+        return start <= _CUE_REACH or not text[:start].strip(" \t?*•-")
+    return head.endswith(("\n", "\\n"))
+
+
+def is_addressee(line: str) -> bool:
+    """Whether a line above a street line names a person ("Avi Ratta", "Dr. Lena Holm"): two
+    to four capitalised words, one of them name-like, none an organisation's or a place's."""
+    words = [w for w in _WORD.findall(line) if w.lower().rstrip(".") not in _TITLES]
+    if not 2 <= len(words) <= 4 or not all(is_capitalised(w) or w in _PARTICLES for w in words):
+        return False
+    if any(w.lower() in _NOT_PERSON or w.lower() in CALENDAR for w in words):
+        return False
+    return not _is_place_name(line) and any(is_name_like(w) for w in words)
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
-    head = text[:start].rstrip(" \t\"'“")
-    return not head or head[-1] in _SENTENCE_END or head.endswith("\\n")
+    head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0\"'“¿¡(")
+    if not head:
+        return start <= _CUE_REACH or not text[:start].strip()
+    return head[-1] in _SENTENCE_END or head.endswith("\\n")
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence or a line (its capital says nothing)."""
+    return _at_sentence_start(text, start)
 
 
 def is_stop_word(word: str) -> bool:

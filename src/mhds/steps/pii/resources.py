@@ -57,6 +57,13 @@ _URL_TRAILING = ".,;:!?"
 # A capitalised word right before a surname makes it part of another name ("Magic Johnson")
 _NAME_BEFORE = re.compile(r"(?<!\S)[A-Z][\w'’-]*\.?\s+$")
 _LOOK_BACK = 40
+#: A noun after a figure's surname that makes a term of it, the person's work rather than
+#: the person ("Gottman Certified", "Gottman Method", "Maslow's Hierarchy").
+EPONYM_AFTER = re.compile(
+    r"[ \t-]+(?:[Mm]ethod|[Cc]ertified|[Aa]pproach|[Mm]odel|[Ii]nstitute|[Tt]echnique|[Tt]heory"
+    r"|[Ss]cale|[Ii]nventory|[Tt]est|[Pp]rogram(?:me)?|[Pp]rinciple|[Ee]ffect|[Hh]ierarchy"
+    r"|[Ss]tages|[Cc]ycle|[Tt]raining|[Ww]orkshop|[Ii]ntervention|[Ff]ramework)\b"
+)
 _TRIE_CHARS = {" ": r"\s+", "'": "['’]"}
 
 
@@ -254,7 +261,7 @@ class PublicResources:
         self, text: str, taken: _Coverage, first_end: dict[int, int]
     ) -> list[tuple[int, int, str]]:
         """Surnames alone, after their figure's full name or as an allowed possessive."""
-        if not first_end and not self._possessives:
+        if not first_end and not self._possessives and not EPONYM_AFTER.search(text):
             return []
         found = []
         for match in self._surname.finditer(text):
@@ -264,7 +271,10 @@ class PublicResources:
             )
             possessive = match["pos"] is not None and surname in self._possessives
             start = match.start()
-            if (
+            eponym = EPONYM_AFTER.match(text, match.end())
+            if eponym is not None and not taken.overlaps(start, eponym.end()):
+                found.append((start, eponym.end(), "public_figure"))
+            elif (
                 (after_name or possessive)
                 and not _NAME_BEFORE.search(text, max(0, start - _LOOK_BACK), start)
                 and not taken.overlaps(start, match.end())

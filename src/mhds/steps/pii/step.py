@@ -61,7 +61,7 @@ class PIIRedactor(RecordStep):
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 5
+    version: ClassVar[int] = 6
 
     def __init__(
         self,

@@ -1,0 +1,119 @@
+"""Signatures, greetings, form fields, landmarks and address blocks' first lines, and the NER
+noise that is no name, on sentences written for these tests (none comes from an evaluation
+corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.names import NameSlotRecognizer
+from mhds.steps.pii.spans import Category
+
+C = Category
+
+
+def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
+    return [text[s.start : s.end] for s in engine.analyze(text) if s.category is category]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("That sounds exhausting. I hope this helps, T", "T"),
+        ("Reach out any time.\nWarmly,\nOrsolya", "Orsolya"),
+        ("You deserve support. In solidarity,-Kemal", "Kemal"),
+        ("It gets easier with practice. Dagny Holmqvist, LMFT, PhD", "Dagny Holmqvist"),
+        ("Grief has no schedule. Ilse~Northgate Family Counseling", "Ilse"),
+    ],
+)
+def test_a_signature_at_the_end_is_a_person(engine: PIIEngine, text: str, name: str) -> None:
+    assert name in found(engine, text, C.PERSON)
+
+
+def test_the_practice_after_a_signature_is_a_place_of_work(engine: PIIEngine) -> None:
+    text = "Grief has no schedule. Ilse~Northgate Family Counseling"
+    assert "Northgate Family Counseling" in found(engine, text, C.LOCATION)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks for asking this. Good Luck",
+        "Write to the clinic at 12 Vine Street\nSuite 4\nBrno\nCzech Republic",
+        "I think you already know the answer. Depression",
+    ],
+)
+def test_a_last_line_that_is_no_name_is_no_signature(text: str) -> None:
+    assert [s for s in NameSlotRecognizer().find(text) if s.category is C.PERSON] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("Hello Glen Innes,\nThanks for writing in.", "Glen Innes"),
+        ("Hi Ravenscar Pell, it is brave to ask.", "Ravenscar Pell"),
+    ],
+)
+def test_who_a_text_greets_is_redacted(engine: PIIEngine, text: str, who: str) -> None:
+    spans = [text[s.start : s.end] for s in engine.analyze(text)]
+    assert who in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Date: 2021-03-02\nName: Oyelaran Batbayar\nPhone: 555-0134", "Oyelaran Batbayar"),
+        ("Full name - Tamsin Quayle", "Tamsin Quayle"),
+        ('"Not again," said Ondine, and left.', "Ondine"),
+    ],
+)
+def test_form_fields_and_speech_verbs_are_name_slots(
+    engine: PIIEngine, text: str, name: str
+) -> None:
+    assert name in found(engine, text, C.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("The Vrbovec bridge was closed all week.", "Vrbovec"),
+        ("We waited outside Kallithea station for an hour.", "Kallithea"),
+        ("My parents retired to Lake Wendouree.", "Lake Wendouree"),
+        ("The office moved to Port Zelinka last spring.", "Port Zelinka"),
+        ("My sister is based in ΚΑΛΑΜΑΤΑ now.", "ΚΑΛΑΜΑΤΑ"),
+    ],
+)
+def test_landmarks_and_place_heads_make_places(engine: PIIEngine, text: str, place: str) -> None:
+    assert place in found(engine, text, C.LOCATION)
+
+
+@pytest.mark.parametrize("escaped", [False, True])
+def test_the_line_above_a_street_names_its_addressee(engine: PIIEngine, escaped: bool) -> None:
+    text = "Ifeoma Adeyemi\n\n1742 Quarry Hollow Rd\nSpringdale"
+    if escaped:
+        text = text.replace("\n", "\\n")
+    assert "Ifeoma Adeyemi" in found(engine, text, C.PERSON)
+    assert "1742 Quarry Hollow Rd" in found(engine, text, C.LOCATION)
+
+
+def test_an_organisation_above_a_street_is_no_addressee(engine: PIIEngine) -> None:
+    text = "Brightwater Holdings Ltd\n1742 Quarry Hollow Rd\nSpringdale"
+    assert found(engine, text, C.PERSON) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Learn more about panic on a good site. Tons of people feel this way.",
+        "Yo estaba destruida y no quería seguir con él.",
+        "The Center for Mindful Living has free worksheets online.",
+    ],
+)
+def test_sentence_openers_and_foreign_words_are_not_names(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.PERSON) + found(engine, text, C.LOCATION) == []
+
+
+def test_a_sentence_opener_in_a_persons_slot_is_still_a_name(engine: PIIEngine) -> None:
+    text = "I talked to my aunt. Hope is her name, and my cousin Hope agrees."
+    assert "Hope" in found(engine, text, C.PERSON)
