@@ -117,3 +117,33 @@ def test_sentence_openers_and_foreign_words_are_not_names(engine: PIIEngine, tex
 def test_a_sentence_opener_in_a_persons_slot_is_still_a_name(engine: PIIEngine) -> None:
     text = "I talked to my aunt. Hope is her name, and my cousin Hope agrees."
     assert "Hope" in found(engine, text, C.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("It is still under my wife's name Oyinkansola Bello.", "Oyinkansola Bello"),
+        ("I asked him twice.\nTeodoro: Leave me alone!", "Teodoro"),
+        ('"Fine," said Radomir to Ysolde.', "Ysolde"),
+    ],
+)
+def test_more_name_slots(engine: PIIEngine, text: str, name: str) -> None:
+    assert name in found(engine, text, C.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("She lives on the east side of Kvetná 18.", "Kvetná 18"),
+        ("Deliveries go to the back, off Vrchlického 7, please.", "Vrchlického 7"),
+    ],
+)
+def test_a_name_and_house_number_after_a_street_cue_is_a_street(
+    engine: PIIEngine, text: str, street: str
+) -> None:
+    assert street in found(engine, text, C.LOCATION)
+
+
+@pytest.mark.parametrize("text", ["Read it on Page 71.", "We met at Gate 7, near the bus."])
+def test_a_count_after_a_cue_is_no_street(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.LOCATION) == []

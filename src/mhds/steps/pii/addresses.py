@@ -60,6 +60,13 @@ STREET_NAMED = re.compile(
     rf"|(?P<v2>(?<![\w'’-]){CAP}(?:{_GAP}(?:{CAP}|{PARTICLE}|[0-9]{{1,4}})){{0,3}})"
     r"[ \t]+(?:street|road|avenue)\b"
 )
+#: A name and a house number after a street cue, ending a clause ("lives on the north side of
+#: Constitución 71.", "enter on Voldi 77 St."): the street words of no country needed.
+STREET_AFTER_CUE = re.compile(
+    r"\b(?:on|at|of|off)[ \t]+(?:the[ \t]+)?"
+    rf"(?P<v>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,4}}{_GAP}{_HOUSE}(?:{_GAP}(?:{_SUFFIX})\b\.?)?)"
+    r"(?=[ \t]*(?:[.,;!?)]|\n|\\n|\Z))"
+)
 #: US military and diplomatic mail: "PSC 9781, Box 1646", "APO AA 02477", "USNS Couturier".
 MILITARY = re.compile(
     r"\bPSC[ \t]+[0-9]{3,5},?[ \t]+Box[ \t]+[0-9]{3,5}\b|\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)"
@@ -228,6 +235,12 @@ class AddressRecognizer:
             for rule in (POSTCODE_AFTER_PLACE, POSTCODE_CUE):
                 for match in rule.finditer(text):
                     spans.append(_span(*match.span("v"), "postcode_regex"))
+        for match in STREET_AFTER_CUE.finditer(text) if any(c.isdigit() for c in text) else ():
+            words = match["v"].split()
+            if is_name_like(words[0]) and words[0].lower() not in _COUNT_NOUNS:
+                anchors.append(match.span("v"))
+                start, end = _without_full_stop(text, *match.span("v"))
+                spans.append(_span(start, end, "street_address_regex"))
         for match in STREET_NAMED.finditer(text):
             group = "v" if match["v"] else "v2"
             words = match[group].split()

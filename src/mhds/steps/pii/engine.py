@@ -326,10 +326,19 @@ def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> 
                 or greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
             )
             and any(span.overlaps(p) for p in places)
+            and not _after_a_person(text, span.start, found)  # "said Erik to Käte"
         ):
             span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)
         out.append(span)
     return out
+
+
+def _after_a_person(text: str, start: int, found: list[Span]) -> bool:
+    """Whether a name found as a PERSON stands right before the word before ``start``."""
+    gap = text.rfind(" ", 0, max(0, start - 1))
+    return any(
+        s.category is Category.PERSON and 0 <= gap - s.end <= 1 and s.end <= gap for s in found
+    )
 
 
 def unescape_breaks(text: str) -> str:

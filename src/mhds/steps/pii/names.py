@@ -186,7 +186,8 @@ _RELATION_CUE = re.compile(
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|professor|doctor)\.?[ \t]*)\Z")
 _NAMED_CUE = re.compile(
     r"(?i:\b(?:(?:named|called|nicknamed)(?:[ \t]+(?:him|her|them|it|me|us))?|name[ \t]+is"
-    r"|name['’]s))[ \t]*\Z"
+    r"|name['’]s|(?:my|his|her|their|your|our|[a-z]+['’]s)[ \t]+(?:(?:full|first|last|real"
+    r"|maiden|middle|legal)[ \t]+)?name(?:[ \t]+(?:is|was))?[ \t]*[:,-]?))[ \t]*\Z"
 )
 #: A form's name field at a line's start ("Name: Saksham Master", "Full name - Ana Ruiz");
 #: searched in the whole text up to the run, so ``^`` is a real line start.
@@ -501,6 +502,8 @@ def _score(text: str, run: _Run) -> float:
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
+    if len(words) > 1 and words[0] in _PLACE_HEADS and any(map(is_name_like, words[1:])):
+        return FULL_NAME  # a place: "Lake Tracy", "Port Zelinka"
     if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
         return 0.0
     if _NUMBER_AFTER.match(text, run.end):
@@ -518,6 +521,13 @@ def _score(text: str, run: _Run) -> float:
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
     if names and _LANDMARK_AFTER.match(text, run.end):
         return FULL_NAME  # a place: "Kõrkküla bridge", "the Fiebig street"
+    if (
+        len(words) == 1
+        and text.startswith(":", run.end)
+        and _at_line_start(text, run.start)
+        and is_name_like(words[0])
+    ):
+        return WEAK  # the speaker of a line, whatever sentences start with ("Marco: ...")
     if names >= 2 and len(words) - names < names:
         return FULL_NAME
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
