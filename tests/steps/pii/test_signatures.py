@@ -147,3 +147,27 @@ def test_a_name_and_house_number_after_a_street_cue_is_a_street(
 @pytest.mark.parametrize("text", ["Read it on Page 71.", "We met at Gate 7, near the bus."])
 def test_a_count_after_a_cue_is_no_street(engine: PIIEngine, text: str) -> None:
     assert found(engine, text, C.LOCATION) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "town"),
+    [
+        ("Please post it to Marlowe Heath, 48213 by Friday.", "48213", "Marlowe Heath"),
+        ("Our office: 69007 Villeurbanne.", "69007", "Villeurbanne"),
+        ("The form says Tuxbridge 30417-2210.", "30417-2210", "Tuxbridge"),
+    ],
+)
+def test_a_postcode_beside_a_town(engine: PIIEngine, text: str, code: str, town: str) -> None:
+    assert {code, town} <= set(found(engine, text, C.LOCATION))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was Spring 2020 and 15000 people came.",
+        "I owe 15000 Dollars to the bank.",
+        "We counted 12000 Steps today.",
+    ],
+)
+def test_numbers_beside_ordinary_words_are_no_postcodes(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.LOCATION) == []

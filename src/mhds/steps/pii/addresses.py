@@ -89,6 +89,16 @@ POSTCODE_CUE = re.compile(
     r"(?i:\b(?:zip(?:[ \t]?code)?|postal[ \t]+code|post[ \t]?code)(?:[ \t]+(?:is|was))?)"
     rf"[ \t:#]*(?P<v>[0-9]{{3,6}}(?:-[0-9]{{3,4}})?|(?:{POSTCODE}))(?![\w-])"
 )
+#: A five-digit postcode after a town ("Springdale, 72764", "Arveyes 13959") or before it, as
+#: much of Europe writes it ("75011 Paris", "10115 Berlin"); the town's words decide.
+POSTCODE_AFTER_TOWN = re.compile(
+    rf"(?<![\w'’-])(?P<town>{CAP}(?:{_GAP}{CAP}){{0,2}}),?{_GAP}"
+    r"(?P<v>[0-9]{5}(?:-[0-9]{4})?)(?![\w-]|[.,][0-9])"
+)
+POSTCODE_BEFORE_TOWN = re.compile(
+    rf"(?<![\w.,$/#-])(?P<v>[0-9]{{5}}){_GAP}(?P<town>{CAP}(?:[ \t-]+{CAP}){{0,2}})"
+    rf"(?![\w'’-]|{_GAP}(?:{_SUFFIX})\b|{_GAP}[0-9])"
+)
 _PLACE_WORD = rf"{UPPER}[^\W\d_]*(?:{'|'.join(PLACE_ENDINGS)})"
 TOWN_AFTER_PREPOSITION = re.compile(
     r"\b(?:in|at|from|to|near|into|outside|around|toward|towards|via|of)[ \t]+"
@@ -206,6 +216,10 @@ _STREET_WORDS = frozenset(
         "Crescent",
     ]
 )
+_TOWN_PREFIXES = frozenset(
+    {"New", "Saint", "St", "San", "Santa", "North", "South", "East", "West", "Port", "Lake",
+     "Fort", "Mount", "Bad", "La", "Le", "Los", "Las", "El", "Upper", "Lower", "Great", "Little"}
+)  # fmt: skip
 _NOT_STREET_START = frozenset({"the", "a", "an", "this", "that", "my", "our", "your", "which"})
 _STREET_RULES = (STREET_US, STREET_BEFORE, STREET_ENDING, STREET_TWO_NUMBERS)
 
@@ -235,6 +249,12 @@ class AddressRecognizer:
             for rule in (POSTCODE_AFTER_PLACE, POSTCODE_CUE):
                 for match in rule.finditer(text):
                     spans.append(_span(*match.span("v"), "postcode_regex"))
+            for rule in (POSTCODE_AFTER_TOWN, POSTCODE_BEFORE_TOWN):
+                for match in rule.finditer(text):
+                    if _is_town(match["town"]):
+                        start, end = match.span("town")
+                        spans.append(_span(*match.span("v"), "postcode_regex"))
+                        spans.extend(_place(text, start, start + len(match["town"].rstrip("."))))
         for match in STREET_AFTER_CUE.finditer(text) if any(c.isdigit() for c in text) else ():
             words = match["v"].split()
             if is_name_like(words[0]) and words[0].lower() not in _COUNT_NOUNS:
@@ -262,12 +282,25 @@ class AddressRecognizer:
         return spans
 
 
+def _is_town(name: str) -> bool:
+    """Whether words before or after a postcode can be a town: each is name-like or a place
+    prefix ("New", "Saint"), the last is name-like, and none is a street word or a count."""
+    words = name.replace("-", " ").replace(".", " ").split()
+    if any(w.rstrip(".") in _STREET_WORDS or w.lower() in _COUNT_NOUNS for w in words):
+        return False
+    return is_name_like(words[-1]) and all(
+        is_name_like(w) or w.rstrip(".") in _TOWN_PREFIXES for w in words
+    )
+
+
 def _is_street(match: re.Match[str], rule: re.Pattern[str]) -> bool:
     """Not a count ("10 Minute Walk", "24 Hour Crisis Center"); with two numbers, a name
     that is not an ordinary word ("140 Pesolantie 44", not "Step 1 Notice 2")."""
     words = [w for w in match[0].split() if not w[0].isdigit()]
     if not words or words[0].lower() in _COUNT_NOUNS:
         return False
+    if rule is STREET_ENDING:
+        return not is_ordinary(words[0])  # "Lindenstraße 14", not "Spring 2020"
     return rule is not STREET_TWO_NUMBERS or is_name_like(words[0])
 
 
