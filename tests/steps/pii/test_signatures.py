@@ -171,3 +171,30 @@ def test_a_postcode_beside_a_town(engine: PIIEngine, text: str, code: str, town:
 )
 def test_numbers_beside_ordinary_words_are_no_postcodes(engine: PIIEngine, text: str) -> None:
     assert found(engine, text, C.LOCATION) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Last week Oriane phoned again about the lease.", "Oriane"),
+        ("We argued because Thibault forgot the keys.", "Thibault"),
+    ],
+)
+def test_a_name_like_word_mid_sentence_is_an_uncertain_name(
+    engine: PIIEngine, text: str, word: str
+) -> None:
+    [span] = [s for s in engine.analyze(text) if text[s.start : s.end] == word]
+    assert span.score < engine.config.certain_score  # uncertain: redacted or reviewed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our group meets in a Christian church hall on Sundays.",
+        'We sang "Tube Snake Boogie" at the talent show.',
+        "I take Zoloft every morning and it helps.",
+        "I feel tired on Mondays and most weekends.",
+    ],
+)
+def test_groups_titles_drugs_and_days_are_not_names_by_shape(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.PERSON) == []

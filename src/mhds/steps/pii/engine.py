@@ -24,7 +24,13 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATES, term_key
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
-from mhds.steps.pii.names import greets, in_person_slot, reads_as_english, starts_sentence
+from mhds.steps.pii.names import (
+    SHAPE_RECOGNIZER,
+    greets,
+    in_person_slot,
+    reads_as_english,
+    starts_sentence,
+)
 from mhds.steps.pii.pattern_sources import MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # spaCy labels -> Presidio entity names (Presidio's own names, mapped to ours below).
+_OTHER_NAME = "OTHER_NAME"
 _NER_MAPPING = {
     "PERSON": "PERSON",
     "PER": "PERSON",
@@ -44,21 +51,17 @@ _NER_MAPPING = {
     "FAC": "LOCATION",
     "ORG": "ORGANIZATION",
     "DATE": "DATE_TIME",
+    # Not identifiers, but what NER reads them as tells a word found by its shape alone
+    # ("Christian", "Metallica", "Gucci") from a name.
+    "NORP": _OTHER_NAME,
+    "EVENT": _OTHER_NAME,
+    "LANGUAGE": _OTHER_NAME,
+    "LAW": _OTHER_NAME,
+    "PRODUCT": _OTHER_NAME,
+    "WORK_OF_ART": _OTHER_NAME,
 }
-_NER_IGNORED = [
-    "CARDINAL",
-    "EVENT",
-    "LANGUAGE",
-    "LAW",
-    "MONEY",
-    "NORP",
-    "ORDINAL",
-    "PERCENT",
-    "PRODUCT",
-    "QUANTITY",
-    "TIME",
-    "WORK_OF_ART",
-]
+_NER_IGNORED = ["CARDINAL", "MONEY", "ORDINAL", "PERCENT", "QUANTITY", "TIME"]
+_NER_ENTITIES = ["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", _OTHER_NAME]
 # An organisation is an identifier only when it names a facility a person can be tied to.
 _FACILITY = re.compile(
     r"\b(hospital|clinic|center|centre|medical|health|school|academy|college|university|"
@@ -205,7 +208,7 @@ class PIIEngine:
                 text=str(text),
                 language="en",
                 nlp_artifacts=nlp_artifacts,
-                entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME"],
+                entities=_NER_ENTITIES,
             )
             yield self._finish(str(text), results, strict)
 
@@ -221,6 +224,7 @@ class PIIEngine:
         text = unescape_breaks(text)
         spans = [s for r in results for s in self._from_ner(text, r)]
         found = (self._strict_patterns if strict else self._patterns).find(text)
+        found = _without_other_names(found, results)
         spans.extend(_places_after_place_words(text, spans, found))
         kept = [
             s
@@ -306,6 +310,20 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     return True
 
 
+def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:
+    """``found`` without the words found by their shape alone that NER reads as something
+    other than a person or a place: a group ("Christian"), a work, a product, an event, or an
+    organisation ("Metallica")."""
+    others = [(r.start, r.end) for r in results if r.entity_type == _OTHER_NAME]
+    if not others:
+        return found
+    return [
+        s
+        for s in found
+        if s.recognizer != SHAPE_RECOGNIZER or not any(s.start < e and b < s.end for b, e in others)
+    ]
+
+
 def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> list[Span]:
     """A one-word name-slot PERSON after "to", "from", "in", "at" or "near" that NER reads as a
     place is a place ("driving to Albuquerque"); elsewhere the slot's PERSON stands ("had given
@@ -316,10 +334,11 @@ def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> 
     out = []
     for span in found:
         if (
-            span.recognizer == "name_slot_regex"
+            span.recognizer in (SHAPE_RECOGNIZER, "name_slot_regex")
             and span.category is Category.PERSON
             and (
-                (
+                span.recognizer == SHAPE_RECOGNIZER  # a word by its shape: NER tells which
+                or (
                     " " not in text[span.start : span.end]
                     and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
                 )
@@ -467,7 +486,7 @@ def build_analyzer(config: PIIConfig) -> AnalyzerEngine:
     registry.add_recognizer(
         SpacyRecognizer(
             supported_language="en",
-            supported_entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME"],
+            supported_entities=_NER_ENTITIES,
         )
     )
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

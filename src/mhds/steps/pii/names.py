@@ -376,9 +376,16 @@ _PRACTICE_END = re.compile(
     r"(?i:\b(?:counseling|counselling|therapy|psychotherapy|psychology|wellness|services"
     r"|practice|associates|center|centre|clinic|group|llc|pllc|inc)\.?)[ \t\xa0.!]*\Z"
 )
-_TOWN_ENDINGS = ("ville", "chester", "burgh", "borough", "shire", "stadt", "dorf", "hausen")
+_TOWN_ENDINGS = (
+    "ville", "chester", "burgh", "borough", "shire", "stadt", "dorf", "hausen", "mouth", "haven",
+)  # fmt: skip
 _TO_OR_FROM = frozenset({"to", "from", "in", "at", "near", "toward", "towards", "via"})
 _PLACE_KEYS = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES)
+#: The words of many-word countries and states ("Zealand", "Kitts", "Antilles"): part of a
+#: place that Safe Harbor keeps, never a name on their own.
+_PLACE_PARTS = frozenset(w for t in GEOGRAPHY | US_STATES for w in t.split() if len(t.split()) > 1)
+_MIN_SHAPE_LETTERS = 3
+_CAPITALISED_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[ \t]+\Z")
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’]*(?![\w-])")
 _MIN_WORDS_TO_TELL = 6
@@ -400,6 +407,10 @@ class _Run:
 #: Span scores: after a relation or "named"; two or more name-like words; one name-like word
 #: that only its neighbours make a name (below ``PIIConfig.certain_score``: uncertain).
 STRONG, FULL_NAME, WEAK = 0.85, 0.75, 0.6
+#: One name-like word in the middle of an English sentence with no slot around it: a name or
+#: a place by its shape alone (uncertain; NER's reading decides which).
+SHAPE = 0.55
+SHAPE_RECOGNIZER = "name_shape_regex"
 
 
 class NameSlotRecognizer:
@@ -511,7 +522,7 @@ def _score(text: str, run: _Run) -> float:
     facility = _WORD_AFTER.match(text, run.end + 2) if run.possessive else None
     if facility is not None and facility[1].lower() in _NOT_PERSON:
         return 0.0  # "St. Vincent's Clinic": a facility named after someone
-    if any(w.lower() in CALENDAR for w in words):
+    if any(w.lower() in CALENDAR or w.lower().removesuffix("s") in CALENDAR for w in words):
         return 0.0  # "in March", "on Monday"
     if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
@@ -532,7 +543,13 @@ def _score(text: str, run: _Run) -> float:
         return FULL_NAME
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
         return 0.0
-    return WEAK if _single_name_slot(text, run, before, words[0], start) else 0.0
+    if _single_name_slot(text, run, before, words[0], start):
+        return WEAK
+    if start or len(words[0]) < _MIN_SHAPE_LETTERS or words[0].lower() in _PLACE_PARTS:
+        return 0.0
+    if _CAPITALISED_BEFORE.search(text, max(0, run.start - _CUE_REACH), run.start):
+        return 0.0  # the last word of a title-case phrase ("Tube Snake Boogie")
+    return SHAPE
 
 
 def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:
@@ -609,7 +626,8 @@ def _span(text: str, run: _Run, score: float) -> Span:
         or _LANDMARK_AFTER.match(text, run.end) is not None
     )
     category = Category.LOCATION if place else Category.PERSON
-    return Span(run.start, run.end, category, score, "name_slot_regex")
+    recognizer = SHAPE_RECOGNIZER if score == SHAPE else "name_slot_regex"
+    return Span(run.start, run.end, category, score, recognizer)
 
 
 def _is_place_name(phrase: str) -> bool:
@@ -685,8 +703,10 @@ def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None
             if _LIST.fullmatch(text, a.end, b.start) is None:
                 continue
             other = i + 1 if i in scores else i
-            if runs[other].words and all(
-                is_name_like(w) or _is_filler(w) for w in runs[other].words
+            if (
+                runs[other].words
+                and all(is_name_like(w) or _is_filler(w) for w in runs[other].words)
+                and not _is_place_name(" ".join(runs[other].words))
             ):
                 scores[other] = WEAK
                 changed = True
