@@ -8,7 +8,8 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [CSV]
+Usage: python build_counselchat_gold.py [--batch 2] [CSV]
+(batch 2: counselchat2_labels.txt and counselchat2_labels_pass1.txt -> counselchat_gold2.jsonl)
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ HERE = Path(__file__).resolve().parent
 LABELS = HERE / "counselchat_labels.txt"
 LABELS_PASS1 = HERE / "counselchat_labels_pass1.txt"
 OUT = HERE / "counselchat_gold.jsonl"
+#: batch -> (reviewed labels, frozen pass-1 labels, output)
+BATCHES = {
+    1: (LABELS, LABELS_PASS1, OUT),
+    2: (
+        HERE / "counselchat2_labels.txt",
+        HERE / "counselchat2_labels_pass1.txt",
+        HERE / "counselchat_gold2.jsonl",
+    ),
+}
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"
 REVIEWER = "annotator 2 (mhds helper session, independent review)"
 
@@ -142,10 +152,15 @@ def review(before: dict, after: dict, log: Counter) -> dict:
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CSV
-    sample = draw(load(path))
-    blocks, read_upto = parse_labels(LABELS)
-    blocks1, read_upto1 = parse_labels(LABELS_PASS1)
+    args = sys.argv[1:]
+    batch = 1
+    if args[:1] == ["--batch"]:
+        batch, args = int(args[1]), args[2:]
+    path = Path(args[0]) if args else DEFAULT_CSV
+    labels, labels_pass1, out_path = BATCHES[batch]
+    sample = draw(load(path), batch)
+    blocks, read_upto = parse_labels(labels)
+    blocks1, read_upto1 = parse_labels(labels_pass1)
     if read_upto1 != read_upto:
         raise ValueError("pass-1 and reviewed labels cover different numbers of texts")
     log: Counter = Counter()
@@ -155,7 +170,7 @@ def main() -> None:
     if unknown:
         raise ValueError(f"labels for ids not in the sample: {sorted(unknown)}")
     written = 0
-    with OUT.open("w", encoding="utf-8") as fh:
+    with out_path.open("w", encoding="utf-8") as fh:
         for i, rec in enumerate(sample):
             if i > read_upto:
                 if rec["id"] in blocks:
@@ -168,7 +183,7 @@ def main() -> None:
                 changed_ids.append(rec["id"])
             fh.write(json.dumps(out, ensure_ascii=False) + "\n")
             written += 1
-    print(f"wrote {written} of {len(sample)} sampled texts to {OUT.name}")
+    print(f"wrote {written} of {len(sample)} sampled texts to {out_path.name}")
     print(f"pass 2: {len(changed_ids)} text(s) changed: {', '.join(changed_ids) or '-'}")
     for (what, label), n in sorted(log.items()):
         print(f"  {what:<10} {label:<28} {n}")

@@ -1,6 +1,7 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [CSV]  -> JSON lines {"id","row","field","stratum","text"}
+Usage: python sample_counselchat.py [--batch 2] [CSV]  -> JSON lines {"id","row","field",
+"stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
   likely_pii  60  answers or questions with a capitalised word after "my ", a digit, "www",
@@ -8,6 +9,7 @@ Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no
   answer     160  answerText, any
   question   100  questionText, any (one per question: a question repeats on every answer row)
 Texts are compared after stripping whitespace, so a question repeated on many rows is one text.
+Batch 2 (seed "counselchat-gold-v2"): likely_pii 100, answer 60, question 40, none of batch 1.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ SEED = "counselchat-gold-v1"
 DEFAULT_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "counsel_chat.csv"
 LIKELY = re.compile(r"\bmy [A-Z]|\d|www|http|@")
 SIZES = {"likely_pii": 60, "answer": 160, "question": 100}
+#: Batch 2 (``--batch 2``): a fresh sample labelled later, drawn after batch 1 from what batch
+#: 1 did not take, richer in likely identifiers; no engine was tuned on it.
+SEED_2 = "counselchat-gold-v2"
+SIZES_2 = {"likely_pii": 100, "answer": 60, "question": 40}
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -44,11 +50,14 @@ def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, s
     return out
 
 
-def draw(rows: list[dict[str, str]]) -> list[dict[str, object]]:
-    rng = random.Random(SEED)
+def draw(rows: list[dict[str, str]], batch: int = 1) -> list[dict[str, object]]:
+    """Batch 1, or batch 2: drawn with its own seed from the texts batch 1 did not take."""
+    taken = {str(r["text"]).strip() for r in draw(rows)} if batch == 2 else set()
+    rng = random.Random(SEED_2 if batch == 2 else SEED)
+    sizes = SIZES_2 if batch == 2 else SIZES
     answers = candidates(rows, "answerText")
     questions = candidates(rows, "questionText")
-    used: set[str] = set()
+    used: set[str] = set(taken)
     picked: list[dict[str, object]] = []
 
     def take(pool: list[tuple[int, str, str]], n: int, stratum: str) -> None:
@@ -66,15 +75,19 @@ def draw(rows: list[dict[str, str]]) -> list[dict[str, object]]:
                 }
             )
 
-    take([c for c in answers + questions if LIKELY.search(c[2])], SIZES["likely_pii"], "likely_pii")
-    take(answers, SIZES["answer"], "answer")
-    take(questions, SIZES["question"], "question")
+    take([c for c in answers + questions if LIKELY.search(c[2])], sizes["likely_pii"], "likely_pii")
+    take(answers, sizes["answer"], "answer")
+    take(questions, sizes["question"], "question")
     return picked
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CSV
-    for rec in draw(load(path)):
+    args = sys.argv[1:]
+    batch = 1
+    if args[:1] == ["--batch"]:
+        batch, args = int(args[1]), args[2:]
+    path = Path(args[0]) if args else DEFAULT_CSV
+    for rec in draw(load(path), batch):
         print(json.dumps(rec, ensure_ascii=False))
 
 
