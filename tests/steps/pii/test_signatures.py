@@ -1,6 +1,6 @@
-"""Signatures, greetings, form fields, landmarks and address blocks' first lines, and the NER
-noise that is no name, on sentences written for these tests (none comes from an evaluation
-corpus)."""
+"""Signatures, greetings, form fields, landmarks, address blocks' first lines, postcodes beside
+towns, holidays with a year, and the NER noise that is no name, on sentences written for these
+tests (none comes from an evaluation corpus)."""
 
 from __future__ import annotations
 
@@ -198,3 +198,22 @@ def test_a_name_like_word_mid_sentence_is_an_uncertain_name(
 )
 def test_groups_titles_drugs_and_days_are_not_names_by_shape(engine: PIIEngine, text: str) -> None:
     assert found(engine, text, C.PERSON) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("We split up right after Christmas 2015 and I never recovered.", "Christmas 2015"),
+        ("Since Thanksgiving of 2018 I have not slept.", "Thanksgiving of 2018"),
+        ("It started on New Year's Eve 2019, at the party.", "New Year's Eve 2019"),
+    ],
+)
+def test_a_holiday_with_a_year_is_a_date(engine: PIIEngine, text: str, date: str) -> None:
+    assert date in found(engine, text, C.DATE)
+
+
+@pytest.mark.parametrize(
+    "text", ["Every Christmas my dad drinks.", "My New Year's resolution for 2020 is to quit."]
+)
+def test_a_holiday_alone_is_no_date(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.DATE) == []

@@ -125,6 +125,20 @@ DATE_MONTH_DAY = (
     rf"{MONTH}(?:\.?[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
     rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))|[ \t]+(?P<year>{YEAR})\b)"
 )
+#: Holidays that fall on one day: with a year they pin it ("Christmas 2015", "Thanksgiving of
+#: 2018"); alone, or with "every", they are no date ("New Year's resolution").
+HOLIDAY = (
+    r"(?i:christmas(?:[ \t]+(?:eve|day))?|thanksgiving(?:[ \t]+day)?|easter(?:[ \t]+(?:sunday"
+    r"|monday))?|halloween|new[ \t]+year['’]?s(?:[ \t]+(?:eve|day))?|valentine['’]?s(?:[ \t]+day)?"
+    r"|independence[ \t]+day|memorial[ \t]+day|labou?r[ \t]+day|veterans['’]?[ \t]+day"
+    r"|mother['’]?s[ \t]+day|father['’]?s[ \t]+day|boxing[ \t]+day|hanukkah|chanukah|diwali"
+    r"|eid(?:[ \t]+al-(?:fitr|adha))?|passover|yom[ \t]+kippur|rosh[ \t]+hashanah|kwanzaa"
+    r"|good[ \t]+friday|st\.?[ \t]+patrick['’]?s[ \t]+day|canada[ \t]+day|bastille[ \t]+day"
+    r"|juneteenth|presidents['’]?[ \t]+day)"
+)
+HOLIDAY_DATE = (
+    rf"\b(?:{HOLIDAY},?[ \t]+(?:(?:of|in)[ \t]+)?{YEAR}|{YEAR}[ \t]+{HOLIDAY})(?![\w'’])"
+)
 BIRTH_YEAR = r"[12](?<![\w.][12])[0-9]{3}\b"
 _EVENT_TAIL = r"[ \t:]+(?:(?:in|on|back[ \t]+in|around|circa|during)[ \t]+)?)\Z"
 #: Before a month and year ("died in March 2019"): every element of such a date but the year is
