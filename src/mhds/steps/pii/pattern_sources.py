@@ -136,9 +136,7 @@ HOLIDAY = (
     r"|good[ \t]+friday|st\.?[ \t]+patrick['’]?s[ \t]+day|canada[ \t]+day|bastille[ \t]+day"
     r"|juneteenth|presidents['’]?[ \t]+day)"
 )
-HOLIDAY_DATE = (
-    rf"\b(?:{HOLIDAY},?[ \t]+(?:(?:of|in)[ \t]+)?{YEAR}|{YEAR}[ \t]+{HOLIDAY})(?![\w'’])"
-)
+HOLIDAY_DATE = rf"\b(?:{HOLIDAY},?[ \t]+(?:(?:of|in)[ \t]+)?{YEAR}|{YEAR}[ \t]+{HOLIDAY})(?![\w'’])"
 BIRTH_YEAR = r"[12](?<![\w.][12])[0-9]{3}\b"
 _EVENT_TAIL = r"[ \t:]+(?:(?:in|on|back[ \t]+in|around|circa|during)[ \t]+)?)\Z"
 #: Before a month and year ("died in March 2019"): every element of such a date but the year is
