@@ -111,6 +111,9 @@ CUED_PHONES = [
     ("my cell is 7731 0926, call after work", "7731 0926"),
     ("reach me at 55 81 92 04 tonight", "55 81 92 04"),
     ("the new number is +353871 442 019", "+353871 442 019"),
+    ("if you can, call 614 208 337 after six", "614 208 337"),
+    ("nobody is answering at 902 5518 anymore", "902 5518"),
+    ("no code came to my registered 7712 0934 yet", "7712 0934"),
 ]
 
 
@@ -121,7 +124,12 @@ def test_finds_local_numbers_after_a_phone_cue(engine: PIIEngine, text: str, pho
 
 @pytest.mark.parametrize(
     "text",
-    ["I sleep 7 hours and call at 9 am", "the rent is 1 250 000 won", "call me at 988 if needed"],
+    [
+        "I sleep 7 hours and call at 9 am",
+        "the rent is 1 250 000 won",
+        "call me at 988 if needed",
+        "we call 2 000 000 people a year",
+    ],
 )
 def test_numbers_without_a_phone_cue_or_too_short_are_not_phones(
     engine: PIIEngine, text: str

@@ -41,6 +41,7 @@ from mhds.steps.pii.lexicon import (
     is_capitalised,
     is_name_like,
 )
+from mhds.steps.pii.pattern_sources import CLOSING
 from mhds.steps.pii.spans import Category, Span
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -349,13 +350,7 @@ _LANDMARK_AFTER = re.compile(
 _GREETING = re.compile(r"(?:^|\n|\\n)[ \t]*(?i:hi|hello|hey|dear|greetings)[ \t,]*\Z")
 _CUE_REACH = 48
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
-_CLOSING = re.compile(
-    r"(?i:\b(?:warmly|warm[ \t]+regards|(?:kind[ \t]+|best[ \t]+)?regards|best|sincerely|cheers"
-    r"|thanks|thank[ \t]+you|take[ \t]+care|be[ \t]+well|in[ \t]+solidarity|respectfully"
-    r"|kindly|peace|blessings|hugs|hope[ \t]+this[ \t]+helps|good[ \t]+luck|all[ \t]+the[ \t]+best"
-    r"|best[ \t]+wishes|with[ \t]+care|yours(?:[ \t]+truly)?|wishing[ \t]+you[ \t]+well))"
-    r"[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z"
-)
+_CLOSING = re.compile(rf"\b{CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z")
 _SIGNATURE_REACH = 200
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).

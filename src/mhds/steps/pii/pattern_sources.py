@@ -82,12 +82,17 @@ IBAN = r"[A-Z](?<![\w-][A-Z])[A-Z][0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9
 #: Where libphonenumber is asked: a run of 7+ digits with phone punctuation between them.
 #: A local number of 7 to 15 digits in groups ("9751 6337", "494 17 271"): a phone only after a
 #: phone cue (PHONE_CUE), as such numbers have no shape of their own.
-PHONE_LOCAL = r"[0-9](?<![\w.+][0-9])(?:[ .-]?[0-9]){6,14}(?![\w]|[.,][0-9])"
+PHONE_LOCAL = (
+    r"(?:(?<![\w+])\+[0-9]{1,3}[ .-]?|[0-9](?<![\w.+][0-9]))(?:[ .-]?[0-9]){6,14}"
+    r"(?:[ \t]?(?:x|ext\.?)[ \t]?[0-9]{1,5})?(?![\w]|[.,][0-9])"
+)
 PHONE_CUE = (
-    r"(?i:\b(?:call|text|ring|reach|phone|contact|message|sms|whatsapp|fax)(?:[ \t]+(?:me|us"
-    r"|her|him|them))?[ \t]+(?:at|on)|\b(?:phone|mobile|cell|tel|telephone|fax|landline"
+    r"(?i:\b(?:call|text|ring|reach|phone|contact|message|sms|whatsapp|fax|answering|answer)"
+    r"(?:[ \t]+(?:me|us|her|him|them))?[ \t]+(?:at|on)"
+    r"|\b(?:call|text|dial|ring)(?:[ \t]+(?:me|us|her|him|them))?"
+    r"|\b(?:phone|mobile|cell|tel|telephone|fax|landline"
     r"|whatsapp)(?:[ \t]+(?:no\.?|number|#))?(?:[ \t]+is)?[ \t]*:?|\bmessages[ \t]+to"
-    r"|\bnumber[ \t]+is)\s*\Z"
+    r"|\bregistered(?:[ \t]+(?:mobile|phone|number|cell))?|\bnumber[ \t]+is)\s*\Z"
 )
 PHONE_CANDIDATE = r"[0-9](?:[ \t().-]{0,3}[0-9]){6,}"
 #: Shapes libphonenumber may accept as a number of some region that are not phones here:
@@ -168,13 +173,18 @@ PERSON_INTRO = (
     rf"{_NOT_NAME}(?P<v>{NAMES})"
 )
 INTRO_CUES = ("name", "call", "go by")
+#: The closings that come before a signature ("Warmly,", "Hope this helps,", "Be well.").
+CLOSING = (
+    r"(?i:warmly|best(?:[ \t]+wishes|[ \t]+regards)?|kind[ \t]+regards|in[ \t]+solidarity"
+    r"|hope[ \t]+this[ \t]+helps|all[ \t]+the[ \t]+best|be[ \t]+well"
+    r"|(?:best[ \t]+of[ \t]+|good[ \t]+)luck|peace|blessings|hugs|kindly"
+    r"|with[ \t]+(?:care|love|warmth|gratitude)|warm[ \t]+regards|regards|sincerely|thanks"
+    r"|thank[ \t]+you|cheers|take[ \t]+care|respectfully|yours(?:[ \t]+truly)?"
+    r"|wishing[ \t]+you[ \t]+well)"
+)
 SIGNATURE = (
     rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{NAMES})[ \t]*\s*\Z"
-    r"|(?:^|\n|[.!?][ \t]*)[ \t]*(?i:warmly|best(?:[ \t]+wishes|[ \t]+regards)?|kind[ \t]+regards"
-    r"|in[ \t]+solidarity|hope[ \t]+this[ \t]+helps|all[ \t]+the[ \t]+best|be[ \t]+well"
-    r"|(?:best[ \t]+of[ \t]+|good[ \t]+)luck|peace|blessings|with[ \t]+(?:care|love|warmth)"
-    r"|warm[ \t]+regards|regards|sincerely|thanks|thank[ \t]+you|cheers|take[ \t]+care"
-    r"|with[ \t]+gratitude|respectfully|yours(?:[ \t]+truly)?)[ \t]*[,!.~:-]*[ \t]*(?:\n[ \t]*)?"
+    rf"|(?:^|\n|[.!?][ \t]*)[ \t]*{CLOSING}[ \t]*[,!.~:-]*[ \t]*(?:\n[ \t]*)?"
     rf"(?:{TITLE}\.?[ \t]+)?{_NOT_NAME}(?P<v2>{NAME}(?:[ \t]+{NAME}){{0,4}})[ \t]*[.!]?\s*\Z"
 )
 #: Clinical credentials after a therapist's name ("Laura Cassity, LMSW, LMAC").

@@ -44,6 +44,9 @@ PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "CH", "IN
 #: JSON- or code-escaped line breaks and tabs ("...office\\n+41 ..."): read as spaces.
 _ESCAPED_SPACE = re.compile(r"\\[ntr]")
 _UNIT_AFTER = re.compile(src.UNIT_AFTER)
+_COUNTED = re.compile(
+    r"[ \t]+(?:people|persons|times|calls|texts|messages|users|clients|members)\b"
+)
 _GLUED_TAIL = re.compile(r"(?<=[a-z0-9/])[A-Z][a-z]{0,12}\Z")
 _Check = Callable[[re.Match[str]], bool]
 
@@ -254,6 +257,10 @@ class PatternRecognizers:
         return found
 
     def _cued_phone(self, match: re.Match[str]) -> bool:
+        if _UNIT_AFTER.match(match.string, match.end()) or _COUNTED.match(
+            match.string, match.end()
+        ):
+            return False  # "call 2 000 000 people": a count, not a number to call
         return _preceded(self._re["PHONE_CUE"], 48, match) and not self._re["NOT_PHONE"].fullmatch(
             match[0]
         )
