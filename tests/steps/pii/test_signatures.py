@@ -217,3 +217,26 @@ def test_a_holiday_with_a_year_is_a_date(engine: PIIEngine, text: str, date: str
 )
 def test_a_holiday_alone_is_no_date(engine: PIIEngine, text: str) -> None:
     assert found(engine, text, C.DATE) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Discuss your symptoms with your doctor. Regardless of what they say, rest.",
+        "I recommend a website called Conversations with Strangers for this.",
+        "Common Humanity is key. Common sense tells us we all suffer.",
+        "Gratitude\xa0 WorryRegret\xa0 ExerciseBitterness\xa0 Hope",
+        "What if I only had one day left on this Earth?",
+    ],
+)
+def test_sentence_ends_things_called_glued_words_and_the_earth_are_no_names(
+    engine: PIIEngine, text: str
+) -> None:
+    spans = [text[s.start : s.end] for s in engine.analyze(text)]
+    assert not [s for s in spans if s in ("Regardless", "Conversations", "Common", "Earth")]
+    assert not [s for s in spans if s.startswith(("Worry", "Exercise"))]
+
+
+def test_a_person_called_or_titled_is_still_a_name(engine: PIIEngine) -> None:
+    text = "My cousin, a boy called Tolu, saw doctor Ilunga today."
+    assert {"Tolu", "Ilunga"} <= set(found(engine, text, C.PERSON))

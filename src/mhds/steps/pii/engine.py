@@ -413,7 +413,8 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
             needles.setdefault(surface, (span.category, score))
             if span.category == Category.PERSON:
                 for word in _NAME_WORD.findall(surface):
-                    if word.casefold() not in _TITLES:
+                    # A name's word alone, not an ordinary one ("Common" of "Common Humanity").
+                    if word.casefold() not in _TITLES and is_name_like(word):
                         needles.setdefault(word, (Category.PERSON, score))
     if not needles:
         return [list(found) for found in spans]

@@ -104,7 +104,7 @@ PLACES = _terms(
     elementary school, office, church, mosque, synagogue, temple, gym, park, beach, mall, store,
     grocery store, jail, prison, shelter, group home, nursing home, dorm, library, downtown,
     city, town, countryside, suburbs, house, apartment, bedroom, bathroom, kitchen, car, bus,
-    train, airport, bar, pharmacy"""
+    train, airport, bar, pharmacy, earth, the earth, planet, world, heaven, hell, moon"""
 )
 
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.

@@ -12,6 +12,7 @@ probabilities; ``data/COMMON_WORDS.md`` says how, with its source and licence.
 from __future__ import annotations
 
 import gzip
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -44,6 +45,10 @@ def common_words() -> tuple[frozenset[str], frozenset[str]]:
     return ordinary, frozenset(w[1:] for w in words if w.startswith("~"))
 
 
+_CAMEL = re.compile(r"[A-Z][a-z]+")
+_MIN_PART = 3
+
+
 def is_capitalised(word: str) -> bool:
     """An upper-case first letter followed by at least one lower-case letter ("Ángela", not
     "OSLO" or "I")."""
@@ -68,6 +73,8 @@ def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
     words = [lower, *parts] if len(parts) > 1 else [lower]
     if any(not w or w in ordinary for w in words):
         return False
+    if _is_compound(word, ordinary):
+        return False  # "WorryRegret", "ExerciseBitterness": words glued, not a name
     return not (sentence_start and any(w in initial for w in words))
 
 
@@ -76,3 +83,14 @@ def is_ordinary(word: str) -> bool:
     lower = word.lower().replace("’", "'")
     ordinary, initial = common_words()
     return lower in ordinary or lower in initial
+
+
+def _is_compound(word: str, ordinary: frozenset[str]) -> bool:
+    """Whether ``word`` is ordinary words of three letters or more run together, each
+    capitalised ("AppreciationExpectations"); "McKenzie", "DeShawn", "LaToya" are not."""
+    parts = _CAMEL.findall(word)
+    return (
+        len(parts) > 1
+        and "".join(parts) == word
+        and all(len(p) >= _MIN_PART and p.lower() in ordinary for p in parts)
+    )

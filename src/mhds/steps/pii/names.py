@@ -349,6 +349,17 @@ _LANDMARK_AFTER = re.compile(
 #: is who is greeted ("Hi Chapel Hill,", "Dear Ms Oduya").
 _GREETING = re.compile(r"(?:^|\n|\\n)[ \t]*(?i:hi|hello|hey|dear|greetings)[ \t,]*\Z")
 _CUE_REACH = 48
+_TITLE_WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+)(?P<dot>\.)?[ \t]*,?[ \t]*\Z")
+_TITLE_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "rev"})
+#: A thing, not a person, before "called" or "named" ("a website called Conversations with a
+#: Gender Therapist", "a technique called Havening").
+_THING_CALLED = re.compile(
+    r"(?i:\b(?:book|website|site|app|program(?:me)?|technique|method|group|organi[sz]ation|show"
+    r"|podcast|film|movie|song|approach|exercise|game|concept|phenomenon|term|process|model"
+    r"|therapy|skill|tool|workbook|video|article|series|course|class|agency|company|clinic"
+    r"|condition|disorder|practice|place|center|centre|project|campaign|movement|page|blog)s?"
+    r"[ \t]+(?:(?:is|was)[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
+)
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
 _CLOSING = re.compile(rf"\b{CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z")
 _SIGNATURE_REACH = 200
@@ -503,7 +514,7 @@ def _score(text: str, run: _Run) -> float:
     if not run.words:
         return 0.0
     before = text[max(0, run.start - 48) : run.start]
-    titled = _previous_word(text, run.start) in _TITLES  # "ms. Sara", "dr Wu"
+    titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
     if titled or _after_relation_or_named(before) or _in_name_field(text, run.start):
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
@@ -583,7 +594,7 @@ def _in_name_field(text: str, start: int) -> bool:
 def _after_relation_or_named(before: str) -> bool:
     """Whether ``before`` ends with a relation ("my sister", "her therapist,") or "named"."""
     if _NAMED_CUE.search(before) is not None:
-        return True
+        return _THING_CALLED.search(before) is None
     cue = _RELATION_CUE.search(before)
     return cue is not None and _is_relation(cue["rel"])
 
@@ -722,6 +733,16 @@ def _is_town_after_place_word(previous: str, word: str) -> bool:
     return previous in ("to", "from", "via", "toward", "towards") and word.lower().endswith(
         PLACE_ENDINGS
     )
+
+
+def _after_title(text: str, start: int) -> bool:
+    """Whether a title stands before ``start``: an abbreviation with or without its dot ("Dr.
+    Wu", "ms Sara"), or a whole word without a full stop after it ("doctor Wu", not "your
+    doctor. Regardless ...")."""
+    match = _TITLE_WORD_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    if match is None or match[1].lower() not in _TITLES:
+        return False
+    return not match["dot"] or match[1].lower() in _TITLE_ABBREVIATIONS
 
 
 def _previous_word(text: str, start: int) -> str:
