@@ -240,3 +240,9 @@ def test_sentence_ends_things_called_glued_words_and_the_earth_are_no_names(
 def test_a_person_called_or_titled_is_still_a_name(engine: PIIEngine) -> None:
     text = "My cousin, a boy called Tolu, saw doctor Ilunga today."
     assert {"Tolu", "Ilunga"} <= set(found(engine, text, C.PERSON))
+
+
+def test_a_title_before_a_signature_is_left_out_of_it() -> None:
+    text = "Please be gentle with yourself. Warmly, Dr. Oyelaran Batbayar"
+    spans = [text[s.start : s.end] for s in NameSlotRecognizer().find(text)]
+    assert "Oyelaran Batbayar" in spans

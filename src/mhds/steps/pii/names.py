@@ -446,6 +446,10 @@ def _signature(text: str) -> list[Span]:
     if match is None:
         return []
     words = match["name"].replace(".", " ").split()
+    start, end = match.span("name")
+    while len(words) > 1 and words[0].lower() in _TITLES:  # "Warmly, Dr. Ana Ruiz"
+        start = text.index(words[1], start + len(words[0]))
+        words = words[1:]
     if _CLOSING.search(text, max(0, match.start() - _CUE_REACH), match.start()) is not None:
         if words[0].lower() in _stop_words() or words[0].lower() in _LEADING:
             return []
@@ -458,9 +462,8 @@ def _signature(text: str) -> list[Span]:
         score = FULL_NAME
     else:
         return []
-    start, end = match.span("name")
     if len(words[-1]) > 1:
-        end = start + len(match["name"].rstrip("."))  # "Mireille." ends a sentence
+        end = len(text[:end].rstrip("."))  # "Mireille." ends a sentence
     found = [Span(start, end, Category.PERSON, score, "name_slot_regex")]
     practice = match["practice"]
     if practice and _PRACTICE_END.search(practice):
