@@ -246,3 +246,21 @@ def test_a_title_before_a_signature_is_left_out_of_it() -> None:
     text = "Please be gentle with yourself. Warmly, Dr. Oyelaran Batbayar"
     spans = [text[s.start : s.end] for s in NameSlotRecognizer().find(text)]
     assert "Oyelaran Batbayar" in spans
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("We moved out of East Hollowmere last year.", "East Hollowmere"),
+        ("Her family still lives near San Olvido.", "San Olvido"),
+    ],
+)
+def test_a_direction_or_saint_before_a_name_makes_a_place(
+    engine: PIIEngine, text: str, place: str
+) -> None:
+    assert place in found(engine, text, C.LOCATION)
+
+
+def test_a_country_led_by_a_place_word_stays_a_kept_country(engine: PIIEngine) -> None:
+    text = "We flew home from New Zealand and South Africa last spring."
+    assert found(engine, text, C.LOCATION) + found(engine, text, C.PERSON) == []

@@ -339,7 +339,10 @@ _PLACE_PREFIXES = frozenset(
 )
 #: Endings that make one word a town wherever it stands ("Zionsville", "Pittsburgh").
 #: Words before a name that make it a place wherever it stands ("Lake Tracy", "Port Louis").
-_PLACE_HEADS = frozenset(["Lake", "Port", "Fort", "Mount", "Mt", "Cape", "Isle", "Lago", "Monte"])
+_PLACE_HEADS = frozenset(
+    ["Lake", "Port", "Fort", "Mount", "Mt", "Cape", "Isle", "Lago", "Monte", "North", "South",
+     "East", "West", "New", "San", "Santa", "Saint", "St"]
+)  # fmt: skip
 #: Lower-case nouns after a name that make it a place ("Kõrkküla bridge", "Fiebig street").
 _LANDMARK_AFTER = re.compile(
     r"[ \t]+(?:bridge|river|street|road|avenue|lane|park|station|airport|lake|beach|harbou?r"
@@ -522,8 +525,13 @@ def _score(text: str, run: _Run) -> float:
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
-    if len(words) > 1 and words[0] in _PLACE_HEADS and any(map(is_name_like, words[1:])):
-        return FULL_NAME  # a place: "Lake Tracy", "Port Zelinka"
+    if (
+        len(words) > 1
+        and words[0].rstrip(".") in _PLACE_HEADS
+        and any(map(is_name_like, words[1:]))
+        and not _is_place_name(" ".join(words))
+    ):
+        return FULL_NAME  # a place: "Lake Tracy", "Port Zelinka", "East Hredhaanside"
     if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
         return 0.0
     if _NUMBER_AFTER.match(text, run.end):
