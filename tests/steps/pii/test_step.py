@@ -62,6 +62,16 @@ def test_residual_finding_sends_record_to_review(engine: PIIEngine) -> None:
     assert any(k.startswith("residual:therapy:") for k in step.stats.counters)
 
 
+def test_a_word_the_first_pass_spared_by_its_shape_is_no_residual(engine: PIIEngine) -> None:
+    # "Christian": name-like by its shape, a group's name by NER's reading, so the first pass
+    # keeps it; the residual pass (patterns only on unchanged text) must not hold the record.
+    record = make_record(
+        "Our group meets in a Christian church hall on Sundays.", "That sounds supportive."
+    )
+    [out], held = run(PIIRedactor(engine=engine), record)
+    assert held == [] and out.messages == record.messages
+
+
 class CrashingEngine(PIIEngine):
     """Raises on one specific input, as a broken detector would."""
 

@@ -28,6 +28,7 @@ from mhds.steps.pii.fields import (
     replace_texts,
     view_of,
 )
+from mhds.steps.pii.names import SHAPE
 from mhds.steps.pii.redact import ConversationRedactor, Replacement
 from mhds.steps.pii.spans import Category, Span
 
@@ -196,7 +197,8 @@ class PIIRedactor(RecordStep):
             leftovers.extend(
                 (n, s)
                 for s in spans
-                if not any(s.start < r.end and r.start < s.end for r in replacements)
+                if not _by_shape_alone(s)
+                and not any(s.start < r.end and r.start < s.end for r in replacements)
             )
         return leftovers
 
@@ -230,6 +232,14 @@ def pii_identity() -> str:
     for name in ("common_words.txt.gz", "public_resources.yaml"):
         digest.update(name.encode() + b"\0" + data.joinpath(name).read_bytes())
     return f"{PIIRedactor.name}:{PIIRedactor.version}:sha256:{digest.hexdigest()}"
+
+
+def _by_shape_alone(span: Span) -> bool:
+    """A word found by its shape alone (``names.SHAPE``) or an echo of one. The first pass
+    decided it with NER's reading of the whole text (a place, a group's name, a work): it was
+    redacted there, or NER or the keep-list spared it. The residual pass sees the text without
+    NER (unchanged text) or with placeholders in it, and would only judge it again worse."""
+    return span.score <= SHAPE and span.category in (Category.PERSON, Category.LOCATION)
 
 
 def _echo_in_conversation(
