@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
-from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATES, term_key
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.names import (
+    PARTICLES,
     SHAPE_RECOGNIZER,
     greets,
     in_person_slot,
+    is_place_name,
     reads_as_english,
     starts_sentence,
 )
@@ -82,12 +83,12 @@ _LINE = re.compile(r"[^\n]+")
 #: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
 #: someone (a hospital, a school, a clinic named after its town).
 _ORGANISATION_OF = re.compile(r"[ \t]+(?:for|of|on)[ \t]+[A-Z]")
-_NAME_PARTICLES = frozenset(
-    {"de", "del", "della", "der", "den", "di", "da", "do", "dos", "das", "du", "la", "le", "van",
-     "von", "y", "e", "al", "el", "bin", "ibn", "ben", "bint", "ter", "ten", "of", "the", "and",
-     "st", "on", "upon", "am", "an", "im", "zu", "zum", "zur", "a", "i"}
+#: Lower-case words a name may hold: the name slots' particles, and the connectors of
+#: names such as "Mary of Teck", "Stratford upon Avon" or "Sankt Peter am Hart".
+_NAME_PARTICLES = PARTICLES | frozenset(
+    {"e", "el", "bint", "ter", "ten", "of", "the", "and", "st", "on", "upon", "am", "an", "im",
+     "zu", "zum", "zur", "a", "i"}
 )  # fmt: skip
-_REGIONS = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES)
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,]*[A-Z]|[a-z][)\].!?;:,]*[0-9]|[a-z][)\].!?;:,]+[a-z]")
@@ -273,7 +274,7 @@ class PIIEngine:
             start, end = _trim(text, *line.span())
             if start >= end:
                 continue
-            if len(lines) > 1 and term_key(text[start:end]) in _REGIONS:
+            if len(lines) > 1 and is_place_name(text[start:end]):
                 continue  # a country or state line of an address block: kept, as a place
             if category is not Category.DATE and not _could_be_a_name(text, start, end, category):
                 continue

@@ -46,7 +46,8 @@ from mhds.steps.pii.spans import Category, Span
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _INITIAL = re.compile(r"[A-Z]\.?")
-_PARTICLES = frozenset(
+#: Particles inside a name ("van", "de", "bin").
+PARTICLES = frozenset(
     [
         "de",
         "del",
@@ -178,7 +179,7 @@ _NOT_PERSON = frozenset(
 )
 #: Words that lead a capitalised run without being part of a name ("Hi Michigan", "Dr Ann").
 _LEADING = (
-    _TITLES | _PARTICLES | frozenset(["hi", "hello", "hey", "dear", "thanks", "bye", "goodbye"])
+    _TITLES | PARTICLES | frozenset(["hi", "hello", "hey", "dear", "thanks", "bye", "goodbye"])
 )
 _RELATION_CUE = re.compile(
     r"(?i:\b(?:my|our|his|her|their|your|a|the)[ \t]+(?:(?:ex|step|late|older|younger|little"
@@ -459,7 +460,7 @@ def _signature(text: str) -> list[Span]:
         score = STRONG
     elif (
         _AFTER_SENTENCE.search(text, max(0, match.start() - _CUE_REACH), match.start())
-        and not _is_place_name(" ".join(words))
+        and not is_place_name(" ".join(words))
         and any(is_name_like(w, sentence_start=i == 0) for i, w in enumerate(words) if len(w) > 1)
     ):
         score = FULL_NAME
@@ -529,7 +530,7 @@ def _score(text: str, run: _Run) -> float:
         len(words) > 1
         and words[0].rstrip(".") in _PLACE_HEADS
         and any(map(is_name_like, words[1:]))
-        and not _is_place_name(" ".join(words))
+        and not is_place_name(" ".join(words))
     ):
         return FULL_NAME  # a place: "Lake Tracy", "Port Zelinka", "East Hredhaanside"
     if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
@@ -541,9 +542,9 @@ def _score(text: str, run: _Run) -> float:
         return 0.0  # "St. Vincent's Clinic": a facility named after someone
     if any(w.lower() in CALENDAR or w.lower().removesuffix("s") in CALENDAR for w in words):
         return 0.0  # "in March", "on Monday"
-    if _is_place_name(" ".join(words)) or any(_is_place_name(w) for w in words):
+    if is_place_name(" ".join(words)) or any(is_place_name(w) for w in words):
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
-    start = _at_sentence_start(text, run.start)
+    start = starts_sentence(text, run.start)
     names = sum(is_name_like(w, sentence_start=start and i == 0) for i, w in enumerate(words))
     if names and greets(text, run.start):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
@@ -617,7 +618,7 @@ def _without_leading_words(text: str, run: _Run) -> _Run:
         return run
     if _in_name_field(text, run.start) or (len(run.words) > 1 and run.words[0] in _PLACE_HEADS):
         return run  # "Name: Avi Ratta", "Lake Tracy"
-    start = _at_sentence_start(text, run.start)
+    start = starts_sentence(text, run.start)
     drop = 0
     while drop < len(run.words) - 1 and (
         not is_name_like(run.words[drop], sentence_start=start and drop == 0)
@@ -647,7 +648,8 @@ def _span(text: str, run: _Run, score: float) -> Span:
     return Span(run.start, run.end, category, score, recognizer)
 
 
-def _is_place_name(phrase: str) -> bool:
+def is_place_name(phrase: str) -> bool:
+    """Whether ``phrase`` is a country or a US state (kept, as Safe Harbor keeps them)."""
     return term_key(phrase) in _PLACE_KEYS
 
 
@@ -665,7 +667,7 @@ def _runs(text: str) -> list[_Run]:
         capital = is_capitalised(word) or (len(word) == 1 and word.isupper())
         if words and words[-1].endswith(("'s", "’s")):
             joined = False  # a possessive ends a name: "Hayashida's Cautionary Tales"
-        if capital or (joined and word in _PARTICLES):
+        if capital or (joined and word in PARTICLES):
             if not joined and words:
                 runs.append(_close(text, start, end, words))
                 words = []
@@ -690,7 +692,7 @@ def _close(text: str, start: int, end: int, words: list[str]) -> _Run:
         or words[first].lower().endswith(CONTRACTIONS)
     ):
         first += 1
-    while last > first and (words[last - 1] in _PARTICLES or len(words[last - 1]) == 1):
+    while last > first and (words[last - 1] in PARTICLES or len(words[last - 1]) == 1):
         last -= 1
     if first == last:
         return _Run(start, end, ())
@@ -723,14 +725,14 @@ def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None
             if (
                 runs[other].words
                 and all(is_name_like(w) or _is_filler(w) for w in runs[other].words)
-                and not _is_place_name(" ".join(runs[other].words))
+                and not is_place_name(" ".join(runs[other].words))
             ):
                 scores[other] = WEAK
                 changed = True
 
 
 def _is_filler(word: str) -> bool:
-    return word.lower() in _PARTICLES or len(word.rstrip(".")) == 1
+    return word.lower() in PARTICLES or len(word.rstrip(".")) == 1
 
 
 def _is_relation(phrase: str | None) -> bool:
@@ -772,23 +774,19 @@ def is_addressee(line: str) -> bool:
     """Whether a line above a street line names a person ("Avi Ratta", "Dr. Lena Holm"): two
     to four capitalised words, one of them name-like, none an organisation's or a place's."""
     words = [w for w in _WORD.findall(line) if w.lower().rstrip(".") not in _TITLES]
-    if not 2 <= len(words) <= 4 or not all(is_capitalised(w) or w in _PARTICLES for w in words):
+    if not 2 <= len(words) <= 4 or not all(is_capitalised(w) or w in PARTICLES for w in words):
         return False
     if any(w.lower() in _NOT_PERSON or w.lower() in CALENDAR for w in words):
         return False
-    return not _is_place_name(line) and any(is_name_like(w) for w in words)
-
-
-def _at_sentence_start(text: str, start: int) -> bool:
-    head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0\"'“¿¡(")
-    if not head:
-        return start <= _CUE_REACH or not text[:start].strip()
-    return head[-1] in _SENTENCE_END or head.endswith("\\n")
+    return not is_place_name(line) and any(is_name_like(w) for w in words)
 
 
 def starts_sentence(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens a sentence or a line (its capital says nothing)."""
-    return _at_sentence_start(text, start)
+    head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0\"'“¿¡(")
+    if not head:
+        return start <= _CUE_REACH or not text[:start].strip()
+    return head[-1] in _SENTENCE_END or head.endswith("\\n")
 
 
 def is_stop_word(word: str) -> bool:
