@@ -59,8 +59,11 @@ CORPORA = {
     "presidio-evaluator-seed47":
         CORPORA_DIR / f"presidio_evaluator_{GENERATOR_VERSION}_seed{FRESH_SEED}.jsonl",
     "counselchat": CORPORA_DIR / "counselchat_gold.jsonl",
-    # Batch 2: 200 further texts labelled twice after the engine's tuning ended; all held out.
+    # Batch 2: 200 further texts labelled twice after the second session's tuning ended, run
+    # blind once (results/pii-independent-blind-counselchat2.json); read in full since.
     "counselchat2": CORPORA_DIR / "counselchat_gold2.jsonl",
+    # Batch 3: 200 further texts labelled twice during the fourth session; never read.
+    "counselchat3": CORPORA_DIR / "counselchat_gold3.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -68,8 +71,11 @@ TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
 #: Splits of a corpus without templates (CounselChat gold) by line parity: the developers
 #: inspect misses and lost protected ranges only on even lines (0, 2, ...).
 RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
-#: Corpora with no dev part: nothing of them was read while tuning, so no split is reported.
-WHOLLY_HELD_OUT = frozenset({"counselchat2"})
+#: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
+#: and no text of them is quoted.
+WHOLLY_HELD_OUT = frozenset({"counselchat3"})
+#: Corpora read in full while tuning (after a blind run): no split is reported, all is quoted.
+WHOLLY_READ = frozenset({"counselchat2"})
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without
 #: them every value comes from Faker's providers of the locale.
@@ -233,7 +239,7 @@ def _evaluate_corpus(name: str, path: Path, args: argparse.Namespace) -> dict[st
             "false_positives": _false_positives(docs, scores, open_),
             "protected_lost": _protected_lost(records, run["predictions"], open_),
         }
-        if name not in WHOLLY_HELD_OUT:
+        if name not in WHOLLY_HELD_OUT | WHOLLY_READ:
             result["engines"][engine]["splits"] = _parity_splits(
                 records, docs, preds, run["predictions"]
             )
@@ -403,7 +409,9 @@ def _protected_lost(
 def _inspectable(name: str, records: list[dict[str, Any]]) -> set[int]:
     """The records whose text the results may quote (misses, false positives): the dev part
     only (even template ids of the seed-11 and seed-47 corpora, even lines of CounselChat), so
-    that reading the results never shows held-out text."""
+    that reading the results never shows held-out text; all of a corpus read in full."""
+    if name in WHOLLY_READ:
+        return set(range(len(records)))
     if name in ("presidio-evaluator", "presidio-evaluator-seed47"):
         return {i for i, r in enumerate(records) if r["source"]["template_id"] % 2 == 0}
     if name == "counselchat":

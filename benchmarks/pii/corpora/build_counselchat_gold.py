@@ -8,8 +8,8 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2] [CSV]
-(batch 2: counselchat2_labels.txt and counselchat2_labels_pass1.txt -> counselchat_gold2.jsonl)
+Usage: python build_counselchat_gold.py [--batch 2|3] [CSV]
+(batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ BATCHES = {
         HERE / "counselchat2_labels.txt",
         HERE / "counselchat2_labels_pass1.txt",
         HERE / "counselchat_gold2.jsonl",
+    ),
+    3: (
+        HERE / "counselchat3_labels.txt",
+        HERE / "counselchat3_labels_pass1.txt",
+        HERE / "counselchat_gold3.jsonl",
     ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"

@@ -1,6 +1,6 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [--batch 2] [CSV]  -> JSON lines {"id","row","field",
+Usage: python sample_counselchat.py [--batch 2|3] [CSV]  -> JSON lines {"id","row","field",
 "stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
@@ -10,6 +10,7 @@ Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no
   question   100  questionText, any (one per question: a question repeats on every answer row)
 Texts are compared after stripping whitespace, so a question repeated on many rows is one text.
 Batch 2 (seed "counselchat-gold-v2"): likely_pii 100, answer 60, question 40, none of batch 1.
+Batch 3 (seed "counselchat-gold-v3"): the same sizes as batch 2, none of batches 1 and 2.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ SIZES = {"likely_pii": 60, "answer": 160, "question": 100}
 #: 1 did not take, richer in likely identifiers; no engine was tuned on it.
 SEED_2 = "counselchat-gold-v2"
 SIZES_2 = {"likely_pii": 100, "answer": 60, "question": 40}
+#: Batch 3 (``--batch 3``): drawn after batches 1 and 2 from what they did not take, labelled
+#: while the engine's tuning on batches 1 and 2 went on, to measure that tuning blind.
+SEED_3 = "counselchat-gold-v3"
+SEEDS = {1: SEED, 2: SEED_2, 3: SEED_3}
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -51,10 +56,13 @@ def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, s
 
 
 def draw(rows: list[dict[str, str]], batch: int = 1) -> list[dict[str, object]]:
-    """Batch 1, or batch 2: drawn with its own seed from the texts batch 1 did not take."""
-    taken = {str(r["text"]).strip() for r in draw(rows)} if batch == 2 else set()
-    rng = random.Random(SEED_2 if batch == 2 else SEED)
-    sizes = SIZES_2 if batch == 2 else SIZES
+    """Batch 1, 2 or 3: each drawn with its own seed from the texts earlier batches did not
+    take."""
+    if batch not in SEEDS:
+        raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")
+    taken = {str(r["text"]).strip() for earlier in range(1, batch) for r in draw(rows, earlier)}
+    rng = random.Random(SEEDS[batch])
+    sizes = SIZES if batch == 1 else SIZES_2
     answers = candidates(rows, "answerText")
     questions = candidates(rows, "questionText")
     used: set[str] = set(taken)
