@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow
 URL = re.compile(r"(?:https?://|www\.)[^\s)\]>,;\"']+|\b[\w-]+\.(?:com|net|org|us|info)\b[/\w.-]*")
 CRISIS = re.compile(r"\b(?:1[-. ]?)?\(?800\)?[-. ]?273[-. ]?(?:8255|TALK)\b|\b741741\b|\b988\b")
 MAX_CHANGED = 0.03
+#: How far before a bare domain the therapist's name may stand for it to sign the answer.
+SIGNED_REACH = 120
 #: Words of CounselChat's therapist lines that name no one ("Therapist", "Counseling").
 COMMON_INFO_WORDS = frozenset(
     {"therapist", "therapy", "counseling", "counselor", "counselling", "licensed", "clinical",
@@ -37,14 +39,21 @@ def public(url: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def own_site(url: str, info: str) -> bool:
-    """The answering therapist's own site, judged without the engine: a bare domain (how an
-    author points to their own site), or a host holding a word of their name or practice as
-    the site shows it ("Rebecca Wong, ... Connectfulness Consultant": connectfulness.com)."""
+def own_site(url: str, info: str, answer: str, at: int) -> bool:
+    """The answering therapist's own site, judged without the engine: a host holding a word of
+    their name or practice as the site shows it ("Rebecca Wong, ... Connectfulness
+    Consultant": connectfulness.com), or a bare domain right after their name (a sign-off).
+    A bare domain alone is no sign: answers point readers to public sites that way too ("The
+    website www.everydayfeminism.com is a blog")."""
     rest = re.sub(r"^(https?://)?", "", url.lower())
     host, _, path = rest.partition("/")
     words = {w for w in re.findall(r"[a-z]{5,}", info.lower()) if w not in COMMON_INFO_WORDS}
-    return not path.strip("/") or any(w in host for w in words)
+    if any(w in host for w in words):
+        return True
+    name = therapist_name(info)
+    if name is None or path.strip("/"):
+        return False
+    return answer.rfind(name.split()[0], max(0, at - SIGNED_REACH), at) >= 0
 
 
 def therapist_name(info: str) -> str | None:
@@ -83,8 +92,9 @@ def test_counselchat_answers_redacted_as_required(
         after = redacted.get(f"cc-{n}")
         if after is None:
             continue  # quarantined for review: nothing of it ships
-        for url in (u.rstrip(".") for u in URL.findall(before)):
-            if not public(url) and own_site(url, row["therapistInfo"]):
+        for match in URL.finditer(before):
+            url = match[0].rstrip(".")
+            if not public(url) and own_site(url, row["therapistInfo"], before, match.start()):
                 sites += 1
                 assert url not in after, f"row {n}: a therapist site survived"
         name = therapist_name(row["therapistInfo"])

@@ -121,8 +121,31 @@ WEB = [
         True,
     ),
     ("the county page www.example.gov/services", "www.example.gov/services", C.URL, True),
-    # ... but not a bare domain, a name's site, a made-up brand or a profile
-    ("visit www.PanicRecoveryCentre.org today", "www.PanicRecoveryCentre.org", C.URL, False),
+    # a bare site of ordinary words introduced mid-text, or closing a text as a resource
+    ("visit www.PanicRecoveryCentre.org today", "www.PanicRecoveryCentre.org", C.URL, True),
+    ("The website www.everydayfeminism.com is a blog.", "www.everydayfeminism.com", C.URL, True),
+    ("You can find more information on www.afsp.org.", "www.afsp.org", C.URL, True),
+    ("Resource for Your Consideration: www.emdr.com/", "www.emdr.com/", C.URL, True),
+    # ... but not one whose sentence or form says whose, nor one that signs a text off
+    (
+        "visit my site www.PanicRecoveryCentre.org today",
+        "www.PanicRecoveryCentre.org",
+        C.URL,
+        False,
+    ),
+    ("My sister runs www.brightpathbakery.com now.", "www.brightpathbakery.com", C.URL, False),
+    ("Website:\nwww.greenplague.com\n\nAddress:", "www.greenplague.com", C.URL, False),
+    ("E-mail: ana@mail.com\nSite: brightpath.org", "brightpath.org", C.URL, False),
+    ("with ease and comfort. www.brightpath.org", "www.brightpath.org", C.URL, False),
+    ("~Mark (www.brightpath.org)", "www.brightpath.org", C.URL, False),
+    (
+        "Read www.brightpath.org today.\n~Mark (www.brightpath.org)",
+        "www.brightpath.org",
+        C.URL,
+        False,
+    ),
+    ("See facebook.com/janedoe for her posts.", "facebook.com/janedoe", C.URL, False),
+    # ... nor a name's site, a made-up brand or a profile
     ("on connectfulness.com/little-moments", "connectfulness.com/little-moments", C.URL, False),
     ("see linkedin.com/in/jane-doe", "linkedin.com/in/jane-doe", C.URL, False),
     ("ask at forum.org/users/panic-helper", "forum.org/users/panic-helper", C.URL, False),

@@ -226,7 +226,9 @@ def test_a_lower_case_name_is_still_found(engine: PIIEngine) -> None:
 @pytest.mark.parametrize(
     ("text", "url"),
     [
-        ("read http://www.example.org/home/There are more", "http://www.example.org/home/"),
+        ("read http://www.janedoe.org/home/There are more", "http://www.janedoe.org/home/"),
+        ("at http://janedoe.org/a.pdfBased on it", "http://janedoe.org/a.pdf"),
+        ("You can do it!Earl Lewiswww.janedoe.com", "www.janedoe.com"),
         ("see https://janedoe.org/what-is-it.htmlI hope", "https://janedoe.org/what-is-it.html"),
         ("my page https://example.org/MyPage now", "https://example.org/MyPage"),
     ],

@@ -21,6 +21,7 @@ from mhds.steps.pii.address_terms import (
     STREET_SUFFIXES,
     STREET_WORDS_BEFORE,
 )
+from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.names import is_addressee
@@ -104,6 +105,13 @@ TOWN_AFTER_PREPOSITION = re.compile(
     r"\b(?:in|at|from|to|near|into|outside|around|toward|towards|via|of)[ \t]+"
     r"(?P<v>(?:(?:North|South|East|West|New|Lake|Port|Fort|Mount|St\.|Saint|Upper|Lower"
     rf"|Great|Little)[ \t]+)?{_PLACE_WORD})\b(?![ \t]+{UPPER})"
+)
+#: Capitalised words after a cue of where someone is or is from ("live in Eugene", "writing
+#: from Toronto Canada"): a place when they begin with a city's name (:mod:`gazetteer`).
+CITY_AFTER_CUE = re.compile(
+    r"\b(?:in|near|outside(?:[ \t]+of)?|around|(?:am|are|is|was|were|come|comes|came|moved"
+    r"|writing|originally|here|live|lives|lived|based|moving|relocated)[ \t]+from)[ \t]+"
+    rf"(?P<v>{UPPER}[^\W\d_]+(?:[ \t]+{UPPER}[^\W\d_]+){{0,3}})(?![\w'’-])"
 )
 #: A town written in capitals after a place cue ("based in OSLO", "I am in ELVERUM").
 TOWN_IN_CAPITALS = re.compile(
@@ -275,6 +283,14 @@ class AddressRecognizer:
         for match in TOWN_IN_CAPITALS.finditer(text):
             if not any(is_ordinary(w) for w in match["v"].split()):
                 spans.append(Span(*match.span("v"), Category.LOCATION, 0.6, "town_shape_regex"))
+        for match in CITY_AFTER_CUE.finditer(text):
+            words = match["v"].split()
+            for size in range(len(words), 0, -1):  # the longest city: "Chapel Hill", "Toronto"
+                if is_city(" ".join(words[:size])):
+                    start = match.start("v")
+                    end = text.index(words[size - 1], start) + len(words[size - 1])
+                    spans.append(Span(start, end, Category.LOCATION, 0.6, "city_gazetteer"))
+                    break
         for match in TOWN_AFTER_PREPOSITION.finditer(text):
             words = match["v"].split()
             if is_name_like(words[-1]):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.names import (
@@ -79,7 +80,11 @@ _DAY_DATE = re.compile(
 _ECHO_SCORE = 0.8
 _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECASE)
 #: A line of an NER span: what lies between line breaks.
-_LINE = re.compile(r"[^\n]+")
+#: A line, or a part of it between quotation marks: NER reads "Kathy Labriola“The Jealousy
+#: Workbook" (a closing name glued to the next quoted title) as one name.
+_GLUED_SENTENCE_END = re.compile(r"[a-z]+[.!?]+(?=[A-Z])")
+_GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)(?:[.:]\S*)?\Z")
+_LINE = re.compile(r"[^\n“”«»\"]+")
 #: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
 #: someone (a hospital, a school, a clinic named after its town).
 _ORGANISATION_OF = re.compile(r"[ \t]+(?:for|of|on)[ \t]+[A-Z]")
@@ -90,6 +95,12 @@ _NAME_PARTICLES = PARTICLES | frozenset(
      "zu", "zum", "zur", "a", "i"}
 )  # fmt: skip
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
+#: Last words of organisations' names that no person's name ends with.
+_ORGANISATION_ENDS = frozenset(
+    {"collective", "institute", "foundation", "association", "society", "alliance", "network",
+     "council", "coalition", "project", "federation", "league", "anonymous", "lifeline",
+     "hotline", "helpline", "fund", "trust", "initiative", "campaign", "movement"}
+)  # fmt: skip
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,]*[A-Z]|[a-z][)\].!?;:,]*[0-9]|[a-z][)\].!?;:,]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
@@ -252,7 +263,8 @@ class PIIEngine:
     @staticmethod
     def _from_ner(text: str, result: Any) -> list[Span]:
         """Our spans of one NER result: one per line it covers (NER reads "Laurence Roger",
-        a blank line and "6729 Hernandez Crossing" as one place), each a possible name."""
+        a blank line and "6729 Hernandez Crossing" as one place) and per part between
+        quotation marks, each a possible name."""
         entity = result.entity_type
         surface = text[result.start : result.end]
         if entity == "ORGANIZATION":
@@ -300,6 +312,8 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return any(is_name_like(w, sentence_start=True) for w in words)
     if category is Category.PERSON and any(w.islower() and w not in _NAME_PARTICLES for w in words):
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
+    if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
+        return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (
         len(words) == 1
         and starts_sentence(text, start)
@@ -328,24 +342,36 @@ def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:
 def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> list[Span]:
     """A one-word name-slot PERSON after "to", "from", "in", "at" or "near" that NER reads as a
     place is a place ("driving to Albuquerque"); elsewhere the slot's PERSON stands ("had given
-    Cettina"), as NER often calls unfamiliar given names places."""
+    Cettina"), as NER often calls unfamiliar given names places. A greeted city is a place
+    unless NER reads a person ("Hi Chapel Hill,": the asker's town as their name; "Hi
+    Jackson,": a person)."""
     places = [s for s in ner if s.category is Category.LOCATION]
-    if not places:
-        return found
+    people = [s for s in ner if s.category is Category.PERSON]
     out = []
     for span in found:
+        if span.recognizer not in (SHAPE_RECOGNIZER, "name_slot_regex") or (
+            span.category is not Category.PERSON
+        ):
+            out.append(span)
+            continue
+        greeted = greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
         if (
-            span.recognizer in (SHAPE_RECOGNIZER, "name_slot_regex")
-            and span.category is Category.PERSON
-            and (
+            (
                 span.recognizer == SHAPE_RECOGNIZER  # a word by its shape: NER tells which
                 or (
                     " " not in text[span.start : span.end]
                     and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
                 )
-                or greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
+                or greeted
             )
-            and any(span.overlaps(p) for p in places)
+            and (
+                any(span.overlaps(p) for p in places)
+                or (
+                    greeted
+                    and is_city(text[span.start : span.end])
+                    and not any(span.overlaps(p) for p in people)  # "Hi Jackson," by NER
+                )
+            )
             and not _after_a_person(text, span.start, found)  # "said Erik to Käte"
         ):
             span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)
@@ -522,11 +548,19 @@ def _ner_piece(text: str, span: Span, start: int, end: int) -> list[Span]:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop surrounding whitespace, quotes and a possessive ``'s`` from an NER span."""
+    """Drop surrounding whitespace, quotes and a possessive ``'s`` from an NER span, and the
+    end of a sentence or the start of a web address glued to it."""
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum():
         end -= 1
     if text[start:end].endswith(("'s", "’s")):
         end -= 2
+    # words glued on by a missing space: "it!Earl Lewiswww" is "Earl Lewis"
+    head = _GLUED_SENTENCE_END.match(text, start, end)
+    if head is not None:
+        start = head.end()
+    tail = _GLUED_WEB.search(text, start, end)
+    if tail is not None:
+        end = tail.start()
     return start, end

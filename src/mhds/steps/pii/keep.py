@@ -21,6 +21,7 @@ from mhds.steps.pii.keep_terms import (
     MEDICATIONS,
     MODALITIES,
     PLACES,
+    PLATFORMS,
     RELATIONS,
     SIGN_OFFS,
     US_STATES,
@@ -28,8 +29,10 @@ from mhds.steps.pii.keep_terms import (
 )
 from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
 from mhds.steps.pii.names import in_person_slot
+from mhds.steps.pii.pattern_sources import TLDS
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.spans import Category, Span
+from mhds.steps.pii.works import cited_works
 
 #: Words that double as place names below state level: never kept as a LOCATION.
 LOCATION_AMBIGUOUS: frozenset[str] = frozenset({"columbia"})
@@ -173,6 +176,31 @@ EPONYMS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_KNOWN_TLDS = frozenset(TLDS.split("|"))
+_PLATFORM_KEYS = frozenset(term_key(t) for t in PLATFORMS)
+_VERB_ENDINGS = ("ed", "d", "ing", "s")
+#: Whose a site is, said in its sentence before it.
+_OWNER = re.compile(
+    r"(?i:\b(?:my|our|his|her)\b|\b(?:contact|email|e-mail|call|reach|find|visit|join|follow)"
+    r"[ \t]+(?:me|us)\b|\babout[ \t]+(?:me|us)\b|\bshameless)"
+)
+#: Words that introduce a site as a resource for the reader.
+_RESOURCE_CUE = re.compile(
+    r"(?i:\b(?:here|resources?|links?|website|site|visit|check|see|information|info|more"
+    r"|learn|try|recommend\w*|suggest\w*|consideration|available)\b)"
+)
+_SENTENCE_REACH = 200
+_CUE_REACH = 40
+#: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
+_SITE_FIELD = re.compile(
+    r"(?i:\b(?:web[ \t]?site|web[ \t]?page|home[ \t]?page|url|blog|site|web))"
+    r"[ \t]*[:=-][ \t]*\n?[ \t]*\Z"
+)
+_EMAIL_NEAR = re.compile(r"[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_JOINER = re.compile(r"[\s,;&]*(?:(?:and|or)[\s,;&]*)?")
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)\]])|\n")
+_SITE_OR_NUMBER = re.compile(r"\S*[./@]\S*|[\d()+-]+")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _HOST_END = re.compile(r"[/?#:]")
 
 
@@ -210,7 +238,8 @@ class KeepList:
         if self._resources is None:
             return []
         if self._ranges[0] != text:
-            self._ranges = (text, self._resources.ranges(text))
+            listed = self._resources.ranges(text)
+            self._ranges = (text, _merged(listed, cited_works(text)))
         return self._ranges[1]
 
     def keeps(self, text: str, span: Span) -> bool:
@@ -227,12 +256,18 @@ class KeepList:
             if self._in_public_range(text, span):
                 return True
             email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
-            return self._is_public(raw, email=email) or (
-                not email and self._resources is not None and is_resource_page(raw)
-            )
+            if self._is_public(raw, email=email):
+                return True
+            if email or self._resources is None or is_own_site(text, span.start, span.end):
+                return False
+            return is_resource_page(raw) or is_introduced_site(text, span.start, span.end)
         # A listed name or clinical word in a person's slot is that person: "my husband, Gary
         # Chapman", "my uncle Guidone", "my neighbour Gottman".
         named = category in (Category.PERSON, Category.LOCATION)
+        if named and self._in_title(text, span):
+            return True  # "“A Counselor’s Advice on Open Relationships” by Kathy Labriola"
+        if named and _is_platform(raw):
+            return True  # "my ex-boyfriend's Instagram", "we Skyped"
         if named and in_person_slot(text, span.start):
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if self._in_public_range(text, span):
@@ -254,12 +289,26 @@ class KeepList:
         return whole != raw and self._is_term(_normalize(whole), category)
 
     def _in_public_range(self, text: str, span: Span) -> bool:
-        """Inside a listed resource's name or site; a public figure only where the text cites
-        them (a book, research, "by", a possessive), not merely names someone alike."""
+        """Inside listed resources' names or sites, or cited works and their authors; a public
+        figure only where the text cites them (a book, research, "by", a possessive), not
+        merely names someone alike."""
+        left = text[span.start : span.end]
         for start, end, kind in self.public_ranges(text):
-            if start <= span.start and span.end <= end:
-                return kind != "public_figure" or _is_cited(text, start, end)
-        return False
+            if start < span.end and span.start < end:
+                if kind == "public_figure" and not _is_cited(text, start, end):
+                    return False
+                a, b = max(start, span.start) - span.start, min(end, span.end) - span.start
+                left = left[:a] + " " * (b - a) + left[b:]
+        # covered, but for what joins two names ("John Gottman & Nan Silver")
+        return left != text[span.start : span.end] and _JOINER.fullmatch(left) is not None
+
+    def _in_title(self, text: str, span: Span) -> bool:
+        """Inside the title of a publication the text cites."""
+        return any(
+            start <= span.start and span.end <= end
+            for start, end, kind in self.public_ranges(text)
+            if kind == "publication"
+        )
 
     def _is_crisis(self, raw: str, *, vanity: bool) -> bool:
         value = raw.upper().translate(_KEYPAD) if vanity else raw
@@ -382,6 +431,100 @@ def is_resource_page(url: str) -> bool:
     )
 
 
+def is_own_site(text: str, start: int, end: int) -> bool:
+    """Whether the URL at ``text[start:end]`` is the writer's or another person's own site:
+    its sentence says whose ("my website", "our practice", "her blog", "contact me"), a form's
+    field holds it ("Website: ..."), an e-mail address stands in its paragraph (contact
+    details), or the same site is so named elsewhere in the text or signs it off there
+    ("~Mark (www.x.com)")."""
+    host = _host(text[start:end])
+    if not host:
+        return False
+    here = _token_start(text, start)
+    mentions = [_token_start(text, m.start()) for m in re.finditer(re.escape(host), text, re.I)]
+    return any(
+        _OWNER.search(_sentence_before(text, at)) is not None
+        or _SITE_FIELD.search(text, max(0, at - _CUE_REACH), at) is not None
+        or _EMAIL_NEAR.search(_paragraph(text, at)) is not None
+        or (at != here and _signs_off(text, at))
+        for at in mentions or [here]
+    )
+
+
+def is_introduced_site(text: str, start: int, end: int) -> bool:
+    """Whether the URL at ``text[start:end]`` is a public site the text points a reader to:
+    a site whose name reads as ordinary words or an acronym and holds no practice word
+    ("everydayfeminism.com", "afsp.org"), with no personal name or user name in its path,
+    introduced as a resource where it closes the text ("more information on www.afsp.org."):
+    a site that closes a text unintroduced signs it. Whose site it is was asked first
+    (:func:`is_own_site`)."""
+    raw = text[start:end]
+    value = _SCHEME.sub("", raw.strip(_STRIP).lower())
+    _, _, path = value.partition("/")
+    labels = _site_labels(value)
+    if len(labels) < 2 or labels[-1] not in _KNOWN_TLDS:
+        return False  # "mom.listen": a missing space after a full stop, not a site
+    if _PROFILE_PATH.search("/" + path) or names_a_person(raw):
+        return False
+    first = _PATH_PIECE.match(path)
+    if first is not None and _is_user_name(first[0]):
+        return False
+    name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
+    if _PRACTICE_WORD.search(name) or not all(_reads_as_words(p) for p in name.split("-") if p):
+        return False
+    return not _signs_off(text, _token_start(text, start))
+
+
+def _signs_off(text: str, at: int) -> bool:
+    """Whether the site at ``at`` stands in the text's closing with nothing introducing it as
+    a resource ("... with ease and comfort. www.x.com", not "Resource: www.emdr.com")."""
+    return _is_closing(text, at) and _RESOURCE_CUE.search(_sentence_before(text, at)) is None
+
+
+def _host(url: str) -> str:
+    return ".".join(_site_labels(_SCHEME.sub("", url.strip(_STRIP).lower())))
+
+
+def _site_labels(value: str) -> list[str]:
+    host = value.partition("/")[0].rpartition("@")[2].partition(":")[0].strip(".")
+    return [label for label in host.split(".") if label and label != "www"]
+
+
+def _is_user_name(piece: str) -> bool:
+    """A path's first piece that reads as a user name ("janedoe", "jdoe99"), not a word, a slug
+    or a document ("blog", "what-is-anxiety", "Page548.htm", "watch?v=")."""
+    if _DOCUMENT.search(piece) or _SLUG_SPLIT.search(piece) or "?" in piece or "=" in piece:
+        return False
+    return not is_ordinary(piece.lower())
+
+
+def _token_start(text: str, at: int) -> int:
+    """Where the run of non-space characters holding ``at`` starts ("http://www." before a host)."""
+    while at > 0 and not text[at - 1].isspace():
+        at -= 1
+    return at
+
+
+def _paragraph(text: str, at: int) -> str:
+    """The paragraph (up to a blank line) holding ``at``."""
+    start = max(text.rfind("\n\n", 0, at), 0)
+    end = text.find("\n\n", at)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _sentence_before(text: str, start: int) -> str:
+    """The words of ``start``'s sentence before it (within reach)."""
+    window = text[max(0, start - _SENTENCE_REACH) : start]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    return window[ends[-1] :] if ends else window
+
+
+def _is_closing(text: str, start: int) -> bool:
+    """Whether nothing but sites, addresses, numbers and punctuation follow ``start`` to the
+    text's end: the place of a signature's own site."""
+    return not _WORD.search(_SITE_OR_NUMBER.sub(" ", text[start:]))
+
+
 def _is_content_path(path: str) -> bool:
     for segment in _PATH_PIECE.findall(path):
         words = [w for w in _SLUG_SPLIT.split(_DOCUMENT.sub("", segment)) if w]
@@ -431,6 +574,22 @@ def _is_cited(text: str, start: int, end: int) -> bool:
     left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
     stops = [i for c in ".!?\n" if (i := text.find(c, end)) >= 0]
     return _CITATION.search(text, left, min(stops, default=len(text))) is not None
+
+
+def _merged(
+    first: list[tuple[int, int, str]], second: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """``first`` and the ranges of ``second`` that overlap none of it, sorted."""
+    extra = [r for r in second if not any(a < r[1] and r[0] < b for a, b, _ in first)]
+    return sorted(first + extra)
+
+
+def _is_platform(raw: str) -> bool:
+    """An online platform's name, or a verb made of it ("Skyped", "Googling")."""
+    key = term_key(_normalize(raw))
+    return key in _PLATFORM_KEYS or any(
+        key.endswith(ending) and key[: -len(ending)] in _PLATFORM_KEYS for ending in _VERB_ENDINGS
+    )
 
 
 def _normalize(raw: str) -> str:

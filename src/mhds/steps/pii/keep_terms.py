@@ -107,6 +107,20 @@ PLACES = _terms(
     train, airport, bar, pharmacy, earth, the earth, planet, world, heaven, hell, moon"""
 )
 
+#: Online platforms, apps and services people talk about using ("we talked on Skype", "my
+#: ex's Instagram"): a platform is never a person or a place. The social and messaging
+#: platforms are those of Wikipedia's "List of social platforms with at least 100 million
+#: active users" (English Wikipedia, CC BY-SA 4.0, as of 2026), with the dating, video-call,
+#: streaming and search services that counselling questions name most.
+PLATFORMS = _terms(
+    """facebook, instagram, whatsapp, messenger, youtube, tiktok, snapchat, twitter, reddit,
+    pinterest, linkedin, tumblr, telegram, discord, skype, zoom, facetime, wechat, viber, kik,
+    twitch, quora, myspace, imessage, google, gmail, netflix, hulu, spotify, amazon, ebay,
+    craigslist, yelp, uber, lyft, venmo, paypal, etsy, wikipedia, tinder, bumble, hinge,
+    grindr, okcupid, omegle, xbox, playstation, fortnite, minecraft, roblox, nintendo, steam,
+    iphone, ipad, android, alexa, siri, chatgpt, talkspace, betterhelp"""
+)
+
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.
 SIGN_OFFS = _terms(
     """warmly, regards, kind regards, best regards, best, sincerely, cheers, thanks, thank you,

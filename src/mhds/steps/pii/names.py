@@ -358,11 +358,13 @@ _TITLE_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "rev"})
 #: A thing, not a person, before "called" or "named" ("a website called Conversations with a
 #: Gender Therapist", "a technique called Havening").
 _THING_CALLED = re.compile(
-    r"(?i:\b(?:book|website|site|app|program(?:me)?|technique|method|group|organi[sz]ation|show"
-    r"|podcast|film|movie|song|approach|exercise|game|concept|phenomenon|term|process|model"
-    r"|therapy|skill|tool|workbook|video|article|series|course|class|agency|company|clinic"
-    r"|condition|disorder|practice|place|center|centre|project|campaign|movement|page|blog)s?"
-    r"[ \t]+(?:(?:is|was)[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
+    r"(?i:\b(?:(?:book|website|site|app|program(?:me)?|technique|method|group|organi[sz]ation"
+    r"|show|podcast|film|movie|song|approach|exercise|game|concept|phenomenon|term|process"
+    r"|model|therapy|skill|tool|workbook|video|article|series|course|class|agency|company"
+    r"|clinic|condition|disorder|practice|place|center|centre|project|campaign|movement|page"
+    r"|blog|event|experience|state|symptom|response|reaction|effect|service|line|hotline"
+    r"|network|resource|charity|foundation)s?|it|this|that|its|it['’]s|which)"
+    r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
 )
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
 _CLOSING = re.compile(rf"\b{CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z")
@@ -370,16 +372,31 @@ _SIGNATURE_REACH = 200
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
 _AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
+_GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)\Z")
+#: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark").
+_TILDE = re.compile(r"(?:^|[.!?\s])[ \t\xa0]*~[ \t\xa0]*\Z")
 #: A credential after a signature: two capitals or more ("LPC", "PhD", "M.Ed.").
 _CREDENTIAL = r"(?=[A-Za-z.-]*[A-Z][a-z.-]*[A-Z])[A-Z][A-Za-z.-]{1,7}"
-_NAME_TOKEN = r"[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*\.?"
+#: A word of a signature's name; a web address glued on ("Lewiswww.x.com") is not of it.
+_NAME_TOKEN = r"[A-Z](?:(?!www\.|https?:)[^\W\d_])*(?:['’-][^\W\d_]+)*\.?"
 #: A signature at a text's end: a name (or an initial), then credentials after commas
-#: ("Robin J. Landwehr, DBH, LPC") or a practice after "~", "|" or a dash.
+#: ("Robin J. Landwehr, DBH, LPC") or a practice after "~", "|" or a dash, then the writer's
+#: sites or numbers.
+_CONTACT = (
+    r"(?:(?:https?://|www\.)\S+|[\w.+-]+@\S+|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\S*"
+    r"|\+?\(?(?:\d[().\s-]*){9,}\d)"  # a phone number: ten digits or more, not a postcode
+)
+#: The writer's own sites, addresses or numbers that may follow a signature, bare or in
+#: brackets, glued or not ("~Mark (www.x.com and www.y.org)", "Earl Lewiswww.x.com").
+_CONTACTS = (
+    rf"(?:[ \t\xa0]*\(?[ \t\xa0]*{_CONTACT}"
+    rf"(?:[ \t\xa0]*(?:,|&|\||and)?[ \t\xa0]*{_CONTACT})*[ \t\xa0]*\)?)?"
+)
 _SIGNED = re.compile(
     rf"(?<![\w'’-])(?P<name>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,3}})"
     rf"(?:(?:[ \t\xa0]*,[ \t\xa0]*{_CREDENTIAL})+"
     r"|[ \t\xa0]*(?:[~|–—]|[ \t]-[ \t])[ \t\xa0]*(?P<practice>[A-Z][^\n]{0,79}?))?"
-    r"[ \t\xa0.!]*\Z"
+    rf"{_CONTACTS}[ \t\xa0.!~]*\Z"
 )
 #: The last word of a practice's name ("Image and Likeness Counseling", "Oak Tree Therapy").
 _PRACTICE_END = re.compile(
@@ -454,7 +471,11 @@ def _signature(text: str) -> list[Span]:
     while len(words) > 1 and words[0].lower() in _TITLES:  # "Warmly, Dr. Ana Ruiz"
         start = text.index(words[1], start + len(words[0]))
         words = words[1:]
-    if _CLOSING.search(text, max(0, match.start() - _CUE_REACH), match.start()) is not None:
+    before = max(0, match.start() - _CUE_REACH)
+    if (
+        _CLOSING.search(text, before, match.start()) is not None
+        or _TILDE.search(text, before, match.start()) is not None
+    ):
         if words[0].lower() in _stop_words() or words[0].lower() in _LEADING:
             return []
         score = STRONG
@@ -659,7 +680,10 @@ def _runs(text: str) -> list[_Run]:
     words: list[str] = []
     start = end = -1
     for match in _WORD.finditer(text):
-        word = match.group()
+        word, word_end = match.group(), match.end()
+        glued = _GLUED_WEB.search(word) if text[word_end : word_end + 1] in (".", ":") else None
+        if glued is not None:  # "Karrenbergwww.x.org": the address starts at its "www"
+            word, word_end = word[: glued.start()], match.start() + glued.start()
         gap = text[end : match.start()] if words else ""
         joined = bool(words) and gap in (" ", "\t", " ", ". ") and not gap.startswith(".")
         if words and gap == ". " and _INITIAL.fullmatch(words[-1]):
@@ -674,7 +698,7 @@ def _runs(text: str) -> list[_Run]:
             if not words:
                 start = match.start()
             words.append(word)
-            end = match.end()
+            end = word_end
         elif words:
             runs.append(_close(text, start, end, words))
             words = []

@@ -48,6 +48,10 @@ _COUNTED = re.compile(
     r"[ \t]+(?:people|persons|times|calls|texts|messages|users|clients|members)\b"
 )
 _GLUED_TAIL = re.compile(r"(?<=[a-z0-9/])[A-Z][a-z]{0,12}\Z")
+#: A word run into a URL's "www." or scheme ("Lewiswww.", "helpfulhttps://").
+_GLUED_HEAD = re.compile(r"[A-Za-z]*[a-z](www\.|https?://)")
+#: A document's extension with the next sentence's first word glued on (".pdfBased on").
+_GLUED_AFTER_DOCUMENT = re.compile(r"\.(?:pdf|html?|php|aspx?|docx?)(?=[A-Z][a-z]*['’]?[a-z]*\Z)")
 _Check = Callable[[re.Match[str]], bool]
 
 
@@ -100,6 +104,7 @@ class PatternRecognizers:
                 if rule.trim:
                     start, end = _trim(text, start, end)
                 if rule.category is Category.URL:
+                    start = _without_glued_start(text, start, end)
                     end = _without_glued_word(text, start, end)
                 if start < end:
                     spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
@@ -412,9 +417,20 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _without_glued_start(text: str, start: int, end: int) -> int:
+    """Where a URL starts without the word glued before it by a missing space ("Lewiswww.x.com"
+    after a signature's name): at its "www." or scheme when letters run into it."""
+    glued = _GLUED_HEAD.search(text, start, end)
+    return glued.start(1) if glued is not None and glued.start() == start else start
+
+
 def _without_glued_word(text: str, start: int, end: int) -> int:
     """Where a URL ends without the next sentence's first word glued to it by a missing space
-    ("…/home/There are", "…anxiety.htmlI would"): an English stop word, followed by a space."""
+    ("…/home/There are", "…anxiety.htmlI would"): an English stop word, followed by a space,
+    or any capitalised word right after a document's extension ("…/Violence.pdfBased on")."""
+    document = _GLUED_AFTER_DOCUMENT.search(text, start, end)
+    if document is not None and document.start() > start:
+        return document.end()
     glued = _GLUED_TAIL.search(text, start, end)
     if (
         glued is not None

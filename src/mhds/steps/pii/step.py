@@ -62,7 +62,7 @@ class PIIRedactor(RecordStep):
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 6
+    version: ClassVar[int] = 7
 
     def __init__(
         self,

@@ -1,0 +1,52 @@
+"""Cities of 15,000 people or more, from GeoNames: whether a capitalised phrase names one.
+
+The table (``data/cities.txt.gz``, 27,966 spellings of 22,841 cities) is GeoNames'
+``cities15000`` reduced to name, country and population; ``data/CITIES.md`` says how, with its
+source and licence (CC BY 4.0, attribution in ``data/cities.LICENSE``). It decides a category
+where a slot is unsure ("Hi Montreal," greets the asker's town, not a person) and finds a
+city after a place word that NER misses ("writing from Toronto Canada", which NER reads as an
+organisation). A city whose name is an ordinary English word ("Mobile", "Reading", "Orange")
+never counts; nor does a country or a US state, which Safe Harbor keeps.
+"""
+
+from __future__ import annotations
+
+import gzip
+import unicodedata
+from functools import cache
+from importlib.resources import files
+
+from mhds.steps.pii.keep_terms import CALENDAR, GEOGRAPHY, US_STATES, term_key
+from mhds.steps.pii.lexicon import common_words
+
+_NEVER = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES | CALENDAR)
+
+
+@cache
+def _cities() -> frozenset[str]:
+    blob = files("mhds.steps.pii").joinpath("data/cities.txt.gz").read_bytes()
+    names = set()
+    for line in gzip.decompress(blob).decode().splitlines():
+        name = line.split("\t", 1)[0]
+        names.add(_key(name))
+    return frozenset(names)
+
+
+def is_city(phrase: str) -> bool:
+    """Whether ``phrase`` (one to four words, any case) names a city of the table that is not
+    an ordinary English word, a country, a US state or a month ("March")."""
+    words = phrase.split()
+    if not 1 <= len(words) <= 4:
+        return False
+    key = _key(phrase)
+    if term_key(phrase) in _NEVER:
+        return False
+    if len(words) == 1 and phrase.lower() in common_words()[0]:
+        return False
+    return key in _cities()
+
+
+def _key(name: str) -> str:
+    """Lower case, accents dropped, letters and digits only ("Montréal" -> "montreal")."""
+    folded = unicodedata.normalize("NFKD", name)
+    return term_key("".join(c for c in folded if not unicodedata.combining(c)))

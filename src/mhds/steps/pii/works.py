@@ -1,0 +1,162 @@
+"""Published works a text cites and the people credited with them, found by their slot: a
+title, then "by" and the names ("“The Jealousy Workbook” by Kathy Labriola", "the book Healing
+Trauma, by Peter Levine", "a TED talk by Brené Brown", "a therapy developed by Marsha
+Linehan"), or an author-date citation ("(Gagnon & Simon, 1973)", "Robinson (2012)").
+
+Only reading is credited: a quoted title counts where the text around it speaks of books or
+articles, and films, songs and their casts do not count at all ("a film directed by X", "“Tube
+Snake Boogie” by X" name people the way a private person is named, and generated test corpora
+label them as identifiers).
+
+A name credited with a work is a public figure, and the work's title a publication, whether or
+not the allowlist (:mod:`mhds.steps.pii.resources`) lists them; the keep-list spares both. The
+same person named again in the text (their full name, or their surname alone as written) is
+that figure too, where the keep-list finds the mention cited. A name after a relation ("a poem
+by my friend Anna") is never credited: the keep-list asks the person slot first.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
+#: slot is the citation. Their other mentions are "public_figure", cited only in context.
+CREDITED = "credited_figure"
+_NAME_WORD = r"(?:[A-Z]\.|[A-Z][\w'’-]*[a-z][\w'’-]*)"
+_PARTICLE = r"(?:de|da|del|van|von|der|den|di|du|la|le|st\.?)"
+#: One credited name: capitalised words with an initial or a particle among them.
+_NAME = (
+    rf"(?:(?:Dr\.?|Prof\.?)[ \t]+)?{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
+)
+#: Names joined by commas, "&" and "and" ("Dossie Easton & Janet Hardy").
+_NAMES = re.compile(rf"{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*")
+#: A quoted title right before "by" ending the text ("“Love in Abundance” by"), the quote's
+#: text in ``title``.
+_QUOTED_BY = re.compile(
+    r"[“\"«‘'](?P<title>[A-Z0-9][^“”\"«»\n]{1,160}?)[”\"»’'][ \t]*,?[ \t]*by[ \t]+\Z"
+)
+#: A work's noun a few words before "by" ("the book Healing Trauma, by", "a talk by").
+_WORK_BY = re.compile(
+    r"(?i:\b(?:book|books|workbook|novel|memoir|article|essay|study|studies|research|paper"
+    r"|podcast|talk|lecture|course|guide|chapter|theory|model|method|approach|technique"
+    r"|framework))\b(?P<between>[^.!?\n“”\"]{0,80}?)[ \t]*,?[ \t]*by[ \t]+\Z"
+)
+#: A verb of authorship right before "by" ("written by", "roles played by").
+_MADE_BY = re.compile(
+    r"(?i:\b(?:authored|co-authored|developed|coined|founded|pioneered|popularized"
+    r"|popularised))[ \t]+by[ \t]+\Z"
+)
+_BY = re.compile(r"\bby[ \t]+(?=[A-Z])")
+_YEAR = r"(?:19|20)\d\d[a-z]?"
+#: An author-date citation: "(Gagnon & Simon, 1973)", "Robinson (2012)", "(Linehan et al.,
+#: 1991)".
+_CITATION = re.compile(
+    rf"\((?P<inside>{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*)(?:[ \t]+et[ \t]+al\.?)?,?"
+    rf"[ \t]+{_YEAR}(?:[,;][^()\n]{{0,20}})?\)"
+    rf"|(?<![\w'’])(?P<before>{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*)"
+    rf"(?:[ \t]+et[ \t]+al\.?)?[ \t]*\({_YEAR}\)"
+)
+#: A capitalised title run ending the text before "by" ("Healing Trauma,").
+_TITLE_RUN = re.compile(
+    r"(?:[A-Z][\w'’:-]*[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*)*"
+    r"[A-Z][\w'’-]*[ \t]*,?[ \t]*\Z"
+)
+_REACH = 200
+#: Words that make a quoted title something to read (a book, an article, a workbook).
+_READING = re.compile(
+    r"(?i:\b(?:books?|workbooks?|read|reading|reads|novels?|memoirs?|articles?|essays?|authors?"
+    r"|chapters?|guides?|bibliotherapy|library|libraries|amazon|publish\w*|wrote|written))\b"
+)
+_CONTEXT_REACH = 400
+_CONTEXT_AFTER = 120
+_CALENDAR = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+     "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december", "christmas", "easter", "thanksgiving", "then", "now"}
+)  # fmt: skip
+_SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
+_TITLES = re.compile(r"^(?:Dr\.?|Prof\.?)[ \t]+")
+
+
+def cited_works(text: str) -> list[tuple[int, int, str]]:
+    """The titles ("publication") and credited people (:data:`CREDITED`) of the works ``text``
+    cites, and the people's other mentions and narrative citations ("Robinson (2012)") as
+    "public_figure", as sorted, non-overlapping (start, end, kind)."""
+    found: list[tuple[int, int, str]] = []
+    people: set[str] = set()
+    for by in _BY.finditer(text):
+        names = _NAMES.match(text, by.end())
+        if names is None:
+            continue
+        title = _title_before(text, by.start(), by.end())
+        if title is None or names[0].lower() in _CALENDAR:
+            continue
+        if title[0] < title[1]:
+            found.append((title[0], title[1], "publication"))
+        position = names.start()
+        for name in _SPLIT.split(names[0]):
+            start = text.index(name, position)
+            position = start + len(name)
+            found.append((start, position, CREDITED))
+            people.add(_TITLES.sub("", name))
+    for citation in _CITATION.finditer(text):
+        group = "inside" if citation["inside"] is not None else "before"
+        position = citation.start(group)
+        for name in _SPLIT.split(citation[group]):
+            if name.lower() in _CALENDAR:
+                continue
+            start = text.index(name, position)
+            position = start + len(name)
+            found.append((start, position, CREDITED if group == "inside" else "public_figure"))
+            people.add(_TITLES.sub("", name))
+    found.extend(_mentions(text, people, found))
+    return _without_overlaps(found)
+
+
+def _title_before(text: str, by_start: int, by_end: int) -> tuple[int, int] | None:
+    """The title's range before "by" (empty when the slot names no title), or None when what
+    precedes "by" credits no work."""
+    window_start = max(0, by_end - _REACH)
+    window = text[window_start:by_end]
+    quoted = _QUOTED_BY.search(window)
+    if quoted is not None:
+        around = text[max(0, by_start - _CONTEXT_REACH) : by_end + _CONTEXT_AFTER]
+        if _READING.search(around) is None:
+            return None  # a song's or a film's title: its people are not cited as a resource
+        return window_start + quoted.start("title"), window_start + quoted.end("title")
+    if _MADE_BY.search(window) is not None:
+        return by_start, by_start
+    work = _WORK_BY.search(window)
+    if work is None:
+        return None
+    between = work["between"]
+    run = _TITLE_RUN.search(between)
+    if run is None or between[: run.start()].strip(" \t,:"):
+        return by_start, by_start  # "a talk by", "the research done by"
+    start = window_start + work.start("between") + run.start()
+    end = window_start + work.start("between") + len(between.rstrip(" \t,"))
+    return start, end
+
+
+def _mentions(
+    text: str, people: set[str], taken: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Other mentions of the credited people: the full name, or the surname alone as written."""
+    forms = set(people)
+    forms.update(p.split()[-1] for p in people if len(p.split()) > 1)
+    found: list[tuple[int, int, str]] = []
+    for form in sorted(forms, key=len, reverse=True):
+        for match in re.finditer(rf"(?<![\w'’]){re.escape(form)}(?![\w])", text):
+            span = match.span()
+            if not any(a < span[1] and span[0] < b for a, b, _ in taken + found):
+                found.append((span[0], span[1], "public_figure"))
+    return found
+
+
+def _without_overlaps(ranges: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(ranges, key=lambda r: (r[0], -r[1])):
+        if out and start < out[-1][1]:
+            continue
+        out.append((start, end, kind))
+    return out

@@ -1,0 +1,171 @@
+"""Cited works and their authors, online platforms, things "called" a name, cities, signatures
+with the writer's sites after them, and whose a web site is: on sentences written for these
+tests (none comes from an evaluation corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.gazetteer import is_city
+from mhds.steps.pii.spans import Category
+from mhds.steps.pii.works import CREDITED, cited_works
+
+C = Category
+
+
+def redacted(engine: PIIEngine, text: str) -> list[str]:
+    return [text[s.start : s.end] for s in engine.analyze(text)]
+
+
+def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
+    return [text[s.start : s.end] for s in engine.analyze(text) if s.category is category]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("A book I often suggest: “Quiet Fields” by Odalys Brennecke.", "Odalys Brennecke"),
+        ('Try reading "The Open Door: Notes on Grief" by Radomir Vesely.', "Radomir Vesely"),
+        ("The workbook Finding Ground, by Ysolde Karrenberg, helps.", "Ysolde Karrenberg"),
+        ("Read the article by Teodor Lindqvist on sleep.", "Teodor Lindqvist"),
+        ("It is a therapy developed by Marguerite Okonkwo-Haller.", "Marguerite Okonkwo-Haller"),
+        ("Identity shapes desire (Vasquez-Lund & Petrakis, 1988).", "Vasquez-Lund"),
+        ("Identity shapes desire (Vasquez-Lund & Petrakis, 1988).", "Petrakis"),
+        ("These traits were listed by Oyelaran (2011) in a review.", "Oyelaran"),
+    ],
+)
+def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> None:
+    assert not any(kept in r or r in kept for r in redacted(engine, text))
+
+
+def test_an_authors_other_mention_is_kept_where_cited(engine: PIIEngine) -> None:
+    text = "Read “Quiet Fields” by Odalys Brennecke. Brennecke's later research on shame is good."
+    assert redacted(engine, text) == []
+
+
+def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
+    text = "I recommend the book “Mending Halvard’s Bridge” by Ines Kowalczyk for couples."
+    assert redacted(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("A poem by Ottoline was read at the funeral.", "Ottoline"),
+        ("I read a letter written by my sister Ottoline.", "Ottoline"),
+        ("We watched a film directed by Ottoline Marsh at home.", "Ottoline Marsh"),
+        ('Her favourite song is "Grey Harbour" by Ottoline Marsh.', "Ottoline Marsh"),
+        ("I was hurt by Ottoline last week.", "Ottoline"),
+        ("I met Ottoline (2019) at camp.", "Ottoline"),
+        ("The book by my friend Ottoline Marsh made me cry.", "Ottoline Marsh"),
+    ],
+)
+def test_a_name_outside_a_reading_credit_is_redacted(
+    engine: PIIEngine, text: str, name: str
+) -> None:
+    assert any(name in r for r in redacted(engine, text))
+
+
+def test_cited_works_reports_titles_and_credited_people() -> None:
+    text = 'I like "Small Lights" by Anouk Verhaegen & Tomas Rydell, a book on hope.'
+    assert [(text[a:b], kind) for a, b, kind in cited_works(text)] == [
+        ("Small Lights", "publication"),
+        ("Anouk Verhaegen", CREDITED),
+        ("Tomas Rydell", CREDITED),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We talked on Skype every night.",
+        "I keep checking my ex-girlfriend's Instagram and Facebook.",
+        "We Skyped for hours, then I was Googling symptoms.",
+        "I matched with him on Tinder.",
+    ],
+)
+def test_an_online_platform_is_no_name(engine: PIIEngine, text: str) -> None:
+    assert redacted(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There is a group for teens. It's called Harbour Line and it is free.",
+        "It is called Quiet Ground Collective.",
+        "You may feel an experience called Depersonalization after trauma.",
+    ],
+)
+def test_a_thing_called_a_name_is_no_person(engine: PIIEngine, text: str) -> None:
+    assert found(engine, text, C.PERSON) == []
+
+
+def test_a_person_called_a_name_is_still_a_person(engine: PIIEngine) -> None:
+    assert found(engine, "My son is called Teodor.", C.PERSON) == ["Teodor"]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Hi Fresno, thanks for writing in.", "Fresno"),
+        ("Hello Saskatoon,\nI hear how hard this is.", "Saskatoon"),
+        ("I am writing from Winnipeg Canada so I cannot refer you.", "Winnipeg"),
+        ("We moved here from Bakersfield last spring.", "Bakersfield"),
+        ("My cousin lives in Tallahassee with her kids.", "Tallahassee"),
+    ],
+)
+def test_a_city_greeted_or_after_a_place_cue_is_a_place(
+    engine: PIIEngine, text: str, place: str
+) -> None:
+    assert any(place in f for f in found(engine, text, C.LOCATION))
+
+
+def test_a_greeted_person_stays_a_person(engine: PIIEngine) -> None:
+    assert found(engine, "Hi Ottoline, thanks for writing.", C.PERSON) == ["Ottoline"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "city"),
+    [
+        ("Fresno", True),
+        ("Montréal", True),
+        ("St. Louis", False),  # written "Saint Louis" in the table
+        ("Mobile", False),  # an ordinary word first
+        ("March", False),  # a month
+        ("Georgia", False),  # a US state: kept, as Safe Harbor keeps it
+        ("Canada", False),
+        ("Hope", False),
+    ],
+)
+def test_is_city(phrase: str, city: bool) -> None:
+    assert is_city(phrase) is city
+
+
+def test_meetings_in_march_name_no_city(engine: PIIEngine) -> None:
+    assert redacted(engine, "My boss schedules meetings in March and in May.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "You can change this. ~Ottoline (www.ottolinemarsh.com and www.brightpath.org)",
+            "Ottoline",
+        ),
+        ("Be gentle with yourself. Best of luck. Radomir~", "Radomir"),
+        ("You can do it!Ysolde Karrenbergwww.brightpath.org", "Ysolde Karrenberg"),
+    ],
+)
+def test_a_signature_before_the_writers_sites_is_a_person(
+    engine: PIIEngine, text: str, name: str
+) -> None:
+    assert name in found(engine, text, C.PERSON)
+
+
+def test_a_site_that_signs_a_text_off_is_redacted_everywhere(engine: PIIEngine) -> None:
+    text = (
+        "More ideas are at www.brightpath.org if you want them. Take care. "
+        "~Ottoline (www.brightpath.org)"
+    )
+    assert found(engine, text, C.URL) == ["www.brightpath.org", "www.brightpath.org"]
