@@ -108,16 +108,12 @@ def test_a_person_called_a_name_is_still_a_person(engine: PIIEngine) -> None:
 @pytest.mark.parametrize(
     ("text", "place"),
     [
-        ("Hi Fresno, thanks for writing in.", "Fresno"),
-        ("Hello Saskatoon,\nI hear how hard this is.", "Saskatoon"),
         ("I am writing from Winnipeg Canada so I cannot refer you.", "Winnipeg"),
         ("We moved here from Bakersfield last spring.", "Bakersfield"),
         ("My cousin lives in Tallahassee with her kids.", "Tallahassee"),
     ],
 )
-def test_a_city_greeted_or_after_a_place_cue_is_a_place(
-    engine: PIIEngine, text: str, place: str
-) -> None:
+def test_a_city_after_a_place_cue_is_a_place(engine: PIIEngine, text: str, place: str) -> None:
     assert any(place in f for f in found(engine, text, C.LOCATION))
 
 
@@ -169,3 +165,29 @@ def test_a_site_that_signs_a_text_off_is_redacted_everywhere(engine: PIIEngine) 
         "~Ottoline (www.brightpath.org)"
     )
     assert found(engine, text, C.URL) == ["www.brightpath.org", "www.brightpath.org"]
+
+
+def test_a_list_of_books_credits_every_author(engine: PIIEngine) -> None:
+    text = (
+        "Books that help couples: “Quiet Fields” by Odalys Brennecke, "
+        + "and many more pages of thought on trust and repair follow here. " * 5
+        + "“Second Light” by Radomir Vesely & Ysolde Karrenberg“Third Door” by Teodor Lindqvist"
+    )
+    assert redacted(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("There is a hotline to help with this 888-724-7240 any time.", True),
+        ("The helpline (1-877-555-0199) is free.", True),
+        ("Call me at 888-724-7240 any time.", False),  # toll-free, but no line named
+        ("The hotline is great; my cell is 415-724-7240.", False),  # not toll-free
+    ],
+)
+def test_a_toll_free_helpline_is_kept(engine: PIIEngine, text: str, kept: bool) -> None:
+    assert (found(engine, text, C.PHONE) == []) is kept
+
+
+def test_a_closing_glued_to_the_last_word_still_signs(engine: PIIEngine) -> None:
+    assert "R" in found(engine, "There is so much to see in the parkHope that helps R", C.PERSON)

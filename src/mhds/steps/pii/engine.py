@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.names import (
@@ -342,36 +341,24 @@ def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:
 def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> list[Span]:
     """A one-word name-slot PERSON after "to", "from", "in", "at" or "near" that NER reads as a
     place is a place ("driving to Albuquerque"); elsewhere the slot's PERSON stands ("had given
-    Cettina"), as NER often calls unfamiliar given names places. A greeted city is a place
-    unless NER reads a person ("Hi Chapel Hill,": the asker's town as their name; "Hi
-    Jackson,": a person)."""
+    Cettina"), as NER often calls unfamiliar given names places."""
     places = [s for s in ner if s.category is Category.LOCATION]
-    people = [s for s in ner if s.category is Category.PERSON]
+    if not places:
+        return found
     out = []
     for span in found:
-        if span.recognizer not in (SHAPE_RECOGNIZER, "name_slot_regex") or (
-            span.category is not Category.PERSON
-        ):
-            out.append(span)
-            continue
-        greeted = greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
         if (
-            (
+            span.recognizer in (SHAPE_RECOGNIZER, "name_slot_regex")
+            and span.category is Category.PERSON
+            and (
                 span.recognizer == SHAPE_RECOGNIZER  # a word by its shape: NER tells which
                 or (
                     " " not in text[span.start : span.end]
                     and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
                 )
-                or greeted
+                or greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
             )
-            and (
-                any(span.overlaps(p) for p in places)
-                or (
-                    greeted
-                    and is_city(text[span.start : span.end])
-                    and not any(span.overlaps(p) for p in people)  # "Hi Jackson," by NER
-                )
-            )
+            and any(span.overlaps(p) for p in places)
             and not _after_a_person(text, span.start, found)  # "said Erik to Käte"
         ):
             span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)

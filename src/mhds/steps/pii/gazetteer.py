@@ -2,11 +2,12 @@
 
 The table (``data/cities.txt.gz``, 27,966 spellings of 22,841 cities) is GeoNames'
 ``cities15000`` reduced to name, country and population; ``data/CITIES.md`` says how, with its
-source and licence (CC BY 4.0, attribution in ``data/cities.LICENSE``). It decides a category
-where a slot is unsure ("Hi Montreal," greets the asker's town, not a person) and finds a
-city after a place word that NER misses ("writing from Toronto Canada", which NER reads as an
-organisation). A city whose name is an ordinary English word ("Mobile", "Reading", "Orange")
-never counts; nor does a country or a US state, which Safe Harbor keeps.
+source and licence (CC BY 4.0, attribution in ``data/cities.LICENSE``). It finds a city after
+a cue of where someone is or is from that NER misses ("writing from Toronto Canada", which NER
+reads as an organisation). A city whose name is an ordinary English word ("Mobile",
+"Reading", "Orange") never counts; nor does a country or a US state, which Safe Harbor keeps,
+nor a month. (Greetings are left to NER: "Hi Jackson," greets a person as often as "Hi
+Montreal," greets an asker's town, and the table cannot tell which.)
 """
 
 from __future__ import annotations

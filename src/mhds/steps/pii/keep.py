@@ -190,6 +190,13 @@ _RESOURCE_CUE = re.compile(
     r"|learn|try|recommend\w*|suggest\w*|consideration|available)\b)"
 )
 _SENTENCE_REACH = 200
+_NANP_DIGITS = 10
+_TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+_LINE_CUE = re.compile(
+    r"(?i:\b(?:hotline|helpline|lifeline|warmline|crisis[ \t]+line|support[ \t]+line"
+    r"|help[ \t]+line|hot[ \t]+line))\b"
+)
+_LINE_REACH = 80
 _CUE_REACH = 40
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
@@ -249,6 +256,8 @@ class KeepList:
         if category is Category.CREDENTIAL:
             return False  # a secret is never public, nor a clinical term
         if category in _NUMERIC:
+            if category is Category.PHONE and _is_toll_free_line(text, span.start, span.end):
+                return True  # "a hotline to help with this 888-724-7240": an organisation's
             return self._is_crisis(raw, vanity=category is Category.PHONE)
         if category in (Category.EMAIL, Category.URL):
             if names_a_person(raw):
@@ -299,8 +308,13 @@ class KeepList:
                     return False
                 a, b = max(start, span.start) - span.start, min(end, span.end) - span.start
                 left = left[:a] + " " * (b - a) + left[b:]
-        # covered, but for what joins two names ("John Gottman & Nan Silver")
-        return left != text[span.start : span.end] and _JOINER.fullmatch(left) is not None
+        # covered, but for what joins two names ("John Gottman & Nan Silver") or a sentence's
+        # first word glued on by a missing space ("Gary ChapmanAnd")
+        if left == text[span.start : span.end]:
+            return False
+        return _JOINER.fullmatch(left) is not None or all(
+            w.lower() in english_stop_words() for w in left.split()
+        )
 
     def _in_title(self, text: str, span: Span) -> bool:
         """Inside the title of a publication the text cites."""
@@ -429,6 +443,17 @@ def is_resource_page(url: str) -> bool:
     return not _PRACTICE_WORD.search(name) and all(
         _reads_as_words(part) for part in name.split("-") if part
     )
+
+
+def _is_toll_free_line(text: str, start: int, end: int) -> bool:
+    """A North American toll-free number (800, 888, 877 ...) named as a helpline or hotline
+    around it: toll-free lines belong to organisations, not to people."""
+    digits = "".join(c for c in text[start:end] if c.isdigit())
+    if len(digits) == _NANP_DIGITS + 1 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) != _NANP_DIGITS or digits[:3] not in _TOLL_FREE:
+        return False
+    return _LINE_CUE.search(text[max(0, start - _LINE_REACH) : end + _LINE_REACH]) is not None
 
 
 def is_own_site(text: str, start: int, end: int) -> bool:

@@ -66,7 +66,9 @@ MODALITIES = _terms(
     exposure and response prevention, ect, tms, rtms, iop, php, aa, na, twelve step, 12-step,
     smart recovery, al-anon, yoga, yoga nidra, hatha, vinyasa, kundalini, pranayama, tai chi,
     qigong, qi gong, reiki, metta, tonglen, vipassana, zazen, shinrin yoku, forest bathing,
-    tapping, havening, ho'oponopono, loving-kindness, body scan"""
+    tapping, havening, ho'oponopono, loving-kindness, body scan, brainspotting, neurofeedback,
+    biofeedback, hypnotherapy, sensorimotor psychotherapy, coherence therapy, gestalt therapy,
+    emotionally focused therapy, compassion focused therapy, ketamine-assisted therapy"""
 )
 
 #: Diagnoses, symptoms and clinical states.

@@ -367,7 +367,10 @@ _THING_CALLED = re.compile(
     r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
 )
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
-_CLOSING = re.compile(rf"\b{CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z")
+#: (glued on by a missing space too: "...left in ManhattanHope that helps C")
+_CLOSING = re.compile(
+    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z"
+)
 _SIGNATURE_REACH = 200
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).

@@ -176,7 +176,7 @@ INTRO_CUES = ("name", "call", "go by")
 #: The closings that come before a signature ("Warmly,", "Hope this helps,", "Be well.").
 CLOSING = (
     r"(?i:warmly|best(?:[ \t]+wishes|[ \t]+regards)?|kind[ \t]+regards|in[ \t]+solidarity"
-    r"|hope[ \t]+this[ \t]+helps|all[ \t]+the[ \t]+best|be[ \t]+well"
+    r"|hope[ \t]+(?:this|that|it)[ \t]+helps|all[ \t]+the[ \t]+best|be[ \t]+well"
     r"|(?:best[ \t]+of[ \t]+|good[ \t]+)luck|peace|blessings|hugs|kindly"
     r"|with[ \t]+(?:care|love|warmth|gratitude)|warm[ \t]+regards|regards|sincerely|thanks"
     r"|thank[ \t]+you|cheers|take[ \t]+care|respectfully|yours(?:[ \t]+truly)?"

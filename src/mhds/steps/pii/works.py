@@ -36,11 +36,13 @@ _QUOTED_BY = re.compile(
     r"[“\"«‘'](?P<title>[A-Z0-9][^“”\"«»\n]{1,160}?)[”\"»’'][ \t]*,?[ \t]*by[ \t]+\Z"
 )
 #: A work's noun a few words before "by" ("the book Healing Trauma, by", "a talk by").
-_WORK_BY = re.compile(
+_WORK_NOUN = re.compile(
     r"(?i:\b(?:book|books|workbook|novel|memoir|article|essay|study|studies|research|paper"
     r"|podcast|talk|lecture|course|guide|chapter|theory|model|method|approach|technique"
-    r"|framework))\b(?P<between>[^.!?\n“”\"]{0,80}?)[ \t]*,?[ \t]*by[ \t]+\Z"
+    r"|framework))\b"
 )
+#: What may stand between a work's noun and "by", to the end of the text.
+_BETWEEN_BY = re.compile(r"(?P<between>[^.!?\n“”\"]{0,80}?)[ \t]*,?[ \t]*by[ \t]+\Z")
 #: A verb of authorship right before "by" ("written by", "roles played by").
 _MADE_BY = re.compile(
     r"(?i:\b(?:authored|co-authored|developed|coined|founded|pioneered|popularized"
@@ -69,6 +71,18 @@ _READING = re.compile(
 )
 _CONTEXT_REACH = 400
 _CONTEXT_AFTER = 120
+#: How far a quoted title may stand after the last one read for it to be read too.
+_CHAIN_REACH = 600
+_CUE_REACH = 40
+#: Words right before a narrative citation that make it one ("listed by Robinson (2012)").
+_NARRATIVE_CUE = re.compile(
+    r"(?i:\b(?:by|see|cf\.?|per|according[ \t]+to|research[ \t]+(?:by|of|from)|work[ \t]+of))"
+    r"\s*\Z"
+)
+#: A sentence's first word glued to a name's end by a missing space ("ChapmanAnd").
+_GLUED_WORD = re.compile(
+    r"(?<=[a-z])(?:And|The|I|In|If|It|This|That|But|For|An?|Or|So|My|Also|You|We)\Z"
+)
 _CALENDAR = frozenset(
     {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
      "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -80,62 +94,81 @@ _TITLES = re.compile(r"^(?:Dr\.?|Prof\.?)[ \t]+")
 
 def cited_works(text: str) -> list[tuple[int, int, str]]:
     """The titles ("publication") and credited people (:data:`CREDITED`) of the works ``text``
-    cites, and the people's other mentions and narrative citations ("Robinson (2012)") as
-    "public_figure", as sorted, non-overlapping (start, end, kind)."""
+    cites, with author-date citations ("(Simon, 1973)", "Robinson (2012)"), and the people's
+    other mentions as "public_figure", as sorted, non-overlapping (start, end, kind)."""
     found: list[tuple[int, int, str]] = []
     people: set[str] = set()
+    read_at = -_CHAIN_REACH  # where a credited quoted title last stood among reading
     for by in _BY.finditer(text):
         names = _NAMES.match(text, by.end())
-        if names is None:
+        if names is None or names[0].lower() in _CALENDAR:
             continue
         title = _title_before(text, by.start(), by.end())
-        if title is None or names[0].lower() in _CALENDAR:
+        if title is None:
             continue
-        if title[0] < title[1]:
-            found.append((title[0], title[1], "publication"))
-        position = names.start()
-        for name in _SPLIT.split(names[0]):
-            start = text.index(name, position)
-            position = start + len(name)
-            found.append((start, position, CREDITED))
-            people.add(_TITLES.sub("", name))
+        quoted, start, end = title
+        if quoted:
+            around = text[max(0, by.start() - _CONTEXT_REACH) : by.end() + _CONTEXT_AFTER]
+            if _READING.search(around) is None and by.start() - read_at > _CHAIN_REACH:
+                continue  # a song's or a film's title: its people are not cited as a resource
+        read_at = by.start()  # a list of books: the next title is read too
+        if start < end:
+            found.append((start, end, "publication"))
+        found.extend(_credit(text, names.start(), names[0], CREDITED, people))
     for citation in _CITATION.finditer(text):
-        group = "inside" if citation["inside"] is not None else "before"
-        position = citation.start(group)
-        for name in _SPLIT.split(citation[group]):
-            if name.lower() in _CALENDAR:
-                continue
-            start = text.index(name, position)
-            position = start + len(name)
-            found.append((start, position, CREDITED if group == "inside" else "public_figure"))
-            people.add(_TITLES.sub("", name))
+        if citation["inside"] is not None:  # "(Gagnon & Simon, 1973)"
+            found.extend(
+                _credit(text, citation.start("inside"), citation["inside"], CREDITED, people)
+            )
+            continue
+        # "Robinson (2012)": credited after "by", "see", "according to"; else cited in context
+        cue = _NARRATIVE_CUE.search(text, max(0, citation.start() - _CUE_REACH), citation.start())
+        kind = CREDITED if cue is not None else "public_figure"
+        found.extend(_credit(text, citation.start("before"), citation["before"], kind, people))
     found.extend(_mentions(text, people, found))
     return _without_overlaps(found)
 
 
-def _title_before(text: str, by_start: int, by_end: int) -> tuple[int, int] | None:
-    """The title's range before "by" (empty when the slot names no title), or None when what
-    precedes "by" credits no work."""
+def _credit(
+    text: str, position: int, names: str, kind: str, people: set[str]
+) -> list[tuple[int, int, str]]:
+    """The ranges of the names in ``names`` (found from ``position``), remembered in
+    ``people``; a sentence's first word glued on ("Gary ChapmanAnd") is left out."""
+    ranges = []
+    for raw in _SPLIT.split(names):
+        name = _GLUED_WORD.sub("", raw)
+        if not name or name.lower() in _CALENDAR:
+            continue
+        start = text.index(name, position)
+        position = start + len(raw)
+        ranges.append((start, start + len(name), kind))
+        people.add(_TITLES.sub("", name))
+    return ranges
+
+
+def _title_before(text: str, by_start: int, by_end: int) -> tuple[bool, int, int] | None:
+    """Whether the title is quoted, and its range before "by" (empty when the slot names no
+    title), or None when what precedes "by" credits no work."""
     window_start = max(0, by_end - _REACH)
     window = text[window_start:by_end]
     quoted = _QUOTED_BY.search(window)
     if quoted is not None:
-        around = text[max(0, by_start - _CONTEXT_REACH) : by_end + _CONTEXT_AFTER]
-        if _READING.search(around) is None:
-            return None  # a song's or a film's title: its people are not cited as a resource
-        return window_start + quoted.start("title"), window_start + quoted.end("title")
+        return True, window_start + quoted.start("title"), window_start + quoted.end("title")
     if _MADE_BY.search(window) is not None:
-        return by_start, by_start
-    work = _WORK_BY.search(window)
-    if work is None:
+        return False, by_start, by_start
+    slots = [b for m in _WORK_NOUN.finditer(window) if (b := _BETWEEN_BY.match(window, m.end()))]
+    if not slots:
         return None
-    between = work["between"]
-    run = _TITLE_RUN.search(between)
-    if run is None or between[: run.start()].strip(" \t,:"):
-        return by_start, by_start  # "a talk by", "the research done by"
-    start = window_start + work.start("between") + run.start()
-    end = window_start + work.start("between") + len(between.rstrip(" \t,"))
-    return start, end
+    between = slots[-1]  # the nearest work's noun: "an approach outlined in the book, X, by"
+    run = _TITLE_RUN.search(between["between"])
+    if run is None or between["between"][: run.start()].strip(" \t,:"):
+        return False, by_start, by_start  # "a talk by", "the research done by"
+    start = window_start + between.start("between") + run.start()
+    return (
+        False,
+        start,
+        window_start + between.start("between") + len(between["between"].rstrip(" \t,")),
+    )
 
 
 def _mentions(
