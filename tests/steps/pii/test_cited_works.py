@@ -40,7 +40,10 @@ def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> N
 
 
 def test_an_authors_other_mention_is_kept_where_cited(engine: PIIEngine) -> None:
-    text = "Read “Quiet Fields” by Odalys Brennecke. Brennecke's later research on shame is good."
+    text = (
+        "Read the book “Quiet Fields” by Odalys Brennecke. Brennecke's later research on shame "
+        "is good."
+    )
     assert redacted(engine, text) == []
 
 
@@ -59,6 +62,14 @@ def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
         ("I was hurt by Ottoline last week.", "Ottoline"),
         ("I met Ottoline (2019) at camp.", "Ottoline"),
         ("The book by my friend Ottoline Marsh made me cry.", "Ottoline Marsh"),
+        # a work's noun near "by" that credits nothing (review of issue 11's fourth session)
+        ("I joined a study group and got bullied by Ottoline Marsh every week.", "Ottoline Marsh"),
+        ("I joined a book club run by Ottoline Marsh.", "Ottoline Marsh"),
+        (
+            'He sent a text that said "Meet Ottoline Marsh" by Teodor Lind. I read it.',
+            "Teodor Lind",
+        ),
+        ("We lost our dad (Teodor Lindqvist, 2019) last year.", "Teodor Lindqvist"),
     ],
 )
 def test_a_name_outside_a_reading_credit_is_redacted(
@@ -80,7 +91,7 @@ def test_cited_works_reports_titles_and_credited_people() -> None:
     "text",
     [
         "We talked on Skype every night.",
-        "I keep checking my ex-girlfriend's Instagram and Facebook.",
+        "I keep checking Instagram and Facebook for her posts.",
         "We Skyped for hours, then I was Googling symptoms.",
         "I matched with him on Tinder.",
     ],
@@ -191,3 +202,31 @@ def test_a_toll_free_helpline_is_kept(engine: PIIEngine, text: str, kept: bool) 
 
 def test_a_closing_glued_to_the_last_word_still_signs(engine: PIIEngine) -> None:
     assert "R" in found(engine, "There is so much to see in the parkHope that helps R", C.PERSON)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My daughter Alexa cries at night.", "Alexa"),  # a platform's name given to a person
+        ("For appointments call my office at 888-555-0199 (not a crisis hotline).", "888-555-0199"),
+        ("My cell is 877-555-0134, I also volunteer for a helpline.", "877-555-0134"),
+        (
+            "I run a support group; details at www.quietharborgroup.org if you want.",
+            "www.quietharborgroup.org",
+        ),
+        ("I write about this a lot at www.jdoe.com every week.", "www.jdoe.com"),
+        ("Good luck! ~Mark (www.markspace.com and www.quietoak.org)", "www.markspace.com"),
+        ("read http://janedoe.org/report.pdfOttoline said it was fine.", "Ottoline"),
+    ],
+)
+def test_what_a_public_resource_rule_must_not_spare(
+    engine: PIIEngine, text: str, value: str
+) -> None:
+    assert any(value in r for r in redacted(engine, text))
+
+
+def test_a_long_list_of_capitalised_words_is_read(engine: PIIEngine) -> None:
+    # The author-date citation once backtracked exponentially on a list like this one; the
+    # suite's timeout fails such a regression (speed targets live in benchmarks/).
+    text = "I have tried " + ", ".join(f"Drugname{chr(97 + n % 26)}x" for n in range(60)) + "."
+    assert isinstance(engine.analyze(text), list)

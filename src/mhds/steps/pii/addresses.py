@@ -113,6 +113,7 @@ CITY_AFTER_CUE = re.compile(
     r"|writing|originally|here|live|lives|lived|based|moving|relocated)[ \t]+from)[ \t]+"
     rf"(?P<v>{UPPER}[^\W\d_]+(?:[ \t]+{UPPER}[^\W\d_]+){{0,3}})(?![\w'’-])"
 )
+_NON_SPACE = re.compile(r"\S+")
 #: A town written in capitals after a place cue ("based in OSLO", "I am in ELVERUM").
 TOWN_IN_CAPITALS = re.compile(
     r"\b(?:in|near|from|originally[ \t]+from|(?:moved|returned|went|came)[ \t]+to"
@@ -284,11 +285,10 @@ class AddressRecognizer:
             if not any(is_ordinary(w) for w in match["v"].split()):
                 spans.append(Span(*match.span("v"), Category.LOCATION, 0.6, "town_shape_regex"))
         for match in CITY_AFTER_CUE.finditer(text):
-            words = match["v"].split()
-            for size in range(len(words), 0, -1):  # the longest city: "Chapel Hill", "Toronto"
-                if is_city(" ".join(words[:size])):
-                    start = match.start("v")
-                    end = text.index(words[size - 1], start) + len(words[size - 1])
+            pieces = list(_NON_SPACE.finditer(text, match.start("v"), match.end("v")))
+            for size in range(len(pieces), 0, -1):  # the longest city: "Chapel Hill", "Toronto"
+                if is_city(" ".join(w[0] for w in pieces[:size])):
+                    start, end = match.start("v"), pieces[size - 1].end()
                     spans.append(Span(start, end, Category.LOCATION, 0.6, "city_gazetteer"))
                     break
         for match in TOWN_AFTER_PREPOSITION.finditer(text):

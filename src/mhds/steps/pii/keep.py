@@ -9,7 +9,9 @@ punctuation. The vocabularies are in :mod:`mhds.steps.pii.keep_terms`.
 from __future__ import annotations
 
 import re
-from functools import cache
+from bisect import bisect_left, bisect_right
+from functools import cache, lru_cache
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from mhds.steps.pii.config import PIIConfig
@@ -182,7 +184,9 @@ _VERB_ENDINGS = ("ed", "d", "ing", "s")
 #: Whose a site is, said in its sentence before it.
 _OWNER = re.compile(
     r"(?i:\b(?:my|our|his|her)\b|\b(?:contact|email|e-mail|call|reach|find|visit|join|follow)"
-    r"[ \t]+(?:me|us)\b|\babout[ \t]+(?:me|us)\b|\bshameless)"
+    r"[ \t]+(?:me|us)\b|\babout[ \t]+(?:me|us)\b|\bshameless"
+    r"|\b(?:I|we)(?:['’](?:m|ve|re))?[ \t]+(?:\w+[ \t]+){0,2}(?:run|runs|write|wrote|blog|post"
+    r"|offer|host|created|founded|started|own|manage|lead|am|are|have|publish\w*)\b)"
 )
 #: Words that introduce a site as a resource for the reader.
 _RESOURCE_CUE = re.compile(
@@ -196,17 +200,20 @@ _LINE_CUE = re.compile(
     r"(?i:\b(?:hotline|helpline|lifeline|warmline|crisis[ \t]+line|support[ \t]+line"
     r"|help[ \t]+line|hot[ \t]+line))\b"
 )
-_LINE_REACH = 80
+_LINE_REACH = 40
 _CUE_REACH = 40
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
     r"(?i:\b(?:web[ \t]?site|web[ \t]?page|home[ \t]?page|url|blog|site|web))"
     r"[ \t]*[:=-][ \t]*\n?[ \t]*\Z"
 )
-_EMAIL_NEAR = re.compile(r"[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL_NEAR = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _JOINER = re.compile(r"[\s,;&]*(?:(?:and|or)[\s,;&]*)?")
 _SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)\]])|\n")
-_SITE_OR_NUMBER = re.compile(r"\S*[./@]\S*|[\d()+-]+")
+_TOKEN = re.compile(r"\S+")
+_SITE_MARK = re.compile(r"[./@]")
+_NUMBER_TOKEN = re.compile(r"[\d()+-]+")
+_CONNECTORS = frozenset({"and", "or"})
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _HOST_END = re.compile(r"[/?#:]")
 
@@ -275,10 +282,10 @@ class KeepList:
         named = category in (Category.PERSON, Category.LOCATION)
         if named and self._in_title(text, span):
             return True  # "“A Counselor’s Advice on Open Relationships” by Kathy Labriola"
-        if named and _is_platform(raw):
-            return True  # "my ex-boyfriend's Instagram", "we Skyped"
         if named and in_person_slot(text, span.start):
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
+        if named and _is_platform(raw):
+            return True  # "we talked on Skype", "we Skyped"
         if self._in_public_range(text, span):
             return True
         phrase = _normalize(raw)
@@ -446,14 +453,16 @@ def is_resource_page(url: str) -> bool:
 
 
 def _is_toll_free_line(text: str, start: int, end: int) -> bool:
-    """A North American toll-free number (800, 888, 877 ...) named as a helpline or hotline
-    around it: toll-free lines belong to organisations, not to people."""
+    """A North American toll-free number (800, 888, 877 ...) that a helpline or hotline names
+    right before it, with no owner there ("a hotline to help with this 888-724-7240", not "my
+    office, a crisis hotline too, 888-..."): toll-free lines belong to organisations."""
     digits = "".join(c for c in text[start:end] if c.isdigit())
     if len(digits) == _NANP_DIGITS + 1 and digits[0] == "1":
         digits = digits[1:]
     if len(digits) != _NANP_DIGITS or digits[:3] not in _TOLL_FREE:
         return False
-    return _LINE_CUE.search(text[max(0, start - _LINE_REACH) : end + _LINE_REACH]) is not None
+    before = text[max(0, start - _LINE_REACH) : start]
+    return _LINE_CUE.search(before) is not None and _OWNER.search(before) is None
 
 
 def is_own_site(text: str, start: int, end: int) -> bool:
@@ -466,13 +475,27 @@ def is_own_site(text: str, start: int, end: int) -> bool:
     if not host:
         return False
     here = _token_start(text, start)
-    mentions = [_token_start(text, m.start()) for m in re.finditer(re.escape(host), text, re.I)]
-    return any(
+    owned, signing = _site_mentions(text, host)
+    if owned or (here not in owned and _is_owned_at(text, here)):
+        return True
+    return any(at != here for at in signing)
+
+
+@lru_cache(maxsize=64)
+def _site_mentions(text: str, host: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Where ``text`` mentions ``host`` (each at its token's start) so that its words say whose
+    it is, and where a mention signs the text off: found once per text and site."""
+    mentions = {_token_start(text, m.start()) for m in re.finditer(re.escape(host), text, re.I)}
+    owned = frozenset(at for at in mentions if _is_owned_at(text, at))
+    return owned, frozenset(at for at in mentions if _signs_off(text, at))
+
+
+def _is_owned_at(text: str, at: int) -> bool:
+    """Whether the words around the site at ``at`` say whose it is."""
+    return (
         _OWNER.search(_sentence_before(text, at)) is not None
         or _SITE_FIELD.search(text, max(0, at - _CUE_REACH), at) is not None
-        or _EMAIL_NEAR.search(_paragraph(text, at)) is not None
-        or (at != here and _signs_off(text, at))
-        for at in mentions or [here]
+        or _email_in_paragraph(text, at)
     )
 
 
@@ -480,8 +503,8 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     """Whether the URL at ``text[start:end]`` is a public site the text points a reader to:
     a site whose name reads as ordinary words or an acronym and holds no practice word
     ("everydayfeminism.com", "afsp.org"), with no personal name or user name in its path,
-    introduced as a resource where it closes the text ("more information on www.afsp.org."):
-    a site that closes a text unintroduced signs it. Whose site it is was asked first
+    and introduced as a resource in its sentence ("The website www.everydayfeminism.com is a
+    blog", "more information on www.afsp.org."). Whose site it is was asked first
     (:func:`is_own_site`)."""
     raw = text[start:end]
     value = _SCHEME.sub("", raw.strip(_STRIP).lower())
@@ -497,7 +520,8 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
     if _PRACTICE_WORD.search(name) or not all(_reads_as_words(p) for p in name.split("-") if p):
         return False
-    return not _signs_off(text, _token_start(text, start))
+    sentence = _sentence_before(text, _token_start(text, start))
+    return _RESOURCE_CUE.search(sentence) is not None  # "The website ...", "check out ..."
 
 
 def _signs_off(text: str, at: int) -> bool:
@@ -530,11 +554,14 @@ def _token_start(text: str, at: int) -> int:
     return at
 
 
-def _paragraph(text: str, at: int) -> str:
-    """The paragraph (up to a blank line) holding ``at``."""
-    start = max(text.rfind("\n\n", 0, at), 0)
-    end = text.find("\n\n", at)
-    return text[start : end if end >= 0 else len(text)]
+def _email_in_paragraph(text: str, at: int) -> bool:
+    """Whether an e-mail address stands in the paragraph (up to a blank line) holding ``at``."""
+    facts = _facts(text)
+    paragraph = bisect_right(facts.breaks, at)
+    start = facts.breaks[paragraph - 1] if paragraph else 0
+    end = facts.breaks[paragraph] if paragraph < len(facts.breaks) else len(text)
+    first = bisect_left(facts.emails, start)
+    return first < len(facts.emails) and facts.emails[first] < end
 
 
 def _sentence_before(text: str, start: int) -> str:
@@ -547,7 +574,35 @@ def _sentence_before(text: str, start: int) -> str:
 def _is_closing(text: str, start: int) -> bool:
     """Whether nothing but sites, addresses, numbers and punctuation follow ``start`` to the
     text's end: the place of a signature's own site."""
-    return not _WORD.search(_SITE_OR_NUMBER.sub(" ", text[start:]))
+    return start >= _facts(text).closing
+
+
+class _Facts(NamedTuple):
+    """What the site rules ask of a whole text, found once per text: where its closing run of
+    sites and numbers starts, where its blank lines and its e-mail addresses are."""
+
+    closing: int
+    breaks: list[int]
+    emails: list[int]
+
+
+@lru_cache(maxsize=4)
+def _facts(text: str) -> _Facts:
+    blanked = _TOKEN.sub(_blank_site_or_number, text)
+    words = [m.end() for m in _WORD.finditer(blanked) if m[0].lower() not in _CONNECTORS]
+    return _Facts(
+        closing=words[-1] if words else 0,
+        breaks=[m.start() for m in re.finditer(r"\n\n", text)],
+        emails=[m.start() for m in _EMAIL_NEAR.finditer(text)],
+    )
+
+
+def _blank_site_or_number(match: re.Match[str]) -> str:
+    """A token blanked out when it is a site, an address or a number, offsets kept."""
+    token = match[0]
+    if _SITE_MARK.search(token) or _NUMBER_TOKEN.fullmatch(token):
+        return " " * len(token)
+    return token
 
 
 def _is_content_path(path: str) -> bool:

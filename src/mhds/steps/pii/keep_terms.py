@@ -113,14 +113,15 @@ PLACES = _terms(
 #: ex's Instagram"): a platform is never a person or a place. The social and messaging
 #: platforms are those of Wikipedia's "List of social platforms with at least 100 million
 #: active users" (English Wikipedia, CC BY-SA 4.0, as of 2026), with the dating, video-call,
-#: streaming and search services that counselling questions name most.
+#: streaming and search services that counselling questions name most. Names people are
+#: given ("Alexa", "Siri", "Hinge", "Kik") are left out, and a person's slot comes first.
 PLATFORMS = _terms(
     """facebook, instagram, whatsapp, messenger, youtube, tiktok, snapchat, twitter, reddit,
-    pinterest, linkedin, tumblr, telegram, discord, skype, zoom, facetime, wechat, viber, kik,
+    pinterest, linkedin, tumblr, telegram, discord, skype, zoom, facetime, wechat, viber,
     twitch, quora, myspace, imessage, google, gmail, netflix, hulu, spotify, amazon, ebay,
-    craigslist, yelp, uber, lyft, venmo, paypal, etsy, wikipedia, tinder, bumble, hinge,
-    grindr, okcupid, omegle, xbox, playstation, fortnite, minecraft, roblox, nintendo, steam,
-    iphone, ipad, android, alexa, siri, chatgpt, talkspace, betterhelp"""
+    craigslist, yelp, uber, lyft, venmo, paypal, etsy, wikipedia, tinder, bumble,
+    grindr, okcupid, omegle, xbox, playstation, fortnite, minecraft, roblox, nintendo, iphone,
+    ipad, android, chatgpt, talkspace, betterhelp"""
 )
 
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.

@@ -21,6 +21,7 @@ from mhds.steps.pii import pattern_sources as src
 from mhds.steps.pii.addresses import AddressRecognizer
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
+from mhds.steps.pii.lexicon import is_name_like
 from mhds.steps.pii.names import NameSlotRecognizer, is_stop_word
 from mhds.steps.pii.spans import Category, Span
 
@@ -429,8 +430,12 @@ def _without_glued_word(text: str, start: int, end: int) -> int:
     ("…/home/There are", "…anxiety.htmlI would"): an English stop word, followed by a space,
     or any capitalised word right after a document's extension ("…/Violence.pdfBased on")."""
     document = _GLUED_AFTER_DOCUMENT.search(text, start, end)
-    if document is not None and document.start() > start:
-        return document.end()
+    if (
+        document is not None
+        and document.start() > start
+        and not is_name_like(text[document.end() : end])
+    ):
+        return document.end()  # a name glued on ("...pdfJane said") stays inside the span
     glued = _GLUED_TAIL.search(text, start, end)
     if (
         glued is not None

@@ -22,7 +22,9 @@ import re
 #: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
 #: slot is the citation. Their other mentions are "public_figure", cited only in context.
 CREDITED = "credited_figure"
-_NAME_WORD = r"(?:[A-Z]\.|[A-Z][\w'’-]*[a-z][\w'’-]*)"
+#: A capitalised word with a lower-case letter, read whole (possessive: no backtracking into
+#: it, so a long list of capitalised words cannot make the search exponential), or an initial.
+_NAME_WORD = r"(?:[A-Z]\.|[A-Z](?=[\w'’-]*[a-z])[\w'’-]*+)"
 _PARTICLE = r"(?:de|da|del|van|von|der|den|di|du|la|le|st\.?)"
 #: One credited name: capitalised words with an initial or a particle among them.
 _NAME = (
@@ -50,12 +52,12 @@ _MADE_BY = re.compile(
 )
 _BY = re.compile(r"\bby[ \t]+(?=[A-Z])")
 _YEAR = r"(?:19|20)\d\d[a-z]?"
-#: An author-date citation: "(Gagnon & Simon, 1973)", "Robinson (2012)", "(Linehan et al.,
-#: 1991)".
+#: An author-date citation, surnames only as such citations write them: "(Gagnon & Simon,
+#: 1973)", "Robinson (2012)", "(Linehan et al., 1991)"; not "(Robert Kowalski, 2019)".
 _CITATION = re.compile(
-    rf"\((?P<inside>{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*)(?:[ \t]+et[ \t]+al\.?)?,?"
-    rf"[ \t]+{_YEAR}(?:[,;][^()\n]{{0,20}})?\)"
-    rf"|(?<![\w'’])(?P<before>{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*)"
+    rf"\((?P<inside>{_NAME_WORD}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME_WORD})*+)"
+    rf"(?:[ \t]+et[ \t]+al\.?)?,?[ \t]+{_YEAR}(?:[,;][^()\n]{{0,20}})?\)"
+    rf"|(?<![\w'’])(?P<before>{_NAME_WORD}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME_WORD})*+)"
     rf"(?:[ \t]+et[ \t]+al\.?)?[ \t]*\({_YEAR}\)"
 )
 #: A capitalised title run ending the text before "by" ("Healing Trauma,").
@@ -66,8 +68,8 @@ _TITLE_RUN = re.compile(
 _REACH = 200
 #: Words that make a quoted title something to read (a book, an article, a workbook).
 _READING = re.compile(
-    r"(?i:\b(?:books?|workbooks?|read|reading|reads|novels?|memoirs?|articles?|essays?|authors?"
-    r"|chapters?|guides?|bibliotherapy|library|libraries|amazon|publish\w*|wrote|written))\b"
+    r"(?i:\b(?:books?|workbooks?|reading|novels?|memoirs?|articles?|essays?|authors?"
+    r"|chapters?|guides?|bibliotherapy|library|libraries|amazon|publish\w*))\b"
 )
 _CONTEXT_REACH = 400
 _CONTEXT_AFTER = 120
@@ -160,9 +162,11 @@ def _title_before(text: str, by_start: int, by_end: int) -> tuple[bool, int, int
     if not slots:
         return None
     between = slots[-1]  # the nearest work's noun: "an approach outlined in the book, X, by"
+    if not between["between"].strip(" \t,:"):
+        return False, by_start, by_start  # "a talk by", "the book by"
     run = _TITLE_RUN.search(between["between"])
     if run is None or between["between"][: run.start()].strip(" \t,:"):
-        return False, by_start, by_start  # "a talk by", "the research done by"
+        return None  # "a study group and got bullied by", "a book club run by": no credit
     start = window_start + between.start("between") + run.start()
     return (
         False,
