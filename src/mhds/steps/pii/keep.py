@@ -31,7 +31,7 @@ from mhds.steps.pii.keep_terms import (
 )
 from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
 from mhds.steps.pii.names import in_person_slot
-from mhds.steps.pii.pattern_sources import TLDS
+from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.spans import Category, Span
 from mhds.steps.pii.works import cited_works
@@ -207,7 +207,7 @@ _SITE_FIELD = re.compile(
     r"(?i:\b(?:web[ \t]?site|web[ \t]?page|home[ \t]?page|url|blog|site|web))"
     r"[ \t]*[:=-][ \t]*\n?[ \t]*\Z"
 )
-_EMAIL_NEAR = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL_NEAR = re.compile(EMAIL)
 _JOINER = re.compile(r"[\s,;&]*(?:(?:and|or)[\s,;&]*)?")
 _SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)\]])|\n")
 _TOKEN = re.compile(r"\S+")
