@@ -24,6 +24,7 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.names import (
+    GLUED_WEB,
     PARTICLES,
     SHAPE_RECOGNIZER,
     greets,
@@ -82,7 +83,6 @@ _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECA
 #: A line, or a part of it between quotation marks: NER reads "Kathy Labriola“The Jealousy
 #: Workbook" (a closing name glued to the next quoted title) as one name.
 _GLUED_SENTENCE_END = re.compile(r"[a-z]+[.!?]+(?=[A-Z])")
-_GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)(?:[.:]\S*)?\Z")
 _LINE = re.compile(r"[^\n“”«»\"]+")
 #: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
 #: someone (a hospital, a school, a clinic named after its town).
@@ -547,7 +547,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     head = _GLUED_SENTENCE_END.match(text, start, end)
     if head is not None:
         start = head.end()
-    tail = _GLUED_WEB.search(text, start, end)
+    tail = GLUED_WEB.search(text, start, end)
     if tail is not None:
         end = tail.start()
     return start, end

@@ -437,19 +437,13 @@ def is_resource_page(url: str) -> bool:
     how an author points to their own site, so it is not kept; nor is a profile path
     ("/@janedoe", "/in/jane-doe", "/users/...")."""
     value = _SCHEME.sub("", url.strip(_STRIP).lower())
-    host, _, path = value.partition("/")
-    host = host.rpartition("@")[2].partition(":")[0].strip(".")
-    labels = [label for label in host.split(".") if label and label != "www"]
+    _, _, path = value.partition("/")
+    labels = _site_labels(value)
     if len(labels) < 2 or _PROFILE_PATH.search("/" + path):
         return False
     if labels[-1] in _PUBLIC_TLDS or (len(labels) >= 3 and labels[-2] in _PUBLIC_SLDS):
         return True
-    if not _is_content_path(unquote(path)):
-        return False
-    name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
-    return not _PRACTICE_WORD.search(name) and all(
-        _reads_as_words(part) for part in name.split("-") if part
-    )
+    return _is_content_path(unquote(path)) and _has_plain_name(labels)
 
 
 def _is_toll_free_line(text: str, start: int, end: int) -> bool:
@@ -476,7 +470,7 @@ def is_own_site(text: str, start: int, end: int) -> bool:
         return False
     here = _token_start(text, start)
     owned, signing = _site_mentions(text, host)
-    if owned or (here not in owned and _is_owned_at(text, here)):
+    if owned or _is_owned_at(text, here):
         return True
     return any(at != here for at in signing)
 
@@ -517,8 +511,7 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     first = _PATH_PIECE.match(path)
     if first is not None and _is_user_name(first[0]):
         return False
-    name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
-    if _PRACTICE_WORD.search(name) or not all(_reads_as_words(p) for p in name.split("-") if p):
+    if not _has_plain_name(labels):
         return False
     sentence = _sentence_before(text, _token_start(text, start))
     return _RESOURCE_CUE.search(sentence) is not None  # "The website ...", "check out ..."
@@ -537,6 +530,16 @@ def _host(url: str) -> str:
 def _site_labels(value: str) -> list[str]:
     host = value.partition("/")[0].rpartition("@")[2].partition(":")[0].strip(".")
     return [label for label in host.split(".") if label and label != "www"]
+
+
+def _has_plain_name(labels: list[str]) -> bool:
+    """Whether a site's name (the label before its top-level or generic second-level domain:
+    "newharbinger" of newharbinger.com, "x" of x.org.uk) reads as ordinary words or an acronym
+    and holds no practice word."""
+    name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
+    return not _PRACTICE_WORD.search(name) and all(
+        _reads_as_words(part) for part in name.split("-") if part
+    )
 
 
 def _is_user_name(piece: str) -> bool:

@@ -375,7 +375,8 @@ _SIGNATURE_REACH = 200
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
 _AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
-_GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)\Z")
+#: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
+GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)(?:[.:]\S*)?\Z")
 #: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark").
 _TILDE = re.compile(r"(?:^|[.!?\s])[ \t\xa0]*~[ \t\xa0]*\Z")
 #: A credential after a signature: two capitals or more ("LPC", "PhD", "M.Ed.").
@@ -684,7 +685,7 @@ def _runs(text: str) -> list[_Run]:
     start = end = -1
     for match in _WORD.finditer(text):
         word, word_end = match.group(), match.end()
-        glued = _GLUED_WEB.search(word) if text[word_end : word_end + 1] in (".", ":") else None
+        glued = GLUED_WEB.search(word) if text[word_end : word_end + 1] in (".", ":") else None
         if glued is not None:  # "Karrenbergwww.x.org": the address starts at its "www"
             word, word_end = word[: glued.start()], match.start() + glued.start()
         gap = text[end : match.start()] if words else ""
