@@ -22,7 +22,7 @@ setup() {
     "$VENV/bin/python" -m pip install --quiet torch==2.13.0
     # constraints.txt pins every transitive version we test with (a lock): installs are
     # reproducible and pip never backtracks through the index.
-    "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e '.[dev,pii,dask,train]'
+    "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e '.[dev,pii,dask,train,review]'
     echo "$want" > "$stamp"
   fi
 }

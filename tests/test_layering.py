@@ -1,5 +1,5 @@
 """Imports go one way (STYLE.md). From the bottom up: errors < engine < records < store <
-logsafe < registry < audit < steps < gates < reports < release < ingest < quarantine <
+logsafe < registry < audit < steps < gates < reports < release < qa < ingest < quarantine <
 pipeline < demo < cli."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ ORDER = [
     "gates",
     "reports",
     "release",
+    "qa",
     "ingest",
     "quarantine",
     "pipeline",

@@ -101,8 +101,9 @@ def seed_store(store: Store, counts: dict[str, int] | None = None) -> None:
 
 def fast_config(**fields: Any) -> BuildConfig:
     """A build config for small test data: small shards (so there is more than one unit per
-    stage) and few dedup buckets."""
+    stage), few dedup buckets, and no clinician sign-off (tests of sign-off ask for it)."""
     values: dict[str, Any] = {
+        "signoff": "not_required",
         "ingest": IngestConfig(records_per_shard=16),
         "dedup": {"buckets": 4},
         "max_shard_records": 25,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mhds.errors import ConfigError
-from mhds.gates.base import Waiver
+from mhds.gates.base import Failure, Waiver
 from mhds.gates.distribution import DistributionConfig
 from mhds.ingest.config import IngestConfig
+from mhds.qa.config import QAConfig
 from mhds.records.codec import canonical_json
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.pii.config import PIIConfig
@@ -46,6 +48,16 @@ class BuildConfig(BaseModel):
         "over the compiled release is the same search over the same records, so with this "
         "on it finds no pair across splits.",
     )
+    signoff: Literal["required", "not_required"] = Field(
+        default="required",
+        description="required: a build that passes its gates stops as a candidate "
+        "(builds/<id>/) until clinicians have reviewed a sample and signed it off (`mhds qa`, "
+        "then `mhds release publish BUILD_ID`); a waiver of the signoff gate publishes at once "
+        "and is recorded. not_required: no clinical review (the manifest says so).",
+    )
+    qa: QAConfig = Field(
+        default_factory=QAConfig, description="Clinical review: sample, overlap, pass rates."
+    )
     max_shard_records: int = Field(
         default=100_000, ge=1, description="Records per release shard at most."
     )
@@ -54,10 +66,21 @@ class BuildConfig(BaseModel):
     )
 
     def output_hash(self) -> str:
-        """Hash of what changes output (waivers and the previous release excluded: they change
-        whether a release publishes, not what is in it)."""
-        data = self.model_dump(mode="json", exclude={"waivers", "previous_release"})
+        """Hash of what changes output (waivers, the previous release and the sign-off
+        settings excluded: they change whether and when a release publishes, not what a
+        build makes; a manifest records its sign-off in ``qa``)."""
+        data = self.model_dump(
+            mode="json", exclude={"waivers", "previous_release", "signoff", "qa"}
+        )
         return "sha256:" + hashlib.sha256(canonical_json(data)).hexdigest()
+
+    def stops_at_candidate(self) -> bool:
+        """Whether a build stops as a candidate: sign-off required and no waiver covers its
+        absence."""
+        missing = Failure("missing")
+        return self.signoff == "required" and not any(
+            w.gate == "signoff" and w.covers(missing) for w in self.waivers
+        )
 
 
 def load_build_config(path: Path | None) -> BuildConfig:

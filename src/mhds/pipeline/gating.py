@@ -16,6 +16,7 @@ from mhds.gates.coverage import CoverageGate
 from mhds.gates.distribution import DistributionGate, DistributionStats
 from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs_across
 from mhds.gates.provenance import ProvenanceGate
+from mhds.gates.signoff import SignoffGate
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
 from mhds.pipeline.search import Progress, records_of, search_config, search_duplicates
@@ -33,8 +34,17 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-# The gates of a release, in the order they run (their checks are what waivers may name).
-GATES = (CoverageGate, ProvenanceGate, ReleasePIIGate, LeakageGate, DistributionGate)
+# The gates of a release, in the order they run (their checks are what waivers may name). The
+# signoff gate runs last: at build time only when a waiver covers its absence, otherwise when
+# a candidate is published.
+GATES = (
+    CoverageGate,
+    ProvenanceGate,
+    ReleasePIIGate,
+    LeakageGate,
+    DistributionGate,
+    SignoffGate,
+)
 
 
 def applied_waivers(verdicts: list[Verdict]) -> list[Waiver]:

@@ -11,8 +11,9 @@ from typing import Any
 from mhds import __version__
 from mhds.audit import AuditLog
 from mhds.engine.base import Executor
-from mhds.gates.base import Verdict, outcome, unused_waivers
+from mhds.gates.base import Verdict, Waiver, outcome, unused_waivers
 from mhds.gates.distribution import DistributionStats
+from mhds.gates.signoff import SignoffEvidence, SignoffGate
 from mhds.ingest import ingest_sources, ingestible_sources
 from mhds.ingest.processed import read_manifest
 from mhds.pipeline.config import BuildConfig
@@ -35,9 +36,11 @@ from mhds.records import codec
 from mhds.records.hashing import stable_id
 from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
+from mhds.release.candidate import Candidate, candidate_folder, write_candidate
 from mhds.release.curriculum import build_curriculum, curriculum_yaml
+from mhds.release.manifest import digest_of_content, plain_json, utc_timestamp
 from mhds.release.publish import ReleaseWriter
-from mhds.release.version import ReleaseError, latest_version
+from mhds.release.version import CURRICULUM_NAME, ReleaseError, latest_version
 from mhds.reports import (
     ReleaseReport,
     render_overview,
@@ -229,14 +232,18 @@ class Build:
         )
         return links
 
-    def writer(self, version: str) -> ReleaseWriter:
-        """The writer of the (unpublished) release folder."""
+    def writer(self, version: str | None) -> ReleaseWriter:
+        """The writer of the (unpublished) release folder, or, with no version, of the
+        candidate's folder (``builds/<id>/candidate/``)."""
+        layout = self.registry.layout
+        folder = None if version else candidate_folder(layout.builds, self.result.build_id)
         return ReleaseWriter(
             self.store,
-            self.registry.layout.releases,
-            version,
+            layout.releases,
+            version or self.result.build_id,
             max_shard_bytes=self.config.max_shard_bytes,
             max_shard_records=self.config.max_shard_records,
+            folder=folder,
         )
 
     def compile(
@@ -283,9 +290,20 @@ class Build:
             steps.issues,
             unaccounted=funnel.unaccounted(),
         )
+        config = self.config
+        carried: list[Waiver] = []
+        if config.stops_at_candidate():
+            # The signoff gate runs when the candidate is published: its waivers wait for it.
+            carried = [w for w in config.waivers if w.gate == SignoffGate.name]
+        elif config.signoff == "required":
+            # A waiver covers the missing sign-off: record the gate and its waiver now.
+            evidence = SignoffEvidence("not reviewed: published by the build")
+            verdicts.append(SignoffGate().evaluate(evidence, waivers=config.waivers))
         self.tick("gates", len(GATES), len(GATES))
         self.result.verdicts = verdicts
-        self.result.unused_waivers = unused_waivers(self.config.waivers, verdicts)
+        self.result.unused_waivers = [
+            w for w in unused_waivers(config.waivers, verdicts) if w not in carried
+        ]
         return verdicts
 
     def publish_or_fail(
@@ -304,6 +322,74 @@ class Build:
         compared against the previous release; then it records the release's content and
         verdict digests in the audit log, whose head the manifest names (``verdict_digest``).
         """
+        report = self._record_gates(writer, verdicts, stats)
+        self._check_still_latest(writer, latest)
+        add_release_files(writer, self.registry, verdicts, stats, report)
+        self.lease.check()
+        # Sign-off not required, or waived by the release config (the signoff verdict and
+        # its waiver are in the gates).
+        qa = {"signoff": "waived" if self.config.signoff == "required" else "not_required"}
+        writer.publish(**self._manifest_fields(verdicts, previous), qa=qa, audit=self.audit)
+
+    def stage_or_fail(
+        self,
+        writer: ReleaseWriter,
+        verdicts: list[Verdict],
+        stats: DistributionStats,
+        previous: str | None,
+        latest: str | None,
+    ) -> Candidate:
+        """Stage a candidate (files, then ``candidate.json``, once) that waits for clinician
+        sign-off, or fail as ``publish_or_fail`` does when a gate did not pass."""
+        report = self._record_gates(writer, verdicts, stats)
+        add_release_files(writer, self.registry, verdicts, stats, report)
+        self.lease.check()
+        shards, files, counts = writer.staged()
+        fields = self._manifest_fields(verdicts, previous)
+        holdouts = tuple(sorted(fields["holdout_families"]))
+        curriculum = next((f for f in files if f.key == CURRICULUM_NAME), None)
+        config, result = self.config, self.result
+        candidate = Candidate(
+            build_id=result.build_id,
+            build_key=result.build_key,
+            created=utc_timestamp(),
+            content_digest=digest_of_content(shards, counts, holdouts, curriculum),
+            folder=writer.folder,
+            shards=shards,
+            files=files,
+            counts=counts,
+            holdout_families=holdouts,
+            curriculum_key=CURRICULUM_NAME,
+            code_version=fields["code_version"],
+            registry_hash=fields["registry_hash"],
+            config_hash=fields["config_hash"],
+            gates=tuple(plain_json(v.to_dict()) for v in verdicts),
+            waivers=tuple(plain_json(w.model_dump()) for w in applied_waivers(verdicts)),
+            signoff_waivers=tuple(
+                plain_json(w.model_dump()) for w in config.waivers if w.gate == SignoffGate.name
+            ),
+            previous_release=previous,
+            latest_release=latest,
+            funnel=result.funnel,
+            qa=config.qa.model_dump(mode="json"),
+            max_shard_records=config.max_shard_records,
+            max_shard_bytes=config.max_shard_bytes,
+            audit_key=self.audit.key,
+        )
+        key = write_candidate(self.store, self.registry.layout.builds, candidate)
+        writer.keep()
+        self.audit.append(
+            "candidate",
+            outputs=[self.store.url_for(key)],
+            decisions={"content_digest": candidate.content_digest, "signoff": "required"},
+        )
+        return candidate
+
+    def _record_gates(
+        self, writer: ReleaseWriter, verdicts: list[Verdict], stats: DistributionStats
+    ) -> ReleaseReport:
+        """Log the gates' outcomes; when one did not pass, remove what was written, write
+        the reports under ``builds/<id>/`` and raise GateFailure."""
         result, version = self.result, writer.version
         applied = applied_waivers(verdicts)
         report = ReleaseReport.build(
@@ -323,9 +409,10 @@ class Build:
             self.lease.check()  # a writer that lost the store removes nothing
             writer.abort()
             raise self._failure(failed, verdicts, report)
-        self._check_still_latest(writer, latest)
-        add_release_files(writer, self.registry, verdicts, stats, report)
-        fields: dict[str, Any] = {
+        return report
+
+    def _manifest_fields(self, verdicts: list[Verdict], previous: str | None) -> dict[str, Any]:
+        return {
             "code_version": __version__,
             "registry_hash": registry_hash(self.registry),
             "config_hash": self.config.output_hash(),
@@ -333,12 +420,10 @@ class Build:
                 f.name for f in self.registry.families if f.holdout == "test_only"
             ),
             "gates": verdicts,
-            "waivers": applied,
+            "waivers": applied_waivers(verdicts),
             "previous_release": previous,
-            "funnel": result.funnel,
+            "funnel": self.result.funnel,
         }
-        self.lease.check()
-        writer.publish(**fields, audit=self.audit)
 
     def _check_still_latest(self, writer: ReleaseWriter, latest: str | None) -> None:
         """Refuse to publish when a release appeared since the gates looked (a build that

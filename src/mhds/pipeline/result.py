@@ -52,6 +52,9 @@ class BuildResult:
     build_key: str
     version: str | None = None
     published: bool = False
+    # The build id of the candidate it staged (sign-off required), else None.
+    candidate: str | None = None
+    content_digest: str = ""
     verdicts: list[Verdict] = field(default_factory=list)
     reports: str = ""
     audit_key: str = ""

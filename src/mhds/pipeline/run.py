@@ -4,7 +4,10 @@ Stages: ingest (unchanged sources are reused) -> per-record steps per shard (PII
 de-duplication (map / shuffle / reduce through the store) -> links (the same search over the
 survivors: pairs it finds share a split) -> group-aware splits -> compile into an unpublished
 release folder -> gates -> publish (manifest last, write-once) or abort (the folder's objects
-are removed). Per-shard stages keep done markers under ``work/<build-key>/``, and so do the
+are removed). When the release config requires clinician sign-off (the default) and no waiver
+covers its absence, the build compiles into ``builds/<id>/candidate/`` instead and stops there
+with a candidate that ``mhds release publish`` publishes once the sign-off exists
+(``candidate.py``). Per-shard stages keep done markers under ``work/<build-key>/``, and so do the
 whole-corpus searches (dedup, links), so a killed or failed build resumes without redoing
 finished shards or searches; the build key hashes the inputs and the config, so the same inputs
 and config give the same release content. The build holds the store's lease from start to end
@@ -125,7 +128,9 @@ def _build(
     lease.check()
     previous = config.previous_release or latest_version(store, registry.layout.releases)
     latest = latest_version(store, registry.layout.releases)
-    run.result.version = _version_for(store, registry, work, run.result, today)
+    staging = config.stops_at_candidate()
+    if not staging:
+        run.result.version = _version_for(store, registry, work, run.result, today)
     try:
         with run.writer(run.result.version) as writer:
             stats, metas = run.compile(writer, survivors, assignment, funnel)
@@ -140,16 +145,21 @@ def _build(
                 "pii_quarantined": sum(steps.stats.quarantined.values()),
             }
             lap("gates")
-            run.publish_or_fail(writer, verdicts, stats, previous, latest)
+            if staging:
+                candidate = run.stage_or_fail(writer, verdicts, stats, previous, latest)
+                run.result.candidate = candidate.build_id
+                run.result.content_digest = candidate.content_digest
+            else:
+                run.publish_or_fail(writer, verdicts, stats, previous, latest)
     except GateFailure:
         clear_scratch(store, work)
         raise
-    # Scratch goes once the build has ended in a decision (published, or stopped by a gate);
-    # after an error it stays, so that a rerun resumes after the last finished phase.
+    # Scratch goes once the build has ended in a decision (published, staged, or stopped by a
+    # gate); after an error it stays, so that a rerun resumes after the last finished phase.
     clear_scratch(store, work)
-    run.result.published = True
+    run.result.published = not staging
     run.result.reports = join_key(writer.folder, "reports")
-    lap("publish")
+    lap("stage" if staging else "publish")
     return run.result
 
 

@@ -185,7 +185,13 @@ class Layout(FrozenModel):
     work: str = Field(
         default="work/", description="Build intermediates (stage shards, dedup phases, markers)."
     )
-    builds: str = Field(default="builds/", description="Reports of builds that did not publish.")
+    builds: str = Field(
+        default="builds/",
+        description="Candidates waiting for sign-off, and reports of builds that did not publish.",
+    )
+    qa: str = Field(
+        default="qa/", description="QA runs: plan, sample, write-once decisions, sign-off."
+    )
 
     def ingest_manifest_key(self, family: str, source_id: str) -> str:
         """Where ingest keeps the manifest of one source's processed shards."""
@@ -201,6 +207,7 @@ class Layout(FrozenModel):
             self.audit,
             self.work,
             self.builds,
+            self.qa,
             LOCKS_PREFIX,
         )
 

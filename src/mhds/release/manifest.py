@@ -102,6 +102,12 @@ class Manifest(_Frozen):
         description="Per source: items read, quarantined at ingest (by reason), records, sent "
         "to PII review (by reason), removed as exact/near duplicates, released (by split).",
     )
+    qa: dict[str, Any] | None = Field(
+        None,
+        description="Clinical sign-off: the candidate it was published from, the QA run, "
+        "the decision record's key and sha256, the items excluded by review (None when the "
+        "release config did not require sign-off).",
+    )
     content_digest: str = Field(
         "",
         description="sha256 of what the release holds (see content_digest): equal digests "
@@ -139,14 +145,29 @@ def content_digest(manifest: Manifest) -> str:
     to, the audit log, the reports and the funnel. Two builds of the same inputs and config
     have the same digest, including a second build that compares itself to the first.
     """
-    curriculum = manifest.file(manifest.curriculum_key)
+    return digest_of_content(
+        manifest.shards,
+        manifest.counts,
+        manifest.holdout_families,
+        manifest.file(manifest.curriculum_key),
+    )
+
+
+def digest_of_content(
+    shards: Iterable[ShardEntry],
+    counts: Counts,
+    holdout_families: Iterable[str],
+    curriculum: FileEntry | None,
+) -> str:
+    """``content_digest`` from its parts: what a candidate (which has no version and no
+    manifest yet) and the release published from it are both named by."""
     body = {
-        "shards": [s.model_dump(mode="json") for s in manifest.shards],
+        "shards": [s.model_dump(mode="json") for s in shards],
         "counts": {
             family: {split: c.model_dump(mode="json") for split, c in splits.items()}
-            for family, splits in manifest.counts.items()
+            for family, splits in counts.items()
         },
-        "holdout_families": list(manifest.holdout_families),
+        "holdout_families": list(holdout_families),
         "curriculum": curriculum.model_dump(mode="json") if curriculum else None,
     }
     return "sha256:" + hashlib.sha256(codec.canonical_json(body)).hexdigest()
@@ -165,6 +186,8 @@ def verdict_digest(manifest: Manifest) -> str:
     """
     body = manifest.model_dump(mode="json", exclude={"created", "audit_head"})
     body["files"] = [f for f in body["files"] if f["key"] != AUDIT_NAME]
+    if body["qa"] is None:  # releases sealed before sign-off existed keep their digest
+        del body["qa"]
     return "sha256:" + hashlib.sha256(codec.canonical_json(body)).hexdigest()
 
 

@@ -69,7 +69,7 @@ class ManifestFields(TypedDict, total=False):
     Required: ``code_version``, ``registry_hash``, ``config_hash``. Optional: the holdout
     families, the gate verdicts and waivers applied, the previous release compared to, the
     audit head (set by ``publish`` when it seals), the curriculum's key, the creation time
-    (default now) and the funnel rows.
+    (default now), the funnel rows and the clinical sign-off (``Manifest.qa``).
     """
 
     code_version: Required[str]
@@ -83,6 +83,7 @@ class ManifestFields(TypedDict, total=False):
     curriculum_key: str
     created: datetime | None
     funnel: Sequence[Mapping[str, Any]]
+    qa: Mapping[str, Any] | None
 
 
 class ReleaseExistsError(ReleaseError):
@@ -126,8 +127,11 @@ class ReleaseWriter:
         max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
         max_shard_records: int = DEFAULT_MAX_SHARD_RECORDS,
         zstd_level: int = 9,
+        folder: str | None = None,
     ) -> None:
-        """Prepare to write ``version`` under ``releases_prefix``.
+        """Prepare to write ``version`` under ``releases_prefix``; or, with ``folder``, a
+        candidate (``builds/<id>/candidate/``: the same shards and files, never a manifest;
+        ``version`` is then only the label its errors name, and ``publish`` is refused).
 
         Raises:
             ReleaseExistsError: the version is already published (nothing is written).
@@ -138,7 +142,11 @@ class ReleaseWriter:
             raise ReleaseError("max_shard_bytes and max_shard_records must be positive")
         self._store = store
         self._version = version
-        self._folder = release_prefix(releases_prefix, version)
+        self._candidate = folder is not None
+        if folder is not None:
+            self._folder = normalize_prefix(folder)
+        else:
+            self._folder = release_prefix(releases_prefix, version)
         self._max_bytes = max_shard_bytes
         self._max_records = max_shard_records
         self._zstd_level = zstd_level
@@ -268,6 +276,22 @@ class ReleaseWriter:
             "release %s aborted before publishing; removed %d objects", self._version, removed
         )
 
+    def staged(self) -> tuple[tuple[ShardEntry, ...], tuple[FileEntry, ...], Counts]:
+        """What was written so far, in manifest order (shards by split then key, files by
+        key), with the counts: a candidate's content. Closes the open shards."""
+        self._require_open()
+        for split in list(self._open):
+            self._close_shard(split)
+        rank = {name: i for i, name in enumerate(SPLIT_ORDER)}
+        shards = tuple(sorted(self._shards, key=lambda s: (rank[s.split], s.key)))
+        return shards, tuple(self._files[k] for k in sorted(self._files)), self._tally.to_counts()
+
+    def keep(self) -> None:
+        """End a candidate's writer and keep what it wrote (leaving the block removes
+        nothing after this)."""
+        self._require_open()
+        self._state = "staged"
+
     def flush(self) -> None:
         """Close the open shards so everything written so far can be read back (the build
         runs its gates over the written shards before publishing). Later records start new
@@ -318,6 +342,7 @@ class ReleaseWriter:
             audit_head=fields.get("audit_head"),
             reports=tuple(k for k in sorted(self._files) if k.startswith(REPORTS_PREFIX)),
             funnel=tuple(plain_json(dict(row)) for row in fields.get("funnel", ())),
+            qa=plain_json(qa) if (qa := fields.get("qa")) is not None else None,
         )
         return manifest.model_copy(update={"content_digest": content_digest(manifest)})
 
@@ -343,6 +368,8 @@ class ReleaseWriter:
             ReleaseError: the curriculum was not added, a holdout family has records outside
                 test, or another writer changed this version's objects.
         """
+        if self._candidate:
+            raise ReleaseError("a candidate is never published in place", release=self._version)
         self._check_unpublished()
         if audit is not None:
             draft = self.draft(**fields)

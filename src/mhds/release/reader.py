@@ -172,10 +172,9 @@ class ReleaseReader:
 
     def iter_shard(self, shard: ShardEntry) -> Iterator[Record]:
         """Download one shard, verify its sha256 and size, then yield its records."""
-        with tempfile.SpooledTemporaryFile(max_size=self._spool_bytes) as spool:
-            self._download(shard, cast(IO[bytes], spool))
-            spool.seek(0)
-            yield from self._decode(shard, cast(BinaryIO, spool))
+        return iter_verified_shard(
+            self._store, self._folder, shard, label=self.uri, spool_bytes=self._spool_bytes
+        )
 
     def iter_phase(self, phase: str, *, seed: int = 0, split: str = "train") -> Iterator[Record]:
         """Interleave the records of a curriculum phase's families by their weights.
@@ -286,45 +285,65 @@ class ReleaseReader:
                     if record.metadata.family == family:
                         yield record
 
-    def _download(self, shard: ShardEntry, sink: IO[bytes]) -> None:
-        digest = hashlib.sha256()
-        size = 0
-        with self._store.open_read(self._folder + shard.key) as stream:
-            for chunk in iter_chunks(stream):
-                digest.update(chunk)
-                size += len(chunk)
-                sink.write(chunk)
-        if size != shard.bytes:
-            raise ShardIntegrityError(
-                f"{size} bytes, manifest says {shard.bytes}", key=shard.key, release=self.uri
-            )
-        if digest.hexdigest() != shard.sha256:
-            raise ShardIntegrityError(
-                "sha256 does not match the manifest", key=shard.key, release=self.uri
-            )
 
-    def _decode(self, shard: ShardEntry, stream: BinaryIO) -> Iterator[Record]:
-        import zstandard
+def iter_verified_shard(
+    store: Store,
+    folder: str,
+    shard: ShardEntry,
+    *,
+    label: str,
+    spool_bytes: int = DEFAULT_SPOOL_BYTES,
+) -> Iterator[Record]:
+    """Download the shard ``folder + shard.key`` (a release's or a candidate's), verify its
+    sha256 and size, then yield its records; ``label`` names the release in errors.
 
-        count = 0
-        try:
-            for number, line in iter_zstd_lines(stream):
-                try:
-                    record = Record.from_json(line)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    raise ShardIntegrityError(
-                        f"line {number} is not a valid record", key=shard.key, release=self.uri
-                    ) from None
-                count += 1
-                yield record
-        except zstandard.ZstdError:
-            raise ShardIntegrityError(
-                "not valid zstd data", key=shard.key, release=self.uri
-            ) from None
-        if count != shard.records:
-            raise ShardIntegrityError(
-                f"{count} records, manifest says {shard.records}", key=shard.key, release=self.uri
-            )
+    Raises:
+        ShardIntegrityError: hash, size, decoding or record count does not match ``shard``.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=spool_bytes) as spool:
+        _download(store, folder, shard, cast(IO[bytes], spool), label)
+        spool.seek(0)
+        yield from _decode(shard, cast(BinaryIO, spool), label)
+
+
+def _download(store: Store, folder: str, shard: ShardEntry, sink: IO[bytes], label: str) -> None:
+    digest = hashlib.sha256()
+    size = 0
+    with store.open_read(folder + shard.key) as stream:
+        for chunk in iter_chunks(stream):
+            digest.update(chunk)
+            size += len(chunk)
+            sink.write(chunk)
+    if size != shard.bytes:
+        raise ShardIntegrityError(
+            f"{size} bytes, manifest says {shard.bytes}", key=shard.key, release=label
+        )
+    if digest.hexdigest() != shard.sha256:
+        raise ShardIntegrityError(
+            "sha256 does not match the manifest", key=shard.key, release=label
+        )
+
+
+def _decode(shard: ShardEntry, stream: BinaryIO, label: str) -> Iterator[Record]:
+    import zstandard
+
+    count = 0
+    try:
+        for number, line in iter_zstd_lines(stream):
+            try:
+                record = Record.from_json(line)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                raise ShardIntegrityError(
+                    f"line {number} is not a valid record", key=shard.key, release=label
+                ) from None
+            count += 1
+            yield record
+    except zstandard.ZstdError:
+        raise ShardIntegrityError("not valid zstd data", key=shard.key, release=label) from None
+    if count != shard.records:
+        raise ShardIntegrityError(
+            f"{count} records, manifest says {shard.records}", key=shard.key, release=label
+        )
 
 
 def _open_uri(

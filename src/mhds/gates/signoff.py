@@ -1,0 +1,101 @@
+"""The signoff gate: a release that needs clinician sign-off publishes only with a valid
+decision record for its exact content digest.
+
+The gate judges evidence that ``mhds.qa.signoff`` gathers (gates never read the QA store
+themselves): whether a sign-off names this content digest, whether every decision behind it is
+unchanged (each object's sha256 against the QA run's hash-chained log and the record's
+decision digest), and each family's pass rate. Fail closed: no record, a changed or missing
+decision, or a family under its minimum is a failure; waivable like every gate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from mhds.gates.base import Failure, Gate, GateStatus, Verdict
+
+
+@dataclass(frozen=True)
+class SignoffEvidence:
+    """What the gate judges.
+
+    ``record`` is the sign-off record found for ``content_digest`` (None: none); ``problems``
+    are (check, detail) integrity findings (``tampered``, ``digest_mismatch``); ``pass_rates``
+    maps family -> (items passed, items reviewed); ``blocked`` lists families that
+    ``on_failed_item: block_family`` blocks.
+    """
+
+    content_digest: str
+    record: Mapping[str, Any] | None = None
+    record_key: str | None = None
+    problems: tuple[tuple[str, str], ...] = ()
+    pass_rates: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    min_pass_rate: float = 0.9
+    excluded: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()
+
+
+class SignoffGate(Gate):
+    """Passes when a valid, unchanged sign-off names the content digest and every family
+    meets its pass rate."""
+
+    name: ClassVar[str] = "signoff"
+    checks: ClassVar[tuple[str, ...]] = (
+        "missing",
+        "tampered",
+        "digest_mismatch",
+        "pass_rate",
+        "failed_items",
+    )
+
+    def check(self, evidence: SignoffEvidence) -> Verdict:
+        """Judge ``evidence``."""
+        digest = evidence.content_digest
+        if evidence.record is None:
+            return Verdict(
+                self.name,
+                GateStatus.FAIL,
+                f"no clinician sign-off for content digest {digest}: run `mhds qa sample`, "
+                "have the sample reviewed, then `mhds qa signoff`",
+                {"content_digest": digest},
+                (Failure("missing", None, f"content digest {digest}"),),
+            )
+        failures = [Failure(check, None, detail) for check, detail in evidence.problems]
+        rates: dict[str, Any] = {}
+        for family, (passed, reviewed) in sorted(evidence.pass_rates.items()):
+            rate = passed / reviewed if reviewed else 0.0
+            rates[family] = {"passed": passed, "reviewed": reviewed, "rate": round(rate, 4)}
+            if rate < evidence.min_pass_rate:
+                failures.append(
+                    Failure(
+                        "pass_rate",
+                        family,
+                        f"{passed}/{reviewed} passed, minimum {evidence.min_pass_rate:.0%}",
+                    )
+                )
+        failures.extend(
+            Failure("failed_items", family, "items failed review (on_failed_item: block_family)")
+            for family in evidence.blocked
+        )
+        record = evidence.record
+        facts = {
+            "content_digest": digest,
+            "record": evidence.record_key,
+            "run": record.get("run"),
+            "signed_by": record.get("signed_by"),
+            "signed_at": record.get("created"),
+            "pass_rates": rates,
+            "excluded_items": len(evidence.excluded),
+            "blocked_families": list(evidence.blocked),
+        }
+        if failures:
+            listed = "; ".join(f"{f.check}{f' ({f.family})' if f.family else ''}" for f in failures)
+            return Verdict(
+                self.name, GateStatus.FAIL, f"sign-off not valid: {listed}", facts, tuple(failures)
+            )
+        summary = (
+            f"signed off by {record.get('signed_by')} in QA run {record.get('run')}; "
+            f"{len(evidence.excluded)} item(s) excluded by review"
+        )
+        return Verdict(self.name, GateStatus.PASS, summary, facts)

@@ -1,0 +1,1 @@
+"""Clinical QA: review sample, rubric, decision log, agreement, sign-off, review web app."""

@@ -1,0 +1,287 @@
+"""The decision log: every review and adjudication is one write-once object in the store,
+never edited.
+
+A decision lives at ``qa/<run>/decisions/<item>/<decision-id>.json``, its id the sha256 of its
+canonical body. A revision is a new decision that names the one it ``supersedes``; the old one
+stays. Each decision is also appended to the QA run's hash-chained audit log
+(``qa/<run>/audit.jsonl``) with its key and sha256 (never its scores' reasons or notes), so
+``verify_decisions`` finds a changed, removed or slipped-in decision, and ``mhds audit
+verify`` a changed log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from mhds.audit import AuditLog
+from mhds.errors import ConfigError, MhdsError, ObjectExistsError
+from mhds.records import codec
+from mhds.store.base import Store
+from mhds.store.uri import join_key
+
+Kind = Literal["review", "adjudication"]
+Outcome = Literal["pass", "fail"]
+DECISIONS_FOLDER = "decisions"
+AUDIT_NAME = "audit.jsonl"
+MAX_NOTE_CHARS = 4000
+_LOCK = threading.Lock()
+
+
+class DecisionError(MhdsError):
+    """A decision was refused (not assigned, not current, malformed); nothing was written."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One reviewer's judgement of one item.
+
+    ``scores`` are the rubric's criteria (0-10); ``outcome`` is what the rubric's pass rule
+    made of them (a review) or what the adjudicator decided (an adjudication). ``pii_found``
+    answers the privacy question, with the ``pii_span`` quoted when yes. ``supersedes`` names
+    the decision this one revises.
+    """
+
+    run: str
+    item_id: str
+    reviewer: str
+    role: str
+    kind: Kind
+    outcome: Outcome
+    scores: Mapping[str, float] = field(default_factory=dict)
+    weighted: float | None = None
+    pii_found: bool = False
+    pii_span: str = ""
+    notes: str = ""
+    supersedes: str | None = None
+    rubric_digest: str = ""
+    source: str = "web"
+    created: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """The canonical JSON body (what the id hashes)."""
+        return {
+            "run": self.run,
+            "item_id": self.item_id,
+            "reviewer": self.reviewer,
+            "role": self.role,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "scores": {k: float(v) for k, v in sorted(self.scores.items())},
+            "weighted": self.weighted,
+            "pii_found": self.pii_found,
+            "pii_span": self.pii_span,
+            "notes": self.notes,
+            "supersedes": self.supersedes,
+            "rubric_digest": self.rubric_digest,
+            "source": self.source,
+            "created": self.created,
+        }
+
+    @property
+    def decision_id(self) -> str:
+        """``dec-`` + the first 24 hex of the body's sha256."""
+        return "dec-" + hashlib.sha256(codec.canonical_json(self.body())).hexdigest()[:24]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """Parse a stored or imported decision.
+
+        Raises:
+            DecisionError: a field is missing or has the wrong type (naming it).
+        """
+        try:
+            kind = data["kind"]
+            outcome = data["outcome"]
+            if kind not in ("review", "adjudication") or outcome not in ("pass", "fail"):
+                raise DecisionError("kind must be review|adjudication, outcome pass|fail")
+            scores = data.get("scores") or {}
+            if not isinstance(scores, Mapping):
+                raise DecisionError("scores must be an object of criterion -> score")
+            weighted = data.get("weighted")
+            return cls(
+                run=str(data["run"]),
+                item_id=str(data["item_id"]),
+                reviewer=str(data["reviewer"]),
+                role=str(data.get("role", "reviewer")),
+                kind=kind,
+                outcome=outcome,
+                scores={str(k): float(v) for k, v in scores.items()},
+                weighted=None if weighted is None else float(weighted),
+                pii_found=bool(data.get("pii_found", False)),
+                pii_span=str(data.get("pii_span") or ""),
+                notes=str(data.get("notes") or ""),
+                supersedes=data.get("supersedes"),
+                rubric_digest=str(data.get("rubric_digest", "")),
+                source=str(data.get("source", "import")),
+                created=str(data.get("created", "")),
+            )
+        except KeyError as exc:
+            raise DecisionError(f"decision has no field {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise DecisionError(f"decision has a malformed field ({type(exc).__name__})") from None
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """A decision as found in the store: its key, the sha256 of its bytes, and itself."""
+
+    key: str
+    sha256: str
+    decision: Decision
+
+    @property
+    def decision_id(self) -> str:
+        """The id in its key (``.../<item>/<id>.json``)."""
+        return self.key.rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def run_folder(qa_prefix: str, run: str) -> str:
+    """``qa/<run>/``."""
+    return join_key(qa_prefix, run) + "/"
+
+
+def audit_key(qa_prefix: str, run: str) -> str:
+    """The QA run's audit log."""
+    return join_key(qa_prefix, run, AUDIT_NAME)
+
+
+def decision_key(qa_prefix: str, decision: Decision) -> str:
+    """``qa/<run>/decisions/<item>/<decision-id>.json``."""
+    return join_key(
+        qa_prefix, decision.run, DECISIONS_FOLDER, decision.item_id, f"{decision.decision_id}.json"
+    )
+
+
+def utc_now() -> str:
+    """Now, as decisions record it."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def write_decision(store: Store, qa_prefix: str, decision: Decision) -> StoredDecision:
+    """Write ``decision`` once and append it to the run's audit log.
+
+    The caller has checked it against the plan (``mhds.qa.review.submit``); this checks only
+    that it revises the current decision of its reviewer on its item, or is the first.
+
+    Raises:
+        DecisionError: it does not supersede the reviewer's current decision (another
+            revision came first), or the same decision exists.
+    """
+    with _LOCK:
+        current = current_decisions(load_decisions(store, qa_prefix, decision.run))
+        mine = current.get((decision.item_id, decision.reviewer, decision.kind))
+        expected = mine.decision_id if mine else None
+        if decision.supersedes != expected:
+            raise DecisionError(
+                f"item {decision.item_id}: {decision.reviewer}'s current {decision.kind} is "
+                f"{expected or 'none'}, this decision supersedes {decision.supersedes or 'none'}"
+            )
+        key = decision_key(qa_prefix, decision)
+        data = codec.dumps(decision.body(), indent=True) + b"\n"
+        try:
+            store.put_if_absent(key, data)
+        except ObjectExistsError:
+            raise DecisionError(f"decision {decision.decision_id} exists already") from None
+        sha = hashlib.sha256(data).hexdigest()
+        AuditLog.open(store, audit_key(qa_prefix, decision.run)).append(
+            "qa_decision",
+            outputs=[key],
+            decisions={
+                "decision_id": decision.decision_id,
+                "item_id": decision.item_id,
+                "reviewer": decision.reviewer,
+                "kind": decision.kind,
+                "outcome": decision.outcome,
+                "supersedes": decision.supersedes,
+                "sha256": sha,
+            },
+        )
+        return StoredDecision(key, sha, decision)
+
+
+def load_decisions(store: Store, qa_prefix: str, run: str) -> list[StoredDecision]:
+    """Every decision object of the run, by key.
+
+    Raises:
+        DecisionError: an object does not parse (naming its key).
+    """
+    prefix = join_key(qa_prefix, run, DECISIONS_FOLDER) + "/"
+    found = []
+    for info in store.list(prefix):
+        data = store.read_bytes(info.key)
+        try:
+            decision = Decision.from_dict(codec.loads(data))
+        except codec.DecodeError:
+            raise DecisionError(f"{info.key} is not JSON") from None
+        except DecisionError as exc:
+            raise DecisionError(f"{info.key}: {exc.message}") from None
+        found.append(StoredDecision(info.key, hashlib.sha256(data).hexdigest(), decision))
+    return sorted(found, key=lambda d: d.key)
+
+
+def current_decisions(
+    decisions: Iterable[StoredDecision],
+) -> dict[tuple[str, str, str], StoredDecision]:
+    """(item, reviewer, kind) -> the decision no other supersedes."""
+    stored = list(decisions)
+    superseded = {d.decision.supersedes for d in stored if d.decision.supersedes}
+    current: dict[tuple[str, str, str], StoredDecision] = {}
+    for d in sorted(stored, key=lambda d: (d.decision.created, d.key)):
+        if d.decision_id in superseded:
+            continue
+        current[(d.decision.item_id, d.decision.reviewer, d.decision.kind)] = d
+    return current
+
+
+def verify_decisions(store: Store, qa_prefix: str, run: str) -> list[tuple[str, str]]:
+    """Compare the decision objects with the run's audit log: ``(check, detail)`` for each
+    object changed since it was logged, logged but missing, or present but never logged, and
+    for a log that does not verify. Empty when all is intact. Details name keys, never text.
+    """
+    try:
+        log = AuditLog.open(store, audit_key(qa_prefix, run))
+    except MhdsError as exc:
+        return [("tampered", f"QA audit log of {run} does not verify: {exc.message}"[:300])]
+    logged = {
+        entry.outputs[0]: str(entry.decisions["sha256"])
+        for entry in log.entries
+        if entry.action == "qa_decision" and entry.outputs
+    }
+    problems: list[tuple[str, str]] = []
+    try:
+        stored = {d.key: d.sha256 for d in load_decisions(store, qa_prefix, run)}
+    except DecisionError as exc:
+        return [("tampered", exc.message[:300])]
+    for key in sorted(logged.keys() | stored.keys()):
+        if key not in stored:
+            problems.append(("tampered", f"{key} is logged but missing"))
+        elif key not in logged:
+            problems.append(("tampered", f"{key} was never logged"))
+        elif logged[key] != stored[key]:
+            problems.append(("tampered", f"{key} changed since it was logged"))
+    return problems
+
+
+def decisions_digest(decisions: Iterable[StoredDecision]) -> str:
+    """``sha256:`` over the sorted (key, sha256) of every decision: what a sign-off covers."""
+    body = sorted([d.key, d.sha256] for d in decisions)
+    return "sha256:" + hashlib.sha256(codec.canonical_json({"decisions": body})).hexdigest()
+
+
+def check_note(text: str, what: str = "notes") -> str:
+    """``text`` stripped, refused past ``MAX_NOTE_CHARS``.
+
+    Raises:
+        ConfigError: too long.
+    """
+    text = text.strip()
+    if len(text) > MAX_NOTE_CHARS:
+        raise ConfigError(f"{what}: at most {MAX_NOTE_CHARS} characters")
+    return text

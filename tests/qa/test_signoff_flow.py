@@ -1,0 +1,240 @@
+"""From build to publish with clinician sign-off, through the library: a build that needs
+sign-off stops as a candidate; the sample is reviewed, a disagreement adjudicated, the run
+signed off, and the candidate published; without a sign-off, with a failed item, with a
+tampered decision or with a family under its pass rate, it publishes nothing or leaves the
+failed record out and says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mhds.errors import ConfigError
+from mhds.pipeline.candidate import publish_candidate
+from mhds.pipeline.result import GateFailure
+from mhds.pipeline.run import build_release
+from mhds.qa.decisions import DecisionError, load_decisions
+from mhds.qa.review import run_status, submit_adjudication, submit_review
+from mhds.qa.reviewers import add_reviewer, get_reviewer
+from mhds.qa.run import QARun, create_run
+from mhds.qa.signoff import SignoffRefused, sign_off
+from mhds.records import codec
+from mhds.registry.schema import Registry
+from mhds.release.candidate import list_candidates, published_as
+from mhds.release.reader import ReleaseReader
+from mhds.release.verify import verify_release
+from mhds.release.version import list_versions
+from mhds.store.base import Store
+from mhds.store.local import LocalStore
+from tests.pipeline.build_cases import TODAY, fast_config, make_registry, seed_store
+
+QA = "qa/"
+GOOD = {
+    "foundation": dict.fromkeys(
+        (
+            "therapeutic_accuracy",
+            "clinical_appropriateness",
+            "empathy_warmth",
+            "boundary_maintenance",
+            "cultural_sensitivity",
+        ),
+        9.0,
+    ),
+}
+BAD = {"foundation": {**GOOD["foundation"], "clinical_appropriateness": 3.0}}
+
+
+def scores(run: QARun, item_id: str, table: dict[str, dict[str, float]]) -> dict[str, float]:
+    item = run.item(item_id)
+    assert item is not None
+    return table[item.review]
+
+
+def candidate_store(tmp_path: Path, **qa: Any) -> tuple[Store, Registry, str]:
+    """A store with a staged candidate of three families (each reviewed on the foundation
+    rubric: none is a crisis family of the default rubric)."""
+    store = LocalStore(tmp_path / "store")
+    seed_store(store, {"therapy": 12, "counselling": 10, "crisis": 6})
+    registry = make_registry()
+    config = fast_config(signoff="required", qa={"per_stratum": 2, **qa})
+    result = build_release(store, registry, config, today=TODAY)
+    assert not result.published and result.candidate is not None
+    return store, registry, result.candidate
+
+
+def reviewed_run(store: Store, registry: Registry, build_id: str) -> QARun:
+    add_reviewer(store, QA, "alice", "reviewer")
+    add_reviewer(store, QA, "bob", "reviewer")
+    add_reviewer(store, QA, "carol", "adjudicator")
+    run = create_run(store, registry, build_id)
+    for name in ("alice", "bob"):
+        person = get_reviewer(store, QA, name)
+        for item in run.items:
+            submit_review(store, QA, run, person, item.item_id, scores(run, item.item_id, GOOD))
+    return run
+
+
+def test_a_build_that_needs_signoff_stops_as_a_candidate(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    assert list_versions(store, registry.layout.releases) == []
+    assert list_candidates(store, registry.layout.builds) == [build_id]
+    assert published_as(store, registry.layout.builds, build_id) is None
+    with pytest.raises(GateFailure, match="no clinician sign-off"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+    assert list_versions(store, registry.layout.releases) == []
+    report = codec.loads(store.read_bytes(f"builds/{build_id}/reports/signoff.json"))
+    assert report["status"] == "fail" and report["failures"][0]["check"] == "missing"
+
+
+def test_reviewed_adjudicated_signed_candidate_publishes(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    planted = run.items[0].item_id
+    alice = get_reviewer(store, QA, "alice")
+    # alice revises her review of one item to a fail: a planted disagreement
+    submit_review(store, QA, run, alice, planted, scores(run, planted, BAD), notes="too directive")
+    status = run_status(store, QA, run)
+    assert [s.item.item_id for s in status.queue()] == [planted]
+    assert status.queue()[0].reasons == ("pass_fail", "score_gap:clinical_appropriateness")
+    with pytest.raises(SignoffRefused, match="wait for adjudication"):
+        sign_off(store, QA, run.name, "carol")
+    carol = get_reviewer(store, QA, "carol")
+    submit_adjudication(store, QA, run, carol, planted, "pass", notes="within guidance")
+    with pytest.raises(SignoffRefused, match="adjudicator signs off"):
+        sign_off(store, QA, run.name, "alice")
+    record = sign_off(store, QA, run.name, "carol")
+    assert record["excluded"] == [] and record["signed_by"] == "carol"
+    assert record["content_digest"] == run.content_digest
+    assert record["agreement"]["outcome"]["raw_agreement"]["items"] == len(run.items)
+
+    published = publish_candidate(store, registry, build_id, today=TODAY)
+    manifest = published.manifest
+    assert manifest.content_digest == run.content_digest  # nothing excluded: same content
+    assert manifest.qa is not None and manifest.qa["signoff"] == "signed"
+    assert manifest.qa["signed_by"] == "carol"
+    assert [g["gate"] for g in manifest.gates][-1] == "signoff"
+    assert verify_release(store, f"releases/{published.version}").ok
+    reader = ReleaseReader(store, published.version)
+    assert codec.loads(reader.read_file("qa/signoff.json"))["run"] == run.name
+    assert published_as(store, registry.layout.builds, build_id) == published.version
+    with pytest.raises(Exception, match="already published"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+
+
+def test_an_item_that_failed_review_is_left_out_and_listed(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path, min_pass_rate=0.5)
+    run = reviewed_run(store, registry, build_id)
+    failed = run.items[1]
+    for name in ("alice", "bob"):
+        submit_review(
+            store,
+            QA,
+            run,
+            get_reviewer(store, QA, name),
+            failed.item_id,
+            scores(run, failed.item_id, BAD),
+        )
+    record = sign_off(store, QA, run.name, "carol")
+    assert record["excluded"] == [failed.record_id]
+    published = publish_candidate(store, registry, build_id, today=TODAY)
+    assert published.excluded == (failed.record_id,)
+    assert published.manifest.qa is not None
+    assert published.manifest.qa["excluded"] == [failed.record_id]
+    assert published.manifest.content_digest != run.content_digest
+    assert verify_release(store, f"releases/{published.version}").ok
+    reader = ReleaseReader(store, published.version)
+    ids = {r.metadata.id for split in ("train", "val", "test") for r in reader.iter_split(split)}
+    assert failed.record_id not in ids
+    rows = [r for r in published.manifest.funnel if "excluded_by_review" in r]
+    assert sum(sum(r["excluded_by_review"].values()) for r in rows) == 1
+
+
+def test_a_family_under_its_pass_rate_cannot_be_signed_off(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)  # min_pass_rate 0.9
+    run = reviewed_run(store, registry, build_id)
+    failed = run.items[0]
+    for name in ("alice", "bob"):
+        person = get_reviewer(store, QA, name)
+        submit_review(store, QA, run, person, failed.item_id, scores(run, failed.item_id, BAD))
+    with pytest.raises(SignoffRefused, match=f"{failed.family}: "):
+        sign_off(store, QA, run.name, "carol")
+
+
+def test_a_tampered_decision_publishes_nothing(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    sign_off(store, QA, run.name, "carol")
+    # Someone with write access turns a review into a different one after sign-off.
+    victim = load_decisions(store, QA, run.name)[0]
+    body = codec.loads(store.read_bytes(victim.key))
+    body["scores"]["empathy_warmth"] = 2.0
+    store.write_bytes(victim.key, codec.dumps(body, indent=True) + b"\n")
+    with pytest.raises(GateFailure, match="tampered"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+    assert list_versions(store, registry.layout.releases) == []
+
+
+def test_a_removed_decision_publishes_nothing(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    sign_off(store, QA, run.name, "carol")
+    store.delete(load_decisions(store, QA, run.name)[-1].key)
+    with pytest.raises(GateFailure, match="tampered"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+
+
+def test_reviews_are_checked_against_the_plan(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    add_reviewer(store, QA, "alice", "reviewer")
+    add_reviewer(store, QA, "bob", "reviewer")
+    add_reviewer(store, QA, "dan", "reviewer")
+    add_reviewer(store, QA, "carol", "adjudicator")
+    run = create_run(store, registry, build_id, reviewers=["alice", "bob", "dan"])
+    alice = get_reviewer(store, QA, "alice")
+    theirs = next(i for i in run.items if "alice" not in i.reviewers)
+    with pytest.raises(DecisionError, match="not assigned"):
+        submit_review(store, QA, run, alice, theirs.item_id, scores(run, theirs.item_id, GOOD))
+    mine = next(i for i in run.items if "alice" in i.reviewers)
+    with pytest.raises(DecisionError, match="quote the identifier"):
+        submit_review(
+            store, QA, run, alice, mine.item_id, scores(run, mine.item_id, GOOD), pii_found=True
+        )
+    partial = dict(scores(run, mine.item_id, GOOD))
+    partial.pop("empathy_warmth")
+    with pytest.raises(DecisionError, match="empathy_warmth"):
+        submit_review(store, QA, run, alice, mine.item_id, partial)
+    carol = get_reviewer(store, QA, "carol")
+    with pytest.raises(DecisionError, match="nothing to adjudicate"):
+        submit_adjudication(store, QA, run, carol, mine.item_id, "pass")
+    with pytest.raises(ConfigError, match="exists already"):
+        create_run(store, registry, build_id)
+    with pytest.raises(ConfigError, match="exists already"):
+        add_reviewer(store, QA, "alice", "reviewer")
+
+
+def test_an_identifier_found_in_review_fails_the_item_once_confirmed(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path, min_pass_rate=0.5)
+    run = reviewed_run(store, registry, build_id)
+    item = run.items[2]
+    bob = get_reviewer(store, QA, "bob")
+    submit_review(
+        store,
+        QA,
+        run,
+        bob,
+        item.item_id,
+        scores(run, item.item_id, GOOD),
+        pii_found=True,
+        pii_span="a name",
+    )
+    with pytest.raises(SignoffRefused, match="identifier flag"):
+        sign_off(store, QA, run.name, "carol")
+    carol = get_reviewer(store, QA, "carol")
+    submit_adjudication(
+        store, QA, run, carol, item.item_id, "pass", pii_found=True, pii_span="a name"
+    )
+    record = sign_off(store, QA, run.name, "carol")
+    assert record["excluded"] == [item.record_id]
+    assert record["privacy_check"]["identifiers_found"] == 1
