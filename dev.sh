@@ -27,6 +27,26 @@ setup() {
   fi
 }
 
+# Debian's Chromium for the review page's browser tests (playwright drives /usr/bin/chromium;
+# never `playwright install`). Without root or apt the browser tests skip, except in CI.
+browser() {
+  if [ -x /usr/bin/chromium ]; then
+    return
+  fi
+  local sudo=""
+  if [ "$(id -u)" != "0" ]; then
+    command -v sudo > /dev/null || { echo "no /usr/bin/chromium: browser tests will skip"; return; }
+    sudo="sudo"
+  fi
+  if command -v apt-get > /dev/null; then
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q > /dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      chromium chromium-driver > /dev/null
+  else
+    echo "no apt-get: install chromium yourself, or the browser tests skip"
+  fi
+}
+
 case "${1:-help}" in
   setup) setup ;;
   demo)
@@ -36,6 +56,7 @@ case "${1:-help}" in
     ;;
   test)
     setup
+    browser
     shift
     "$VENV/bin/python" -m pytest "$@"
     ;;

@@ -69,9 +69,18 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     [release] = sorted((store / "releases").iterdir())
     assert str(release) in output
     manifest = codec.loads((release / "manifest.json").read_bytes())
-    assert {g["gate"]: g["status"] for g in manifest["gates"]} == dict.fromkeys(
-        ("coverage", "provenance", "pii", "leakage", "distribution"), "pass"
-    )
+    assert {g["gate"]: g["status"] for g in manifest["gates"]} == {
+        **dict.fromkeys(
+            ("coverage", "provenance", "pii", "leakage", "distribution", "bias"), "pass"
+        ),
+        "signoff": "fail",  # no clinician reviewed the demo: waived, and the manifest says so
+    }
+    assert manifest["qa"] == {"signoff": "waived"}
+    [waiver] = manifest["waivers"]
+    assert waiver["gate"] == "signoff" and waiver["scope"] == "check:missing"
+    assert "mhds qa sample BUILD_ID" in output and "mhds release publish BUILD_ID" in output
+    assert (release / "reports" / "bias_report.md").is_file()
+    assert "Bias and cultural report" in (release / "reports" / "overview.html").read_text()
     assert manifest["counts"]["professional_therapeutic"]["train"]["records"] > 1500
     ingest = codec.loads(
         (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
@@ -89,7 +98,8 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     shown = " ".join(
         runner.invoke(app, ["release", "show", release.name, "-s", str(store)]).output.split()
     )
-    assert "5 / 5 gates passed, 0 waived" in shown
+    assert "6 / 7 gates passed, 1 waived" in shown
+    assert "signoff" in shown and "never train on it" in shown
     assert "professional_therapeutic: licences MIT" in shown and "counsel_chat" in shown
     listed = runner.invoke(app, ["release", "ls", "--store", str(store)])
     assert release.name in listed.output
@@ -123,8 +133,9 @@ def test_demo_without_shared_data_publishes_with_a_recorded_waiver(tmp_path: Pat
     assert 0 < ingest["records"] < 200
     [release] = sorted((store / "releases").iterdir())
     manifest = codec.loads((release / "manifest.json").read_bytes())
-    [waiver] = manifest["waivers"]
-    assert waiver["gate"] == "coverage" and waiver["who"] == "mhds demo"
+    waivers = {w["gate"]: w for w in manifest["waivers"]}
+    assert sorted(waivers) == ["coverage", "signoff"]
+    assert waivers["coverage"]["who"] == "mhds demo"
 
     # the build's audit log verifies, and any edit breaks it
     [log] = sorted((store / "audit").glob("*.jsonl"))

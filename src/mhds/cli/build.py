@@ -41,7 +41,9 @@ def build(
 
     Nothing is published unless every gate passes or carries a waiver in the release config;
     a failed build exits with code 5 and says where the gate reports are. A killed build
-    resumes where it stopped.
+    resumes where it stopped. When the release config requires clinician sign-off (the
+    default), a build that passes its gates stops as a candidate (builds/<id>/) and prints
+    the QA commands; `mhds release publish BUILD_ID` publishes it once signed off.
 
     Example: `mhds build --store s3://bucket/datasets --config release.yaml --executor dask
     --scheduler tcp://10.0.0.5:8786`
@@ -57,7 +59,17 @@ def build(
             "from an interrupted build of the same inputs"
         )
     console.print(f"audit log: {result.audit_key}")
-    console.print(f"release: [bold]{uri}[/bold]")
+    if result.candidate is None:
+        console.print(f"release: [bold]{uri}[/bold]")
+        return
+    console.print(
+        f"candidate: [bold]{result.candidate}[/bold] ({result.content_digest}) waits for "
+        f"clinician sign-off (release config signoff: required); readers see nothing yet:\n"
+        f"  mhds qa sample {result.candidate}   then   mhds qa serve {result.candidate}\n"
+        f"  mhds qa signoff {result.candidate} --by NAME   then   "
+        f"mhds release publish {result.candidate}",
+        highlight=False,
+    )
 
 
 def demo(
@@ -114,6 +126,8 @@ def run_build(
     finally:
         executor.close()
     result.audit_key = store.url_for(result.audit_key)
+    if result.version is None:
+        return result, store.url_for(result.reports.rsplit("/", 1)[0])
     manifest = store.url_for(f"{registry.layout.releases}{result.version}/manifest.json")
     return result, manifest.rsplit("/", 1)[0]
 
@@ -162,22 +176,54 @@ def _demo(store_uri: str, shared_data: Path | None) -> tuple[str, str]:
         console.print(f"seeded {store.uri} ({origin})")
     else:
         console.print(f"{store.uri} already holds raw data: left as it is")
-    config = None
-    if counsel is None:
-        from mhds.gates.base import Waiver
-        from mhds.pipeline.config import BuildConfig
+    from mhds.gates.base import Waiver
+    from mhds.pipeline.config import BuildConfig
 
-        # Without the real CounselChat file the foundation family is a small synthetic
-        # stand-in, below its minimum: say so in the release instead of hiding it.
-        waiver = Waiver(
-            gate="coverage",
-            scope="family:professional_therapeutic",
-            reason="demo without ../shared/data: synthetic stand-in below min_records",
+    # The demo publishes in one step: no clinician has reviewed it, and the release says so
+    # (a recorded waiver of the signoff gate). The real flow is printed at the end.
+    waivers = [
+        Waiver(
+            gate="signoff",
+            scope="check:missing",
+            reason="demo release: no clinician has reviewed it; never train on it",
             who="mhds demo",
         )
-        config = BuildConfig(waivers=(waiver,))
+    ]
+    if counsel is None:
+        # Without the real CounselChat file the foundation family is a small synthetic
+        # stand-in, below its minimum: say so in the release instead of hiding it.
+        waivers.append(
+            Waiver(
+                gate="coverage",
+                scope="family:professional_therapeutic",
+                reason="demo without ../shared/data: synthetic stand-in below min_records",
+                who="mhds demo",
+            )
+        )
+    config = BuildConfig(waivers=tuple(waivers))
     result, uri = run_build(store_uri, None, config, "local", None, None)
     print_build(result)
     folder, coverage = take_inventory_report(store_uri, None)
     print_coverage(coverage)
+    print_qa_flow(store_uri)
     return uri, folder
+
+
+def print_qa_flow(store_uri: str) -> None:
+    """How the demo's release would be signed off for real (the demo waived it)."""
+    store = f" --store {store_uri}"
+    console.print(
+        "\n[bold]clinical sign-off[/bold] (waived for the demo; the real flow, see docs/qa.md):"
+    )
+    for line in (
+        f"mhds build{store}                         # stops as a candidate: BUILD_ID",
+        f"mhds qa reviewer add alice --role reviewer{store}   # prints a token once",
+        f"mhds qa reviewer add bob --role reviewer{store}",
+        f"mhds qa reviewer add carol --role adjudicator{store}",
+        f"mhds qa sample BUILD_ID{store}             # stratified sample, 2 reviewers per item",
+        f"mhds qa serve BUILD_ID{store}              # review page on http://127.0.0.1:8765",
+        f"mhds qa status BUILD_ID{store}             # progress, agreement, adjudication queue",
+        f"mhds qa signoff BUILD_ID --by carol{store}",
+        f"mhds release publish BUILD_ID{store}",
+    ):
+        console.print(f"  {line}", highlight=False, soft_wrap=True)

@@ -1,4 +1,5 @@
-"""``mhds release``: list, inspect, verify and clean releases."""
+"""``mhds release``: list, inspect, verify, publish (a signed-off candidate) and clean
+releases."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from mhds.cli.common import (
 from mhds.cli.report import print_funnel, print_verdicts
 from mhds.gates.base import outcome
 
-app = typer.Typer(help="List, inspect, verify and clean releases.", no_args_is_help=True)
+app = typer.Typer(help="List, inspect, verify, publish and clean releases.", no_args_is_help=True)
 
 
 @app.command("ls")
@@ -45,6 +46,62 @@ def ls(store: StoreOpt = None, registry: RegistryOpt = None) -> None:
             version, m.created, *(str(m.total_records(s)) for s in ("train", "val", "test")), gates
         )
     console.print(table)
+    _print_candidates(st, reg)
+
+
+def _print_candidates(st: Any, reg: Any) -> None:
+    """Candidates apart: builds that passed their gates and wait for (or had) sign-off."""
+    from mhds.release.candidate import list_candidates, published_as, read_candidate
+
+    builds = run(lambda: list_candidates(st, reg.layout.builds))
+    if not builds:
+        return
+    table = Table(title="candidates (not visible to readers until published)")
+    for column in ("build id", "created", "records", "content digest", "status"):
+        table.add_column(column)
+    for build_id in builds:
+        c = run(lambda: read_candidate(st, reg.layout.builds, build_id))  # noqa: B023
+        version = run(lambda: published_as(st, reg.layout.builds, build_id))  # noqa: B023
+        status = f"published as {version}" if version else "waiting for sign-off"
+        table.add_row(build_id, c.created, str(c.records()), c.content_digest[:19], status)
+    console.print(table)
+
+
+@app.command("publish")
+def publish(
+    build_id: Annotated[
+        str, typer.Argument(help="The candidate's build id (mhds build prints it).")
+    ],
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Publish a candidate once its clinician sign-off is valid: the signoff gate checks the
+    decision record against the candidate's content digest and every decision behind it;
+    records that failed review are left out and listed in the manifest. Nothing is published
+    when the gate fails.
+
+    Example: `mhds release publish 20261129T101500Z-a1b2c3 --store ./demo-store`
+    """
+    from mhds.cli.report import print_verdicts
+    from mhds.pipeline.candidate import publish_candidate
+    from mhds.pipeline.result import GateFailure
+
+    st, reg = run(lambda: open_store_and_registry(store, registry))
+
+    def go() -> Any:
+        try:
+            return publish_candidate(st, reg, build_id)
+        except GateFailure as failure:
+            print_verdicts(failure.verdicts)
+            raise
+
+    done = run(go)
+    folder = st.url_for(f"{reg.layout.releases}{done.version}")
+    console.print(
+        f"published {done.version} from candidate {build_id}: {done.manifest.total_records()} "
+        f"records, {len(done.excluded)} excluded by review"
+    )
+    console.print(f"release: [bold]{folder}[/bold]")
 
 
 @app.command("show")

@@ -53,13 +53,14 @@ class SignoffGate(Gate):
         """Judge ``evidence``."""
         digest = evidence.content_digest
         if evidence.record is None:
+            what = f"content digest {digest}" if digest else "a build published without review"
             return Verdict(
                 self.name,
                 GateStatus.FAIL,
-                f"no clinician sign-off for content digest {digest}: run `mhds qa sample`, "
-                "have the sample reviewed, then `mhds qa signoff`",
-                {"content_digest": digest},
-                (Failure("missing", None, f"content digest {digest}"),),
+                f"no clinician sign-off for {what}: stage a candidate (`mhds build`), run "
+                "`mhds qa sample`, have the sample reviewed, then `mhds qa signoff`",
+                {"content_digest": digest or None},
+                (Failure("missing", None, what),),
             )
         failures = [Failure(check, None, detail) for check, detail in evidence.problems]
         rates: dict[str, Any] = {}

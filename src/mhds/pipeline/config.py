@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mhds.errors import ConfigError
 from mhds.gates.base import Failure, Waiver
+from mhds.gates.bias import BiasGateConfig
 from mhds.gates.distribution import DistributionConfig
 from mhds.ingest.config import IngestConfig
 from mhds.qa.config import QAConfig
@@ -31,6 +32,9 @@ class BuildConfig(BaseModel):
     split: SplitConfig = Field(default_factory=SplitConfig, description="Split assignment.")
     distribution: DistributionConfig = Field(
         default_factory=DistributionConfig, description="Distribution gate thresholds."
+    )
+    bias: BiasGateConfig = Field(
+        default_factory=BiasGateConfig, description="Bias gate thresholds (fail or warn)."
     )
     waivers: tuple[Waiver, ...] = Field(
         default=(), description="Recorded decisions to publish despite a failed gate."

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from mhds.engine.base import Executor
 from mhds.errors import MhdsError
 from mhds.gates.base import GateStatus, Verdict, Waiver
+from mhds.gates.bias import BiasGate
 from mhds.gates.coverage import CoverageGate
 from mhds.gates.distribution import DistributionGate, DistributionStats
 from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs_across
@@ -24,6 +25,7 @@ from mhds.records import codec
 from mhds.registry.coverage import compute_coverage
 from mhds.registry.inventory import take_inventory
 from mhds.registry.schema import Registry
+from mhds.reports.bias import BiasReport, BiasStats
 from mhds.steps.base import StepStats
 from mhds.steps.provenance import ProvenanceIssue
 from mhds.store.base import Store
@@ -43,6 +45,7 @@ GATES = (
     ReleasePIIGate,
     LeakageGate,
     DistributionGate,
+    BiasGate,
     SignoffGate,
 )
 
@@ -120,10 +123,12 @@ def run_gates(
     input_issues: list[ProvenanceIssue],
     *,
     unaccounted: Mapping[str, int] | None = None,
+    bias: BiasStats | None = None,
 ) -> list[Verdict]:
-    """Every gate's verdict, in ``GATES`` order. ``unaccounted`` (source -> records that do
-    not add up in the funnel) makes provenance an error: lost records are a defect, never an
-    outcome a waiver may accept."""
+    """Every gate's verdict, in ``GATES`` order (the signoff gate apart: see ``GATES``).
+    ``unaccounted`` (source -> records that do not add up in the funnel) makes provenance an
+    error: lost records are a defect, never an outcome a waiver may accept. ``bias`` is the
+    compiled records' bias stats."""
     store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
     written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
     coverage = _gather(
@@ -152,6 +157,7 @@ def run_gates(
     )
     if isinstance(previous, _Unavailable):
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
+        verdicts.append(_bias_verdict(config, bias))
         return verdicts
     near = _gather(
         "duplicate pairs of the compiled release",
@@ -172,7 +178,15 @@ def run_gates(
             stats, registry, config.distribution, previous=previous.stats, waivers=waivers
         )
     )
+    verdicts.append(_bias_verdict(config, bias))
     return verdicts
+
+
+def _bias_verdict(config: BuildConfig, bias: BiasStats | None) -> Verdict:
+    if bias is None:
+        return _Unavailable("bias stats", "not counted").verdict(BiasGate.name)
+    families = BiasReport.from_stats(bias).gate_input()
+    return BiasGate().evaluate(families, config.bias, waivers=config.waivers)
 
 
 def _unaccounted_error(verdict: Verdict, unaccounted: Mapping[str, int]) -> Verdict:

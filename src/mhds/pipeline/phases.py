@@ -5,7 +5,7 @@ each phase records what it did in the audit log and the ``BuildResult``."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mhds import __version__
@@ -47,6 +47,7 @@ from mhds.reports import (
     write_gate_reports,
     write_release_report,
 )
+from mhds.reports.bias import BiasReport, BiasStats, write_bias_report
 from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
 from mhds.steps.dedup.cluster import DedupResult, load_result
@@ -87,6 +88,8 @@ class Build:
     audit: AuditLog
     result: BuildResult
     lease: StoreLease
+    # Identity-group mentions of the compiled records (the bias report and gate).
+    bias: BiasStats = field(default_factory=BiasStats)
 
     def ingest(self) -> tuple[list[tuple[str, dict[str, Any]]], Funnel, list[tuple[str, str, str]]]:
         """Ingest every approved source (unchanged ones are reused); set the build key.
@@ -258,6 +261,7 @@ class Build:
             record = apply_split(record, assignment)
             writer.write(record)
             stats.add(record)
+            self.bias.add(record)
             metas.append((record.metadata.id, record.metadata.content_hash))
             funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
             if len(metas) % COMPILE_TICK == 0:
@@ -289,6 +293,7 @@ class Build:
             previous,
             steps.issues,
             unaccounted=funnel.unaccounted(),
+            bias=self.bias,
         )
         config = self.config
         carried: list[Waiver] = []
@@ -297,7 +302,7 @@ class Build:
             carried = [w for w in config.waivers if w.gate == SignoffGate.name]
         elif config.signoff == "required":
             # A waiver covers the missing sign-off: record the gate and its waiver now.
-            evidence = SignoffEvidence("not reviewed: published by the build")
+            evidence = SignoffEvidence("")
             verdicts.append(SignoffGate().evaluate(evidence, waivers=config.waivers))
         self.tick("gates", len(GATES), len(GATES))
         self.result.verdicts = verdicts
@@ -393,7 +398,12 @@ class Build:
         result, version = self.result, writer.version
         applied = applied_waivers(verdicts)
         report = ReleaseReport.build(
-            version, verdicts, stats, funnel=result.funnel, unused_waivers=result.unused_waivers
+            version,
+            verdicts,
+            stats,
+            funnel=result.funnel,
+            unused_waivers=result.unused_waivers,
+            bias=self.bias.to_dict(),
         )
         self.audit.append(
             "gates",
@@ -445,6 +455,7 @@ class Build:
         reports = join_key("builds", self.result.build_id, "reports")
         write_gate_reports(self.store, reports, verdicts)
         write_release_report(self.store, reports, report)
+        write_bias_report(self.store, reports, BiasReport.from_stats(self.bias))
         self.result.reports = reports
         return GateFailure(
             f"nothing published: gate(s) {', '.join(failed)} did not pass "
@@ -471,6 +482,10 @@ def add_release_files(
         writer.add_file(f"reports/{verdict.gate}.json", codec.dumps(verdict.to_dict(), indent=True))
         writer.add_file(f"reports/{verdict.gate}.md", verdict.to_markdown().encode())
     writer.add_file("reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True))
+    if report.bias is not None:
+        bias = BiasReport.from_stats(BiasStats.from_dict(report.bias))
+        writer.add_file("reports/bias_report.json", bias.to_json())
+        writer.add_file("reports/bias_report.md", bias.to_markdown().encode())
     writer.add_file("reports/overview.html", render_overview(report).encode())
 
 

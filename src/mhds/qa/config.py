@@ -22,7 +22,7 @@ class QAConfig(BaseModel):
         ge=1,
         description="Items drawn per stratum (family x split, and crisis category and persona "
         "where records carry them); a smaller stratum is reviewed whole. 30 items with no "
-        "failure bound the stratum's failure rate below 9.5% at 95% confidence; 299 bound it "
+        "failure bound the stratum's failure rate below 9.6% at 95% confidence; 299 bound it "
         "below 1%.",
     )
     strata_attributes: tuple[str, ...] = Field(

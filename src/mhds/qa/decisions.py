@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mhds.audit import AuditLog
-from mhds.errors import ConfigError, MhdsError, ObjectExistsError
+from mhds.errors import MhdsError, ObjectExistsError
 from mhds.records import codec
 from mhds.store.base import Store
 from mhds.store.uri import join_key
@@ -279,9 +279,9 @@ def check_note(text: str, what: str = "notes") -> str:
     """``text`` stripped, refused past ``MAX_NOTE_CHARS``.
 
     Raises:
-        ConfigError: too long.
+        DecisionError: too long.
     """
     text = text.strip()
     if len(text) > MAX_NOTE_CHARS:
-        raise ConfigError(f"{what}: at most {MAX_NOTE_CHARS} characters")
+        raise DecisionError(f"{what}: at most {MAX_NOTE_CHARS} characters")
     return text

@@ -18,6 +18,7 @@ from typing import Any
 
 from mhds.audit import AuditLog
 from mhds.errors import ConfigError, ObjectExistsError, ObjectNotFoundError
+from mhds.gates.bias import flagged_groups
 from mhds.qa.config import QAConfig
 from mhds.qa.decisions import audit_key, run_folder
 from mhds.qa.reviewers import load_reviewers
@@ -33,6 +34,7 @@ from mhds.release.candidate import (
 )
 from mhds.release.reader import ReleaseReader
 from mhds.release.version import is_version
+from mhds.steps.bias import identity_groups
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter, iter_lines
 from mhds.store.uri import join_key
@@ -279,7 +281,7 @@ def _unit(record: Record, settings: QAConfig, groups_of: GroupsOf | None) -> Sam
         for name in settings.strata_attributes
         if meta.attributes.get(name) not in (None, "")
     )
-    groups = groups_of(record) if groups_of else frozenset()
+    groups = groups_of(record) if groups_of else identity_groups(record)
     return SampleUnit(meta.id, meta.family, str(meta.split), values, groups)
 
 
@@ -310,10 +312,12 @@ def _parse_rubric(data: bytes, key: str) -> Rubric:
 
 
 def _flagged_groups(store: Store, key: str) -> tuple[str, ...]:
-    """Groups the bias report marked as differing, when the report is there."""
+    """The groups the bias gate found past a threshold (failing or warning), from its
+    verdict in the reports, when it is there."""
     try:
         report = codec.loads(store.read_bytes(key))
     except ObjectNotFoundError:
         return ()
-    flagged = report.get("flagged_groups", []) if isinstance(report, dict) else []
-    return tuple(sorted(str(group) for group in flagged))
+    if not isinstance(report, dict):
+        return ()
+    return tuple(sorted({group for _, group in flagged_groups(report)}))

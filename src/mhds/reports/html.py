@@ -13,6 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from mhds.gates.base import Verdict
 from mhds.gates.distribution import EDGES, MEASURES, DistributionStats, ExpectedRanges
 from mhds.records import codec
@@ -98,7 +100,18 @@ def render_overview(report: ReleaseReport) -> str:
         ],
         tally=report.gate_tally,
         funnel_families=family_totals(report.funnel),
+        bias_section=_bias_section(report),
     )
+
+
+def _bias_section(report: ReleaseReport) -> Markup | None:
+    """The bias and cultural section (its own escaped HTML and SVG), when the build counted."""
+    if report.bias is None:
+        return None
+    from mhds.reports.bias import BiasReport, BiasStats, render_bias_section
+
+    html = render_bias_section(BiasReport.from_stats(BiasStats.from_dict(report.bias)))
+    return Markup(html)  # noqa: S704 - render_bias_section escapes every value it writes
 
 
 def write_gate_reports(store: Store, prefix: str, verdicts: Iterable[Verdict]) -> list[str]:

@@ -31,6 +31,9 @@ class ReleaseReport(BaseModel):
     unused_waivers: tuple[dict[str, Any], ...] = Field(
         (), description="Waivers of the release config that covered no failure."
     )
+    bias: dict[str, Any] | None = Field(
+        None, description="``BiasStats.to_dict()``: identity-group mentions and their measures."
+    )
 
     @classmethod
     def build(
@@ -41,8 +44,10 @@ class ReleaseReport(BaseModel):
         *,
         funnel: Iterable[dict[str, Any]] = (),
         unused_waivers: Iterable[Waiver] = (),
+        bias: dict[str, Any] | None = None,
     ) -> ReleaseReport:
-        """The report of one build from its verdicts, distribution stats and funnel."""
+        """The report of one build from its verdicts, distribution stats, funnel and bias
+        stats."""
         return cls(
             version=version,
             verdicts=tuple(verdict.to_dict() for verdict in verdicts),
@@ -50,6 +55,7 @@ class ReleaseReport(BaseModel):
             counts=count_records(stats),
             funnel=tuple(funnel),
             unused_waivers=tuple(w.model_dump() for w in unused_waivers),
+            bias=bias,
         )
 
     @property
