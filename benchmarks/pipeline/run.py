@@ -122,7 +122,10 @@ def timed_build(
     started = time.perf_counter()
     write_corpus(store, conversations)
     corpus_s = time.perf_counter() - started
-    config = BuildConfig.model_validate({"ingest": {"records_per_shard": records_per_shard}})
+    # The benchmark times the build to a published release: no clinician review in the loop.
+    config = BuildConfig.model_validate(
+        {"ingest": {"records_per_shard": records_per_shard}, "signoff": "not_required"}
+    )
     pool = make_executor(executor)  # type: ignore[arg-type]
     try:
         with PeakRSS() as rss:

@@ -238,3 +238,24 @@ def test_an_identifier_found_in_review_fails_the_item_once_confirmed(tmp_path: P
     record = sign_off(store, QA, run.name, "carol")
     assert record["excluded"] == [item.record_id]
     assert record["privacy_check"]["identifiers_found"] == 1
+
+
+def test_on_s3_the_sample_is_the_local_one_and_the_flow_publishes(
+    tmp_path: Path, s3_store: Store
+) -> None:
+    """The same sources in a folder and in a bucket: the same content digest, so the same
+    sample and assignment; the whole flow then publishes from the bucket."""
+    local, registry, local_build = candidate_store(tmp_path)
+    seed_store(s3_store, {"therapy": 12, "counselling": 10, "crisis": 6})
+    config = fast_config(signoff="required", qa={"per_stratum": 2})
+    built = build_release(s3_store, registry, config, today=TODAY)
+    assert built.candidate is not None and built.candidate != local_build
+    local_run = reviewed_run(local, registry, local_build)
+    s3_run = reviewed_run(s3_store, registry, built.candidate)
+    assert s3_run.content_digest == local_run.content_digest
+    assert s3_run.items == local_run.items
+    assert s3_run.plan["sampling"] == local_run.plan["sampling"]
+    sign_off(s3_store, QA, s3_run.name, "carol")
+    published = publish_candidate(s3_store, registry, built.candidate, today=TODAY)
+    assert published.manifest.content_digest == s3_run.content_digest
+    assert verify_release(s3_store, f"releases/{published.version}").ok
