@@ -15,14 +15,15 @@ from mhds.errors import ConfigError
 from mhds.pipeline.candidate import publish_candidate
 from mhds.pipeline.result import GateFailure
 from mhds.pipeline.run import build_release
+from mhds.qa.config import QAConfig
 from mhds.qa.decisions import DecisionError, load_decisions
 from mhds.qa.review import run_status, submit_adjudication, submit_review
 from mhds.qa.reviewers import add_reviewer, get_reviewer
-from mhds.qa.run import QARun, create_run
+from mhds.qa.run import QARun, create_run, read_run
 from mhds.qa.signoff import SignoffRefused, sign_off
 from mhds.records import codec
 from mhds.registry.schema import Registry
-from mhds.release.candidate import list_candidates, published_as
+from mhds.release.candidate import CandidateError, list_candidates, published_as
 from mhds.release.reader import ReleaseReader
 from mhds.release.verify import verify_release
 from mhds.release.version import list_versions
@@ -171,7 +172,7 @@ def test_a_tampered_decision_publishes_nothing(tmp_path: Path) -> None:
     body = codec.loads(store.read_bytes(victim.key))
     body["scores"]["empathy_warmth"] = 2.0
     store.write_bytes(victim.key, codec.dumps(body, indent=True) + b"\n")
-    with pytest.raises(GateFailure, match="tampered"):
+    with pytest.raises(GateFailure, match="changed since it was logged"):
         publish_candidate(store, registry, build_id, today=TODAY)
     assert list_versions(store, registry.layout.releases) == []
 
@@ -181,7 +182,7 @@ def test_a_removed_decision_publishes_nothing(tmp_path: Path) -> None:
     run = reviewed_run(store, registry, build_id)
     sign_off(store, QA, run.name, "carol")
     store.delete(load_decisions(store, QA, run.name)[-1].key)
-    with pytest.raises(GateFailure, match="tampered"):
+    with pytest.raises(GateFailure, match="logged but missing"):
         publish_candidate(store, registry, build_id, today=TODAY)
 
 
@@ -259,3 +260,80 @@ def test_on_s3_the_sample_is_the_local_one_and_the_flow_publishes(
     published = publish_candidate(s3_store, registry, built.candidate, today=TODAY)
     assert published.manifest.content_digest == s3_run.content_digest
     assert verify_release(s3_store, f"releases/{published.version}").ok
+
+
+def test_a_review_weaker_than_the_release_config_asked_cannot_publish(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)  # per_stratum 2, overlap 2, 0.9
+    add_reviewer(store, QA, "alice", "reviewer")
+    add_reviewer(store, QA, "carol", "adjudicator")
+    weak = QAConfig(per_stratum=1, overlap=1, min_pass_rate=0.0)
+    run = create_run(store, registry, build_id, reviewers=["alice"], config=weak)
+    alice = get_reviewer(store, QA, "alice")
+    for item in run.items:
+        submit_review(store, QA, run, alice, item.item_id, scores(run, item.item_id, BAD))
+    sign_off(store, QA, run.name, "carol")  # the run's own settings allow it
+    with pytest.raises(GateFailure, match="weaker_review") as failed:
+        publish_candidate(store, registry, build_id, today=TODAY)
+    checks = {f.check for f in failed.value.verdicts[0].failures}
+    assert {"weaker_review", "pass_rate"} <= checks
+    assert list_versions(store, registry.layout.releases) == []
+
+
+@pytest.mark.parametrize("edited", ["plan.json", "items.jsonl", "rubric.yaml"])
+def test_an_edited_plan_object_is_caught(tmp_path: Path, edited: str) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    sign_off(store, QA, run.name, "carol")
+    key = f"qa/{run.name}/{edited}"
+    store.write_bytes(key, store.read_bytes(key).replace(b"0.9", b"0.0").replace(b"7", b"1") + b" ")
+    with pytest.raises(ConfigError, match=f"{edited} changed since the run was drawn"):
+        read_run(store, QA, run.name)
+    with pytest.raises(GateFailure, match="does not hold"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+
+
+def test_an_edited_candidate_is_refused(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    key = f"builds/{build_id}/candidate.json"
+    body = codec.loads(store.read_bytes(key))
+    body["signoff_waivers"] = [
+        {"gate": "signoff", "scope": "check:missing", "reason": "slipped in later", "who": "x y"}
+    ]
+    store.write_bytes(key, codec.dumps(body, indent=True))
+    with pytest.raises(CandidateError, match="changed since the build wrote it"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+    assert list_versions(store, registry.layout.releases) == []
+
+
+def test_a_flag_raised_after_adjudication_sends_the_item_back(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    item = run.items[0].item_id
+    alice, bob = get_reviewer(store, QA, "alice"), get_reviewer(store, QA, "bob")
+    submit_review(store, QA, run, alice, item, scores(run, item, BAD))
+    add_reviewer(store, QA, "dave", "adjudicator")
+    carol, dave = get_reviewer(store, QA, "carol"), get_reviewer(store, QA, "dave")
+    submit_adjudication(store, QA, run, carol, item, "pass")
+    assert not run_status(store, QA, run).queue()
+    # a second adjudicator may overrule the first
+    submit_adjudication(store, QA, run, dave, item, "fail")
+    assert run_status(store, QA, run).state(item).outcome == "fail"  # type: ignore[union-attr]
+    # bob now reports an identifier: the adjudication no longer covers the reviews
+    submit_review(store, QA, run, bob, item, scores(run, item, GOOD), pii_found=True, pii_span="x")
+    state = run_status(store, QA, run).state(item)
+    assert state is not None and state.queued and "pii" in state.reasons
+    with pytest.raises(SignoffRefused, match="wait for adjudication"):
+        sign_off(store, QA, run.name, "carol")
+
+
+def test_decisions_close_at_signoff_and_run_names_are_checked(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    sign_off(store, QA, run.name, "carol")
+    alice = get_reviewer(store, QA, "alice")
+    item = run.items[0].item_id
+    with pytest.raises(DecisionError, match="signed off"):
+        submit_review(store, QA, run, alice, item, scores(run, item, GOOD), notes="typo")
+    for name in ("x/../../releases/v2026-11-25", "a/b", "reviewers", "-x"):
+        with pytest.raises(ConfigError, match="invalid QA run name"):
+            create_run(store, registry, build_id, run=name)

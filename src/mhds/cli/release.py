@@ -7,6 +7,7 @@ import os
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mhds.cli.common import (
@@ -18,6 +19,7 @@ from mhds.cli.common import (
     run,
 )
 from mhds.cli.report import print_funnel, print_verdicts
+from mhds.errors import MhdsError
 from mhds.gates.base import outcome
 
 app = typer.Typer(help="List, inspect, verify, publish and clean releases.", no_args_is_help=True)
@@ -60,7 +62,11 @@ def _print_candidates(st: Any, reg: Any) -> None:
     for column in ("build id", "created", "records", "content digest", "status"):
         table.add_column(column)
     for build_id in builds:
-        c = run(lambda: read_candidate(st, reg.layout.builds, build_id))  # noqa: B023
+        try:
+            c = read_candidate(st, reg.layout.builds, build_id)
+        except MhdsError as exc:  # one bad candidate does not hide the others
+            table.add_row(build_id, "-", "-", "-", f"[red]invalid[/red]: {escape(exc.message)}")
+            continue
         version = run(lambda: published_as(st, reg.layout.builds, build_id))  # noqa: B023
         status = f"published as {version}" if version else "waiting for sign-off"
         table.add_row(build_id, c.created, str(c.records()), c.content_digest[:19], status)

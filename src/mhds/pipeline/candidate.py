@@ -19,17 +19,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from mhds.audit import AuditLog
+from mhds.errors import MhdsError
 from mhds.gates.base import Verdict, Waiver, outcome
 from mhds.gates.signoff import SignoffEvidence, SignoffGate
 from mhds.pipeline.result import GateFailure
 from mhds.qa.config import QAConfig
+from mhds.qa.decisions import audit_key
+from mhds.qa.rubric import load_rubric_text
 from mhds.qa.signoff import gather_evidence
 from mhds.records import codec
+from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
 from mhds.release.candidate import (
     Candidate,
     CandidateError,
+    check_build_id,
     iter_candidate_records,
     mark_published,
     published_as,
@@ -71,9 +78,15 @@ def publish_candidate(
     """
     layout = registry.layout
     with StoreLease(store, f"publish-{build_id}", "publish"):
-        candidate = read_candidate(store, layout.builds, build_id)
+        check_build_id(build_id)
+        audit = AuditLog.open(store, join_key(layout.audit, f"build-{build_id}.jsonl"))
+        candidate = read_candidate(store, layout.builds, build_id, sha256=_staged_sha(audit))
         if (version := published_as(store, layout.builds, build_id)) is not None:
             raise CandidateError(f"already published as {version}", release=build_id)
+        if registry_hash(registry) != candidate.registry_hash:
+            raise CandidateError(
+                "the registry changed since the build: build again", release=build_id
+            )
         latest = latest_version(store, layout.releases)
         if latest != candidate.latest_release:
             raise ReleaseError(
@@ -81,12 +94,21 @@ def publish_candidate(
                 f"against {candidate.latest_release or 'no release'}: build again",
                 release=build_id,
             )
+        asked = QAConfig.model_validate(candidate.qa)
+        rubric = load_rubric_text(candidate.rubric)
         evidence = gather_evidence(
-            store, layout.qa, candidate.content_digest, QAConfig.model_validate(candidate.qa)
+            store,
+            layout.qa,
+            candidate.content_digest,
+            asked,
+            families=candidate.families(),
+            rubric_digest=rubric.digest(),
         )
-        waivers = [Waiver.model_validate(w) for w in candidate.signoff_waivers]
+        try:
+            waivers = [Waiver.model_validate(w) for w in candidate.signoff_waivers]
+        except ValidationError:
+            raise CandidateError("a signoff waiver is not valid", release=build_id) from None
         verdict = SignoffGate().evaluate(evidence, waivers=waivers)
-        audit = AuditLog.open(store, candidate.audit_key)
         audit.append(
             "signoff_gate",
             inputs=[evidence.record_key] if evidence.record_key else [],
@@ -94,6 +116,7 @@ def publish_candidate(
             decisions={
                 "content_digest": candidate.content_digest,
                 "outcome": outcome(verdict),
+                **_pins(store, layout.qa, evidence),
             },
             waivers=[w.model_dump() for w in verdict.waivers],
         )
@@ -182,8 +205,7 @@ def _qa_field(
     }
     if evidence.record is None or evidence.record_key is None:
         return field
-    record_bytes = store.read_bytes(evidence.record_key)
-    entry = writer.add_file("qa/signoff.json", record_bytes)
+    entry = writer.add_file("qa/signoff.json", evidence.record_bytes)
     plan_key = evidence.record_key.rsplit("/", 1)[0] + "/plan.json"
     writer.add_file("qa/plan.json", store.read_bytes(plan_key))
     return {
@@ -209,3 +231,32 @@ def _funnel(rows: list[dict[str, Any]], left_out: Counter[tuple[str, str]]) -> l
         row["released"] = released
         row["excluded_by_review"] = excluded
     return rows
+
+
+def _staged_sha(audit: AuditLog) -> str:
+    """The sha256 of ``candidate.json`` that the build's log recorded when it staged it.
+
+    Raises:
+        CandidateError: the log has no such entry (not a candidate, or the log was cut).
+    """
+    staged = [e for e in audit.entries if e.action == "candidate"]
+    if len(staged) != 1 or "sha256" not in staged[0].decisions:
+        raise CandidateError(f"{audit.key} does not record one staged candidate")
+    return str(staged[0].decisions["sha256"])
+
+
+def _pins(store: Store, qa_prefix: str, evidence: SignoffEvidence) -> dict[str, str]:
+    """The sign-off record's sha256 and its QA run's log head, as the build's own log keeps
+    them: what was judged stays fixed in the release's chain, whatever the QA folder holds
+    later."""
+    if evidence.record is None:
+        return {}
+    run = str(evidence.record.get("run", ""))
+    try:
+        head = AuditLog.open(store, audit_key(qa_prefix, run)).head
+    except MhdsError:
+        head = "unreadable"
+    return {
+        "record_sha256": hashlib.sha256(evidence.record_bytes).hexdigest(),
+        "qa_audit_head": head,
+    }

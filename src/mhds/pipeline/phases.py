@@ -31,6 +31,7 @@ from mhds.pipeline.search import (
     write_survivors,
 )
 from mhds.pipeline.stages import RecordStepsUnit, issues_from_summary, run_record_steps
+from mhds.qa.rubric import read_rubric_text
 from mhds.quarantine import load_readmissions
 from mhds.records import codec
 from mhds.records.hashing import stable_id
@@ -377,16 +378,21 @@ class Build:
             latest_release=latest,
             funnel=result.funnel,
             qa=config.qa.model_dump(mode="json"),
+            rubric=read_rubric_text(config.qa.rubric),
             max_shard_records=config.max_shard_records,
             max_shard_bytes=config.max_shard_bytes,
             audit_key=self.audit.key,
         )
-        key = write_candidate(self.store, self.registry.layout.builds, candidate)
+        key, sha = write_candidate(self.store, self.registry.layout.builds, candidate)
         writer.keep()
         self.audit.append(
             "candidate",
-            outputs=[self.store.url_for(key)],
-            decisions={"content_digest": candidate.content_digest, "signoff": "required"},
+            outputs=[key],
+            decisions={
+                "content_digest": candidate.content_digest,
+                "signoff": "required",
+                "sha256": sha,
+            },
         )
         return candidate
 

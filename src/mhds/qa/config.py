@@ -59,6 +59,22 @@ class QAConfig(BaseModel):
     )
 
 
+def weaker_settings(run: QAConfig, asked: QAConfig) -> list[str]:
+    """How a QA run's settings review less than the release config asked (empty: at least
+    as thorough): a smaller sample, fewer reviewers per item, a lower pass rate, a wider
+    score gap before adjudication, another stratification, rubric or failed-item rule."""
+    found = []
+    for name in ("per_stratum", "per_bias_group", "overlap", "min_pass_rate"):
+        if getattr(run, name) < getattr(asked, name):
+            found.append(f"{name} {getattr(run, name)} < {getattr(asked, name)}")
+    if run.score_gap > asked.score_gap:
+        found.append(f"score_gap {run.score_gap} > {asked.score_gap}")
+    for name in ("strata_attributes", "rubric", "on_failed_item"):
+        if getattr(run, name) != getattr(asked, name):
+            found.append(f"{name} differs")
+    return found
+
+
 def failure_bound(n: int, confidence: float = CONFIDENCE) -> float:
     """The upper bound on a failure rate when ``n`` items were reviewed and none failed:
     ``1 - (1 - confidence) ** (1 / n)`` (exact binomial, one-sided; about 3/n)."""

@@ -28,6 +28,7 @@ Kind = Literal["review", "adjudication"]
 Outcome = Literal["pass", "fail"]
 DECISIONS_FOLDER = "decisions"
 AUDIT_NAME = "audit.jsonl"
+SIGNOFF_NAME = "signoff.json"
 MAX_NOTE_CHARS = 4000
 _LOCK = threading.Lock()
 
@@ -45,7 +46,8 @@ class Decision:
     ``scores`` are the rubric's criteria (0-10); ``outcome`` is what the rubric's pass rule
     made of them (a review) or what the adjudicator decided (an adjudication). ``pii_found``
     answers the privacy question, with the ``pii_span`` quoted when yes. ``supersedes`` names
-    the decision this one revises.
+    the decision this one revises; an adjudication ``resolves`` the review decisions it was
+    made on (when a review changes after it, the item is adjudicated again).
     """
 
     run: str
@@ -60,6 +62,7 @@ class Decision:
     pii_span: str = ""
     notes: str = ""
     supersedes: str | None = None
+    resolves: tuple[str, ...] = ()
     rubric_digest: str = ""
     source: str = "web"
     created: str = ""
@@ -79,6 +82,7 @@ class Decision:
             "pii_span": self.pii_span,
             "notes": self.notes,
             "supersedes": self.supersedes,
+            "resolves": sorted(self.resolves),
             "rubric_digest": self.rubric_digest,
             "source": self.source,
             "created": self.created,
@@ -118,6 +122,7 @@ class Decision:
                 pii_span=str(data.get("pii_span") or ""),
                 notes=str(data.get("notes") or ""),
                 supersedes=data.get("supersedes"),
+                resolves=tuple(str(i) for i in data.get("resolves") or ()),
                 rubric_digest=str(data.get("rubric_digest", "")),
                 source=str(data.get("source", "import")),
                 created=str(data.get("created", "")),
@@ -167,21 +172,29 @@ def utc_now() -> str:
 def write_decision(store: Store, qa_prefix: str, decision: Decision) -> StoredDecision:
     """Write ``decision`` once and append it to the run's audit log.
 
-    The caller has checked it against the plan (``mhds.qa.review.submit``); this checks only
-    that it revises the current decision of its reviewer on its item, or is the first.
+    The caller has checked it against the plan (``mhds.qa.review.submit_*``); this checks that
+    the run is not signed off and that the decision revises the current one it replaces (the
+    reviewer's review of the item, or the item's adjudication, whoever made it), or is the
+    first. When the log cannot take the entry (another process wrote to it meanwhile), the
+    object is removed again: a decision is either stored and logged, or neither.
 
     Raises:
-        DecisionError: it does not supersede the reviewer's current decision (another
-            revision came first), or the same decision exists.
+        DecisionError: the run is signed off, it does not supersede the current decision
+            (another revision came first), or the same decision exists.
     """
     with _LOCK:
+        if store.exists(join_key(qa_prefix, decision.run, SIGNOFF_NAME)):
+            raise DecisionError(f"QA run {decision.run} is signed off: decisions are closed")
         current = current_decisions(load_decisions(store, qa_prefix, decision.run))
-        mine = current.get((decision.item_id, decision.reviewer, decision.kind))
+        if decision.kind == "adjudication":
+            mine = item_adjudications(current).get(decision.item_id)
+        else:
+            mine = current.get((decision.item_id, decision.reviewer, decision.kind))
         expected = mine.decision_id if mine else None
         if decision.supersedes != expected:
             raise DecisionError(
-                f"item {decision.item_id}: {decision.reviewer}'s current {decision.kind} is "
-                f"{expected or 'none'}, this decision supersedes {decision.supersedes or 'none'}"
+                f"item {decision.item_id}: the current {decision.kind} is {expected or 'none'}, "
+                f"this decision supersedes {decision.supersedes or 'none'} (reload and retry)"
             )
         key = decision_key(qa_prefix, decision)
         data = codec.dumps(decision.body(), indent=True) + b"\n"
@@ -190,19 +203,23 @@ def write_decision(store: Store, qa_prefix: str, decision: Decision) -> StoredDe
         except ObjectExistsError:
             raise DecisionError(f"decision {decision.decision_id} exists already") from None
         sha = hashlib.sha256(data).hexdigest()
-        AuditLog.open(store, audit_key(qa_prefix, decision.run)).append(
-            "qa_decision",
-            outputs=[key],
-            decisions={
-                "decision_id": decision.decision_id,
-                "item_id": decision.item_id,
-                "reviewer": decision.reviewer,
-                "kind": decision.kind,
-                "outcome": decision.outcome,
-                "supersedes": decision.supersedes,
-                "sha256": sha,
-            },
-        )
+        try:
+            AuditLog.open(store, audit_key(qa_prefix, decision.run)).append(
+                "qa_decision",
+                outputs=[key],
+                decisions={
+                    "decision_id": decision.decision_id,
+                    "item_id": decision.item_id,
+                    "reviewer": decision.reviewer,
+                    "kind": decision.kind,
+                    "outcome": decision.outcome,
+                    "supersedes": decision.supersedes,
+                    "sha256": sha,
+                },
+            )
+        except MhdsError:
+            store.delete(key)
+            raise
         return StoredDecision(key, sha, decision)
 
 
@@ -238,6 +255,18 @@ def current_decisions(
             continue
         current[(d.decision.item_id, d.decision.reviewer, d.decision.kind)] = d
     return current
+
+
+def item_adjudications(
+    current: Mapping[tuple[str, str, str], StoredDecision],
+) -> dict[str, StoredDecision]:
+    """item -> its current adjudication (the newest, whichever adjudicator made it)."""
+    found: dict[str, StoredDecision] = {}
+    ordered = sorted(current.items(), key=lambda kv: (kv[1].decision.created, kv[1].key))
+    for (item_id, _, kind), stored in ordered:
+        if kind == "adjudication":
+            found[item_id] = stored
+    return found
 
 
 def verify_decisions(store: Store, qa_prefix: str, run: str) -> list[tuple[str, str]]:

@@ -15,8 +15,8 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from mhds.errors import ConfigError
-from mhds.qa.decisions import StoredDecision
-from mhds.qa.review import submit_adjudication, submit_review
+from mhds.qa.decisions import MAX_NOTE_CHARS, DecisionError, StoredDecision
+from mhds.qa.review import MAX_SPAN_CHARS, submit_adjudication, submit_review
 from mhds.qa.reviewers import Reviewer, load_reviewers
 from mhds.qa.run import QARun, sample_records
 from mhds.records import codec
@@ -88,6 +88,13 @@ def _checked(
         raise ConfigError(f"{where}: field 'kind': review or adjudication, not {kind!r}")
     if item is None or (kind == "review" and reviewer.name not in item.reviewers):
         raise ConfigError(f"{where}: field 'item_id': not assigned to {reviewer.name}")
+    if kind == "adjudication" and (
+        reviewer.role != "adjudicator" or reviewer.name in item.reviewers
+    ):
+        raise ConfigError(
+            f"{where}: field 'reviewer': {reviewer.name} cannot adjudicate this item "
+            "(an adjudicator who did not review it)"
+        )
     scores = data.get("scores") or {}
     if not isinstance(scores, dict):
         raise ConfigError(f"{where}: field 'scores': an object of criterion -> score")
@@ -106,17 +113,15 @@ def _checked(
     span = str(data.get(PII_SPAN) or "")
     if pii_found and not span.strip():
         raise ConfigError(f"{where}: field 'pii_span': quote the identifier found")
-    return Imported(
-        where,
-        reviewer,
-        kind,
-        item.item_id,
-        {str(k): float(v) for k, v in scores.items()},
-        outcome,
-        pii_found,
-        span,
-        str(data.get(NOTES) or ""),
-    )
+    notes = str(data.get(NOTES) or "")
+    for name, text, limit in ((PII_SPAN, span, MAX_SPAN_CHARS), (NOTES, notes, MAX_NOTE_CHARS)):
+        if len(text.strip()) > limit:
+            raise ConfigError(f"{where}: field {name!r}: at most {limit} characters")
+    try:
+        numbers = {str(k): float(v) for k, v in scores.items()}
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: field 'scores': numbers only") from None
+    return Imported(where, reviewer, kind, item.item_id, numbers, outcome, pii_found, span, notes)
 
 
 def write_imported(
@@ -127,37 +132,43 @@ def write_imported(
     written = []
     ordered = sorted(imported, key=lambda d: d.kind != "review")
     for d in ordered:
-        if d.kind == "review":
-            written.append(
-                submit_review(
-                    store,
-                    qa_prefix,
-                    run,
-                    d.reviewer,
-                    d.item_id,
-                    d.scores,
-                    pii_found=d.pii_found,
-                    pii_span=d.pii_span,
-                    notes=d.notes,
-                    source=source,
-                )
-            )
-        else:
-            written.append(
-                submit_adjudication(
-                    store,
-                    qa_prefix,
-                    run,
-                    d.reviewer,
-                    d.item_id,
-                    d.outcome,
-                    pii_found=d.pii_found,
-                    pii_span=d.pii_span,
-                    notes=d.notes,
-                    source=source,
-                )
-            )
+        try:
+            written.append(_write_one(store, qa_prefix, run, d, source))
+        except DecisionError as exc:
+            raise DecisionError(
+                f"{d.where}: {exc.message} ({len(written)} decision(s) of the file written)"
+            ) from None
     return written
+
+
+def _write_one(
+    store: Store, qa_prefix: str, run: QARun, d: Imported, source: str
+) -> StoredDecision:
+    if d.kind == "review":
+        return submit_review(
+            store,
+            qa_prefix,
+            run,
+            d.reviewer,
+            d.item_id,
+            d.scores,
+            pii_found=d.pii_found,
+            pii_span=d.pii_span,
+            notes=d.notes,
+            source=source,
+        )
+    return submit_adjudication(
+        store,
+        qa_prefix,
+        run,
+        d.reviewer,
+        d.item_id,
+        d.outcome,
+        pii_found=d.pii_found,
+        pii_span=d.pii_span,
+        notes=d.notes,
+        source=source,
+    )
 
 
 def import_decisions(
@@ -268,6 +279,8 @@ def read_label_studio(
         if not isinstance(data, dict) or not isinstance(data.get("item_id"), str):
             raise ConfigError(f"{where}: field 'data.item_id': missing")
         for number, annotation in enumerate(task.get("annotations") or []):
+            if not isinstance(annotation, dict):
+                raise ConfigError(f"{where} annotation {number}: not an object")
             if annotation.get("was_cancelled"):
                 continue
             at = f"{where} annotation {number}"
@@ -307,6 +320,8 @@ def _decision_of(
     scores: dict[str, float] = {}
     decision: dict[str, Any] = {"item_id": item_id, "reviewer": name, "kind": "review"}
     for result in annotation.get("result") or []:
+        if not isinstance(result, dict) or not isinstance(result.get("value") or {}, dict):
+            raise ConfigError(f"{where}: field 'result': each result is an object with a value")
         key, value = result.get("from_name"), result.get("value") or {}
         if key == PII_FOUND:
             choices = value.get("choices") or []

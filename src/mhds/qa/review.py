@@ -22,6 +22,7 @@ from mhds.qa.decisions import (
     StoredDecision,
     check_note,
     current_decisions,
+    item_adjudications,
     load_decisions,
     utc_now,
     write_decision,
@@ -142,6 +143,7 @@ def run_status(store: Store, qa_prefix: str, run: QARun) -> RunStatus:
     """Derive the run's state from its current decisions."""
     stored = load_decisions(store, qa_prefix, run.name)
     current = current_decisions(stored)
+    adjudications = item_adjudications(current)
     gap = run.config.score_gap
     states = []
     for item in run.items:
@@ -150,14 +152,10 @@ def run_status(store: Store, qa_prefix: str, run: QARun) -> RunStatus:
             for name in item.reviewers
             if (item.item_id, name, "review") in current
         }
-        adjudication = next(
-            (
-                d
-                for (item_id, _, kind), d in sorted(current.items())
-                if item_id == item.item_id and kind == "adjudication"
-            ),
-            None,
-        )
+        adjudication = adjudications.get(item.item_id)
+        resolved = {d.decision_id for d in reviews.values()}
+        if adjudication is not None and set(adjudication.decision.resolves) != resolved:
+            adjudication = None  # a review changed since: the item is adjudicated again
         states.append(ItemState(item, reviews, adjudication, _reasons(reviews, gap)))
     return RunStatus(run, tuple(states), _agreement(run, states), tuple(stored))
 
@@ -239,7 +237,9 @@ def submit_adjudication(
         raise DecisionError(f"{adjudicator.name} reviewed item {item_id}: ask another adjudicator")
     if not state.needs_adjudication:
         raise DecisionError(f"item {item_id} has nothing to adjudicate")
-    previous = state.adjudication.decision_id if state.adjudication else None
+    current = current_decisions(load_decisions(store, qa_prefix, run.name))
+    last = item_adjudications(current).get(item_id)
+    previous = last.decision_id if last else None
     decision = Decision(
         run=run.name,
         item_id=item_id,
@@ -251,6 +251,7 @@ def submit_adjudication(
         pii_span=_span(pii_found, pii_span, item_id),
         notes=check_note(notes),
         supersedes=previous,
+        resolves=tuple(sorted(d.decision_id for d in state.reviews.values())),
         rubric_digest=run.rubric.digest(),
         source=source,
         created=utc_now(),
@@ -300,13 +301,16 @@ def _reasons(reviews: Mapping[str, StoredDecision], gap: float) -> tuple[str, ..
 
 
 def _agreement(run: QARun, states: list[ItemState]) -> AgreementSummary:
-    """Per criterion (``<review>.<criterion>``) and on pass/fail, over reviewer slots."""
+    """Per criterion (``<review>.<criterion>``) and on pass/fail. One column per reviewer of
+    the run (None where they did not rate the item): with two reviewers that is Cohen's two
+    fixed raters; with more, every item has ``overlap`` ratings and Fleiss' kappa applies."""
+    people = sorted({name for item in run.items for name in item.reviewers})
     criteria: dict[str, list[list[float | None]]] = {}
     outcomes: list[list[float | None]] = []
     for state in states:
         if not state.reviews:
             continue
-        slots = [state.reviews.get(name) for name in state.item.reviewers]
+        slots = [state.reviews.get(name) for name in people]
         outcomes.append([None if d is None else float(d.decision.outcome == "pass") for d in slots])
         review = run.rubric.reviews[state.item.review]
         for key in review.keys:

@@ -224,3 +224,28 @@ def _is_score(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     return math.isfinite(value) and SCALE_MIN <= value <= SCALE_MAX
+
+
+def read_rubric_text(path: str | None) -> str | None:
+    """The text of the rubric file at ``path`` (validated), or None for the packaged one:
+    what a candidate pins at build time.
+
+    Raises:
+        ConfigError: unreadable or invalid (naming the file).
+    """
+    if path is None:
+        return None
+    load_rubric(Path(path))
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_rubric_text(text: str | None) -> Rubric:
+    """The rubric a candidate pinned (its YAML text), or the packaged one for None."""
+    if text is None:
+        return load_rubric(None)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rubric.yaml"
+        path.write_text(text, encoding="utf-8")
+        return load_rubric(path)

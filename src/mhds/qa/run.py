@@ -11,18 +11,19 @@ is written once and its sha256 goes into the run's audit log, which decisions ex
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mhds.audit import AuditLog
-from mhds.errors import ConfigError, ObjectExistsError, ObjectNotFoundError
+from mhds.errors import ConfigError, MhdsError, ObjectExistsError, ObjectNotFoundError
 from mhds.gates.bias import flagged_groups
 from mhds.qa.config import QAConfig
 from mhds.qa.decisions import audit_key, run_folder
-from mhds.qa.reviewers import load_reviewers
-from mhds.qa.rubric import Rubric, load_rubric
+from mhds.qa.reviewers import REVIEWERS_FOLDER, load_reviewers
+from mhds.qa.rubric import Rubric, load_rubric, load_rubric_text
 from mhds.qa.sampling import SampleItem, SampleUnit, draw_sample
 from mhds.records import codec
 from mhds.records.schema import Record
@@ -32,6 +33,7 @@ from mhds.release.candidate import (
     list_candidates,
     read_candidate,
 )
+from mhds.release.manifest import FileEntry
 from mhds.release.reader import ReleaseReader
 from mhds.release.version import is_version
 from mhds.steps.bias import identity_groups
@@ -44,6 +46,8 @@ ITEMS_NAME = "items.jsonl"
 SAMPLE_NAME = "sample.jsonl.zst"
 RUBRIC_NAME = "rubric.yaml"
 BIAS_REPORT = "reports/bias.json"
+BIAS_REVIEW = "bias"
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 GroupsOf = Callable[[Record], frozenset[str]]
 
@@ -58,6 +62,7 @@ class Target:
     qa: QAConfig
     records: Callable[[], Iterator[Record]]
     flagged_groups: tuple[str, ...] = ()
+    rubric: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,8 @@ def open_target(store: Store, registry: Registry, name: str) -> Target:
             for split in ("train", "val", "test"):
                 yield from reader.iter_split(split)
 
-        flagged = _flagged_groups(store, join_key(layout.releases, name, BIAS_REPORT))
+        report = manifest.file(BIAS_REPORT)
+        flagged = _flagged_groups(store, join_key(layout.releases, name, BIAS_REPORT), report)
         return Target(
             "release", name, manifest.content_digest, QAConfig(), release_records, flagged
         )
@@ -107,7 +113,8 @@ def open_target(store: Store, registry: Registry, name: str) -> Target:
         waiting = ", ".join(list_candidates(store, layout.builds)) or "none"
         raise ConfigError(f"no candidate or release {name!r} (candidates: {waiting})")
     candidate = read_candidate(store, layout.builds, name)
-    flagged = _flagged_groups(store, join_key(candidate.folder, BIAS_REPORT))
+    report = next((f for f in candidate.files if f.key == BIAS_REPORT), None)
+    flagged = _flagged_groups(store, join_key(candidate.folder, BIAS_REPORT), report)
     return Target(
         "candidate",
         name,
@@ -115,6 +122,7 @@ def open_target(store: Store, registry: Registry, name: str) -> Target:
         QAConfig.model_validate(candidate.qa),
         lambda: iter_candidate_records(store, candidate),
         flagged,
+        candidate.rubric.encode() if candidate.rubric is not None else None,
     )
 
 
@@ -142,16 +150,23 @@ def create_run(
         created: the creation time to record.
 
     Raises:
-        ConfigError: no such target, the run exists, too few reviewers, a bad rubric.
+        ConfigError: no such target, the run exists or its name is not one, too few
+            reviewers, a bad rubric, or groups flagged and no bias review in the rubric.
     """
+    name = check_run_name(run or target_name)
     target = open_target(store, registry, target_name)
     settings = config or target.qa
-    name = run or target_name
     qa_prefix = registry.layout.qa
     folder = run_folder(qa_prefix, name)
     if store.exists(folder + PLAN_NAME):
         raise ConfigError(f"QA run {name!r} exists already: name another with --run")
-    rubric_bytes, rubric = _rubric(settings)
+    pinned = target.rubric if settings.rubric == target.qa.rubric else None
+    rubric_bytes, rubric = _rubric(settings, pinned)
+    if target.flagged_groups and BIAS_REVIEW not in rubric.reviews:
+        raise ConfigError(
+            f"the bias gate flagged {', '.join(target.flagged_groups)} but the rubric has no "
+            f"{BIAS_REVIEW!r} review for them"
+        )
     people = reviewers
     if people is None:
         registered = load_reviewers(store, qa_prefix)
@@ -162,12 +177,9 @@ def create_run(
         if unknown:
             raise ConfigError(f"unknown reviewer(s): {', '.join(unknown)}")
     stages = {family.name: family.stage for family in registry.families}
-    records: dict[str, Record] = {}
-    units = []
-    for record in target.records():
-        meta = record.metadata
-        records[meta.id] = record
-        units.append(_unit(record, settings, groups_of))
+    units = [_unit(record, settings, groups_of) for record in target.records()]
+    if not units:
+        raise ConfigError(f"{target.kind} {target.name} holds no records: nothing to review")
     review_for = {f: rubric.review_key_for(f, stages.get(f)) for f in {u.family for u in units}}
     sample = draw_sample(
         units,
@@ -195,7 +207,9 @@ def create_run(
             "contains a personal identifier, quoting it; any yes goes to adjudication",
         },
     }
-    _write_run(store, qa_prefix, name, plan, items_bytes, rubric_bytes, sample.items, records)
+    drawn = {item.record_id for item in sample.items}
+    records = (r for r in target.records() if r.metadata.id in drawn)  # streamed again
+    _write_run(store, qa_prefix, name, plan, items_bytes, rubric_bytes, records)
     return read_run(store, qa_prefix, name)
 
 
@@ -206,25 +220,25 @@ def _write_run(
     plan: dict[str, Any],
     items_bytes: bytes,
     rubric_bytes: bytes,
-    items: Iterable[SampleItem],
-    records: dict[str, Record],
+    records: Iterable[Record],
 ) -> None:
+    """The sample, the rubric and the items first (rewritten by a rerun: the same inputs
+    give the same bytes), then ``plan.json`` once, then the audit entry with every object's
+    sha256: a run exists when its plan does, and a crash before leaves nothing that counts."""
     folder = run_folder(qa_prefix, name)
-    sample_key = folder + SAMPLE_NAME
-    with JsonlWriter(store, sample_key) as writer:
-        for record_id in sorted({item.record_id for item in items}):
-            writer.write_line(records[record_id].to_json())
+    with JsonlWriter(store, folder + SAMPLE_NAME) as writer:
+        for record in sorted(records, key=lambda r: r.metadata.id):
+            writer.write_line(record.to_json())
     hashes = {SAMPLE_NAME: writer.sha256}
-    for object_name, data in (
-        (RUBRIC_NAME, rubric_bytes),
-        (ITEMS_NAME, items_bytes),
-        (PLAN_NAME, codec.dumps(plan, indent=True) + b"\n"),
-    ):
-        try:
-            store.put_if_absent(folder + object_name, data)
-        except ObjectExistsError:
-            raise ConfigError(f"QA run {name!r} exists already: name another with --run") from None
+    for object_name, data in ((RUBRIC_NAME, rubric_bytes), (ITEMS_NAME, items_bytes)):
+        store.write_bytes(folder + object_name, data)
         hashes[object_name] = hashlib.sha256(data).hexdigest()
+    plan_bytes = codec.dumps(plan, indent=True) + b"\n"
+    try:
+        store.put_if_absent(folder + PLAN_NAME, plan_bytes)
+    except ObjectExistsError:
+        raise ConfigError(f"QA run {name!r} exists already: name another with --run") from None
+    hashes[PLAN_NAME] = hashlib.sha256(plan_bytes).hexdigest()
     AuditLog.open(store, audit_key(qa_prefix, name)).append(
         "qa_plan",
         outputs=[folder + n for n in sorted(hashes)],
@@ -234,23 +248,66 @@ def _write_run(
 
 
 def read_run(store: Store, qa_prefix: str, name: str) -> QARun:
-    """The stored run ``name``.
+    """The stored run ``name``, each of its objects checked against the sha256 its audit
+    log recorded when it was drawn.
 
     Raises:
-        ConfigError: there is none (naming the runs there are).
+        ConfigError: there is none (naming the runs there are), or an object changed.
     """
+    check_run_name(name)
     folder = run_folder(qa_prefix, name)
     try:
-        plan = codec.loads(store.read_bytes(folder + PLAN_NAME))
+        plan_bytes = store.read_bytes(folder + PLAN_NAME)
         items_data = store.read_bytes(folder + ITEMS_NAME)
         rubric_data = store.read_bytes(folder + RUBRIC_NAME)
     except ObjectNotFoundError:
         known = ", ".join(list_runs(store, qa_prefix)) or "none"
         raise ConfigError(f"no QA run {name!r} (runs: {known})") from None
+    recorded = _recorded_hashes(store, qa_prefix, name)
+    for object_name, data in (
+        (PLAN_NAME, plan_bytes),
+        (ITEMS_NAME, items_data),
+        (RUBRIC_NAME, rubric_data),
+    ):
+        _check_hash(name, object_name, data, recorded)
+    plan = codec.loads(plan_bytes)
     items = tuple(
         SampleItem.from_dict(codec.loads(line)) for line in items_data.splitlines() if line.strip()
     )
-    return QARun(name, plan, items, _parse_rubric(rubric_data, folder + RUBRIC_NAME))
+    rubric = _parse_rubric(rubric_data, folder + RUBRIC_NAME)
+    if rubric.digest() != plan["rubric"]["digest"]:
+        raise ConfigError(f"QA run {name}: {RUBRIC_NAME} is not the rubric its plan names")
+    return QARun(name, plan, items, rubric)
+
+
+def check_run_name(name: str) -> str:
+    """``name`` unchanged when it can name a QA run (a build id or version is one).
+
+    Raises:
+        ConfigError: a path, an empty name, or a name the QA folder uses itself.
+    """
+    if not _RUN_NAME.fullmatch(name) or name == REVIEWERS_FOLDER:
+        raise ConfigError(
+            f"invalid QA run name {name!r}: letters, digits, '.', '_', '-' (not "
+            f"{REVIEWERS_FOLDER!r})"
+        )
+    return name
+
+
+def _recorded_hashes(store: Store, qa_prefix: str, name: str) -> dict[str, str]:
+    try:
+        log = AuditLog.open(store, audit_key(qa_prefix, name))
+    except MhdsError as exc:
+        raise ConfigError(f"QA run {name}: its audit log does not verify: {exc.message}") from None
+    plans = [e for e in log.entries if e.action == "qa_plan"]
+    if len(plans) != 1 or log.entries[0] is not plans[0]:
+        raise ConfigError(f"QA run {name}: its audit log does not start with its one plan")
+    return {str(k): str(v) for k, v in dict(plans[0].decisions["sha256"]).items()}
+
+
+def _check_hash(name: str, object_name: str, data: bytes, recorded: dict[str, str]) -> None:
+    if recorded.get(object_name) != hashlib.sha256(data).hexdigest():
+        raise ConfigError(f"QA run {name}: {object_name} changed since the run was drawn")
 
 
 def list_runs(store: Store, qa_prefix: str) -> list[str]:
@@ -265,8 +322,14 @@ def list_runs(store: Store, qa_prefix: str) -> list[str]:
 
 
 def sample_records(store: Store, qa_prefix: str, name: str) -> dict[str, Record]:
-    """The records of the run's sample, by id."""
+    """The records of the run's sample, by id (the object checked against its logged
+    sha256 first).
+
+    Raises:
+        ConfigError: the sample changed since the run was drawn.
+    """
     key = run_folder(qa_prefix, name) + SAMPLE_NAME
+    _check_hash(name, SAMPLE_NAME, store.read_bytes(key), _recorded_hashes(store, qa_prefix, name))
     found = {}
     for _, line in iter_lines(store, key):
         record = Record.from_json(line)
@@ -285,7 +348,11 @@ def _unit(record: Record, settings: QAConfig, groups_of: GroupsOf | None) -> Sam
     return SampleUnit(meta.id, meta.family, str(meta.split), values, groups)
 
 
-def _rubric(settings: QAConfig) -> tuple[bytes, Rubric]:
+def _rubric(settings: QAConfig, pinned: bytes | None) -> tuple[bytes, Rubric]:
+    """The rubric the candidate pinned at build time, else the settings' file, else the
+    packaged default."""
+    if pinned is not None:
+        return pinned, _parse_rubric(pinned, "the candidate's rubric")
     if settings.rubric is None:
         from importlib import resources
 
@@ -300,24 +367,26 @@ def _rubric(settings: QAConfig) -> tuple[bytes, Rubric]:
 
 
 def _parse_rubric(data: bytes, key: str) -> Rubric:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rubric.yaml"
-        path.write_bytes(data)
-        try:
-            return load_rubric(path)
-        except ConfigError as exc:
-            raise ConfigError(f"stored rubric {key} is not valid: {exc.message}") from None
-
-
-def _flagged_groups(store: Store, key: str) -> tuple[str, ...]:
-    """The groups the bias gate found past a threshold (failing or warning), from its
-    verdict in the reports, when it is there."""
     try:
-        report = codec.loads(store.read_bytes(key))
-    except ObjectNotFoundError:
+        return load_rubric_text(data.decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError) as exc:
+        detail = exc.message if isinstance(exc, ConfigError) else "not UTF-8"
+        raise ConfigError(f"stored rubric {key} is not valid: {detail}") from None
+
+
+def _flagged_groups(store: Store, key: str, entry: FileEntry | None) -> tuple[str, ...]:
+    """The groups the bias gate found past a threshold (failing or warning), from its
+    verdict in the reports (checked against its listed sha256), when it is there.
+
+    Raises:
+        ConfigError: the report changed since the build wrote it.
+    """
+    if entry is None:
         return ()
+    data = store.read_bytes(key)
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
+        raise ConfigError(f"{key} changed since the build wrote it")
+    report = codec.loads(data)
     if not isinstance(report, dict):
         return ()
     return tuple(sorted({group for _, group in flagged_groups(report)}))

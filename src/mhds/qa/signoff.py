@@ -16,21 +16,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from mhds.audit import AuditLog
 from mhds.errors import MhdsError, ObjectExistsError, ObjectNotFoundError
 from mhds.gates.signoff import SignoffEvidence
-from mhds.qa.config import QAConfig, bound_statement
-from mhds.qa.decisions import audit_key, decisions_digest, run_folder, verify_decisions
+from mhds.qa.config import QAConfig, bound_statement, weaker_settings
+from mhds.qa.decisions import (
+    SIGNOFF_NAME,
+    audit_key,
+    decisions_digest,
+    run_folder,
+    verify_decisions,
+)
 from mhds.qa.review import RunStatus, run_status
-from mhds.qa.reviewers import get_reviewer
-from mhds.qa.run import QARun, list_runs, read_run
+from mhds.qa.reviewers import get_reviewer, load_reviewers
+from mhds.qa.run import QARun, list_runs, read_run, sample_records
 from mhds.records import codec
 from mhds.store.base import Store
-
-SIGNOFF_NAME = "signoff.json"
 
 
 class SignoffRefused(MhdsError):
@@ -47,6 +52,8 @@ def readiness(store: Store, qa_prefix: str, status: RunStatus) -> list[str]:
     """What stands between the run and sign-off (empty: ready)."""
     run, progress = status.run, status.progress()
     reasons = []
+    if not status.items:
+        reasons.append("the sample has no items")
     if progress["reviews_done"] < progress["reviews_due"]:
         due = progress["reviews_due"] - progress["reviews_done"]
         reasons.append(f"{due} review(s) not done")
@@ -150,9 +157,13 @@ def _record(
     }
 
 
-def find_signoff(store: Store, qa_prefix: str, content_digest: str) -> tuple[str, bytes] | None:
-    """The newest sign-off record naming ``content_digest``: (its key, its bytes), or None."""
+def find_signoff(
+    store: Store, qa_prefix: str, content_digest: str
+) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The sign-off records naming ``content_digest`` as (key, bytes), newest first, and the
+    keys of sign-off records that cannot be read (each a sign of tampering)."""
     found: list[tuple[str, str, bytes]] = []
+    unreadable: list[str] = []
     for name in list_runs(store, qa_prefix):
         key = run_folder(qa_prefix, name) + SIGNOFF_NAME
         try:
@@ -162,68 +173,119 @@ def find_signoff(store: Store, qa_prefix: str, content_digest: str) -> tuple[str
         try:
             record = codec.loads(data)
         except codec.DecodeError:
+            unreadable.append(key)
             continue
-        if isinstance(record, dict) and record.get("content_digest") == content_digest:
+        if not isinstance(record, dict):
+            unreadable.append(key)
+        elif record.get("content_digest") == content_digest:
             found.append((str(record.get("created", "")), key, data))
-    if not found:
-        return None
-    _, key, data = max(found)
-    return key, data
+    return [(key, data) for _, key, data in sorted(found, reverse=True)], unreadable
 
 
 def gather_evidence(
-    store: Store, qa_prefix: str, content_digest: str, config: QAConfig
+    store: Store,
+    qa_prefix: str,
+    content_digest: str,
+    asked: QAConfig,
+    *,
+    families: Sequence[str] = (),
+    rubric_digest: str | None = None,
 ) -> SignoffEvidence:
-    """What the signoff gate judges for ``content_digest``, re-derived from the store."""
-    found = find_signoff(store, qa_prefix, content_digest)
-    if found is None:
-        return SignoffEvidence(content_digest, min_pass_rate=config.min_pass_rate)
-    key, data = found
+    """What the signoff gate judges for ``content_digest``, re-derived from the store and
+    judged by ``asked``, the release config's QA settings (never the run's own): the newest
+    sign-off naming the digest, its run's plan and sample checked against the run's log, every
+    decision against the log and against the plan (reviews by assigned reviewers,
+    adjudications by adjudicators who did not review the item), the decisions and exclusions
+    against those signed, and the pass rates recomputed. ``families`` are those the release
+    holds; ``rubric_digest`` the rubric the release config named."""
+    found, unreadable = find_signoff(store, qa_prefix, content_digest)
+    problems = [("tampered", f"{key} cannot be read") for key in unreadable]
+    if not found:
+        return SignoffEvidence(
+            content_digest,
+            problems=tuple(problems),
+            min_pass_rate=asked.min_pass_rate,
+            families=tuple(families),
+        )
+    key, data = found[0]
     record = codec.loads(data)
     run_name = str(record.get("run", ""))
-    problems = list(_record_problems(store, qa_prefix, run_name, key, data))
-    try:
-        run = read_run(store, qa_prefix, run_name)
-        status = run_status(store, qa_prefix, run)
-    except MhdsError as exc:
-        problems.append(("tampered", f"QA run {run_name} cannot be read: {exc.message}"[:300]))
-        return SignoffEvidence(
-            content_digest, record, key, tuple(problems), min_pass_rate=config.min_pass_rate
-        )
-    problems += verify_decisions(store, qa_prefix, run_name)
-    if decisions_digest(status.decisions) != record.get("decisions_digest"):
-        problems.append(("tampered", f"the decisions of {run_name} differ from those signed"))
-    if run.content_digest != content_digest:
-        problems.append(("digest_mismatch", f"QA run {run_name} reviewed {run.content_digest}"))
-    excluded = status.failed_records()
-    if list(excluded) != list(record.get("excluded", [])):
-        problems.append(("tampered", "the excluded items differ from those signed"))
-    blocked: tuple[str, ...] = ()
-    if run.config.on_failed_item == "block_family":
-        blocked = tuple(sorted({s.item.family for s in status.items if s.outcome == "fail"}))
-    return SignoffEvidence(
+    base = SignoffEvidence(
         content_digest,
         record,
         key,
-        tuple(problems),
-        status.pass_rates(),
-        run.config.min_pass_rate,
-        excluded,
-        blocked,
+        min_pass_rate=asked.min_pass_rate,
+        families=tuple(families),
+        record_bytes=data,
+    )
+    try:
+        problems += _run_problems(store, qa_prefix, run_name, key, data)
+        run = read_run(store, qa_prefix, run_name)
+        sample_records(store, qa_prefix, run_name)  # its sha256 against the log
+        status = run_status(store, qa_prefix, run)
+        problems += _decision_problems(store, qa_prefix, run, status, record)
+    except Exception as exc:  # noqa: BLE001 - evidence that cannot be read does not hold
+        detail = exc.message if isinstance(exc, MhdsError) else type(exc).__name__
+        problems.append(("tampered", f"QA run {run_name} cannot be read: {detail}"[:300]))
+        return replace(base, problems=tuple(problems))
+    if run.content_digest != content_digest:
+        problems.append(("digest_mismatch", f"QA run {run_name} reviewed {run.content_digest}"))
+    if rubric_digest is not None and run.plan["rubric"]["digest"] != rubric_digest:
+        problems.append(("weaker_review", "the run's rubric is not the release config's"))
+    problems += [("weaker_review", w) for w in weaker_settings(run.config, asked)]
+    blocked: tuple[str, ...] = ()
+    if asked.on_failed_item == "block_family":
+        blocked = tuple(sorted({s.item.family for s in status.items if s.outcome == "fail"}))
+    return replace(
+        base,
+        problems=tuple(problems),
+        pass_rates=status.pass_rates(),
+        excluded=status.failed_records(),
+        blocked=blocked,
     )
 
 
-def _record_problems(
+def _run_problems(
     store: Store, qa_prefix: str, run_name: str, key: str, data: bytes
 ) -> list[tuple[str, str]]:
-    """The record against its ``qa_signoff`` entry in the run's log."""
+    """The record against the run's log: exactly one ``qa_signoff`` entry, naming these
+    bytes, after which no decision was logged."""
     try:
         log = AuditLog.open(store, audit_key(qa_prefix, run_name))
     except MhdsError as exc:
         return [("tampered", f"QA audit log of {run_name} does not verify: {exc.message}"[:300])]
-    entries = [e for e in log.entries if e.action == "qa_signoff" and key in e.outputs]
-    if not entries:
-        return [("tampered", f"{key} was never logged")]
-    if entries[-1].decisions.get("sha256") != hashlib.sha256(data).hexdigest():
+    entries = list(log.entries)
+    signed = [i for i, e in enumerate(entries) if e.action == "qa_signoff"]
+    if len(signed) != 1 or key not in entries[signed[0]].outputs:
+        return [("tampered", f"{key}: the run's log holds {len(signed)} sign-off entries")]
+    if entries[signed[0]].decisions.get("sha256") != hashlib.sha256(data).hexdigest():
         return [("tampered", f"{key} changed since it was signed")]
+    if any(e.action == "qa_decision" for e in entries[signed[0] :]):
+        return [("tampered", f"decisions were logged after {key} was signed")]
     return []
+
+
+def _decision_problems(
+    store: Store, qa_prefix: str, run: QARun, status: RunStatus, record: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Decisions against the log, the plan's assignments, the roles, and the record."""
+    problems = verify_decisions(store, qa_prefix, run.name)
+    if decisions_digest(status.decisions) != record.get("decisions_digest"):
+        problems.append(("tampered", f"the decisions of {run.name} differ from those signed"))
+    if list(status.failed_records()) != list(record.get("excluded", [])):
+        problems.append(("tampered", "the excluded items differ from those signed"))
+    reviewers = load_reviewers(store, qa_prefix)
+    signer = reviewers.get(str(record.get("signed_by")))
+    if signer is None or signer.role != "adjudicator":
+        problems.append(("tampered", "the record is not signed by a registered adjudicator"))
+    for state in status.items:
+        for name, stored in state.reviews.items():
+            if stored.decision.kind != "review" or name not in state.item.reviewers:
+                problems.append(("tampered", f"{stored.key}: not a review by an assigned reviewer"))
+        adjudication = state.adjudication
+        if adjudication is None:
+            continue
+        by = reviewers.get(adjudication.decision.reviewer)
+        if by is None or by.role != "adjudicator" or by.name in state.item.reviewers:
+            problems.append(("tampered", f"{adjudication.key}: not an independent adjudicator's"))
+    return problems

@@ -10,6 +10,7 @@ it until ``publish_candidate`` (pipeline) copies it there under the next version
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -69,6 +70,11 @@ class Candidate(BaseModel):
     )
     funnel: tuple[dict[str, Any], ...] = Field((), description="Per-source funnel rows.")
     qa: dict[str, Any] = Field(description="The release config's QA settings (QAConfig).")
+    rubric: str | None = Field(
+        None,
+        description="The rubric YAML the release config named (qa.rubric), read at build "
+        "time so that the review does not depend on where it is run; None: the packaged one.",
+    )
     max_shard_records: int = Field(ge=1, description="Shard bound used (publish keeps it).")
     max_shard_bytes: int = Field(ge=1, description="Shard bound used (publish keeps it).")
     audit_key: str = Field(description="The build's audit log (publish appends to it).")
@@ -128,26 +134,32 @@ def check_digest(candidate: Candidate) -> None:
         )
 
 
-def write_candidate(store: Store, builds_prefix: str, candidate: Candidate) -> str:
-    """Write ``candidate.json`` once; return its key.
+def write_candidate(store: Store, builds_prefix: str, candidate: Candidate) -> tuple[str, str]:
+    """Write ``candidate.json`` once; return its key and the sha256 of its bytes (which the
+    build's audit log records, so that ``read_candidate_bytes`` can check them).
 
     Raises:
         CandidateError: the build already staged one (candidates are never rewritten).
     """
     check_digest(candidate)
     key = candidate_key(builds_prefix, candidate.build_id)
+    data = codec.dumps(candidate.model_dump(mode="json"), indent=True)
     try:
-        store.put_if_absent(key, codec.dumps(candidate.model_dump(mode="json"), indent=True))
+        store.put_if_absent(key, data)
     except ObjectExistsError:
         raise CandidateError("already staged", release=candidate.build_id) from None
-    return key
+    return key, hashlib.sha256(data).hexdigest()
 
 
-def read_candidate(store: Store, builds_prefix: str, build_id: str) -> Candidate:
-    """The candidate of ``build_id``, its digest checked against its listing.
+def read_candidate(
+    store: Store, builds_prefix: str, build_id: str, *, sha256: str | None = None
+) -> Candidate:
+    """The candidate of ``build_id``, its digest checked against its listing, and its bytes
+    against ``sha256`` when given (what the build's audit log recorded).
 
     Raises:
-        CandidateError: there is none (naming the known candidates), or it is malformed.
+        CandidateError: there is none (naming the known candidates), it is malformed, or
+            it changed since the build wrote it.
     """
     key = candidate_key(builds_prefix, build_id)
     try:
@@ -157,6 +169,8 @@ def read_candidate(store: Store, builds_prefix: str, build_id: str) -> Candidate
         raise CandidateError(
             f"no candidate at {store.url_for(key)} (candidates: {known})", release=build_id
         ) from None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise CandidateError(f"{key} changed since the build wrote it", release=build_id)
     try:
         candidate = Candidate.model_validate(codec.loads(data))
     except (codec.DecodeError, ValidationError):

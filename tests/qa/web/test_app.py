@@ -425,3 +425,26 @@ def test_serve_refuses_a_remote_address_without_the_flag(site: ReviewSite) -> No
 def test_an_unknown_run_is_a_config_error(site: ReviewSite) -> None:
     with pytest.raises(ConfigError, match="no QA run 'nope'"):
         create_app(WebSettings(site.store, "nope"))
+
+
+def test_an_adjudicator_who_reviewed_an_item_cannot_open_its_adjudication(
+    site: ReviewSite,
+) -> None:
+    from mhds.qa.review import submit_review
+    from mhds.qa.reviewers import get_reviewer
+    from mhds.qa.run import create_run
+
+    run = create_run(
+        site.store, site.registry, site.build_id, run="carol-reviews", reviewers=["alice", "carol"]
+    )
+    item = run.items[0]
+    review = run.rubric.reviews[item.review]
+    for name, score in (("alice", GOOD), ("carol", LOW)):
+        person = get_reviewer(site.store, QA, name)
+        scores = dict.fromkeys(review.keys, float(score))
+        submit_review(site.store, QA, run, person, item.item_id, scores)
+    assert run_status(site.store, QA, run).queue()
+    app = create_app(WebSettings(site.store, run.name, qa_prefix=QA, port=PORT))
+    with TestClient(app, base_url=BASE, follow_redirects=False) as carol:
+        log_in(carol, site.tokens["carol"])
+        assert carol.get(f"/adjudicate/{item.item_id}").status_code == 403

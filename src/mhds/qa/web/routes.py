@@ -254,7 +254,8 @@ def _adjudicable(status: RunStatus, viewer: Reviewer, item_id: str) -> ItemState
     if viewer.role != "adjudicator":
         raise NotAllowed
     state = status.state(item_id)
-    if state is None or not state.needs_adjudication:
+    # An adjudicator who reviewed the item may not see the other review before deciding.
+    if state is None or not state.needs_adjudication or viewer.name in state.item.reviewers:
         raise NotAllowed
     return state
 
