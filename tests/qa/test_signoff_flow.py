@@ -337,3 +337,18 @@ def test_decisions_close_at_signoff_and_run_names_are_checked(tmp_path: Path) ->
     for name in ("x/../../releases/v2026-11-25", "a/b", "reviewers", "-x"):
         with pytest.raises(ConfigError, match="invalid QA run name"):
             create_run(store, registry, build_id, run=name)
+
+
+def test_with_block_family_a_failed_item_publishes_nothing(tmp_path: Path) -> None:
+    store, registry, build_id = candidate_store(
+        tmp_path, min_pass_rate=0.5, on_failed_item="block_family"
+    )
+    run = reviewed_run(store, registry, build_id)
+    failed = run.items[0]
+    for name in ("alice", "bob"):
+        person = get_reviewer(store, QA, name)
+        submit_review(store, QA, run, person, failed.item_id, scores(run, failed.item_id, BAD))
+    sign_off(store, QA, run.name, "carol")
+    with pytest.raises(GateFailure, match=rf"failed_items \({failed.family}\)"):
+        publish_candidate(store, registry, build_id, today=TODAY)
+    assert list_versions(store, registry.layout.releases) == []

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
-from mhds.pipeline.candidate import publish_candidate
+from mhds.cli import app
 from mhds.qa.review import run_status
-from mhds.qa.signoff import sign_off
 from mhds.qa.web.app import WebSettings, server_config
+from mhds.records import codec
 from mhds.release.version import list_versions
-from tests.pipeline.build_cases import TODAY
 from tests.qa.web.conftest import GOOD, LOW, PLACEHOLDER, QA, SCRIPT, ReviewSite, make_site
 
 if TYPE_CHECKING:
@@ -180,7 +180,9 @@ def review_by_keyboard(page: Page, served: Served) -> None:
     assert page.url == f"{served.base}/"
 
 
-def test_review_adjudicate_sign_off_and_publish(browser: Browser, served: Served) -> None:
+def test_review_adjudicate_sign_off_and_publish(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
     site = served.site
     alice = open_page(browser, served)
     log_in(alice, served, "alice")
@@ -214,10 +216,19 @@ def test_review_adjudicate_sign_off_and_publish(browser: Browser, served: Served
     assert carol.url == f"{served.base}/"
     assert "0 item(s) wait for adjudication" in carol.inner_text("main")
 
-    record = sign_off(site.store, QA, site.run.name, "carol")
-    assert record["signed_by"] == "carol" and record["excluded"] == []
-    published = publish_candidate(site.store, site.registry, site.build_id, today=TODAY)
-    assert list_versions(site.store, site.registry.layout.releases) == [published.version]
+    # Then the commands a clinical lead runs: mhds qa signoff, mhds release publish.
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(codec.dumps(site.registry.model_dump(mode="json")).decode())
+    root = site.store.root  # type: ignore[attr-defined]
+    where = ["--store", str(root), "--registry", str(registry)]
+    runner = CliRunner()
+    signed = runner.invoke(app, ["qa", "signoff", site.run.name, "--by", "carol", *where])
+    assert signed.exit_code == 0, signed.output
+    assert "0 record(s) excluded by review" in " ".join(signed.output.split())
+    published = runner.invoke(app, ["release", "publish", site.build_id, *where])
+    assert published.exit_code == 0, published.output
+    [version] = list_versions(site.store, site.registry.layout.releases)
+    assert f"published {version} from candidate {site.build_id}" in published.output
 
     csp = [e for e in served.console_errors if "Content Security Policy" in e]
     assert csp == [] and served.console_errors == []
