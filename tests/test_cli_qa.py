@@ -179,3 +179,34 @@ def test_serve_refuses_a_non_loopback_bind_without_the_flag(tmp_path: Path) -> N
     assert refused.exit_code == 2 and "--allow-remote" in refused.output
     unknown = invoke("qa", "serve", "no-such-run", *args)
     assert unknown.exit_code == 2 and "no QA run 'no-such-run'" in unknown.output
+
+
+def test_audit_verify_of_a_qa_run_catches_a_changed_or_removed_decision(tmp_path: Path) -> None:
+    store, args, build_id = setup_candidate(tmp_path)
+    for name in ("alice", "bob"):
+        assert invoke("qa", "reviewer", "add", name, *args).exit_code == 0
+    assert invoke("qa", "sample", build_id, *args).exit_code == 0
+    run = read_run(store, "qa/", build_id)
+    lines = [
+        {
+            "item_id": item.item_id,
+            "reviewer": name,
+            "kind": "review",
+            "scores": dict.fromkeys(FOUNDATION, 9.0),
+        }
+        for item in run.items
+        for name in item.reviewers
+    ]
+    reviews = tmp_path / "reviews.jsonl"
+    reviews.write_bytes(b"".join(codec.dumps(line) + b"\n" for line in lines))
+    assert invoke("qa", "import", build_id, str(reviews), *args).exit_code == 0
+    log = store.root / "qa" / build_id / "audit.jsonl"
+    ok = invoke("audit", "verify", str(log))
+    assert ok.exit_code == 0, ok.output
+    [first, second, *_] = sorted((store.root / "qa" / build_id / "decisions").rglob("*.json"))
+    first.write_bytes(first.read_bytes().replace(b"9.0", b"2.0", 1))
+    second.unlink()
+    broken = invoke("audit", "verify", f"qa/{build_id}/audit.jsonl", *args[:2])
+    text = " ".join(broken.output.split())
+    assert broken.exit_code == 1
+    assert "changed since it was logged" in text and "logged but missing" in text

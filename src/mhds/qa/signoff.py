@@ -219,7 +219,7 @@ def gather_evidence(
         record_bytes=data,
     )
     try:
-        problems += _run_problems(store, qa_prefix, run_name, key, data)
+        problems += record_problems(store, qa_prefix, run_name, key, data)
         run = read_run(store, qa_prefix, run_name)
         sample_records(store, qa_prefix, run_name)  # its sha256 against the log
         status = run_status(store, qa_prefix, run)
@@ -245,7 +245,7 @@ def gather_evidence(
     )
 
 
-def _run_problems(
+def record_problems(
     store: Store, qa_prefix: str, run_name: str, key: str, data: bytes
 ) -> list[tuple[str, str]]:
     """The record against the run's log: exactly one ``qa_signoff`` entry, naming these
