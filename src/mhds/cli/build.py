@@ -42,7 +42,7 @@ def build(
     Nothing is published unless every gate passes or carries a waiver in the release config;
     a failed build exits with code 5 and says where the gate reports are. A killed build
     resumes where it stopped. When the release config requires clinician sign-off (the
-    default), a build that passes its gates stops as a candidate (builds/<id>/) and prints
+    default), a build that passes its gates stops as a candidate (`builds/BUILD_ID/`) and prints
     the QA commands; `mhds release publish BUILD_ID` publishes it once signed off.
 
     Example: `mhds build --store s3://bucket/datasets --config release.yaml --executor dask

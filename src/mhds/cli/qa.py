@@ -84,7 +84,7 @@ def sample(
 ) -> None:
     """Draw the QA sample of a candidate or release: strata family x split (and crisis
     category, persona, flagged identity groups), seeded by the content digest; assign each
-    item to `overlap` reviewers; write the QA plan under qa/<run>/.
+    item to `overlap` reviewers; write the QA plan under `qa/RUN/`.
 
     Example: `mhds qa sample 20261129T101500Z-a1b2c3 --store ./demo-store`
     """
