@@ -352,3 +352,22 @@ def test_with_block_family_a_failed_item_publishes_nothing(tmp_path: Path) -> No
     with pytest.raises(GateFailure, match=rf"failed_items \({failed.family}\)"):
         publish_candidate(store, registry, build_id, today=TODAY)
     assert list_versions(store, registry.layout.releases) == []
+
+
+def test_a_writer_in_another_process_holds_the_run_and_a_dead_ones_lock_is_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mhds.qa import decisions
+
+    store, registry, build_id = candidate_store(tmp_path)
+    run = reviewed_run(store, registry, build_id)
+    alice = get_reviewer(store, QA, "alice")
+    item = run.items[0].item_id
+    lock = f"qa/{run.name}/{decisions.LOCK_NAME}"
+    store.put_if_absent(lock, b'{"token": "someone else"}')  # another process is writing
+    monkeypatch.setattr(decisions, "LOCK_WAIT_SECONDS", 0.3)
+    with pytest.raises(DecisionError, match="another process is writing"):
+        submit_review(store, QA, run, alice, item, scores(run, item, GOOD), notes="again")
+    monkeypatch.setattr(decisions, "LOCK_STALE_SECONDS", 0.0)  # ... that died long ago
+    submit_review(store, QA, run, alice, item, scores(run, item, GOOD), notes="again")
+    assert not store.exists(lock)  # released after the write

@@ -12,16 +12,21 @@ verify`` a changed log.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import secrets
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mhds.audit import AuditLog
-from mhds.errors import MhdsError, ObjectExistsError
+from mhds.errors import MhdsError, ObjectExistsError, ObjectNotFoundError
 from mhds.records import codec
-from mhds.store.base import Store
+from mhds.store.base import ObjectInfo, Store
 from mhds.store.uri import join_key
 
 Kind = Literal["review", "adjudication"]
@@ -29,8 +34,14 @@ Outcome = Literal["pass", "fail"]
 DECISIONS_FOLDER = "decisions"
 AUDIT_NAME = "audit.jsonl"
 SIGNOFF_NAME = "signoff.json"
+LOCK_NAME = "writer.lock"
+LOCK_STALE_SECONDS = 120.0
+LOCK_WAIT_SECONDS = 20.0
 MAX_NOTE_CHARS = 4000
 _LOCK = threading.Lock()
+log = logging.getLogger(__name__)
+_CACHE: dict[tuple[Any, ...], bytes] = {}
+_CACHE_ENTRIES = 50_000
 
 
 class DecisionError(MhdsError):
@@ -182,7 +193,7 @@ def write_decision(store: Store, qa_prefix: str, decision: Decision) -> StoredDe
         DecisionError: the run is signed off, it does not supersede the current decision
             (another revision came first), or the same decision exists.
     """
-    with _LOCK:
+    with _LOCK, run_lock(store, qa_prefix, decision.run):
         if store.exists(join_key(qa_prefix, decision.run, SIGNOFF_NAME)):
             raise DecisionError(f"QA run {decision.run} is signed off: decisions are closed")
         current = current_decisions(load_decisions(store, qa_prefix, decision.run))
@@ -223,8 +234,66 @@ def write_decision(store: Store, qa_prefix: str, decision: Decision) -> StoredDe
         return StoredDecision(key, sha, decision)
 
 
-def load_decisions(store: Store, qa_prefix: str, run: str) -> list[StoredDecision]:
-    """Every decision object of the run, by key.
+@contextmanager
+def run_lock(store: Store, qa_prefix: str, run: str) -> Iterator[None]:
+    """Hold the QA run's writer lock (``qa/<run>/writer.lock``, a write-once object) for a
+    short critical section: a review page, an import and a sign-off in other processes, or on
+    other machines, take turns instead of racing on the run's log. A lock older than
+    ``LOCK_STALE_SECONDS`` belonged to a writer that died and is broken.
+
+    Raises:
+        DecisionError: another writer held it for ``LOCK_WAIT_SECONDS``.
+    """
+    key = join_key(qa_prefix, run, LOCK_NAME)
+    token = secrets.token_hex(8)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            store.put_if_absent(key, codec.dumps({"token": token, "pid": os.getpid()}))
+            break
+        except ObjectExistsError:
+            if _lock_age(store, key) > LOCK_STALE_SECONDS:
+                log.warning("QA run %s: breaking a writer lock left by a dead writer", run)
+                _delete_quietly(store, key)
+                continue
+            if time.monotonic() > deadline:
+                raise DecisionError(
+                    f"QA run {run}: another process is writing to it; try again"
+                ) from None
+            time.sleep(0.1)
+    try:
+        yield
+    finally:
+        try:
+            if codec.loads(store.read_bytes(key)).get("token") == token:
+                store.delete(key)
+        except ObjectNotFoundError:
+            pass
+
+
+def _lock_age(store: Store, key: str) -> float:
+    try:
+        moment = store.head(key).last_modified
+    except ObjectNotFoundError:
+        return 0.0
+    if moment is None:
+        return 0.0
+    return (datetime.now(UTC) - moment).total_seconds()
+
+
+def _delete_quietly(store: Store, key: str) -> None:
+    with suppress(ObjectNotFoundError):
+        store.delete(key)
+
+
+def load_decisions(
+    store: Store, qa_prefix: str, run: str, *, cached: bool = True
+) -> list[StoredDecision]:
+    """Every decision object of the run, by key. Objects are write-once, so their bytes are
+    kept in memory by (store, key, size, etag, time) and a listing is all a repeated call
+    reads again (the review page calls this on every request); an object changed in place
+    has another etag or time and is read afresh. ``cached=False`` reads every object (what
+    the checks of a sign-off do).
 
     Raises:
         DecisionError: an object does not parse (naming its key).
@@ -232,7 +301,7 @@ def load_decisions(store: Store, qa_prefix: str, run: str) -> list[StoredDecisio
     prefix = join_key(qa_prefix, run, DECISIONS_FOLDER) + "/"
     found = []
     for info in store.list(prefix):
-        data = store.read_bytes(info.key)
+        data = _read_cached(store, info) if cached else store.read_bytes(info.key)
         try:
             decision = Decision.from_dict(codec.loads(data))
         except codec.DecodeError:
@@ -241,6 +310,22 @@ def load_decisions(store: Store, qa_prefix: str, run: str) -> list[StoredDecisio
             raise DecisionError(f"{info.key}: {exc.message}") from None
         found.append(StoredDecision(info.key, hashlib.sha256(data).hexdigest(), decision))
     return sorted(found, key=lambda d: d.key)
+
+
+def forget_cached() -> None:
+    """Drop the decision bytes kept in memory (the next reads go to the store)."""
+    _CACHE.clear()
+
+
+def _read_cached(store: Store, info: ObjectInfo) -> bytes:
+    key = (store.uri, info.key, info.size, info.etag, info.last_modified)
+    data = _CACHE.get(key)
+    if data is None:
+        data = store.read_bytes(info.key)
+        if len(_CACHE) >= _CACHE_ENTRIES:
+            _CACHE.clear()
+        _CACHE[key] = data
+    return data
 
 
 def current_decisions(
@@ -285,7 +370,7 @@ def verify_decisions(store: Store, qa_prefix: str, run: str) -> list[tuple[str, 
     }
     problems: list[tuple[str, str]] = []
     try:
-        stored = {d.key: d.sha256 for d in load_decisions(store, qa_prefix, run)}
+        stored = {d.key: d.sha256 for d in load_decisions(store, qa_prefix, run, cached=False)}
     except DecisionError as exc:
         return [("tampered", exc.message[:300])]
     for key in sorted(logged.keys() | stored.keys()):

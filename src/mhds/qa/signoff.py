@@ -28,7 +28,9 @@ from mhds.qa.decisions import (
     SIGNOFF_NAME,
     audit_key,
     decisions_digest,
+    forget_cached,
     run_folder,
+    run_lock,
     verify_decisions,
 )
 from mhds.qa.review import RunStatus, run_status
@@ -91,29 +93,43 @@ def sign_off(
     if signer.role != "adjudicator":
         raise SignoffRefused(run_name, [f"{by} is a {signer.role}; an adjudicator signs off"])
     run = read_run(store, qa_prefix, run_name)
-    status = run_status(store, qa_prefix, run)
-    reasons = readiness(store, qa_prefix, status)
-    if reasons:
-        raise SignoffRefused(run_name, reasons)
-    record = _record(run, status, signer.name, exceptions, now or datetime.now(UTC))
-    data = codec.dumps(record, indent=True) + b"\n"
-    key = run_folder(qa_prefix, run_name) + SIGNOFF_NAME
-    try:
-        store.put_if_absent(key, data)
-    except ObjectExistsError:
-        raise SignoffRefused(run_name, ["it is signed off already"]) from None
+    with run_lock(store, qa_prefix, run_name):  # no decision slips in while it is signed
+        status = run_status(store, qa_prefix, run)
+        reasons = readiness(store, qa_prefix, status)
+        if reasons:
+            raise SignoffRefused(run_name, reasons)
+        record = _record(run, status, signer.name, exceptions, now or datetime.now(UTC))
+        data = codec.dumps(record, indent=True) + b"\n"
+        key = run_folder(qa_prefix, run_name) + SIGNOFF_NAME
+        try:
+            store.put_if_absent(key, data)
+        except ObjectExistsError:
+            raise SignoffRefused(run_name, ["it is signed off already"]) from None
+        _log_signoff(store, qa_prefix, run, record, key, data, signer.name)
+    return record
+
+
+def _log_signoff(
+    store: Store,
+    qa_prefix: str,
+    run: QARun,
+    record: dict[str, Any],
+    key: str,
+    data: bytes,
+    signer: str,
+) -> None:
+    run_name = run.name
     AuditLog.open(store, audit_key(qa_prefix, run_name)).append(
         "qa_signoff",
         outputs=[key],
         counts={"items": len(run.items), "excluded": len(record["excluded"])},
         decisions={
             "content_digest": run.content_digest,
-            "signed_by": signer.name,
+            "signed_by": signer,
             "decisions_digest": record["decisions_digest"],
             "sha256": hashlib.sha256(data).hexdigest(),
         },
     )
-    return record
 
 
 def _record(
@@ -218,6 +234,7 @@ def gather_evidence(
         families=tuple(families),
         record_bytes=data,
     )
+    forget_cached()  # judge what the store holds now, not what this process read before
     try:
         problems += record_problems(store, qa_prefix, run_name, key, data)
         run = read_run(store, qa_prefix, run_name)
