@@ -1,0 +1,1 @@
+"""Crisis and edge-case scenarios: the scenario library (data) and its expansion."""
