@@ -1,6 +1,6 @@
 """Imports go one way (STYLE.md). From the bottom up: errors < engine < records < store <
-logsafe < registry < audit < steps < crisis < gates < reports < release < qa < ingest <
-quarantine < pipeline < demo < cli."""
+logsafe < registry < audit < steps < generate < crisis < gates < reports < release < qa <
+ingest < quarantine < pipeline < demo < cli."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ ORDER = [
     "registry",
     "audit",
     "steps",
+    "generate",
     "crisis",
     "gates",
     "reports",
