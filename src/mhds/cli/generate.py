@@ -75,3 +75,73 @@ def scenarios(
 def _slug(text: str) -> str:
     """A seed as a key part: letters, digits, '-', '_' and '.', the rest as '-'."""
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)[:40] or "seed"
+
+
+@app.command("chats")
+def chats(
+    scenarios: Annotated[
+        str, typer.Option(help="Key of a scenarios JSONL in --store (mhds generate scenarios).")
+    ],
+    backend: Annotated[
+        str, typer.Option(help="template (offline, deterministic); openai comes next.")
+    ] = "template",
+    assistant_role: Annotated[
+        str,
+        typer.Option(help="therapist: the assistant counsels; client: it plays the client."),
+    ] = "therapist",
+    seed: Annotated[str | None, typer.Option(help="Seed of the phrasing choices.")] = None,
+    library: Annotated[
+        str | None,
+        typer.Option(help="Library YAML as a key in --store (default: the packaged library)."),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(help="Key to write (default: raw/crisis_chats/<scenarios>-<role>.jsonl)."),
+    ] = None,
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Turn scenarios into multi-turn chats: ChatML lines with each scenario's group id and
+    attributes (category, risk level, directness, region, persona, context), written once
+    into the store as a source the build ingests with the chatml adapter. A scenario whose
+    chat cannot be composed is left out and listed with its reason.
+
+    Example: `mhds generate chats --scenarios raw/crisis_scenarios/scenarios-pilot-1-X.jsonl
+    --store ./store`
+    """
+    from mhds.crisis.chat_templates import load_chat_templates
+    from mhds.crisis.library import load_library, parse_library
+    from mhds.crisis.scenarios import read_scenarios
+    from mhds.crisis.sources import chat_source, write_chat_source
+    from mhds.errors import ConfigError
+
+    st, _ = run(lambda: open_store_and_registry(store, registry))
+
+    def go() -> tuple[str, bool, int, list[tuple[str, str]]]:
+        if backend != "template":
+            raise ConfigError(f"backend {backend!r}: only 'template' is available yet")
+        if assistant_role not in ("therapist", "client"):
+            raise ConfigError(f"--assistant-role {assistant_role!r}: therapist or client")
+        if library is None:
+            lib = load_library()
+        else:
+            lib = parse_library(st.read_bytes(library).decode("utf-8"), source=st.url_for(library))
+        drawn = read_scenarios(st.read_bytes(scenarios), key=scenarios)
+        stale = {s.library_digest for s in drawn} - {lib.digest()}
+        if stale:
+            raise ConfigError(
+                f"{scenarios} was drawn from another library ({', '.join(sorted(stale))[:80]}): "
+                "pass it with --library"
+            )
+        templates = load_chat_templates(library=lib)
+        source = chat_source(drawn, templates, assistant_role=assistant_role, seed=seed)  # type: ignore[arg-type]
+        name = scenarios.rsplit("/", 1)[-1].removesuffix(".jsonl")
+        key = out or f"raw/crisis_chats/{name}-{assistant_role}.jsonl"
+        written = write_chat_source(st, key, source)
+        return key, written, len(source.lines), source.left_out
+
+    key, written, count, left_out = run(go)
+    verb = "wrote" if written else "already there (same bytes)"
+    console.print(f"{count} chats; {verb}: [bold]{st.url_for(key)}[/bold]")
+    for scenario_id, reason in left_out:
+        console.print(f"[yellow]left out[/yellow] {scenario_id}: {reason}")
