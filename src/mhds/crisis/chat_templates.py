@@ -11,23 +11,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
-from mhds.crisis.library import (
-    ScenarioLibrary,
-    _UniqueKeyLoader,
-    _where,
-    _yaml_problem,
-    load_library,
-)
+from mhds.crisis.library import ScenarioLibrary, load_library, parse_yaml_model
 from mhds.errors import ConfigError
 from mhds.records.codec import canonical_json
 
@@ -294,19 +286,7 @@ def parse_chat_templates(text: str, *, source: str, library: ScenarioLibrary) ->
     Raises:
         ConfigError: as for ``load_chat_templates``.
     """
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {_yaml_problem(exc)}", source=source) from None
-    if not isinstance(data, dict):
-        raise ConfigError("expected a mapping at the top level", source=source)
-    try:
-        templates = ChatTemplates.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            _where(e["loc"]) + e["msg"].removeprefix("Value error, ") for e in exc.errors()
-        )
-        raise ConfigError(problems, source=source) from None
+    templates = parse_yaml_model(text, ChatTemplates, source=source)
     mismatches = list(_library_problems(templates, library))
     if mismatches:
         raise ConfigError("; ".join(mismatches), source=source)

@@ -10,13 +10,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mhds.errors import ConfigError
 from mhds.records.codec import canonical_json
+
+_M = TypeVar("_M", bound=BaseModel)
 
 DEFAULT_LIBRARY: Final = "scenarios-v1.yaml"
 SNAKE_CASE: Final = r"^[a-z][a-z0-9_]*$"
@@ -388,6 +390,16 @@ def parse_library(text: str, *, source: str) -> ScenarioLibrary:
     Raises:
         ConfigError: as for ``load_library``.
     """
+    return parse_yaml_model(text, ScenarioLibrary, source=source)
+
+
+def parse_yaml_model(text: str, model: type[_M], *, source: str) -> _M:
+    """``text`` as YAML (a key repeated in one mapping refused) validated into ``model``.
+
+    Raises:
+        ConfigError: invalid YAML, not a mapping, or invalid fields (each with its path),
+            naming ``source``.
+    """
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
@@ -395,7 +407,7 @@ def parse_library(text: str, *, source: str) -> ScenarioLibrary:
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping at the top level", source=source)
     try:
-        return ScenarioLibrary.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             _where(e["loc"]) + e["msg"].removeprefix("Value error, ") for e in exc.errors()
