@@ -185,14 +185,52 @@ def load_rubric(path: Path | None = None) -> Rubric:
     Raises:
         ConfigError: unreadable YAML or invalid fields, naming the file and field path.
     """
+    data, source = read_rubric_source(path)
+    return rubric_from_bytes(data, source=source)
+
+
+def read_rubric_source(path: Path | None) -> tuple[bytes, str]:
+    """The bytes of the rubric at ``path`` (the packaged one for None) and how errors name it.
+
+    Raises:
+        ConfigError: the file cannot be read.
+    """
     if path is None:
         resource = files("mhds.qa").joinpath("data").joinpath(DEFAULT_RUBRIC)
         source = f"mhds/qa/data/{DEFAULT_RUBRIC}"
     else:
         resource, source = path, str(path)
     try:
-        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        return resource.read_bytes(), source
+    except OSError as exc:
+        raise ConfigError(f"cannot read rubric: {type(exc).__name__}", source=source) from exc
+
+
+def rubric_from_bytes(data: bytes, *, source: str) -> Rubric:
+    """A rubric from the bytes of its YAML file; ``source`` names it in errors.
+
+    Raises:
+        ConfigError: not UTF-8, invalid YAML or invalid fields.
+    """
+    return parse_rubric(_decode(data, source), source=source)
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read rubric: {type(exc).__name__}", source=source) from exc
+
+
+def parse_rubric(text: str, *, source: str) -> Rubric:
+    """A rubric from YAML already read; ``source`` names it in errors.
+
+    Raises:
+        ConfigError: invalid YAML or invalid fields, naming ``source`` and the field path.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise ConfigError(f"cannot read rubric: {type(exc).__name__}", source=source) from exc
     try:
         return Rubric.model_validate(data if data is not None else {})
@@ -235,17 +273,14 @@ def read_rubric_text(path: str | None) -> str | None:
     """
     if path is None:
         return None
-    load_rubric(Path(path))
-    return Path(path).read_text(encoding="utf-8")
+    data, source = read_rubric_source(Path(path))
+    text = _decode(data, source)
+    parse_rubric(text, source=source)
+    return text
 
 
 def load_rubric_text(text: str | None) -> Rubric:
     """The rubric a candidate pinned (its YAML text), or the packaged one for None."""
     if text is None:
         return load_rubric(None)
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rubric.yaml"
-        path.write_text(text, encoding="utf-8")
-        return load_rubric(path)
+    return parse_rubric(text, source="the candidate's rubric")

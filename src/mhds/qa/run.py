@@ -23,7 +23,7 @@ from mhds.gates.bias import flagged_groups
 from mhds.qa.config import QAConfig
 from mhds.qa.decisions import audit_key, run_folder
 from mhds.qa.reviewers import REVIEWERS_FOLDER, load_reviewers
-from mhds.qa.rubric import Rubric, load_rubric, load_rubric_text
+from mhds.qa.rubric import Rubric, read_rubric_source, rubric_from_bytes
 from mhds.qa.sampling import SampleItem, SampleUnit, draw_sample
 from mhds.records import codec
 from mhds.records.schema import Record
@@ -353,25 +353,16 @@ def _rubric(settings: QAConfig, pinned: bytes | None) -> tuple[bytes, Rubric]:
     packaged default."""
     if pinned is not None:
         return pinned, _parse_rubric(pinned, "the candidate's rubric")
-    if settings.rubric is None:
-        from importlib import resources
-
-        data = resources.files("mhds.qa").joinpath("data/rubric-v1.yaml").read_bytes()
-        return data, load_rubric(None)
-    path = Path(settings.rubric)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read rubric: {type(exc).__name__}", source=str(path)) from None
-    return data, load_rubric(path)
+    path = None if settings.rubric is None else Path(settings.rubric)
+    data, source = read_rubric_source(path)
+    return data, rubric_from_bytes(data, source=source)
 
 
 def _parse_rubric(data: bytes, key: str) -> Rubric:
     try:
-        return load_rubric_text(data.decode("utf-8"))
-    except (ConfigError, UnicodeDecodeError) as exc:
-        detail = exc.message if isinstance(exc, ConfigError) else "not UTF-8"
-        raise ConfigError(f"stored rubric {key} is not valid: {detail}") from None
+        return rubric_from_bytes(data, source=key)
+    except ConfigError as exc:
+        raise ConfigError(f"stored rubric {key} is not valid: {exc.message}") from None
 
 
 def _flagged_groups(store: Store, key: str, entry: FileEntry | None) -> tuple[str, ...]:
