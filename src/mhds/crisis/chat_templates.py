@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import string
 from collections.abc import Iterator, Mapping
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -19,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from mhds.crisis.library import ScenarioLibrary, load_library, parse_yaml_model
+from mhds.crisis.library import ScenarioLibrary, load_library, parse_yaml_model, read_data_file
 from mhds.errors import ConfigError
 from mhds.records.codec import canonical_json
 
@@ -268,15 +267,7 @@ def load_chat_templates(
             phrasing without its element's marker or with another's, a required element of
             a library category without phrasings, an axis value without lines or fills.
     """
-    if path is None:
-        resource = files("mhds.crisis").joinpath("data").joinpath(DEFAULT_TEMPLATES)
-        source = f"mhds/crisis/data/{DEFAULT_TEMPLATES}"
-    else:
-        resource, source = path, str(path)
-    try:
-        text = resource.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read templates: {type(exc).__name__}", source=source) from exc
+    text, source = read_data_file(path, DEFAULT_TEMPLATES, "templates")
     return parse_chat_templates(text, source=source, library=library or load_library())
 
 

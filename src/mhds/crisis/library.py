@@ -371,16 +371,26 @@ def load_library(path: Path | None = None) -> ScenarioLibrary:
             element or placeholder, a region without resources, or an out-of-scope category;
             the message names the file and the field path.
     """
+    text, source = read_data_file(path, DEFAULT_LIBRARY, "library")
+    return parse_library(text, source=source)
+
+
+def read_data_file(path: Path | None, packaged: str, what: str) -> tuple[str, str]:
+    """The text of ``path``, or of the packaged ``crisis/data/<packaged>`` when None, and
+    how errors name it.
+
+    Raises:
+        ConfigError: it cannot be read ("cannot read <what>").
+    """
     if path is None:
-        resource = files("mhds.crisis").joinpath("data").joinpath(DEFAULT_LIBRARY)
-        source = f"mhds/crisis/data/{DEFAULT_LIBRARY}"
+        resource = files("mhds.crisis").joinpath("data").joinpath(packaged)
+        source = f"mhds/crisis/data/{packaged}"
     else:
         resource, source = path, str(path)
     try:
-        text = resource.read_text(encoding="utf-8")
+        return resource.read_text(encoding="utf-8"), source
     except OSError as exc:
-        raise ConfigError(f"cannot read library: {type(exc).__name__}", source=source) from exc
-    return parse_library(text, source=source)
+        raise ConfigError(f"cannot read {what}: {type(exc).__name__}", source=source) from exc
 
 
 def parse_library(text: str, *, source: str) -> ScenarioLibrary:
