@@ -230,15 +230,16 @@ def submit_adjudication(
         raise DecisionError(f"{adjudicator.name} is a {adjudicator.role}, not an adjudicator")
     if outcome not in ("pass", "fail"):
         raise DecisionError(f"outcome must be pass or fail, not {outcome!r}")
-    state = run_status(store, qa_prefix, run).state(item_id)
+    status = run_status(store, qa_prefix, run)
+    state = status.state(item_id)
     if state is None:
         raise DecisionError(f"no item {item_id!r} in QA run {run.name}")
     if adjudicator.name in state.item.reviewers:
         raise DecisionError(f"{adjudicator.name} reviewed item {item_id}: ask another adjudicator")
     if not state.needs_adjudication:
         raise DecisionError(f"item {item_id} has nothing to adjudicate")
-    current = current_decisions(load_decisions(store, qa_prefix, run.name))
-    last = item_adjudications(current).get(item_id)
+    # The item's adjudication now, stale or not (status.state keeps only a current one).
+    last = item_adjudications(current_decisions(status.decisions)).get(item_id)
     previous = last.decision_id if last else None
     decision = Decision(
         run=run.name,

@@ -11,7 +11,6 @@ is written once and its sha256 goes into the run's audit log, which decisions ex
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
 from mhds.release.candidate import (
+    NAME_PATTERN,
     iter_candidate_records,
     list_candidates,
     read_candidate,
@@ -47,7 +47,6 @@ SAMPLE_NAME = "sample.jsonl.zst"
 RUBRIC_NAME = "rubric.yaml"
 BIAS_REPORT = "reports/bias.json"
 BIAS_REVIEW = "bias"
-_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 GroupsOf = Callable[[Record], frozenset[str]]
 
@@ -286,7 +285,7 @@ def check_run_name(name: str) -> str:
     Raises:
         ConfigError: a path, an empty name, or a name the QA folder uses itself.
     """
-    if not _RUN_NAME.fullmatch(name) or name == REVIEWERS_FOLDER:
+    if not NAME_PATTERN.fullmatch(name) or name == REVIEWERS_FOLDER:
         raise ConfigError(
             f"invalid QA run name {name!r}: letters, digits, '.', '_', '-' (not "
             f"{REVIEWERS_FOLDER!r})"

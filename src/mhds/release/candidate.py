@@ -34,7 +34,8 @@ from mhds.store.uri import join_key
 CANDIDATE_NAME = "candidate.json"
 PUBLISHED_NAME = "published.json"
 CANDIDATE_FOLDER = "candidate/"
-_BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# A name that is one store key segment: a build id, a QA run (never a path).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 class CandidateError(ReleaseError):
@@ -94,7 +95,7 @@ def check_build_id(build_id: str) -> str:
     Raises:
         ConfigError: it cannot (a path, an empty name).
     """
-    if not _BUILD_ID.fullmatch(build_id):
+    if not NAME_PATTERN.fullmatch(build_id):
         raise ConfigError(
             f"invalid build id {build_id!r}: expected a name like 20261129T101500Z-a1b2c3"
         )
