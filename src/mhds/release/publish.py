@@ -313,25 +313,22 @@ class ReleaseWriter:
         gates = fields.get("gates", ())
         waivers = fields.get("waivers", ())
         curriculum_key = fields.get("curriculum_key", CURRICULUM_NAME)
-        self._require_open()
-        for split in list(self._open):
-            self._close_shard(split)
+        shards, files, counts = self.staged()
         holdouts = tuple(sorted(set(holdout_families)))
         self._check_holdouts(holdouts)
         if curriculum_key not in self._files:
             raise ReleaseError(
                 f"curriculum {curriculum_key!r} was not added (add_file)", release=self._version
             )
-        rank = {name: i for i, name in enumerate(SPLIT_ORDER)}
         manifest = Manifest(
             version=self._version,
             created=utc_timestamp(fields.get("created")),
             code_version=fields["code_version"],
             registry_hash=fields["registry_hash"],
             config_hash=fields["config_hash"],
-            shards=tuple(sorted(self._shards, key=lambda s: (rank[s.split], s.key))),
-            files=tuple(self._files[k] for k in sorted(self._files)),
-            counts=self._tally.to_counts(),
+            shards=shards,
+            files=files,
+            counts=counts,
             holdout_families=holdouts,
             gates=tuple(plain_json(g.to_dict() if isinstance(g, Verdict) else g) for g in gates),
             waivers=tuple(
