@@ -37,9 +37,9 @@ from mhds.records import codec
 from mhds.records.hashing import stable_id
 from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
-from mhds.release.candidate import Candidate, candidate_folder, write_candidate
+from mhds.release.candidate import Candidate, candidate_folder, staged_digest, write_candidate
 from mhds.release.curriculum import build_curriculum, curriculum_yaml
-from mhds.release.manifest import digest_of_content, plain_json, utc_timestamp
+from mhds.release.manifest import plain_json, utc_timestamp
 from mhds.release.publish import ReleaseWriter
 from mhds.release.version import CURRICULUM_NAME, ReleaseError, latest_version
 from mhds.reports import (
@@ -353,13 +353,12 @@ class Build:
         shards, files, counts = writer.staged()
         fields = self._manifest_fields(verdicts, previous)
         holdouts = tuple(sorted(fields["holdout_families"]))
-        curriculum = next((f for f in files if f.key == CURRICULUM_NAME), None)
         config, result = self.config, self.result
         candidate = Candidate(
             build_id=result.build_id,
             build_key=result.build_key,
             created=utc_timestamp(),
-            content_digest=digest_of_content(shards, counts, holdouts, curriculum),
+            content_digest=staged_digest(shards, files, counts, holdouts, CURRICULUM_NAME),
             folder=writer.folder,
             shards=shards,
             files=files,

@@ -118,15 +118,30 @@ def published_key(builds_prefix: str, build_id: str) -> str:
     return join_key(normalize_prefix(builds_prefix), build_id, PUBLISHED_NAME)
 
 
+def staged_digest(
+    shards: tuple[ShardEntry, ...],
+    files: tuple[FileEntry, ...],
+    counts: Counts,
+    holdout_families: tuple[str, ...],
+    curriculum_key: str,
+) -> str:
+    """The content digest of staged objects (as a release's: see ``digest_of_content``)."""
+    curriculum = next((f for f in files if f.key == curriculum_key), None)
+    return digest_of_content(shards, counts, holdout_families, curriculum)
+
+
 def check_digest(candidate: Candidate) -> None:
     """Refuse a candidate whose recorded digest does not match its shards and counts.
 
     Raises:
         CandidateError: the digest was edited, or the listing was.
     """
-    curriculum = next((f for f in candidate.files if f.key == candidate.curriculum_key), None)
-    actual = digest_of_content(
-        candidate.shards, candidate.counts, candidate.holdout_families, curriculum
+    actual = staged_digest(
+        candidate.shards,
+        candidate.files,
+        candidate.counts,
+        candidate.holdout_families,
+        candidate.curriculum_key,
     )
     if actual != candidate.content_digest:
         raise CandidateError(
