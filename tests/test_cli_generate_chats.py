@@ -30,7 +30,12 @@ def test_chats_from_scenarios_in_both_framings(tmp_path: Path) -> None:
     assert code == 0, output
     path = store.root / "raw" / "crisis_chats" / "s-therapist.jsonl"
     lines = [codec.loads(line) for line in path.read_bytes().splitlines()]
-    assert len(lines) == 38 and "38 chats; wrote" in output
+    holdout = store.root / "raw" / "crisis_holdout" / "s-therapist.jsonl"
+    held = [codec.loads(line) for line in holdout.read_bytes().splitlines()]
+    # the default holdout share (0.1) of scenario groups, whole groups only
+    assert len(lines) + len(held) == 38 and 0 < len(held) < 10
+    assert f"{len(lines)} chats; wrote" in output and f"{len(held)} chats; wrote" in output
+    assert {x["group_id"] for x in lines}.isdisjoint({x["group_id"] for x in held})
     first = lines[0]
     assert first["messages"][0]["role"] == "user" and first["assistant_role"] == "therapist"
     assert first["group_id"].startswith("grp-") and first["generator"]["backend"] == "template"
@@ -49,4 +54,10 @@ def test_chats_from_scenarios_in_both_framings(tmp_path: Path) -> None:
     code, output = invoke(
         store, "generate", "chats", "--scenarios", scenarios, "--backend", "openai"
     )
-    assert code == 2 and "only 'template'" in output
+    assert code == 2 and "needs --base-url and --model" in output
+    code, output = invoke(store, "generate", "chats", "--scenarios", scenarios, "--backend", "x")
+    assert code == 2 and "template or openai" in output
+    code, output = invoke(
+        store, "generate", "chats", "--scenarios", scenarios, "--holdout-share", "1"
+    )
+    assert code == 2 and "holdout share" in output

@@ -1,9 +1,10 @@
 """The demo: seed a store with real and synthetic sources, inventory it, ingest it.
 
 The real source is CounselChat from ``../shared/data`` when that folder is present; otherwise
-a small synthetic CounselChat-shaped CSV stands in. The other families get deterministic,
-template-generated synthetic conversations (seeded), including a few deliberately broken
-items so the quarantine has something to show.
+a small synthetic CounselChat-shaped CSV stands in. The crisis families are generated from the
+packaged scenario library by the template backend, as ``mhds generate`` does. The other
+families get deterministic, template-generated synthetic conversations (seeded), including a
+few deliberately broken items so the quarantine has something to show.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mhds.crisis.chat_templates import load_chat_templates
+from mhds.crisis.library import load_library
+from mhds.crisis.scenarios import expand_scenarios, write_scenarios
+from mhds.crisis.sources import chat_source, template_maker, write_chat_source
 from mhds.records import codec
 from mhds.records.adapters.counselchat import COLUMNS
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
 
 SEED = 20261125
+CRISIS_SEED = "demo"  # no long digit run: source keys are checked for identifiers too
+CRISIS_PER_CATEGORY = 10
+CRISIS_HOLDOUT = 0.15  # share of scenario groups in the test-only crisis_holdout family
 _CONCERNS = [
     ("sleep", "I haven't been sleeping well for the past three weeks"),
     ("anxiety", "my chest gets tight every time I open my work email"),
@@ -148,9 +156,7 @@ def seed_demo_store(store: Store, shared_data: Path | None) -> dict[str, int]:
     written["demo_clinical_reasoning"] = _write_jsonl(
         store, "raw/demo/clinical_reasoning/part-0.jsonl.zst", _clinical_reasoning(rng, 120)
     )
-    written["demo_crisis"] = _write_jsonl(
-        store, "raw/demo/crisis/scenarios.jsonl.gz", _crisis(rng, 120)
-    )
+    written.update(_crisis_chats(store))
     for n, text in enumerate(_transcripts(rng, 24)):
         store.write_bytes(f"raw/demo/voice_persona/session-{n:03d}.txt", text.encode())
     written["demo_voice_persona"] = 24
@@ -192,28 +198,19 @@ def _clinical_reasoning(rng: random.Random, count: int) -> Iterator[Any]:
     yield b'{"messages": [{"role": "user", "content": "unterminated'  # malformed_json
 
 
-def _crisis(rng: random.Random, count: int) -> Iterator[Any]:
-    for n in range(count):
-        _, turns = _conversation(rng)
-        turns.insert(2, ("user", "Sometimes I think everyone would be better off without me."))
-        turns.insert(
-            3,
-            (
-                "assistant",
-                "I'm really glad you told me. Are you thinking about "
-                "ending your life? If you are in danger, call or text 988 now.",
-            ),
-        )
-        merged: list[dict[str, str]] = []
-        for role, text in turns:
-            who = "human" if role == "user" else "gpt"
-            if merged and merged[-1]["from"] == who:
-                merged[-1]["value"] += " " + text
-            else:
-                merged.append({"from": who, "value": text})
-        if n == 5:
-            merged[0]["from"] = "narrator"  # unknown speaker -> quarantine: unknown_role
-        yield {"conversations": merged, "scenario": f"crisis-{n // 3:03d}"}
+def _crisis_chats(store: Store) -> dict[str, int]:
+    """Scenarios from the packaged library and their template chats, as ``mhds generate
+    scenarios`` and ``mhds generate chats`` write them (a share of scenario groups held out)."""
+    library = load_library()
+    scenarios = expand_scenarios(library, seed=CRISIS_SEED, per_category=CRISIS_PER_CATEGORY)
+    write_scenarios(store, f"raw/crisis_scenarios/{CRISIS_SEED}.jsonl", scenarios)
+    templates = load_chat_templates(library=library)
+    source = chat_source(scenarios, template_maker(templates), holdout_share=CRISIS_HOLDOUT)
+    write_chat_source(store, f"raw/crisis_chats/{CRISIS_SEED}-therapist.jsonl", source.data())
+    write_chat_source(
+        store, f"raw/crisis_holdout/{CRISIS_SEED}-therapist.jsonl", source.holdout_data()
+    )
+    return {"crisis_chats": len(source.lines), "crisis_holdout": len(source.holdout)}
 
 
 def _transcripts(rng: random.Random, count: int) -> Iterator[str]:

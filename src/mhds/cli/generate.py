@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from mhds.cli.common import RegistryOpt, StoreOpt, console, open_store_and_registry, run
+from mhds.records import codec
+
+if TYPE_CHECKING:
+    from mhds.crisis.scenarios import Scenario
+    from mhds.generate import GenerationClient, GenerationParams
+    from mhds.records.schema import Role
+    from mhds.store.base import Store
 
 app = typer.Typer(
-    help="Generate crisis scenarios (and, later, chats) from data.", no_args_is_help=True
+    help="Generate crisis scenarios and chats from the scenario library.", no_args_is_help=True
 )
 
 DEFAULT_OUT = "raw/crisis_scenarios/scenarios-{seed}-{digest}.jsonl"
@@ -83,13 +91,58 @@ def chats(
         str, typer.Option(help="Key of a scenarios JSONL in --store (mhds generate scenarios).")
     ],
     backend: Annotated[
-        str, typer.Option(help="template (offline, deterministic); openai comes next.")
+        str,
+        typer.Option(
+            help="template: offline, deterministic; openai: any OpenAI-compatible endpoint "
+            "(--base-url, --model)."
+        ),
     ] = "template",
     assistant_role: Annotated[
         str,
         typer.Option(help="therapist: the assistant counsels; client: it plays the client."),
     ] = "therapist",
     seed: Annotated[str | None, typer.Option(help="Seed of the phrasing choices.")] = None,
+    holdout_share: Annotated[
+        float,
+        typer.Option(
+            help="Share of scenario groups written to --holdout-out (the test-only "
+            "crisis_holdout family); the same groups in every framing and backend."
+        ),
+    ] = 0.1,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MHDS_GENERATE_BASE_URL",
+            help="openai backend: the API root, e.g. http://127.0.0.1:8000/v1.",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(envvar="MHDS_GENERATE_MODEL", help="openai backend: the model to ask for."),
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="openai backend: the environment variable holding the key.")
+    ] = "OPENAI_API_KEY",
+    temperature: Annotated[float, typer.Option(help="openai backend: sampling temperature.")] = (
+        0.7
+    ),
+    max_tokens: Annotated[int, typer.Option(help="openai backend: most tokens a turn has.")] = 256,
+    concurrency: Annotated[
+        int, typer.Option(help="openai backend: most requests in flight at once.")
+    ] = 4,
+    timeout: Annotated[
+        float, typer.Option(help="openai backend: seconds to wait for each attempt.")
+    ] = 120.0,
+    retries: Annotated[
+        int, typer.Option(help="openai backend: further attempts after a 429, 5xx or timeout.")
+    ] = 4,
+    judge: Annotated[
+        bool,
+        typer.Option(
+            help="Also ask the endpoint (--base-url, --model) to judge each chat against the "
+            "category's safety rules; its verdict is recorded, the rules still decide."
+        ),
+    ] = False,
     library: Annotated[
         str | None,
         typer.Option(help="Library YAML as a key in --store (default: the packaged library)."),
@@ -98,30 +151,43 @@ def chats(
         str | None,
         typer.Option(help="Key to write (default: raw/crisis_chats/<scenarios>-<role>.jsonl)."),
     ] = None,
+    holdout_out: Annotated[
+        str | None,
+        typer.Option(
+            help="Key of the holdout (default: raw/crisis_holdout/<scenarios>-<role>.jsonl)."
+        ),
+    ] = None,
     store: StoreOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """Turn scenarios into multi-turn chats: ChatML lines with each scenario's group id and
-    attributes (category, risk level, directness, region, persona, context), written once
-    into the store as a source the build ingests with the chatml adapter. A scenario whose
-    chat cannot be composed is left out and listed with its reason.
+    """Turn scenarios into multi-turn chats: ChatML lines with each scenario's group id,
+    attributes (category, risk level, directness, region, persona, context) and generator
+    provenance, written once into the store as sources the build ingests with the chatml
+    adapter. A share of scenario groups goes to a separate holdout source. A scenario whose
+    chat fails (a request that failed for good, a blank reply) is left out, listed with its
+    reason in quarantine/generate/, and never written as half a chat.
+
+    The openai backend caches every reply in the store (cache/generate/): a rerun asks
+    nothing twice. Its key is read from --api-key-env and never written anywhere.
 
     Example: `mhds generate chats --scenarios raw/crisis_scenarios/scenarios-pilot-1-X.jsonl
+    --backend openai --base-url http://127.0.0.1:8000/v1 --model qwen2.5-7b-instruct
     --store ./store`
     """
     from mhds.crisis.chat_templates import load_chat_templates
     from mhds.crisis.library import load_library, parse_library
     from mhds.crisis.scenarios import read_scenarios
-    from mhds.crisis.sources import chat_source, write_chat_source
+    from mhds.crisis.sources import ChatMaker, chat_source, template_maker, write_chat_source
     from mhds.errors import ConfigError
 
-    st, _ = run(lambda: open_store_and_registry(store, registry))
+    st, reg = run(lambda: open_store_and_registry(store, registry))
+    role = run(lambda: _assistant_role(assistant_role))
+    name = scenarios.rsplit("/", 1)[-1].removesuffix(".jsonl")
+    main_key = out or f"raw/crisis_chats/{name}-{role}.jsonl"
+    holdout_key = holdout_out or f"raw/crisis_holdout/{name}-{role}.jsonl"
+    left_out_key = f"{reg.layout.quarantine}generate/{main_key.rsplit('/', 1)[-1]}"
 
-    def go() -> tuple[str, bool, int, list[tuple[str, str]]]:
-        if backend != "template":
-            raise ConfigError(f"backend {backend!r}: only 'template' is available yet")
-        if assistant_role not in ("therapist", "client"):
-            raise ConfigError(f"--assistant-role {assistant_role!r}: therapist or client")
+    def prepare() -> tuple[list[Scenario], ChatMaker, GenerationClient | None]:
         if library is None:
             lib = load_library()
         else:
@@ -134,14 +200,186 @@ def chats(
                 "pass it with --library"
             )
         templates = load_chat_templates(library=lib)
-        source = chat_source(drawn, templates, assistant_role=assistant_role, seed=seed)  # type: ignore[arg-type]
-        name = scenarios.rsplit("/", 1)[-1].removesuffix(".jsonl")
-        key = out or f"raw/crisis_chats/{name}-{assistant_role}.jsonl"
-        written = write_chat_source(st, key, source)
-        return key, written, len(source.lines), source.left_out
+        if backend not in ("template", "openai"):
+            raise ConfigError(f"--backend {backend!r}: template or openai")
+        if backend == "template" and not judge:
+            return drawn, template_maker(templates, assistant_role=role, seed=seed), None
+        client, params = _openai_client(
+            st,
+            base_url=base_url,
+            model=model,
+            api_key_env=api_key_env,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            concurrency=concurrency,
+            timeout=timeout,
+            retries=retries,
+        )
+        from mhds.crisis.judge import judge_chat
+        from mhds.crisis.model_chats import model_chat
 
-    key, written, count, left_out = run(go)
+        base = template_maker(templates, assistant_role=role, seed=seed)
+
+        def make(scenario: Scenario) -> tuple[list[tuple[Role, str]], dict[str, Any]]:
+            if backend == "openai":
+                messages, generator = model_chat(
+                    scenario, client, params, lib, templates, assistant_role=role, seed=seed
+                )
+            else:
+                messages, generator = base(scenario)
+            if judge:
+                verdict = judge_chat(client, lib, scenario, messages, assistant_role=role)
+                generator = {**generator, "judge": verdict}
+            return messages, generator
+
+        return drawn, make, client
+
+    drawn, make, client = run(prepare)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("chats", total=len(drawn))
+        source = run(
+            lambda: chat_source(
+                drawn,
+                make,
+                assistant_role=role,
+                holdout_share=holdout_share,
+                workers=client.max_concurrency if client else 1,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        )
+
+    def write() -> list[tuple[str, int, bool]]:
+        if source.left_out:
+            entries = source.quarantine_lines()
+            st.write_bytes(left_out_key, b"".join(codec.dumps(e) + b"\n" for e in entries))
+        if not source.lines and not source.holdout:
+            reasons = sorted({reason for _, reason, _ in source.left_out})
+            raise ConfigError(
+                f"no chat could be made from {scenarios} (reasons: {', '.join(reasons) or 'none'}"
+                f"; listed in {st.url_for(left_out_key)})"
+            )
+        sides = (
+            (main_key, source.lines, source.data()),
+            (holdout_key, source.holdout, source.holdout_data()),
+        )
+        return [
+            (key, len(lines), write_chat_source(st, key, data))
+            for key, lines, data in sides
+            if lines
+        ]
+
+    for key, count, fresh in run(write):
+        verb = "wrote" if fresh else "already there (same bytes)"
+        console.print(f"{count} chats; {verb}: [bold]{st.url_for(key)}[/bold]")
+    if client is not None:
+        usage = client.usage()
+        console.print(
+            f"requests {usage.requests} (retries {usage.retries}), cache hits "
+            f"{usage.cache_hits}, tokens {usage.prompt_tokens} in / "
+            f"{usage.completion_tokens} out"
+        )
+    if source.left_out:
+        reasons = Counter(reason for _, reason, _ in source.left_out)
+        listed = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+        console.print(
+            f"[yellow]left out {len(source.left_out)} scenario(s)[/yellow] ({listed}): "
+            f"{st.url_for(left_out_key)}"
+        )
+
+
+def _assistant_role(value: str) -> Literal["therapist", "client"]:
+    from mhds.errors import ConfigError
+
+    if value == "therapist":
+        return "therapist"
+    if value == "client":
+        return "client"
+    raise ConfigError(f"--assistant-role {value!r}: therapist or client")
+
+
+def _openai_client(
+    st: Store,
+    *,
+    base_url: str | None,
+    model: str | None,
+    api_key_env: str,
+    temperature: float,
+    max_tokens: int,
+    concurrency: int,
+    timeout: float,
+    retries: int,
+) -> tuple[GenerationClient, GenerationParams]:
+    from mhds.errors import ConfigError
+    from mhds.generate import GenerationClient, GenerationParams, OpenAIBackend
+
+    if not base_url or not model:
+        raise ConfigError(
+            "--backend openai needs --base-url and --model (or MHDS_GENERATE_BASE_URL and "
+            "MHDS_GENERATE_MODEL)"
+        )
+    try:
+        params = GenerationParams(temperature=temperature, max_tokens=max_tokens)
+    except ValueError as exc:
+        raise ConfigError(f"generation parameters: {exc}") from None
+    backend = OpenAIBackend(base_url, model, api_key_env=api_key_env, timeout=timeout)
+    client = GenerationClient(backend, st, max_concurrency=concurrency, retries=retries)
+    return client, params
+
+
+@app.command("pairs")
+def pairs(
+    scenarios: Annotated[
+        str, typer.Option(help="Key of a scenarios JSONL in --store (mhds generate scenarios).")
+    ],
+    seed: Annotated[str | None, typer.Option(help="Seed of the phrasing choices.")] = None,
+    holdout_share: Annotated[
+        float,
+        typer.Option(help="Skip the scenario groups `mhds generate chats` holds out (same share)."),
+    ] = 0.1,
+    out: Annotated[
+        str | None,
+        typer.Option(help="Key to write (default: raw/crisis_preferences/<scenarios>.jsonl)."),
+    ] = None,
+    store: StoreOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Safety preference pairs: for each scenario, the chat up to its closing counsellor turn
+    as the prompt, a chosen turn that passes the safety rules and a rejected turn that breaks
+    one named rule (in the metadata), both checked by the rules before they are written.
+    Rejected turns never hold method, lethality or graphic detail. Held-out scenario groups
+    are skipped.
+
+    Example: `mhds generate pairs --scenarios raw/crisis_scenarios/scenarios-pilot-1-X.jsonl
+    --store ./store`
+    """
+    from mhds.crisis.chat_templates import load_chat_templates
+    from mhds.crisis.library import load_library
+    from mhds.crisis.preferences import preference_pairs
+    from mhds.crisis.safety import SafetyChecker, load_safety_rules
+    from mhds.crisis.scenarios import read_scenarios
+    from mhds.crisis.sources import write_chat_source
+    from mhds.errors import ConfigError
+
+    st, _ = run(lambda: open_store_and_registry(store, registry))
+    name = scenarios.rsplit("/", 1)[-1].removesuffix(".jsonl")
+    key = out or f"raw/crisis_preferences/{name}.jsonl"
+
+    def go() -> tuple[bool, int, list[tuple[str, str, str]]]:
+        if not 0.0 <= holdout_share < 1.0:
+            raise ConfigError(f"--holdout-share {holdout_share}: needs 0 <= share < 1")
+        lib = load_library()
+        drawn = read_scenarios(st.read_bytes(scenarios), key=scenarios)
+        if {s.library_digest for s in drawn} - {lib.digest()}:
+            raise ConfigError(f"{scenarios} was drawn from another library than the packaged one")
+        templates = load_chat_templates(library=lib)
+        checker = SafetyChecker(lib, load_safety_rules(library=lib), templates)
+        source = preference_pairs(drawn, templates, checker, seed=seed, holdout_share=holdout_share)
+        if not source.lines:
+            raise ConfigError(f"no preference pair could be made from {scenarios}")
+        return write_chat_source(st, key, source.data()), len(source.lines), source.left_out
+
+    written, count, left_out = run(go)
     verb = "wrote" if written else "already there (same bytes)"
-    console.print(f"{count} chats; {verb}: [bold]{st.url_for(key)}[/bold]")
-    for scenario_id, reason in left_out:
-        console.print(f"[yellow]left out[/yellow] {scenario_id}: {reason}")
+    console.print(f"{count} preference pairs; {verb}: [bold]{st.url_for(key)}[/bold]")
+    for scenario_id, reason, detail in left_out:
+        console.print(f"[yellow]left out[/yellow] {scenario_id}: {reason} {detail}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import string
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -164,7 +165,11 @@ class ChatTemplates(_Frozen):
         return self
 
     def digest(self) -> str:
-        """``sha256:<hex>`` of the canonical JSON of the templates."""
+        """``sha256:<hex>`` of the canonical JSON of the templates (computed once)."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
         return "sha256:" + hashlib.sha256(canonical_json(self.model_dump(mode="json"))).hexdigest()
 
     def phrasings(self, category: str, element: str) -> StagePhrasings:

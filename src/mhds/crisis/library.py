@@ -8,6 +8,7 @@ import hashlib
 import string
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
@@ -267,7 +268,11 @@ class ScenarioLibrary(_Frozen):
 
     def digest(self) -> str:
         """``sha256:<hex>`` of the canonical JSON of the whole library, so that a scenario
-        names the exact library it came from."""
+        names the exact library it came from (computed once)."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
         data = self.model_dump(mode="json")
         return "sha256:" + hashlib.sha256(canonical_json(data)).hexdigest()
 

@@ -10,14 +10,19 @@ chat).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 from mhds.crisis.chat_templates import ChatTemplates
-from mhds.crisis.chats import compose_chat, template_generator
+from mhds.crisis.chats import ChatMessage, compose_chat, template_generator
+from mhds.crisis.judge import NOT_JUDGED
 from mhds.crisis.scenarios import Scenario
 from mhds.errors import ConfigError, InputError, ObjectExistsError
+from mhds.generate.errors import GenerationError
 from mhds.records import codec
 from mhds.store.base import Store
 
@@ -31,54 +36,113 @@ ATTRIBUTE_FIELDS: tuple[str, ...] = (
     "region",
     "persona",
     "context",
+    "judge_verdict",
 )
+
+
+# What makes one scenario's chat: its messages and its provenance ``generator``.
+ChatMaker = Callable[[Scenario], tuple[list[ChatMessage], dict[str, Any]]]
+HOLDOUT_SEED = "mhds-crisis-holdout"
+_SEPARATOR = "\x1f"
 
 
 @dataclass
 class ChatSource:
-    """The lines of one generated source, and the scenarios left out (id, reason)."""
+    """The lines of one generated source, split into the training side and the holdout
+    (whole scenario groups), and the scenarios left out (id, reason, detail)."""
 
     lines: list[bytes] = field(default_factory=list)
-    left_out: list[tuple[str, str]] = field(default_factory=list)
+    holdout: list[bytes] = field(default_factory=list)
+    left_out: list[tuple[str, str, str]] = field(default_factory=list)
 
     def data(self) -> bytes:
-        """The JSONL bytes."""
-        return b"".join(line + b"\n" for line in self.lines)
+        """The training side's JSONL bytes."""
+        return _jsonl(self.lines)
+
+    def holdout_data(self) -> bytes:
+        """The holdout's JSONL bytes."""
+        return _jsonl(self.holdout)
+
+    def quarantine_lines(self) -> list[dict[str, str]]:
+        """One entry per scenario left out: id, reason and a text-free detail."""
+        return [
+            {"scenario_id": scenario_id, "reason": reason, "detail": detail}
+            for scenario_id, reason, detail in self.left_out
+        ]
 
 
-def chat_source(
-    scenarios: Sequence[Scenario],
+def template_maker(
     templates: ChatTemplates,
     *,
     assistant_role: AssistantRole = "therapist",
     seed: str | None = None,
-) -> ChatSource:
-    """Compose one chat per scenario with the template backend (see the module docstring)."""
-    source = ChatSource()
-    for scenario in scenarios:
-        try:
-            messages = compose_chat(scenario, templates, assistant_role=assistant_role, seed=seed)
-        except InputError as exc:
-            source.left_out.append((scenario.scenario_id, str(exc.reason)))
-            continue
+) -> ChatMaker:
+    """The template backend as a ``ChatMaker``."""
+
+    def make(scenario: Scenario) -> tuple[list[ChatMessage], dict[str, Any]]:
+        messages = compose_chat(scenario, templates, assistant_role=assistant_role, seed=seed)
         generator = template_generator(
             templates, scenario, assistant_role=assistant_role, seed=seed
         )
-        source.lines.append(codec.dumps(_line(scenario, messages, assistant_role, generator)))
+        return messages, generator
+
+    return make
+
+
+def is_holdout(group_id: str, share: float, seed: str = HOLDOUT_SEED) -> bool:
+    """Whether a scenario group is held out: sha256(seed, group id) read as a position in
+    [0, 1) (as a split position) is below ``share``. The same groups in every framing,
+    backend and run."""
+    digest = hashlib.sha256(f"{seed}{_SEPARATOR}{group_id}".encode()).digest()
+    return (int.from_bytes(digest[:8], "big") >> 11) / 2**53 < share
+
+
+def chat_source(
+    scenarios: Sequence[Scenario],
+    make: ChatMaker,
+    *,
+    assistant_role: AssistantRole = "therapist",
+    holdout_share: float = 0.0,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> ChatSource:
+    """One chat per scenario, in the scenarios' order, ``workers`` chats at a time (a model
+    backend bounds its own requests); a scenario whose chat fails is left out with its
+    reason. Groups drawn by ``is_holdout`` go to the holdout side.
+
+    Raises:
+        ConfigError: ``holdout_share`` outside [0, 1) or ``workers`` below 1.
+    """
+    if not 0.0 <= holdout_share < 1.0 or workers < 1:
+        raise ConfigError(
+            f"need 0 <= holdout share < 1 and workers >= 1 (got {holdout_share}, {workers})"
+        )
+    source = ChatSource()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mhds-chats") as pool:
+        for done, (scenario, made) in enumerate(
+            zip(scenarios, pool.map(partial(_made_or_error, make), scenarios), strict=True), 1
+        ):
+            if progress is not None:
+                progress(done)
+            if isinstance(made, (InputError, GenerationError)):
+                source.left_out.append((scenario.scenario_id, *_why(made)))
+                continue
+            messages, generator = made
+            line = codec.dumps(_line(scenario, messages, assistant_role, generator))
+            held = holdout_share and is_holdout(scenario.group_id, holdout_share)
+            (source.holdout if held else source.lines).append(line)
     return source
 
 
-def write_chat_source(store: Store, key: str, source: ChatSource) -> bool:
-    """Write the source once; False when the same bytes were there already.
+def write_chat_source(store: Store, key: str, data: bytes) -> bool:
+    """Write one side of a source once; False when the same bytes were there already.
 
     Raises:
-        ConfigError: nothing to write (every scenario was left out), or ``key`` holds
-            another source (generated sources are never overwritten).
+        ConfigError: nothing to write, or ``key`` holds another source (generated sources
+            are never overwritten).
     """
-    if not source.lines:
-        reasons = sorted({reason for _, reason in source.left_out})
-        raise ConfigError(f"no chat could be composed (reasons: {', '.join(reasons) or 'none'})")
-    data = source.data()
+    if not data:
+        raise ConfigError(f"nothing to write to {key}: no chat was made")
     if store.exists(key) and store.read_bytes(key) == data:
         return False
     try:
@@ -91,9 +155,29 @@ def write_chat_source(store: Store, key: str, source: ChatSource) -> bool:
     return True
 
 
+def _made_or_error(
+    make: ChatMaker, scenario: Scenario
+) -> tuple[list[ChatMessage], dict[str, Any]] | InputError | GenerationError:
+    try:
+        return make(scenario)
+    except (InputError, GenerationError) as exc:
+        return exc
+
+
+def _why(error: InputError | GenerationError) -> tuple[str, str]:
+    """(reason, detail) of a left-out scenario: codes and counts, never text."""
+    if isinstance(error, GenerationError):
+        return f"generation:{error.reason}", f"after {error.attempts} attempt(s)"
+    return str(error.reason), ": ".join(str(p) for p in (error.field, error.detail) if p)
+
+
+def _jsonl(lines: Sequence[bytes]) -> bytes:
+    return b"".join(line + b"\n" for line in lines)
+
+
 def _line(
     scenario: Scenario,
-    messages: Sequence[tuple[str, str]],
+    messages: Sequence[ChatMessage],
     assistant_role: AssistantRole,
     generator: dict[str, Any],
 ) -> dict[str, Any]:
@@ -110,6 +194,8 @@ def _line(
             (persona.age_group, persona.gender, persona.culture, persona.communication_style)
         ),
         "context": scenario.context,
+        # The optional model judge's verdict (``mhds.crisis.judge``), kept in the generator.
+        "judge_verdict": generator.get("judge", {}).get("verdict", NOT_JUDGED),
         "assistant_role": assistant_role,
         "generator": generator,
     }

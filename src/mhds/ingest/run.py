@@ -30,6 +30,7 @@ from mhds.ingest.quarantine import QuarantineWriter
 from mhds.records import codec
 from mhds.records.adapters import get_adapter
 from mhds.records.adapters.base import Adapter, AdapterOptions, Conversation, InputKind
+from mhds.records.adapters.paths import read_generator
 from mhds.records.hashing import compute_content_hash, stable_id
 from mhds.records.schema import Metadata, Provenance, Record, StepStamp
 from mhds.records.validate import Reason, validate_record
@@ -334,6 +335,7 @@ def _iter_object_records(
             conversations = ctx.adapter.convert(item, ctx.options)
             if not conversations:
                 raise InputError(Reason.EMPTY_CONVERSATION, detail="item holds no conversation")
+            generator = _generator(ctx, item)
             built = [
                 _build_record(
                     ctx,
@@ -348,11 +350,7 @@ def _iter_object_records(
                         pipeline_version=__version__,
                         config_hash=ctx.config_hash,
                         steps=(StepStamp(STEP_NAME, STEP_VERSION, ctx.config_hash),),
-                        generator=(
-                            ctx.source.generator.model_dump(mode="json")
-                            if ctx.source.generator
-                            else None
-                        ),
+                        generator=generator,
                     ),
                 )
                 for n, conv in enumerate(conversations)
@@ -364,6 +362,16 @@ def _iter_object_records(
             continue
         ctx.tally["dropped_turns"] += sum(conv.dropped_turns for conv in conversations)
         yield from built
+
+
+def _generator(ctx: _Context, item: Any) -> dict[str, Any] | None:
+    """A record's provenance ``generator``: the source's registry generator, with the
+    item's own (``generator_field``) over it."""
+    source = ctx.source.generator.model_dump(mode="json") if ctx.source.generator else None
+    own = read_generator(item, ctx.options.generator_field)
+    if own is None:
+        return source
+    return {**(source or {}), **own}
 
 
 def _quarantine_bad_key(

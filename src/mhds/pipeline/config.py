@@ -9,6 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mhds.crisis.screening import SafetyConfig
 from mhds.errors import ConfigError
 from mhds.gates.base import Failure, Waiver
 from mhds.gates.bias import BiasGateConfig
@@ -35,6 +36,10 @@ class BuildConfig(BaseModel):
     )
     bias: BiasGateConfig = Field(
         default_factory=BiasGateConfig, description="Bias gate thresholds (fail or warn)."
+    )
+    safety: SafetyConfig = Field(
+        default_factory=SafetyConfig,
+        description="Safety rules over the crisis families (screen and gate).",
     )
     waivers: tuple[Waiver, ...] = Field(
         default=(), description="Recorded decisions to publish despite a failed gate."

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from mhds.crisis.screening import load_checker, red_hits
 from mhds.engine.base import Executor
 from mhds.errors import MhdsError
 from mhds.gates.base import GateStatus, Verdict, Waiver
@@ -17,6 +18,7 @@ from mhds.gates.coverage import CoverageGate
 from mhds.gates.distribution import DistributionGate, DistributionStats
 from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs_across
 from mhds.gates.provenance import ProvenanceGate
+from mhds.gates.safety import SafetyGate
 from mhds.gates.signoff import SignoffGate
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
@@ -46,6 +48,7 @@ GATES = (
     LeakageGate,
     DistributionGate,
     BiasGate,
+    SafetyGate,
     SignoffGate,
 )
 
@@ -124,11 +127,13 @@ def run_gates(
     *,
     unaccounted: Mapping[str, int] | None = None,
     bias: BiasStats | None = None,
+    safety: tuple[StepStats, tuple[str, ...]] | None = None,
 ) -> list[Verdict]:
     """Every gate's verdict, in ``GATES`` order (the signoff gate apart: see ``GATES``).
     ``unaccounted`` (source -> records that do not add up in the funnel) makes provenance an
     error: lost records are a defect, never an outcome a waiver may accept. ``bias`` is the
-    compiled records' bias stats."""
+    compiled records' bias stats; ``safety`` the safety screen's counts and the families it
+    scored."""
     store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
     written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
     coverage = _gather(
@@ -158,6 +163,7 @@ def run_gates(
     if isinstance(previous, _Unavailable):
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
         verdicts.append(_bias_verdict(config, bias))
+        verdicts.append(_safety_verdict(ctx, written, safety))
         return verdicts
     near = _gather(
         "duplicate pairs of the compiled release",
@@ -179,7 +185,38 @@ def run_gates(
         )
     )
     verdicts.append(_bias_verdict(config, bias))
+    verdicts.append(_safety_verdict(ctx, written, safety))
     return verdicts
+
+
+def _safety_verdict(
+    ctx: GateContext, written: list[str], safety: tuple[StepStats, tuple[str, ...]] | None
+) -> Verdict:
+    """The safety gate: the screen's counts, and the compiled records scored again."""
+    if safety is None:
+        return _Unavailable("safety screen counts", "not counted").verdict(SafetyGate.name)
+    stats, families = safety
+    config = ctx.config.safety
+    shipped = _gather(
+        "the compiled records' safety scores",
+        lambda: _score_shipped(ctx, written, families),
+    )
+    if isinstance(shipped, _Unavailable):
+        return shipped.verdict(SafetyGate.name)
+    scored, broken, digest = shipped
+    return SafetyGate().evaluate(
+        stats.counters, scored, broken, config, families, digest, waivers=ctx.config.waivers
+    )
+
+
+def _score_shipped(
+    ctx: GateContext, written: list[str], families: tuple[str, ...]
+) -> tuple[int, dict[str, dict[str, int]], str]:
+    if not families:
+        return 0, {}, ""
+    checker = load_checker(ctx.store, ctx.config.safety)
+    scored, broken = red_hits(checker, records_of(ctx.store, written), frozenset(families))
+    return scored, broken, checker.digest()
 
 
 def _bias_verdict(config: BuildConfig, bias: BiasStats | None) -> Verdict:

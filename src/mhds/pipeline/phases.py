@@ -74,6 +74,9 @@ class StepsOutcome:
     review: dict[str, Counter[str]]
     # sha256 over every staged shard's hash: what the whole-corpus phases' done markers name
     digest: str = ""
+    # The safety screen's counts (``mhds.crisis.screening``) and the families it scored.
+    safety: StepStats = field(default_factory=lambda: StepStats("safety"))
+    safety_families: tuple[str, ...] = ()
 
 
 @dataclass
@@ -295,6 +298,7 @@ class Build:
             steps.issues,
             unaccounted=funnel.unaccounted(),
             bias=self.bias,
+            safety=(steps.safety, steps.safety_families),
         )
         config = self.config
         carried: list[Waiver] = []
@@ -522,6 +526,7 @@ def record_steps(
     build_id: str,
     tick: Progress,
 ) -> StepsOutcome:
+    safety_families = config.safety.scored_families(frozenset(f.name for f in registry.families))
     units = [
         RecordStepsUnit(
             store=store,
@@ -532,11 +537,14 @@ def record_steps(
             pii=config.pii,
             provenance=shard.get("provenance"),
             readmitted=tuple(d for d in readmitted if d[0].startswith(f"{source_id}-")),
+            safety=config.safety,
+            safety_families=safety_families,
         )
         for n, (source_id, shard) in enumerate(shards)
     ]
     summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
     stats = StepStats("pii_redact")
+    safety = StepStats("safety")
     issues: list[ProvenanceIssue] = []
     resumed: list[str] = []
     review: dict[str, Counter[str]] = {}
@@ -545,18 +553,28 @@ def record_steps(
         issues += issues_from_summary(summary)
         if summary.get("resumed"):
             resumed.append(str(summary["input_key"]))
-        part = summary["stats"]
-        stats.merge(
-            StepStats(
-                "pii_redact",
-                part["seen"],
-                part["kept"],
-                Counter(part["quarantined"]),
-                Counter(part["counters"]),
-            )
-        )
+        stats.merge(_step_stats("pii_redact", summary["stats"]))
+        if summary.get("safety_stats"):
+            screened = _step_stats("safety", summary["safety_stats"])
+            review[source_id].update(screened.quarantined)
+            safety.merge(screened)
     digest = stable_id(*(str(summary["sha256"]) for summary in summaries))
-    return StepsOutcome([u.output_key for u in units], stats, issues, resumed, review, digest)
+    return StepsOutcome(
+        [u.output_key for u in units],
+        stats,
+        issues,
+        resumed,
+        review,
+        digest,
+        safety=safety,
+        safety_families=safety_families,
+    )
+
+
+def _step_stats(name: str, part: dict[str, Any]) -> StepStats:
+    return StepStats(
+        name, part["seen"], part["kept"], Counter(part["quarantined"]), Counter(part["counters"])
+    )
 
 
 def assign_splits(

@@ -19,6 +19,8 @@ from typing import Any
 
 import msgspec
 
+from mhds.crisis.safety import SafetyChecker
+from mhds.crisis.screening import SafetyConfig, SafetyStep, load_checker
 from mhds.ingest.processed import iter_shard_records
 from mhds.records import codec
 from mhds.steps.base import Outcome
@@ -36,6 +38,8 @@ from mhds.store.streams import JsonlWriter
 
 # One loaded PII engine per worker process and config: spaCy loads once, not once per shard.
 _ENGINES: dict[str, PIIEngine] = {}
+# One safety checker per worker process and config (the library and rules parse once).
+_CHECKERS: dict[str, SafetyChecker] = {}
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,10 @@ class RecordStepsUnit:
     # Re-admitted records of this unit's source as (record id, content hash as quarantined,
     # reviewed finding) triples, from ``mhds.quarantine.load_readmissions``.
     readmitted: tuple[tuple[str, str, str], ...] = ()
+    # The safety screen after PII (``mhds.crisis.screening``): its config and the families
+    # of the registry it scores (none: no screen).
+    safety: SafetyConfig | None = None
+    safety_families: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.input_key
@@ -62,11 +70,14 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     """Redact one shard; return its summary (counts only). Skips a shard already done."""
     store = unit.store
     readmitted = readmissions_digest(unit.readmitted)
+    screen = _screen_for(unit)
+    screen_digest = screen.config_hash if screen is not None else None
     if store.exists(unit.done_key):
         summary: dict[str, Any] = codec.loads(store.read_bytes(unit.done_key))
         if (
             summary.get("output_key") == unit.output_key
             and summary.get("readmitted") == readmitted
+            and summary.get("safety") == screen_digest
             and store.exists(unit.output_key)
         ):
             summary["resumed"] = True
@@ -79,14 +90,19 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
         engine=_engine_for(unit.pii),
         readmitted={(i, h): finding for i, h, finding in unit.readmitted},
     )
-    held: list[Outcome] = []
+    held: list[tuple[str, Outcome]] = []
+    records = step.run(
+        iter_shard_records(store, unit.input_key), lambda o: held.append((step.name, o))
+    )
+    if screen is not None:
+        records = screen.run(records, lambda o: held.append((screen.name, o)))
     with JsonlWriter(store, unit.output_key) as writer:
-        for record in step.run(iter_shard_records(store, unit.input_key), held.append):
+        for record in records:
             writer.write_line(record.to_json())
     if held:
         with JsonlWriter(store, unit.quarantine_key) as quarantine:
-            for outcome in held:
-                quarantine.write(_quarantine_entry(outcome, step.name, unit.input_key))
+            for name, outcome in held:
+                quarantine.write(_quarantine_entry(outcome, name, unit.input_key))
     summary = {
         "input_key": unit.input_key,
         "output_key": unit.output_key,
@@ -95,6 +111,8 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
         "sha256": writer.sha256,
         "quarantine_key": unit.quarantine_key if held else None,
         "stats": step.stats.to_dict(),
+        "safety": screen_digest,
+        "safety_stats": screen.stats.to_dict() if screen is not None else None,
         "provenance_issues": [msgspec.to_builtins(issue) for issue in issues],
         "readmitted": readmitted,
         "resumed": False,
@@ -152,6 +170,20 @@ def _input_issues(unit: RecordStepsUnit) -> list[ProvenanceIssue]:
 def issues_from_summary(summary: dict[str, Any]) -> list[ProvenanceIssue]:
     """The provenance issues a unit's summary recorded (none for summaries without any)."""
     return [msgspec.convert(i, ProvenanceIssue) for i in summary.get("provenance_issues", [])]
+
+
+def _screen_for(unit: RecordStepsUnit) -> SafetyStep | None:
+    """A fresh safety step of the unit (None when it screens nothing), around the worker's
+    loaded checker."""
+    if unit.safety is None or not unit.safety_families:
+        return None
+    if unit.safety.library is not None or unit.safety.rules is not None:
+        # Files in the store may change between builds: read them for every unit.
+        return SafetyStep(unit.safety, load_checker(unit.store, unit.safety), unit.safety_families)
+    key = codec.canonical_json(unit.safety.model_dump(mode="json")).decode()
+    if key not in _CHECKERS:
+        _CHECKERS[key] = load_checker(unit.store, unit.safety)
+    return SafetyStep(unit.safety, _CHECKERS[key], unit.safety_families)
 
 
 def _engine_for(config: PIIConfig) -> PIIEngine:

@@ -76,6 +76,13 @@ class AdapterOptions(BaseModel):
     attribute_fields: tuple[str, ...] = Field(
         (), description="Dotted paths of scalar values kept in metadata.attributes."
     )
+    generator_field: str | None = Field(
+        None,
+        description="Dotted path of an object in each item with how that item was generated "
+        "(name, backend, model, parameters, request hashes ...), as `mhds generate chats` "
+        "writes it: recorded in the record's provenance.generator, over the source's "
+        "registry `generator`.",
+    )
     mapping: FieldMapping | None = Field(None, description="For the 'mapped' adapter.")
     leading_assistant: LeadingAssistant = Field(
         "keep",

@@ -159,3 +159,25 @@ def read_group_key(item: Any, path: str | None) -> str | None:
     if value is None or value == "":
         raise InputError(Reason.MISSING_FIELD, field=path, detail="empty group value")
     return str(value)
+
+
+def read_generator(item: Any, path: str | None) -> dict[str, Any] | None:
+    """The item's generator object at ``path`` (None when no path is set).
+
+    Raises:
+        InputError: MISSING_FIELD when it is absent or null; WRONG_TYPE when it is not an
+            object with a non-empty ``name``.
+    """
+    if path is None:
+        return None
+    value = get_path(item, path)
+    if value is None:
+        raise InputError(Reason.MISSING_FIELD, field=path)
+    if not isinstance(value, Mapping):
+        raise InputError(
+            Reason.WRONG_TYPE, field=path, detail=f"expected object, got {type_name(value)}"
+        )
+    name = value.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError(Reason.WRONG_TYPE, field=join_field(path, "name"), detail="needs a name")
+    return dict(value)

@@ -125,7 +125,7 @@ def check_common_options(options: AdapterOptions, *paths: str | None) -> None:
     """
     if options.system_prompt is not None and not options.system_prompt.strip():
         raise ConfigError("adapter option system_prompt is blank")
-    for path in (options.group_field, *options.attribute_fields, *paths):
+    for path in (options.group_field, options.generator_field, *options.attribute_fields, *paths):
         if path is not None:
             check_path(path)
 

@@ -42,6 +42,30 @@ DEFAULT_CRISIS_NUMBERS: tuple[str, ...] = (
     "18775658860",
     "8773306366",  # Trans Lifeline (Canada)
     "18773306366",
+    # The contacts of the crisis scenario library (mhds/crisis/data/scenarios-v1.yaml), which
+    # a test keeps in step with this list: generated chats give them word for word.
+    "88788",  # National Domestic Violence Hotline text (START to 88788)
+    "18006771116",  # Eldercare Locator (US)
+    "8006771116",
+    "85258",  # Shout (UK text line)
+    "08082000247",  # National Domestic Abuse Helpline, Refuge (UK)
+    "08001111",  # Childline (UK)
+    "08088005000",  # NSPCC Helpline (UK)
+    "08088088141",  # Hourglass (UK)
+    "03001236600",  # Talk to FRANK (UK)
+    "08088010677",  # Beat Eating Disorders (UK)
+    "18006686868",  # Kids Help Phone (CA)
+    "8006686868",
+    "686868",  # Kids Help Phone text
+    "0477131114",  # Lifeline Australia text
+    "000",  # Emergency services (AU)
+    "1800737732",  # 1800RESPECT (AU)
+    "18007377328",  # 1800RESPECT as letters
+    "1800551800",  # Kids Helpline (AU)
+    "1800334673",  # Butterfly National Helpline (AU)
+    "50808",  # 50808 text service (IE)
+    "1800341900",  # Women's Aid National Freephone Helpline (IE)
+    "1800666666",  # Childline, ISPCC (IE)
 )
 DEFAULT_PUBLIC_DOMAINS: tuple[str, ...] = (
     "988lifeline.org",

@@ -1,0 +1,273 @@
+"""The safety screen of a build: every record of the crisis families is scored by the safety
+rules (``mhds.crisis.safety``) after PII redaction, on the text that would ship; a chat that
+breaks a red rule is quarantined with that rule, and the counts the safety gate judges (pass
+rates per family, category, risk level and directness; hits per rule) are kept as step
+counters.
+
+A record of a crisis family that cannot be scored (no ``crisis_category`` attribute, or a
+category or region the library does not know) is quarantined as ``safety_unscored``: nothing
+in these families ships unscored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mhds.crisis.chat_templates import ChatTemplates, load_chat_templates
+from mhds.crisis.judge import NOT_JUDGED
+from mhds.crisis.library import ScenarioLibrary, load_library, parse_library
+from mhds.crisis.safety import (
+    ChatVerdict,
+    SafetyChecker,
+    SafetyRules,
+    load_safety_rules,
+    parse_safety_rules,
+)
+from mhds.errors import ConfigError, InputError
+from mhds.records.schema import Record
+from mhds.steps.base import Outcome, RecordStep
+from mhds.store.base import Store
+
+UNSCORED: Final = "safety_unscored"
+CATEGORY_FIELD: Final = "crisis_category"
+# Counter keys (``StepStats.counters``), per family: what the gate and its report read.
+AXES: Final = ("category", "risk_level", "directness", "judge")
+
+
+class SafetyConfig(BaseModel):
+    """Which families the safety rules score and what the gate accepts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    families: tuple[str, ...] = Field(
+        default=("crisis_edge", "crisis_holdout"),
+        description="Families whose records are scored (the default's families that the "
+        "registry lacks are skipped; a family named here explicitly must exist).",
+    )
+    min_pass_rate: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of a family's scored chats that must pass (no red rule broken); "
+        "below it the safety gate fails. 1.0: any failing chat fails the gate (it is "
+        "quarantined either way); lower it deliberately for model-generated families.",
+    )
+    family_min_pass_rate: dict[str, float] = Field(
+        default_factory=dict, description="Per-family pass rates over ``min_pass_rate``."
+    )
+    quarantine: bool = Field(
+        default=True,
+        description="Quarantine chats that break a red rule (with the rule). False keeps "
+        "them, and the gate fails on every one it finds in the release.",
+    )
+    library: str | None = Field(
+        default=None,
+        description="Scenario library YAML as a store key (default: the packaged library).",
+    )
+    rules: str | None = Field(
+        default=None,
+        description="Safety rules YAML as a store key (default: the packaged rules).",
+    )
+
+    def threshold(self, family: str) -> float:
+        """The pass rate ``family`` needs."""
+        return self.family_min_pass_rate.get(family, self.min_pass_rate)
+
+    def scored_families(self, known: frozenset[str]) -> tuple[str, ...]:
+        """The configured families the registry has.
+
+        Raises:
+            ConfigError: a family named explicitly (not the default) that the registry
+                lacks, or a per-family pass rate outside [0, 1] or for an unscored family.
+        """
+        explicit = "families" in self.model_fields_set
+        unknown = [f for f in self.families if f not in known]
+        if explicit and unknown:
+            raise ConfigError(f"safety.families: unknown family {', '.join(unknown)}")
+        families = tuple(f for f in self.families if f in known)
+        for family, rate in self.family_min_pass_rate.items():
+            if family not in self.families or not 0.0 <= rate <= 1.0:
+                raise ConfigError(
+                    f"safety.family_min_pass_rate.{family}: needs a scored family and a "
+                    "rate in [0, 1]"
+                )
+        return families
+
+
+def load_checker(store: Store, config: SafetyConfig) -> SafetyChecker:
+    """The checker of ``config``: the library and rules it names (store keys) or the
+    packaged ones; the chat templates' markers count too when the library is the packaged
+    one.
+
+    Raises:
+        ConfigError: a library or rules file that is missing or invalid (naming it).
+    """
+    library = _library(store, config.library)
+    rules = _rules(store, config.rules, library)
+    templates: ChatTemplates | None = None
+    if config.library is None:
+        templates = load_chat_templates(library=library)
+    return SafetyChecker(library, rules, templates)
+
+
+class SafetyStep(RecordStep):
+    """Score the records of the safety families; quarantine a chat that breaks a red rule
+    (``config.quarantine``) and count every verdict. Records of other families pass
+    untouched and unstamped."""
+
+    name: ClassVar[str] = "safety"
+    version: ClassVar[int] = 1
+
+    def __init__(
+        self, config: SafetyConfig, checker: SafetyChecker, families: tuple[str, ...]
+    ) -> None:
+        super().__init__(config)
+        self.safety = config
+        self.checker = checker
+        self.families = frozenset(families)
+        digest = hashlib.sha256(f"{self.config_hash}\0{checker.digest()}".encode()).hexdigest()
+        self.config_hash = f"sha256:{digest}"
+
+    def apply(self, record: Record) -> Outcome:
+        """Keep, or quarantine with the first red rule broken (field and a text-free
+        detail naming every red rule)."""
+        meta = record.metadata
+        if meta.family not in self.families:
+            return Outcome.keep(record)
+        verdict = self.score_record(record)
+        if verdict is None:
+            self._count(meta.family, None, passed=False, judge=_judge(record))
+            return Outcome.quarantine(
+                record,
+                UNSCORED,
+                field=f"metadata.attributes.{CATEGORY_FIELD}",
+                detail="no known crisis category and region to score against",
+            )
+        self._count(meta.family, verdict, passed=verdict.passed, judge=_judge(record))
+        if verdict.passed or not self.safety.quarantine:
+            return Outcome.keep(record)
+        first = verdict.red[0]
+        field = f"messages[{first.turn}].content" if first.turn is not None else "messages"
+        rules = ", ".join(dict.fromkeys(hit.rule for hit in verdict.red))
+        return Outcome.quarantine(record, f"safety_{first.rule}", field=field, detail=rules)
+
+    def stamp(self, record: Record) -> Record:
+        """Stamp only the records this step scored."""
+        if record.metadata.family not in self.families:
+            return record
+        return super().stamp(record)
+
+    def score_record(self, record: Record) -> ChatVerdict | None:
+        """The verdict of one record, or None when it cannot be scored."""
+        attributes = record.metadata.attributes
+        category, region = attributes.get(CATEGORY_FIELD), attributes.get("region")
+        if not isinstance(category, str) or not isinstance(region, str):
+            return None
+        directness = attributes.get("directness")
+        try:
+            return self.checker.score(
+                [(m.role, m.content) for m in record.messages],
+                category=category,
+                region=region,
+                assistant_role="client"
+                if record.metadata.assistant_role == "client"
+                else "therapist",
+                directness=directness if isinstance(directness, str) else None,
+            )
+        except InputError:
+            return None
+
+    def _count(self, family: str, verdict: ChatVerdict | None, *, passed: bool, judge: str) -> None:
+        counters = self.stats.counters
+        outcome = "passed" if passed else "failed"
+        counters[f"{family}|all|all|{outcome}"] += 1
+        if verdict is None:
+            counters[f"{family}|category|(unscored)|{outcome}"] += 1
+            counters[f"{family}|rule|{UNSCORED}|red"] += 1
+            return
+        values = (verdict.category, verdict.risk_level, verdict.directness or "(none)", judge)
+        for axis, value in zip(AXES, values, strict=True):
+            counters[f"{family}|{axis}|{value}|{outcome}"] += 1
+        for severity, hits in (("red", verdict.red), ("yellow", verdict.yellow)):
+            for rule in dict.fromkeys(hit.rule for hit in hits):
+                counters[f"{family}|rule|{rule}|{severity}"] += 1
+
+
+def safety_table(counters: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """The step's counters as ``{family: {"scored", "passed", "by": {axis: {value:
+    {"scored", "passed", "rate"}}}, "rules": {rule: {"red", "yellow"}}}}``."""
+    table: dict[str, dict[str, Any]] = {}
+    for key, count in sorted(counters.items()):
+        family, axis, value, outcome = key.split("|")
+        row = table.setdefault(family, {"scored": 0, "passed": 0, "by": {}, "rules": {}})
+        if axis == "all":
+            row["scored"] += count
+            row["passed"] += count if outcome == "passed" else 0
+        elif axis == "rule":
+            row["rules"].setdefault(value, {"red": 0, "yellow": 0})[outcome] += count
+        else:
+            cell = row["by"].setdefault(axis, {}).setdefault(value, {"scored": 0, "passed": 0})
+            cell["scored"] += count
+            cell["passed"] += count if outcome == "passed" else 0
+    for row in table.values():
+        row["rate"] = _rate(row["passed"], row["scored"])
+        for cells in row["by"].values():
+            for cell in cells.values():
+                cell["rate"] = _rate(cell["passed"], cell["scored"])
+    return table
+
+
+def red_hits(
+    checker: SafetyChecker, records: Iterator[Record], families: frozenset[str]
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """Score ``records`` of ``families`` again (the gate's independent look at what would
+    ship): how many were scored, and red rules broken per family (rule -> chats)."""
+    step = SafetyStep(SafetyConfig(quarantine=False), checker, tuple(sorted(families)))
+    scored = 0
+    broken: dict[str, dict[str, int]] = {}
+    for record in records:
+        if record.metadata.family not in families:
+            continue
+        scored += 1
+        verdict = step.score_record(record)
+        rules = [UNSCORED] if verdict is None else [hit.rule for hit in verdict.red]
+        for rule in dict.fromkeys(rules):
+            family = broken.setdefault(record.metadata.family, {})
+            family[rule] = family.get(rule, 0) + 1
+    return scored, broken
+
+
+def _judge(record: Record) -> str:
+    """The optional model judge's verdict the record carries (``judge_verdict``)."""
+    verdict = record.metadata.attributes.get("judge_verdict")
+    return verdict if isinstance(verdict, str) else NOT_JUDGED
+
+
+def _rate(passed: int, scored: int) -> float | None:
+    return round(passed / scored, 6) if scored else None
+
+
+def _library(store: Store, key: str | None) -> ScenarioLibrary:
+    if key is None:
+        return load_library()
+    return parse_library(_read_text(store, key, "safety.library"), source=store.url_for(key))
+
+
+def _rules(store: Store, key: str | None, library: ScenarioLibrary) -> SafetyRules:
+    if key is None:
+        return load_safety_rules(library=library)
+    text = _read_text(store, key, "safety.rules")
+    return parse_safety_rules(text, source=store.url_for(key), library=library)
+
+
+def _read_text(store: Store, key: str, option: str) -> str:
+    if not store.exists(key):
+        raise ConfigError(f"{option}: {store.url_for(key)} does not exist")
+    try:
+        return store.read_bytes(key).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{option}: {store.url_for(key)} is not UTF-8 text") from None
