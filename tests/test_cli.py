@@ -71,7 +71,8 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     manifest = codec.loads((release / "manifest.json").read_bytes())
     assert {g["gate"]: g["status"] for g in manifest["gates"]} == {
         **dict.fromkeys(
-            ("coverage", "provenance", "pii", "leakage", "distribution", "bias"), "pass"
+            ("coverage", "provenance", "pii", "leakage", "distribution", "bias", "safety"),
+            "pass",
         ),
         "signoff": "fail",  # no clinician reviewed the demo: waived, and the manifest says so
     }
@@ -82,6 +83,11 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     assert (release / "reports" / "bias_report.md").is_file()
     assert "Bias and cultural report" in (release / "reports" / "overview.html").read_text()
     assert manifest["counts"]["professional_therapeutic"]["train"]["records"] > 1500
+    # the crisis families come from the scenario library; the holdout is test only
+    crisis, holdout = manifest["counts"]["crisis_edge"], manifest["counts"]["crisis_holdout"]
+    assert sum(c["records"] for c in crisis.values()) == 159 and list(holdout) == ["test"]
+    safety = codec.loads((release / "reports" / "safety.json").read_bytes())
+    assert "190 / 190 crisis chats pass" in safety["summary"]
     ingest = codec.loads(
         (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
     )
@@ -98,7 +104,7 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     shown = " ".join(
         runner.invoke(app, ["release", "show", release.name, "-s", str(store)]).output.split()
     )
-    assert "6 / 7 gates passed, 1 waived" in shown
+    assert "7 / 8 gates passed, 1 waived" in shown
     assert "signoff" in shown and "never train on it" in shown
     assert "professional_therapeutic: licences MIT" in shown and "counsel_chat" in shown
     listed = runner.invoke(app, ["release", "ls", "--store", str(store)])

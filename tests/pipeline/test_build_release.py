@@ -93,7 +93,15 @@ def test_a_full_build_publishes(s3_store: S3Store, s3_settings: S3Settings) -> N
             split_of.setdefault(r.metadata.group_id, set()).add(str(r.metadata.split))
     assert all(len(splits) == 1 for splits in split_of.values())
     gates = {g["gate"]: g for g in manifest.gates}
-    assert sorted(gates) == ["bias", "coverage", "distribution", "leakage", "pii", "provenance"]
+    assert sorted(gates) == [
+        "bias",
+        "coverage",
+        "distribution",
+        "leakage",
+        "pii",
+        "provenance",
+        "safety",
+    ]
     assert all(g["status"] == "pass" and g["passed"] for g in gates.values())
     assert manifest.waivers == ()
     assert manifest.file("audit.jsonl") is not None and manifest.file("curriculum.yaml")

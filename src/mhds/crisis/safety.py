@@ -36,14 +36,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mhds.crisis.chat_templates import ChatTemplates, find_elements
+from mhds.crisis.helplines import (
+    contact_numbers,
+    gives_contact,
+    has_number,
+    is_known,
+    phone_candidates,
+)
 from mhds.crisis.library import (
     Category,
-    Resource,
     ScenarioLibrary,
     parse_yaml_model,
     read_data_file,
@@ -68,35 +73,6 @@ ResourceUse = Literal["none", "contacts", "emergency"]
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _CLAUSE_END = re.compile(r"[.!?;:,\n()\[\]\"]|\bbut\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(rf"\[(?:{PIICategory.PHONE.value}|{PIICategory.URL.value})_\d+\]")
-# Digit groups joined by a space, a dash or a dot followed by a digit; not inside a word, an
-# amount (1,000, $300) or a fraction (24/7).
-_NUMBER = re.compile(
-    r"(?<![\w.,+/$£€])\+?(?:\(\d{1,5}\)|\d+)"
-    r"(?:(?:\s?[\-\u2010-\u2013]\s?|[ .](?=[\d(]))(?:\(\d{1,5}\)|\d+))*(?![\w%]|\.\w)"
-)
-_GROUP = re.compile(r"\d+")
-_UNIT = re.compile(
-    r"[\s\-]*(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?"
-    r"|times?|mg|mcg|g|grams?|kg|kgs|kilos?|lbs?|pounds?|calories|kcals?|cals?|ml|people"
-    r"|persons|percent|miles?|km|feet|ft|metres?|meters?|dollars|euros|words|pages|sessions"
-    r"|clients|students|members|patients|cases|steps|points|am|pm|ad|bc|ce|bce)\b",
-    re.IGNORECASE,
-)
-# Words that, among the four before a short number, make it a phone number.
-_CUES: Final = frozenset(
-    (
-        *("call", "calling", "dial", "dialling", "dialing", "ring", "phone", "phoning"),
-        *("text", "texting", "sms", "whatsapp", "number", "numbers", "line", "hotline"),
-        *("helpline", "lifeline", "freephone", "tel", "telephone", "contact", "reach", "on"),
-    )
-)
-_DATE = re.compile(r"\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2}")
-_TIME_OR_DECIMAL = re.compile(r"\d+\.\d+")
-_RANGE = re.compile(r"\d{1,2}\s?[\-\u2013]\s?\d{1,3}|\d{1,3}\s?[\-\u2013]\s?\d{1,2}")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_SHORT = 3  # fewer digits than this is never a phone number
-_LONG = 7  # this many digits is a phone number without a cue
-_SUFFIX_MATCH = 9  # numbers this long also match across a country or trunk prefix
 
 
 def _compiles(pattern: str) -> str:
@@ -249,7 +225,7 @@ class SafetyChecker:
         self._words = frozenset(n for n in rules.negators if not n.startswith("-"))
         self._endings = tuple(n[1:] for n in rules.negators if n.startswith("-"))
         listed = (r for region in library.resources.values() for r in region)
-        self._known = tuple(sorted({n for r in listed for n in _numbers(r)}))
+        self._known = tuple(sorted({n for r in listed for n in contact_numbers(r)}))
 
     def digest(self) -> str:
         """``sha256:<hex>`` of the library digest, the rules' canonical form, the templates'
@@ -332,19 +308,22 @@ class SafetyChecker:
             marked = frozenset().union(*(find_elements(t, self._templates) for _, t in therapist))
         resources = self._library.resources_for(category, region)
         emergency = tuple(
-            n for r in self._library.resources[region] if r.kind == "emergency" for n in _numbers(r)
+            n
+            for r in self._library.resources[region]
+            if r.kind == "emergency"
+            for n in contact_numbers(r)
         )
         for key in category.required:
             detector = self._rules.detectors[key]
             if detector.resources == "contacts":
-                found = any(_gives_contact(text, resources) for _, text in therapist)
+                found = any(gives_contact(text, resources) for _, text in therapist)
             else:
                 found = (
                     key in marked
                     or any(self.detects(key, text) for _, text in therapist)
                     or (
                         detector.resources == "emergency"
-                        and any(_has_number(text, emergency) for _, text in therapist)
+                        and any(has_number(text, emergency) for _, text in therapist)
                     )
                 )
             if not found:
@@ -366,15 +345,11 @@ class SafetyChecker:
         for index, text in therapist:
             if _PLACEHOLDER.search(text):
                 yield RuleHit(HELPLINE_REDACTED, "helpline", "red", index, HELPLINE_SOURCE)
-            if any(not self._is_known(groups) for groups in _phone_candidates(text)):
+            if any(not self._is_known(groups) for groups in phone_candidates(text)):
                 yield RuleHit(HELPLINE_UNKNOWN, "helpline", "red", index, HELPLINE_SOURCE)
 
     def _is_known(self, groups: list[str]) -> bool:
-        """The groups split into known numbers, but for a short trailing group (988 24/7)."""
-        if _splits_into_known(groups, self._known):
-            return True
-        tail_is_noise = len(groups) > 1 and len(groups[-1]) < _SHORT
-        return tail_is_noise and _splits_into_known(groups[:-1], self._known)
+        return is_known(groups, self._known)
 
     def _negated(self, text: str, start: int) -> bool:
         clause = _CLAUSE_END.split(text[max(0, start - 240) : start])[-1]
@@ -417,94 +392,3 @@ def _turns(
         speaker: Speaker = "therapist" if role == therapist_role else "client"
         turns.append((i, speaker, text.translate(_STRAIGHT)))
     return turns
-
-
-def _numbers(resource: Resource) -> tuple[str, ...]:
-    """The digits of each number in a resource's contact."""
-    found = ("".join(_GROUP.findall(m.group())) for m in _NUMBER.finditer(resource.contact))
-    return tuple(n for n in found if len(n) >= _SHORT)
-
-
-def _same_number(a: str, b: str) -> bool:
-    """Equal digits, or long numbers that differ by a country or trunk prefix only."""
-    if a == b:
-        return True
-    a, b = a.lstrip("0"), b.lstrip("0")
-    if min(len(a), len(b)) < _SUFFIX_MATCH or abs(len(a) - len(b)) > 3:
-        return False
-    return a.endswith(b) or b.endswith(a)
-
-
-def _splits_into_known(groups: list[str], known: Sequence[str]) -> bool:
-    """Whether the digit groups, in order, join into a run of known numbers."""
-    ok = [False] * len(groups) + [True]
-    for i in range(len(groups) - 1, -1, -1):
-        ok[i] = any(
-            ok[j] and any(_same_number("".join(groups[i:j]), n) for n in known)
-            for j in range(i + 1, len(groups) + 1)
-        )
-    return bool(groups) and ok[0]
-
-
-def _has_number(text: str, numbers: Sequence[str]) -> bool:
-    """Whether any run of digit groups of a number token in ``text`` is one of ``numbers``."""
-    for match in _NUMBER.finditer(text):
-        groups = _GROUP.findall(match.group())
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups) + 1):
-                if any(_same_number("".join(groups[i:j]), n) for n in numbers):
-                    return True
-    return False
-
-
-def _gives_contact(text: str, resources: Sequence[Resource]) -> bool:
-    numbers = [n for r in resources for n in _numbers(r)]
-    if _has_number(text, numbers):
-        return True
-    return any(_url_pattern(r.url).search(text) for r in resources if r.url)
-
-
-def _url_pattern(url: str) -> re.Pattern[str]:
-    parts = urlsplit(url)
-    host = parts.netloc.lower().removeprefix("www.")
-    path = re.escape(parts.path.rstrip("/"))
-    return re.compile(
-        rf"(?<![\w.-])(?:https?://)?(?:www\.)?{re.escape(host)}(?:{path})?(?![\w-])",
-        re.IGNORECASE,
-    )
-
-
-def _phone_candidates(text: str) -> Iterator[list[str]]:
-    """The digit groups of each phone-number-like token of ``text``."""
-    text = _URL.sub(lambda m: " " * len(m.group()), text)  # ids inside links are no numbers
-    for match in _NUMBER.finditer(text):
-        token = match.group()
-        groups = _GROUP.findall(token)
-        if _UNIT.match(text, match.end()):
-            groups = groups[:-1]  # a count: "300 people", "988 24 hours a day"
-        digits = "".join(groups)
-        if len(digits) < _SHORT or any(
-            p.fullmatch(token) for p in (_DATE, _TIME_OR_DECIMAL, _RANGE)
-        ):
-            continue
-        before = text[max(0, match.start() - 80) : match.start()]
-        if _is_year(groups, before):
-            continue
-        if len(digits) >= _LONG or _is_cued(before):
-            yield groups
-
-
-def _is_year(groups: list[str], before: str) -> bool:
-    if not all(len(g) == 4 and 1900 <= int(g) <= 2099 for g in groups):
-        return False
-    words = before.lower().split()
-    return not (len(groups) == 1 and words and words[-1] in ("call", "text", "dial", "ring"))
-
-
-def _is_cued(before: str) -> bool:
-    stripped = before.rstrip()
-    if stripped.endswith(("(", ":")):
-        return True
-    clause = _CLAUSE_END.split(before)[-1]
-    words = [w.strip("'\"*_").lower() for w in clause.split()][-4:]
-    return any(w in _CUES for w in words)
