@@ -139,6 +139,10 @@ def test_a_failing_chat_is_quarantined_and_nothing_publishes_unless_waived(
     [entry] = [e for e in entries if e["step"] == "safety"]
     assert entry["reason"] == "safety_method_or_lethality_detail"
     assert entry["field"] == "messages[1].content" and METHOD.strip() not in str(entry)
+    report = store.read_bytes(f"{failure.value.reports}/safety.md").decode()
+    assert "| method_or_lethality_detail | 1 | 0 |" in report
+    for table in ("category", "risk level", "directness", "model judge verdict"):
+        assert f"| {table} | chats | pass | rate |" in report
     [row] = [r for r in failure.value.funnel if r["source"] == "crisis_chats"]
     assert row["pii_review"] == {"safety_method_or_lethality_detail": 1}
 

@@ -179,6 +179,10 @@ def test_readmit_refuses_what_no_review_decided() -> None:
     residual = QuarantineItem(kind="record", reason="pii_residual", record_id="s-1", **base)
     assert "Run the build again" in (refusal(detector) or "")
     assert "de-duplication policy" in (refusal(duplicate) or "")
+    unsafe = QuarantineItem(
+        kind="record", reason="safety_promise_of_secrecy", record_id="s-1", **base
+    )
+    assert "never re-admitted. Generate it again" in (refusal(unsafe) or "")
     # an entry that does not say what was found where cannot bind a decision
     assert "does not say what the residual scan found" in (refusal(residual) or "")
     in_user = QuarantineItem(kind="record", reason="pii_residual", detail="URL in user", **base)

@@ -27,13 +27,13 @@ from typing import Any, Final
 
 from mhds.crisis.chat_templates import ChatTemplates
 from mhds.crisis.chats import (
-    GENERATOR_NAME,
     ChatMessage,
     ChatRole,
     TurnSpec,
     client_system_message,
     compose_chat,
     compose_turn,
+    template_generator,
 )
 from mhds.crisis.library import ScenarioLibrary
 from mhds.crisis.scenarios import Scenario
@@ -183,18 +183,13 @@ def model_chat(
     calls = composer.calls
     resolved = client.resolve(params).model_dump(mode="json")
     resolved.pop("seed")  # per turn: request_seed(seed, scenario, turn)
-    templates_digest = templates.digest()
     models = sorted(set(calls.models)) or [resolved["model"]]
+    # The template generator's fields (name, seed, framing, library and templates), with
+    # the model's backend, model and parameters over them.
     generator = {
-        "name": GENERATOR_NAME,
+        **template_generator(templates, scenario, assistant_role=assistant_role, seed=seed),
         "backend": client.backend.describe(),
         "model": models[0] if len(models) == 1 else models,
-        "seed": seed,
-        "assistant_role": assistant_role,
-        "library_version": scenario.library_version,
-        "library_digest": scenario.library_digest,
-        "templates_version": templates.version,
-        "templates_digest": templates_digest,
         "prompt_version": PROMPT_VERSION,
         "parameters": {**resolved, "prompt_version": PROMPT_VERSION},
         "request_hashes": calls.request_hashes,

@@ -35,6 +35,7 @@ from mhds.store.base import Store
 UNSCORED: Final = "safety_unscored"
 CATEGORY_FIELD: Final = "crisis_category"
 # Counter keys (``StepStats.counters``), per family: what the gate and its report read.
+DEFAULT_FAMILIES: Final[tuple[str, ...]] = ("crisis_edge", "crisis_holdout")
 AXES: Final = ("category", "risk_level", "directness", "judge")
 
 
@@ -43,10 +44,10 @@ class SafetyConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    families: tuple[str, ...] = Field(
-        default=("crisis_edge", "crisis_holdout"),
-        description="Families whose records are scored (the default's families that the "
-        "registry lacks are skipped; a family named here explicitly must exist).",
+    families: tuple[str, ...] | None = Field(
+        default=None,
+        description="Families whose records are scored; each must exist. None: those of "
+        f"{', '.join(DEFAULT_FAMILIES)} that the registry has.",
     )
     min_pass_rate: float = Field(
         default=1.0,
@@ -81,16 +82,18 @@ class SafetyConfig(BaseModel):
         """The configured families the registry has.
 
         Raises:
-            ConfigError: a family named explicitly (not the default) that the registry
-                lacks, or a per-family pass rate outside [0, 1] or for an unscored family.
+            ConfigError: a family named in ``families`` that the registry lacks, or a
+                per-family pass rate outside [0, 1] or for an unscored family.
         """
-        explicit = "families" in self.model_fields_set
-        unknown = [f for f in self.families if f not in known]
-        if explicit and unknown:
-            raise ConfigError(f"safety.families: unknown family {', '.join(unknown)}")
-        families = tuple(f for f in self.families if f in known)
+        if self.families is None:
+            families = tuple(f for f in DEFAULT_FAMILIES if f in known)
+        else:
+            unknown = [f for f in self.families if f not in known]
+            if unknown:
+                raise ConfigError(f"safety.families: unknown family {', '.join(unknown)}")
+            families = self.families
         for family, rate in self.family_min_pass_rate.items():
-            if family not in self.families or not 0.0 <= rate <= 1.0:
+            if family not in (self.families or DEFAULT_FAMILIES) or not 0.0 <= rate <= 1.0:
                 raise ConfigError(
                     f"safety.family_min_pass_rate.{family}: needs a scored family and a "
                     "rate in [0, 1]"

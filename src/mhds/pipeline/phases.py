@@ -44,6 +44,7 @@ from mhds.release.publish import ReleaseWriter
 from mhds.release.version import CURRICULUM_NAME, ReleaseError, latest_version
 from mhds.reports import (
     ReleaseReport,
+    gate_markdown,
     render_overview,
     write_gate_reports,
     write_release_report,
@@ -489,7 +490,7 @@ def add_release_files(
     writer.add_file("curriculum.yaml", curriculum_yaml(build_curriculum(registry, writer.counts)))
     for verdict in verdicts:
         writer.add_file(f"reports/{verdict.gate}.json", codec.dumps(verdict.to_dict(), indent=True))
-        writer.add_file(f"reports/{verdict.gate}.md", verdict.to_markdown().encode())
+        writer.add_file(f"reports/{verdict.gate}.md", gate_markdown(verdict).encode())
     writer.add_file("reports/distribution-stats.json", codec.dumps(stats.to_dict(), indent=True))
     if report.bias is not None:
         bias = BiasReport.from_stats(BiasStats.from_dict(report.bias))

@@ -107,6 +107,12 @@ def refusal(item: QuarantineItem) -> str | None:
             "the PII detector failed on it (pii_detector_error): nothing was judged, so there "
             "is nothing to overrule. Run the build again; a lasting failure is a bug to report"
         )
+    if item.reason.startswith("safety_"):
+        return (
+            f"the crisis safety rules failed it ({item.reason}): a chat that breaks a red rule "
+            "is never re-admitted. Generate it again, or fix the rules if they are wrong "
+            "(docs/crisis.md)"
+        )
     if item.reason in ("exact_duplicate", "near_duplicate"):
         return (
             f"it is a duplicate ({item.reason}): the de-duplication policy removed it, not a "

@@ -21,6 +21,7 @@ from mhds.records import codec
 from mhds.registry.schema import Range
 from mhds.reports.funnel import family_totals
 from mhds.reports.model import SPLIT_ORDER, ReleaseReport
+from mhds.reports.safety import safety_tables
 from mhds.store.base import Store
 
 if TYPE_CHECKING:
@@ -114,6 +115,14 @@ def _bias_section(report: ReleaseReport) -> Markup | None:
     return Markup(html)  # noqa: S704 - render_bias_section escapes every value it writes
 
 
+def gate_markdown(verdict: Verdict) -> str:
+    """A verdict's readable summary, with the tables of the gates that have them."""
+    text = verdict.to_markdown()
+    if verdict.gate == "safety":
+        text += "\n" + safety_tables(verdict.evidence)
+    return text
+
+
 def write_gate_reports(store: Store, prefix: str, verdicts: Iterable[Verdict]) -> list[str]:
     """Write ``<prefix>/<gate>.json`` (the verdict) and ``<prefix>/<gate>.md`` (its readable
     summary) for each verdict; returns the keys written. Gate names must be unique."""
@@ -125,7 +134,7 @@ def write_gate_reports(store: Store, prefix: str, verdicts: Iterable[Verdict]) -
         seen.add(verdict.gate)
         json_key, md_key = _key(prefix, f"{verdict.gate}.json"), _key(prefix, f"{verdict.gate}.md")
         store.write_bytes(json_key, codec.dumps(verdict.to_dict(), indent=True))
-        store.write_bytes(md_key, verdict.to_markdown().encode("utf-8"))
+        store.write_bytes(md_key, gate_markdown(verdict).encode("utf-8"))
         keys += [json_key, md_key]
     return keys
 
