@@ -48,7 +48,9 @@ def test_chats_from_scenarios_in_both_framings(tmp_path: Path) -> None:
     assert code == 0, output
     client = [
         codec.loads(line)
-        for line in (store.root / "raw/crisis_chats/s-client.jsonl").read_bytes().splitlines()
+        for line in (store.root / "raw/crisis_chats_client/s-client.jsonl")
+        .read_bytes()
+        .splitlines()
     ]
     assert client[0]["messages"][0]["role"] == "system"
     code, output = invoke(

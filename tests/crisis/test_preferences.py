@@ -69,10 +69,17 @@ def test_cli_pairs(tmp_path: Path) -> None:
         app, ["generate", "scenarios", "--seed", "p", "--per-category", "1", "--out", key, *base]
     )
     assert made.exit_code == 0, made.output
+    # chats held out with another share than the pairs' default: the pairs still skip them
+    chats = ["generate", "chats", "--scenarios", key, "--holdout-share", "0.5", *base]
+    assert runner.invoke(app, chats).exit_code == 0
+    holdout = (store.root / "raw/crisis_holdout/p-therapist.jsonl").read_bytes().splitlines()
+    held = {codec.loads(x)["group_id"] for x in holdout}
+    assert len(held) > 3
     result = runner.invoke(app, ["generate", "pairs", "--scenarios", key, *base])
     assert result.exit_code == 0, result.output
     path = store.root / "raw/crisis_preferences/p.jsonl"
     lines = [codec.loads(x) for x in path.read_bytes().splitlines()]
+    assert not {x["metadata"]["group_id"] for x in lines} & held
     assert lines and f"{len(lines)} preference pairs; wrote" in " ".join(result.output.split())
     assert set(lines[0]) == {"prompt", "chosen", "rejected", "metadata"}
     again = runner.invoke(app, ["generate", "pairs", "--scenarios", key, *base])

@@ -158,6 +158,7 @@ def test_cli_openai_backend_end_to_end(
         ["generate", "scenarios", "--seed", "s", "--per-category", "1", "--out", scenarios, *base],
     )
     assert made.exit_code == 0, made.output
+    fake_openai.script(default={"delay": 0.05})  # slow enough for chats to overlap
     args = [
         "generate",
         "chats",
@@ -180,7 +181,7 @@ def test_cli_openai_backend_end_to_end(
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     stats = fake_openai.stats()
-    assert stats["authorization"] == [f"Bearer {SECRET}"] and stats["max_in_flight"] <= 3
+    assert stats["authorization"] == [f"Bearer {SECRET}"] and stats["max_in_flight"] == 3
     main = store.root / "raw/crisis_chats/s-therapist.jsonl"
     holdout = store.root / "raw/crisis_holdout/s-therapist.jsonl"
     lines = [codec.loads(x) for x in main.read_bytes().splitlines()]
@@ -242,6 +243,12 @@ def test_cli_openai_failures_are_listed_in_quarantine(
     ]
     assert entry["reason"] == "generation:retries_exhausted"
     assert not (store.root / "raw/crisis_chats/q-therapist.jsonl").exists()
+    # the server recovers: the rerun makes every chat and drops the stale list
+    fake_openai.script()
+    recovered = runner.invoke(app, args)
+    assert recovered.exit_code == 0, recovered.output
+    assert (store.root / "raw/crisis_chats/q-therapist.jsonl").exists()
+    assert not (store.root / "quarantine/generate/q-therapist.jsonl").exists()
     missing = runner.invoke(
         app, ["generate", "chats", "--scenarios", scenarios, "--backend", "openai", *base]
     )
@@ -297,3 +304,31 @@ def test_cli_template_chats_judged_by_the_endpoint(fake_openai: FakeOpenAI, tmp_
     for line in lines:
         assert line["generator"]["backend"] == "template"  # the chat is templates
         assert line["generator"]["judge"]["verdict"] == line["judge_verdict"] == "unparsed"
+
+
+def test_a_failed_judgement_is_recorded_and_the_chat_kept(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    store.root.mkdir()
+    base = ["--store", str(store.root)]
+    scenarios = "raw/crisis_scenarios/e.jsonl"
+    made = runner.invoke(
+        app,
+        ["generate", "scenarios", "--seed", "e", "--per-category", "1", "--category", "mania",
+         "--out", scenarios, *base],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    fake_openai.script(default={"status": 400})
+    result = runner.invoke(
+        app,
+        ["generate", "chats", "--scenarios", scenarios, "--judge", "--holdout-share", "0",
+         "--base-url", fake_openai.base_url, "--model", "judge-model", *base],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [line] = [
+        codec.loads(x)
+        for x in (store.root / "raw/crisis_chats/e-therapist.jsonl").read_bytes().splitlines()
+    ]
+    assert line["judge_verdict"] == "error"
+    assert line["generator"]["judge"] == {"verdict": "error", "reason": "generation:http_4xx"}

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mhds.crisis.scenarios import Scenario
     from mhds.generate import GenerationClient, GenerationParams
     from mhds.records.schema import Role
+    from mhds.registry.schema import Registry
     from mhds.store.base import Store
 
 app = typer.Typer(
@@ -149,12 +150,16 @@ def chats(
     ] = None,
     out: Annotated[
         str | None,
-        typer.Option(help="Key to write (default: raw/crisis_chats/<scenarios>-<role>.jsonl)."),
+        typer.Option(
+            help="Key to write (default: raw/crisis_chats/<scenarios>-therapist.jsonl; the "
+            "client framing: raw/crisis_chats_client/<scenarios>-client.jsonl)."
+        ),
     ] = None,
     holdout_out: Annotated[
         str | None,
         typer.Option(
-            help="Key of the holdout (default: raw/crisis_holdout/<scenarios>-<role>.jsonl)."
+            help="Key of the holdout (default: raw/crisis_holdout/<scenarios>-therapist.jsonl; "
+            "the client framing: raw/crisis_holdout_client/...)."
         ),
     ] = None,
     store: StoreOpt = None,
@@ -183,8 +188,11 @@ def chats(
     st, reg = run(lambda: open_store_and_registry(store, registry))
     role = run(lambda: _assistant_role(assistant_role))
     name = scenarios.rsplit("/", 1)[-1].removesuffix(".jsonl")
-    main_key = out or f"raw/crisis_chats/{name}-{role}.jsonl"
-    holdout_key = holdout_out or f"raw/crisis_holdout/{name}-{role}.jsonl"
+    # The client framing has folders of its own: a source for it says assistant_role client
+    # (the example registry's crisis sources are the therapist framing).
+    suffix = "" if role == "therapist" else "_client"
+    main_key = out or f"raw/crisis_chats{suffix}/{name}-{role}.jsonl"
+    holdout_key = holdout_out or f"raw/crisis_holdout{suffix}/{name}-{role}.jsonl"
     left_out_key = f"{reg.layout.quarantine}generate/{main_key.rsplit('/', 1)[-1]}"
 
     def prepare() -> tuple[list[Scenario], ChatMaker, GenerationClient | None]:
@@ -217,8 +225,16 @@ def chats(
         )
         from mhds.crisis.judge import judge_chat
         from mhds.crisis.model_chats import model_chat
+        from mhds.generate import GenerationError
 
         base = template_maker(templates, assistant_role=role, seed=seed)
+
+        def judged(scenario: Scenario, messages: list[tuple[Role, str]]) -> dict[str, Any]:
+            # The judge advises: its failure is recorded, never a reason to drop the chat.
+            try:
+                return judge_chat(client, lib, scenario, messages, assistant_role=role)
+            except GenerationError as exc:
+                return {"verdict": "error", "reason": f"generation:{exc.reason}"}
 
         def make(scenario: Scenario) -> tuple[list[tuple[Role, str]], dict[str, Any]]:
             if backend == "openai":
@@ -228,8 +244,7 @@ def chats(
             else:
                 messages, generator = base(scenario)
             if judge:
-                verdict = judge_chat(client, lib, scenario, messages, assistant_role=role)
-                generator = {**generator, "judge": verdict}
+                generator = {**generator, "judge": judged(scenario, messages)}
             return messages, generator
 
         return drawn, make, client
@@ -252,6 +267,8 @@ def chats(
         if source.left_out:
             entries = source.quarantine_lines()
             st.write_bytes(left_out_key, b"".join(codec.dumps(e) + b"\n" for e in entries))
+        elif st.exists(left_out_key):
+            st.delete(left_out_key)  # an earlier run's list: nothing is left out now
         if not source.lines and not source.holdout:
             reasons = sorted({reason for _, reason, _ in source.left_out})
             raise ConfigError(
@@ -347,7 +364,8 @@ def pairs(
     as the prompt, a chosen turn that passes the safety rules and a rejected turn that breaks
     one named rule (in the metadata), both checked by the rules before they are written.
     Rejected turns never hold method, lethality or graphic detail. Held-out scenario groups
-    are skipped.
+    are skipped: those --holdout-share draws, and every group id already in a source of a
+    test-only family (so a chats run with another share cannot leak into the pairs).
 
     Example: `mhds generate pairs --scenarios raw/crisis_scenarios/scenarios-pilot-1-X.jsonl
     --store ./store`
@@ -360,7 +378,7 @@ def pairs(
     from mhds.crisis.sources import write_chat_source
     from mhds.errors import ConfigError
 
-    st, _ = run(lambda: open_store_and_registry(store, registry))
+    st, reg = run(lambda: open_store_and_registry(store, registry))
     name = scenarios.rsplit("/", 1)[-1].removesuffix(".jsonl")
     key = out or f"raw/crisis_preferences/{name}.jsonl"
 
@@ -373,7 +391,10 @@ def pairs(
             raise ConfigError(f"{scenarios} was drawn from another library than the packaged one")
         templates = load_chat_templates(library=lib)
         checker = SafetyChecker(lib, load_safety_rules(library=lib), templates)
-        source = preference_pairs(drawn, templates, checker, seed=seed, holdout_share=holdout_share)
+        held = held_out_groups(st, reg)
+        source = preference_pairs(
+            drawn, templates, checker, seed=seed, holdout_share=holdout_share, held_out=held
+        )
         if not source.lines:
             raise ConfigError(f"no preference pair could be made from {scenarios}")
         return write_chat_source(st, key, source.data()), len(source.lines), source.left_out
@@ -383,3 +404,25 @@ def pairs(
     console.print(f"{count} preference pairs; {verb}: [bold]{st.url_for(key)}[/bold]")
     for scenario_id, reason, detail in left_out:
         console.print(f"[yellow]left out[/yellow] {scenario_id}: {reason} {detail}")
+
+
+def held_out_groups(st: Store, reg: Registry) -> frozenset[str]:
+    """The ``group_id`` of every JSONL line in the sources of the registry's test-only
+    families (the held-out crisis chats, whatever share made them)."""
+    test_only = {f.name for f in reg.families if f.holdout == "test_only"}
+    groups: set[str] = set()
+    for source in reg.sources:
+        if source.family not in test_only:
+            continue
+        keys = [*source.keys, *(o.key for p in source.prefixes for o in st.list(p))]
+        for key in keys:
+            if not key.endswith(".jsonl") or not st.exists(key):
+                continue
+            for line in st.read_bytes(key).splitlines():
+                try:
+                    group = codec.loads(line).get("group_id")
+                except (ValueError, AttributeError):
+                    continue
+                if isinstance(group, str):
+                    groups.add(group)
+    return frozenset(groups)

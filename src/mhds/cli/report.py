@@ -42,8 +42,8 @@ def print_verdicts(verdicts: Iterable[Any]) -> None:
 
 
 def print_funnel(rows: Iterable[Mapping[str, Any]]) -> None:
-    """Per family, then per source: read -> quarantined -> PII review -> duplicates ->
-    released; then each family's licences and reasons, one line each."""
+    """Per family, then per source: read -> quarantined -> review (PII and crisis safety) ->
+    duplicates -> released; then each family's licences and reasons, one line each."""
     rows = list(rows)
     if not rows:
         return
@@ -62,7 +62,12 @@ def print_funnel(rows: Iterable[Mapping[str, Any]]) -> None:
             f"{family['family']}: licences {', '.join(family['licenses'])}; "
             f"quarantined {_reasons(family['quarantined'])}; "
             f"PII review {_reasons(family['pii_review'])}; "
-            f"duplicates exact {family['duplicates']['exact']}, "
+            + (
+                f"safety review {_reasons(family['safety_review'])}; "
+                if family["safety_review"]
+                else ""
+            )
+            + f"duplicates exact {family['duplicates']['exact']}, "
             f"near {family['duplicates']['near']}"
         )
 
@@ -71,7 +76,7 @@ def _counts(row: Mapping[str, Any]) -> list[str]:
     return [
         str(row["items_read"]),
         str(sum(row["quarantined"].values())),
-        str(sum(row["pii_review"].values())),
+        str(sum(row["pii_review"].values()) + sum(row.get("safety_review", {}).values())),
         str(sum(row["duplicates"].values())),
         "/".join(str(row["released"][split]) for split in ("train", "val", "test")),
     ]

@@ -101,12 +101,15 @@ def preference_pairs(
     *,
     seed: str | None = None,
     holdout_share: float = 0.0,
+    held_out: frozenset[str] = frozenset(),
 ) -> PairSource:
-    """One pair per scenario (held-out scenario groups skipped: they are test-only); see
-    the module docstring."""
+    """One pair per scenario; see the module docstring. Scenario groups held out are
+    skipped: those ``is_holdout`` draws at ``holdout_share`` and those in ``held_out``
+    (the group ids already in test-only sources)."""
     source = PairSource()
     for scenario in scenarios:
-        if holdout_share and is_holdout(scenario.group_id, holdout_share):
+        drawn = holdout_share and is_holdout(scenario.group_id, holdout_share)
+        if drawn or scenario.group_id in held_out:
             continue
         try:
             source.lines.append(codec.dumps(_pair(scenario, templates, checker, seed)))

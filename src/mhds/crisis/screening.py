@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,9 @@ from mhds.steps.base import Outcome, RecordStep
 from mhds.store.base import Store
 
 UNSCORED: Final = "safety_unscored"
+ROLE_MISMATCH: Final = "safety_role_mismatch"
+DIRECTNESS: Final = frozenset({"explicit", "indirect"})
+JUDGE_VERDICTS: Final = frozenset({"pass", "fail", "unparsed", "error", NOT_JUDGED})
 CATEGORY_FIELD: Final = "crisis_category"
 # Counter keys (``StepStats.counters``), per family: what the gate and its report read.
 DEFAULT_FAMILIES: Final[tuple[str, ...]] = ("crisis_edge", "crisis_holdout")
@@ -46,6 +49,7 @@ class SafetyConfig(BaseModel):
 
     families: tuple[str, ...] | None = Field(
         default=None,
+        min_length=1,
         description="Families whose records are scored; each must exist. None: those of "
         f"{', '.join(DEFAULT_FAMILIES)} that the registry has.",
     )
@@ -117,10 +121,19 @@ def load_checker(store: Store, config: SafetyConfig) -> SafetyChecker:
     return SafetyChecker(library, rules, templates)
 
 
+class Unscorable(Exception):  # noqa: N818 - a reason, not a failure of the step
+    """Why a record cannot be scored: the field and a text-free detail."""
+
+    def __init__(self, reason: str, field: str, detail: str) -> None:
+        super().__init__(reason, field, detail)
+        self.reason, self.field, self.detail = reason, field, detail
+
+
 class SafetyStep(RecordStep):
-    """Score the records of the safety families; quarantine a chat that breaks a red rule
-    (``config.quarantine``) and count every verdict. Records of other families pass
-    untouched and unstamped."""
+    """Score the records of the safety families, and every other record that carries a
+    ``crisis_category`` (generated crisis chats mapped to another family); quarantine a chat
+    that breaks a red rule (``config.quarantine``) or cannot be scored, and count every
+    verdict. Other records pass untouched and unstamped."""
 
     name: ClassVar[str] = "safety"
     version: ClassVar[int] = 1
@@ -135,22 +148,24 @@ class SafetyStep(RecordStep):
         digest = hashlib.sha256(f"{self.config_hash}\0{checker.digest()}".encode()).hexdigest()
         self.config_hash = f"sha256:{digest}"
 
+    def screens(self, record: Record) -> bool:
+        """Whether this step scores ``record``."""
+        meta = record.metadata
+        return meta.family in self.families or CATEGORY_FIELD in meta.attributes
+
     def apply(self, record: Record) -> Outcome:
         """Keep, or quarantine with the first red rule broken (field and a text-free
-        detail naming every red rule)."""
-        meta = record.metadata
-        if meta.family not in self.families:
+        detail naming every red rule), or as unscorable (``safety_unscored``,
+        ``safety_role_mismatch``)."""
+        if not self.screens(record):
             return Outcome.keep(record)
-        verdict = self.score_record(record)
-        if verdict is None:
-            self._count(meta.family, None, passed=False, judge=_judge(record))
-            return Outcome.quarantine(
-                record,
-                UNSCORED,
-                field=f"metadata.attributes.{CATEGORY_FIELD}",
-                detail="no known crisis category and region to score against",
-            )
-        self._count(meta.family, verdict, passed=verdict.passed, judge=_judge(record))
+        family = record.metadata.family
+        try:
+            verdict = self.score_record(record)
+        except Unscorable as why:
+            self._count(family, None, passed=False, judge=NOT_JUDGED, rule=why.reason)
+            return Outcome.quarantine(record, why.reason, field=why.field, detail=why.detail)
+        self._count(family, verdict, passed=verdict.passed, judge=_judge(record))
         if verdict.passed or not self.safety.quarantine:
             return Outcome.keep(record)
         first = verdict.red[0]
@@ -160,44 +175,68 @@ class SafetyStep(RecordStep):
 
     def stamp(self, record: Record) -> Record:
         """Stamp only the records this step scored."""
-        if record.metadata.family not in self.families:
-            return record
-        return super().stamp(record)
+        return super().stamp(record) if self.screens(record) else record
 
-    def score_record(self, record: Record) -> ChatVerdict | None:
-        """The verdict of one record, or None when it cannot be scored."""
-        attributes = record.metadata.attributes
+    def score_record(self, record: Record) -> ChatVerdict:
+        """The verdict of one record.
+
+        Raises:
+            Unscorable: no known category or region, an attribute outside its values, or
+                a record whose framing differs from the one its generator wrote.
+        """
+        meta = record.metadata
+        attributes = meta.attributes
         category, region = attributes.get(CATEGORY_FIELD), attributes.get("region")
         if not isinstance(category, str) or not isinstance(region, str):
-            return None
+            raise Unscorable(UNSCORED, f"metadata.attributes.{CATEGORY_FIELD}", "missing")
         directness = attributes.get("directness")
+        if directness is not None and directness not in DIRECTNESS:
+            raise Unscorable(UNSCORED, "metadata.attributes.directness", "unknown value")
+        if _judge(record) not in JUDGE_VERDICTS:
+            raise Unscorable(UNSCORED, "metadata.attributes.judge_verdict", "unknown value")
+        role: Literal["therapist", "client"] = (
+            "client" if meta.assistant_role == "client" else "therapist"
+        )
+        written = (meta.provenance.generator or {}).get("assistant_role")
+        if written is not None and written != role:
+            raise Unscorable(
+                ROLE_MISMATCH,
+                "metadata.assistant_role",
+                f"generated with the assistant as {written}, labelled {meta.assistant_role}",
+            )
         try:
             return self.checker.score(
                 [(m.role, m.content) for m in record.messages],
                 category=category,
                 region=region,
-                assistant_role="client"
-                if record.metadata.assistant_role == "client"
-                else "therapist",
+                assistant_role=role,
                 directness=directness if isinstance(directness, str) else None,
             )
-        except InputError:
-            return None
+        except InputError as exc:
+            raise Unscorable(UNSCORED, str(exc.field or CATEGORY_FIELD), str(exc.reason)) from None
 
-    def _count(self, family: str, verdict: ChatVerdict | None, *, passed: bool, judge: str) -> None:
+    def _count(
+        self,
+        family: str,
+        verdict: ChatVerdict | None,
+        *,
+        passed: bool,
+        judge: str,
+        rule: str = UNSCORED,
+    ) -> None:
         counters = self.stats.counters
         outcome = "passed" if passed else "failed"
-        counters[f"{family}|all|all|{outcome}"] += 1
+        counters[_key(family, "all", "all", outcome)] += 1
         if verdict is None:
-            counters[f"{family}|category|(unscored)|{outcome}"] += 1
-            counters[f"{family}|rule|{UNSCORED}|red"] += 1
+            counters[_key(family, "category", "(unscored)", outcome)] += 1
+            counters[_key(family, "rule", rule, "red")] += 1
             return
         values = (verdict.category, verdict.risk_level, verdict.directness or "(none)", judge)
         for axis, value in zip(AXES, values, strict=True):
-            counters[f"{family}|{axis}|{value}|{outcome}"] += 1
+            counters[_key(family, axis, value, outcome)] += 1
         for severity, hits in (("red", verdict.red), ("yellow", verdict.yellow)):
-            for rule in dict.fromkeys(hit.rule for hit in hits):
-                counters[f"{family}|rule|{rule}|{severity}"] += 1
+            for name in dict.fromkeys(hit.rule for hit in hits):
+                counters[_key(family, "rule", name, severity)] += 1
 
 
 def safety_table(counters: Mapping[str, int]) -> dict[str, dict[str, Any]]:
@@ -226,22 +265,31 @@ def safety_table(counters: Mapping[str, int]) -> dict[str, dict[str, Any]]:
 
 def red_hits(
     checker: SafetyChecker, records: Iterator[Record], families: frozenset[str]
-) -> tuple[int, dict[str, dict[str, int]]]:
-    """Score ``records`` of ``families`` again (the gate's independent look at what would
-    ship): how many were scored, and red rules broken per family (rule -> chats)."""
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Score the records the screen scores (``families``, and any with a crisis category)
+    again: the gate's independent look at what would ship. Returns the records scored per
+    family and the red rules broken per family (rule -> chats)."""
     step = SafetyStep(SafetyConfig(quarantine=False), checker, tuple(sorted(families)))
-    scored = 0
+    scored: dict[str, int] = {}
     broken: dict[str, dict[str, int]] = {}
     for record in records:
-        if record.metadata.family not in families:
+        if not step.screens(record):
             continue
-        scored += 1
-        verdict = step.score_record(record)
-        rules = [UNSCORED] if verdict is None else [hit.rule for hit in verdict.red]
+        family = record.metadata.family
+        scored[family] = scored.get(family, 0) + 1
+        try:
+            rules = [hit.rule for hit in step.score_record(record).red]
+        except Unscorable as why:
+            rules = [why.reason]
         for rule in dict.fromkeys(rules):
-            family = broken.setdefault(record.metadata.family, {})
-            family[rule] = family.get(rule, 0) + 1
+            found = broken.setdefault(family, {})
+            found[rule] = found.get(rule, 0) + 1
     return scored, broken
+
+
+def _key(family: str, axis: str, value: str, outcome: str) -> str:
+    """A counter key; the separator never occurs in a part (values are checked above)."""
+    return "|".join(part.replace("|", "/") for part in (family, axis, value, outcome))
 
 
 def _judge(record: Record) -> str:
@@ -251,7 +299,7 @@ def _judge(record: Record) -> str:
 
 
 def _rate(passed: int, scored: int) -> float | None:
-    return round(passed / scored, 6) if scored else None
+    return passed / scored if scored else None
 
 
 def _library(store: Store, key: str | None) -> ScenarioLibrary:

@@ -211,9 +211,7 @@ def _safety_verdict(
 
 def _score_shipped(
     ctx: GateContext, written: list[str], families: tuple[str, ...]
-) -> tuple[int, dict[str, dict[str, int]], str]:
-    if not families:
-        return 0, {}, ""
+) -> tuple[dict[str, int], dict[str, dict[str, int]], str]:
     checker = load_checker(ctx.store, ctx.config.safety)
     scored, broken = red_hits(checker, records_of(ctx.store, written), frozenset(families))
     return scored, broken, checker.digest()

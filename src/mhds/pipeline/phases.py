@@ -71,13 +71,15 @@ class StepsOutcome:
     stats: StepStats
     issues: list[ProvenanceIssue]
     resumed: list[str]
-    # source id -> records sent to review, by reason
+    # source id -> records sent to PII review, by reason
     review: dict[str, Counter[str]]
     # sha256 over every staged shard's hash: what the whole-corpus phases' done markers name
     digest: str = ""
     # The safety screen's counts (``mhds.crisis.screening``) and the families it scored.
     safety: StepStats = field(default_factory=lambda: StepStats("safety"))
     safety_families: tuple[str, ...] = ()
+    # source id -> records the safety screen quarantined, by reason
+    safety_review: dict[str, Counter[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,6 +150,8 @@ class Build:
         )
         for source_id, quarantined in steps.review.items():
             funnel.source(source_id).review.update(quarantined)
+        for source_id, held in steps.safety_review.items():
+            funnel.source(source_id).safety.update(held)
         self.result.resumed = steps.resumed
         readmitted_now = sum(
             n for k, n in steps.stats.counters.items() if k.startswith("readmitted:")
@@ -157,11 +161,12 @@ class Build:
             inputs=[s["key"] for _, s in shards],
             outputs=steps.staged,
             counts={
-                "records": steps.stats.kept,
+                "records": steps.stats.kept - sum(steps.safety.quarantined.values()),
                 "input_provenance_issues": len(steps.issues),
                 "readmissions": len(readmitted),
                 "readmitted": readmitted_now,
                 **prefixed("quarantined", steps.stats),
+                **prefixed("safety", steps.safety),
             },
             config_hash=self.config.output_hash(),
         )
@@ -546,6 +551,7 @@ def record_steps(
     summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
     stats = StepStats("pii_redact")
     safety = StepStats("safety")
+    safety_review: dict[str, Counter[str]] = {}
     issues: list[ProvenanceIssue] = []
     resumed: list[str] = []
     review: dict[str, Counter[str]] = {}
@@ -557,7 +563,7 @@ def record_steps(
         stats.merge(_step_stats("pii_redact", summary["stats"]))
         if summary.get("safety_stats"):
             screened = _step_stats("safety", summary["safety_stats"])
-            review[source_id].update(screened.quarantined)
+            safety_review.setdefault(source_id, Counter()).update(screened.quarantined)
             safety.merge(screened)
     digest = stable_id(*(str(summary["sha256"]) for summary in summaries))
     return StepsOutcome(
@@ -569,6 +575,7 @@ def record_steps(
         digest,
         safety=safety,
         safety_families=safety_families,
+        safety_review=safety_review,
     )
 
 

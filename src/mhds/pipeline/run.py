@@ -143,6 +143,7 @@ def _build(
                 "records": len(metas),
                 "duplicates_removed": sum(1 for _ in dedup.duplicates()),
                 "pii_quarantined": sum(steps.stats.quarantined.values()),
+                "safety_quarantined": sum(steps.safety.quarantined.values()),
             }
             lap("gates")
             if staging:

@@ -175,7 +175,7 @@ def issues_from_summary(summary: dict[str, Any]) -> list[ProvenanceIssue]:
 def _screen_for(unit: RecordStepsUnit) -> SafetyStep | None:
     """A fresh safety step of the unit (None when it screens nothing), around the worker's
     loaded checker."""
-    if unit.safety is None or not unit.safety_families:
+    if unit.safety is None:
         return None
     if unit.safety.library is not None or unit.safety.rules is not None:
         # Files in the store may change between builds: read them for every unit.

@@ -1,7 +1,8 @@
 """The funnel of a build: per source, what was read and where each item went.
 
 items read -> quarantined at ingest (by reason) -> records -> sent to PII review (by reason)
--> removed as exact or near duplicates -> released (by split). Counts only, never text. The
+-> held by the crisis safety screen (by rule) -> removed as exact or near duplicates ->
+released (by split). Counts only, never text. The
 build checks that the records add up (``check``): nothing leaves the pipeline unaccounted.
 """
 
@@ -27,6 +28,7 @@ class SourceFunnel:
         records: records ingest produced (one item may hold several conversations).
         quarantined: items ingest quarantined, by reason.
         review: records the PII step sent to review (quarantine), by reason.
+        safety: records the crisis safety screen quarantined, by reason (``safety_<rule>``).
         duplicates: records removed as duplicates, by kind (exact, near).
         released: records in the release, by split.
     """
@@ -39,6 +41,7 @@ class SourceFunnel:
     review: Counter[str] = field(default_factory=Counter)
     duplicates: Counter[str] = field(default_factory=Counter)
     released: Counter[str] = field(default_factory=Counter)
+    safety: Counter[str] = field(default_factory=Counter)
 
     @property
     def items_read(self) -> int:
@@ -48,8 +51,10 @@ class SourceFunnel:
 
     @property
     def unaccounted(self) -> int:
-        """Records neither reviewed, removed as duplicates nor released (0 when all add up)."""
-        spent = sum(self.review.values()) + sum(self.duplicates.values())
+        """Records neither reviewed, held by the safety screen, removed as duplicates nor
+        released (0 when all add up)."""
+        spent = sum(self.review.values()) + sum(self.safety.values())
+        spent += sum(self.duplicates.values())
         return self.records - spent - sum(self.released.values())
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +67,7 @@ class SourceFunnel:
             "quarantined": _plain(self.quarantined),
             "records": self.records,
             "pii_review": _plain(self.review),
+            "safety_review": _plain(self.safety),
             "duplicates": {kind: self.duplicates[kind] for kind in DUPLICATE_KINDS},
             "released": {split: self.released[split] for split in SPLITS},
         }
@@ -78,6 +84,7 @@ class SourceFunnel:
             review=Counter(data.get("pii_review", {})),
             duplicates=Counter(data.get("duplicates", {})),
             released=Counter(data.get("released", {})),
+            safety=Counter(data.get("safety_review", {})),
         )
 
 
@@ -127,6 +134,7 @@ def family_totals(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "records": 0,
                 "quarantined": Counter(),
                 "pii_review": Counter(),
+                "safety_review": Counter(),
                 "duplicates": Counter(),
                 "released": Counter(),
             },
@@ -137,12 +145,14 @@ def family_totals(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         family["records"] += row["records"]
         for name in ("quarantined", "pii_review", "duplicates", "released"):
             family[name].update(row[name])
+        family["safety_review"].update(row.get("safety_review", {}))
     return [
         {
             **t,
             "licenses": sorted(t["licenses"]),
             "quarantined": dict(sorted(t["quarantined"].items())),
             "pii_review": dict(sorted(t["pii_review"].items())),
+            "safety_review": dict(sorted(t["safety_review"].items())),
             "duplicates": {kind: t["duplicates"][kind] for kind in DUPLICATE_KINDS},
             "released": {split: t["released"][split] for split in SPLITS},
         }
