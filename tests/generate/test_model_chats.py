@@ -37,6 +37,20 @@ def templates(library):  # type: ignore[no-untyped-def]
     return load_chat_templates(library=library)
 
 
+def cli_store(tmp_path: Path, seed: str, *categories: str) -> tuple[LocalStore, list[str], str]:
+    """A store with one scenario per category (all: none named) from ``mhds generate
+    scenarios``; returns it, the ``--store`` option and the scenarios key."""
+    store = LocalStore(tmp_path / "store")
+    store.root.mkdir()
+    base = ["--store", str(store.root)]
+    key = f"raw/crisis_scenarios/{seed}.jsonl"
+    chosen = [arg for category in categories for arg in ("--category", category)]
+    args = ["generate", "scenarios", "--seed", seed, "--per-category", "1", *chosen]
+    made = runner.invoke(app, [*args, "--out", key, *base])
+    assert made.exit_code == 0, made.output
+    return store, base, key
+
+
 def make_client(server: FakeOpenAI, store: LocalStore, **options: float) -> GenerationClient:
     backend = OpenAIBackend(server.base_url, "fake-model", timeout=5)
     return GenerationClient(backend, store, backoff=0.0, backoff_max=0.0, **options)  # type: ignore[arg-type]
@@ -149,15 +163,7 @@ def test_cli_openai_backend_end_to_end(
     fake_openai: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MHDS_TEST_KEY", SECRET)
-    store = LocalStore(tmp_path / "store")
-    store.root.mkdir()
-    base = ["--store", str(store.root)]
-    scenarios = "raw/crisis_scenarios/s.jsonl"
-    made = runner.invoke(
-        app,
-        ["generate", "scenarios", "--seed", "s", "--per-category", "1", "--out", scenarios, *base],
-    )
-    assert made.exit_code == 0, made.output
+    store, base, scenarios = cli_store(tmp_path, "s")
     fake_openai.script(default={"delay": 0.05})  # slow enough for chats to overlap
     args = [
         "generate",
@@ -209,27 +215,7 @@ def test_cli_openai_backend_end_to_end(
 def test_cli_openai_failures_are_listed_in_quarantine(
     fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    store = LocalStore(tmp_path / "store")
-    store.root.mkdir()
-    base = ["--store", str(store.root)]
-    scenarios = "raw/crisis_scenarios/q.jsonl"
-    made = runner.invoke(
-        app,
-        [
-            "generate",
-            "scenarios",
-            "--seed",
-            "q",
-            "--per-category",
-            "1",
-            "--category",
-            "mania",
-            "--out",
-            scenarios,
-            *base,
-        ],
-    )
-    assert made.exit_code == 0, made.output
+    store, base, scenarios = cli_store(tmp_path, "q", "mania")
     fake_openai.script(default={"status": 503})
     args = ["generate", "chats", "--scenarios", scenarios, "--backend", "openai"]
     args += ["--base-url", fake_openai.base_url, "--model", "m", "--retries", "1", *base]
@@ -280,16 +266,7 @@ def test_the_judge_verdict_is_recorded_beside_the_rules(
 
 
 def test_cli_template_chats_judged_by_the_endpoint(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
-    store = LocalStore(tmp_path / "store")
-    store.root.mkdir()
-    base = ["--store", str(store.root)]
-    scenarios = "raw/crisis_scenarios/j.jsonl"
-    made = runner.invoke(
-        app,
-        ["generate", "scenarios", "--seed", "j", "--per-category", "1", "--category", "mania",
-         "--category", "self_harm", "--out", scenarios, *base],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
+    store, base, scenarios = cli_store(tmp_path, "j", "mania", "self_harm")
     result = runner.invoke(
         app,
         ["generate", "chats", "--scenarios", scenarios, "--judge", "--holdout-share", "0",
@@ -309,16 +286,7 @@ def test_cli_template_chats_judged_by_the_endpoint(fake_openai: FakeOpenAI, tmp_
 def test_a_failed_judgement_is_recorded_and_the_chat_kept(
     fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    store = LocalStore(tmp_path / "store")
-    store.root.mkdir()
-    base = ["--store", str(store.root)]
-    scenarios = "raw/crisis_scenarios/e.jsonl"
-    made = runner.invoke(
-        app,
-        ["generate", "scenarios", "--seed", "e", "--per-category", "1", "--category", "mania",
-         "--out", scenarios, *base],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
+    store, base, scenarios = cli_store(tmp_path, "e", "mania")
     fake_openai.script(default={"status": 400})
     result = runner.invoke(
         app,
