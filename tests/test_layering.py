@@ -21,6 +21,7 @@ ORDER = [
     "steps",
     "generate",
     "crisis",
+    "persona",
     "gates",
     "reports",
     "release",
