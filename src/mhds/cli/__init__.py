@@ -1,7 +1,7 @@
 """The ``mhds`` command line: parse, resolve config, call one library function, render.
 
 One module per command group (``registry``, ``store``, ``build``, ``release``, ``qa``, ``generate``,
-``quarantine``, ``audit``, ``pii``); the options and error mapping they share live in
+``persona``, ``quarantine``, ``audit``, ``pii``); the options and error mapping they share live in
 ``common``, the gate and funnel tables in ``report``. The app is assembled here, explicitly.
 """
 
@@ -13,7 +13,19 @@ from typing import Annotated
 import typer
 
 from mhds import __version__
-from mhds.cli import audit, build, generate, lease, pii, qa, quarantine, registry, release, store
+from mhds.cli import (
+    audit,
+    build,
+    generate,
+    lease,
+    persona,
+    pii,
+    qa,
+    quarantine,
+    registry,
+    release,
+    store,
+)
 from mhds.cli.common import STATE, console
 from mhds.logsafe import configure_logging
 
@@ -54,5 +66,6 @@ app.add_typer(pii.app, name="pii")
 app.add_typer(lease.app, name="lease")
 app.add_typer(qa.app, name="qa")
 app.add_typer(generate.app, name="generate")
+app.add_typer(persona.app, name="persona")
 
 __all__ = ["app"]

@@ -119,16 +119,16 @@ def parse_key(key: str, prefix: str) -> TranscriptKey:
     """
     if not key.startswith(prefix) or not key.endswith(TEXT_SUFFIX):
         raise InputError(
-            "transcript_key", field="key", detail=f"expected {prefix}<Channel>/<Title>.txt"
+            "transcript_key", key=key, detail=f"expected {prefix}<Channel>/<Title>.txt"
         )
     parts = key[len(prefix) :].split("/")
     if len(parts) != 2 or not all(p.strip() for p in parts):
         raise InputError(
-            "transcript_key", field="key", detail=f"expected {prefix}<Channel>/<Title>.txt"
+            "transcript_key", key=key, detail=f"expected {prefix}<Channel>/<Title>.txt"
         )
     channel, name = parts[0].strip(), parts[1][: -len(TEXT_SUFFIX)].strip()
     if not name:
-        raise InputError("transcript_key", field="key", detail="empty title")
+        raise InputError("transcript_key", key=key, detail="empty title")
     match = _PART.match(name)
     if match is None:
         return TranscriptKey(channel, name, name, None)
