@@ -13,6 +13,7 @@ from mhds.cli.common import RegistryOpt, StoreOpt, console, open_store_and_regis
 from mhds.records import codec
 
 if TYPE_CHECKING:
+    from mhds.crisis.library import ScenarioLibrary
     from mhds.crisis.scenarios import Scenario
     from mhds.generate import GenerationClient, GenerationParams
     from mhds.records.schema import Role
@@ -24,6 +25,10 @@ app = typer.Typer(
 )
 
 DEFAULT_OUT = "raw/crisis_scenarios/scenarios-{seed}-{digest}.jsonl"
+LibraryOpt = Annotated[
+    str | None,
+    typer.Option(help="Library YAML as a key in --store (default: the packaged library)."),
+]
 
 
 @app.command("scenarios")
@@ -33,10 +38,7 @@ def scenarios(
     category: Annotated[
         list[str] | None, typer.Option(help="Only this category (repeatable; default: all).")
     ] = None,
-    library: Annotated[
-        str | None,
-        typer.Option(help="Library YAML as a key in --store (default: the packaged library)."),
-    ] = None,
+    library: LibraryOpt = None,
     out: Annotated[
         str | None,
         typer.Option(
@@ -53,16 +55,12 @@ def scenarios(
 
     Example: `mhds generate scenarios --seed pilot-1 --per-category 50 --store ./store`
     """
-    from mhds.crisis.library import load_library, parse_library
     from mhds.crisis.scenarios import expand_scenarios, write_scenarios
 
     st, _ = run(lambda: open_store_and_registry(store, registry))
 
     def go() -> tuple[str, bool, Counter[str], int]:
-        if library is None:
-            lib = load_library()
-        else:
-            lib = parse_library(st.read_bytes(library).decode("utf-8"), source=st.url_for(library))
+        lib = _library(st, library)
         drawn = expand_scenarios(lib, seed=seed, per_category=per_category, categories=category)
         digest = lib.digest().removeprefix("sha256:")[:12]
         key = out or DEFAULT_OUT.format(seed=_slug(seed), digest=digest)
@@ -79,6 +77,15 @@ def scenarios(
     console.print(table)
     verb = "wrote" if written else "already there (same bytes)"
     console.print(f"{verb}: [bold]{st.url_for(key)}[/bold]")
+
+
+def _library(st: Store, key: str | None) -> ScenarioLibrary:
+    """The packaged library, or the one at ``key`` in the store."""
+    from mhds.crisis.library import load_library, parse_library
+
+    if key is None:
+        return load_library()
+    return parse_library(st.read_bytes(key).decode("utf-8"), source=st.url_for(key))
 
 
 def _slug(text: str) -> str:
@@ -144,10 +151,7 @@ def chats(
             "category's safety rules; its verdict is recorded, the rules still decide."
         ),
     ] = False,
-    library: Annotated[
-        str | None,
-        typer.Option(help="Library YAML as a key in --store (default: the packaged library)."),
-    ] = None,
+    library: LibraryOpt = None,
     out: Annotated[
         str | None,
         typer.Option(
@@ -180,7 +184,6 @@ def chats(
     --store ./store`
     """
     from mhds.crisis.chat_templates import load_chat_templates
-    from mhds.crisis.library import load_library, parse_library
     from mhds.crisis.scenarios import read_scenarios
     from mhds.crisis.sources import ChatMaker, chat_source, template_maker, write_chat_source
     from mhds.errors import ConfigError
@@ -196,10 +199,7 @@ def chats(
     left_out_key = f"{reg.layout.quarantine}generate/{main_key.rsplit('/', 1)[-1]}"
 
     def prepare() -> tuple[list[Scenario], ChatMaker, GenerationClient | None]:
-        if library is None:
-            lib = load_library()
-        else:
-            lib = parse_library(st.read_bytes(library).decode("utf-8"), source=st.url_for(library))
+        lib = _library(st, library)
         drawn = read_scenarios(st.read_bytes(scenarios), key=scenarios)
         stale = {s.library_digest for s in drawn} - {lib.digest()}
         if stale:

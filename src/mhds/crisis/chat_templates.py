@@ -19,7 +19,13 @@ from pydantic import (
     model_validator,
 )
 
-from mhds.crisis.library import ScenarioLibrary, load_library, parse_yaml_model, read_data_file
+from mhds.crisis.library import (
+    ScenarioLibrary,
+    load_library,
+    parse_yaml_model,
+    placeholder_problems,
+    read_data_file,
+)
 from mhds.errors import ConfigError
 from mhds.records.codec import canonical_json
 
@@ -304,16 +310,10 @@ def _first(mapping: Mapping[str, dict[str, str]]) -> dict[str, str]:
 
 
 def _placeholder_problems(where: str, text: str, allowed: set[str]) -> Iterator[str]:
-    try:
-        fields = [(n, s, c) for _, n, s, c in string.Formatter().parse(text) if n is not None]
-    except ValueError as exc:
-        yield f"{where}: malformed template ({exc})"
-        return
-    for name, spec, conv in fields:
-        if spec or conv:
-            yield f"{where}: placeholder {{{name}}} has a format spec or conversion"
-        elif name not in allowed:
-            yield f"{where}: unknown placeholder {{{name}}} (known: {', '.join(sorted(allowed))})"
+    known = ", ".join(sorted(allowed))
+    return placeholder_problems(
+        where, text, allowed, lambda name: f"unknown placeholder {{{name}}} (known: {known})"
+    )
 
 
 def _library_problems(templates: ChatTemplates, library: ScenarioLibrary) -> Iterator[str]:

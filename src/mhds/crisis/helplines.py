@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from mhds.crisis.library import Resource
 
-_CLAUSE_END = re.compile(r"[.!?;:,\n()\[\]\"]|\bbut\b", re.IGNORECASE)
+# Where a clause ends (negation and cue words look back only to it).
+CLAUSE_END = re.compile(r"[.!?;:,\n()\[\]\"]|\bbut\b", re.IGNORECASE)
 # Digit groups joined by a space, a dash or a dot followed by a digit; not inside a word, an
 # amount (1,000, $300) or a fraction (24/7).
 _NUMBER = re.compile(
@@ -138,6 +139,6 @@ def _is_cued(before: str) -> bool:
     stripped = before.rstrip()
     if stripped.endswith(("(", ":")):
         return True
-    clause = _CLAUSE_END.split(before)[-1]
+    clause = CLAUSE_END.split(before)[-1]
     words = [w.strip("'\"*_").lower() for w in clause.split()][-4:]
     return any(w in _CUES for w in words)

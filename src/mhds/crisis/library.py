@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import string
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -473,20 +473,29 @@ def _repeated(where: str, keys: Iterable[str]) -> Iterator[str]:
 
 def _template_problems(where: str, openings: Openings, fillable: dict[str, str]) -> Iterator[str]:
     valid = ", ".join(sorted(fillable)) or "none"
+
+    def unknown(name: str) -> str:
+        return f"placeholder {{{name}}} is filled by no axis (fillable: {valid})"
+
     for directness in ("explicit", "indirect"):
         for j, template in enumerate(openings.for_directness(directness)):
             at = f"{where}.openings.{directness}.{j}"
-            try:
-                fields = [
-                    (name, spec, conv)
-                    for _, name, spec, conv in string.Formatter().parse(template)
-                    if name is not None
-                ]
-            except ValueError as exc:
-                yield f"{at}: malformed template ({exc})"
-                continue
-            for name, spec, conv in fields:
-                if spec or conv:
-                    yield f"{at}: placeholder {{{name}}} has a format spec or conversion"
-                elif name not in fillable:
-                    yield f"{at}: placeholder {{{name}}} is filled by no axis (fillable: {valid})"
+            yield from placeholder_problems(at, template, set(fillable), unknown)
+
+
+def placeholder_problems(
+    where: str, text: str, allowed: set[str], unknown: Callable[[str], str]
+) -> Iterator[str]:
+    """What is wrong with the ``{placeholders}`` of a template: it does not parse, a
+    placeholder has a format spec or conversion, or it is not in ``allowed`` (described by
+    ``unknown(name)``). Each problem starts with ``where``."""
+    try:
+        fields = [(n, sp, c) for _, n, sp, c in string.Formatter().parse(text) if n is not None]
+    except ValueError as exc:
+        yield f"{where}: malformed template ({exc})"
+        return
+    for name, spec, conv in fields:
+        if spec or conv:
+            yield f"{where}: placeholder {{{name}}} has a format spec or conversion"
+        elif name not in allowed:
+            yield f"{where}: {unknown(name)}"

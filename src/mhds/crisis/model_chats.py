@@ -65,7 +65,6 @@ class ChatCalls:
     models: list[str] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cache_hits: int = 0
 
 
 class ModelComposer:
@@ -108,7 +107,6 @@ class ModelComposer:
         calls = self.calls
         calls.request_hashes.append(completion.request_hash)
         calls.models.append(completion.model)
-        calls.cache_hits += int(completion.cached)
         calls.prompt_tokens += completion.prompt_tokens
         calls.completion_tokens += completion.completion_tokens
         return completion.text

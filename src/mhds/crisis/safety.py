@@ -41,6 +41,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from mhds.crisis.chat_templates import ChatTemplates, find_elements
 from mhds.crisis.helplines import (
+    CLAUSE_END,
     contact_numbers,
     gives_contact,
     has_number,
@@ -71,7 +72,6 @@ HitSeverity = Literal["red", "yellow"]
 ResourceUse = Literal["none", "contacts", "emergency"]
 
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_CLAUSE_END = re.compile(r"[.!?;:,\n()\[\]\"]|\bbut\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(rf"\[(?:{PIICategory.PHONE.value}|{PIICategory.URL.value})_\d+\]")
 
 
@@ -352,7 +352,7 @@ class SafetyChecker:
         return is_known(groups, self._known)
 
     def _negated(self, text: str, start: int) -> bool:
-        clause = _CLAUSE_END.split(text[max(0, start - 240) : start])[-1]
+        clause = CLAUSE_END.split(text[max(0, start - 240) : start])[-1]
         words = [w.strip("'\"*_") for w in clause.lower().split()][-self._rules.negation_window :]
         return any(w in self._words or w.endswith(self._endings) for w in words if w)
 

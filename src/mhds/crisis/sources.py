@@ -10,7 +10,6 @@ chat).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from mhds.crisis.scenarios import Scenario
 from mhds.errors import ConfigError, InputError, ObjectExistsError
 from mhds.generate.errors import GenerationError
 from mhds.records import codec
+from mhds.steps.split import split_position
 from mhds.store.base import Store
 
 AssistantRole = Literal["therapist", "client"]
@@ -43,7 +43,6 @@ ATTRIBUTE_FIELDS: tuple[str, ...] = (
 # What makes one scenario's chat: its messages and its provenance ``generator``.
 ChatMaker = Callable[[Scenario], tuple[list[ChatMessage], dict[str, Any]]]
 HOLDOUT_SEED = "mhds-crisis-holdout"
-_SEPARATOR = "\x1f"
 
 
 @dataclass
@@ -90,11 +89,10 @@ def template_maker(
 
 
 def is_holdout(group_id: str, share: float, seed: str = HOLDOUT_SEED) -> bool:
-    """Whether a scenario group is held out: sha256(seed, group id) read as a position in
-    [0, 1) (as a split position) is below ``share``. The same groups in every framing,
-    backend and run."""
-    digest = hashlib.sha256(f"{seed}{_SEPARATOR}{group_id}".encode()).digest()
-    return (int.from_bytes(digest[:8], "big") >> 11) / 2**53 < share
+    """Whether a scenario group is held out: its split position (``split_position``:
+    sha256(seed, group id) read as a number in [0, 1)) is below ``share``. The same groups
+    in every framing, backend and run."""
+    return split_position(group_id, seed) < share
 
 
 def chat_source(
