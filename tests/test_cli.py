@@ -71,7 +71,16 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     manifest = codec.loads((release / "manifest.json").read_bytes())
     assert {g["gate"]: g["status"] for g in manifest["gates"]} == {
         **dict.fromkeys(
-            ("coverage", "provenance", "pii", "leakage", "distribution", "bias", "safety"),
+            (
+                "coverage",
+                "provenance",
+                "pii",
+                "leakage",
+                "distribution",
+                "bias",
+                "safety",
+                "style",
+            ),
             "pass",
         ),
         "signoff": "fail",  # no clinician reviewed the demo: waived, and the manifest says so
@@ -88,6 +97,13 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     assert sum(c["records"] for c in crisis.values()) == 159 and list(holdout) == ["test"]
     safety = codec.loads((release / "reports" / "safety.json").read_bytes())
     assert "190 / 190 crisis chats pass" in safety["summary"]
+    # the persona families come from the demo lectures; their holdout is test only
+    counts = manifest["counts"]
+    for family in ("voice_persona", "dual_persona", "simulator_dual_persona"):
+        assert sum(c["records"] for c in counts[family].values()) >= 20, family
+    assert list(counts["voice_persona_holdout"]) == ["test"]
+    style = (release / "reports" / "style.md").read_text()
+    assert "Style profile of open_door_psychology" in style
     ingest = codec.loads(
         (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
     )
@@ -104,7 +120,7 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
     shown = " ".join(
         runner.invoke(app, ["release", "show", release.name, "-s", str(store)]).output.split()
     )
-    assert "7 / 8 gates passed, 1 waived" in shown
+    assert "8 / 9 gates passed, 1 waived" in shown
     assert "signoff" in shown and "never train on it" in shown
     assert "professional_therapeutic: licences MIT" in shown and "counsel_chat" in shown
     listed = runner.invoke(app, ["release", "ls", "--store", str(store)])

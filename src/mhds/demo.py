@@ -2,7 +2,9 @@
 
 The real source is CounselChat from ``../shared/data`` when that folder is present; otherwise
 a small synthetic CounselChat-shaped CSV stands in. The crisis families are generated from the
-packaged scenario library by the template backend, as ``mhds generate`` does. The other
+packaged scenario library by the template backend, as ``mhds generate`` does; the persona
+families from the packaged demo lectures, as ``mhds persona chats`` and ``mhds persona
+simulator`` do. The other
 families get deterministic, template-generated synthetic conversations (seeded), including a
 few deliberately broken items so the quarantine has something to show.
 """
@@ -13,6 +15,7 @@ import csv
 import io
 import random
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,10 @@ from mhds.crisis.chat_templates import load_chat_templates
 from mhds.crisis.library import load_library
 from mhds.crisis.scenarios import expand_scenarios, write_scenarios
 from mhds.crisis.sources import chat_source, template_maker, write_chat_source
+from mhds.persona.cards import load_client_archetypes, load_persona_cards
+from mhds.persona.chats import PersonaChatConfig
+from mhds.persona.dual import simulator_chats
+from mhds.persona.sources import make_persona_sources
 from mhds.records import codec
 from mhds.records.adapters.counselchat import COLUMNS
 from mhds.store.base import Store
@@ -29,6 +36,9 @@ SEED = 20261125
 CRISIS_SEED = "demo"  # no long digit run: source keys are checked for identifiers too
 CRISIS_PER_CATEGORY = 10
 CRISIS_HOLDOUT = 0.15  # share of scenario groups in the test-only crisis_holdout family
+LECTURES = "raw/demo/lectures/"
+PERSONA_HOLDOUT = 0.2  # share of transcript groups in the test-only voice_persona_holdout
+DUAL_SHARE = 0.3  # share of training-side chunks answered by two personas
 _CONCERNS = [
     ("sleep", "I haven't been sleeping well for the past three weeks"),
     ("anxiety", "my chest gets tight every time I open my work email"),
@@ -158,8 +168,9 @@ def seed_demo_store(store: Store, shared_data: Path | None) -> dict[str, int]:
     )
     written.update(_crisis_chats(store))
     for n, text in enumerate(_transcripts(rng, 24)):
-        store.write_bytes(f"raw/demo/voice_persona/session-{n:03d}.txt", text.encode())
-    written["demo_voice_persona"] = 24
+        store.write_bytes(f"raw/demo/sessions/session-{n:03d}.txt", text.encode())
+    written["demo_sessions"] = 24
+    written.update(_persona_sources(store))
     store.write_bytes(
         "raw/demo/esconv/esconv_sample.json", codec.dumps(_esconv(rng, 60), indent=True)
     )
@@ -211,6 +222,31 @@ def _crisis_chats(store: Store) -> dict[str, int]:
         store, f"raw/crisis_holdout/{CRISIS_SEED}-therapist.jsonl", source.holdout_data()
     )
     return {"crisis_chats": len(source.lines), "crisis_holdout": len(source.holdout)}
+
+
+def _persona_sources(store: Store) -> dict[str, int]:
+    """The packaged demo lectures (two fictional speakers the project wrote) under
+    ``raw/demo/lectures/``, and the persona sources ``mhds persona chats`` and ``mhds persona
+    simulator`` make of them: persona conversations, a holdout, dual-persona answers and
+    simulator chats (template backend)."""
+    root = files("mhds.persona").joinpath("data").joinpath("demo-lectures")
+    for channel in sorted(root.iterdir(), key=lambda p: p.name):
+        if not channel.is_dir():
+            continue
+        for talk in sorted(channel.iterdir(), key=lambda p: p.name):
+            if talk.name.endswith(".txt"):
+                store.write_bytes(f"{LECTURES}{channel.name}/{talk.name}", talk.read_bytes())
+    config = PersonaChatConfig(seed="demo", holdout_share=PERSONA_HOLDOUT, dual_share=DUAL_SHARE)
+    made = make_persona_sources(store, LECTURES, config)
+    counts = {key.split("/")[1]: lines for key, lines, _ in made.outputs}
+    simulator = simulator_chats(load_client_archetypes(), load_persona_cards(), seed="demo")
+    write_chat_source(store, "raw/simulator/demo.jsonl", simulator.data())
+    return {
+        "voice_persona": counts["voice_persona"],
+        "voice_persona_holdout": counts["voice_persona_holdout"],
+        "dual_persona": counts["dual_persona"],
+        "simulator_dual_persona": len(simulator.lines),
+    }
 
 
 def _transcripts(rng: random.Random, count: int) -> Iterator[str]:

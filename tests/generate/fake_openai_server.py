@@ -10,7 +10,8 @@ file is JSON, read at start and on every ``POST /reset``:
 Each ``POST /v1/chat/completions`` takes the next step (then ``default``). A step has
 ``status`` (200), ``delay`` (seconds to sleep first), ``body`` (``ok``, ``missing_choices``,
 ``empty_choices``, ``empty_content``, ``null_content``, ``wrong_types``, ``invalid_json``,
-``text_plain``, ``no_usage``) and ``retry_after``. An ``ok`` reply is ``reply to: <last
+``text_plain``, ``no_usage``), ``retry_after`` and ``text`` (the reply's content, instead
+of the echo). An ``ok`` reply is ``reply to: <last
 message> (seed=<seed>)``. ``GET /stats`` answers the counts: requests, in flight now, the most
 in flight at once, the Authorization headers seen; ``POST /reset`` waits for in-flight
 requests to end, rereads the script and zeroes the counts.
@@ -72,9 +73,11 @@ class State:
             }
 
 
-def reply_body(kind: str, request: dict[str, Any]) -> tuple[bytes, str]:
+def reply_body(kind: str, request: dict[str, Any], fixed: str | None = None) -> tuple[bytes, str]:
     messages = request.get("messages") or [{"content": ""}]
     text = f"reply to: {messages[-1].get('content', '')} (seed={request.get('seed')})"
+    if fixed is not None:
+        text = fixed
     usage = {
         "prompt_tokens": sum(len(str(m.get("content", "")).split()) for m in messages),
         "completion_tokens": len(text.split()),
@@ -153,7 +156,9 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 if "retry_after" in step:
                     headers["Retry-After"] = str(step["retry_after"])
                 if status == 200:
-                    body, content_type = reply_body(step.get("body", "ok"), json.loads(raw))
+                    body, content_type = reply_body(
+                        step.get("body", "ok"), json.loads(raw), step.get("text")
+                    )
                 else:
                     error = {"error": {"message": "scripted failure", "code": status}}
                     body, content_type = json.dumps(error).encode(), "application/json"

@@ -82,10 +82,11 @@ def test_cli_writes_the_profile_once_and_another_store_gets_the_same_bytes(
         args = ["persona", "profile", "--prefix", "tier4_voice_persona", "--store", str(store.root)]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        assert "profile of 3 transcripts (3 found); wrote" in " ".join(result.output.split())
+        assert "persona dr_lane: profile of 3 transcripts; wrote" in " ".join(result.output.split())
         again = runner.invoke(app, args)
         assert again.exit_code == 0 and "already there (same bytes)" in again.output
         [path] = (store.root / "profiles").iterdir()
+        assert path.name.startswith("dr_lane-")
         written.append((path.name, path.read_bytes()))
     assert written[0] == written[1]  # the same ids and bytes wherever the store is
     profile = json.loads(written[0][1])

@@ -107,7 +107,7 @@ def test_release_show_and_the_build_summary_print_the_funnel(tmp_path: Path) -> 
     assert shown.exit_code == 0, shown.output
     for output in (" ".join(built.output.split()), " ".join(shown.output.split())):
         assert "funnel" in output and "therapy_chats" in output
-        assert "7 / 7 gates passed, 0 waived" in output
+        assert "8 / 8 gates passed, 0 waived" in output
         assert "PII review pii_residual 1" in output
         assert "quarantined empty_conversation 1, role_order 1" in output
 

@@ -101,6 +101,7 @@ def test_a_full_build_publishes(s3_store: S3Store, s3_settings: S3Settings) -> N
         "pii",
         "provenance",
         "safety",
+        "style",
     ]
     assert all(g["status"] == "pass" and g["passed"] for g in gates.values())
     assert manifest.waivers == ()

@@ -81,7 +81,11 @@ def test_example_registry_loads() -> None:
     assert registry.family("simulator_dual_persona").assistant_role == "client"
     assert registry.family("clinical_reasoning").assistant_role == "teacher"
     holdouts = {f.name for f in registry.families if f.holdout == "test_only"}
-    assert holdouts == {"crisis_holdout", "voice_persona", "long_running_therapy"}
+    assert holdouts == {"crisis_holdout", "voice_persona_holdout", "long_running_therapy"}
+    consent = {f.name for f in registry.families if f.consent_required}
+    assert consent == {"voice_persona", "voice_persona_holdout", "dual_persona"}
+    fed = {s.family for s in registry.sources if s.family in consent}
+    assert fed == consent and all(s.consent for s in registry.sources if s.family in consent)
     esconv = registry.adapter_options(registry.source("demo_esconv"))
     assert esconv.mapping is not None and esconv.mapping.messages_field == "dialog"
     assert registry.source("counsel_chat").matches("raw/counsel_chat/counsel_chat.csv")

@@ -127,6 +127,16 @@ def test_stats_round_trip_through_json() -> None:
         BiasStats.from_dict({**stats.to_dict(), "annotation_version": 0})
 
 
+def test_long_responses_outgrow_json_integers_and_still_round_trip() -> None:
+    stats = BiasStats()
+    long_answer = BiasAnnotation(frozenset(), 0, False, False, 1, 400, 0.1)
+    for _ in range(1000):  # sum of squares of 400 words in fixed point: past 2**63
+        stats.add_annotation("voice", "train", long_answer)
+    data = codec.dumps(stats.to_dict())  # orjson refuses integers past 64 bits
+    again = BiasStats.from_dict(codec.loads(data))
+    assert again == stats and again.tallies()["all"].length_squares >= 1 << 63
+
+
 def test_given_annotations_are_counted_as_they_are() -> None:
     stats = BiasStats()
     tagged = BiasAnnotation(frozenset({"gender"}), 3, True, False, 2, 40, -0.5)

@@ -407,7 +407,7 @@ def _build_record(ctx: _Context, conversation: Conversation, provenance: Provena
             content_hash=compute_content_hash(conversation.messages),
             license_tag=source.license,
             assistant_role=ctx.options.assistant_role,
-            group_id=f"{source.id}:{group}",
+            group_id=f"{ctx.options.group_namespace or source.id}:{group}",
             provenance=provenance,
             attributes=dict(conversation.attributes),
         ),

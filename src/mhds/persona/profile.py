@@ -89,8 +89,7 @@ def build_profile(
     function_words = frozenset(markers.function_words)
     keys = sorted(transcripts)
     sentences: dict[str, list[list[str]]] = {
-        key: [words for p in transcripts[key] for s in _SENTENCE.split(p) if (words := _words(s))]
-        for key in keys
+        key: [words for p in transcripts[key] for words in sentences_of(p)] for key in keys
     }
     tokens = [w for key in keys for sentence in sentences[key] for w in sentence]
     starters: dict[str, Counter[str]] = defaultdict(Counter)
@@ -133,8 +132,24 @@ def profile_bytes(profile: Mapping[str, Any]) -> bytes:
     return canonical_json(profile)
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
+    """The profile's words: lower-case letter runs, with an apostrophe inside (it's)."""
     return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
+def sentences_of(text: str) -> list[list[str]]:
+    """The words of each sentence of ``text`` (sentences end at '.', '!' or '?')."""
+    return [words for s in _SENTENCE.split(text) if (words := words_of(s))]
+
+
+def marker_count(phrase: str, sentences: Sequence[Sequence[str]]) -> int:
+    """How often ``phrase`` occurs, on word boundaries, inside the sentences."""
+    target = words_of(phrase)
+    return sum(
+        list(sentence[i : i + len(target)]) == target
+        for sentence in sentences
+        for i in range(len(sentence) - len(target) + 1)
+    )
 
 
 def _digest(paragraphs: Sequence[str]) -> str:
@@ -164,14 +179,7 @@ def _markers(
     listed with 0, so two profiles always have the same items."""
     found: list[dict[str, Any]] = []
     for phrase in sorted(set(phrases)):
-        target = _words(phrase)
-        by_key: Counter[str] = Counter()
-        for key in keys:
-            for sentence in sentences[key]:
-                by_key[key] += sum(
-                    sentence[i : i + len(target)] == target
-                    for i in range(len(sentence) - len(target) + 1)
-                )
+        by_key = Counter({key: marker_count(phrase, sentences[key]) for key in keys})
         found.append(_item(phrase, by_key))
     return found
 

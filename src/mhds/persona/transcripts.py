@@ -161,24 +161,35 @@ def chunk_paragraphs(paragraphs: Sequence[str], config: ChunkConfig | None = Non
     line), each grown to at least ``min_chars`` where the next paragraph still fits; a
     paragraph longer than ``max_chars`` alone is split at sentence ends (words, for a
     sentence that long). A short last chunk joins the one before when they fit together."""
+    return [text for text, _, _ in split_paragraphs(paragraphs, config)]
+
+
+def split_paragraphs(
+    paragraphs: Sequence[str], config: ChunkConfig | None = None
+) -> list[tuple[str, int, int]]:
+    """``chunk_paragraphs`` with where each chunk comes from: (text, index of its first
+    paragraph, index of its last), 0-based."""
     config = config or ChunkConfig()
-    chunks: list[str] = []
-    current = ""
-    for paragraph in paragraphs:
+    chunks: list[tuple[str, int, int]] = []
+    current, first, last = "", 0, 0
+    for index, paragraph in enumerate(paragraphs):
         for piece in _pieces(paragraph, config.max_chars):
             joined = f"{current}{PARAGRAPH_BREAK}{piece}" if current else piece
             if len(joined) <= config.max_chars and (len(current) < config.min_chars or not current):
-                current = joined
+                first = first if current else index
+                current, last = joined, index
                 continue
             if current:
-                chunks.append(current)
-            current = piece
+                chunks.append((current, first, last))
+            current, first, last = piece, index, index
     if current:
-        last = f"{chunks[-1]}{PARAGRAPH_BREAK}{current}" if chunks else ""
-        if chunks and len(current) < config.min_chars and len(last) <= config.max_chars:
-            chunks[-1] = last
-        else:
-            chunks.append(current)
+        if chunks and len(current) < config.min_chars:
+            text, start, _ = chunks[-1]
+            joined = f"{text}{PARAGRAPH_BREAK}{current}"
+            if len(joined) <= config.max_chars:
+                chunks[-1] = (joined, start, last)
+                return chunks
+        chunks.append((current, first, last))
     return chunks
 
 

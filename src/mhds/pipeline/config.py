@@ -15,6 +15,7 @@ from mhds.gates.base import Failure, Waiver
 from mhds.gates.bias import BiasGateConfig
 from mhds.gates.distribution import DistributionConfig
 from mhds.ingest.config import IngestConfig
+from mhds.persona.style import StyleConfig
 from mhds.qa.config import QAConfig
 from mhds.records.codec import canonical_json
 from mhds.steps.dedup.config import DedupConfig
@@ -40,6 +41,10 @@ class BuildConfig(BaseModel):
     safety: SafetyConfig = Field(
         default_factory=SafetyConfig,
         description="Safety rules over the crisis families (screen and gate).",
+    )
+    style: StyleConfig = Field(
+        default_factory=StyleConfig,
+        description="Style distance of the persona families from their profiles (style gate).",
     )
     waivers: tuple[Waiver, ...] = Field(
         default=(), description="Recorded decisions to publish despite a failed gate."

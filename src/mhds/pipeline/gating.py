@@ -20,6 +20,9 @@ from mhds.gates.leakage import DuplicatePair, LeakageGate, PairKind, exact_pairs
 from mhds.gates.provenance import ProvenanceGate
 from mhds.gates.safety import SafetyGate
 from mhds.gates.signoff import SignoffGate
+from mhds.gates.style import StyleGate
+from mhds.persona.corpus import ProfileRef, find_profile
+from mhds.persona.style import StyleVector, score_records
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
 from mhds.pipeline.search import Progress, records_of, search_config, search_duplicates
@@ -49,6 +52,7 @@ GATES = (
     DistributionGate,
     BiasGate,
     SafetyGate,
+    StyleGate,
     SignoffGate,
 )
 
@@ -164,6 +168,7 @@ def run_gates(
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
         verdicts.append(_bias_verdict(config, bias))
         verdicts.append(_safety_verdict(ctx, written, safety))
+        verdicts.append(_style_verdict(ctx, written))
         return verdicts
     near = _gather(
         "duplicate pairs of the compiled release",
@@ -186,7 +191,32 @@ def run_gates(
     )
     verdicts.append(_bias_verdict(config, bias))
     verdicts.append(_safety_verdict(ctx, written, safety))
+    verdicts.append(_style_verdict(ctx, written))
     return verdicts
+
+
+def _style_verdict(ctx: GateContext, written: list[str]) -> Verdict:
+    """The style gate: the compiled records of the persona families scored again against
+    the profiles they name."""
+    config = ctx.config.style
+    profiles: dict[str, ProfileRef] = {}
+
+    def vector_of(digest: str) -> StyleVector:
+        profiles[digest] = find_profile(ctx.store, digest)
+        return profiles[digest].vector
+
+    def score() -> Any:
+        families = config.scored_families(frozenset(f.name for f in ctx.registry.families))
+        return score_records(records_of(ctx.store, written), families, config, vector_of)
+
+    scores = _gather("the compiled records' style scores", score)
+    if isinstance(scores, _Unavailable):
+        return scores.verdict(StyleGate.name)
+    summaries = {
+        digest: {"persona_id": ref.persona_id, **ref.summary}
+        for digest, ref in sorted(profiles.items())
+    }
+    return StyleGate().evaluate(scores, config, summaries, waivers=ctx.config.waivers)
 
 
 def _safety_verdict(

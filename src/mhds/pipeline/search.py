@@ -20,6 +20,7 @@ from mhds.records.schema import Record
 from mhds.registry.schema import Registry
 from mhds.steps.dedup.cluster import DedupResult, cluster
 from mhds.steps.dedup.layout import clear_workdir
+from mhds.steps.dedup.run import family_priorities
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
 from mhds.store.uri import join_key
@@ -65,8 +66,7 @@ def search_duplicates(
     for phase, units in phases:
         stage, total = f"{name}: {phase}", len(units)
         executor.map(run_dedup_unit, units, on_done=lambda n: tick(stage, n, total))  # noqa: B023
-    priorities = {f.name: f.priority for f in registry.families}
-    return cluster(store, workdir, cfg, priorities)
+    return cluster(store, workdir, cfg, family_priorities(registry))
 
 
 def write_survivors(

@@ -80,11 +80,21 @@ class Family(FrozenModel):
     )
     holdout: Holdout = Field("none", description="test_only: every record goes to test.")
     priority: int = Field(
-        100, description="Keep priority in de-duplication: lower wins (used by the dedup step)."
+        100,
+        ge=-1_000_000,
+        le=1_000_000,
+        description="Keep priority in de-duplication: lower wins (used by the dedup step); "
+        "a test-only family's record is kept over any other family's.",
     )
     splits: SplitRatios = Field(default_factory=SplitRatios, description="Split ratios.")
     expected_turns: Range = Field(default_factory=Range, description="Messages per conversation.")
     expected_tokens: Range = Field(default_factory=Range, description="Tokens per conversation.")
+    consent_required: bool = Field(
+        False,
+        description="Records of this family carry a real person's voice (lecture transcripts "
+        "and what is built from them): every source feeding it needs a `consent` reference, "
+        "or its records are denied (provenance reason missing_consent).",
+    )
 
 
 class Generator(FrozenModel):
@@ -126,6 +136,12 @@ class Source(FrozenModel):
         description="For synthetic sources: the generator and its parameters, stamped into "
         "every record's provenance (synthetic records without one are blocked).",
     )
+    consent: str | None = Field(
+        default=None,
+        description="Reference to the speaker's signed consent or to the licence that allows "
+        "using a real person's voice (a document id or URL). Required by families with "
+        "consent_required; a blank reference is an error.",
+    )
 
     @field_validator("license")
     @classmethod
@@ -134,6 +150,16 @@ class Source(FrozenModel):
             raise ValueError(
                 "licence is empty: give the source's licence as an SPDX id (CC-BY-4.0, MIT) "
                 "or a short name (internal-synthetic)"
+            )
+        return value
+
+    @field_validator("consent")
+    @classmethod
+    def _consent_given(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(
+                "consent is blank: give the reference of the speaker's consent or of the "
+                "licence (a document id or URL), or remove the field"
             )
         return value
 

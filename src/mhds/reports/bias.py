@@ -154,7 +154,7 @@ class BiasStats:
                 {
                     "family": family,
                     "split": split,
-                    "tallies": {group: asdict(t) for group, t in sorted(cell.items())},
+                    "tallies": {group: _json_ints(asdict(t)) for group, t in sorted(cell.items())},
                 }
                 for (family, split), cell in sorted(self.cells.items())
             ],
@@ -169,7 +169,10 @@ class BiasStats:
             raise ValueError("bias stats were annotated by other rules; annotate again")
         stats = cls()
         for row in data["cells"]:
-            cell = {group: GroupTally(**t) for group, t in row["tallies"].items()}
+            cell = {
+                group: GroupTally(**{name: int(n) for name, n in t.items()})
+                for group, t in row["tallies"].items()
+            }
             stats.cells[(row["family"], row["split"])] = cell
         return stats
 
@@ -632,3 +635,9 @@ def _md(text: str) -> str:
 
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def _json_ints(tally: Mapping[str, int]) -> dict[str, int | str]:
+    """A tally's counts, those past JSON's 64-bit integers as decimal strings (sums of
+    squares in fixed point outgrow them on long responses); ``from_dict`` reads both."""
+    return {name: str(n) if abs(n) >= 1 << 63 else n for name, n in tally.items()}

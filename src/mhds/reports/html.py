@@ -22,6 +22,7 @@ from mhds.registry.schema import Range
 from mhds.reports.funnel import family_totals
 from mhds.reports.model import SPLIT_ORDER, ReleaseReport
 from mhds.reports.safety import safety_tables
+from mhds.reports.style import style_tables
 from mhds.store.base import Store
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ def gate_markdown(verdict: Verdict) -> str:
     text = verdict.to_markdown()
     if verdict.gate == "safety":
         text += "\n" + safety_tables(verdict.evidence)
+    if verdict.gate == "style":
+        text += "\n" + style_tables(verdict.evidence)
     return text
 
 

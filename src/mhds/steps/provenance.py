@@ -39,6 +39,7 @@ class ProvenanceReason(StrEnum):
     MISSING_CONFIG_HASH = "missing_config_hash"
     MISSING_PIPELINE_VERSION = "missing_pipeline_version"
     SYNTHETIC_WITHOUT_GENERATOR = "synthetic_without_generator"
+    MISSING_CONSENT = "missing_consent"
     SHARD_UNREADABLE = "shard_unreadable"
     SHARD_HASH_MISMATCH = "shard_hash_mismatch"
     SHARD_COUNT_MISMATCH = "shard_count_mismatch"
@@ -94,7 +95,9 @@ def check_record_provenance(record: Record, registry: Registry) -> list[Provenan
 
     Deny by default: the record needs a source key (the same in metadata and provenance), a
     source known to the registry, approved, of the record's family; at least one step; a config
-    hash and pipeline version; and, for synthetic data, its generator's name and parameters.
+    hash and pipeline version; for synthetic data, its generator's name and parameters; and,
+    in a family that carries a real person's voice (``consent_required``), a source with a
+    ``consent`` reference.
     """
     meta, prov = record.metadata, record.metadata.provenance
     issues: list[tuple[ProvenanceReason, str]] = []
@@ -112,6 +115,8 @@ def check_record_provenance(record: Record, registry: Registry) -> list[Provenan
             issues.append((ProvenanceReason.UNAPPROVED_SOURCE, "metadata.source_id"))
         if meta.family != source.family:
             issues.append((ProvenanceReason.FAMILY_MISMATCH, "metadata.family"))
+        if source.consent is None and _needs_consent(registry, meta.family, source.family):
+            issues.append((ProvenanceReason.MISSING_CONSENT, "source.consent"))
     if not prov.steps:
         issues.append((ProvenanceReason.MISSING_STEPS, "metadata.provenance.steps"))
     if not prov.config_hash:
@@ -127,6 +132,12 @@ def check_record_provenance(record: Record, registry: Registry) -> list[Provenan
         field = "metadata.provenance.generator"
         issues.append((ProvenanceReason.SYNTHETIC_WITHOUT_GENERATOR, field))
     return [ProvenanceIssue(meta.id, reason, field) for reason, field in issues]
+
+
+def _needs_consent(registry: Registry, *families: str) -> bool:
+    """Whether any of ``families`` carries a real person's voice (``consent_required``)."""
+    known = {family.name: family for family in registry.families}
+    return any(name in known and known[name].consent_required for name in families)
 
 
 def is_synthetic(record: Record, source: Source | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mhds.records.schema import Record
+from mhds.registry.schema import Registry
 from mhds.steps.base import Outcome
 from mhds.steps.dedup import (
     UNKNOWN_PRIORITY,
@@ -18,6 +19,7 @@ from mhds.steps.dedup import (
     keep_key,
 )
 from mhds.steps.dedup.cluster import decide_cluster
+from mhds.steps.dedup.run import family_priorities
 from tests.cases import make_record
 
 PRIORITY = {"foundation": 1, "persona": 50}
@@ -107,3 +109,21 @@ def test_deduplicator_quarantines_duplicates_with_their_survivor() -> None:
     assert quarantined[0].detail is not None and "survivor=keep" in quarantined[0].detail
     assert step.stats.quarantined == {"exact_duplicate": 1}
     assert step.stats.counters == {"survivor:foundation": 1, "exact:persona": 1}
+
+
+def test_a_holdout_familys_record_is_kept_over_a_training_copy() -> None:
+    registry = Registry.model_validate(
+        {
+            "stages": [{"id": "s", "order": 1}],
+            "families": [
+                {"name": "voice", "stage": "s", "priority": 40},
+                {"name": "voice_holdout", "stage": "s", "priority": 41, "holdout": "test_only"},
+            ],
+            "sources": [],
+        }
+    )
+    priority = family_priorities(registry)
+    members = [member("a", "voice", 900), member("z", "voice_holdout", 10)]
+    # held-out text never survives in training data while its holdout record is dropped
+    assert choose_survivor(members, priority).id == "z"
+    assert choose_survivor([member("a", "voice", 1), member("b", "unknown", 9)], priority).id == "a"

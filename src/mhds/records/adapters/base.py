@@ -76,6 +76,14 @@ class AdapterOptions(BaseModel):
     attribute_fields: tuple[str, ...] = Field(
         (), description="Dotted paths of scalar values kept in metadata.attributes."
     )
+    group_namespace: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9_\-]+$",
+        description="Sources that name the same namespace share group ids: a record's "
+        "group_id is '<namespace>:<group>' instead of '<source id>:<group>', so the records "
+        "of one group (a transcript's chunks in the persona and dual-persona sources) share "
+        "a split across sources. Unset: groups are the source's own.",
+    )
     generator_field: str | None = Field(
         None,
         description="Dotted path of an object in each item with how that item was generated "

@@ -2,11 +2,12 @@
 per cluster, a recorded decision for every member.
 
 Keep rule (documented, deterministic, independent of shard and record order): the survivor is
-the member with the smallest ``(family priority, -quality, id)``: the family the registry ranks
-first (lower ``priority`` wins; a family the mapping does not know ranks last, at
-``UNKNOWN_PRIORITY``), then the more substantive answer (``quality``: characters of assistant
-turns), then the smaller record id. Every other member gets a decision naming that survivor;
-the survivor gets one too (``kind="survivor"``), so a decision file lists whole clusters.
+the member with the smallest ``(family priority, -quality, id)``: the family ranked first
+(``family_priorities``: test-only families before the others, then lower ``priority``; a
+family the mapping does not know ranks last, at ``UNKNOWN_PRIORITY``), then the more
+substantive answer (``quality``: characters of assistant turns), then the smaller record id.
+Every other member gets a decision naming that survivor; the survivor gets one too
+(``kind="survivor"``), so a decision file lists whole clusters.
 
 Memory: the duplicate graph (codes that appear in a link or a verified pair) and, per shard
 streamed one at a time, the metadata rows of its cluster members; never the corpus.

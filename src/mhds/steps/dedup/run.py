@@ -19,9 +19,19 @@ from mhds.store.base import Store
 ShardSource = tuple[str, Callable[[], Iterable[Record]]]
 
 
+# Added to the priority of every family that is not test-only: a held-out record is kept over
+# any training family's near copy, so held-out text never survives in training data while its
+# holdout record is dropped.
+TRAINING_OFFSET = 1 << 24  # above any family priority (|priority| <= 1,000,000)
+
+
 def family_priorities(registry: Registry) -> dict[str, int]:
-    """Each registry family's keep priority (lower wins)."""
-    return {family.name: family.priority for family in registry.families}
+    """Each registry family's keep priority (lower wins): test-only (holdout) families first,
+    then the registry's ``priority``."""
+    return {
+        family.name: family.priority + (0 if family.holdout == "test_only" else TRAINING_OFFSET)
+        for family in registry.families
+    }
 
 
 def find_duplicates(

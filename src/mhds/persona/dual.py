@@ -1,0 +1,227 @@
+"""Dual persona, two kinds (``mhds persona dual``):
+
+- **answers** (family ``dual_persona``, the assistant is the therapist): the same listener's
+  question answered by two named personas: the transcript's speaker, in their own words (the
+  chunk), and a template persona of ``personas-v1.yaml`` (the clinical counsellor by
+  default), whose answer is composed from its lines with the chunk's topic. The two lines
+  share the chunk's group id (so one split, and the split of the rest of the transcript), a
+  ``pair_id``, and name their persona in ``persona_id`` and a system turn. Optional preference
+  pairs take the speaker's own answer as chosen and the other persona's as rejected.
+- **simulator** (family ``simulator_dual_persona``, the assistant is the client): a trainee
+  therapist (a template persona) talks to a simulated client of ``client-archetypes-v1.yaml``;
+  the system turn tells the model which client to play (background, concerns, style,
+  defences), the user turns are the therapist's, the assistant turns the client's. One group
+  per (archetype, therapist persona).
+
+Every choice is drawn from sha256(seed, what is chosen), so a rerun gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from mhds.errors import ConfigError, InputError
+from mhds.generate.errors import GenerationError
+from mhds.persona.cards import ClientArchetype, ClientArchetypes, PersonaCard, PersonaCards
+from mhds.persona.chats import (
+    PersonaChatConfig,
+    PersonaSource,
+    QuestionMaker,
+    check_holdout_personas,
+    is_dual_chunk,
+    persona_line,
+)
+from mhds.persona.corpus import ProfileRef, Transcript
+from mhds.persona.profile import StyleMarkers
+from mhds.persona.questions import QuestionTemplates, chunk_topic
+from mhds.records import codec
+
+DUAL_GENERATOR: Final = "mhds.persona.dual/v1"
+SIMULATOR_GENERATOR: Final = "mhds.persona.simulator/v1"
+DEFAULT_OTHER: Final = "clinical_counsellor"
+NO_TOPIC: Final = "this"
+ATTRIBUTE_FIELDS: Final = (
+    "persona_id",
+    "conversation_kind",
+    "pair_id",
+    "transcript_id",
+    "chunk",
+    "paragraphs",
+    "style_distance",
+)
+SIMULATOR_FIELDS: Final = ("persona_id", "therapist_persona", "age_group", "conversation_kind")
+_SIMULATOR_SYSTEM: Final = (
+    "You are playing a client in a counselling session with a trainee therapist. Stay in "
+    "role as this client: {label}; age group {age_group}; {culture}. What brings you: "
+    "{concerns}. How you talk: {style}. How you protect yourself: {defences}. Answer as the "
+    "client only, in one to three sentences, and never play the therapist."
+)
+
+
+def persona_answer(card: PersonaCard, topic: str | None, *, seed: str, where: str) -> str:
+    """A template persona's answer about ``topic``: one line of each part, in order."""
+    if card.kind != "template":
+        raise ConfigError(f"persona {card.id!r} answers from transcripts, not templates")
+    lines = [
+        _pick(lines, seed, card.id, where, name).format(topic=topic or NO_TOPIC)
+        for name, lines in card.parts().items()
+    ]
+    return " ".join(lines)
+
+
+def dual_answers(
+    transcripts: Sequence[Transcript],
+    profiles: Mapping[str, ProfileRef],
+    ask: QuestionMaker,
+    cards: PersonaCards,
+    templates: QuestionTemplates,
+    config: PersonaChatConfig,
+    *,
+    other: str = DEFAULT_OTHER,
+    markers: StyleMarkers | None = None,
+) -> tuple[PersonaSource, list[bytes]]:
+    """The dual-persona answers of the chunks ``is_dual_chunk`` picks, and their preference
+    pairs (chosen: the speaker's own answer; rejected: the other persona's)."""
+    check_holdout_personas(transcripts, config)
+    card = cards.card(other)
+    source = PersonaSource()
+    preferences: list[bytes] = []
+    for transcript in sorted(transcripts, key=lambda t: t.key):
+        profile = profiles.get(transcript.persona_id)
+        for chunk in transcript.chunks(config.chunk):
+            if not is_dual_chunk(transcript, chunk.index, config):
+                continue
+            where = f"{transcript.relative}#{chunk.index}"
+            try:
+                question = ask(chunk.text)
+            except (InputError, GenerationError) as exc:
+                source.left_out.append((where, str(exc.reason), type(exc).__name__))
+                continue
+            pair_id = f"{transcript.transcript_id}-{chunk.index}"
+            answer = persona_answer(
+                card, chunk_topic(chunk.text, templates, markers), seed=config.seed, where=where
+            )
+            base = {
+                "name": DUAL_GENERATOR,
+                "parameters": {"seed": config.seed, "other_persona": card.id},
+                **question.generator,
+                "transcript": {"id": transcript.transcript_id, "sha256": transcript.sha256},
+                "paragraphs": chunk.paragraphs,
+                "persona_cards": cards.digest(),
+            }
+            own_system = f"You are the speaker of these talks ({transcript.persona_id})."
+            own = [("system", own_system), ("user", question.text), ("assistant", chunk.text)]
+            theirs = [
+                ("system", f"You are {card.name.lower()}: {card.description}"),
+                ("user", question.text),
+                ("assistant", answer),
+            ]
+            for messages, persona, prof in (
+                (own, transcript.persona_id, profile),
+                (theirs, card.id, None),
+            ):
+                line = persona_line(
+                    messages, transcript, chunk.index, chunk.paragraphs, "dual_answer", prof,
+                    {**base}, markers, persona_id=persona,
+                )  # fmt: skip
+                source.lines.append(_with(line, pair_id=pair_id))
+            preferences.append(
+                codec.dumps(
+                    {
+                        "prompt": [{"role": "user", "content": question.text}],
+                        "chosen": [{"role": "assistant", "content": chunk.text}],
+                        "rejected": [{"role": "assistant", "content": answer}],
+                        "group_id": transcript.group,
+                        "pair_id": pair_id,
+                        "chosen_persona": transcript.persona_id,
+                        "rejected_persona": card.id,
+                    }
+                )
+            )
+    return source, preferences
+
+
+def simulator_chats(
+    archetypes: ClientArchetypes,
+    cards: PersonaCards,
+    *,
+    therapists: Sequence[str] = (DEFAULT_OTHER, "peer_supporter"),
+    per_pair: int = 3,
+    seed: str = "persona",
+) -> PersonaSource:
+    """``per_pair`` simulator chats for every (archetype, therapist persona) pair."""
+    if per_pair < 1:
+        raise ConfigError("per_pair must be at least 1")
+    source = PersonaSource()
+    for archetype in archetypes.archetypes:
+        for therapist_id in therapists:
+            card = cards.card(therapist_id)
+            if card.kind != "template":
+                raise ConfigError(f"persona {card.id!r} has no template lines to talk with")
+            for n in range(per_pair):
+                messages = simulator_chat(archetype, card, seed=seed, number=n)
+                line = {
+                    "messages": [{"role": r, "content": c} for r, c in messages],
+                    "group_id": f"simulator/{archetype.id}/{card.id}",
+                    "persona_id": archetype.id,
+                    "therapist_persona": card.id,
+                    "age_group": archetype.age_group,
+                    "conversation_kind": "simulator",
+                    "generator": {
+                        "name": SIMULATOR_GENERATOR,
+                        "backend": "template",
+                        "parameters": {"seed": seed, "number": n},
+                        "archetypes": archetypes.digest(),
+                        "persona_cards": cards.digest(),
+                    },
+                }
+                source.lines.append(codec.dumps(line))
+    return source
+
+
+def simulator_chat(
+    archetype: ClientArchetype, card: PersonaCard, *, seed: str, number: int
+) -> list[tuple[str, str]]:
+    """One simulator chat: the client's system turn, then five exchanges (the therapist
+    opens and asks; the client opens, holds back, opens up, pushes back, closes)."""
+    where = f"{archetype.id}/{number}"
+    concern = _pick(archetype.concerns, seed, card.id, where, "concern")
+    system = _SIMULATOR_SYSTEM.format(
+        label=archetype.label.lower(),
+        age_group=archetype.age_group,
+        culture=archetype.culture,
+        concerns=", ".join(archetype.concerns),
+        style=archetype.communication_style,
+        defences=", ".join(d.replace("_", " ") for d in archetype.defences),
+    )
+
+    def say(part: str) -> str:
+        return _pick(card.parts()[part], seed, card.id, where, part).format(topic=concern)
+
+    def client(part: str) -> str:
+        return _pick(getattr(archetype, part), seed, archetype.id, where, part)
+
+    return [
+        ("system", system),
+        ("user", "What brings you here today?"),
+        ("assistant", client("openings")),
+        ("user", f"{say('openers')} {say('questions')}"),
+        ("assistant", client("guarded")),
+        ("user", say("frames")),
+        ("assistant", client("opening_up")),
+        ("user", say("suggestions")),
+        ("assistant", client("pushback")),
+        ("user", say("closings")),
+        ("assistant", client("closing")),
+    ]
+
+
+def _pick(lines: Sequence[str], *material: str) -> str:
+    digest = hashlib.sha256("\0".join(material).encode()).digest()
+    return lines[int.from_bytes(digest[:4], "big") % len(lines)]
+
+
+def _with(line: bytes, **fields: Any) -> bytes:
+    return codec.dumps({**codec.loads(line), **fields})
