@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mhds.cli import app
+from mhds.persona.corpus import persona_id_of
 from mhds.records import codec
 
 runner = CliRunner()
@@ -103,7 +104,7 @@ def test_demo_builds_a_release_from_counselchat(tmp_path: Path, shared_data: Pat
         assert sum(c["records"] for c in counts[family].values()) >= 20, family
     assert list(counts["voice_persona_holdout"]) == ["test"]
     style = (release / "reports" / "style.md").read_text()
-    assert "Style profile of open_door_psychology" in style
+    assert f"Style profile of {persona_id_of('Open Door Psychology')}" in style
     ingest = codec.loads(
         (store / "processed/professional_therapeutic/counsel_chat/_manifest.json").read_bytes()
     )

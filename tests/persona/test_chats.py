@@ -12,7 +12,7 @@ import pytest
 
 from mhds.errors import ConfigError, InputError
 from mhds.persona.chats import PersonaChatConfig, is_dual_chunk, is_held_out, transcript_chats
-from mhds.persona.corpus import read_transcripts, write_profile
+from mhds.persona.corpus import persona_id_of, read_transcripts, write_profile
 from mhds.persona.questions import (
     NO_TOPIC,
     Question,
@@ -22,13 +22,14 @@ from mhds.persona.questions import (
 )
 from mhds.persona.sources import make_persona_sources
 from mhds.persona.style import profile_digest
+from mhds.persona.transcripts import ChunkConfig
 from mhds.records import codec
 from mhds.store.base import Store
 from mhds.store.local import LocalStore
 from tests.persona.conftest import PREFIX, put_lectures
 
-EDUCATOR = "open_door_psychology"
-SUPERVISOR = "counselling_skills_studio"
+EDUCATOR = persona_id_of("Open Door Psychology")
+SUPERVISOR = persona_id_of("Counselling Skills Studio")
 
 
 def lines(store: Store, key: str) -> list[dict[str, Any]]:
@@ -64,13 +65,19 @@ def test_each_chunk_becomes_a_question_and_the_speakers_own_words(store: Store) 
         assert generator["backend"] == "template" and generator["question_template"]
         digest = profile_digest(generator)
         assert digest is not None and isinstance(line["style_distance"], float)
-        # nothing that names the channel or the title ships in provenance or attributes
-        assert transcript.meta.channel not in codec.dumps(generator).decode()
+        # nothing that names the channel or the title ships: not in provenance, not in the
+        # attributes or the group id, not even as a slug
+        shipped = codec.dumps({k: v for k, v in line.items() if k != "messages"}).decode()
+        for name in (transcript.meta.channel, transcript.meta.title):
+            for form in (name, name.lower().replace(" ", "_"), name.lower().replace(" ", "-")):
+                assert form.lower() not in shipped.lower(), form
     profiles = {ref.persona_id: ref for ref, _ in run.profiles}
     assert set(profiles) == {EDUCATOR, SUPERVISOR} and all(w for _, w in run.profiles)
-    # a series' parts share one group, so one split
+    # a series' parts share one group, so one split; other talks have groups of their own
     series = {line["group_id"] for line in made["voice_persona"] if line["part"] is not None}
-    assert series == {f"{EDUCATOR}/why_we_avoid_what_scares_us"}
+    assert len(series) == 1 and next(iter(series)).startswith(f"{EDUCATOR}/")
+    others = {line["group_id"] for line in made["voice_persona"] if line["part"] is None}
+    assert len(others) == len(transcripts) - 3 and not others & series
 
 
 def test_another_store_and_another_order_give_the_same_bytes(tmp_path: Path) -> None:
@@ -105,7 +112,8 @@ def test_held_out_transcripts_and_personas_never_reach_the_training_side(store: 
     groups = {t.group: is_held_out(t, config) for t in transcripts}
     for t in transcripts:
         assert is_held_out(t, config) == groups[t.group]
-    whole = PersonaChatConfig(seed="t", holdout_personas=(SUPERVISOR,))
+    # a persona held out whole, named by its channel (or its id)
+    whole = PersonaChatConfig(seed="t", holdout_personas=("Counselling Skills Studio",))
     split = outputs(store, make_persona_sources(store, PREFIX, whole))
     assert {line["persona_id"] for line in split["voice_persona_holdout"]} == {SUPERVISOR}
     assert SUPERVISOR not in {line["persona_id"] for line in split["voice_persona"]}
@@ -163,11 +171,15 @@ def test_a_chunk_whose_question_fails_is_left_out_with_its_reason(store: Store) 
 def test_a_holdout_persona_no_channel_speaks_for_is_an_error(store: Store) -> None:
     put_lectures(store)
     config = PersonaChatConfig(holdout_personas=("open_dor_psychology",))
-    with pytest.raises(ConfigError, match="open_dor_psychology match no channel"):
+    with pytest.raises(ConfigError, match="open_dor_psychology match no channel or persona"):
         make_persona_sources(store, PREFIX, config)
     assert not list(store.list("raw/"))  # nothing written
     with pytest.raises(ConfigError, match="unknown persona 'nobody'"):
         make_persona_sources(store, PREFIX, PersonaChatConfig(dual_share=0.2), other="nobody")
+    with pytest.raises(ConfigError, match="choose a template persona"):
+        dual = PersonaChatConfig(dual_share=0.2)
+        make_persona_sources(store, PREFIX, dual, other="educator_voice")
+    assert not list(store.list("profiles/"))  # refused before any profile was written
     with pytest.raises(ConfigError, match="no transcript"):
         make_persona_sources(store, "elsewhere/", PersonaChatConfig())
 
@@ -195,3 +207,18 @@ def test_dual_chunks_are_a_stable_share(store: Store) -> None:
     ]
     assert 0.1 < sum(picked) / len(picked) < 0.5
     assert not any(is_dual_chunk(t, 0, PersonaChatConfig()) for t in transcripts)
+
+
+def test_a_chunk_too_short_to_score_is_left_out_not_shipped_unscored(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    sentence = "So here's the thing, a lot of people feel this and it makes sense. "
+    long = (sentence * 9)[:590].rsplit(" ", 1)[0] + "."  # one chunk: the next one won't fit
+    store.write_bytes(f"{PREFIX}Dr Lane/Talk.txt", f"{long}\n\nThanks for listening.\n".encode())
+    store.write_bytes(f"{PREFIX}Dr Lane/Other.txt", f"{long}\n\n{long}\n".encode())
+    config = PersonaChatConfig(chunk=ChunkConfig(min_chars=100, max_chars=600))
+    run = make_persona_sources(store, PREFIX, config)
+    assert [(where, reason) for where, reason, _ in run.left_out] == [
+        ("Dr Lane/Talk.txt#1", "too_short_to_score")
+    ]
+    made = outputs(store, run)
+    assert all(isinstance(line["style_distance"], float) for line in made["voice_persona"])

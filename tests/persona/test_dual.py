@@ -78,8 +78,15 @@ def test_simulator_chats_give_the_model_the_clients_side() -> None:
     for line in lines:
         groups.setdefault(line["group_id"], set()).add(line["persona_id"])
         assert line["generator"]["archetypes"] == archetypes.digest()
-    assert len(groups) == len(archetypes.archetypes) * 2
+    # one group per client: the client's side (what the model learns) repeats across
+    # therapists, so all of one client's chats share a split
+    assert len(groups) == len(archetypes.archetypes)
     assert all(len(personas) == 1 for personas in groups.values())
+    sides: dict[str, set[str]] = {}
+    for line in lines:
+        client = "\n".join(m["content"] for m in line["messages"] if m["role"] == "assistant")
+        sides.setdefault(client, set()).add(line["group_id"])
+    assert all(len(found) == 1 for found in sides.values())
     with pytest.raises(ConfigError, match="no template lines"):
         simulator_chats(archetypes, cards, therapists=("educator_voice",))
     with pytest.raises(ConfigError, match="at least 1"):

@@ -110,7 +110,7 @@ def test_the_cli_writes_the_persona_sources_once_and_keeps_the_key_out(
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "persona open_door_psychology: profile of" in text and "lines; wrote" in text
+    assert "(Open Door Psychology): profile of" in text and "lines; wrote" in text
     assert f"Bearer {SECRET}" in fake_openai.stats()["authorization"]
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "already there (same bytes)" in again.output
@@ -133,4 +133,4 @@ def test_the_cli_writes_the_persona_sources_once_and_keeps_the_key_out(
         ["persona", "chats", "--prefix", PREFIX, "--holdout-persona", "open_door",
          "--store", str(store.root)],
     )  # fmt: skip
-    assert typo.exit_code == 2 and "match no channel" in " ".join(typo.output.split())
+    assert typo.exit_code == 2 and "match no channel or persona id" in " ".join(typo.output.split())

@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mhds.cli import app
+from mhds.persona.corpus import persona_id_of
 from mhds.persona.profile import build_profile, load_markers, profile_bytes
 from mhds.persona.transcripts import clean_transcript
 from mhds.store.local import LocalStore
@@ -82,11 +83,15 @@ def test_cli_writes_the_profile_once_and_another_store_gets_the_same_bytes(
         args = ["persona", "profile", "--prefix", "tier4_voice_persona", "--store", str(store.root)]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        assert "persona dr_lane: profile of 3 transcripts; wrote" in " ".join(result.output.split())
+        persona = persona_id_of("Dr Lane")
+        assert f"persona {persona} (Dr Lane): profile of 3 transcripts; wrote" in " ".join(
+            result.output.split()
+        )
         again = runner.invoke(app, args)
-        assert again.exit_code == 0 and "already there (same bytes)" in again.output
+        assert again.exit_code == 0
+        assert "already there (same bytes)" in " ".join(again.output.split())
         [path] = (store.root / "profiles").iterdir()
-        assert path.name.startswith("dr_lane-")
+        assert path.name.startswith(f"{persona}-")
         written.append((path.name, path.read_bytes()))
     assert written[0] == written[1]  # the same ids and bytes wherever the store is
     profile = json.loads(written[0][1])

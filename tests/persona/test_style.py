@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from mhds.errors import ConfigError
-from mhds.persona.corpus import by_persona, find_profile, read_transcripts, write_profile
+from mhds.persona.corpus import (
+    by_persona,
+    find_profile,
+    persona_id_of,
+    read_transcripts,
+    write_profile,
+)
 from mhds.persona.style import (
     MIN_WORDS,
     STYLE_SPEC,
@@ -24,8 +30,8 @@ from mhds.persona.style import (
 from mhds.store.local import LocalStore
 from tests.persona.conftest import PREFIX, put_lectures
 
-EDUCATOR = "open_door_psychology"
-SUPERVISOR = "counselling_skills_studio"
+EDUCATOR = persona_id_of("Open Door Psychology")
+SUPERVISOR = persona_id_of("Counselling Skills Studio")
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +124,7 @@ def test_a_profile_without_words_is_refused() -> None:
 
 def test_style_config_names_only_known_families() -> None:
     known = frozenset({"voice_persona", "dual_persona"})
+    assert EDUCATOR.startswith("persona_") and len(EDUCATOR) == len("persona_") + 10
     assert StyleConfig().scored_families(known) == ("voice_persona",)
     with pytest.raises(ConfigError, match="unknown families nope"):
         StyleConfig(families=("nope",)).scored_families(known)

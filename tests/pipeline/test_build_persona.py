@@ -14,6 +14,7 @@ from mhds.errors import NothingIngestedError
 from mhds.gates.base import GateStatus, Waiver
 from mhds.ingest import ingest_sources
 from mhds.persona.chats import ATTRIBUTE_FIELDS, PersonaChatConfig
+from mhds.persona.corpus import persona_id_of
 from mhds.persona.dual import ATTRIBUTE_FIELDS as DUAL_FIELDS
 from mhds.persona.sources import make_persona_sources
 from mhds.persona.style import StyleConfig
@@ -102,6 +103,10 @@ def test_holdouts_stay_in_test_and_a_transcript_shares_one_split(store: Store) -
         if meta.family == "dual_persona":
             by_pair[str(meta.attributes["pair_id"])].add(str(meta.split))
     assert set(families) == {"voice_persona", "voice_persona_holdout", "dual_persona"}
+    # persona ids are opaque and survive the PII step intact
+    personas = {persona_id_of(c) for c in ("Open Door Psychology", "Counselling Skills Studio")}
+    shipped = {str(r.metadata.attributes["persona_id"]) for r in records}
+    assert personas <= shipped <= personas | {"clinical_counsellor"}
     assert all(len(splits) == 1 for splits in by_group.values())  # a transcript, one split
     assert by_pair and all(len(splits) == 1 for splits in by_pair.values())
     for record in records:  # a held-out transcript never reaches train or val
@@ -114,7 +119,7 @@ def test_holdouts_stay_in_test_and_a_transcript_shares_one_split(store: Store) -
     assert rows["voice_persona_holdout"]["scored"] == families["voice_persona_holdout"]
     # the profiles are rendered in the release's reports: counts and fixed-list items only
     report = store.read_bytes(f"releases/{result.version}/reports/style.md").decode()
-    assert "## Style profile of open_door_psychology" in report
+    assert f"## Style profile of {persona_id_of('Open Door Psychology')}" in report
     assert "| voice_persona |" in report and "| analogy |" in report
     profile = codec.loads(store.read_bytes(next(o.key for o in store.list("profiles/"))))
     for ngram in profile["ngrams"]["bigrams"][:5] + profile["sentence_starters"][:5]:

@@ -7,6 +7,8 @@ from typing import Any
 import msgspec
 import pytest
 
+from mhds.gates.base import GateStatus
+from mhds.gates.provenance import ProvenanceGate
 from mhds.records.hashing import compute_content_hash
 from mhds.records.schema import Message, Metadata, Provenance, Record, StepStamp
 from mhds.registry.schema import Registry
@@ -308,3 +310,19 @@ def test_malformed_line_and_missing_shard(store: Store) -> None:
     assert verify_shard_provenance(store, provenance, registry=REGISTRY) == [
         ProvenanceIssue(None, ProvenanceReason.SHARD_UNREADABLE, "shard_key", key)
     ]
+
+
+def test_a_voice_family_needs_a_source_with_consent() -> None:
+    data = REGISTRY.model_dump(mode="json")
+    data["families"][0]["consent_required"] = True  # "therapy" carries a real voice now
+    needs = Registry.model_validate(data)
+    record = make_record()
+    assert reasons(check_record_provenance(record, needs)) == ["missing_consent"]
+    verdict = ProvenanceGate().evaluate(iter([record]), needs)
+    assert verdict.status == GateStatus.FAIL
+    assert verdict.evidence["issues_by_reason"] == {"missing_consent": 1}
+    for source in data["sources"]:
+        source["consent"] = "consent form CF-1"
+    assert check_record_provenance(record, Registry.model_validate(data)) == []
+    # a family without the requirement never asks for it
+    assert check_record_provenance(make_record(), REGISTRY) == []

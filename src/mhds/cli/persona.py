@@ -28,7 +28,7 @@ def profile(
     ],
     persona: Annotated[
         str | None,
-        typer.Option(help="Only this persona (a channel's id, e.g. open_door_psychology)."),
+        typer.Option(help="Only this persona (a channel's name or persona id)."),
     ] = None,
     store: StoreOpt = None,
     registry: RegistryOpt = None,
@@ -46,22 +46,24 @@ def profile(
 
     st, _ = run(lambda: open_store_and_registry(store, registry))
 
-    def go() -> list[tuple[str, int, str, bool]]:
+    def go() -> list[tuple[str, str, int, str, bool]]:
         transcripts = read_transcripts(st, prefix)
         grouped = by_persona(transcripts)
-        if persona is not None and persona not in grouped:
-            raise ConfigError(f"--persona {persona!r}: no channel (personas: {', '.join(grouped)})")
+        channels = {pid: own[0].meta.channel for pid, own in grouped.items()}
+        if persona is not None and persona not in {*channels, *channels.values()}:
+            listed = ", ".join(sorted(channels.values()))
+            raise ConfigError(f"--persona {persona!r}: no such channel (channels: {listed})")
         made = []
         for persona_id, own in grouped.items():
-            if persona is None or persona_id == persona:
+            if persona in (None, persona_id, channels[persona_id]):
                 ref, written = write_profile(st, persona_id, own)
-                made.append((persona_id, len(own), ref.key, written))
+                made.append((persona_id, channels[persona_id], len(own), ref.key, written))
         return made
 
-    for persona_id, count, key, written in run(go):
+    for persona_id, channel, count, key, written in run(go):
         verb = "wrote" if written else "already there (same bytes)"
         console.print(
-            f"persona {persona_id}: profile of {count} transcripts; {verb}: "
+            f"persona {persona_id} ({channel}): profile of {count} transcripts; {verb}: "
             f"[bold]{st.url_for(key)}[/bold]"
         )
 
@@ -87,12 +89,15 @@ def chats(
     holdout_share: Annotated[
         float,
         typer.Option(
-            help="Share of transcript groups (a channel's series) held out for test only."
+            help="Share of transcript groups (a channel's series) held out for test only "
+            "(the voice_persona_holdout family)."
         ),
-    ] = 0.0,
+    ] = 0.2,
     holdout_persona: Annotated[
         list[str] | None,
-        typer.Option(help="Hold out this persona whole (repeatable; a channel's id)."),
+        typer.Option(
+            help="Hold out this persona whole (repeatable; a channel's name or persona id)."
+        ),
     ] = None,
     dual_share: Annotated[
         float,
@@ -100,7 +105,7 @@ def chats(
             help="Share of chunks answered by two personas (dual_persona family) instead "
             "of one, with preference pairs."
         ),
-    ] = 0.0,
+    ] = 0.3,
     other_persona: Annotated[
         str, typer.Option(help="The second persona of dual answers (personas-v1.yaml).")
     ] = "clinical_counsellor",
@@ -209,8 +214,8 @@ def chats(
     for ref, written in made.profiles:
         verb = "wrote" if written else "already there"
         console.print(
-            f"persona {ref.persona_id}: profile of {ref.transcripts} transcripts ({verb}) "
-            f"{st.url_for(ref.key)}"
+            f"persona {ref.persona_id} ({made.channels[ref.persona_id]}): profile of "
+            f"{ref.transcripts} transcripts ({verb}) {st.url_for(ref.key)}"
         )
     for key, count, written in made.outputs:
         verb = "wrote" if written else "already there (same bytes)"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mhds.errors import ConfigError, InputError
 from mhds.generate.backend import GenerationParams, Message
@@ -30,7 +30,7 @@ from mhds.generate.errors import GenerationError
 from mhds.persona.corpus import ProfileRef, Transcript
 from mhds.persona.profile import StyleMarkers
 from mhds.persona.questions import Question
-from mhds.persona.style import style_distance
+from mhds.persona.style import MIN_WORDS, style_distance
 from mhds.persona.transcripts import ChunkConfig
 from mhds.records import codec
 from mhds.steps.split import split_position
@@ -69,7 +69,9 @@ class PersonaChatConfig(BaseModel):
         description="Share of transcript groups (persona and series) held out for test.",
     )
     holdout_personas: tuple[str, ...] = Field(
-        default=(), description="Persona ids held out whole (every transcript, for test)."
+        default=(),
+        description="Personas held out whole (every transcript, for test): persona ids or "
+        "channel names.",
     )
     dual_share: float = Field(
         default=0.0,
@@ -78,6 +80,11 @@ class PersonaChatConfig(BaseModel):
         description="Share of training-side chunks answered by two personas (the "
         "dual-persona family) instead of one: a chunk is in one family, never both.",
     )
+
+    @field_validator("holdout_personas")
+    @classmethod
+    def _sorted(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(value)))
 
 
 @dataclass
@@ -106,7 +113,7 @@ def is_held_out(transcript: Transcript, config: PersonaChatConfig) -> bool:
     """Whether a transcript is test-only: its persona is held out whole, or its group's
     split position (``split_position`` with ``HOLDOUT_SEED``) is below the share. Every
     transcript of a group (a series' parts) is held out together."""
-    if transcript.persona_id in config.holdout_personas:
+    if {transcript.persona_id, transcript.meta.channel} & set(config.holdout_personas):
         return True
     return split_position(transcript.group, HOLDOUT_SEED) < config.holdout_share
 
@@ -125,12 +132,12 @@ def check_holdout_personas(transcripts: Sequence[Transcript], config: PersonaCha
     Raises:
         ConfigError: a holdout persona that no transcript speaks for (a typo holds nothing).
     """
-    known = {t.persona_id for t in transcripts}
+    known = {t.persona_id for t in transcripts} | {t.meta.channel for t in transcripts}
     unknown = sorted(set(config.holdout_personas) - known)
     if unknown:
         raise ConfigError(
-            f"holdout persona(s) {', '.join(unknown)} match no channel "
-            f"(personas: {', '.join(sorted(known))})"
+            f"holdout persona(s) {', '.join(unknown)} match no channel or persona id "
+            f"(channels: {', '.join(sorted({t.meta.channel for t in transcripts}))})"
         )
 
 
@@ -167,8 +174,8 @@ def transcript_chats(
                 "transcript": _transcript_ref(transcript),
                 "paragraphs": chunk.paragraphs,
             }
-            side.append(
-                persona_line(
+            try:
+                line = persona_line(
                     messages,
                     transcript,
                     chunk.index,
@@ -177,8 +184,11 @@ def transcript_chats(
                     profile,
                     generator,
                     markers,
-                )  # fmt: skip
-            )
+                )
+            except InputError as exc:
+                source.left_out.append((where, str(exc.reason), _detail(exc)))
+                continue
+            side.append(line)
             done += 1
             if progress is not None:
                 progress(done)
@@ -235,8 +245,8 @@ def conditioned_chats(
                 "paragraphs": chunk.paragraphs,
                 "system_prompt_sha256": _sha(system),
             }
-            source.lines.append(
-                persona_line(
+            try:
+                line = persona_line(
                     [("user", question.text), ("assistant", answer)],
                     transcript,
                     chunk.index,
@@ -245,8 +255,11 @@ def conditioned_chats(
                     profiles.get(transcript.persona_id),
                     generator,
                     markers,
-                )  # fmt: skip
-            )
+                )
+            except InputError as exc:
+                source.left_out.append((where, str(exc.reason), _detail(exc)))
+                continue
+            source.lines.append(line)
     return source
 
 
@@ -295,7 +308,12 @@ def persona_line(
     *,
     persona_id: str | None = None,
 ) -> bytes:
-    """One ChatML line of a persona source (see the module docstring)."""
+    """One ChatML line of a persona source (see the module docstring).
+
+    Raises:
+        InputError: ``too_short_to_score``: a profile is given and the answer is too short
+            for the style distance (the gate would refuse it unscored).
+    """
     line: dict[str, Any] = {
         "messages": [{"role": role, "content": content} for role, content in messages],
         "group_id": transcript.group,
@@ -311,12 +329,14 @@ def persona_line(
     if profile is not None:
         answer = "\n\n".join(content for role, content in messages if role == "assistant")
         score = style_distance(answer, profile.vector, markers)
+        if score is None:
+            raise InputError("too_short_to_score", detail=f"the answer has under {MIN_WORDS} words")
         # The profile is named in the generator (provenance), by digest: attributes are text
         # the PII step reads, and a key or a hash may read as a name or a place there.
-        line["style_distance"] = score.distance if score is not None else None
+        line["style_distance"] = score.distance
         generator["style"] = {
             "profile_sha256": profile.sha256,
-            **(score.to_dict() if score else {}),
+            **score.to_dict(),
         }
     return codec.dumps(line)
 

@@ -9,7 +9,6 @@ multi-part series, shares one group and so one split (a part 2 leans on part 1).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from mhds.persona.transcripts import (
 )
 from mhds.store.base import Store
 
-_SLUG = re.compile(r"[^a-z0-9]+")
 PROFILES = "profiles/"
 
 
@@ -69,13 +67,14 @@ class Transcript:
 
     @property
     def persona_id(self) -> str:
-        """The persona this transcript speaks for: its channel as a slug."""
-        return persona_slug(self.meta.channel)
+        """The persona this transcript speaks for (its channel; see ``persona_id_of``)."""
+        return persona_id_of(self.meta.channel)
 
     @property
     def group(self) -> str:
-        """The split group: persona and series (all parts of a series together)."""
-        return f"{self.persona_id}/{persona_slug(self.meta.series)}"
+        """The split group: persona and series (all parts of a series together), opaque:
+        a title may name someone other than the speaker."""
+        return f"{self.persona_id}/{_short_hash(self.meta.series.casefold())}"
 
     @property
     def sha256(self) -> str:
@@ -85,7 +84,7 @@ class Transcript:
     @property
     def transcript_id(self) -> str:
         """A short stable id of the transcript: sha256 of its relative key, 12 hex digits."""
-        return hashlib.sha256(self.relative.encode()).hexdigest()[:12]
+        return _short_hash(self.relative)
 
     def chunks(self, config: ChunkConfig | None = None) -> list[Chunk]:
         """The transcript cut into chunks (``split_paragraphs``), with paragraph ranges."""
@@ -95,9 +94,16 @@ class Transcript:
         ]
 
 
-def persona_slug(text: str) -> str:
-    """``"Open Door Psychology"`` -> ``"open_door_psychology"``."""
-    return _SLUG.sub("_", text.casefold()).strip("_") or "persona"
+def persona_id_of(channel: str) -> str:
+    """A channel's persona id: ``persona_`` and 10 hex digits of sha256(channel). Opaque on
+    purpose: a channel is often a person's name, persona ids ship in every record, and the
+    speaker's consent covers their voice, not their name in the data. The profile and
+    ``mhds persona chats`` map ids back to channels for the operator."""
+    return f"persona_{_short_hash(channel.strip(), 10)}"
+
+
+def _short_hash(text: str, digits: int = 12) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:digits]
 
 
 def read_transcripts(store: Store, prefix: str) -> list[Transcript]:
@@ -132,22 +138,10 @@ def read_transcripts(store: Store, prefix: str) -> list[Transcript]:
 
 
 def by_persona(transcripts: Sequence[Transcript]) -> dict[str, list[Transcript]]:
-    """Transcripts by persona id (sorted ids; each list in key order).
-
-    Raises:
-        ConfigError: two channels give the same persona id.
-    """
-    channels: dict[str, str] = {}
+    """Transcripts by persona id (sorted ids; each list in key order)."""
     grouped: dict[str, list[Transcript]] = {}
     for transcript in sorted(transcripts, key=lambda t: t.key):
-        pid = transcript.persona_id
-        other = channels.setdefault(pid, transcript.meta.channel)
-        if other != transcript.meta.channel:
-            raise ConfigError(
-                f"channels {other!r} and {transcript.meta.channel!r} give the same persona id "
-                f"{pid!r}: rename one folder"
-            )
-        grouped.setdefault(pid, []).append(transcript)
+        grouped.setdefault(transcript.persona_id, []).append(transcript)
     return dict(sorted(grouped.items()))
 
 

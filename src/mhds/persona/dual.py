@@ -11,7 +11,8 @@
   therapist (a template persona) talks to a simulated client of ``client-archetypes-v1.yaml``;
   the system turn tells the model which client to play (background, concerns, style,
   defences), the user turns are the therapist's, the assistant turns the client's. One group
-  per (archetype, therapist persona).
+  per archetype: the client's side is what the model learns, so all of one client's chats
+  share a split whoever the therapist is.
 
 Every choice is drawn from sha256(seed, what is chosen), so a rerun gives the same bytes.
 """
@@ -41,6 +42,7 @@ from mhds.records import codec
 DUAL_GENERATOR: Final = "mhds.persona.dual/v1"
 SIMULATOR_GENERATOR: Final = "mhds.persona.simulator/v1"
 DEFAULT_OTHER: Final = "clinical_counsellor"
+OWN_SYSTEM: Final = "You are the speaker of these talks, answering in your own words."
 NO_TOPIC: Final = "this"
 ATTRIBUTE_FIELDS: Final = (
     "persona_id",
@@ -111,22 +113,34 @@ def dual_answers(
                 "paragraphs": chunk.paragraphs,
                 "persona_cards": cards.digest(),
             }
-            own_system = f"You are the speaker of these talks ({transcript.persona_id})."
-            own = [("system", own_system), ("user", question.text), ("assistant", chunk.text)]
+            own = [("system", OWN_SYSTEM), ("user", question.text), ("assistant", chunk.text)]
             theirs = [
                 ("system", f"You are {card.name.lower()}: {card.description}"),
                 ("user", question.text),
                 ("assistant", answer),
             ]
-            for messages, persona, prof in (
-                (own, transcript.persona_id, profile),
-                (theirs, card.id, None),
-            ):
-                line = persona_line(
-                    messages, transcript, chunk.index, chunk.paragraphs, "dual_answer", prof,
-                    {**base}, markers, persona_id=persona,
-                )  # fmt: skip
-                source.lines.append(_with(line, pair_id=pair_id))
+            try:  # both halves or neither
+                pair = [
+                    persona_line(
+                        messages,
+                        transcript,
+                        chunk.index,
+                        chunk.paragraphs,
+                        "dual_answer",
+                        prof,
+                        {**base},
+                        markers,
+                        persona_id=persona,
+                    )  # fmt: skip
+                    for messages, persona, prof in (
+                        (own, transcript.persona_id, profile),
+                        (theirs, card.id, None),
+                    )
+                ]
+            except InputError as exc:
+                source.left_out.append((where, str(exc.reason), type(exc).__name__))
+                continue
+            source.lines += [_with(line, pair_id=pair_id) for line in pair]
             preferences.append(
                 codec.dumps(
                     {
@@ -164,7 +178,9 @@ def simulator_chats(
                 messages = simulator_chat(archetype, card, seed=seed, number=n)
                 line = {
                     "messages": [{"role": r, "content": c} for r, c in messages],
-                    "group_id": f"simulator/{archetype.id}/{card.id}",
+                    # One group per archetype: the client's lines are the archetype's
+                    # whoever the therapist is, so every chat of a client shares a split.
+                    "group_id": f"simulator/{archetype.id}",
                     "persona_id": archetype.id,
                     "therapist_persona": card.id,
                     "age_group": archetype.age_group,

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from mhds.crisis.sources import write_chat_source
-from mhds.errors import ConfigError
+from mhds.errors import ConfigError, InputError
 from mhds.generate.backend import GenerationParams
 from mhds.generate.client import GenerationClient
+from mhds.generate.errors import GenerationError
 from mhds.persona.cards import load_persona_cards
 from mhds.persona.chats import (
     PersonaChatConfig,
@@ -38,7 +40,12 @@ from mhds.persona.chats import (
 from mhds.persona.corpus import ProfileRef, Transcript, by_persona, read_transcripts, write_profile
 from mhds.persona.dual import DEFAULT_OTHER, dual_answers
 from mhds.persona.profile import load_markers
-from mhds.persona.questions import load_question_templates, model_question, template_question
+from mhds.persona.questions import (
+    Question,
+    load_question_templates,
+    model_question,
+    template_question,
+)
 from mhds.records import codec
 from mhds.store.base import Store
 
@@ -56,6 +63,8 @@ class PersonaRun:
 
     name: str
     profiles: list[tuple[ProfileRef, bool]] = field(default_factory=list)
+    # persona id -> channel, for the operator (persona ids are opaque on purpose)
+    channels: dict[str, str] = field(default_factory=dict)
     outputs: list[tuple[str, int, bool]] = field(default_factory=list)
     left_out: list[tuple[str, str, str]] = field(default_factory=list)
     left_out_key: str | None = None
@@ -83,16 +92,22 @@ def make_persona_sources(
     """
     if conditioned and client is None:
         raise ConfigError("persona-conditioned answers need the openai backend")
+    params = params or GenerationParams()
     transcripts = read_transcripts(store, prefix)
     check_holdout_personas(transcripts, config)
     cards = load_persona_cards()
-    cards.card(other)  # an unknown persona fails before anything is written
+    if config.dual_share and cards.card(other).kind != "template":
+        # an unknown or transcript persona fails before anything is written
+        raise ConfigError(f"persona {other!r} answers from transcripts: choose a template persona")
     markers = load_markers()
     templates = load_question_templates()
     ask = _question_maker(config, client, params)
-    run = PersonaRun(_name(prefix, config, transcripts, client))
+    if client is not None:  # ask every question at once, --concurrency at a time
+        ask = _prefetched(ask, transcripts, config, client.max_concurrency)
+    run = PersonaRun(_name(prefix, config, transcripts, client, params, other))
     profiles: dict[str, ProfileRef] = {}
     for persona_id, own in by_persona(transcripts).items():
+        run.channels[persona_id] = own[0].meta.channel
         training = [t for t in own if not is_held_out(t, config)] or own
         ref, written = write_profile(store, persona_id, training)
         profiles[persona_id] = ref
@@ -110,7 +125,7 @@ def make_persona_sources(
         run.left_out += dual.left_out
         outputs += [(DUAL, dual, False), (PREFERENCES, preferences, False)]
     if conditioned:
-        assert client is not None and params is not None
+        assert client is not None  # checked above
         # Built from each persona's own profile only: a card's style guide describes one
         # voice, and every speaker's profile describes theirs.
         prompts = {
@@ -128,7 +143,14 @@ def make_persona_sources(
         if lines:
             key = pattern.format(name=run.name)
             data = b"".join(line + b"\n" for line in lines)
-            run.outputs.append((key, len(lines), write_chat_source(store, key, data)))
+            try:
+                run.outputs.append((key, len(lines), write_chat_source(store, key, data)))
+            except ConfigError:
+                raise ConfigError(
+                    f"{store.url_for(key)} holds other lines for the same transcripts and "
+                    "settings (an endpoint that answered differently: its replies were not "
+                    "all cached); generated sources are never overwritten: use another --seed"
+                ) from None
     _write_left_out(store, quarantine_prefix, run)
     if not run.outputs:
         reasons = sorted({reason for _, reason, _ in run.left_out})
@@ -140,14 +162,38 @@ def make_persona_sources(
 
 
 def _question_maker(
-    config: PersonaChatConfig, client: GenerationClient | None, params: GenerationParams | None
+    config: PersonaChatConfig, client: GenerationClient | None, params: GenerationParams
 ) -> QuestionMaker:
     if client is None:
         templates = load_question_templates()
         markers = load_markers()
         return lambda text: template_question(text, templates, seed=config.seed, markers=markers)
-    chosen = params or GenerationParams()
-    return lambda text: model_question(client, chosen, text, seed=config.seed)
+    return lambda text: model_question(client, params, text, seed=config.seed)
+
+
+def _prefetched(
+    ask: QuestionMaker, transcripts: list[Transcript], config: PersonaChatConfig, workers: int
+) -> QuestionMaker:
+    """``ask`` with every chunk's question asked up front, ``workers`` at a time; a failed
+    question is raised again when its chunk asks."""
+    texts = sorted({c.text for t in transcripts for c in t.chunks(config.chunk)})
+
+    def attempt(text: str) -> Question | InputError | GenerationError:
+        try:
+            return ask(text)
+        except (InputError, GenerationError) as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="mhds-persona") as pool:
+        answers = dict(zip(texts, pool.map(attempt, texts), strict=True))
+
+    def answer(text: str) -> Question:
+        found = answers[text] if text in answers else attempt(text)
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    return answer
 
 
 def _name(
@@ -155,6 +201,8 @@ def _name(
     config: PersonaChatConfig,
     transcripts: list[Transcript],
     client: GenerationClient | None,
+    params: GenerationParams,
+    other: str,
 ) -> str:
     folder = prefix.rstrip("/").rsplit("/", 1)[-1] or "transcripts"
     backend = client.backend.describe() if client is not None else {"name": "template"}
@@ -162,6 +210,8 @@ def _name(
         {
             "config": config.model_dump(mode="json"),
             "backend": backend,
+            "params": client.resolve(params).model_dump(mode="json") if client else None,
+            "other_persona": other if config.dual_share else None,
             "transcripts": [[t.relative, t.sha256] for t in transcripts],
         }
     )

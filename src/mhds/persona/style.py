@@ -21,6 +21,7 @@ assistant's turns of a conversation).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ DEFAULT_MAX_DISTANCE: Final = 0.6
 DEFAULT_TARGET_DISTANCE: Final = 0.4
 DEFAULT_MIN_PASS_RATE: Final = 0.9
 MAX_LISTED: Final = 20
+_PARAGRAPH = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ class StyleScore:
 def text_vector(text: str, markers: StyleMarkers | None = None) -> tuple[StyleVector, int]:
     """The style vector of ``text`` and its word count."""
     markers = markers or load_markers()
-    sentences = sentences_of(text)
+    # Paragraph by paragraph, as the profile reads them: captions often have no full stops,
+    # and one paragraph must not run into the next as a single "sentence".
+    sentences = [s for part in _PARAGRAPH.split(text) for s in sentences_of(part)]
     tokens = [w for sentence in sentences for w in sentence]
     total = len(tokens)
     counts = Counter(tokens)
