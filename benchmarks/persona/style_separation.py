@@ -78,7 +78,7 @@ def main() -> None:
             if (d := style_distance(c.text, full.vector))
         ]
         counsel = [d.distance for a in answers if (d := style_distance(a, full.vector))]
-        results["speakers"][persona] = {
+        results["speakers"][f"{own[0].meta.channel} ({persona})"] = {
             "own_chunks_leave_one_transcript_out (ours)": quantiles(loo),
             "other_speaker_chunks (ours)": quantiles(others),
             "counselchat_answers (independent, real)": quantiles(counsel),
