@@ -6,8 +6,10 @@ dedup, splits, compile, gates, publish) and the peak RSS of the process tree. Us
     .venv/bin/python benchmarks/pipeline/run.py --conversations 100000 \
         --out benchmarks/results/build-100k.json
 
-The corpus: deterministic synthetic ChatML conversations (the demo's templates) in three
-families, written as JSONL.zst raw sources; 5% are near copies so dedup has work to do.
+The corpus (``--corpus``): ``templates`` (default), deterministic synthetic ChatML
+conversations from the demo's templates in three families, 5% near copies so dedup has work
+to do; or ``varied`` (``varied.py``): text from a Markov chain trained on CounselChat, which
+repeats no template, with planted exact and near duplicates and identifiers.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from varied import VariedSpec, describe, train_chains
+from varied import conversations as varied_conversations
 
 from mhds.demo import synthetic_dialogue
 from mhds.engine.base import make_executor
@@ -72,7 +76,12 @@ def registry() -> Registry:
     )
 
 
-def write_corpus(store: Store, conversations: int, seed: int = 7) -> None:
+def write_corpus(
+    store: Store, conversations: int, seed: int = 7, kind: str = "templates"
+) -> dict[str, Any]:
+    """Write the corpus; returns what it holds (counts by kind, for the varied corpus)."""
+    if kind == "varied":
+        return write_varied(store, conversations, seed)
     rng = random.Random(seed)
     per_family = conversations // len(FAMILIES)
     for name in FAMILIES:
@@ -87,6 +96,23 @@ def write_corpus(store: Store, conversations: int, seed: int = 7) -> None:
                     messages = [{"role": r, "content": c} for r, c in turns]
                 previous = messages
                 writer.write({"messages": messages, "n": n})
+    return {"kind": "templates"}
+
+
+def write_varied(store: Store, conversations: int, seed: int) -> dict[str, Any]:
+    """The varied corpus (``varied.py``): a Markov chain trained on CounselChat, planted
+    duplicates and identifiers; the crisis family again held out to test."""
+    spec = VariedSpec()
+    chains = train_chains()
+    per_family = conversations // len(FAMILIES)
+    kinds: dict[str, int] = {}
+    for offset, name in enumerate(FAMILIES):
+        made = varied_conversations(per_family, seed + offset, spec, chains)
+        with JsonlWriter(store, f"raw/{name}/part-0.jsonl.zst") as writer:
+            for n, (messages, what) in enumerate(made):
+                kinds[what] = kinds.get(what, 0) + 1
+                writer.write({"messages": messages, "n": n})
+    return {**describe(spec), "planted": dict(sorted(kinds.items()))}
 
 
 class PeakRSS:
@@ -117,10 +143,10 @@ class PeakRSS:
 
 
 def timed_build(
-    store: Store, conversations: int, executor: str, records_per_shard: int
+    store: Store, conversations: int, executor: str, records_per_shard: int, kind: str
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    write_corpus(store, conversations)
+    corpus = write_corpus(store, conversations, kind=kind)
     corpus_s = time.perf_counter() - started
     # The benchmark times the build to a published release: no clinician review in the loop.
     config = BuildConfig.model_validate(
@@ -146,6 +172,7 @@ def timed_build(
         pool.close()
     return {
         "conversations": conversations,
+        "corpus": corpus,
         "corpus_write_s": round(corpus_s, 2),
         "records_published": result.counts.get("records"),
         "duplicates_removed": result.counts.get("duplicates_removed"),
@@ -193,6 +220,12 @@ def main() -> None:
     parser.add_argument("--executor", default="local", choices=["inline", "local"])
     parser.add_argument("--stores", default="local,s3", help="local, s3 or local,s3")
     parser.add_argument("--records-per-shard", type=int, default=10_000)
+    parser.add_argument(
+        "--corpus",
+        default="templates",
+        choices=["templates", "varied"],
+        help="templates: the demo's templates, 5%% near copies; varied: varied.py",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
@@ -207,7 +240,7 @@ def main() -> None:
         "records_per_shard": args.records_per_shard,
     }
     stores = args.stores.split(",")
-    run = (args.conversations, args.executor, args.records_per_shard)
+    run = (args.conversations, args.executor, args.records_per_shard, args.corpus)
     if "local" in stores:
         with tempfile.TemporaryDirectory() as tmp:
             results["local"] = timed_build(LocalStore(tmp), *run)
