@@ -170,9 +170,10 @@ def fmix64(x: U64Array) -> U64Array:
 def batch_shingles(texts: Sequence[str], k: int) -> tuple[U64Array, npt.NDArray[np.int64]]:
     """Shingle hashes of many normalised texts, concatenated, plus ``n + 1`` document offsets.
 
-    Windows are computed for every word position at once (``k`` vectorised passes); a window
-    that would cross its document's end is cut there, which gives short texts their one
-    all-words shingle and is discarded for every other position.
+    The spec's window value ``acc = acc * SHINGLE_MULT + word`` over ``k`` words is Horner's
+    rule, so every full window of the concatenated words is computed at once with ``k - 1``
+    in-place multiply-adds over shifted slices; windows that cross a document's end are
+    dropped. A text of fewer than ``k`` (but some) words gets its one all-words window apart.
     """
     if k < 1:
         raise ValueError(f"shingle size must be at least 1, got {k}")
@@ -181,20 +182,28 @@ def batch_shingles(texts: Sequence[str], k: int) -> tuple[U64Array, npt.NDArray[
     flat = chain.from_iterable(split)
     words = np.fromiter(map(xxhash.xxh32_intdigest, flat), np.uint64, count=int(counts.sum()))
     starts = np.concatenate(([0], np.cumsum(counts)))[:-1].astype(np.int64)
-    ends = starts + counts
-    end_of = np.repeat(ends, counts)
-    pos = np.arange(len(words), dtype=np.int64)
-    acc = np.zeros(len(words), dtype=np.uint64)
-    for j in range(k):
-        inside = pos + j < end_of
-        idx = np.minimum(pos + j, max(len(words) - 1, 0))
-        step = acc * SHINGLE_MULT + words[idx]
-        acc = np.where(inside, step, acc)
-    short = np.repeat(counts < k, counts)
-    valid = (pos + k <= end_of) | (short & (pos == np.repeat(starts, counts)))
-    shingle_counts = np.where(counts >= k, counts - k + 1, np.minimum(counts, 1))
+    long = counts >= k
+    shingle_counts = np.where(long, counts - k + 1, np.minimum(counts, 1))
     offsets = np.concatenate(([0], np.cumsum(shingle_counts))).astype(np.int64)
-    return fmix64(acc[valid]) >> _S32, offsets
+    out = np.empty(int(offsets[-1]), dtype=np.uint64)
+    windows = len(words) - k + 1
+    if windows > 0 and long.any():
+        acc = words[:windows].copy()
+        for j in range(1, k):
+            acc *= SHINGLE_MULT
+            acc += words[j : j + windows]
+        end_of = np.repeat(starts + counts, counts)[:windows]
+        inside = np.arange(windows, dtype=np.int64) + k <= end_of
+        out[np.repeat(long, shingle_counts)] = acc[inside]
+    short = ~long & (counts > 0)
+    if short.any():
+        first, size = starts[short], counts[short]
+        acc = np.zeros(len(first), dtype=np.uint64)
+        for j in range(k - 1):
+            more = size > j
+            acc[more] = acc[more] * SHINGLE_MULT + words[first[more] + j]
+        out[np.repeat(short, shingle_counts)] = acc
+    return fmix64(out) >> _S32, offsets
 
 
 def _coefficient(label: bytes, index: int, seed: int) -> int:
