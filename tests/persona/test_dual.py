@@ -13,8 +13,9 @@ from mhds.persona.cards import (
     load_client_archetypes,
     load_persona_cards,
 )
-from mhds.persona.dual import persona_answer, simulator_chat, simulator_chats
+from mhds.persona.dual import NearGuard, persona_answer, simulator_chat, simulator_chats
 from mhds.records import codec
+from mhds.steps.dedup.config import DedupConfig
 
 
 def test_the_packaged_cards_and_archetypes_load() -> None:
@@ -91,3 +92,25 @@ def test_simulator_chats_give_the_model_the_clients_side() -> None:
         simulator_chats(archetypes, cards, therapists=("educator_voice",))
     with pytest.raises(ConfigError, match="at least 1"):
         simulator_chats(archetypes, cards, per_pair=0)
+
+
+def test_the_near_guard_refuses_what_the_build_would_deduplicate() -> None:
+    guard = NearGuard(DedupConfig())
+    base = " ".join(f"word{n}" for n in range(60))
+    assert guard.admit(base)
+    assert not guard.admit(base + " and one more")  # a near copy: dedup would drop one
+    assert not guard.admit(base.upper())  # normalised as dedup normalises
+    assert guard.admit(" ".join(f"other{n}" for n in range(60)))
+
+
+def test_template_answers_of_a_dual_source_are_never_near_each_other() -> None:
+    cards = load_persona_cards()
+    card = cards.card("clinical_counsellor")
+    guard, made = NearGuard(DedupConfig()), []
+    for n in range(300):  # one topic, many chunks: the pool's lines repeat
+        answer = persona_answer(card, "worry", seed="s", where=f"t#{n}")
+        if guard.admit(f"How do I stop worrying?\n{answer}"):
+            made.append(answer)
+    assert 0 < len(made) < 300  # some draws were near an earlier one and refused
+    check = NearGuard(DedupConfig())
+    assert all(check.admit(f"How do I stop worrying?\n{answer}") for answer in made)

@@ -109,6 +109,22 @@ def test_holdouts_stay_in_test_and_a_transcript_shares_one_split(store: Store) -
     assert personas <= shipped <= personas | {"clinical_counsellor"}
     assert all(len(splits) == 1 for splits in by_group.values())  # a transcript, one split
     assert by_pair and all(len(splits) == 1 for splits in by_pair.values())
+    # both halves of every pair ship, unless PII review holds one: no template answer is
+    # near another, so de-duplication never takes half a pair
+    halves: dict[str, int] = defaultdict(int)
+    for record in records:
+        if record.metadata.family == "dual_persona":
+            halves[str(record.metadata.attributes["pair_id"])] += 1
+    held = [
+        entry
+        for obj in store.list("quarantine/")
+        if "/pii-" in obj.key
+        for entry in map(codec.loads, store.read_bytes(obj.key).splitlines())
+        if entry["source_id"] == "dual_persona"
+    ]
+    assert set(halves.values()) <= {1, 2}
+    assert sum(1 for n in halves.values() if n == 1) == len(held)
+    assert result.counts.get("duplicates_removed", 0) == 0
     for record in records:  # a held-out transcript never reaches train or val
         if str(record.metadata.attributes.get("transcript_id")) in held_transcripts:
             assert record.metadata.split == "test"

@@ -29,6 +29,32 @@ LibraryOpt = Annotated[
     str | None,
     typer.Option(help="Library YAML as a key in --store (default: the packaged library)."),
 ]
+# The openai backend's options, shared by every command that generates (generate, persona).
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        envvar="MHDS_GENERATE_BASE_URL",
+        help="openai backend: the API root, e.g. http://127.0.0.1:8000/v1.",
+    ),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(envvar="MHDS_GENERATE_MODEL", help="openai backend: the model to ask for."),
+]
+ApiKeyEnvOpt = Annotated[
+    str, typer.Option(help="openai backend: the environment variable holding the key.")
+]
+TemperatureOpt = Annotated[float, typer.Option(help="openai backend: sampling temperature.")]
+MaxTokensOpt = Annotated[int, typer.Option(help="openai backend: most tokens a reply has.")]
+ConcurrencyOpt = Annotated[
+    int, typer.Option(help="openai backend: most requests in flight at once.")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option(help="openai backend: seconds to wait for each attempt.")
+]
+RetriesOpt = Annotated[
+    int, typer.Option(help="openai backend: further attempts after a 429, 5xx or timeout.")
+]
 
 
 @app.command("scenarios")
@@ -117,33 +143,14 @@ def chats(
             "crisis_holdout family); the same groups in every framing and backend."
         ),
     ] = 0.1,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="MHDS_GENERATE_BASE_URL",
-            help="openai backend: the API root, e.g. http://127.0.0.1:8000/v1.",
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(envvar="MHDS_GENERATE_MODEL", help="openai backend: the model to ask for."),
-    ] = None,
-    api_key_env: Annotated[
-        str, typer.Option(help="openai backend: the environment variable holding the key.")
-    ] = "OPENAI_API_KEY",
-    temperature: Annotated[float, typer.Option(help="openai backend: sampling temperature.")] = (
-        0.7
-    ),
-    max_tokens: Annotated[int, typer.Option(help="openai backend: most tokens a turn has.")] = 256,
-    concurrency: Annotated[
-        int, typer.Option(help="openai backend: most requests in flight at once.")
-    ] = 4,
-    timeout: Annotated[
-        float, typer.Option(help="openai backend: seconds to wait for each attempt.")
-    ] = 120.0,
-    retries: Annotated[
-        int, typer.Option(help="openai backend: further attempts after a 429, 5xx or timeout.")
-    ] = 4,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
+    temperature: TemperatureOpt = 0.7,
+    max_tokens: MaxTokensOpt = 256,
+    concurrency: ConcurrencyOpt = 4,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 4,
     judge: Annotated[
         bool,
         typer.Option(

@@ -9,6 +9,16 @@ import typer
 from rich.progress import Progress
 
 from mhds.cli.common import RegistryOpt, StoreOpt, console, open_store_and_registry, run
+from mhds.cli.generate import (
+    ApiKeyEnvOpt,
+    BaseUrlOpt,
+    ConcurrencyOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    RetriesOpt,
+    TemperatureOpt,
+    TimeoutOpt,
+)
 from mhds.errors import ConfigError
 
 app = typer.Typer(
@@ -116,35 +126,14 @@ def chats(
             "system prompt built from its profile (raw/voice_persona_generated/)."
         ),
     ] = False,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="MHDS_GENERATE_BASE_URL",
-            help="openai backend: the API root, e.g. http://127.0.0.1:8000/v1.",
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(envvar="MHDS_GENERATE_MODEL", help="openai backend: the model to ask for."),
-    ] = None,
-    api_key_env: Annotated[
-        str, typer.Option(help="openai backend: the environment variable holding the key.")
-    ] = "OPENAI_API_KEY",
-    temperature: Annotated[float, typer.Option(help="openai backend: sampling temperature.")] = (
-        0.7
-    ),
-    max_tokens: Annotated[int, typer.Option(help="openai backend: most tokens a reply has.")] = (
-        400
-    ),
-    concurrency: Annotated[
-        int, typer.Option(help="openai backend: most requests in flight at once.")
-    ] = 4,
-    timeout: Annotated[
-        float, typer.Option(help="openai backend: seconds to wait for each attempt.")
-    ] = 120.0,
-    retries: Annotated[
-        int, typer.Option(help="openai backend: further attempts after a 429, 5xx or timeout.")
-    ] = 4,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
+    temperature: TemperatureOpt = 0.7,
+    max_tokens: MaxTokensOpt = 400,
+    concurrency: ConcurrencyOpt = 4,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 4,
     store: StoreOpt = None,
     registry: RegistryOpt = None,
 ) -> None:

@@ -26,6 +26,7 @@ from typing import Any, Final
 from mhds.errors import ConfigError, InputError
 from mhds.generate.errors import GenerationError
 from mhds.persona.cards import ClientArchetype, ClientArchetypes, PersonaCard, PersonaCards
+from mhds.persona.chats import ATTRIBUTE_FIELDS as CHAT_FIELDS
 from mhds.persona.chats import (
     PersonaChatConfig,
     PersonaSource,
@@ -38,21 +39,23 @@ from mhds.persona.corpus import ProfileRef, Transcript
 from mhds.persona.profile import StyleMarkers
 from mhds.persona.questions import QuestionTemplates, chunk_topic
 from mhds.records import codec
+from mhds.steps.dedup.config import DedupConfig
+from mhds.steps.dedup.minhash import (
+    band_keys,
+    exact_jaccard,
+    normalise_content,
+    shingles,
+    signatures,
+)
 
 DUAL_GENERATOR: Final = "mhds.persona.dual/v1"
 SIMULATOR_GENERATOR: Final = "mhds.persona.simulator/v1"
 DEFAULT_OTHER: Final = "clinical_counsellor"
+ATTEMPTS: Final = 8  # draws of a template answer before a chunk is left out
 OWN_SYSTEM: Final = "You are the speaker of these talks, answering in your own words."
 NO_TOPIC: Final = "this"
-ATTRIBUTE_FIELDS: Final = (
-    "persona_id",
-    "conversation_kind",
-    "pair_id",
-    "transcript_id",
-    "chunk",
-    "paragraphs",
-    "style_distance",
-)
+# The persona conversations' fields, and the pair.
+ATTRIBUTE_FIELDS: Final = (*CHAT_FIELDS, "pair_id")
 SIMULATOR_FIELDS: Final = ("persona_id", "therapist_persona", "age_group", "conversation_kind")
 _SIMULATOR_SYSTEM: Final = (
     "You are playing a client in a counselling session with a trainee therapist. Stay in "
@@ -60,6 +63,32 @@ _SIMULATOR_SYSTEM: Final = (
     "{concerns}. How you talk: {style}. How you protect yourself: {defences}. Answer as the "
     "client only, in one to three sentences, and never play the therapist."
 )
+
+
+class NearGuard:
+    """Admits a text unless it is a near duplicate of one it admitted before, by the build's
+    de-duplication rule (``DedupConfig``: normalised user and assistant text, word shingles,
+    LSH band keys for candidates, exact Jaccard at the threshold)."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self._bands: dict[int, list[int]] = {}
+        self._shingles: list[Any] = []
+
+    def admit(self, text: str) -> bool:
+        """Whether ``text`` is admitted (and remembered)."""
+        c = self.config
+        normal = normalise_content(text)
+        sig = signatures([normal], num_perm=c.num_perm, shingle_size=c.shingle_size, seed=c.seed)
+        keys = [int(k) for k in band_keys(sig, c.bands, c.rows)[0]]
+        found = shingles(normal, c.shingle_size)
+        for other in sorted({i for k in keys for i in self._bands.get(k, ())}):
+            if exact_jaccard(found, self._shingles[other]) >= c.threshold:
+                return False
+        for k in keys:
+            self._bands.setdefault(k, []).append(len(self._shingles))
+        self._shingles.append(found)
+        return True
 
 
 def persona_answer(card: PersonaCard, topic: str | None, *, seed: str, where: str) -> str:
@@ -83,11 +112,19 @@ def dual_answers(
     *,
     other: str = DEFAULT_OTHER,
     markers: StyleMarkers | None = None,
+    dedup: DedupConfig | None = None,
 ) -> tuple[PersonaSource, list[bytes]]:
     """The dual-persona answers of the chunks ``is_dual_chunk`` picks, and their preference
-    pairs (chosen: the speaker's own answer; rejected: the other persona's)."""
+    pairs (chosen: the speaker's own answer; rejected: the other persona's).
+
+    The other persona's answers are composed from a small pool of lines, so two of them on
+    one topic can be near duplicates, and the build's de-duplication would then drop one
+    half of a pair. Each is drawn again (``ATTEMPTS`` times at most) while it is near an
+    answer already made, by the build's own rule (``dedup``: shingles, band keys, Jaccard
+    threshold); a chunk with no distinct draw is left out (``dual_answer_repetitive``)."""
     check_holdout_personas(transcripts, config)
     card = cards.card(other)
+    guard = NearGuard(dedup or DedupConfig())
     source = PersonaSource()
     preferences: list[bytes] = []
     for transcript in sorted(transcripts, key=lambda t: t.key):
@@ -102,9 +139,12 @@ def dual_answers(
                 source.left_out.append((where, str(exc.reason), type(exc).__name__))
                 continue
             pair_id = f"{transcript.transcript_id}-{chunk.index}"
-            answer = persona_answer(
-                card, chunk_topic(chunk.text, templates, markers), seed=config.seed, where=where
-            )
+            topic = chunk_topic(chunk.text, templates, markers)
+            answer = _distinct_answer(card, topic, question.text, guard, config.seed, where)
+            if answer is None:
+                detail = f"every draw near an earlier answer ({ATTEMPTS} tries)"
+                source.left_out.append((where, "dual_answer_repetitive", detail))
+                continue
             base = {
                 "name": DUAL_GENERATOR,
                 "parameters": {"seed": config.seed, "other_persona": card.id},
@@ -232,6 +272,17 @@ def simulator_chat(
         ("user", say("closings")),
         ("assistant", client("closing")),
     ]
+
+
+def _distinct_answer(
+    card: PersonaCard, topic: str | None, question: str, guard: NearGuard, seed: str, where: str
+) -> str | None:
+    """The first of ``ATTEMPTS`` draws of ``card``'s answer that ``guard`` admits."""
+    for attempt in range(ATTEMPTS):
+        answer = persona_answer(card, topic, seed=seed, where=f"{where}~{attempt}")
+        if guard.admit(f"{question}\n{answer}"):
+            return answer
+    return None
 
 
 def _pick(lines: Sequence[str], *material: str) -> str:
