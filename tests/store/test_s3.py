@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -240,3 +240,19 @@ def test_repr_and_errors_hold_no_secret(s3_store: S3Store) -> None:
     with pytest.raises(StoreError) as raised:
         s3_store.read_bytes("missing.txt")
     assert secret not in "".join(traceback.format_exception(raised.value))
+
+
+def test_delete_many_names_an_object_the_server_refused_to_delete(
+    s3_store: S3Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3_store.write_bytes("work/a.bin", b"x")
+    send = s3_store.client.delete_objects
+
+    def partly(**kwargs: Any) -> Any:
+        answer = send(**kwargs)  # the real request, then an answer as S3 gives it for a
+        # key it could not delete (a legal-hold or permissions error on one object)
+        return {**answer, "Errors": [{"Key": "work/a.bin", "Code": "AccessDenied"}]}
+
+    monkeypatch.setattr(s3_store.client, "delete_objects", partly)
+    with pytest.raises(StoreError, match="1 of 1 objects not deleted \\(first: AccessDenied\\)"):
+        s3_store.delete_many(["work/a.bin"])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 
 from mhds.errors import ObjectExistsError, ObjectNotFoundError, StoreError
-from mhds.store import Store
+from mhds.store import S3Store, Store
+from mhds.store import s3 as s3_module
 from mhds.store.base import iter_chunks
 
 
@@ -38,6 +40,30 @@ def test_head_exists_delete(store: Store) -> None:
     store.delete("x/y.txt")
     assert not store.exists("x/y.txt")
     store.delete("x/y.txt")  # deleting a missing object is fine
+
+
+def test_delete_many_removes_every_key_in_batches(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep = {"work/keep.txt", "other/x.txt"}
+    gone = [f"work/scratch/{n:02d}.bin" for n in range(7)]
+    for key in [*gone, *keep]:
+        store.write_bytes(key, b"x")
+    requests: list[int] = []
+    if isinstance(store, S3Store):  # 3 keys a request here: 7 keys take 3 requests
+        monkeypatch.setattr(s3_module, "DELETE_BATCH", 3)
+        send = store.client.delete_objects
+
+        def counted(**kwargs: Any) -> Any:
+            requests.append(len(kwargs["Delete"]["Objects"]))
+            return send(**kwargs)
+
+        monkeypatch.setattr(store.client, "delete_objects", counted)
+    store.delete_many([*gone, "work/scratch/never-written.bin"])  # missing keys are fine
+    assert {o.key for o in store.list()} == keep
+    store.delete_many([])
+    if isinstance(store, S3Store):
+        assert requests == [3, 3, 2]
 
 
 def test_overwrite_replaces(store: Store) -> None:

@@ -7,7 +7,7 @@ order S3 returns), so every consumer that shards by listing order is determinist
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +72,15 @@ class Store(Protocol):
 
     def delete(self, key: str) -> None:
         """Delete one object; deleting a missing object is not an error."""
+        ...
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """Delete many objects, batched where the backend can (S3: 1,000 keys a request);
+        missing objects are not an error.
+
+        Raises:
+            StoreError: an object could not be deleted (names the first such key).
+        """
         ...
 
     def read_bytes(self, key: str) -> bytes:

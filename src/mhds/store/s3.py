@@ -14,14 +14,16 @@ idempotent already.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from mhds.errors import (
@@ -37,6 +39,7 @@ from mhds.store.uri import check_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import DeleteObjectsOutputTypeDef, ObjectIdentifierTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ _READ_CHUNK = 1 << 20
 # A write-once put refused while no object can be read back (a conditional write still in
 # flight, or a delete meanwhile) is tried again, this often in all.
 _PUT_ONCE_ATTEMPTS = 3
+DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
 _MD5_HEX = re.compile(r"[0-9a-f]{32}")
 
 
@@ -189,6 +193,33 @@ class S3Store:
             "delete",
             self.url_for(key),
             lambda: self.client.delete_object(Bucket=self.bucket, Key=full),
+        )
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = list(keys[start : start + DELETE_BATCH])
+            objects: builtins.list[ObjectIdentifierTypeDef] = [
+                {"Key": self._full(key)} for key in batch
+            ]
+            answer = self._guard(
+                "delete_many", self.url_for(batch[0]), partial(self._delete_objects, objects)
+            )
+            errors = answer.get("Errors") or []
+            if errors:
+                failed = str(errors[0].get("Key", ""))
+                code = errors[0].get("Code", "unknown")
+                first = failed[len(self.prefix) :] if self.prefix else failed
+                raise StoreError(
+                    f"{len(errors)} of {len(batch)} objects not deleted (first: {code})",
+                    uri=self.url_for(first) if first in batch else self.url_for(batch[0]),
+                    operation="delete_many",
+                )
+
+    def _delete_objects(
+        self, objects: builtins.list[ObjectIdentifierTypeDef]
+    ) -> DeleteObjectsOutputTypeDef:
+        return self.client.delete_objects(
+            Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}
         )
 
     def read_bytes(self, key: str) -> bytes:
