@@ -11,6 +11,7 @@ from rich.table import Table
 
 from mhds.cli.common import RegistryOpt, StoreOpt, console, open_store_and_registry, run
 from mhds.records import codec
+from mhds.store.uri import key_part
 
 if TYPE_CHECKING:
     from mhds.crisis.library import ScenarioLibrary
@@ -89,7 +90,7 @@ def scenarios(
         lib = _library(st, library)
         drawn = expand_scenarios(lib, seed=seed, per_category=per_category, categories=category)
         digest = lib.digest().removeprefix("sha256:")[:12]
-        key = out or DEFAULT_OUT.format(seed=_slug(seed), digest=digest)
+        key = out or DEFAULT_OUT.format(seed=key_part(seed), digest=digest)
         written = write_scenarios(st, key, drawn)
         groups = len({s.group_id for s in drawn})
         return key, written, Counter(s.category for s in drawn), groups
@@ -112,11 +113,6 @@ def _library(st: Store, key: str | None) -> ScenarioLibrary:
     if key is None:
         return load_library()
     return parse_library(st.read_bytes(key).decode("utf-8"), source=st.url_for(key))
-
-
-def _slug(text: str) -> str:
-    """A seed as a key part: letters, digits, '-', '_' and '.', the rest as '-'."""
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)[:40] or "seed"
 
 
 @app.command("chats")
@@ -296,12 +292,7 @@ def chats(
         verb = "wrote" if fresh else "already there (same bytes)"
         console.print(f"{count} chats; {verb}: [bold]{st.url_for(key)}[/bold]")
     if client is not None:
-        usage = client.usage()
-        console.print(
-            f"requests {usage.requests} (retries {usage.retries}), cache hits "
-            f"{usage.cache_hits}, tokens {usage.prompt_tokens} in / "
-            f"{usage.completion_tokens} out"
-        )
+        print_usage(client)
     if source.left_out:
         reasons = Counter(reason for _, reason, _ in source.left_out)
         listed = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
@@ -309,6 +300,16 @@ def chats(
             f"[yellow]left out {len(source.left_out)} scenario(s)[/yellow] ({listed}): "
             f"{st.url_for(left_out_key)}"
         )
+
+
+def print_usage(client: GenerationClient) -> None:
+    """One line of what a run asked of the endpoint: requests, retries, cache hits, tokens."""
+    usage = client.usage()
+    console.print(
+        f"requests {usage.requests} (retries {usage.retries}), cache hits "
+        f"{usage.cache_hits}, tokens {usage.prompt_tokens} in / "
+        f"{usage.completion_tokens} out"
+    )
 
 
 def _assistant_role(value: str) -> Literal["therapist", "client"]:

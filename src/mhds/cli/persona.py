@@ -18,6 +18,7 @@ from mhds.cli.generate import (
     RetriesOpt,
     TemperatureOpt,
     TimeoutOpt,
+    print_usage,
 )
 from mhds.errors import ConfigError
 
@@ -210,12 +211,7 @@ def chats(
         verb = "wrote" if written else "already there (same bytes)"
         console.print(f"{count} lines; {verb}: [bold]{st.url_for(key)}[/bold]")
     if client is not None:
-        usage = client.usage()
-        console.print(
-            f"requests {usage.requests} (retries {usage.retries}), cache hits "
-            f"{usage.cache_hits}, tokens {usage.prompt_tokens} in / "
-            f"{usage.completion_tokens} out"
-        )
+        print_usage(client)
     if made.left_out_key:
         console.print(
             f"[yellow]left out {len(made.left_out)} chunk(s)[/yellow]: "
@@ -252,10 +248,10 @@ def simulator(
     from mhds.crisis.sources import write_chat_source
     from mhds.persona.cards import load_client_archetypes, load_persona_cards
     from mhds.persona.dual import DEFAULT_OTHER, simulator_chats
+    from mhds.store.uri import key_part
 
     st, _ = run(lambda: open_store_and_registry(store, registry))
-    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in seed)[:40] or "seed"
-    key = out or f"raw/simulator/{slug}.jsonl"
+    key = out or f"raw/simulator/{key_part(seed)}.jsonl"
 
     def go() -> tuple[int, bool]:
         therapists = tuple(therapist or (DEFAULT_OTHER, "peer_supporter"))

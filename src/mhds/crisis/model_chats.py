@@ -20,7 +20,6 @@ left out with its reason, never written as half a chat.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -38,6 +37,7 @@ from mhds.crisis.chats import (
 from mhds.crisis.library import ScenarioLibrary
 from mhds.crisis.scenarios import Scenario
 from mhds.generate.backend import GenerationParams, Message
+from mhds.generate.backend import request_seed as derived_seed
 from mhds.generate.client import GenerationClient
 
 PROMPT_VERSION: Final = "crisis-chat-prompts/v1"
@@ -152,8 +152,7 @@ class ModelComposer:
 
 def request_seed(seed: str, scenario: Scenario, spec: TurnSpec) -> int:
     """The sampling seed of one turn's request: 31 bits of sha256(seed, scenario, turn)."""
-    material = f"{seed}\0{scenario.scenario_id}\0{spec.index}".encode()
-    return int.from_bytes(hashlib.sha256(material).digest()[:4], "big") >> 1
+    return derived_seed(seed, scenario.scenario_id, spec.index)
 
 
 def model_chat(

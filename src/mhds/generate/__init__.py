@@ -14,6 +14,7 @@ from mhds.generate.backend import (
     Message,
     estimate_tokens,
     request_hash,
+    request_seed,
 )
 from mhds.generate.client import GenerationClient, GenerationUsage, backoff_delay
 from mhds.generate.errors import GenerationError, GenerationReason
@@ -34,4 +35,5 @@ __all__ = [
     "backoff_delay",
     "estimate_tokens",
     "request_hash",
+    "request_seed",
 ]

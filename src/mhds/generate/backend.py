@@ -140,6 +140,14 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
+def request_seed(*parts: object) -> int:
+    """A request's sampling seed drawn from what it is for: 31 bits of sha256 of ``parts``
+    joined by NUL (so a rerun asks the same question with the same seed, and the response
+    cache answers it)."""
+    material = "\0".join(str(part) for part in parts).encode()
+    return int.from_bytes(hashlib.sha256(material).digest()[:4], "big") >> 1
+
+
 def request_hash(
     backend_name: str, endpoint: str, messages: Sequence[Message], params: GenerationParams
 ) -> str:

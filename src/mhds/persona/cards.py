@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from importlib.resources import files
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mhds.crisis.library import parse_yaml_model
 from mhds.errors import ConfigError
+from mhds.persona.profile import load_data_model
 
 PERSONAS_FILE: Final = "personas-v1.yaml"
 ARCHETYPES_FILE: Final = "client-archetypes-v1.yaml"
@@ -148,21 +147,9 @@ class ClientArchetypes(_Frozen):
 
 def load_persona_cards() -> PersonaCards:
     """The packaged persona cards (ConfigError naming the field when invalid)."""
-    return parse_yaml_model(_read(PERSONAS_FILE), PersonaCards, source=_source(PERSONAS_FILE))
+    return load_data_model(PERSONAS_FILE, PersonaCards)
 
 
 def load_client_archetypes() -> ClientArchetypes:
     """The packaged client archetypes (ConfigError naming the field when invalid)."""
-    text = _read(ARCHETYPES_FILE)
-    return parse_yaml_model(text, ClientArchetypes, source=_source(ARCHETYPES_FILE))
-
-
-def _source(name: str) -> str:
-    return f"mhds/persona/data/{name}"
-
-
-def _read(name: str) -> str:
-    try:
-        return files("mhds.persona").joinpath("data").joinpath(name).read_text("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {type(exc).__name__}", source=_source(name)) from exc
+    return load_data_model(ARCHETYPES_FILE, ClientArchetypes)

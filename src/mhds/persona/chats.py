@@ -24,7 +24,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mhds.errors import ConfigError, InputError
-from mhds.generate.backend import GenerationParams, Message
+from mhds.generate.backend import GenerationParams, Message, request_seed
 from mhds.generate.client import GenerationClient
 from mhds.generate.errors import GenerationError
 from mhds.persona.corpus import ProfileRef, Transcript
@@ -163,20 +163,15 @@ def transcript_chats(
             where = f"{transcript.relative}#{chunk.index}"
             try:
                 question = ask(chunk.text)
-            except (InputError, GenerationError) as exc:
-                source.left_out.append((where, str(exc.reason), _detail(exc)))
-                continue
-            messages = [("user", question.text), ("assistant", chunk.text)]
-            generator = {
-                "name": GENERATOR_NAME,
-                "parameters": {"seed": config.seed, **_chunking(config)},
-                **question.generator,
-                "transcript": _transcript_ref(transcript),
-                "paragraphs": chunk.paragraphs,
-            }
-            try:
+                generator = {
+                    "name": GENERATOR_NAME,
+                    "parameters": {"seed": config.seed, **_chunking(config)},
+                    **question.generator,
+                    "transcript": _transcript_ref(transcript),
+                    "paragraphs": chunk.paragraphs,
+                }
                 line = persona_line(
-                    messages,
+                    [("user", question.text), ("assistant", chunk.text)],
                     transcript,
                     chunk.index,
                     chunk.paragraphs,
@@ -185,7 +180,7 @@ def transcript_chats(
                     generator,
                     markers,
                 )
-            except InputError as exc:
+            except (InputError, GenerationError) as exc:
                 source.left_out.append((where, str(exc.reason), _detail(exc)))
                 continue
             side.append(line)
@@ -212,6 +207,8 @@ def conditioned_chats(
     so it shares the chunk's split. Held-out transcripts are never used here."""
     check_holdout_personas(transcripts, config)
     source = PersonaSource()
+    resolved = client.resolve(params).model_dump(mode="json")
+    resolved.pop("seed")  # per request: request_seed(seed, transcript, chunk)
     for transcript in sorted(transcripts, key=lambda t: t.key):
         if is_held_out(transcript, config):
             continue
@@ -220,7 +217,7 @@ def conditioned_chats(
             where = f"{transcript.relative}#{chunk.index}"
             try:
                 question = ask(chunk.text)
-                seed = _request_seed(config.seed, transcript.relative, chunk.index)
+                seed = request_seed(config.seed, transcript.relative, chunk.index)
                 completion = client.complete(
                     [Message("system", system), Message("user", question.text)],
                     params.model_copy(update={"seed": seed}),
@@ -228,24 +225,18 @@ def conditioned_chats(
                 answer = completion.text.strip()
                 if not answer:
                     raise InputError("answer_blank", detail="the model's answer is blank")
-            except (InputError, GenerationError) as exc:
-                source.left_out.append((where, str(exc.reason), _detail(exc)))
-                continue
-            resolved = client.resolve(params).model_dump(mode="json")
-            resolved.pop("seed")
-            generator = {
-                "name": GENERATOR_NAME,
-                "parameters": {**resolved, "seed": config.seed, **_chunking(config)},
-                **question.generator,
-                "backend": client.backend.describe(),
-                "model": completion.model,
-                "prompt_version": CONDITIONED_PROMPT_VERSION,
-                "request_hashes": [completion.request_hash],
-                "transcript": _transcript_ref(transcript),
-                "paragraphs": chunk.paragraphs,
-                "system_prompt_sha256": _sha(system),
-            }
-            try:
+                generator = {
+                    "name": GENERATOR_NAME,
+                    "parameters": {**resolved, "seed": config.seed, **_chunking(config)},
+                    **question.generator,
+                    "backend": client.backend.describe(),
+                    "model": completion.model,
+                    "prompt_version": CONDITIONED_PROMPT_VERSION,
+                    "request_hashes": [completion.request_hash],
+                    "transcript": _transcript_ref(transcript),
+                    "paragraphs": chunk.paragraphs,
+                    "system_prompt_sha256": _sha(system),
+                }
                 line = persona_line(
                     [("user", question.text), ("assistant", answer)],
                     transcript,
@@ -256,7 +247,7 @@ def conditioned_chats(
                     generator,
                     markers,
                 )
-            except InputError as exc:
+            except (InputError, GenerationError) as exc:
                 source.left_out.append((where, str(exc.reason), _detail(exc)))
                 continue
             source.lines.append(line)
@@ -307,6 +298,7 @@ def persona_line(
     markers: StyleMarkers | None = None,
     *,
     persona_id: str | None = None,
+    pair_id: str | None = None,
 ) -> bytes:
     """One ChatML line of a persona source (see the module docstring).
 
@@ -325,6 +317,8 @@ def persona_line(
         "paragraphs": paragraphs,
         "generator": generator,
     }
+    if pair_id is not None:
+        line["pair_id"] = pair_id
     line["style_distance"] = None  # scored only against a profile (a template persona has none)
     if profile is not None:
         answer = "\n\n".join(content for role, content in messages if role == "assistant")
@@ -352,11 +346,6 @@ def _transcript_ref(transcript: Transcript) -> dict[str, Any]:
 
 def _chunking(config: PersonaChatConfig) -> dict[str, Any]:
     return {"chunk_min_chars": config.chunk.min_chars, "chunk_max_chars": config.chunk.max_chars}
-
-
-def _request_seed(seed: str, relative: str, chunk: int) -> int:
-    material = f"{seed}\0{relative}\0{chunk}".encode()
-    return int.from_bytes(hashlib.sha256(material).digest()[:4], "big") >> 1
 
 
 def _sha(text: str) -> str:

@@ -22,6 +22,7 @@ from mhds.persona.transcripts import (
     ChunkConfig,
     TranscriptKey,
     clean_transcript,
+    parse_key,
     split_paragraphs,
 )
 from mhds.store.base import Store
@@ -114,8 +115,6 @@ def read_transcripts(store: Store, prefix: str) -> list[Transcript]:
             left once cleaned.
         InputError: a key that is not ``<prefix><Channel>/<Title>.txt`` (names the key).
     """
-    from mhds.persona.transcripts import parse_key
-
     folder = prefix if prefix.endswith("/") else prefix + "/"
     keys = sorted(o.key for o in store.list(folder) if o.key.endswith(TEXT_SUFFIX))
     if not keys:

@@ -171,7 +171,8 @@ def dual_answers(
                         {**base},
                         markers,
                         persona_id=persona,
-                    )  # fmt: skip
+                        pair_id=pair_id,
+                    )
                     for messages, persona, prof in (
                         (own, transcript.persona_id, profile),
                         (theirs, card.id, None),
@@ -180,7 +181,7 @@ def dual_answers(
             except InputError as exc:
                 source.left_out.append((where, str(exc.reason), type(exc).__name__))
                 continue
-            source.lines += [_with(line, pair_id=pair_id) for line in pair]
+            source.lines += pair
             preferences.append(
                 codec.dumps(
                     {
@@ -288,7 +289,3 @@ def _distinct_answer(
 def _pick(lines: Sequence[str], *material: str) -> str:
     digest = hashlib.sha256("\0".join(material).encode()).digest()
     return lines[int.from_bytes(digest[:4], "big") % len(lines)]
-
-
-def _with(line: bytes, **fields: Any) -> bytes:
-    return codec.dumps({**codec.loads(line), **fields})

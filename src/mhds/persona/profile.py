@@ -24,7 +24,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,7 @@ from mhds.crisis.library import parse_yaml_model
 from mhds.errors import ConfigError
 from mhds.records.codec import canonical_json
 
+_M = TypeVar("_M", bound=BaseModel)
 PROFILE_VERSION: Final = 1
 MARKERS_FILE: Final = "style-markers-v1.yaml"
 TOP: Final = 25  # items listed per ranking
@@ -65,20 +66,23 @@ class StyleMarkers(BaseModel):
         }
 
 
-def load_markers() -> StyleMarkers:
-    """The packaged markers.
+def load_data_model(name: str, model: type[_M]) -> _M:
+    """The packaged data file ``mhds/persona/data/<name>`` (YAML) validated into ``model``.
 
     Raises:
-        ConfigError: the file is unreadable or invalid (naming the field).
+        ConfigError: the file is unreadable or invalid (naming the file and the field).
     """
-    source = f"mhds/persona/data/{MARKERS_FILE}"
+    source = f"mhds/persona/data/{name}"
     try:
-        text = files("mhds.persona").joinpath("data").joinpath(MARKERS_FILE).read_text("utf-8")
+        text = files("mhds.persona").joinpath("data").joinpath(name).read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read style markers: {type(exc).__name__}", source=source
-        ) from exc
-    return parse_yaml_model(text, StyleMarkers, source=source)
+        raise ConfigError(f"cannot read: {type(exc).__name__}", source=source) from exc
+    return parse_yaml_model(text, model, source=source)
+
+
+def load_markers() -> StyleMarkers:
+    """The packaged markers (ConfigError naming the field when invalid)."""
+    return load_data_model(MARKERS_FILE, StyleMarkers)
 
 
 def build_profile(

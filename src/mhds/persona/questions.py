@@ -17,16 +17,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mhds.crisis.library import parse_yaml_model
 from mhds.errors import ConfigError, InputError
-from mhds.generate.backend import GenerationParams, Message
+from mhds.generate.backend import GenerationParams, Message, request_seed
 from mhds.generate.client import GenerationClient
-from mhds.persona.profile import StyleMarkers, load_markers, sentences_of
+from mhds.persona.profile import StyleMarkers, load_data_model, load_markers, sentences_of
 
 TEMPLATES_FILE: Final = "question-templates-v1.yaml"
 QUESTION_PROMPT_VERSION: Final = "persona-question-prompts/v1"
@@ -79,8 +77,7 @@ def load_question_templates() -> QuestionTemplates:
         ConfigError: the file is unreadable or invalid (naming the field).
     """
     source = f"mhds/persona/data/{TEMPLATES_FILE}"
-    text = files("mhds.persona").joinpath("data").joinpath(TEMPLATES_FILE).read_text("utf-8")
-    templates = parse_yaml_model(text, QuestionTemplates, source=source)
+    templates = load_data_model(TEMPLATES_FILE, QuestionTemplates)
     for template in templates.templates:
         if "{topic}" not in template.text or template.text.count("{") != 1:
             raise ConfigError(
@@ -145,8 +142,7 @@ def model_question(
         InputError: the reply is blank, has no question mark or is too long
             (``question_unusable``).
     """
-    request_seed = int.from_bytes(hashlib.sha256(f"{seed}\0{text}".encode()).digest()[:4], "big")
-    params = params.model_copy(update={"seed": request_seed >> 1})
+    params = params.model_copy(update={"seed": request_seed(seed, text)})
     completion = client.complete(question_messages(text), params)
     question = " ".join(completion.text.split()).strip("\"'“” ")
     if not question or "?" not in question or len(question) > MAX_QUESTION_CHARS:

@@ -39,15 +39,17 @@ from mhds.persona.chats import (
 )
 from mhds.persona.corpus import ProfileRef, Transcript, by_persona, read_transcripts, write_profile
 from mhds.persona.dual import DEFAULT_OTHER, dual_answers
-from mhds.persona.profile import load_markers
+from mhds.persona.profile import StyleMarkers, load_markers
 from mhds.persona.questions import (
     Question,
+    QuestionTemplates,
     load_question_templates,
     model_question,
     template_question,
 )
 from mhds.records import codec
 from mhds.store.base import Store
+from mhds.store.uri import key_part
 
 CHATS = "raw/voice_persona/{name}.jsonl"
 HOLDOUT = "raw/voice_persona_holdout/{name}.jsonl"
@@ -101,7 +103,7 @@ def make_persona_sources(
         raise ConfigError(f"persona {other!r} answers from transcripts: choose a template persona")
     markers = load_markers()
     templates = load_question_templates()
-    ask = _question_maker(config, client, params)
+    ask = _question_maker(config, client, params, templates, markers)
     if client is not None:  # ask every question at once, --concurrency at a time
         ask = _prefetched(ask, transcripts, config, client.max_concurrency)
     run = PersonaRun(_name(prefix, config, transcripts, client, params, other))
@@ -162,11 +164,13 @@ def make_persona_sources(
 
 
 def _question_maker(
-    config: PersonaChatConfig, client: GenerationClient | None, params: GenerationParams
+    config: PersonaChatConfig,
+    client: GenerationClient | None,
+    params: GenerationParams,
+    templates: QuestionTemplates,
+    markers: StyleMarkers,
 ) -> QuestionMaker:
     if client is None:
-        templates = load_question_templates()
-        markers = load_markers()
         return lambda text: template_question(text, templates, seed=config.seed, markers=markers)
     return lambda text: model_question(client, params, text, seed=config.seed)
 
@@ -216,8 +220,7 @@ def _name(
         }
     )
     digest = hashlib.sha256(material).hexdigest()[:12]
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in folder)[:40]
-    return f"{safe}-{digest}"
+    return f"{key_part(folder)}-{digest}"
 
 
 def _write_left_out(store: Store, quarantine_prefix: str, run: PersonaRun) -> None:

@@ -101,6 +101,12 @@ def join_key(*parts: str) -> str:
     return key
 
 
+def key_part(text: str, default: str = "seed") -> str:
+    """``text`` (a seed, a folder name) as one part of a key: letters, digits, ``-``, ``_``
+    and ``.`` kept, anything else as ``-``, 40 characters at most; ``default`` when empty."""
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)[:40] or default
+
+
 def check_key(key: str) -> str:
     """Validate a relative store key and return it unchanged.
 
