@@ -38,8 +38,8 @@ from tests.pipeline.build_cases import (
 )
 
 # The child builds, and holds still in its progress callback once compile is done and the
-# leakage check over the written shards has begun: release data is in the store, the manifest
-# is not. The pause only makes the moment of the SIGKILL deterministic; the kill is real.
+# gates have begun: release data is in the store, the manifest is not. The pause only makes
+# the moment of the SIGKILL deterministic; the kill is real.
 CHILD = """
 import pickle, sys, time
 from mhds.pipeline.run import build_release
@@ -49,7 +49,7 @@ seen = []
 
 def progress(stage, done, total):
     seen.append(stage)
-    if "compile" in seen and stage.startswith("leakage"):
+    if "compile" in seen and stage == "gates":
         open(sys.argv[2], "w").close()
         time.sleep(600)
 
@@ -96,8 +96,8 @@ def test_a_build_killed_mid_publish_leaves_nothing_visible_and_the_rerun_complet
     result = build_release(s3_store, registry, config, today=TODAY)
 
     assert result.published and result.version == VERSION
-    # The kill came during the gates: de-duplication and links resume from their markers.
-    assert result.resumed_phases == ["dedup", "links"]
+    # The kill came during the gates: de-duplication resumes from its marker.
+    assert result.resumed_phases == ["dedup"]
     inputs = [
         shard["key"]
         for source in ("counsel_chats", "crisis_chats", "therapy_chats")
@@ -144,7 +144,7 @@ def test_a_failed_build_resumes_after_its_searches_with_the_same_release(store: 
     with pytest.raises(_Crash):
         build_release(store, registry, config, progress=crash, today=TODAY)
     resumed = build_release(store, registry, config, today=TODAY)
-    assert resumed.resumed_phases == ["dedup", "links"]
+    assert resumed.resumed_phases == ["dedup"]
     assert resumed.version == f"{VERSION}.1"
     assert resumed.funnel == fresh.funnel  # duplicates counted per source after resuming too
     digests = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mhds.crisis.screening import load_checker, red_hits
 from mhds.engine.base import Executor
@@ -21,17 +21,21 @@ from mhds.gates.provenance import ProvenanceGate
 from mhds.gates.safety import SafetyGate
 from mhds.gates.signoff import SignoffGate
 from mhds.gates.style import StyleGate
+from mhds.ingest.processed import iter_shard_records
 from mhds.persona.corpus import ProfileRef, find_profile
 from mhds.persona.style import StyleVector, score_records
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
-from mhds.pipeline.search import Progress, records_of, search_config, search_duplicates
+from mhds.pipeline.search import Progress, records_of, shipped_duplicates
 from mhds.records import codec
+from mhds.records.schema import Split
 from mhds.registry.coverage import compute_coverage
 from mhds.registry.inventory import take_inventory
 from mhds.registry.schema import Registry
+from mhds.release.version import ReleaseError
 from mhds.reports.bias import BiasReport, BiasStats
 from mhds.steps.base import StepStats
+from mhds.steps.dedup.reuse import Graph
 from mhds.steps.provenance import ProvenanceIssue
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
@@ -73,6 +77,9 @@ class GateContext:
     folder: str
     work: str
     tick: Progress
+    # The duplicate graph among the survivors of de-duplication, when the build made it
+    # (``keep_duplicates_together``); else the leakage gate makes it for what ships.
+    survivors: Graph | None = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +129,6 @@ class _Previous:
 
 def run_gates(
     ctx: GateContext,
-    assignment: Any,
-    metas: list[tuple[str, str]],
     stats: DistributionStats,
     pii_stats: StepStats,
     previous_version: str | None,
@@ -160,9 +165,12 @@ def run_gates(
             waivers=waivers,
         ),
     ]
+    shipped = _gather("the compiled release's ids and splits", lambda: _read_back(ctx, written))
     previous = _gather(
         f"previous release {previous_version}",
-        lambda: _read_previous(ctx, previous_version, assignment),
+        lambda: _read_previous(
+            ctx, previous_version, {} if isinstance(shipped, _Unavailable) else shipped.splits
+        ),
     )
     if isinstance(previous, _Unavailable):
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
@@ -170,20 +178,7 @@ def run_gates(
         verdicts.append(_safety_verdict(ctx, written, safety))
         verdicts.append(_style_verdict(ctx, written))
         return verdicts
-    near = _gather(
-        "duplicate pairs of the compiled release",
-        lambda: _near_pairs_in(ctx, written, previous.shards),
-    )
-    if isinstance(near, _Unavailable):
-        verdicts.append(near.verdict(LeakageGate.name))
-    else:
-        # Exact pairs against the previous release by content hash too: a record whose id
-        # changed (its raw object was renamed) may land in another split than last time.
-        pairs = exact_pairs_across([*metas, *previous.metas])
-        pairs.extend(near)
-        verdicts.append(
-            LeakageGate().evaluate(assignment, pairs, previous=previous.splits, waivers=waivers)
-        )
+    verdicts.append(_leakage_verdict(ctx, shipped, previous))
     verdicts.append(
         DistributionGate().evaluate(
             stats, registry, config.distribution, previous=previous.stats, waivers=waivers
@@ -267,30 +262,74 @@ def _unaccounted_error(verdict: Verdict, unaccounted: Mapping[str, int]) -> Verd
     return Verdict(verdict.gate, GateStatus.ERROR, summary, evidence, verdict.failures)
 
 
-def _near_pairs_in(
-    ctx: GateContext, shards: list[str], previous_shards: list[str]
-) -> list[DuplicatePair]:
-    """Near (and exact) duplicate pairs among the compiled records and between them and the
-    previous release's that this build does not have: the leakage gate's independent look
-    at what would ship. It always
-    looks for both kinds, whatever the de-duplication switches say: turning dedup off must
-    not turn the leak check off too. Pairs inside the previous release alone are the
-    previous release's business; the gate skips them."""
-    result = search_duplicates(
-        ctx.store,
-        ctx.registry,
-        search_config(ctx.config),
-        ctx.executor,
-        [*shards, *previous_shards],
-        ctx.work,
-        "leakage",
-        ctx.tick,
+@dataclass(frozen=True)
+class _Shipped:
+    """The compiled release's ids, read back from its shards: each id's split (that of the
+    shard it is in) and (id, content hash) pairs."""
+
+    splits: dict[str, Split]
+    metas: list[tuple[str, str]]
+
+
+def _read_back(ctx: GateContext, written: list[str]) -> _Shipped:
+    """Every compiled record's id and split as written, not as the splits meant them: the
+    leakage gate judges what ships, so a compile step that puts a record in the wrong split
+    is caught. A record whose split field disagrees with its shard's, or an id written twice,
+    is an error."""
+    data = join_key(ctx.folder, "data") + "/"
+    splits: dict[str, Split] = {}
+    metas: list[tuple[str, str]] = []
+    for key in written:
+        shard_split = cast(Split, key.removeprefix(data).split("/", 1)[0])
+        for record in iter_shard_records(ctx.store, key):
+            meta = record.metadata
+            if meta.split != shard_split:
+                raise ReleaseError(
+                    f"record {meta.id} in a {shard_split} shard says split {meta.split}",
+                    release=ctx.folder,
+                )
+            if meta.id in splits:
+                raise ReleaseError(f"record {meta.id} is written twice", release=ctx.folder)
+            splits[meta.id] = shard_split
+            metas.append((meta.id, meta.content_hash))
+    return _Shipped(splits, metas)
+
+
+def _leakage_verdict(
+    ctx: GateContext, shipped: _Shipped | _Unavailable, previous: _Previous
+) -> Verdict:
+    """The leakage gate over the ids and splits read back from the compiled release: exact
+    pairs by content hash (against the previous release's too: a record whose id changed, its
+    raw object renamed, may land in another split than last time), and the build's search's
+    pairs among the shipped records and against the previous release's that this build does
+    not have. It always looks at both kinds, whatever the de-duplication switches say:
+    turning dedup off must not turn the leak check off too. Pairs inside the previous
+    release alone are the previous release's business; the gate skips them."""
+    if isinstance(shipped, _Unavailable):
+        return shipped.verdict(LeakageGate.name)
+    near = _gather(
+        "duplicate pairs of the compiled release",
+        lambda: shipped_duplicates(
+            ctx.store,
+            ctx.registry,
+            ctx.config,
+            ctx.executor,
+            shipped.splits.__contains__,
+            ctx.survivors,
+            previous.shards,
+            ctx.work,
+            ctx.tick,
+        ),
     )
-    pairs: list[DuplicatePair] = []
-    for d in result.duplicates():
+    if isinstance(near, _Unavailable):
+        return near.verdict(LeakageGate.name)
+    pairs = exact_pairs_across([*shipped.metas, *previous.metas])
+    for d in near.duplicates():
         kind: PairKind = "exact" if d.kind == "exact" else "near"
         pairs.append(DuplicatePair(d.survivor_id, d.id, kind, min(max(d.similarity, 0.0), 1.0)))
-    return pairs
+    return LeakageGate().evaluate(
+        shipped.splits, pairs, previous=previous.splits, waivers=ctx.config.waivers
+    )
 
 
 def _read_previous(ctx: GateContext, version: str | None, current: Mapping[str, Any]) -> _Previous:

@@ -21,11 +21,10 @@ from mhds.pipeline.gating import GATES, GateContext, applied_waivers, run_gates
 from mhds.pipeline.result import BuildResult, GateFailure
 from mhds.pipeline.search import (
     DEDUP_DONE,
-    LINKS_DONE,
     Progress,
+    kept_together,
     read_done,
     records_of,
-    search_config,
     search_duplicates,
     write_done,
     write_survivors,
@@ -53,6 +52,8 @@ from mhds.reports.bias import BiasReport, BiasStats, write_bias_report
 from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
 from mhds.steps.dedup.cluster import DedupResult, load_result
+from mhds.steps.dedup.reuse import Graph
+from mhds.steps.dedup.run import family_priorities
 from mhds.steps.pii.step import pii_identity
 from mhds.steps.provenance import ProvenanceIssue
 from mhds.steps.split import GroupSplitter, apply_split
@@ -97,6 +98,8 @@ class Build:
     lease: StoreLease
     # Identity-group mentions of the compiled records (the bias report and gate).
     bias: BiasStats = field(default_factory=BiasStats)
+    # The duplicate graph among the survivors (``link``), for the leakage gate.
+    survivors: Graph | None = None
 
     def ingest(self) -> tuple[list[tuple[str, dict[str, Any]]], Funnel, list[tuple[str, str, str]]]:
         """Ingest every approved source (unchanged ones are reused); set the build key.
@@ -195,7 +198,6 @@ class Build:
                 self.executor,
                 staged,
                 work,
-                "dedup",
                 self.tick,
             )
             survivors, removed = write_survivors(
@@ -213,34 +215,20 @@ class Build:
         )
         return dedup, survivors
 
-    def link(self, survivors: list[str], steps: StepsOutcome, work: str) -> DedupResult | None:
-        """The same search over the survivors: every pair it finds shares a split
-        (``keep_duplicates_together``). Resumable like ``deduplicate``."""
+    def link(self, survivors: list[str], dedup: DedupResult, work: str) -> DedupResult | None:
+        """The duplicate pairs among the survivors: each cluster of them shares a split
+        (``keep_duplicates_together``). Nothing is hashed again (``search_within``); the
+        leakage gate reuses the graph (``self.survivors``)."""
         if not self.config.keep_duplicates_together:
             return None
         self.lease.check()
-        marker = join_key(work, LINKS_DONE)
-        done = read_done(self.store, marker, steps.digest)
-        if done is not None:
-            links = load_result(self.store, join_key(work, "links"))
-            self.result.resumed_phases.append("links")
-        else:
-            links = search_duplicates(
-                self.store,
-                self.registry,
-                search_config(self.config),
-                self.executor,
-                survivors,
-                work,
-                "links",
-                self.tick,
-            )
-            write_done(self.store, marker, steps.digest)
+        store, config = self.store, self.config
+        self.survivors = kept_together(store, config, self.executor, work, dedup, self.tick)
+        links = self.survivors.decide(family_priorities(self.registry))
         self.audit.append(
             "links",
             inputs=survivors,
             counts={"pairs_kept_in_one_split": sum(1 for _ in links.duplicates())},
-            decisions={"resumed": done is not None},
             config_hash=self.config.output_hash(),
         )
         return links
@@ -285,8 +273,6 @@ class Build:
     def gate(
         self,
         context: GateContext,
-        assignment: Any,
-        metas: list[tuple[str, str]],
         stats: DistributionStats,
         steps: StepsOutcome,
         previous: str | None,
@@ -296,8 +282,6 @@ class Build:
         self.tick("gates", 0, len(GATES))
         verdicts = run_gates(
             context,
-            assignment,
-            metas,
             stats,
             steps.stats,
             previous,

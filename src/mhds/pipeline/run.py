@@ -1,15 +1,16 @@
 """``mhds build``: registry + store -> a gated, immutable release, or nothing at all.
 
 Stages: ingest (unchanged sources are reused) -> per-record steps per shard (PII) ->
-de-duplication (map / shuffle / reduce through the store) -> links (the same search over the
-survivors: pairs it finds share a split) -> group-aware splits -> compile into an unpublished
+de-duplication (the build's one duplicate search: map / shuffle / reduce through the store) ->
+links (that search's pairs among the survivors, its long band runs tried again on them: pairs
+share a split) -> group-aware splits -> compile into an unpublished
 release folder -> gates -> publish (manifest last, write-once) or abort (the folder's objects
 are removed). When the release config requires clinician sign-off (the default) and no waiver
 covers its absence, the build compiles into ``builds/<id>/candidate/`` instead and stops there
 with a candidate that ``mhds release publish`` publishes once the sign-off exists
-(``candidate.py``). Per-shard stages keep done markers under ``work/<build-key>/``, and so do the
-whole-corpus searches (dedup, links), so a killed or failed build resumes without redoing
-finished shards or searches; the build key hashes the inputs and the config, so the same inputs
+(``candidate.py``). Per-shard stages keep done markers under ``work/<build-key>/``, and so does the
+duplicate search (dedup), so a killed or failed build resumes without redoing
+finished shards or the search; the build key hashes the inputs and the config, so the same inputs
 and config give the same release content. The build holds the store's lease from start to end
 and reserves its version before it writes a shard. The funnel (per source: read,
 quarantined, reviewed, removed as duplicates, released) is counted on the way and must add up.
@@ -121,7 +122,7 @@ def _build(
     lap("pii")
     dedup, survivors = run.deduplicate(steps, work, funnel)
     lap("dedup")
-    links = run.link(survivors, steps, work)
+    links = run.link(survivors, dedup, work)
     lap("links")
     assignment = assign_splits(store, registry, config, survivors, links)
     lap("splits")
@@ -136,9 +137,9 @@ def _build(
             stats, metas = run.compile(writer, survivors, assignment, funnel)
             lap("compile")
             context = GateContext(
-                store, registry, config, run.executor, writer.folder, work, run.tick
+                store, registry, config, run.executor, writer.folder, work, run.tick, run.survivors
             )
-            verdicts = run.gate(context, assignment, metas, stats, steps, previous, funnel)
+            verdicts = run.gate(context, stats, steps, previous, funnel)
             run.result.counts = {
                 "records": len(metas),
                 "duplicates_removed": sum(1 for _ in dedup.duplicates()),

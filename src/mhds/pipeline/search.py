@@ -1,7 +1,10 @@
-"""The build's duplicate searches: de-duplication, the search over the survivors that links
-pairs into one split, and the leakage gate's search over the compiled release. All three run
-the same map / shuffle / reduce units (``mhds.steps.dedup``) on the build's executor, in
-scratch folders under the build's work folder that are cleared when the build ends."""
+"""The build's duplicate search, run once: over every record that can ship, with both kinds
+(exact and near) on whatever the de-duplication switches say. De-duplication clusters its
+edges by those switches; the pairs kept in one split and the leakage gate reuse the same
+edges (``mhds.steps.dedup.reuse``), and the leakage gate searches only a previous release's
+records against them. The searches run the map / shuffle / reduce units (``mhds.steps.dedup``)
+on the build's executor, in scratch folders under the build's work folder that are cleared
+when the build ends."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mhds.engine.base import Executor
-from mhds.errors import MhdsError, ObjectNotFoundError
+from mhds.errors import ConfigError, MhdsError, ObjectNotFoundError
 from mhds.ingest.processed import iter_shard_records
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.units import DedupUnit, run_dedup_unit
@@ -19,7 +22,9 @@ from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
 from mhds.steps.dedup.cluster import DedupResult, cluster
-from mhds.steps.dedup.layout import clear_workdir
+from mhds.steps.dedup.config import DedupConfig
+from mhds.steps.dedup.layout import BASE_CODES, clear_workdir, save_array, shard_number
+from mhds.steps.dedup.reuse import Graph, base_codes, load_graph
 from mhds.steps.dedup.run import family_priorities
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
@@ -31,6 +36,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]
 
 
+# The build's search, under its work folder.
+SEARCH = "dedup"
+
+
 def search_duplicates(
     store: Store,
     registry: Registry,
@@ -38,35 +47,165 @@ def search_duplicates(
     executor: Executor,
     staged: list[str],
     work: str,
-    name: str,
     tick: Progress,
 ) -> DedupResult:
-    """One duplicate search, ``name`` (``dedup``, ``links``, ``leakage``), over ``staged`` in
-    ``<work>/<name>/`` (cleared first): map per shard, reduce per bucket, fetch and verify
-    near candidates, then cluster with the registry's family priorities deciding which
-    member survives. Progress goes to ``tick`` as ``<name>: <phase>``."""
-    cfg = config.dedup
-    workdir = join_key(work, name)
+    """The build's one duplicate search, over ``staged`` in ``<work>/dedup/`` (cleared
+    first), then the de-duplication decisions: the clusters of the kinds ``config.dedup``
+    switches on, with the registry's family priorities deciding which member survives.
+    Progress goes to ``tick`` as ``dedup: <phase>``."""
+    cfg, workdir = search_config(config).dedup, join_key(work, SEARCH)
     clear_workdir(store, workdir)
-    shard_units = [
-        DedupUnit(store, workdir, "map", cfg, shard_id=f"{n:05d}", shard_key=key)
-        for n, key in enumerate(staged)
-    ]
-    phases = [
-        ("map", shard_units),
+    ids = [f"{n:05d}" for n in range(len(staged))]
+    buckets = range(cfg.buckets)
+    units = [
         (
-            "reduce",
-            [DedupUnit(store, workdir, "reduce", cfg, bucket=b) for b in range(cfg.buckets)],
+            "map",
+            [
+                _unit(store, workdir, "map", cfg, shard_id=i, shard_key=k)
+                for i, k in zip(ids, staged, strict=True)
+            ],
         ),
+        ("reduce", [_unit(store, workdir, "reduce", cfg, bucket=b) for b in buckets]),
+        ("fetch", [_unit(store, workdir, "fetch", cfg, shard_id=i) for i in ids]),
+        ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
     ]
-    if cfg.near:
-        fetch = [DedupUnit(store, workdir, "fetch", cfg, shard_id=u.shard_id) for u in shard_units]
-        verify = [DedupUnit(store, workdir, "verify", cfg, bucket=b) for b in range(cfg.buckets)]
-        phases += [("fetch", fetch), ("verify", verify)]
+    _run(executor, SEARCH, units, tick)
+    return cluster(store, workdir, config.dedup, family_priorities(registry))
+
+
+def search_against(
+    store: Store,
+    config: BuildConfig,
+    executor: Executor,
+    shards: list[str],
+    shipped: Callable[[str], bool],
+    work: str,
+    tick: Progress,
+) -> Graph:
+    """The records of ``shards`` searched against the build's search, in ``<work>/leakage/``:
+    their pairs among themselves and with the searched records that ``shipped`` accepts (by
+    id); the pairs among those are the build's and are not searched again.
+
+    Raises:
+        ConfigError: a shard's number is one of the build's search's (rename it).
+    """
+    cfg = search_config(config).dedup
+    base, workdir = join_key(work, SEARCH), join_key(work, "leakage")
+    base_shards = _start(store, base, workdir, shipped)
+    ids = [f"against-{n:05d}" for n in range(len(shards))]
+    if {shard_number(i) for i in base_shards} & {shard_number(i) for i in ids}:
+        raise ConfigError("a shard searched against the build shares a shard number with it")
+    buckets = range(cfg.buckets)
+    units = [
+        (
+            "map",
+            [
+                _unit(store, workdir, "map", cfg, shard_id=i, shard_key=k)
+                for i, k in zip(ids, shards, strict=True)
+            ],
+        ),
+        ("reduce", [_unit(store, workdir, "reduce", cfg, bucket=b, base=base) for b in buckets]),
+        (
+            "fetch",
+            [_unit(store, workdir, "fetch", cfg, shard_id=i) for i in ids]
+            + _fetch(store, workdir, cfg, base, base_shards),
+        ),
+        ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
+    ]
+    _run(executor, "leakage", units, tick)
+    return load_graph(store, workdir, cfg, also=base)
+
+
+def search_within(
+    store: Store,
+    config: BuildConfig,
+    executor: Executor,
+    kept: Callable[[str], bool],
+    work: str,
+    tick: Progress,
+) -> Graph:
+    """The duplicate graph among the records of the build's search that ``kept`` accepts (by
+    id), as a search of only those records would find it (``reduce_within``), without hashing
+    them again: the search's own pairs among them, plus its long band runs tried again on
+    them in ``<work>/links/``. Progress: ``links: <phase>``."""
+    cfg = search_config(config).dedup
+    base, workdir = join_key(work, SEARCH), join_key(work, "links")
+    base_shards = _start(store, base, workdir, kept)
+    buckets = range(cfg.buckets)
+    units = [
+        ("reduce", [_unit(store, workdir, "within", cfg, bucket=b, base=base) for b in buckets]),
+        ("fetch", _fetch(store, workdir, cfg, base, base_shards)),
+        ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
+    ]
+    _run(executor, "links", units, tick)
+    graph = load_graph(store, base, cfg).restrict(kept)
+    return graph.merge(load_graph(store, workdir, cfg, also=base))
+
+
+def shipped_duplicates(
+    store: Store,
+    registry: Registry,
+    config: BuildConfig,
+    executor: Executor,
+    shipped: Callable[[str], bool],
+    survivors: Graph | None,
+    previous: list[str],
+    work: str,
+    tick: Progress,
+) -> DedupResult:
+    """The duplicate clusters among the records that ``shipped`` accepts (by id) and the
+    records of ``previous`` (a previous release's, that this build does not have): the graph
+    among the survivors (``survivors``, from the links; searched within the shipped records
+    when there are none), restricted to the shipped records, plus ``previous`` searched
+    against the build's search."""
+    if survivors is None:
+        survivors = search_within(store, config, executor, shipped, work, tick)
+    graph = survivors.restrict(shipped)
+    if previous:
+        graph = graph.merge(search_against(store, config, executor, previous, shipped, work, tick))
+    return graph.decide(family_priorities(registry))
+
+
+def kept_together(
+    store: Store,
+    config: BuildConfig,
+    executor: Executor,
+    work: str,
+    dedup: DedupResult,
+    tick: Progress,
+) -> Graph:
+    """The duplicate graph among the records that survived de-duplication (both kinds,
+    whatever its switches say): each of its clusters shares one split."""
+    return search_within(store, config, executor, lambda i: not dedup.is_duplicate(i), work, tick)
+
+
+def _start(store: Store, base: str, workdir: str, keep: Callable[[str], bool]) -> list[str]:
+    """Clear ``workdir`` for a search against or within ``base``, list there the base's
+    records that take part (``keep``), and return the base's shard ids."""
+    known, base_shards = base_codes(store, base, keep)
+    clear_workdir(store, workdir)
+    save_array(store, join_key(workdir, BASE_CODES), known)
+    return base_shards
+
+
+def _unit(store: Store, workdir: str, phase: str, cfg: DedupConfig, **where: Any) -> DedupUnit:
+    return DedupUnit(store, workdir, phase, cfg, **where)
+
+
+def _fetch(
+    store: Store, workdir: str, cfg: DedupConfig, base: str, base_shards: list[str]
+) -> list[DedupUnit]:
+    """Fetch units for the base search's shards (their signatures are in ``base``)."""
+    return [_unit(store, workdir, "fetch", cfg, shard_id=i, base=base) for i in base_shards]
+
+
+def _run(
+    executor: Executor, name: str, phases: list[tuple[str, list[DedupUnit]]], tick: Progress
+) -> None:
+    """Each phase's units on the executor, phase after phase. Progress: ``<name>: <phase>``."""
     for phase, units in phases:
         stage, total = f"{name}: {phase}", len(units)
         executor.map(run_dedup_unit, units, on_done=lambda n: tick(stage, n, total))  # noqa: B023
-    return cluster(store, workdir, cfg, family_priorities(registry))
 
 
 def write_survivors(
@@ -93,6 +232,7 @@ def write_survivors(
 
 # Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
 # inputs and config reuses its redacted shards).
+# ("links" and its marker: the search over the survivors of builds before there was one search)
 SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only")
 # Done markers of the whole-corpus phases, in the work folder: a build killed after one of
 # them resumes after it. Cleared with the scratch folders (markers first).

@@ -7,7 +7,13 @@ from typing import Any
 
 from mhds.ingest.processed import iter_shard_records
 from mhds.steps.dedup.config import DedupConfig
-from mhds.steps.dedup.near import fetch_rows, map_shard, reduce_bucket, verify_partition
+from mhds.steps.dedup.near import (
+    fetch_rows,
+    map_shard,
+    reduce_bucket,
+    reduce_within,
+    verify_partition,
+)
 from mhds.store.base import Store
 
 
@@ -17,11 +23,14 @@ class DedupUnit:
 
     store: Store
     workdir: str
-    phase: str  # map | reduce | fetch | verify
+    phase: str  # map | reduce | within | fetch | verify
     config: DedupConfig
     shard_id: str = ""
     shard_key: str = ""
     bucket: int = 0
+    # reduce, within: the workdir of the search this one runs against or within; fetch:
+    # where the shard was mapped (see ``mhds.steps.dedup.reuse``)
+    base: str = ""
 
     def __str__(self) -> str:
         return f"dedup {self.phase} {self.shard_id or self.bucket}"
@@ -33,7 +42,9 @@ def run_dedup_unit(unit: DedupUnit) -> Any:
         records = iter_shard_records(unit.store, unit.shard_key)
         return map_shard(unit.store, unit.workdir, unit.shard_id, records, unit.config)
     if unit.phase == "reduce":
-        return reduce_bucket(unit.store, unit.workdir, unit.bucket, unit.config)
+        return reduce_bucket(unit.store, unit.workdir, unit.bucket, unit.config, unit.base)
+    if unit.phase == "within":
+        return reduce_within(unit.store, unit.workdir, unit.bucket, unit.config, unit.base)
     if unit.phase == "fetch":
-        return fetch_rows(unit.store, unit.workdir, unit.shard_id, unit.config)
+        return fetch_rows(unit.store, unit.workdir, unit.shard_id, unit.config, unit.base)
     return verify_partition(unit.store, unit.workdir, unit.bucket, unit.config)

@@ -209,34 +209,58 @@ def cluster(
         records=sum(s.records for s in summaries),
         empty_texts=sum(s.empty for s in summaries),
     )
+    links, pairs = load_edges(store, workdir, config)
+    stats.exact_links, stats.verified_pairs = len(links), len(pairs)
+    stats.candidate_pairs = _candidate_count(store, workdir, config)
+    members = read_members(store, workdir, summaries, graph_codes(links, pairs))
+    result = DedupResult(decide_graph(links, pairs, members, family_priority), stats)
+    tally(result)
+    _write(store, workdir, result, summaries, members)
+    return result
+
+
+def load_edges(store: Store, workdir: str, config: DedupConfig) -> tuple[AnyArray, AnyArray]:
+    """A finished search's edges: exact links (``PAIR``) and verified near pairs
+    (``VERIFIED``), each kind only when ``config`` switches it on."""
     links = _load_parts(store, workdir, "links", PAIR, config) if config.exact else _none(PAIR)
     pairs = (
         _load_parts(store, workdir, "verified", VERIFIED, config)
         if config.near
         else _none(VERIFIED)
     )
-    stats.exact_links, stats.verified_pairs = len(links), len(pairs)
-    stats.candidate_pairs = _candidate_count(store, workdir, config)
+    return links, pairs
+
+
+def graph_codes(links: AnyArray, pairs: AnyArray) -> AnyArray:
+    """The sorted, unique record codes that some edge names."""
+    return np.unique(np.concatenate((links["a"], links["b"], pairs["a"], pairs["b"])))
+
+
+def decide_graph(
+    links: AnyArray,
+    pairs: AnyArray,
+    members: Mapping[int, Member],
+    family_priority: Mapping[str, int],
+) -> dict[str, DuplicateDecision]:
+    """Decisions for every cluster of the graph ``links`` and ``pairs`` make over
+    ``members`` (record code -> member): one survivor each by the keep rule."""
     codes, roots, best = _components(links, pairs)
-    members = _read_members(store, workdir, summaries, codes)
     groups: dict[int, list[int]] = defaultdict(list)
     for index, root in enumerate(roots):
         groups[int(root)].append(index)
-    result = DedupResult(stats=stats)
+    decisions: dict[str, DuplicateDecision] = {}
     for indices in groups.values():
         found = [members[int(codes[i])] for i in indices]
         near_scores = {members[int(codes[i])].id: float(best[i]) for i in indices if best[i] >= 0}
         for decision in decide_cluster(found, near_scores, family_priority):
-            result.decisions[decision.id] = decision
-    _count(result)
-    _write(store, workdir, result, summaries, members)
-    return result
+            decisions[decision.id] = decision
+    return decisions
 
 
 def _components(links: AnyArray, pairs: AnyArray) -> tuple[AnyArray, AnyArray, AnyArray]:
     a = np.concatenate((links["a"], pairs["a"]))
     b = np.concatenate((links["b"], pairs["b"]))
-    codes = np.unique(np.concatenate((a, b)))
+    codes = graph_codes(links, pairs)
     ia, ib = np.searchsorted(codes, a), np.searchsorted(codes, b)
     sets = UnionFind(len(codes))
     for left, right in zip(ia.tolist(), ib.tolist(), strict=True):
@@ -249,9 +273,15 @@ def _components(links: AnyArray, pairs: AnyArray) -> tuple[AnyArray, AnyArray, A
     return codes, roots, best
 
 
-def _read_members(
+def read_members(
     store: Store, workdir: str, summaries: list[ShardSummary], codes: AnyArray
 ) -> dict[int, Member]:
+    """The members with these record ``codes``, read from the mapped shards' metadata.
+
+    Raises:
+        ShardError: a code names a shard that was not mapped here, or a row it has not.
+        MhdsError: one record id sits in two rows.
+    """
     numbers, rows = split_codes(codes)
     known = {s.number for s in summaries}
     missing = set(np.unique(numbers).tolist()) - known
@@ -280,7 +310,8 @@ def _read_members(
     return members
 
 
-def _count(result: DedupResult) -> None:
+def tally(result: DedupResult) -> None:
+    """Set the cluster and duplicate counts of ``result`` from its decisions."""
     decisions = result.decisions.values()
     result.stats.clusters = sum(d.kind == "survivor" for d in decisions)
     result.stats.exact_duplicates = sum(d.kind == "exact" for d in decisions)

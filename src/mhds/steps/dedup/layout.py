@@ -12,11 +12,14 @@ number are refused (``ConfigError``), never silently merged. Under ``<workdir>/`
     bands/<bucket>/<num>.npy           BAND_ROW rows whose band key falls in bucket
     exact/<bucket>/<num>.npy           EXACT_ROW rows whose content hash falls in bucket
     links/<bucket>.npy                 exact-duplicate links (a, b) from reduce
+    long/<bucket>.npy                  BAND_ROW rows of the runs longer than max_run_size
     candidates/<part>/<bucket>.npy     candidate near pairs (a, b) routed to a partition
     requests/<num>/<bucket>.npy        REQUEST rows: which rows of a shard a partition needs
     rows/<part>/<num>.npz              the requested signatures (and shingles), per partition
     verified/<part>.npy                VERIFIED rows: pairs at or above the threshold
     decisions.jsonl, decisions/<num>.jsonl, result.json
+    base-codes.npy                     a search against a base search: the base's records
+                                       that take part (sorted codes, see ``reuse``)
 
 A record is addressed by a 64-bit code ``shard_number << 32 | row``. Partition files are
 written only when non-empty, so a workdir holds exactly one run (``clear_workdir`` first).
@@ -41,6 +44,7 @@ EXACT_ROW = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("code", "<u8")])
 PAIR = np.dtype([("a", "<u8"), ("b", "<u8")])
 REQUEST = np.dtype([("row", "<u4"), ("part", "<u4")])
 VERIFIED = np.dtype([("a", "<u8"), ("b", "<u8"), ("similarity", "<f4")])
+BASE_CODES = "base-codes.npy"
 ROW_MASK = np.uint64(0xFFFFFFFF)
 SHIFT = np.uint64(32)
 

@@ -57,8 +57,14 @@ def band_buckets(rows: AnyArray, buckets: int) -> AnyArray:
 
 def candidate_pairs(rows: AnyArray, max_run_size: int) -> AnyArray:
     """Unique ``PAIR`` candidates ``a < b`` from records sharing a band key."""
+    return candidate_runs(rows, max_run_size)[0]
+
+
+def candidate_runs(rows: AnyArray, max_run_size: int) -> tuple[AnyArray, AnyArray]:
+    """``candidate_pairs``, and the rows of the runs longer than ``max_run_size`` (sorted):
+    the only runs whose pairs depend on who is in them (see ``mhds.steps.dedup.reuse``)."""
     if len(rows) < 2:
-        return np.empty(0, dtype=PAIR)
+        return np.empty(0, dtype=PAIR), np.empty(0, dtype=BAND_ROW)
     ranked = rows[np.lexsort((rows["code"], rows["order"], rows["key"]))]
     keys, codes = ranked["key"], ranked["code"]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
@@ -77,7 +83,8 @@ def candidate_pairs(rows: AnyArray, max_run_size: int) -> AnyArray:
         anchor = np.repeat(starts[big], sizes[big] - 1)
         found.append(_pairs(codes[anchor], codes[member]))
         found.append(_pairs(codes[member - 1], codes[member]))
-    return unique_pairs(np.concatenate(found)) if found else np.empty(0, dtype=PAIR)
+    pairs = unique_pairs(np.concatenate(found)) if found else np.empty(0, dtype=PAIR)
+    return pairs, ranked[np.repeat(big, sizes)]
 
 
 def unique_pairs(pairs: AnyArray) -> AnyArray:

@@ -31,6 +31,7 @@ from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.exact import exact_buckets, exact_links, exact_rows
 from mhds.steps.dedup.layout import (
     BAND_ROW,
+    BASE_CODES,
     EXACT_ROW,
     PAIR,
     REQUEST,
@@ -55,7 +56,7 @@ from mhds.steps.dedup.layout import (
 from mhds.steps.dedup.lsh import (
     band_buckets,
     band_rows,
-    candidate_pairs,
+    candidate_runs,
     pair_partitions,
     record_order,
     unique_pairs,
@@ -136,37 +137,91 @@ def map_shard(
     return summary
 
 
-def reduce_bucket(store: Store, workdir: str, bucket: int, config: DedupConfig) -> BucketSummary:
+def reduce_bucket(
+    store: Store, workdir: str, bucket: int, config: DedupConfig, base: str = ""
+) -> BucketSummary:
     """Link exact duplicates and find candidate near pairs among one bucket's rows.
 
     Reads only ``bands/<bucket>/`` and ``exact/<bucket>/``. Writes ``links/<bucket>.npy``,
     candidates per verification partition and, per shard named by a candidate, the rows that
-    each partition needs from it.
+    each partition needs from it; and ``long/<bucket>.npy``, the band rows of the runs
+    longer than ``max_run_size`` (``reduce_within`` reads them).
+
+    With ``base`` (the workdir of a finished search), the bucket's rows of that search's
+    records listed in ``<workdir>/base-codes.npy`` join in, and only links and pairs that
+    touch a record of this workdir are kept: the pairs among the base's records are that
+    search's own (see ``mhds.steps.dedup.reuse``).
     """
     name = part_name(bucket)
+    known = load_array(store, key(workdir, BASE_CODES)) if base else None
     exact = (
-        load_concat(store, key(workdir, "exact", name), EXACT_ROW)
+        _rows_with_base(store, workdir, base, known, "exact", name, EXACT_ROW)
         if config.exact
         else np.empty(0, EXACT_ROW)
     )
-    links = exact_links(exact)
-    save_array(store, key(workdir, "links", name + ".npy"), links)
     rows = (
-        load_concat(store, key(workdir, "bands", name), BAND_ROW)
+        _rows_with_base(store, workdir, base, known, "bands", name, BAND_ROW)
         if config.near
         else np.empty(0, BAND_ROW)
     )
-    pairs = candidate_pairs(rows, config.max_run_size)
+    pairs, long_runs = candidate_runs(rows, config.max_run_size)
+    save_array(store, key(workdir, "long", name + ".npy"), long_runs)
+    links = _touching(exact_links(exact), known)
+    pairs = _touching(pairs, known)
+    return _save_reduced(store, workdir, bucket, config, links, pairs, (len(rows), len(exact)))
+
+
+def reduce_within(
+    store: Store, workdir: str, bucket: int, config: DedupConfig, base: str
+) -> BucketSummary:
+    """The exact links and candidate near pairs among the records of the finished search in
+    ``base`` that ``<workdir>/base-codes.npy`` lists (the survivors of de-duplication), as a
+    search of only those records would find them, without hashing them again.
+
+    A band run of at most ``max_run_size`` records gave every pair in ``base`` already, so
+    its pairs among the listed records are the base's own verified pairs; only the runs that
+    were longer (``long/``), where the base tried a star and a chain, are tried again on the
+    listed records. Exact links are made again (a star's centre may be gone).
+    """
+    name = part_name(bucket)
+    known = load_array(store, key(workdir, BASE_CODES))
+    exact = load_concat(store, key(base, "exact", name), EXACT_ROW)
+    rows = load_array(store, key(base, "long", name + ".npy"))
+    rows = rows[_isin_sorted(rows["code"], known)]
+    exact = exact[_isin_sorted(exact["code"], known)]
+    pairs, _ = candidate_runs(rows, config.max_run_size)
+    return _save_reduced(
+        store, workdir, bucket, config, exact_links(exact), pairs, (len(rows), len(exact))
+    )
+
+
+def _save_reduced(
+    store: Store,
+    workdir: str,
+    bucket: int,
+    config: DedupConfig,
+    links: AnyArray,
+    pairs: AnyArray,
+    read: tuple[int, int],
+) -> BucketSummary:
+    """Write a reduce's exact links, its candidates per partition and the requests; ``read``
+    is the band and exact rows it read."""
+    name = part_name(bucket)
+    save_array(store, key(workdir, "links", name + ".npy"), links)
     parts = pair_partitions(pairs, config.buckets)
     for part, index in group_indices(parts).items():
         chunk = pairs[index]
         save_array(store, key(workdir, "candidates", part_name(part), name + ".npy"), chunk)
     _save_requests(store, workdir, name, pairs, parts)
-    return BucketSummary(bucket, len(rows), len(exact), len(links), len(pairs))
+    return BucketSummary(bucket, *read, len(links), len(pairs))
 
 
-def fetch_rows(store: Store, workdir: str, shard_id: str, config: DedupConfig) -> int:
+def fetch_rows(
+    store: Store, workdir: str, shard_id: str, config: DedupConfig, mapped: str = ""
+) -> int:
     """Send the signature rows (and shingles) that verification partitions asked of a shard.
+    ``mapped`` is the workdir where the shard was mapped, when not ``workdir`` (a base
+    search's shard, see ``reduce_bucket``).
 
     Returns the number of rows sent.
     """
@@ -175,9 +230,10 @@ def fetch_rows(store: Store, workdir: str, shard_id: str, config: DedupConfig) -
     if not len(requests) or not config.near:
         return 0
     requests = np.unique(requests)
-    sig = load_array(store, key(workdir, "sig", stem + ".npy"))
+    mapped = mapped or workdir
+    sig = load_array(store, key(mapped, "sig", stem + ".npy"))
     shingles = (
-        load_arrays(store, key(workdir, "shingles", stem + ".npz"))
+        load_arrays(store, key(mapped, "shingles", stem + ".npz"))
         if config.verify == "exact"
         else None
     )
@@ -262,6 +318,35 @@ class _ShardArrays:
         )
 
 
+def _rows_with_base(
+    store: Store,
+    workdir: str,
+    base: str,
+    known: AnyArray | None,
+    kind: str,
+    name: str,
+    dtype: np.dtype[Any],
+) -> AnyArray:
+    """A bucket's rows of ``kind`` in ``workdir``, plus those of ``base`` whose code is
+    ``known`` (sorted codes)."""
+    rows = load_concat(store, key(workdir, kind, name), dtype)
+    if known is None:
+        return rows
+    theirs = load_concat(store, key(base, kind, name), dtype)
+    return np.concatenate((rows, theirs[_isin_sorted(theirs["code"], known)]))
+
+
+def _touching(pairs: AnyArray, known: AnyArray | None) -> AnyArray:
+    """The pairs with at least one end outside ``known`` (sorted codes; all when None)."""
+    if known is None:
+        return pairs
+    return pairs[~(_isin_sorted(pairs["a"], known) & _isin_sorted(pairs["b"], known))]
+
+
+def _isin_sorted(values: AnyArray, known: AnyArray) -> AnyArray:
+    return _search_sorted(known, values)[1]
+
+
 def _save_buckets(
     store: Store,
     workdir: str,
@@ -316,15 +401,21 @@ def _similarities(
 
 
 def _locate(codes: AnyArray, wanted: AnyArray) -> AnyArray:
-    index = np.searchsorted(codes, wanted)
-    found = index < len(codes)
-    found[found] = codes[index[found]] == wanted[found]
+    index, found = _search_sorted(codes, wanted)
     if not found.all():
         number, _ = split_codes(wanted[~found][:1])
         raise ShardError(
             "signature rows missing: run fetch_rows first", shard=num_name(int(number[0]))
         )
     return index
+
+
+def _search_sorted(known: AnyArray, values: AnyArray) -> tuple[AnyArray, AnyArray]:
+    """Where each of ``values`` sits in ``known`` (sorted), and whether it is there."""
+    index = np.searchsorted(known, values)
+    found = index < len(known)
+    found[found] = known[index[found]] == values[found]
+    return index, found
 
 
 def _gather_shingles(values: AnyArray, offsets: AnyArray, rows: AnyArray) -> dict[str, AnyArray]:
