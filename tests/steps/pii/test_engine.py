@@ -114,7 +114,7 @@ def test_benchmark_false_positives_now_kept(engine: PIIEngine, text: str, kept: 
 def fresh(loaded: PIIEngine, **config: Any) -> PIIEngine:
     """A new engine (empty cache, zero counts) sharing the session's loaded model."""
     engine = PIIEngine(PIIConfig(**config))
-    engine._analyzer = loaded._analyzer
+    engine._nlp = loaded._nlp
     return engine
 
 
@@ -161,6 +161,26 @@ def test_prefilter_changes_no_span(engine: PIIEngine) -> None:
     assert list(fresh(engine).analyze_batch(texts)) == list(ungated.analyze_batch(texts))
 
 
+def test_ner_on_the_sentences_that_need_it_finds_what_it_finds_on_the_whole_text(
+    engine: PIIEngine,
+) -> None:
+    # Long texts where most sentences hold nothing for NER: the names and places in the
+    # others, and their offsets in the whole text, are those NER finds on the whole text.
+    filler = "It is hard to feel this way, and it takes time. " * 6
+    texts = [
+        f"{filler}I spoke to Priya Natarajan last week. {filler}She moved to Denver.",
+        f"Thank you for writing.\xa0{filler}My brother Tomasz lives in Gdansk now. {filler}",
+        f"{filler}\nWarmly,\nDr. Ana Ruiz\n",
+    ]
+    pieced = fresh(engine, ner_cache_size=0)
+    whole = fresh(engine, ner_prefilter=False, ner_cache_size=0)
+    assert list(pieced.analyze_batch(texts)) == list(whole.analyze_batch(texts))
+    assert found(pieced, texts[0]) >= {
+        ("Priya Natarajan", Category.PERSON),
+        ("Denver", Category.LOCATION),
+    }
+
+
 def test_cache_answers_repeats_without_ner(engine: PIIEngine) -> None:
     cached = fresh(engine)
     text = "Priya Natarajan moved to Denver."
@@ -184,10 +204,10 @@ def test_cached_spans_cannot_be_changed_by_a_caller(engine: PIIEngine) -> None:
 
 def test_cache_is_bounded_and_can_be_off(engine: PIIEngine) -> None:
     small = fresh(engine, ner_cache_size=1)
-    list(small.analyze_batch(["Tom is here.", "Ann is here."]))
-    small.analyze("Tom is here.")  # pushed out by "Ann"
+    list(small.analyze_batch(["Tomasz is here.", "Ann is here."]))
+    small.analyze("Tomasz is here.")  # pushed out by "Ann"
     assert small.counts.ner == 3
     off = fresh(engine, ner_cache_size=0)
-    off.analyze("Tom is here.")
-    off.analyze("Tom is here.")
+    off.analyze("Tomasz is here.")
+    off.analyze("Tomasz is here.")
     assert off.counts == AnalysisCounts(texts=2, ner=2)

