@@ -15,7 +15,7 @@ from mhds.gates.base import Verdict, Waiver, outcome, unused_waivers
 from mhds.gates.distribution import DistributionStats
 from mhds.gates.signoff import SignoffEvidence, SignoffGate
 from mhds.ingest import ingest_sources, ingestible_sources
-from mhds.ingest.processed import read_manifest
+from mhds.ingest.processed import iter_shard_records, read_manifest
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.gating import GATES, GateContext, applied_waivers, run_gates
 from mhds.pipeline.result import BuildResult, GateFailure
@@ -29,7 +29,12 @@ from mhds.pipeline.search import (
     write_done,
     write_survivors,
 )
-from mhds.pipeline.stages import RecordStepsUnit, issues_from_summary, run_record_steps
+from mhds.pipeline.stages import (
+    RecordStepsUnit,
+    issues_from_summary,
+    read_annotations,
+    run_record_steps,
+)
 from mhds.qa.rubric import read_rubric_text
 from mhds.quarantine import load_readmissions
 from mhds.records import codec
@@ -248,22 +253,31 @@ class Build:
         )
 
     def compile(
-        self, writer: ReleaseWriter, survivors: list[str], assignment: Any, funnel: Funnel
+        self,
+        writer: ReleaseWriter,
+        survivors: list[str],
+        staged: list[str],
+        assignment: Any,
+        funnel: Funnel,
     ) -> tuple[DistributionStats, list[tuple[str, str]]]:
         """Write the surviving records, split, into the release folder; count them in the
-        distribution stats and the funnel. Returns the stats and (id, content hash) pairs."""
+        distribution stats, the bias stats (with the annotations the record steps made for
+        ``staged``, whose shards the survivors' follow one for one) and the funnel. Returns
+        the stats and (id, content hash) pairs."""
         self.lease.check()
         stats = DistributionStats.for_registry(self.registry)
         metas: list[tuple[str, str]] = []
-        for record in records_of(self.store, survivors):
-            record = apply_split(record, assignment)
-            writer.write(record)
-            stats.add(record)
-            self.bias.add(record)
-            metas.append((record.metadata.id, record.metadata.content_hash))
-            funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
-            if len(metas) % COMPILE_TICK == 0:
-                self.tick("compile", len(metas), None)
+        for survivor_key, staged_key in zip(survivors, staged, strict=True):
+            notes = read_annotations(self.store, staged_key)
+            for record in iter_shard_records(self.store, survivor_key):
+                record = apply_split(record, assignment)
+                writer.write(record)
+                stats.add(record)
+                self.bias.add(record, notes.get(record.metadata.id))
+                metas.append((record.metadata.id, record.metadata.content_hash))
+                funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
+                if len(metas) % COMPILE_TICK == 0:
+                    self.tick("compile", len(metas), None)
         self.tick("compile", len(metas), len(metas))
         writer.flush()
         self.result.funnel = funnel.to_dicts()

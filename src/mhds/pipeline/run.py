@@ -134,7 +134,7 @@ def _build(
         run.result.version = _version_for(store, registry, work, run.result, today)
     try:
         with run.writer(run.result.version) as writer:
-            stats, metas = run.compile(writer, survivors, assignment, funnel)
+            stats, metas = run.compile(writer, survivors, steps.staged, assignment, funnel)
             lap("compile")
             context = GateContext(
                 store, registry, config, run.executor, writer.folder, work, run.tick, run.survivors

@@ -21,9 +21,11 @@ import msgspec
 
 from mhds.crisis.safety import SafetyChecker
 from mhds.crisis.screening import SafetyConfig, SafetyStep, load_checker
+from mhds.errors import ShardError
 from mhds.ingest.processed import iter_shard_records
 from mhds.records import codec
 from mhds.steps.base import Outcome
+from mhds.steps.bias import BiasAnnotation, annotate
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.step import PIIRedactor
@@ -34,7 +36,8 @@ from mhds.steps.provenance import (
     verify_shard_provenance,
 )
 from mhds.store.base import Store
-from mhds.store.streams import JsonlWriter
+from mhds.store.limits import OWN_OUTPUT
+from mhds.store.streams import JsonlWriter, iter_jsonl
 
 # One loaded PII engine per worker process and config: spaCy loads once, not once per shard.
 _ENGINES: dict[str, PIIEngine] = {}
@@ -79,6 +82,7 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
             and summary.get("readmitted") == readmitted
             and summary.get("safety") == screen_digest
             and store.exists(unit.output_key)
+            and store.exists(annotations_key(unit.output_key))
         ):
             summary["resumed"] = True
             return summary
@@ -96,9 +100,13 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     )
     if screen is not None:
         records = screen.run(records, lambda o: held.append((screen.name, o)))
-    with JsonlWriter(store, unit.output_key) as writer:
+    # Each kept record's bias annotation is made here, on the worker, from the text that
+    # ships; compile reads it back instead of annotating in the driver.
+    notes_key = annotations_key(unit.output_key)
+    with JsonlWriter(store, unit.output_key) as writer, JsonlWriter(store, notes_key) as notes:
         for record in records:
             writer.write_line(record.to_json())
+            notes.write([record.metadata.id, *annotate(record).to_row()])
     if held:
         with JsonlWriter(store, unit.quarantine_key) as quarantine:
             for name, outcome in held:
@@ -119,6 +127,25 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     }
     store.write_bytes(unit.done_key, codec.dumps(summary, indent=True))
     return summary
+
+
+def annotations_key(shard_key: str) -> str:
+    """Where the record steps put the bias annotations of a staged shard's records."""
+    return shard_key.removesuffix(".jsonl.zst") + ".bias.jsonl.zst"
+
+
+def read_annotations(store: Store, shard_key: str) -> dict[str, BiasAnnotation]:
+    """The bias annotations of a staged shard's records, by record id.
+
+    Raises:
+        ShardError: a line does not decode (the record steps wrote it: a defect).
+    """
+    notes: dict[str, BiasAnnotation] = {}
+    for line, item in iter_jsonl(store, annotations_key(shard_key), limits=OWN_OUTPUT):
+        if isinstance(item, Exception):
+            raise ShardError(f"annotation line {line} does not decode", shard=shard_key)
+        notes[str(item[0])] = BiasAnnotation.from_row(item[1:])
+    return notes
 
 
 def readmissions_digest(readmitted: tuple[tuple[str, str, str], ...]) -> str | None:

@@ -284,6 +284,32 @@ class BiasAnnotation:
     response_words: int
     tone: float | None
 
+    def to_row(self) -> list[Any]:
+        """A compact JSON row: how a build's workers hand annotations to its compile step."""
+        return [
+            sorted(self.groups),
+            self.flagged,
+            self.crisis_resource,
+            self.referral,
+            self.responses,
+            self.response_words,
+            self.tone,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> BiasAnnotation:
+        """The annotation ``to_row`` wrote."""
+        groups, flagged, crisis, referral, responses, words, tone = row
+        return cls(
+            frozenset(str(g) for g in groups),
+            int(flagged),
+            bool(crisis),
+            bool(referral),
+            int(responses),
+            int(words),
+            None if tone is None else float(tone),
+        )
+
 
 def annotate(record: Record) -> BiasAnnotation:
     """Annotate one record (no judgement, no text kept)."""
