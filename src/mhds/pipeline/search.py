@@ -58,13 +58,7 @@ def search_duplicates(
     ids = [f"{n:05d}" for n in range(len(staged))]
     buckets = range(cfg.buckets)
     units = [
-        (
-            "map",
-            [
-                _unit(store, workdir, "map", cfg, shard_id=i, shard_key=k)
-                for i, k in zip(ids, staged, strict=True)
-            ],
-        ),
+        ("map", _maps(store, workdir, cfg, ids, staged)),
         ("reduce", [_unit(store, workdir, "reduce", cfg, bucket=b) for b in buckets]),
         ("fetch", [_unit(store, workdir, "fetch", cfg, shard_id=i) for i in ids]),
         ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
@@ -97,13 +91,7 @@ def search_against(
         raise ConfigError("a shard searched against the build shares a shard number with it")
     buckets = range(cfg.buckets)
     units = [
-        (
-            "map",
-            [
-                _unit(store, workdir, "map", cfg, shard_id=i, shard_key=k)
-                for i, k in zip(ids, shards, strict=True)
-            ],
-        ),
+        ("map", _maps(store, workdir, cfg, ids, shards)),
         ("reduce", [_unit(store, workdir, "reduce", cfg, bucket=b, base=base) for b in buckets]),
         (
             "fetch",
@@ -192,6 +180,16 @@ def _unit(store: Store, workdir: str, phase: str, cfg: DedupConfig, **where: Any
     return DedupUnit(store, workdir, phase, cfg, **where)
 
 
+def _maps(
+    store: Store, workdir: str, cfg: DedupConfig, ids: list[str], shards: list[str]
+) -> list[DedupUnit]:
+    """Map units: one per shard, named by ``ids``."""
+    return [
+        _unit(store, workdir, "map", cfg, shard_id=i, shard_key=k)
+        for i, k in zip(ids, shards, strict=True)
+    ]
+
+
 def _fetch(
     store: Store, workdir: str, cfg: DedupConfig, base: str, base_shards: list[str]
 ) -> list[DedupUnit]:
@@ -232,7 +230,7 @@ def write_survivors(
 
 # Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
 # inputs and config reuses its redacted shards).
-# ("links" and its marker: the search over the survivors of builds before there was one search)
+# (``links.done.json``: the marker of the links search of builds before the one search)
 SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only")
 # Done markers of the whole-corpus phases, in the work folder: a build killed after one of
 # them resumes after it. Cleared with the scratch folders (markers first).
