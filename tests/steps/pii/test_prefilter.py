@@ -120,3 +120,14 @@ def test_only_runs_of_sentences_that_need_ner_are_pieces(prefilter: NERPrefilter
 def test_a_writer_who_does_not_capitalise_sends_the_whole_text(prefilter: NERPrefilter) -> None:
     text = "i talked to my friend. it is hard. we met in boise."
     assert prefilter.ner_pieces(text) == [(0, len(text))]
+
+
+def test_an_opener_counts_as_one_only_where_the_engine_sees_a_sentence_start(
+    prefilter: NERPrefilter,
+) -> None:
+    # After "…" the engine does not see a sentence start, so it keeps NER's reading of the
+    # word: the sentence goes to NER, alone or in its text.
+    text = "It was hard to say… Crying helped."
+    assert prefilter.needs_ner(text)
+    assert prefilter.ner_pieces(text) == [(text.index("Crying"), len(text))]
+    assert not prefilter.needs_ner("It was hard to say. Crying helped.")

@@ -25,7 +25,7 @@ from mhds.steps.pii.keep_terms import (
     RELATIONS,
 )
 from mhds.steps.pii.lexicon import NAME_LIKE_STOP_WORDS, english_stop_words, is_name_like
-from mhds.steps.pii.names import in_person_slot
+from mhds.steps.pii.names import in_person_slot, starts_sentence
 from mhds.steps.pii.pattern_sources import MONTH
 
 #: Words that open sentences in conversation and never start a name ("Thank you.", "Let's
@@ -136,16 +136,22 @@ class NERPrefilter:
 
     def needs_ner(self, text: str) -> bool:
         """Whether ``text`` must go through NER (False only when NER cannot add a span)."""
-        if _CASUAL.search(text) or _DATE_CUE.search(text) or _LOWER_CUES.search(text):
+        return self._needs_ner(text, 0, len(text))
+
+    def _needs_ner(self, text: str, start: int, end: int) -> bool:
+        """``needs_ner`` for the part ``start:end`` of ``text``; whether a word opens a
+        sentence is judged in the whole text."""
+        part = text[start:end]
+        if _CASUAL.search(part) or _DATE_CUE.search(part) or _LOWER_CUES.search(part):
             return True
-        for slot in _NAME_SLOT.finditer(text):
+        for slot in _NAME_SLOT.finditer(part):
             word = next(group for group in slot.groups() if group)
             if word.casefold() not in self._stop_words:
                 return True
         # A number makes an address possible: NER may read a place in it whatever the case of
         # its words, so no capitalised word is waved through as a sentence's ordinary opener.
-        openers = not any(c.isdigit() for c in text)
-        for match in _WORD.finditer(text):
+        openers = not any(c.isdigit() for c in part)
+        for match in _WORD.finditer(text, start, end):
             word = match.group()
             if word[0].isupper() and not self._is_exempt(text, match.start(), word, openers):
                 return True
@@ -160,7 +166,7 @@ class NERPrefilter:
         pieces: list[tuple[int, int]] = []
         adjacent = False
         for start, end in sentences(text):
-            if not self.needs_ner(text[start:end]):
+            if not self._needs_ner(text, start, end):
                 adjacent = False
             elif adjacent:
                 pieces[-1] = (pieces[-1][0], end)
@@ -177,10 +183,11 @@ class NERPrefilter:
             return stem not in NAME_LIKE_STOP_WORDS and _is_sentence_start(text, start)
         # An ordinary word that opens a sentence ("Crying", "Therapy", "Best"): the engine
         # drops NER's reading of it as a name unless a person's slot comes before it
-        # (``engine._could_be_a_name``), so it alone gives NER nothing to add.
+        # (``engine._could_be_a_name``), so it alone gives NER nothing to add. "Opens a
+        # sentence" as the engine judges it (``names.starts_sentence``).
         return (
             openers
-            and _is_sentence_start(text, start)
+            and starts_sentence(text, start)
             and not is_name_like(word, sentence_start=True)
             and not in_person_slot(text, start)
         )
