@@ -89,8 +89,8 @@ class Graph:
     def decide(self, family_priority: Mapping[str, int]) -> DedupResult:
         """The clusters of this graph, one survivor each by the keep rule (``cluster``)."""
         decisions = decide_graph(self.links, self.pairs, self.members, family_priority)
-        result = DedupResult(decisions, DedupStats(exact_links=len(self.links)))
-        result.stats.verified_pairs = len(self.pairs)
+        stats = DedupStats(exact_links=len(self.links), verified_pairs=len(self.pairs))
+        result = DedupResult(decisions, stats)
         tally(result)
         return result
 

@@ -230,7 +230,7 @@ class PIIEngine:
             results: list[NerResult] = []
             while piece is not None and piece[0][0] == index:
                 (_, offset, _), doc = piece
-                results += [r.shifted(offset) for r in ner_results(doc)]
+                results += ner_results(doc, offset)
                 piece = next(waiting, None)
             yield self._finish(text, results, strict)
 
@@ -472,20 +472,18 @@ class NerResult:
     end: int
     score: float
 
-    def shifted(self, offset: int) -> NerResult:
-        """This entity in the text that its piece starts ``offset`` characters into."""
-        return NerResult(self.entity_type, self.start + offset, self.end + offset, self.score)
 
-
-def ner_results(doc: Doc) -> list[NerResult]:
-    """The entities of an NER-parsed ``doc`` that the engine reads: spaCy's labels mapped to
-    the engine's names (those it ignores left out), each scored ``NER_SCORE`` (spaCy gives no
+def ner_results(doc: Doc, offset: int = 0) -> list[NerResult]:
+    """The entities of an NER-parsed ``doc`` that the engine reads, at their offsets in the
+    text that ``doc``'s piece starts ``offset`` characters into: spaCy's labels mapped to the
+    engine's names (those it ignores left out), each scored ``NER_SCORE`` (spaCy gives no
     score; Presidio's spaCy recognizer gives this one, and the thresholds were set on it)."""
     results = []
     for ent in doc.ents:
         entity = _NER_MAPPING.get(ent.label_)
         if entity is not None:
-            results.append(NerResult(entity, ent.start_char, ent.end_char, NER_SCORE))
+            start, end = ent.start_char + offset, ent.end_char + offset
+            results.append(NerResult(entity, start, end, NER_SCORE))
     return results
 
 
