@@ -31,9 +31,7 @@ def test_compile_counts_the_workers_annotations_as_annotating_the_release_would(
     result = build_release(store, make_registry(), fast_config(), today=TODAY)
     assert result.published
 
-    staged = sorted(
-        o.key for o in store.list("work/") if o.key.endswith("/stage/part-00000.jsonl.zst")
-    )
+    staged = sorted(o.key for o in store.list("work/steps/") if o.key.endswith("/part.jsonl.zst"))
     notes = read_annotations(store, staged[0])
     records = compiled_records(store)
     by_id = {r.metadata.id: r for r in records}

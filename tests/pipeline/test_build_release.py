@@ -65,9 +65,11 @@ def test_a_full_build_publishes(s3_store: S3Store, s3_settings: S3Settings) -> N
         "ingest", "pii", "dedup", "links", "splits", "compile", "gates", "publish"
     ]  # fmt: skip
     assert all(seconds >= 0 for seconds in result.seconds.values())
-    # Scratch work is gone; the redacted shards stay for a rebuild of the same inputs.
+    # Scratch work is gone; the redacted shards stay, by key, for the next build.
     work = {o.key.split("/")[2] for o in s3_store.list(f"work/{result.build_key}/")}
-    assert work == {"stage", "version.json"}
+    assert work == {"version.json"}
+    steps = {o.key.rsplit("/", 1)[1] for o in s3_store.list("work/steps/")}
+    assert {"part.jsonl.zst", "part.bias.jsonl.zst", "done.json"} <= steps
     assert list_versions(s3_store, RELEASES) == [VERSION]
     report = verify_release(s3_store, f"{RELEASES}{VERSION}/")
     assert report.ok, report.problems

@@ -36,8 +36,20 @@ def build(
         str | None, typer.Option(help="Dask scheduler address, with --executor dask.")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Local worker processes.")] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Reuse no per-shard work of earlier builds (PII runs on every record); the "
+            "release is the same as the incremental build's.",
+        ),
+    ] = False,
 ) -> None:
     """Build a release: ingest, redact, de-duplicate, split, gate, and publish.
+
+    A build is made against the latest release (or the release config's previous_release):
+    its records keep their splits, and PII runs only on the sources that changed since; the
+    manifest lists the records it no longer holds (`removed`). `--full` redoes every shard.
 
     Nothing is published unless every gate passes or carries a waiver in the release config;
     a failed build exits with code 5 and says where the gate reports are. A killed build
@@ -48,15 +60,23 @@ def build(
     Example: `mhds build --store s3://bucket/datasets --config release.yaml --executor dask
     --scheduler tcp://10.0.0.5:8786`
     """
-    result, uri = run(lambda: run_build(store, registry, config, executor, scheduler, workers))
+    result, uri = run(
+        lambda: run_build(store, registry, config, executor, scheduler, workers, full=full)
+    )
     print_build(result)
     stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items())
     console.print(f"stages: {stages}")
     if result.resumed or result.resumed_phases:
         phases = ", ".join(result.resumed_phases) or "none"
         console.print(
-            f"resumed: {len(result.resumed)} PII shards and whole-corpus phases {phases} "
-            "from an interrupted build of the same inputs"
+            f"reused: the PII work of {len(result.resumed)} unchanged shards; resumed "
+            f"whole-corpus phases: {phases}"
+        )
+    for row in result.removed:
+        console.print(
+            f"removed since the previous release: {row['records']} records of "
+            f"{row['source_id']} ({row['reason']})",
+            highlight=False,
         )
     console.print(f"audit log: {result.audit_key}")
     if result.candidate is None:
@@ -102,6 +122,8 @@ def run_build(
     executor_kind: str,
     scheduler: str | None,
     workers: int | None,
+    *,
+    full: bool = False,
 ) -> Any:
     """Run one build with progress bars; return its result and the release folder's URI."""
     from mhds.engine.base import make_executor
@@ -117,7 +139,7 @@ def run_build(
     try:
         with progress() as bars:
             result = build_release(
-                store, registry, config, executor=executor, progress=StageBars(bars)
+                store, registry, config, executor=executor, progress=StageBars(bars), full=full
             )
     except GateFailure as failure:
         # Show what failed and where every item went before the one-line error.

@@ -46,6 +46,7 @@ from mhds.release.curriculum import build_curriculum, curriculum_yaml
 from mhds.release.manifest import Manifest
 from mhds.release.publish import ReleaseWriter
 from mhds.release.reader import ShardIntegrityError
+from mhds.release.state import STATE_KEY, without_records
 from mhds.release.version import ReleaseError, latest_version, reserve_version
 from mhds.reports import write_gate_reports
 from mhds.store.base import Store
@@ -172,6 +173,8 @@ def _publish(
                 raise ShardIntegrityError(
                     "changed since the build staged it", key=entry.key, release=candidate.build_id
                 )
+            if entry.key == STATE_KEY and excluded:
+                data = without_records(data, excluded, candidate.build_id)
             writer.add_file(entry.key, data)
         if left_out:
             curriculum = build_curriculum(registry, writer.counts)
@@ -189,6 +192,7 @@ def _publish(
             waivers=[*candidate.waivers, *verdict.waivers],
             previous_release=candidate.previous_release,
             funnel=_funnel(funnel, left_out),
+            removed=candidate.removed,
             qa=qa,
         )
 

@@ -5,6 +5,7 @@ each phase records what it did in the audit log and the ``BuildResult``."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,18 +34,21 @@ from mhds.pipeline.stages import (
     RecordStepsUnit,
     issues_from_summary,
     read_annotations,
+    readmissions_digest,
     run_record_steps,
 )
 from mhds.qa.rubric import read_rubric_text
 from mhds.quarantine import load_readmissions
 from mhds.records import codec
 from mhds.records.hashing import stable_id
+from mhds.records.schema import Split
 from mhds.registry.load import registry_hash
 from mhds.registry.schema import Registry
 from mhds.release.candidate import Candidate, candidate_folder, staged_digest, write_candidate
 from mhds.release.curriculum import build_curriculum, curriculum_yaml
 from mhds.release.manifest import plain_json, utc_timestamp
 from mhds.release.publish import ReleaseWriter
+from mhds.release.state import STATE_KEY, PreviousState, StateRows
 from mhds.release.version import CURRICULUM_NAME, ReleaseError, latest_version
 from mhds.reports import (
     ReleaseReport,
@@ -56,17 +60,20 @@ from mhds.reports import (
 from mhds.reports.bias import BiasReport, BiasStats, write_bias_report
 from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
+from mhds.steps.bias import ANNOTATION_VERSION
 from mhds.steps.dedup.cluster import DedupResult, load_result
 from mhds.steps.dedup.reuse import Graph
 from mhds.steps.dedup.run import family_priorities
 from mhds.steps.pii.step import pii_identity
 from mhds.steps.provenance import ProvenanceIssue
-from mhds.steps.split import GroupSplitter, apply_split
+from mhds.steps.split import GroupSplitter, SplitAssignment, apply_split
 from mhds.store.base import Store
 from mhds.store.lease import StoreLease
 from mhds.store.uri import join_key
 
 COMPILE_TICK = 10_000  # records between progress reports while compiling
+# The per-shard work of the record steps, by key (``steps_key``): kept between builds.
+STEPS_CACHE = "work/steps"
 
 
 @dataclass
@@ -105,6 +112,13 @@ class Build:
     bias: BiasStats = field(default_factory=BiasStats)
     # The duplicate graph among the survivors (``link``), for the leakage gate.
     survivors: Graph | None = None
+    # The release this build is made against: its records keep their splits and win their
+    # duplicate clusters (``mhds.release.state``).
+    previous: PreviousState = field(default_factory=PreviousState)
+    # Whether per-shard work of earlier builds is reused (``mhds build --full``: not).
+    reuse: bool = True
+    # The sources this build ingested.
+    sources: tuple[str, ...] = ()
 
     def ingest(self) -> tuple[list[tuple[str, dict[str, Any]]], Funnel, list[tuple[str, str, str]]]:
         """Ingest every approved source (unchanged ones are reused); set the build key.
@@ -113,6 +127,7 @@ class Build:
         and the re-admission decisions as (record id, content hash, finding)."""
         store, registry, config = self.store, self.registry, self.config
         sources = ingestible_sources(registry, config.ingest)
+        self.sources = tuple(sorted(sources))
         ingest_sources(
             store,
             registry,
@@ -127,11 +142,13 @@ class Build:
         readmitted = sorted((i, h, finding) for (i, h), finding in decisions.items())
         # Re-admission decisions are not in the build key: each unit's done marker names the
         # decisions of its own source, so a new decision redoes that source's shards only. The
-        # PII step's version and data are: a new engine never resumes the old one's work.
+        # PII step's version and data are: a new engine never resumes the old one's work. So
+        # is the previous release's state: its splits and records decide this build's.
         self.result.build_key = stable_id(
             config.output_hash(),
             registry_hash(registry),
             pii_identity(),
+            self.previous.digest,
             *[s["sha256"] for _, s in shards],
         )
         return shards, funnel, readmitted
@@ -155,6 +172,7 @@ class Build:
             work,
             self.result.build_id,
             self.tick,
+            reuse=self.reuse,
         )
         for source_id, quarantined in steps.review.items():
             funnel.source(source_id).review.update(quarantined)
@@ -204,6 +222,7 @@ class Build:
                 staged,
                 work,
                 self.tick,
+                incumbents=self.previous.ids,
             )
             survivors, removed = write_survivors(
                 self.store, staged, dedup, join_key(work, "survivors")
@@ -257,21 +276,25 @@ class Build:
         writer: ReleaseWriter,
         survivors: list[str],
         staged: list[str],
-        assignment: Any,
+        assignment: SplitAssignment,
         funnel: Funnel,
     ) -> tuple[DistributionStats, list[tuple[str, str]]]:
-        """Write the surviving records, split, into the release folder; count them in the
-        distribution stats, the bias stats (with the annotations the record steps made for
-        ``staged``, whose shards the survivors' follow one for one) and the funnel. Returns
-        the stats and (id, content hash) pairs."""
+        """Write the surviving records, split, into the release folder, and the release's
+        state (``mhds.release.state``); count them in the distribution stats, the bias stats
+        (with the annotations the record steps made for ``staged``, whose shards the
+        survivors' follow one for one) and the funnel; record what the previous release had
+        that this one has not (``result.removed``). Returns the stats and (id, content hash)
+        pairs."""
         self.lease.check()
         stats = DistributionStats.for_registry(self.registry)
         metas: list[tuple[str, str]] = []
+        state = StateRows()
         for survivor_key, staged_key in zip(survivors, staged, strict=True):
             notes = read_annotations(self.store, staged_key)
             for record in iter_shard_records(self.store, survivor_key):
                 record = apply_split(record, assignment)
                 writer.write(record)
+                state.add(record, assignment.component(record.metadata.id))
                 stats.add(record)
                 self.bias.add(record, notes.get(record.metadata.id))
                 metas.append((record.metadata.id, record.metadata.content_hash))
@@ -280,8 +303,16 @@ class Build:
                     self.tick("compile", len(metas), None)
         self.tick("compile", len(metas), len(metas))
         writer.flush()
+        writer.add_file(STATE_KEY, state.to_bytes())
         self.result.funnel = funnel.to_dicts()
         self.audit.append("funnel", decisions={"sources": list(self.result.funnel)})
+        released = {record_id for record_id, _ in metas}
+        self.result.removed = self.previous.removed(released, set(self.sources))
+        self.audit.append(
+            "removed",
+            counts={"records": sum(row["records"] for row in self.result.removed)},
+            decisions={"previous_release": self.previous.version, "rows": self.result.removed},
+        )
         return stats, metas
 
     def gate(
@@ -384,6 +415,7 @@ class Build:
             previous_release=previous,
             latest_release=latest,
             funnel=result.funnel,
+            removed=tuple(result.removed),
             qa=config.qa.model_dump(mode="json"),
             rubric=read_rubric_text(config.qa.rubric),
             max_shard_records=config.max_shard_records,
@@ -446,6 +478,7 @@ class Build:
             "waivers": applied_waivers(verdicts),
             "previous_release": previous,
             "funnel": self.result.funnel,
+            "removed": self.result.removed,
         }
 
     def _check_still_latest(self, writer: ReleaseWriter, latest: str | None) -> None:
@@ -529,23 +562,38 @@ def record_steps(
     work: str,
     build_id: str,
     tick: Progress,
+    *,
+    reuse: bool = True,
 ) -> StepsOutcome:
+    """The per-record steps over every processed shard, one unit each. With ``reuse`` a
+    unit's output lives under ``work/steps/<key>/``, where the key hashes everything the
+    output depends on (``steps_key``), so a later build reuses the work of every shard that
+    has not changed (PII runs only on new or changed sources); without it (``mhds build
+    --full``), under this build's own work folder."""
     safety_families = config.safety.scored_families(frozenset(f.name for f in registry.families))
-    units = [
-        RecordStepsUnit(
-            store=store,
-            input_key=shard["key"],
-            output_key=join_key(work, "stage", f"part-{n:05d}.jsonl.zst"),
-            quarantine_key=join_key(registry.layout.quarantine, build_id, f"pii-{n:05d}.jsonl"),
-            done_key=join_key(work, "stage", f"part-{n:05d}.done.json"),
-            pii=config.pii,
-            provenance=shard.get("provenance"),
-            readmitted=tuple(d for d in readmitted if d[0].startswith(f"{source_id}-")),
-            safety=config.safety,
-            safety_families=safety_families,
+    units = []
+    for n, (source_id, shard) in enumerate(shards):
+        own = tuple(d for d in readmitted if d[0].startswith(f"{source_id}-"))
+        if reuse:
+            folder = join_key(STEPS_CACHE, steps_key(shard, own, config, safety_families))
+            output, done = join_key(folder, "part.jsonl.zst"), join_key(folder, "done.json")
+        else:
+            output = join_key(work, "stage", f"part-{n:05d}.jsonl.zst")
+            done = join_key(work, "stage", f"part-{n:05d}.done.json")
+        units.append(
+            RecordStepsUnit(
+                store=store,
+                input_key=shard["key"],
+                output_key=output,
+                quarantine_key=join_key(registry.layout.quarantine, build_id, f"pii-{n:05d}.jsonl"),
+                done_key=done,
+                pii=config.pii,
+                provenance=shard.get("provenance"),
+                readmitted=own,
+                safety=config.safety,
+                safety_families=safety_families,
+            )
         )
-        for n, (source_id, shard) in enumerate(shards)
-    ]
     summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
     stats = StepStats("pii_redact")
     safety = StepStats("safety")
@@ -577,6 +625,46 @@ def record_steps(
     )
 
 
+def steps_key(
+    shard: dict[str, Any],
+    readmitted: tuple[tuple[str, str, str], ...],
+    config: BuildConfig,
+    safety_families: tuple[str, ...],
+) -> str:
+    """The key of one shard's per-record work: the input shard's bytes and provenance, the
+    PII step's identity (version, packaged data) and config, the bias annotation's version,
+    the safety screen's config and families, the re-admission decisions, the code version.
+    (A safety library or rules file in the store is hashed by the unit itself, whose done
+    marker names it.)"""
+    return stable_id(
+        "record-steps",
+        __version__,
+        str(shard["sha256"]),
+        codec.canonical_json(shard.get("provenance")).decode(),
+        pii_identity(),
+        codec.canonical_json(config.pii.model_dump(mode="json")).decode(),
+        f"bias:{ANNOTATION_VERSION}",
+        codec.canonical_json(config.safety.model_dump(mode="json")).decode(),
+        ",".join(safety_families),
+        readmissions_digest(readmitted) or "",
+        length=32,
+    )
+
+
+def prune_steps_cache(store: Store, used: list[str]) -> int:
+    """Remove the per-shard work that this build did not use (``used``: its staged shards),
+    so the cache holds one build's work; returns the objects removed. Called once a build has
+    ended in a decision (under the lease: no other build uses the cache meanwhile)."""
+    keep = {key.rsplit("/", 1)[0] + "/" for key in used}
+    stale = [
+        info.key
+        for info in store.list(STEPS_CACHE + "/")
+        if info.key.rsplit("/", 1)[0] + "/" not in keep
+    ]
+    store.delete_many(stale)
+    return len(stale)
+
+
 def _step_stats(name: str, part: dict[str, Any]) -> StepStats:
     return StepStats(
         name, part["seen"], part["kept"], Counter(part["quarantined"]), Counter(part["counters"])
@@ -589,15 +677,17 @@ def assign_splits(
     config: BuildConfig,
     survivors: list[str],
     links: DedupResult | None,
-) -> Any:
+    pinned: Mapping[str, Split] | None = None,
+) -> SplitAssignment:
     """Splits of the surviving records; each pair the search after de-duplication found
-    shares one split (``keep_duplicates_together``)."""
+    shares one split (``keep_duplicates_together``); ``pinned``: the previous release's
+    splits, which its records keep (``GroupSplitter.assign``)."""
     splitter = GroupSplitter(config.split)
     for record in records_of(store, survivors):
         splitter.add_metadata(record)
     for decision in links.duplicates() if links is not None else ():
         splitter.link(decision.survivor_id, decision.id)
-    return splitter.assign(registry)
+    return splitter.assign(registry, pinned)
 
 
 def prefixed(prefix: str, stats: StepStats) -> dict[str, int]:

@@ -70,3 +70,6 @@ class BuildResult:
     # Per source: items read -> quarantined -> reviewed -> duplicates -> released
     # (``SourceFunnel.to_dict`` rows).
     funnel: tuple[dict[str, Any], ...] = ()
+    # The previous release's records this one does not hold, per source and reason
+    # (``PreviousState.removed`` rows).
+    removed: list[dict[str, Any]] = field(default_factory=list)

@@ -21,21 +21,23 @@ The phases live in ``phases.py``, the duplicate searches in ``search.py``, the g
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from datetime import UTC, date, datetime
 
 from mhds.audit import AuditLog
 from mhds.engine.base import Executor, InlineExecutor
-from mhds.errors import ConfigError
+from mhds.errors import ConfigError, MhdsError
 from mhds.gates.base import check_waiver_scopes
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.gating import GATES, GateContext
-from mhds.pipeline.phases import Build, assign_splits
+from mhds.pipeline.phases import Build, assign_splits, prune_steps_cache
 from mhds.pipeline.result import BuildResult, GateFailure
 from mhds.pipeline.search import Progress, clear_scratch
 from mhds.records import codec
 from mhds.registry.schema import Registry
+from mhds.release.state import PreviousState, read_state
 from mhds.release.version import (
     latest_version,
     list_unpublished,
@@ -48,6 +50,8 @@ from mhds.store.lease import DEFAULT_HEARTBEAT, DEFAULT_TTL, StoreLease
 from mhds.store.uri import join_key
 
 __all__ = ["BuildResult", "GateFailure", "build_release", "new_build_id"]
+
+log = logging.getLogger(__name__)
 
 
 class _Laps:
@@ -73,8 +77,12 @@ def build_release(
     today: date | None = None,
     lease_ttl: float = DEFAULT_TTL,
     lease_heartbeat: float = DEFAULT_HEARTBEAT,
+    full: bool = False,
 ) -> BuildResult:
     """Build, gate and publish one release. See the module docstring.
+
+    ``full``: reuse no per-shard work of earlier builds (a rebuild from scratch; it gives
+    the same release as the incremental build against the same previous release).
 
     The build holds the store's lease (``mhds.store.lease``) from start to end: a second
     build of the same store is refused at once, naming the first.
@@ -90,7 +98,7 @@ def build_release(
     _check_previous(store, registry, config.previous_release)
     build_id = new_build_id()
     with StoreLease(store, build_id, "build", ttl=lease_ttl, heartbeat=lease_heartbeat) as lease:
-        return _build(store, registry, config, build_id, lease, executor, progress, today)
+        return _build(store, registry, config, build_id, lease, executor, progress, today, full)
 
 
 def _build(
@@ -102,6 +110,7 @@ def _build(
     executor: Executor | None,
     progress: Progress | None,
     today: date | None,
+    full: bool,
 ) -> BuildResult:
     audit = AuditLog.open(store, join_key(registry.layout.audit, f"build-{build_id}.jsonl"))
     run = Build(
@@ -113,8 +122,11 @@ def _build(
         audit,
         BuildResult(build_id, "", audit_key=audit.key),
         lease,
+        reuse=not full,
     )
     lap = _Laps(run.result.seconds)
+    previous = config.previous_release or latest_version(store, registry.layout.releases)
+    run.previous = previous_state(store, registry, previous)
     shards, funnel, readmitted = run.ingest()
     lap("ingest")
     work = join_key("work", run.result.build_key)
@@ -124,10 +136,9 @@ def _build(
     lap("dedup")
     links = run.link(survivors, dedup, work)
     lap("links")
-    assignment = assign_splits(store, registry, config, survivors, links)
+    assignment = assign_splits(store, registry, config, survivors, links, run.previous.splits)
     lap("splits")
     lease.check()
-    previous = config.previous_release or latest_version(store, registry.layout.releases)
     latest = latest_version(store, registry.layout.releases)
     staging = config.stops_at_candidate()
     if not staging:
@@ -154,15 +165,38 @@ def _build(
             else:
                 run.publish_or_fail(writer, verdicts, stats, previous, latest)
     except GateFailure:
-        clear_scratch(store, work)
+        _clear(run, work, steps.staged)
         raise
     # Scratch goes once the build has ended in a decision (published, staged, or stopped by a
     # gate); after an error it stays, so that a rerun resumes after the last finished phase.
-    clear_scratch(store, work)
+    _clear(run, work, steps.staged)
     run.result.published = not staging
     run.result.reports = join_key(writer.folder, "reports")
     lap("stage" if staging else "publish")
     return run.result
+
+
+def _clear(run: Build, work: str, staged: list[str]) -> None:
+    """The build's scratch, and the per-shard work of earlier builds that it did not use."""
+    clear_scratch(run.store, work)
+    if run.reuse:
+        try:
+            prune_steps_cache(run.store, staged)
+        except MhdsError as exc:
+            log.warning("stale per-shard work was not removed: %s", type(exc).__name__)
+
+
+def previous_state(store: Store, registry: Registry, version: str | None) -> PreviousState:
+    """The state of the release a build is made against (empty when there is none)."""
+    if version is None:
+        return PreviousState()
+    from mhds.release.reader import ReleaseReader
+
+    # Compared against, not trained on: one published before releases were sealed is read.
+    reader = ReleaseReader(
+        store, version, releases_prefix=registry.layout.releases, allow_unsealed=True
+    )
+    return read_state(reader)
 
 
 def new_build_id() -> str:

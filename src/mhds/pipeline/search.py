@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from typing import Any
 
 from mhds.engine.base import Executor
@@ -48,11 +48,13 @@ def search_duplicates(
     staged: list[str],
     work: str,
     tick: Progress,
+    incumbents: Set[str] = frozenset(),
 ) -> DedupResult:
     """The build's one duplicate search, over ``staged`` in ``<work>/dedup/`` (cleared
     first), then the de-duplication decisions: the clusters of the kinds ``config.dedup``
-    switches on, with the registry's family priorities deciding which member survives.
-    Progress goes to ``tick`` as ``dedup: <phase>``."""
+    switches on, with the previous release's records (``incumbents``), then the registry's
+    family priorities deciding which member survives. Progress goes to ``tick`` as
+    ``dedup: <phase>``."""
     cfg, workdir = search_config(config).dedup, join_key(work, SEARCH)
     clear_workdir(store, workdir)
     ids = [f"{n:05d}" for n in range(len(staged))]
@@ -64,7 +66,7 @@ def search_duplicates(
         ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
     ]
     _run(executor, SEARCH, units, tick)
-    return cluster(store, workdir, config.dedup, family_priorities(registry))
+    return cluster(store, workdir, config.dedup, family_priorities(registry), incumbents)
 
 
 def search_against(

@@ -83,6 +83,7 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
             and summary.get("safety") == screen_digest
             and store.exists(unit.output_key)
             and store.exists(annotations_key(unit.output_key))
+            and _carry_quarantine(store, summary, unit.quarantine_key)
         ):
             summary["resumed"] = True
             return summary
@@ -127,6 +128,20 @@ def run_record_steps(unit: RecordStepsUnit) -> dict[str, Any]:
     }
     store.write_bytes(unit.done_key, codec.dumps(summary, indent=True))
     return summary
+
+
+def _carry_quarantine(store: Store, summary: dict[str, Any], key: str) -> bool:
+    """Copy the quarantine lines of the reused work (an earlier build's) to this build's
+    quarantine ``key``, so that every build lists what it held. False when they are gone
+    (the work is then done again)."""
+    held = summary.get("quarantine_key")
+    if held is None or held == key:
+        return True
+    if not store.exists(held):
+        return False
+    store.write_bytes(key, store.read_bytes(held))
+    summary["quarantine_key"] = key
+    return True
 
 
 def annotations_key(shard_key: str) -> str:

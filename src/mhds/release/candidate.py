@@ -70,6 +70,9 @@ class Candidate(BaseModel):
         None, description="The latest release when its gates ran (publish refuses if it moved)."
     )
     funnel: tuple[dict[str, Any], ...] = Field((), description="Per-source funnel rows.")
+    removed: tuple[dict[str, Any], ...] = Field(
+        (), description="The previous release's records it does not hold (Manifest.removed)."
+    )
     qa: dict[str, Any] = Field(description="The release config's QA settings (QAConfig).")
     rubric: str | None = Field(
         None,

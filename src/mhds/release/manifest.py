@@ -102,6 +102,13 @@ class Manifest(_Frozen):
         description="Per source: items read, quarantined at ingest (by reason), records, sent "
         "to PII review (by reason), removed as exact/near duplicates, released (by split).",
     )
+    removed: tuple[dict[str, Any], ...] = Field(
+        (),
+        description="The previous release's records this one does not hold, as "
+        "{source_id, reason, records} rows: source_removed (the build ingested nothing of the "
+        "source) or record_gone (the item left or changed, was quarantined, or is now a "
+        "duplicate).",
+    )
     qa: dict[str, Any] | None = Field(
         None,
         description="Clinical sign-off: the candidate it was published from, the QA run, "

@@ -69,7 +69,8 @@ class ManifestFields(TypedDict, total=False):
     Required: ``code_version``, ``registry_hash``, ``config_hash``. Optional: the holdout
     families, the gate verdicts and waivers applied, the previous release compared to, the
     audit head (set by ``publish`` when it seals), the curriculum's key, the creation time
-    (default now), the funnel rows and the clinical sign-off (``Manifest.qa``).
+    (default now), the funnel rows, the previous release's records it does not hold
+    (``removed``) and the clinical sign-off (``Manifest.qa``).
     """
 
     code_version: Required[str]
@@ -83,6 +84,7 @@ class ManifestFields(TypedDict, total=False):
     curriculum_key: str
     created: datetime | None
     funnel: Sequence[Mapping[str, Any]]
+    removed: Sequence[Mapping[str, Any]]
     qa: Mapping[str, Any] | None
 
 
@@ -339,6 +341,7 @@ class ReleaseWriter:
             audit_head=fields.get("audit_head"),
             reports=tuple(k for k in sorted(self._files) if k.startswith(REPORTS_PREFIX)),
             funnel=tuple(plain_json(dict(row)) for row in fields.get("funnel", ())),
+            removed=tuple(plain_json(dict(row)) for row in fields.get("removed", ())),
             qa=plain_json(qa) if (qa := fields.get("qa")) is not None else None,
         )
         return manifest.model_copy(update={"content_digest": content_digest(manifest)})

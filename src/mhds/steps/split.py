@@ -154,6 +154,12 @@ class GroupSplitter:
     the whole component goes to test. Otherwise ``split_for_key(key, ratios, seed)`` decides,
     with the ratios of the component's deciding family: the member family with the lowest
     ``priority`` number (ties: the smaller name), the same family that dedup keeps.
+
+    Pinned splits (``assign(pinned=...)``: a previous release's, by record id) come before
+    the hash: a component with a pinned member takes the split of its pinned member with the
+    smallest id, so a released record keeps its split and a new record that joins its group
+    or cluster takes it too. Only a holdout overrides a pin (a family made ``test_only``
+    since moves its records to test).
     """
 
     name: ClassVar[str] = "group_split"
@@ -218,8 +224,11 @@ class GroupSplitter:
         for pair in other._pending:
             self.link(*pair)
 
-    def assign(self, registry: Registry) -> SplitAssignment:
-        """Decide every record's split (see the class docstring for the rule)."""
+    def assign(
+        self, registry: Registry, pinned: Mapping[str, Split] | None = None
+    ) -> SplitAssignment:
+        """Decide every record's split (see the class docstring for the rule; ``pinned``:
+        record id -> the split a previous release gave it)."""
         self._resolve_pending()
         families = [self._family(registry, name) for name in self._family_names]
         holdout: dict[int, bool] = {}
@@ -235,9 +244,12 @@ class GroupSplitter:
             name = self._group_names[group]
             if root not in key or name < key[root]:
                 key[root] = name
+        pins = self._pins(pinned or {})
         decided: dict[int, Split] = {
             root: "test"
             if holdout[root]
+            else pins[root]
+            if root in pins
             else split_for_key(key[root], deciding[root].splits, self.config.seed)
             for root in key
         }
@@ -250,6 +262,13 @@ class GroupSplitter:
             components[record_id] = key[root]
             record_families[record_id] = self._family_names[self._row_family[row]]
         return SplitAssignment(splits, components, record_families)
+
+    def _pins(self, pinned: Mapping[str, Split]) -> dict[int, Split]:
+        """Component root -> the pinned split of its pinned member with the smallest id."""
+        chosen: dict[int, str] = {}
+        for record_id in sorted(pinned.keys() & self._rows.keys(), reverse=True):
+            chosen[self._find(self._row_group[self._rows[record_id]])] = record_id
+        return {root: pinned[record_id] for root, record_id in chosen.items()}
 
     def _intern_group(self, group_id: str) -> int:
         index = self._groups.get(group_id)

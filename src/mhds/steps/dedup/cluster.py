@@ -2,7 +2,9 @@
 per cluster, a recorded decision for every member.
 
 Keep rule (documented, deterministic, independent of shard and record order): the survivor is
-the member with the smallest ``(family priority, -quality, id)``: the family ranked first
+the member with the smallest ``(not incumbent, family priority, -quality, id)``: a record the
+previous release holds (an incumbent: a build against a previous release never removes a
+released record in favour of a new copy of it) first, then the family ranked first
 (``family_priorities``: test-only families before the others, then lower ``priority``; a
 family the mapping does not know ranks last, at ``UNKNOWN_PRIORITY``), then the more
 substantive answer (``quality``: characters of assistant turns), then the smaller record id.
@@ -16,7 +18,7 @@ streamed one at a time, the metadata rows of its cluster members; never the corp
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -157,21 +159,33 @@ class Member:
     quality: int
 
 
-def keep_key(member: Member, family_priority: Mapping[str, int]) -> tuple[int, int, str]:
+def keep_key(
+    member: Member, family_priority: Mapping[str, int], incumbents: Set[str] = frozenset()
+) -> tuple[bool, int, int, str]:
     """The keep rule's sort key: the smallest one survives."""
-    return (family_priority.get(member.family, UNKNOWN_PRIORITY), -member.quality, member.id)
+    return (
+        member.id not in incumbents,
+        family_priority.get(member.family, UNKNOWN_PRIORITY),
+        -member.quality,
+        member.id,
+    )
 
 
-def choose_survivor(members: list[Member], family_priority: Mapping[str, int]) -> Member:
+def choose_survivor(
+    members: list[Member], family_priority: Mapping[str, int], incumbents: Set[str] = frozenset()
+) -> Member:
     """The member that the keep rule keeps."""
-    return min(members, key=lambda m: keep_key(m, family_priority))
+    return min(members, key=lambda m: keep_key(m, family_priority, incumbents))
 
 
 def decide_cluster(
-    members: list[Member], similarity: Mapping[str, float], family_priority: Mapping[str, int]
+    members: list[Member],
+    similarity: Mapping[str, float],
+    family_priority: Mapping[str, int],
+    incumbents: Set[str] = frozenset(),
 ) -> list[DuplicateDecision]:
     """Decisions for one cluster: the survivor and one per removed member, sorted by id."""
-    survivor = choose_survivor(members, family_priority)
+    survivor = choose_survivor(members, family_priority, incumbents)
     cluster_id = "dup-" + stable_id("dedup", survivor.id, length=16)
     decisions = []
     for member in sorted(members, key=lambda m: m.id):
@@ -196,9 +210,14 @@ def decide_cluster(
 
 
 def cluster(
-    store: Store, workdir: str, config: DedupConfig, family_priority: Mapping[str, int]
+    store: Store,
+    workdir: str,
+    config: DedupConfig,
+    family_priority: Mapping[str, int],
+    incumbents: Set[str] = frozenset(),
 ) -> DedupResult:
-    """Merge links and verified pairs into clusters, apply the keep rule, write the decisions.
+    """Merge links and verified pairs into clusters, apply the keep rule (``incumbents``: the
+    previous release's record ids), write the decisions.
 
     Writes ``decisions.jsonl`` (all clusters), ``decisions/<shard>.jsonl`` (one per mapped
     shard, empty when it holds no member) and ``result.json`` (counts).
@@ -213,7 +232,7 @@ def cluster(
     stats.exact_links, stats.verified_pairs = len(links), len(pairs)
     stats.candidate_pairs = _candidate_count(store, workdir, config)
     members = read_members(store, workdir, summaries, graph_codes(links, pairs))
-    result = DedupResult(decide_graph(links, pairs, members, family_priority), stats)
+    result = DedupResult(decide_graph(links, pairs, members, family_priority, incumbents), stats)
     tally(result)
     _write(store, workdir, result, summaries, members)
     return result
@@ -241,6 +260,7 @@ def decide_graph(
     pairs: AnyArray,
     members: Mapping[int, Member],
     family_priority: Mapping[str, int],
+    incumbents: Set[str] = frozenset(),
 ) -> dict[str, DuplicateDecision]:
     """Decisions for every cluster of the graph ``links`` and ``pairs`` make over
     ``members`` (record code -> member): one survivor each by the keep rule."""
@@ -252,7 +272,7 @@ def decide_graph(
     for indices in groups.values():
         found = [members[int(codes[i])] for i in indices]
         near_scores = {members[int(codes[i])].id: float(best[i]) for i in indices if best[i] >= 0}
-        for decision in decide_cluster(found, near_scores, family_priority):
+        for decision in decide_cluster(found, near_scores, family_priority, incumbents):
             decisions[decision.id] = decision
     return decisions
 

@@ -18,7 +18,7 @@ search's signatures, band rows and verified pairs instead of hashing the records
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,9 +86,11 @@ class Graph:
             {**self.members, **other.members},
         )
 
-    def decide(self, family_priority: Mapping[str, int]) -> DedupResult:
+    def decide(
+        self, family_priority: Mapping[str, int], incumbents: Set[str] = frozenset()
+    ) -> DedupResult:
         """The clusters of this graph, one survivor each by the keep rule (``cluster``)."""
-        decisions = decide_graph(self.links, self.pairs, self.members, family_priority)
+        decisions = decide_graph(self.links, self.pairs, self.members, family_priority, incumbents)
         stats = DedupStats(exact_links=len(self.links), verified_pairs=len(self.pairs))
         result = DedupResult(decisions, stats)
         tally(result)
