@@ -6,6 +6,11 @@ dedup, splits, compile, gates, publish) and the peak RSS of the process tree. Us
     .venv/bin/python benchmarks/pipeline/run.py --conversations 100000 \
         --out benchmarks/results/build-100k.json
 
+``--incremental 0.01`` then adds 1% new conversations as a new source of the same corpus kind
+(another seed) and times the build against the first release (PII only on the new source);
+``--rebuild`` also times the same second build with ``full=True`` in a copy of the store made
+before it, and checks that both publish the same content digest.
+
 The corpus (``--corpus``): ``templates`` (default), deterministic synthetic ChatML
 conversations from the demo's templates in three families, 5% near copies so dedup has work
 to do; or ``varied`` (``varied.py``): text from a Markov chain trained on CounselChat, which
@@ -46,7 +51,8 @@ from mhds.store.streams import JsonlWriter
 FAMILIES = ("therapy", "reasoning", "crisis")
 
 
-def registry() -> Registry:
+def registry(extra: bool = False) -> Registry:
+    """The benchmark's registry; ``extra``: with the source the incremental build adds."""
     families = [
         {
             "name": name,
@@ -71,21 +77,29 @@ def registry() -> Registry:
         }
         for name in FAMILIES
     ]
+    if extra:
+        sources.append({**sources[0], "id": "bench_more", "prefixes": ["raw/more/"]})
     return Registry.model_validate(
         {"stages": [{"id": "s1", "order": 1}], "families": families, "sources": sources}
     )
 
 
 def write_corpus(
-    store: Store, conversations: int, seed: int = 7, kind: str = "templates"
+    store: Store,
+    conversations: int,
+    seed: int = 7,
+    kind: str = "templates",
+    families: tuple[str, ...] = FAMILIES,
+    folder: str = "",
 ) -> dict[str, Any]:
-    """Write the corpus; returns what it holds (counts by kind, for the varied corpus)."""
+    """Write the corpus (into ``raw/<folder or family>/``); returns what it holds (counts by
+    kind, for the varied corpus)."""
     if kind == "varied":
-        return write_varied(store, conversations, seed)
+        return write_varied(store, conversations, seed, families, folder)
     rng = random.Random(seed)
-    per_family = conversations // len(FAMILIES)
-    for name in FAMILIES:
-        with JsonlWriter(store, f"raw/{name}/part-0.jsonl.zst") as writer:
+    per_family = conversations // len(families)
+    for name in families:
+        with JsonlWriter(store, f"raw/{folder or name}/part-0.jsonl.zst") as writer:
             previous: list[dict[str, str]] = []
             for n in range(per_family):
                 if previous and rng.random() < 0.05:
@@ -99,16 +113,18 @@ def write_corpus(
     return {"kind": "templates"}
 
 
-def write_varied(store: Store, conversations: int, seed: int) -> dict[str, Any]:
+def write_varied(
+    store: Store, conversations: int, seed: int, families: tuple[str, ...], folder: str
+) -> dict[str, Any]:
     """The varied corpus (``varied.py``): a Markov chain trained on CounselChat, planted
     duplicates and identifiers; the crisis family again held out to test."""
     spec = VariedSpec()
     chains = train_chains()
-    per_family = conversations // len(FAMILIES)
+    per_family = conversations // len(families)
     kinds: dict[str, int] = {}
-    for offset, name in enumerate(FAMILIES):
+    for offset, name in enumerate(families):
         made = varied_conversations(per_family, seed + offset, spec, chains)
-        with JsonlWriter(store, f"raw/{name}/part-0.jsonl.zst") as writer:
+        with JsonlWriter(store, f"raw/{folder or name}/part-0.jsonl.zst") as writer:
             for n, (messages, what) in enumerate(made):
                 kinds[what] = kinds.get(what, 0) + 1
                 writer.write({"messages": messages, "n": n})
@@ -143,10 +159,18 @@ class PeakRSS:
 
 
 def timed_build(
-    store: Store, conversations: int, executor: str, records_per_shard: int, kind: str
+    store: Store,
+    conversations: int,
+    executor: str,
+    records_per_shard: int,
+    kind: str,
+    *,
+    write: bool = True,
+    extra: bool = False,
+    full: bool = False,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    corpus = write_corpus(store, conversations, kind=kind)
+    corpus = write_corpus(store, conversations, kind=kind) if write else {"kind": kind}
     corpus_s = time.perf_counter() - started
     # The benchmark times the build to a published release: no clinician review in the loop.
     config = BuildConfig.model_validate(
@@ -156,7 +180,7 @@ def timed_build(
     try:
         with PeakRSS() as rss:
             start = time.perf_counter()
-            result = build_release(store, registry(), config, executor=pool)
+            result = build_release(store, registry(extra), config, executor=pool, full=full)
             total = time.perf_counter() - start
     except GateFailure as failure:
         # Keep the evidence (counts and ids, no text) before the temporary store goes.
@@ -186,8 +210,54 @@ def timed_build(
         },
         "peak_tree_rss_mib": round(rss.peak / 2**20, 1),
         "published": result.version,
+        "content_digest": content_digest(store, result.version),
+        "pii_shards_reused": len(result.resumed),
+        "removed": result.removed,
         "gates": {v.gate: v.status.value for v in result.verdicts},
     }
+
+
+def content_digest(store: Store, version: str | None) -> str | None:
+    if version is None:
+        return None
+    return str(codec.loads(store.read_bytes(f"releases/{version}/manifest.json"))["content_digest"])
+
+
+def timed_builds(store: Store, copy: Store | None, args: argparse.Namespace) -> dict[str, Any]:
+    """The full build; with ``--incremental``, the build that adds new conversations as a
+    new source, and with ``copy`` (``--rebuild``) the same build from scratch in a copy of the
+    store made before it."""
+    run = (args.conversations, args.executor, args.records_per_shard, args.corpus)
+    results: dict[str, Any] = {"full": timed_build(store, *run)}
+    if not args.incremental:
+        return results["full"]
+    added = round(args.conversations * args.incremental)
+    for target in (store, copy) if copy is not None else (store,):
+        write_corpus(target, added, 1007, args.corpus, families=("therapy",), folder="more")
+    if copy is not None:
+        results["rebuilt_copy_s"] = copy_store(store, copy)
+    second = (added, *run[1:])
+    results["incremental"] = timed_build(store, *second, write=False, extra=True)
+    results["incremental"]["added_conversations"] = added
+    if copy is not None:
+        results["rebuild"] = timed_build(copy, *second, write=False, extra=True, full=True)
+        same = results["rebuild"]["content_digest"] == results["incremental"]["content_digest"]
+        results["incremental_equals_rebuild"] = same
+    results["incremental_share_of_full"] = round(
+        results["incremental"]["total_s"] / results["full"]["total_s"], 4
+    )
+    return results
+
+
+def copy_store(source: Store, target: Store) -> float:
+    """Copy every object but the new source's raw files (already written) and the cached
+    per-shard work (a rebuild from scratch has none); returns the seconds it took."""
+    start = time.perf_counter()
+    for info in source.list(""):
+        if info.key.startswith(("raw/more/", "work/", "locks/")):
+            continue
+        target.write_bytes(info.key, source.read_bytes(info.key))
+    return round(time.perf_counter() - start, 2)
 
 
 def moto_server() -> tuple[subprocess.Popen[bytes], str]:
@@ -226,6 +296,15 @@ def main() -> None:
         choices=["templates", "varied"],
         help="templates: the demo's templates, 5%% near copies; varied: varied.py",
     )
+    parser.add_argument(
+        "--incremental",
+        type=float,
+        default=0.0,
+        help="after the full build, add this share of new conversations and build again",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="with --incremental: also a full rebuild"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
@@ -240,17 +319,20 @@ def main() -> None:
         "records_per_shard": args.records_per_shard,
     }
     stores = args.stores.split(",")
-    run = (args.conversations, args.executor, args.records_per_shard, args.corpus)
     if "local" in stores:
         with tempfile.TemporaryDirectory() as tmp:
-            results["local"] = timed_build(LocalStore(tmp), *run)
+            copy = LocalStore(Path(tmp) / "copy") if args.rebuild else None
+            results["local"] = timed_builds(LocalStore(Path(tmp) / "store"), copy, args)
         save(results, args.out)  # each store's numbers as soon as they exist
     if "s3" in stores:
         server, endpoint = moto_server()
         try:
             settings = S3Settings(endpoint_url=endpoint)
-            make_client(settings).create_bucket(Bucket="mhds-bench")
-            results["s3"] = timed_build(S3Store("mhds-bench", "", settings), *run)
+            client = make_client(settings)
+            for bucket in ("mhds-bench", "mhds-bench-copy"):
+                client.create_bucket(Bucket=bucket)
+            copy = S3Store("mhds-bench-copy", "", settings) if args.rebuild else None
+            results["s3"] = timed_builds(S3Store("mhds-bench", "", settings), copy, args)
         finally:
             server.terminate()
         save(results, args.out)

@@ -46,11 +46,19 @@ def test_quality_breaks_a_priority_tie_then_the_id() -> None:
 
 
 def test_unknown_family_ranks_last() -> None:
-    assert keep_key(member("a", "mystery", 5), PRIORITY)[0] == UNKNOWN_PRIORITY
+    assert keep_key(member("a", "mystery", 5), PRIORITY)[1] == UNKNOWN_PRIORITY
     assert (
         choose_survivor([member("a", "mystery", 999), member("b", "persona", 1)], PRIORITY).id
         == "b"
     )
+
+
+def test_a_record_of_the_previous_release_survives_before_any_family() -> None:
+    members = [member("a", "mystery", 1), member("b", "persona", 999)]
+    assert choose_survivor(members, PRIORITY).id == "b"
+    assert choose_survivor(members, PRIORITY, incumbents={"a"}).id == "a"
+    # Among released records the ordinary rule decides.
+    assert choose_survivor(members, PRIORITY, incumbents={"a", "b"}).id == "b"
 
 
 def test_decide_cluster_names_the_survivor_in_every_decision() -> None:
