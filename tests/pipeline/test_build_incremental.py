@@ -4,17 +4,21 @@ the release a full rebuild makes."""
 
 from __future__ import annotations
 
+import io
 import random
 import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+import pytest
+
 from mhds.pipeline.run import build_release
 from mhds.records import codec
-from mhds.release import read_manifest
+from mhds.release import list_versions, read_manifest
 from mhds.release.publish import ReleaseWriter
-from mhds.release.reader import ReleaseReader
-from mhds.release.state import STATE_KEY, read_state
+from mhds.release.reader import ReleaseReader, ShardIntegrityError
+from mhds.release.state import STATE_KEY, StateRows, read_state
 from mhds.store import LocalStore
 from mhds.store.streams import JsonlWriter
 from tests.pipeline.build_cases import (
@@ -185,3 +189,25 @@ def _input_keys(store: LocalStore) -> list[str]:
 
 def _text(messages: Any) -> str:
     return "\n".join(m["content"] if isinstance(m, dict) else m.content for m in messages)
+
+
+def test_a_build_against_a_release_whose_state_was_changed_stops_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    seed_store(store)
+    build_release(store, make_registry(), fast_config(), today=TODAY)
+    key = f"{RELEASES}{VERSION}/{STATE_KEY}"
+    state = _state(store, VERSION)
+    moved = next(iter(state.splits))
+    flipped = {"train": "test", "val": "train", "test": "val"}[state.splits[moved]]
+    table = pq.read_table(io.BytesIO(store.read_bytes(key))).to_pydict()
+    rows = zip(table["id"], table["split"], strict=True)
+    table["split"] = [flipped if record_id == moved else split for record_id, split in rows]
+    store.write_bytes(key, StateRows(table).to_bytes())
+
+    with pytest.raises(ShardIntegrityError, match="does not match the manifest") as error:
+        build_release(store, make_registry(), fast_config(), today=TODAY)
+
+    assert STATE_KEY in str(error.value)
+    assert list_versions(store, RELEASES) == [VERSION]

@@ -32,6 +32,7 @@ from mhds.records.schema import Split
 from mhds.registry.coverage import compute_coverage
 from mhds.registry.inventory import take_inventory
 from mhds.registry.schema import Registry
+from mhds.release.state import read_columns
 from mhds.release.version import ReleaseError
 from mhds.reports.bias import BiasReport, BiasStats
 from mhds.steps.base import StepStats
@@ -333,10 +334,12 @@ def _leakage_verdict(
 
 
 def _read_previous(ctx: GateContext, version: str | None, current: Mapping[str, Any]) -> _Previous:
-    """The previous release's ids, splits and content hashes (every shard's sha256 checked
-    as it is read) and its distribution stats. Its records whose id this build does not have
-    are copied to work shards for the near-duplicate comparison (an id this build has is
-    judged by its current split, and by the moved-id check, instead)."""
+    """The previous release's ids, splits and content hashes, from its state file (a release
+    published before there was one: from its shards; sha256 checked either way), and its
+    distribution stats. Its records whose id this build does not have are copied from its
+    shards to a work shard for the near-duplicate comparison (an id this build has is judged
+    by its current split, and by the moved-id check, instead); when there are none, its shards
+    are not read."""
     if version is None:
         return _Previous(None)
     from mhds.release.reader import ReleaseReader
@@ -347,20 +350,26 @@ def _read_previous(ctx: GateContext, version: str | None, current: Mapping[str, 
     reader = ReleaseReader(
         store, version, releases_prefix=registry.layout.releases, allow_unsealed=True
     )
+    stats = _previous_distribution(store, join_key(registry.layout.releases, version))
+    columns = read_columns(reader, ("id", "split", "content_hash"))
     splits: dict[str, Any] = {}
     metas: list[tuple[str, str]] = []
+    if columns is not None:
+        splits = dict(zip(columns["id"], columns["split"], strict=True))
+        metas = list(zip(columns["id"], columns["content_hash"], strict=True))
+        if all(record_id in current for record_id in splits):
+            return _Previous(version, splits, metas, [], stats)
     key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")
     with JsonlWriter(store, key) as writer:
         for split in ("train", "val", "test"):
             for record in reader.iter_split(split):
                 meta = record.metadata
-                splits[meta.id] = split
-                metas.append((meta.id, meta.content_hash))
+                if columns is None:
+                    splits[meta.id] = split
+                    metas.append((meta.id, meta.content_hash))
                 if meta.id not in current:
                     writer.write_line(record.to_json())
-    shards = [key] if writer.records else []
-    folder = join_key(registry.layout.releases, version)
-    return _Previous(version, splits, metas, shards, _previous_distribution(store, folder))
+    return _Previous(version, splits, metas, [key] if writer.records else [], stats)
 
 
 def _previous_distribution(store: Store, folder: str) -> DistributionStats | None:

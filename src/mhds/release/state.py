@@ -96,6 +96,18 @@ class PreviousState:
         ]
 
 
+def read_columns(reader: ReleaseReader, names: tuple[str, ...]) -> dict[str, list[str]] | None:
+    """Columns of the state file of the release ``reader`` reads (sha256 verified), or None
+    when it has none (published before there was one).
+
+    Raises:
+        ReleaseError: the file does not decode or lacks a column.
+    """
+    if reader.manifest.file(STATE_KEY) is None:
+        return None
+    return _decode(reader.read_file(STATE_KEY), reader.version, names)
+
+
 def read_state(reader: ReleaseReader) -> PreviousState:
     """The state of the release ``reader`` reads: its state file (sha256 verified) or, for a
     release published before there was one, its shards.
@@ -103,9 +115,8 @@ def read_state(reader: ReleaseReader) -> PreviousState:
     Raises:
         ReleaseError: the state file does not decode, lacks a column or names an unknown split.
     """
-    if reader.manifest.file(STATE_KEY) is not None:
-        columns = _decode(reader.read_file(STATE_KEY), reader.version)
-    else:
+    columns = read_columns(reader, ("id", "source_id", "split"))
+    if columns is None:
         columns = _columns_of(record for split in SPLITS for record in reader.iter_split(split))
     ids, splits, sources = columns["id"], columns["split"], columns["source_id"]
     unknown = set(splits) - set(SPLITS)
@@ -141,9 +152,9 @@ def without_records(data: bytes, ids: Set[str], version: str) -> bytes:
     return rows.to_bytes()
 
 
-def _decode(data: bytes, version: str) -> dict[str, list[str]]:
+def _decode(data: bytes, version: str, names: tuple[str, ...]) -> dict[str, list[str]]:
     try:
-        table = pq.read_table(io.BytesIO(data), columns=["id", "source_id", "split"])
+        table = pq.read_table(io.BytesIO(data), columns=list(names))
     except (pa.ArrowException, OSError) as exc:
         raise ReleaseError(
             f"{STATE_KEY} does not decode ({type(exc).__name__})", release=version
