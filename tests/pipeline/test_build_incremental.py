@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from mhds.pipeline import phases
 from mhds.pipeline.run import build_release
 from mhds.records import codec
 from mhds.release import list_versions, read_manifest
@@ -211,3 +212,19 @@ def test_a_build_against_a_release_whose_state_was_changed_stops_naming_the_file
 
     assert STATE_KEY in str(error.value)
     assert list_versions(store, RELEASES) == [VERSION]
+
+
+def test_a_new_version_of_a_library_the_steps_use_redoes_their_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    seed_store(store)
+    build_release(store, make_registry(), fast_config(), today=TODAY)
+    again = build_release(store, make_registry(), fast_config(), today=TODAY)
+    assert again.resumed and len(again.resumed) == len(_input_keys(store))
+
+    # As if spaCy's model had been upgraded: its NER may find other spans.
+    monkeypatch.setattr(phases, "_library_versions", lambda model: f"{model}=99.0")
+    upgraded = build_release(store, make_registry(), fast_config(), today=TODAY)
+
+    assert upgraded.published and upgraded.resumed == []

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from typing import Any
 
 from mhds import __version__
@@ -633,12 +635,14 @@ def steps_key(
 ) -> str:
     """The key of one shard's per-record work: the input shard's bytes and provenance, the
     PII step's identity (version, packaged data) and config, the bias annotation's version,
-    the safety screen's config and families, the re-admission decisions, the code version.
+    the safety screen's config and families, the re-admission decisions, the code version
+    and the versions of the libraries and model that decide the output (``_library_versions``).
     (A safety library or rules file in the store is hashed by the unit itself, whose done
     marker names it.)"""
     return stable_id(
         "record-steps",
         __version__,
+        _library_versions(config.pii.spacy_model),
         str(shard["sha256"]),
         codec.canonical_json(shard.get("provenance")).decode(),
         pii_identity(),
@@ -649,6 +653,21 @@ def steps_key(
         readmissions_digest(readmitted) or "",
         length=32,
     )
+
+
+@cache
+def _library_versions(model: str) -> str:
+    """The installed versions of what the per-record steps' output depends on besides mhds:
+    spaCy and its model (NER), phonenumbers (phones), detect-secrets (credentials),
+    vaderSentiment (the bias annotation's tone). A new version redoes the work."""
+    names = ("spacy", model, "phonenumbers", "detect-secrets", "vaderSentiment")
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=absent")
+    return ",".join(versions)
 
 
 def prune_steps_cache(store: Store, used: list[str]) -> int:

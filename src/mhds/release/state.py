@@ -8,8 +8,8 @@ it instead of its shards (no text is decoded): the released ids keep their split
 (``GroupSplitter.assign(pinned=...)``), win their duplicate clusters against new copies
 (``keep_key``'s incumbents), and those this build no longer releases are counted as removed.
 
-A release published before the state file existed is read from its shards instead (the
-same columns; ``component`` empty).
+A release published before the state file existed is read from its shards instead (ids,
+sources and splits: what a build needs).
 """
 
 from __future__ import annotations
