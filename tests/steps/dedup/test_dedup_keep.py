@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from mhds.records.schema import Record
 from mhds.registry.schema import Registry
 from mhds.steps.base import Outcome
@@ -18,7 +20,8 @@ from mhds.steps.dedup import (
     choose_survivor,
     keep_key,
 )
-from mhds.steps.dedup.cluster import decide_cluster
+from mhds.steps.dedup.cluster import decide_cluster, decide_graph
+from mhds.steps.dedup.layout import PAIR, VERIFIED
 from mhds.steps.dedup.run import family_priorities
 from tests.cases import make_record
 
@@ -59,6 +62,41 @@ def test_a_record_of_the_previous_release_survives_before_any_family() -> None:
     assert choose_survivor(members, PRIORITY, incumbents={"a"}).id == "a"
     # Among released records the ordinary rule decides.
     assert choose_survivor(members, PRIORITY, incumbents={"a", "b"}).id == "b"
+
+
+def _graph(
+    names: str, edges: list[tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray, dict[int, Member]]:
+    """Near pairs (similarity 0.9) over one-letter record ids, codes in one shard."""
+    code = {name: (1 << 32) | row for row, name in enumerate(names)}
+    members = {code[n]: member(n, "persona", 10, f"sha256:{n * 64}") for n in names}
+    pairs = np.array([(code[a], code[b], 0.9) for a, b in edges], dtype=VERIFIED)
+    return np.zeros(0, dtype=PAIR), pairs, members
+
+
+def test_a_new_record_that_bridges_two_released_ones_removes_neither() -> None:
+    # a and b are released and not copies of each other; the new c is a near copy of both.
+    links, pairs, members = _graph("abc", [("a", "c"), ("b", "c")])
+
+    fresh = decide_graph(links, pairs, members, PRIORITY)
+    against = decide_graph(links, pairs, members, PRIORITY, incumbents={"a", "b"})
+
+    assert sorted(d.id for d in fresh.values() if d.is_duplicate) == ["b", "c"]
+    assert [d.id for d in against.values() if d.is_duplicate] == ["c"]
+    assert against["c"].survivor_id == "a"
+    assert {against["a"].kind, against["b"].kind} == {"survivor"}
+    assert against["a"].cluster_id != against["b"].cluster_id
+
+
+def test_released_records_that_are_copies_of_each_other_still_lose_one() -> None:
+    # After a change of the dedup config a and b, both released, are a pair themselves.
+    links, pairs, members = _graph("abcd", [("a", "b"), ("b", "c"), ("c", "d")])
+
+    decided = decide_graph(links, pairs, members, PRIORITY, incumbents={"a", "b", "d"})
+
+    assert sorted(d.id for d in decided.values() if d.is_duplicate) == ["b", "c"]
+    assert {decided["b"].survivor_id, decided["c"].survivor_id} == {"a"}
+    assert decided["d"].kind == "survivor"
 
 
 def test_decide_cluster_names_the_survivor_in_every_decision() -> None:

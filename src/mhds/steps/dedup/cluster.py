@@ -263,18 +263,65 @@ def decide_graph(
     incumbents: Set[str] = frozenset(),
 ) -> dict[str, DuplicateDecision]:
     """Decisions for every cluster of the graph ``links`` and ``pairs`` make over
-    ``members`` (record code -> member): one survivor each by the keep rule."""
+    ``members`` (record code -> member): one survivor each by the keep rule.
+
+    A cluster that joins released records (``incumbents``) only through new ones is cut in
+    parts, one per group of released records that edges among themselves join; each part
+    keeps its survivor, and the new members go to the part of the best released record. So a
+    new record never removes a released one, not even by bridging two of them; released
+    records leave only as duplicates of each other (after a change of the dedup config)."""
     codes, roots, best = _components(links, pairs)
     groups: dict[int, list[int]] = defaultdict(list)
     for index, root in enumerate(roots):
         groups[int(root)].append(index)
+    released = _released_parts(links, pairs, codes, members, incumbents) if incumbents else {}
     decisions: dict[str, DuplicateDecision] = {}
     for indices in groups.values():
         found = [members[int(codes[i])] for i in indices]
         near_scores = {members[int(codes[i])].id: float(best[i]) for i in indices if best[i] >= 0}
-        for decision in decide_cluster(found, near_scores, family_priority, incumbents):
-            decisions[decision.id] = decision
+        for part in _cut(found, [released.get(i) for i in indices], family_priority, incumbents):
+            for decision in decide_cluster(part, near_scores, family_priority, incumbents):
+                decisions[decision.id] = decision
     return decisions
+
+
+def _released_parts(
+    links: AnyArray,
+    pairs: AnyArray,
+    codes: AnyArray,
+    members: Mapping[int, Member],
+    incumbents: Set[str],
+) -> dict[int, int]:
+    """Index (in ``codes``) of each released member -> its part: the released members that
+    edges between released members join."""
+    old = np.array([members[int(code)].id in incumbents for code in codes], dtype=bool)
+    a = np.searchsorted(codes, np.concatenate((links["a"], pairs["a"])))
+    b = np.searchsorted(codes, np.concatenate((links["b"], pairs["b"])))
+    both = old[a] & old[b]
+    sets = UnionFind(len(codes))
+    for left, right in zip(a[both].tolist(), b[both].tolist(), strict=True):
+        sets.union(left, right)
+    return {int(i): sets.find(int(i)) for i in np.flatnonzero(old)}
+
+
+def _cut(
+    found: list[Member],
+    parts: list[int | None],
+    family_priority: Mapping[str, int],
+    incumbents: Set[str],
+) -> list[list[Member]]:
+    """One cluster's members in parts (see ``decide_graph``): ``parts`` holds each member's
+    released part (None: a new record)."""
+    released = [(m, p) for m, p in zip(found, parts, strict=True) if p is not None]
+    if len({p for _, p in released}) < 2:
+        return [found]
+    by_part: dict[int, list[Member]] = defaultdict(list)
+    for member, part in released:
+        by_part[part].append(member)
+    first = choose_survivor([m for m, _ in released], family_priority, incumbents)
+    home = next(p for m, p in released if m is first)
+    by_part[home] += [m for m, p in zip(found, parts, strict=True) if p is None]
+    return list(by_part.values())
 
 
 def _components(links: AnyArray, pairs: AnyArray) -> tuple[AnyArray, AnyArray, AnyArray]:
