@@ -99,6 +99,19 @@ def seed_store(store: Store, counts: dict[str, int] | None = None) -> None:
         write_source(store, family, count)
 
 
+def seed_extra_source(store: Store) -> dict[str, Any]:
+    """Four therapy conversations under ``raw/extra/``; returns the registry fields of their
+    source (``make_registry(extra_chats=...)``), for a build that later drops it."""
+    write_source(store, "extra", 4)
+    return {
+        "family": "therapy",
+        "prefixes": ["raw/extra/"],
+        "adapter": "chatml",
+        "license": "CC-BY-4.0",
+        "approval": "approved",
+    }
+
+
 def fast_config(**fields: Any) -> BuildConfig:
     """A build config for small test data: small shards (so there is more than one unit per
     stage), few dedup buckets, and no clinician sign-off (tests of sign-off ask for it)."""

@@ -30,8 +30,8 @@ from tests.pipeline.build_cases import (
     conversation,
     fast_config,
     make_registry,
+    seed_extra_source,
     seed_store,
-    write_source,
 )
 
 SECOND = f"{VERSION}.1"
@@ -134,14 +134,7 @@ def test_released_records_keep_their_splits_when_the_split_seed_changes(tmp_path
 def test_a_removed_source_is_recorded_in_the_manifest_and_the_audit_log(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     seed_store(store)
-    write_source(store, "extra", 4)
-    extra = {
-        "family": "therapy",
-        "prefixes": ["raw/extra/"],
-        "adapter": "chatml",
-        "license": "CC-BY-4.0",
-        "approval": "approved",
-    }
+    extra = seed_extra_source(store)
     build_release(store, make_registry(extra_chats=extra), fast_config(), today=TODAY)
     cached = {o.key.split("/")[2] for o in store.list("work/steps/")}
 

@@ -22,6 +22,7 @@ from tests.pipeline.build_cases import (
     fast_config,
     make_registry,
     manifest_keys,
+    seed_extra_source,
     seed_store,
     write_source,
 )
@@ -112,14 +113,7 @@ def test_a_near_copy_of_a_previous_release_record_in_another_split_is_a_leak(
 def test_an_unreadable_previous_release_fails_its_gates_with_reports(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     seed_store(store)
-    write_source(store, "extra", 4)
-    extra = {
-        "family": "therapy",
-        "prefixes": ["raw/extra/"],
-        "adapter": "chatml",
-        "license": "CC-BY-4.0",
-        "approval": "approved",
-    }
+    extra = seed_extra_source(store)
     registry, config = make_registry(), fast_config()
     build_release(store, make_registry(extra_chats=extra), config, today=TODAY)
     for shard in read_manifest(store, f"{RELEASES}{VERSION}/").shards:
