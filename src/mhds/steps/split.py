@@ -2,7 +2,9 @@
 
 A split is a pure function of a stable hash of a component key, so the same input and the same
 config give every record the same split whatever the order or sharding of the input. Records
-that must stay together (one group id, or linked near duplicates) form one component.
+that must stay together (one group id, or linked near duplicates) form one component. A build
+against a previous release pins its records' splits (``GroupSplitter.assign(pinned=...)``): a
+component with a released member keeps that member's split.
 """
 
 from __future__ import annotations
