@@ -32,7 +32,7 @@ from mhds.records.schema import Split
 from mhds.registry.coverage import compute_coverage
 from mhds.registry.inventory import take_inventory
 from mhds.registry.schema import Registry
-from mhds.release.state import read_columns
+from mhds.release.state import SPLITS, PreviousState, open_previous
 from mhds.release.version import ReleaseError
 from mhds.reports.bias import BiasReport, BiasStats
 from mhds.steps.base import StepStats
@@ -81,6 +81,8 @@ class GateContext:
     # The duplicate graph among the survivors of de-duplication, when the build made it
     # (``keep_duplicates_together``); else the leakage gate makes it for what ships.
     survivors: Graph | None = None
+    # The release the build is made against (read when the build started).
+    previous: PreviousState = field(default_factory=PreviousState)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,6 @@ def run_gates(
     ctx: GateContext,
     stats: DistributionStats,
     pii_stats: StepStats,
-    previous_version: str | None,
     input_issues: list[ProvenanceIssue],
     *,
     unaccounted: Mapping[str, int] | None = None,
@@ -168,10 +169,8 @@ def run_gates(
     ]
     shipped = _gather("the compiled release's ids and splits", lambda: _read_back(ctx, written))
     previous = _gather(
-        f"previous release {previous_version}",
-        lambda: _read_previous(
-            ctx, previous_version, {} if isinstance(shipped, _Unavailable) else shipped.splits
-        ),
+        f"previous release {ctx.previous.version}",
+        lambda: _read_previous(ctx, {} if isinstance(shipped, _Unavailable) else shipped.splits),
     )
     if isinstance(previous, _Unavailable):
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
@@ -333,43 +332,28 @@ def _leakage_verdict(
     )
 
 
-def _read_previous(ctx: GateContext, version: str | None, current: Mapping[str, Any]) -> _Previous:
-    """The previous release's ids, splits and content hashes, from its state file (a release
-    published before there was one: from its shards; sha256 checked either way), and its
-    distribution stats. Its records whose id this build does not have are copied from its
-    shards to a work shard for the near-duplicate comparison (an id this build has is judged
-    by its current split, and by the moved-id check, instead); when there are none, its shards
-    are not read."""
-    if version is None:
+def _read_previous(ctx: GateContext, current: Mapping[str, Any]) -> _Previous:
+    """The previous release's ids, splits and content hashes (its state, read and checked
+    when the build started: ``ctx.previous``) and its distribution stats. Its records whose id
+    this build does not have are copied from its shards (each shard's sha256 checked) to a work
+    shard for the near-duplicate comparison (an id this build has is judged by its current
+    split, and by the moved-id check, instead); when there are none, its shards are not read."""
+    state = ctx.previous
+    if state.version is None:
         return _Previous(None)
-    from mhds.release.reader import ReleaseReader
-
-    store, registry = ctx.store, ctx.registry
-    # The previous release is compared against, not trained on: one published before releases
-    # were sealed is read (a tampered one, whose seal does not match, is not).
-    reader = ReleaseReader(
-        store, version, releases_prefix=registry.layout.releases, allow_unsealed=True
-    )
-    stats = _previous_distribution(store, join_key(registry.layout.releases, version))
-    columns = read_columns(reader, ("id", "split", "content_hash"))
-    splits: dict[str, Any] = {}
-    metas: list[tuple[str, str]] = []
-    if columns is not None:
-        splits = dict(zip(columns["id"], columns["split"], strict=True))
-        metas = list(zip(columns["id"], columns["content_hash"], strict=True))
-        if all(record_id in current for record_id in splits):
-            return _Previous(version, splits, metas, [], stats)
+    store, releases = ctx.store, ctx.registry.layout.releases
+    stats = _previous_distribution(store, join_key(releases, state.version))
+    metas = list(state.hashes.items())
+    if state.splits.keys() <= current.keys():
+        return _Previous(state.version, state.splits, metas, [], stats)
+    reader = open_previous(store, releases, state.version)
     key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")
     with JsonlWriter(store, key) as writer:
-        for split in ("train", "val", "test"):
+        for split in SPLITS:
             for record in reader.iter_split(split):
-                meta = record.metadata
-                if columns is None:
-                    splits[meta.id] = split
-                    metas.append((meta.id, meta.content_hash))
-                if meta.id not in current:
+                if record.metadata.id not in current:
                     writer.write_line(record.to_json())
-    return _Previous(version, splits, metas, [key] if writer.records else [], stats)
+    return _Previous(state.version, state.splits, metas, [key] if writer.records else [], stats)
 
 
 def _previous_distribution(store: Store, folder: str) -> DistributionStats | None:

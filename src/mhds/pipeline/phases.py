@@ -280,17 +280,17 @@ class Build:
         staged: list[str],
         assignment: SplitAssignment,
         funnel: Funnel,
-    ) -> tuple[DistributionStats, list[tuple[str, str]]]:
+    ) -> tuple[DistributionStats, int]:
         """Write the surviving records, split, into the release folder, and the release's
         state (``mhds.release.state``); count them in the distribution stats, the bias stats
         (with the annotations the record steps made for ``staged``, whose shards the
         survivors' follow one for one) and the funnel; record what the previous release had
-        that this one has not (``result.removed``). Returns the stats and (id, content hash)
-        pairs."""
+        that this one has not (``result.removed``). Returns the stats and the records
+        written."""
         self.lease.check()
         stats = DistributionStats.for_registry(self.registry)
-        metas: list[tuple[str, str]] = []
         state = StateRows()
+        ids = state.columns["id"]
         for survivor_key, staged_key in zip(survivors, staged, strict=True):
             notes = read_annotations(self.store, staged_key)
             for record in iter_shard_records(self.store, survivor_key):
@@ -299,30 +299,27 @@ class Build:
                 state.add(record, assignment.component(record.metadata.id))
                 stats.add(record)
                 self.bias.add(record, notes.get(record.metadata.id))
-                metas.append((record.metadata.id, record.metadata.content_hash))
                 funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
-                if len(metas) % COMPILE_TICK == 0:
-                    self.tick("compile", len(metas), None)
-        self.tick("compile", len(metas), len(metas))
+                if len(ids) % COMPILE_TICK == 0:
+                    self.tick("compile", len(ids), None)
+        self.tick("compile", len(ids), len(ids))
         writer.flush()
         writer.add_file(STATE_KEY, state.to_bytes())
         self.result.funnel = funnel.to_dicts()
         self.audit.append("funnel", decisions={"sources": list(self.result.funnel)})
-        released = {record_id for record_id, _ in metas}
-        self.result.removed = self.previous.removed(released, set(self.sources))
+        self.result.removed = self.previous.removed(set(ids), set(self.sources))
         self.audit.append(
             "removed",
             counts={"records": sum(row["records"] for row in self.result.removed)},
             decisions={"previous_release": self.previous.version, "rows": self.result.removed},
         )
-        return stats, metas
+        return stats, len(ids)
 
     def gate(
         self,
         context: GateContext,
         stats: DistributionStats,
         steps: StepsOutcome,
-        previous: str | None,
         funnel: Funnel,
     ) -> list[Verdict]:
         """Every gate over the compiled release, with the release config's waivers."""
@@ -331,7 +328,6 @@ class Build:
             context,
             stats,
             steps.stats,
-            previous,
             steps.issues,
             unaccounted=funnel.unaccounted(),
             bias=self.bias,

@@ -37,7 +37,7 @@ from mhds.pipeline.result import BuildResult, GateFailure
 from mhds.pipeline.search import Progress, clear_scratch
 from mhds.records import codec
 from mhds.registry.schema import Registry
-from mhds.release.state import PreviousState, read_state
+from mhds.release.state import PreviousState, open_previous, read_state
 from mhds.release.version import (
     latest_version,
     list_unpublished,
@@ -145,14 +145,22 @@ def _build(
         run.result.version = _version_for(store, registry, work, run.result, today)
     try:
         with run.writer(run.result.version) as writer:
-            stats, metas = run.compile(writer, survivors, steps.staged, assignment, funnel)
+            stats, records = run.compile(writer, survivors, steps.staged, assignment, funnel)
             lap("compile")
             context = GateContext(
-                store, registry, config, run.executor, writer.folder, work, run.tick, run.survivors
+                store,
+                registry,
+                config,
+                run.executor,
+                writer.folder,
+                work,
+                run.tick,
+                run.survivors,
+                run.previous,
             )
-            verdicts = run.gate(context, stats, steps, previous, funnel)
+            verdicts = run.gate(context, stats, steps, funnel)
             run.result.counts = {
-                "records": len(metas),
+                "records": records,
                 "duplicates_removed": sum(1 for _ in dedup.duplicates()),
                 "pii_quarantined": sum(steps.stats.quarantined.values()),
                 "safety_quarantined": sum(steps.safety.quarantined.values()),
@@ -190,13 +198,7 @@ def previous_state(store: Store, registry: Registry, version: str | None) -> Pre
     """The state of the release a build is made against (empty when there is none)."""
     if version is None:
         return PreviousState()
-    from mhds.release.reader import ReleaseReader
-
-    # Compared against, not trained on: one published before releases were sealed is read.
-    reader = ReleaseReader(
-        store, version, releases_prefix=registry.layout.releases, allow_unsealed=True
-    )
-    return read_state(reader)
+    return read_state(open_previous(store, registry.layout.releases, version))
 
 
 def new_build_id() -> str:

@@ -27,10 +27,13 @@ import pyarrow.parquet as pq
 from mhds.records.schema import Record, Split
 from mhds.release.reader import ReleaseReader
 from mhds.release.version import ReleaseError
+from mhds.store.base import Store
 
 STATE_KEY = "state/records.parquet"
 COLUMNS = ("id", "source_id", "family", "content_hash", "split", "component")
 SPLITS: tuple[Split, ...] = ("train", "val", "test")
+# The columns a build reads back.
+_READ = ("id", "source_id", "split", "content_hash")
 
 
 @dataclass
@@ -67,6 +70,7 @@ class PreviousState:
         version: the release (None: there is none, and the build starts fresh).
         splits: record id -> split.
         sources: record id -> source id.
+        hashes: record id -> content hash (of the released text), in the release's order.
         digest: sha256 over the state's rows; part of the next build's key, since the splits
             and the keep rule depend on it ("" when there is no previous release).
     """
@@ -74,6 +78,7 @@ class PreviousState:
     version: str | None = None
     splits: dict[str, Split] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
     digest: str = ""
 
     @property
@@ -96,16 +101,11 @@ class PreviousState:
         ]
 
 
-def read_columns(reader: ReleaseReader, names: tuple[str, ...]) -> dict[str, list[str]] | None:
-    """Columns of the state file of the release ``reader`` reads (sha256 verified), or None
-    when it has none (published before there was one).
-
-    Raises:
-        ReleaseError: the file does not decode or lacks a column.
-    """
-    if reader.manifest.file(STATE_KEY) is None:
-        return None
-    return _decode(reader.read_file(STATE_KEY), reader.version, names)
+def open_previous(store: Store, releases: str, version: str) -> ReleaseReader:
+    """A reader of the release a build compares against. It is compared against, not trained
+    on: one published before releases were sealed is read (a tampered one, whose seal does not
+    match, is not)."""
+    return ReleaseReader(store, version, releases_prefix=releases, allow_unsealed=True)
 
 
 def read_state(reader: ReleaseReader) -> PreviousState:
@@ -115,8 +115,9 @@ def read_state(reader: ReleaseReader) -> PreviousState:
     Raises:
         ReleaseError: the state file does not decode, lacks a column or names an unknown split.
     """
-    columns = read_columns(reader, ("id", "source_id", "split"))
-    if columns is None:
+    if reader.manifest.file(STATE_KEY) is not None:
+        columns = _decode(reader.read_file(STATE_KEY), reader.version)
+    else:
         columns = _columns_of(record for split in SPLITS for record in reader.iter_split(split))
     ids, splits, sources = columns["id"], columns["split"], columns["source_id"]
     unknown = set(splits) - set(SPLITS)
@@ -131,6 +132,7 @@ def read_state(reader: ReleaseReader) -> PreviousState:
         reader.version,
         dict(zip(ids, splits, strict=True)),  # type: ignore[arg-type]
         dict(zip(ids, sources, strict=True)),
+        dict(zip(ids, columns["content_hash"], strict=True)),
         "sha256:" + digest.hexdigest(),
     )
 
@@ -152,9 +154,9 @@ def without_records(data: bytes, ids: Set[str], version: str) -> bytes:
     return rows.to_bytes()
 
 
-def _decode(data: bytes, version: str, names: tuple[str, ...]) -> dict[str, list[str]]:
+def _decode(data: bytes, version: str) -> dict[str, list[str]]:
     try:
-        table = pq.read_table(io.BytesIO(data), columns=list(names))
+        table = pq.read_table(io.BytesIO(data), columns=list(_READ))
     except (pa.ArrowException, OSError) as exc:
         raise ReleaseError(
             f"{STATE_KEY} does not decode ({type(exc).__name__})", release=version
@@ -163,10 +165,11 @@ def _decode(data: bytes, version: str, names: tuple[str, ...]) -> dict[str, list
 
 
 def _columns_of(records: Iterable[Record]) -> dict[str, list[str]]:
-    columns: dict[str, list[str]] = {"id": [], "source_id": [], "split": []}
+    columns: dict[str, list[str]] = {name: [] for name in _READ}
     for record in records:
         meta = record.metadata
         columns["id"].append(meta.id)
         columns["source_id"].append(meta.source_id)
         columns["split"].append(str(meta.split))
+        columns["content_hash"].append(meta.content_hash)
     return columns
