@@ -11,10 +11,11 @@ setup() {
   if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
   fi
-  # Re-install only when the dependency list changed (stamp = hash of pyproject.toml).
+  # Re-install only when the dependency list or the compiled part changed (stamp = hash of
+  # pyproject.toml, constraints.txt, setup.py and the C source it builds).
   local stamp="$VENV/.mhds-installed"
   local want
-  want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+  want=$(cat pyproject.toml constraints.txt setup.py src/mhds/steps/dedup/_kernels.c | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     # torch first, pinned: the local CPU wheel (anything that pulls torch later reuses it

@@ -322,11 +322,12 @@ def versions() -> dict[str, str | None]:
 
 
 def hash_dedup_sources() -> str:
-    """sha256 over the mhds dedup package's Python sources, file names included."""
+    """sha256 over the mhds dedup package's Python and C sources, file names included."""
     import mhds.steps.dedup as package
 
     digest = hashlib.sha256()
-    for path in sorted(Path(package.__file__).parent.glob("*.py")):
+    folder = Path(package.__file__).parent
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.c")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

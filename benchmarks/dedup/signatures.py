@@ -3,10 +3,11 @@ in one process, one thread each (issue 15, item 4).
 
 The texts are the varied corpus's (``benchmarks/pipeline/varied.py``: a Markov chain trained
 on CounselChat), normalised as mhds's spec step 1 does. Timed, in turn, ``--repeat`` times
-each (the best run reported), all with 128 permutations:
+each in interleaved rounds after one untimed call, the best and the median run reported, all
+with 128 permutations:
 
 - ``mhds``: ``signatures`` from normalised texts (word hashing, 5-word shingles, the
-  multiply-add-shift permutations, per-document minimum);
+  multiply-add-shift permutations, per-document minimum; the C loops of ``_kernels.c``);
 - ``mhds_from_shingles``: ``signatures_from_shingles`` on precomputed shingle hashes (the
   permutation and minimum work alone);
 - ``rensa_from_shingles``: ``RMinHash.digest_matrix_from_flat_token_hashes`` on the same
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -59,16 +61,21 @@ def texts_of(docs: int, seed: int) -> list[str]:
     ]
 
 
-def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, float]:
-    """The best wall time of ``repeat`` runs, and that run's CPU time (all threads): a CPU
-    time above the wall time means the engine used more than one core."""
-    best = (float("inf"), 0.0)
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        run()
-        wall = time.perf_counter() - start
-        best = min(best, (wall, time.process_time() - cpu))
-    return best
+def gcc_version() -> str:
+    """The first line of ``gcc --version`` (the compiler that built ``_kernels.c`` here)."""
+    try:
+        found = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return found.stdout.splitlines()[0]
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, float]:
+    """The wall time of one run, and its CPU time (all threads): a CPU time above the wall
+    time means the engine used more than one core."""
+    start, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -112,16 +119,29 @@ def main() -> None:
         "shingle_size": SHINGLE,
         "threads": {"RAYON_NUM_THREADS": os.environ.get("RAYON_NUM_THREADS")},
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "versions": {"rensa": getattr(rensa, "__version__", "0.5.0"), "numpy": np.__version__},
+        "versions": {
+            "rensa": getattr(rensa, "__version__", "0.5.0"),
+            "numpy": np.__version__,
+            "gcc": gcc_version(),
+        },
         "engines": {},
     }
-    for name, run in engines.items():
-        seconds, cpu = best_of(args.repeat, run)
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in engines}
+    for run in engines.values():
+        run()
+    for _ in range(args.repeat):  # interleaved, so a slow spell of the VM hits every engine
+        for name, run in engines.items():
+            runs[name].append(timed(run))
+    for name, times in runs.items():
+        seconds, cpu = min(times)
+        median = float(np.median([wall for wall, _ in times]))
         results["engines"][name] = {
             "seconds": round(seconds, 3),
             "cpu_seconds": round(cpu, 3),
+            "median_seconds": round(median, 3),
             "docs_per_s": round(len(texts) / seconds, 1),
             "shingles_per_s": round(len(values) / seconds, 1),
+            "median_shingles_per_s": round(len(values) / median, 1),
         }
         print(name, results["engines"][name], flush=True)
     text = json.dumps(results, indent=2)

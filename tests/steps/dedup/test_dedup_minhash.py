@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from functools import partial
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import xxhash
 from pydantic import ValidationError
 
 from mhds.records.schema import Message, Record
-from mhds.steps.dedup import DedupConfig, band_keys, estimate_jaccard, exact_jaccard
+from mhds.steps.dedup import DedupConfig, _kernels, band_keys, estimate_jaccard, exact_jaccard
 from mhds.steps.dedup.minhash import (
     EMPTY_VALUE,
     HASH_SPEC,
@@ -23,6 +24,9 @@ from mhds.steps.dedup.minhash import (
 from tests.cases import make_record
 from tests.steps.dedup.dedup_cases import edit_tokens, random_conversation
 
+U32 = partial(np.zeros, dtype=np.uint32)
+U64 = partial(np.zeros, dtype=np.uint64)
+I64 = partial(np.zeros, dtype=np.int64)
 GOLDEN_TEXT = "I have been feeling anxious about work, and I cannot sleep at night."
 MASK = (1 << 64) - 1
 
@@ -50,7 +54,7 @@ def _reference_signature(text: str, k: int, num_perm: int, seed: int) -> list[in
         x = (x * 0xC4CEB9FE1A85EC53) & MASK
         return x ^ (x >> 33)
 
-    words = [xxhash.xxh32_intdigest(w.encode()) for w in text.split()]
+    words = [xxhash.xxh32_intdigest(w) for w in text.encode("utf-8").split()]
     windows = [words[i : i + k] for i in range(len(words) - k + 1)] if len(words) >= k else [words]
     values = []
     for window in windows if words else []:
@@ -66,17 +70,57 @@ def _reference_signature(text: str, k: int, num_perm: int, seed: int) -> list[in
     return out
 
 
-@pytest.mark.parametrize("k", [1, 3, 5])
-def test_vectorised_batch_equals_the_written_spec(k: int) -> None:
-    rng = random.Random(k)
+# Words of every length XXH32 treats apart (tails of 1-3 bytes, 4-byte lanes, 16-byte
+# stripes), non-ASCII UTF-8, and every ASCII whitespace byte between words.
+_WORDS = ["a", "b", "c", "d", "e", "f", "anxious", "sleep", "déjà", "über", "日本語", "😀"]
+_WORDS += ["x" * 16, "counterproductive", "psychopharmacology-and-sleep-hygiene", "y" * 33]
+_GAPS = [" ", " ", " ", "  ", "\t", "\n", "\r\n", "\x0b", "\x0c"]
+
+
+@pytest.mark.parametrize(("k", "num_perm"), [(1, 8), (3, 13), (5, 8), (5, 128)])
+def test_compiled_batch_equals_the_written_spec(k: int, num_perm: int) -> None:
+    rng = random.Random(k * 1000 + num_perm)
     texts = [
-        " ".join(rng.choice(["a", "b", "c", "d", "e", "f"]) for _ in range(rng.randrange(9)))
-        for _ in range(60)
+        "".join(rng.choice(_WORDS) + rng.choice(_GAPS) for _ in range(rng.randrange(12)))
+        for _ in range(80)
     ]
-    texts.append(" ".join(f"w{rng.randrange(500)}" for _ in range(20000)))  # spans many chunks
-    got = signatures(texts, num_perm=8, shingle_size=k, seed=7)
+    texts.append(" ".join(f"w{rng.randrange(500)}" for _ in range(20000)))
+    got = signatures(texts, num_perm=num_perm, shingle_size=k, seed=7)
     for text, row in zip(texts, got, strict=True):
-        assert row.tolist() == _reference_signature(text, k, 8, 7)
+        assert row.tolist() == _reference_signature(text, k, num_perm, 7)
+
+
+def ends(*values: int) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+K = _kernels
+# word_hashes(text, ends, words, counts), shingle_values(words, counts, offsets, k, out) and
+# minhash(values, offsets, a, b, out), each given buffers that disagree in one way.
+DISAGREE = {
+    "ends past the text": (lambda: K.word_hashes(b"a b", ends(2), U64(2), I64(1)), "end at 3"),
+    "ends decrease": (lambda: K.word_hashes(b"a b", ends(3, 1), U64(3), I64(2)), "decrease"),
+    "too few words": (lambda: K.word_hashes(b"a b c d", ends(7), U64(3), I64(1)), "small"),
+    "counts per doc": (lambda: K.word_hashes(b"ab", ends(2), U64(2), I64(2)), "per document"),
+    "bytes for words": (lambda: K.word_hashes(b"ab", ends(2), U32(3), I64(1)), "whole"),
+    "windows": (lambda: K.shingle_values(U64(3), ends(3), ends(0, 1), 2, U32(1)), "agree"),
+    "word total": (lambda: K.shingle_values(U64(3), ends(4), ends(0, 3), 2, U32(3)), "agree"),
+    "k of 0": (lambda: K.shingle_values(U64(3), ends(3), ends(0, 1), 0, U32(1)), "agree"),
+    "out size": (lambda: K.shingle_values(U64(3), ends(3), ends(0, 2), 2, U32(9)), "0 to 9"),
+    "offsets past": (lambda: K.minhash(U32(4), ends(0, 5), U64(2), U64(2), U32(2)), "0 to 4"),
+    "offsets fall": (lambda: K.minhash(U32(4), ends(0, 3, 2, 4), U64(2), U64(2), U32(6)), "decr"),
+    "a and b": (lambda: K.minhash(U32(4), ends(0, 4), U64(2), U64(3), U32(2)), "permutation"),
+    "signature size": (lambda: K.minhash(U32(4), ends(0, 4), U64(2), U64(2), U32(3)), "permut"),
+}
+
+
+@pytest.mark.parametrize("case", DISAGREE)
+def test_compiled_loops_refuse_buffers_that_disagree(case: str) -> None:
+    # The C loops trust nothing they are given: a size or offset that would read or write out
+    # of bounds is a ValueError before any element is touched.
+    call, message = DISAGREE[case]
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 def test_normalise_text_keeps_user_and_assistant_only() -> None:

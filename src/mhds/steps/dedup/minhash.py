@@ -1,4 +1,4 @@
-"""MinHash signatures and LSH band keys: pure numpy, no I/O, stable across runs and machines.
+"""MinHash signatures and LSH band keys: no I/O, stable across runs and machines.
 
 THE hashing spec (``HASH_SPEC``; a later build compares its signatures against an earlier
 release's only when the spec, ``shingle_size``, ``num_perm`` and ``seed`` are equal):
@@ -23,6 +23,8 @@ release's only when the spec, ``shingle_size``, ``num_perm`` and ``seed`` are eq
 
 Everything is integer arithmetic on fixed constants: no Python ``hash``, no numpy RNG stream
 (NEP 19 does not promise those across versions). Golden values in the tests catch any change.
+Steps 2-4 run in compiled loops (``_kernels.c``, built with the package); the tests hold them to
+the spec written out in plain Python.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
 from mhds.records.schema import Record
+from mhds.steps.dedup import _kernels
 
 HASH_SPEC = "mhds-minhash-v1"
 SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -47,17 +50,14 @@ NEAR_ROLES = frozenset({"user", "assistant"})
 
 U32Array = npt.NDArray[np.uint32]
 U64Array = npt.NDArray[np.uint64]
+I64Array = npt.NDArray[np.int64]
 
-_MAX64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _FMIX_1 = np.uint64(0xFF51AFD7ED558CCD)
 _FMIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
-_S32 = np.uint64(32)
 _DROP = re.compile(r"[^\w\s]|_")
 # The same deletion for ASCII text as one translate table (built from _DROP: equal by design).
 _ASCII_DROP = {c: None for c in range(128) if _DROP.match(chr(c))}
-# Shingles hashed per chunk: num_perm * _CHUNK * 8 bytes of scratch (8 MiB at 128), cache sized.
-_CHUNK = 8192
 
 
 def normalise_content(text: str) -> str:
@@ -73,16 +73,10 @@ def normalise_text(record: Record) -> str:
     return normalise_content("\n".join(m.content for m in record.messages if m.role in NEAR_ROLES))
 
 
-def word_hashes(text: str) -> U64Array:
-    """XXH32 (seed 0) of each space-separated word of a normalised text, as uint64."""
-    words = text.encode("utf-8").split()
-    return np.fromiter(map(xxhash.xxh32_intdigest, words), dtype=np.uint64, count=len(words))
-
-
 def shingles(text: str, k: int) -> U32Array:
     """The 32-bit shingle hashes of a normalised text, in word order (duplicates kept)."""
     values, _ = batch_shingles([text], k)
-    return values.astype(np.uint32)
+    return values
 
 
 @lru_cache(maxsize=16)
@@ -98,36 +92,25 @@ def permutations(num_perm: int, seed: int) -> tuple[U64Array, U64Array]:
 def signatures(
     texts: Sequence[str], *, num_perm: int = 128, shingle_size: int = 5, seed: int = 1
 ) -> U32Array:
-    """MinHash signatures of normalised texts, ``(len(texts), num_perm)`` uint32.
-
-    Vectorised over the batch: all shingles are concatenated, hashed by every permutation in
-    cache-sized chunks, and reduced per document with ``np.minimum.reduceat``.
-    """
+    """MinHash signatures of normalised texts, ``(len(texts), num_perm)`` uint32."""
     values, offsets = batch_shingles(texts, shingle_size)
     return signatures_from_shingles(values, offsets, num_perm=num_perm, seed=seed)
 
 
 def signatures_from_shingles(
-    values: U64Array, offsets: npt.NDArray[np.int64], *, num_perm: int, seed: int
+    values: npt.NDArray[np.unsignedinteger[Any]], offsets: I64Array, *, num_perm: int, seed: int
 ) -> U32Array:
     """Signatures of documents whose shingles are ``values[offsets[d]:offsets[d + 1]]``."""
     a, b = permutations(num_perm, seed)
-    values = values.astype(np.uint64, copy=False)
-    n_docs = len(offsets) - 1
-    best = np.full((n_docs, num_perm), _MAX64, dtype=np.uint64)
-    scratch = np.empty((num_perm, min(_CHUNK, max(len(values), 1))), dtype=np.uint64)
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start : start + _CHUNK]
-        buf = scratch[:, : len(chunk)]
-        np.multiply(a[:, None], chunk[None, :], out=buf)
-        np.add(buf, b[:, None], out=buf)
-        inner = offsets[(offsets > start) & (offsets < start + len(chunk))]
-        seg_starts = np.unique(np.concatenate(([start], inner)))
-        docs = np.searchsorted(offsets, seg_starts, side="right") - 1
-        # min commutes with ">> 32" (monotone), so the shift is applied once, at the end.
-        partial = np.minimum.reduceat(buf, seg_starts - start, axis=1)
-        best[docs] = np.minimum(best[docs], partial.T)
-    return (best >> _S32).astype(np.uint32)
+    out = np.empty((len(offsets) - 1, num_perm), dtype=np.uint32)
+    _kernels.minhash(
+        np.ascontiguousarray(values, dtype=np.uint32),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        a,
+        b,
+        out,
+    )
+    return out
 
 
 def band_keys(sigs: U32Array, bands: int, rows: int) -> U64Array:
@@ -167,43 +150,25 @@ def fmix64(x: U64Array) -> U64Array:
     return x
 
 
-def batch_shingles(texts: Sequence[str], k: int) -> tuple[U64Array, npt.NDArray[np.int64]]:
+def batch_shingles(texts: Sequence[str], k: int) -> tuple[U32Array, I64Array]:
     """Shingle hashes of many normalised texts, concatenated, plus ``n + 1`` document offsets.
 
-    The spec's window value ``acc = acc * SHINGLE_MULT + word`` over ``k`` words is Horner's
-    rule, so every full window of the concatenated words is computed at once with ``k - 1``
-    in-place multiply-adds over shifted slices; windows that cross a document's end are
-    dropped. A text of fewer than ``k`` (but some) words gets its one all-words window apart.
+    The texts are encoded into one byte buffer, which the compiled loops split and hash
+    (``_kernels.word_hashes``), then window (``_kernels.shingle_values``).
     """
     if k < 1:
         raise ValueError(f"shingle size must be at least 1, got {k}")
-    split = [text.encode("utf-8").split() for text in texts]
-    counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-    flat = chain.from_iterable(split)
-    words = np.fromiter(map(xxhash.xxh32_intdigest, flat), np.uint64, count=int(counts.sum()))
-    starts = np.concatenate(([0], np.cumsum(counts)))[:-1].astype(np.int64)
-    long = counts >= k
-    shingle_counts = np.where(long, counts - k + 1, np.minimum(counts, 1))
-    offsets = np.concatenate(([0], np.cumsum(shingle_counts))).astype(np.int64)
-    out = np.empty(int(offsets[-1]), dtype=np.uint64)
-    windows = len(words) - k + 1
-    if windows > 0 and long.any():
-        acc = words[:windows].copy()
-        for j in range(1, k):
-            acc *= SHINGLE_MULT
-            acc += words[j : j + windows]
-        end_of = np.repeat(starts + counts, counts)[:windows]
-        inside = np.arange(windows, dtype=np.int64) + k <= end_of
-        out[np.repeat(long, shingle_counts)] = acc[inside]
-    short = ~long & (counts > 0)
-    if short.any():
-        first, size = starts[short], counts[short]
-        acc = np.zeros(len(first), dtype=np.uint64)
-        for j in range(k - 1):
-            more = size > j
-            acc[more] = acc[more] * SHINGLE_MULT + words[first[more] + j]
-        out[np.repeat(short, shingle_counts)] = acc
-    return fmix64(out) >> _S32, offsets
+    encoded = [text.encode("utf-8") for text in texts]
+    ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+    buf = b"".join(encoded)
+    words = np.empty((len(buf) + len(ends)) // 2 + 1, dtype=np.uint64)
+    counts = np.empty(len(ends), dtype=np.int64)
+    words = words[: _kernels.word_hashes(buf, ends, words, counts)]
+    windows = np.where(counts >= k, counts - k + 1, np.minimum(counts, 1))
+    offsets = np.concatenate(([0], np.cumsum(windows))).astype(np.int64)
+    values = np.empty(int(offsets[-1]), dtype=np.uint32)
+    _kernels.shingle_values(words, counts, offsets, k, values)
+    return values, offsets
 
 
 def _coefficient(label: bytes, index: int, seed: int) -> int:
