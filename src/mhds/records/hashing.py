@@ -25,6 +25,7 @@ from mhds.records.schema import Message
 HASH_VERSION = 1
 HASH_PREFIX = "sha256:"
 _TRAILING_WS = re.compile(r"[ \t\f\v]+\n")
+_CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def canonical_text(content: str) -> str:
@@ -45,11 +46,7 @@ def compute_content_hash(messages: Iterable[Message]) -> str:
 
 def is_content_hash(value: str) -> bool:
     """Whether ``value`` looks like a content hash."""
-    return (
-        value.startswith(HASH_PREFIX)
-        and len(value) == len(HASH_PREFIX) + 64
-        and all(c in "0123456789abcdef" for c in value[len(HASH_PREFIX) :])
-    )
+    return _CONTENT_HASH.fullmatch(value) is not None
 
 
 def stable_id(*parts: str, length: int = 24) -> str:
