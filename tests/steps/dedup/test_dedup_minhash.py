@@ -90,27 +90,27 @@ def test_compiled_batch_equals_the_written_spec(k: int, num_perm: int) -> None:
         assert row.tolist() == _reference_signature(text, k, num_perm, 7)
 
 
-def ends(*values: int) -> np.ndarray:
+def i64(*values: int) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
 K = _kernels
-# word_hashes(text, ends, words, counts), shingle_values(words, counts, offsets, k, out) and
+# word_hashes(text, offsets, words, counts), shingle_values(words, counts, offsets, k, out) and
 # minhash(values, offsets, a, b, out), each given buffers that disagree in one way.
 DISAGREE = {
-    "ends past the text": (lambda: K.word_hashes(b"a b", ends(2), U64(2), I64(1)), "end at 3"),
-    "ends decrease": (lambda: K.word_hashes(b"a b", ends(3, 1), U64(3), I64(2)), "decrease"),
-    "too few words": (lambda: K.word_hashes(b"a b c d", ends(7), U64(3), I64(1)), "small"),
-    "counts per doc": (lambda: K.word_hashes(b"ab", ends(2), U64(2), I64(2)), "per document"),
-    "bytes for words": (lambda: K.word_hashes(b"ab", ends(2), U32(3), I64(1)), "whole"),
-    "windows": (lambda: K.shingle_values(U64(3), ends(3), ends(0, 1), 2, U32(1)), "agree"),
-    "word total": (lambda: K.shingle_values(U64(3), ends(4), ends(0, 3), 2, U32(3)), "agree"),
-    "k of 0": (lambda: K.shingle_values(U64(3), ends(3), ends(0, 1), 0, U32(1)), "agree"),
-    "out size": (lambda: K.shingle_values(U64(3), ends(3), ends(0, 2), 2, U32(9)), "0 to 9"),
-    "offsets past": (lambda: K.minhash(U32(4), ends(0, 5), U64(2), U64(2), U32(2)), "0 to 4"),
-    "offsets fall": (lambda: K.minhash(U32(4), ends(0, 3, 2, 4), U64(2), U64(2), U32(6)), "decr"),
-    "a and b": (lambda: K.minhash(U32(4), ends(0, 4), U64(2), U64(3), U32(2)), "permutation"),
-    "signature size": (lambda: K.minhash(U32(4), ends(0, 4), U64(2), U64(2), U32(3)), "permut"),
+    "short of the text": (lambda: K.word_hashes(b"a b", i64(0, 2), U64(2), I64(1)), "0 to 3"),
+    "offsets decrease": (lambda: K.word_hashes(b"a b", i64(0, 3, 1, 3), U64(3), I64(3)), "decr"),
+    "too few words": (lambda: K.word_hashes(b"a b c d", i64(0, 7), U64(3), I64(1)), "small"),
+    "counts per doc": (lambda: K.word_hashes(b"ab", i64(0, 2), U64(2), I64(2)), "per document"),
+    "bytes for words": (lambda: K.word_hashes(b"ab", i64(0, 2), U32(3), I64(1)), "whole"),
+    "windows": (lambda: K.shingle_values(U64(3), i64(3), i64(0, 1), 2, U32(1)), "agree"),
+    "word total": (lambda: K.shingle_values(U64(3), i64(4), i64(0, 3), 2, U32(3)), "agree"),
+    "k of 0": (lambda: K.shingle_values(U64(3), i64(3), i64(0, 1), 0, U32(1)), "agree"),
+    "out size": (lambda: K.shingle_values(U64(3), i64(3), i64(0, 2), 2, U32(9)), "0 to 9"),
+    "offsets past": (lambda: K.minhash(U32(4), i64(0, 5), U64(2), U64(2), U32(2)), "0 to 4"),
+    "offsets fall": (lambda: K.minhash(U32(4), i64(0, 3, 2, 4), U64(2), U64(2), U32(6)), "decr"),
+    "a and b": (lambda: K.minhash(U32(4), i64(0, 4), U64(2), U64(3), U32(2)), "permutation"),
+    "signature size": (lambda: K.minhash(U32(4), i64(0, 4), U64(2), U64(2), U32(3)), "permut"),
 }
 
 

@@ -106,30 +106,25 @@ static int check_offsets(const int64_t *offsets, Py_ssize_t n, int64_t total, co
 }
 
 PyDoc_STRVAR(word_hashes_doc,
-             "word_hashes(text, ends, words, counts) -> int\n\n"
+             "word_hashes(text, offsets, words, counts) -> int\n\n"
              "XXH32 (seed 0) of every word of every document into `words` (uint64), and each\n"
-             "document's word count into `counts` (int64). Document d is text[ends[d-1]:ends[d]]\n"
-             "(ends: int64, non-decreasing, the last equal to len(text)), split as bytes.split()\n"
-             "splits. Returns the number of words written.");
+             "document's word count into `counts` (int64). Document d is\n"
+             "text[offsets[d]:offsets[d+1]] (offsets: int64, from 0 to len(text)), split as\n"
+             "bytes.split() splits. Returns the number of words written.");
 
 static PyObject *word_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
-    Py_buffer text, ends, words, counts;
-    if (!PyArg_ParseTuple(args, "y*y*w*w*", &text, &ends, &words, &counts)) return NULL;
+    Py_buffer text, offsets, words, counts;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*", &text, &offsets, &words, &counts)) return NULL;
     PyObject *result = NULL;
-    Py_ssize_t n_docs, n_counts, capacity, n = 0;
-    if (elements(&ends, 8, "ends", &n_docs) || elements(&counts, 8, "counts", &n_counts) ||
-        elements(&words, 8, "words", &capacity))
+    Py_ssize_t n_offsets, n_docs, capacity, n = 0;
+    if (elements(&offsets, 8, "offsets", &n_offsets) ||
+        elements(&counts, 8, "counts", &n_docs) || elements(&words, 8, "words", &capacity) ||
+        check_offsets(offsets.buf, n_offsets, text.len, "offsets"))
         goto done;
-    const int64_t *end_at = ends.buf;
-    if (n_counts != n_docs) {
+    const int64_t *offset = offsets.buf;
+    if (n_offsets != n_docs + 1) {
         PyErr_SetString(PyExc_ValueError, "counts must have one item per document");
         goto done;
-    }
-    for (Py_ssize_t d = 0; d < n_docs; d++) { /* ends[-1] is an implicit 0 */
-        if (end_at[d] < (d ? end_at[d - 1] : 0) || (d == n_docs - 1 && end_at[d] != text.len)) {
-            PyErr_Format(PyExc_ValueError, "ends must not decrease and must end at %zd", text.len);
-            goto done;
-        }
     }
     /* A document of L bytes holds at most (L + 1) / 2 words: all of them, (L + n_docs) / 2. */
     if (capacity * 2 < text.len + n_docs) {
@@ -140,9 +135,8 @@ static PyObject *word_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
     uint64_t *out = words.buf;
     int64_t *count = counts.buf;
     Py_BEGIN_ALLOW_THREADS;
-    Py_ssize_t start = 0;
     for (Py_ssize_t d = 0; d < n_docs; d++) {
-        Py_ssize_t i = start, stop = end_at[d], in_doc = 0;
+        Py_ssize_t i = offset[d], stop = offset[d + 1], in_doc = 0;
         while (i < stop) {
             while (i < stop && is_space(buf[i])) i++;
             if (i == stop) break;
@@ -152,13 +146,12 @@ static PyObject *word_hashes(PyObject *Py_UNUSED(self), PyObject *args) {
             in_doc++;
         }
         count[d] = in_doc;
-        start = stop;
     }
     Py_END_ALLOW_THREADS;
     result = PyLong_FromSsize_t(n);
 done:
     PyBuffer_Release(&text);
-    PyBuffer_Release(&ends);
+    PyBuffer_Release(&offsets);
     PyBuffer_Release(&words);
     PyBuffer_Release(&counts);
     return result;

@@ -270,11 +270,12 @@ def decide_graph(
     keeps its survivor, and the new members go to the part of the best released record. So a
     new record never removes a released one, not even by bridging two of them; released
     records leave only as duplicates of each other (after a change of the dedup config)."""
-    codes, roots, best = _components(links, pairs)
+    codes, ia, ib = _edges(links, pairs)
+    roots, best = _components(codes, ia, ib, pairs["similarity"])
     groups: dict[int, list[int]] = defaultdict(list)
     for index, root in enumerate(roots):
         groups[int(root)].append(index)
-    released = _released_parts(links, pairs, codes, members, incumbents) if incumbents else {}
+    released = _released_parts(codes, ia, ib, members, incumbents) if incumbents else {}
     decisions: dict[str, DuplicateDecision] = {}
     for indices in groups.values():
         found = [members[int(codes[i])] for i in indices]
@@ -286,20 +287,18 @@ def decide_graph(
 
 
 def _released_parts(
-    links: AnyArray,
-    pairs: AnyArray,
     codes: AnyArray,
+    ia: AnyArray,
+    ib: AnyArray,
     members: Mapping[int, Member],
     incumbents: Set[str],
 ) -> dict[int, int]:
     """Index (in ``codes``) of each released member -> its part: the released members that
-    edges between released members join."""
+    edges between released members join (edges as ``_edges`` gives them)."""
     old = np.array([members[int(code)].id in incumbents for code in codes], dtype=bool)
-    a = np.searchsorted(codes, np.concatenate((links["a"], pairs["a"])))
-    b = np.searchsorted(codes, np.concatenate((links["b"], pairs["b"])))
-    both = old[a] & old[b]
+    both = old[ia] & old[ib]
     sets = UnionFind(len(codes))
-    for left, right in zip(a[both].tolist(), b[both].tolist(), strict=True):
+    for left, right in zip(ia[both].tolist(), ib[both].tolist(), strict=True):
         sets.union(left, right)
     return {int(i): sets.find(int(i)) for i in np.flatnonzero(old)}
 
@@ -324,20 +323,29 @@ def _cut(
     return list(by_part.values())
 
 
-def _components(links: AnyArray, pairs: AnyArray) -> tuple[AnyArray, AnyArray, AnyArray]:
-    a = np.concatenate((links["a"], pairs["a"]))
-    b = np.concatenate((links["b"], pairs["b"]))
+def _edges(links: AnyArray, pairs: AnyArray) -> tuple[AnyArray, AnyArray, AnyArray]:
+    """The graph's record codes (sorted) and each edge's two ends as indices into them:
+    the links first, then the pairs."""
     codes = graph_codes(links, pairs)
-    ia, ib = np.searchsorted(codes, a), np.searchsorted(codes, b)
+    ia = np.searchsorted(codes, np.concatenate((links["a"], pairs["a"])))
+    ib = np.searchsorted(codes, np.concatenate((links["b"], pairs["b"])))
+    return codes, ia, ib
+
+
+def _components(
+    codes: AnyArray, ia: AnyArray, ib: AnyArray, similarity: AnyArray
+) -> tuple[AnyArray, AnyArray]:
+    """Each code's component root, and its best near similarity (-1: none); the last
+    ``len(similarity)`` edges are the near pairs."""
     sets = UnionFind(len(codes))
     for left, right in zip(ia.tolist(), ib.tolist(), strict=True):
         sets.union(left, right)
     roots = np.array([sets.find(i) for i in range(len(codes))], dtype=np.int64)
     best = np.full(len(codes), -1.0)
-    near = slice(len(links), None)
-    np.maximum.at(best, ia[near], pairs["similarity"].astype(np.float64))
-    np.maximum.at(best, ib[near], pairs["similarity"].astype(np.float64))
-    return codes, roots, best
+    near = slice(len(ia) - len(similarity), None)
+    np.maximum.at(best, ia[near], similarity.astype(np.float64))
+    np.maximum.at(best, ib[near], similarity.astype(np.float64))
+    return roots, best
 
 
 def read_members(

@@ -159,11 +159,12 @@ def batch_shingles(texts: Sequence[str], k: int) -> tuple[U32Array, I64Array]:
     if k < 1:
         raise ValueError(f"shingle size must be at least 1, got {k}")
     encoded = [text.encode("utf-8") for text in texts]
-    ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+    sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    starts = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
     buf = b"".join(encoded)
-    words = np.empty((len(buf) + len(ends)) // 2 + 1, dtype=np.uint64)
-    counts = np.empty(len(ends), dtype=np.int64)
-    words = words[: _kernels.word_hashes(buf, ends, words, counts)]
+    words = np.empty((len(buf) + len(encoded)) // 2 + 1, dtype=np.uint64)
+    counts = np.empty(len(encoded), dtype=np.int64)
+    words = words[: _kernels.word_hashes(buf, starts, words, counts)]
     windows = np.where(counts >= k, counts - k + 1, np.minimum(counts, 1))
     offsets = np.concatenate(([0], np.cumsum(windows))).astype(np.int64)
     values = np.empty(int(offsets[-1]), dtype=np.uint32)
