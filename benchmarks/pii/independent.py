@@ -65,6 +65,9 @@ CORPORA = {
     "counselchat2": CORPORA_DIR / "counselchat_gold2.jsonl",
     # Batch 3: 200 further texts labelled twice during the fourth session; never read.
     "counselchat3": CORPORA_DIR / "counselchat_gold3.jsonl",
+    # Batch 4: 200 further texts labelled twice in the fifth session; run blind once
+    # (results/pii-independent-blind-counselchat4.json), then that session's dev part.
+    "counselchat4": CORPORA_DIR / "counselchat_gold4.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -77,7 +80,7 @@ RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 WHOLLY_HELD_OUT = frozenset({"counselchat3"})
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
-WHOLLY_READ = frozenset({"counselchat", "counselchat2"})
+WHOLLY_READ = frozenset({"counselchat", "counselchat2", "counselchat4"})
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without
 #: them every value comes from Faker's providers of the locale.

@@ -8,7 +8,7 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2|3] [CSV]
+Usage: python build_counselchat_gold.py [--batch 2|3|4] [CSV]
 (batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
@@ -39,6 +39,11 @@ BATCHES = {
         HERE / "counselchat3_labels_pass1.txt",
         HERE / "counselchat_gold3.jsonl",
     ),
+    4: (
+        HERE / "counselchat4_labels.txt",
+        HERE / "counselchat4_labels_pass1.txt",
+        HERE / "counselchat_gold4.jsonl",
+    ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"
 REVIEWER = "annotator 2 (mhds helper session, independent review)"
@@ -68,22 +73,22 @@ def parse_labels(path: Path) -> tuple[dict[str, list[tuple[str, str, int | None]
 
 
 def occurrences(text: str, pattern: str) -> list[tuple[int, int]]:
-    """(start, end) of ``pattern`` in ``text`` not starting inside a word; "[...]" in the
-    pattern marks the labelled part inside a longer context."""
+    """(start, end) of ``pattern`` in ``text`` not starting inside a word, or, when every
+    occurrence does, all of them (a site glued to the name before it: "Lewiswww.x.com");
+    "[...]" in the pattern marks the labelled part inside a longer context."""
     if "[" in pattern and "]" in pattern:
         pre, rest = pattern.split("[", 1)
         inner, post = rest.split("]", 1)
     else:
         pre, inner, post = "", pattern, ""
     full = pre + inner + post
-    out = []
+    found = []
     i = text.find(full)
     while i != -1:
-        if i == 0 or not text[i - 1].isalnum() or not full[0].isalnum():
-            s = i + len(pre)
-            out.append((s, s + len(inner)))
+        found.append((i, i == 0 or not text[i - 1].isalnum() or not full[0].isalnum()))
         i = text.find(full, i + 1)
-    return out
+    starts = [i for i, at_word_start in found if at_word_start] or [i for i, _ in found]
+    return [(i + len(pre), i + len(pre) + len(inner)) for i in starts]
 
 
 def label_record(rec: dict, labels: list[tuple[str, str, int | None]]) -> dict:

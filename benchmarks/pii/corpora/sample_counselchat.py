@@ -1,6 +1,6 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [--batch 2|3] [CSV]  -> JSON lines {"id","row","field",
+Usage: python sample_counselchat.py [--batch 2|3|4] [CSV]  -> JSON lines {"id","row","field",
 "stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
@@ -11,6 +11,7 @@ Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no
 Texts are compared after stripping whitespace, so a question repeated on many rows is one text.
 Batch 2 (seed "counselchat-gold-v2"): likely_pii 100, answer 60, question 40, none of batch 1.
 Batch 3 (seed "counselchat-gold-v3"): the same sizes as batch 2, none of batches 1 and 2.
+Batch 4 (seed "counselchat-gold-v4"): the same sizes as batch 2, none of batches 1 to 3.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ SIZES_2 = {"likely_pii": 100, "answer": 60, "question": 40}
 #: Batch 3 (``--batch 3``): drawn after batches 1 and 2 from what they did not take, labelled
 #: while the engine's tuning on batches 1 and 2 went on, to measure that tuning blind.
 SEED_3 = "counselchat-gold-v3"
-SEEDS = {1: SEED, 2: SEED_2, 3: SEED_3}
+#: Batch 4 (``--batch 4``): drawn after batches 1-3 from what they did not take, labelled in the
+#: fifth session of issue 11; run blind once, then the dev part of that session's tuning.
+SEED_4 = "counselchat-gold-v4"
+SEEDS = {1: SEED, 2: SEED_2, 3: SEED_3, 4: SEED_4}
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -56,7 +60,7 @@ def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, s
 
 
 def draw(rows: list[dict[str, str]], batch: int = 1) -> list[dict[str, object]]:
-    """Batch 1, 2 or 3: each drawn with its own seed from the texts earlier batches did not
+    """One batch (1 to 4), drawn with its own seed from the texts earlier batches did not
     take."""
     if batch not in SEEDS:
         raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")

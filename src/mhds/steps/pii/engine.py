@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
+from mhds.steps.pii import gazetteer
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
-from mhds.steps.pii.lexicon import is_name_like, is_ordinary
+from mhds.steps.pii.lexicon import is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
     GLUED_WEB,
     PARTICLES,
@@ -97,6 +99,12 @@ _NAME_PARTICLES = PARTICLES | frozenset(
      "zu", "zum", "zur", "a", "i"}
 )  # fmt: skip
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
+#: A nation's or a nationwide body's name ("National Alliance on Mental Illness", "American
+#: Red Cross Center"): an organisation, wherever its offices are.
+_NATIONAL = re.compile(r"(?:the\s+)?(?:national|american|international|federal|u\.?s\.?)\b", re.I)
+#: "your local", "the nearest": whichever place of that kind is near, so no place in particular.
+_ANY_LOCAL = re.compile(r"\b(?:your|a|any|the)\s+(?:local|nearest|nearby|closest)\s+\Z", re.I)
+_CUE_REACH = 24
 #: Last words of organisations' names that no person's name ends with.
 _ORGANISATION_ENDS = frozenset(
     {"collective", "institute", "foundation", "association", "society", "alliance", "network",
@@ -109,6 +117,9 @@ _ESCAPED_BREAK = re.compile(r"\\[ntr]")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-Z]")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
+#: Found inside a kept public page's address, still redacted: an e-mail address or a secret
+#: in a query string is someone's, whatever the page.
+_NEVER_PART_OF_A_PAGE = frozenset({Category.EMAIL, Category.CREDENTIAL})
 _PRESIDIO_TO_CATEGORY = {
     "PERSON": Category.PERSON,
     "LOCATION": Category.LOCATION,
@@ -161,6 +172,8 @@ class PIIEngine:
         """Load spaCy (NER only) and build the prefilter, once."""
         if self._nlp is None:
             self._nlp = load_ner(self.config)
+            gazetteer.load()  # the tables a text may need, read now rather than mid-batch
+            other_stop_words()
         if self._prefilter is None and self.config.ner_prefilter:
             self._prefilter = NERPrefilter(self.config)
 
@@ -253,17 +266,29 @@ class PIIEngine:
         found = (self._strict_patterns if strict else self._patterns).find(text)
         found = _without_other_names(found, results)
         spans.extend(_places_after_place_words(text, spans, found))
-        kept = [
-            s
-            for s in spans
-            if s.category in self._wanted
-            and s.score >= self._threshold(s)
-            and not self._keep.keeps(text, s)
-        ]
+        kept = self._to_redact(text, spans)
         if any(s.category is Category.CREDENTIAL for s in kept):
             kept = _clip_ner_at_credentials(text, kept)
         # A name found once in a text is that name wherever else the text has it.
         return self.without_kept_echoes(text, echo_names([text], [resolve_overlaps(kept)])[0])
+
+    def _to_redact(self, text: str, spans: list[Span]) -> list[Span]:
+        """The spans of wanted categories and enough score that the keep-list does not spare,
+        without what lies inside a spared public page's address ("?qid=1471479801")."""
+        redact: list[Span] = []
+        public_sites: list[Span] = []
+        for span in spans:
+            if span.category not in self._wanted or span.score < self._threshold(span):
+                continue
+            if not self._keep.keeps(text, span):
+                redact.append(span)
+            elif span.category in (Category.URL, Category.EMAIL):
+                public_sites.append(span)
+        if not public_sites:
+            return redact
+        return [
+            s for s in redact if s.category in _NEVER_PART_OF_A_PAGE or not _inside(s, public_sites)
+        ]
 
     def without_kept_echoes(self, text: str, spans: list[Span]) -> list[Span]:
         """``spans`` without the echoes (``echo_names``) that the keep-list spares: a name
@@ -284,12 +309,22 @@ class PIIEngine:
         surface = text[result.start : result.end]
         if entity == "ORGANIZATION":
             facility = _FACILITY.search(surface)
-            if facility is None or (
-                facility[1].lower() in _ORGANISATION_HEADS
-                and _ORGANISATION_OF.match(surface, facility.end())
+            if (
+                facility is None
+                or (
+                    facility[1].lower() in _ORGANISATION_HEADS
+                    and _ORGANISATION_OF.match(surface, facility.end())
+                )
+                or _NATIONAL.match(surface)
             ):
-                return []  # "Centre for Clinical Interventions" is an organisation, not a place
+                # "Centre for Clinical Interventions", "The National Sexual Violence Resource
+                # Center": an organisation, not a place
+                return []
             entity = "LOCATION"
+        if entity in ("ORGANIZATION", "LOCATION") and _ANY_LOCAL.search(
+            text, max(0, result.start - _CUE_REACH), result.start
+        ):
+            return []  # "your local VA Medical Clinic": any such place, not one
         if entity == "DATE_TIME" and not _DAY_DATE.search(surface):
             return []
         category = _PRESIDIO_TO_CATEGORY.get(entity)
@@ -319,6 +354,8 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     words = _WORD_PIECE.findall(surface)
     if not words:
         return False
+    if (words[0].islower() or words[-1].islower()) and not reads_as_english(text, start):
+        return False  # "de pánico", "Identifica la": no name opens or ends in lower case
     if surface.islower() or not any(c.isupper() for c in surface):
         if all(is_ordinary(w) for w in words):
             return False
@@ -329,6 +366,15 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
+    if (
+        (len(words) == 1 or words[0].lower() in other_stop_words())
+        and starts_sentence(text, start)
+        and not reads_as_english(text, start)
+    ):
+        # The English model's reading of another language's sentence opening ("Aprende a
+        # ...", "Considera si ...", "Soy Miserable"): a name there in a person's slot, or a
+        # city; a run of several words unless its first is a stop word of that language.
+        return in_person_slot(text, start) or is_city(surface)
     if (
         len(words) == 1
         and starts_sentence(text, start)
@@ -352,6 +398,10 @@ def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:
         for s in found
         if s.recognizer != SHAPE_RECOGNIZER or not any(s.start < e and b < s.end for b, e in others)
     ]
+
+
+def _inside(span: Span, others: list[Span]) -> bool:
+    return any(o.start <= span.start and span.end <= o.end for o in others)
 
 
 def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> list[Span]:
@@ -455,9 +505,11 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
     )
     result = []
     for text, found in zip(texts, spans, strict=True):
+        taken = {(s.start, s.end, s.category) for s in found}  # a span is not its own echo
         extra = [
             Span(m.start(), m.end(), *needles[m.group(1)], "conversation_echo")
             for m in pattern.finditer(text)
+            if (*m.span(), needles[m.group(1)][0]) not in taken
         ]
         result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
     return result

@@ -6,8 +6,11 @@ source and licence (CC BY 4.0, attribution in ``data/cities.LICENSE``). It finds
 a cue of where someone is or is from that NER misses ("writing from Toronto Canada", which NER
 reads as an organisation). A city whose name is an ordinary English word ("Mobile",
 "Reading", "Orange") never counts; nor does a country or a US state, which Safe Harbor keeps,
-nor a month. (Greetings are left to NER: "Hi Jackson," greets a person as often as "Hi
-Montreal," greets an asker's town, and the table cannot tell which.)
+nor a month. A greeting of a city ("Hi Montreal,", the display name of an asker on a forum)
+is read as a place only for a city of ``GREETED_CITY_POPULATION`` people or more, or of a name
+of several words ("Hi Chapel Hill,"): small towns share their names with people ("Hi Graham,",
+"Hi Moore,") far more often. A person named after a large city ("Hi Jackson,") then gets a
+LOCATION placeholder; the name is redacted either way.
 """
 
 from __future__ import annotations
@@ -21,16 +24,24 @@ from mhds.steps.pii.keep_terms import CALENDAR, GEOGRAPHY, US_STATES, term_key
 from mhds.steps.pii.lexicon import common_words
 
 _NEVER = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES | CALENDAR)
+GREETED_CITY_POPULATION = 100_000
 
 
 @cache
-def _cities() -> frozenset[str]:
+def _cities() -> dict[str, int]:
+    """Each spelling's key and the largest population of the cities that bear it."""
     blob = files("mhds.steps.pii").joinpath("data/cities.txt.gz").read_bytes()
-    names = set()
+    largest: dict[str, int] = {}
     for line in gzip.decompress(blob).decode().splitlines():
-        name = line.split("\t", 1)[0]
-        names.add(_key(name))
-    return frozenset(names)
+        name, _country, population = line.split("\t")
+        key = _key(name)
+        largest[key] = max(largest.get(key, 0), int(population))
+    return largest
+
+
+def load() -> None:
+    """Read the table now, not at the first city a batch meets."""
+    _cities()
 
 
 def is_city(phrase: str) -> bool:
@@ -45,6 +56,14 @@ def is_city(phrase: str) -> bool:
     if len(words) == 1 and phrase.lower() in common_words()[0]:
         return False
     return key in _cities()
+
+
+def is_greeted_city(phrase: str) -> bool:
+    """Whether a greeted ``phrase`` ("Hi Montreal,") is more likely a place than a person: a
+    city (``is_city``) of several words or of ``GREETED_CITY_POPULATION`` people or more."""
+    if not is_city(phrase):
+        return False
+    return len(phrase.split()) > 1 or _cities()[_key(phrase)] >= GREETED_CITY_POPULATION
 
 
 def _key(name: str) -> str:

@@ -22,16 +22,19 @@ from mhds.steps.pii.keep_terms import (
     INSTRUMENTS,
     MEDICATIONS,
     MODALITIES,
+    NOT_NAMES,
     PLACES,
     PLATFORMS,
     RELATIONS,
     SIGN_OFFS,
+    US_STATE_CODES,
     US_STATES,
     term_key,
 )
 from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
 from mhds.steps.pii.names import in_person_slot
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
+from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.spans import Category, Span
 from mhds.steps.pii.works import cited_works
@@ -134,6 +137,8 @@ _PATH_PIECE = re.compile(r"[^/?#]+")
 _SLUG_SPLIT = re.compile(r"[-_+ .]+")
 _DOCUMENT = re.compile(r"\.(?:pdf|html?|aspx?|php|docx?)$")
 _MAX_ACRONYM = 5
+#: Ordinary words in a slug that make it a title even with one other word (an acronym).
+_LONG_SLUG = 4
 #: Words of organisations' site names that English mostly writes capitalised.
 _ORGANISATION_WORDS = frozenset(
     {"institute", "association", "foundation", "society", "alliance", "network", "council",
@@ -143,12 +148,18 @@ _ORGANISATION_WORDS = frozenset(
 _SHORT_PIECE = 3
 _SHORT_WORDS = frozenset(
     {"new", "act", "aid", "art", "kid", "mom", "dad", "men", "way", "day", "fit", "joy", "sex",
-     "gay", "map", "net", "hub", "web", "age", "big"}
+     "gay", "map", "net", "hub", "web", "age", "big", "app"}
 )  # fmt: skip
+#: Region codes in organisations' site names ("psychologynj", "AcademyofCT", "namiuk").
+_REGION_CODES = frozenset(code.lower() for code in US_STATE_CODES) | {"uk", "nyc"}
+#: A shop's product page ("amazon.com/Explosive-Child-.../dp/0062270451"): a book or a thing
+#: for sale, never a person's page.
+_PRODUCT_PATH = re.compile(r"(?:^|/)(?:dp|gp/product)/[A-Z0-9]{10}(?:[/?]|$)", re.I)
 _MAX_SITE_NAME = 40
 _MAX_WORD = 18
 _ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
+_POSSESSIVE_BEFORE = re.compile(r"\w['’]s?[ \t]+\Z")
 _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
     r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
@@ -183,10 +194,15 @@ _PLATFORM_KEYS = frozenset(term_key(t) for t in PLATFORMS)
 _VERB_ENDINGS = ("ed", "d", "ing", "s")
 #: Whose a site is, said in its sentence before it.
 _OWNER = re.compile(
-    r"(?i:\b(?:my|our|his|her)\b|\b(?:contact|email|e-mail|call|reach|find|visit|join|follow)"
+    r"(?i:\b(?:my|our|his|her)[ \t]+(?:[\w'’-]+[ \t]+){0,3}?(?:site|website|web[ \t]?page"
+    r"|blog|page|practice|office|podcast|channel|books?|articles?|posts?|work|group|runs|owns"
+    r"|writes|wrote|created|started|founded|manages|hosts|sells)\b"
+    r"|\b(?:contact|email|e-mail|call|reach|find|visit|join|follow)"
     r"[ \t]+(?:me|us)\b|\babout[ \t]+(?:me|us)\b|\bshameless"
     r"|\b(?:I|we)(?:['’](?:m|ve|re))?[ \t]+(?:\w+[ \t]+){0,2}(?:run|runs|write|wrote|blog|post"
-    r"|offer|host|created|founded|started|own|manage|lead|am|are|have|publish\w*)\b)"
+    r"|offer|host|created|founded|started|own|manage|lead|publish\w*)\b"
+    r"|\b(?:I|we)[ \t]+(?:am|are|have)[ \t]+(?:the|an?|my|our)[ \t]+(?:\w+[ \t]+)?(?:author"
+    r"|founder|owner|creator|editor|host|writer|blog|site|website|practice|podcast)\b)"
 )
 #: Words that introduce a site as a resource for the reader.
 _RESOURCE_CUE = re.compile(
@@ -209,7 +225,8 @@ _SITE_FIELD = re.compile(
 )
 _EMAIL_NEAR = re.compile(EMAIL)
 _JOINER = re.compile(r"[\s,;&]*(?:(?:and|or)[\s,;&]*)?")
-_SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)\]])|\n")
+#: A sentence's end, also where a missing space glues the next one on ("about that:Here is").
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)\]])|[.!?:](?=[A-Z][a-z])|\n")
 _TOKEN = re.compile(r"\S+")
 _SITE_MARK = re.compile(r"[./@]")
 _NUMBER_TOKEN = re.compile(r"[\d()+-]+")
@@ -230,6 +247,7 @@ class KeepList:
         self._domains = tuple(d.lower().strip(".") for d in config.public_domains)
         clinical = MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES | RELATIONS
         self._any = _keys(clinical | frozenset(config.extra_keep_terms))
+        self._not_names = _keys(NOT_NAMES)
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
         self._relations = frozenset(_normalize(t) for t in RELATIONS)
@@ -282,10 +300,18 @@ class KeepList:
         named = category in (Category.PERSON, Category.LOCATION)
         if named and self._in_title(text, span):
             return True  # "“A Counselor’s Advice on Open Relationships” by Kathy Labriola"
+        if (
+            named
+            and _is_platform(raw)
+            and _POSSESSIVE_BEFORE.search(text, max(0, span.start - _CUE_REACH), span.start)
+        ):
+            return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
         if named and in_person_slot(text, span.start):
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if named and _is_platform(raw):
             return True  # "we talked on Skype", "we Skyped"
+        if named and term_key(raw) in self._not_names:
+            return True  # "if God is real", "Christmas", "Good Luck!"
         if self._in_public_range(text, span):
             return True
         phrase = _normalize(raw)
@@ -293,7 +319,7 @@ class KeepList:
             return False
         if self._mentions_crisis_line(raw, phrase):
             return True
-        if named and is_clinical_name(text, span):
+        if named and is_clinical_name(text, span) and span.recognizer != PRACTICE_RECOGNIZER:
             return True
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
@@ -419,6 +445,7 @@ def names_a_person(url: str) -> bool:
     """Whether a URL's path holds a person's name as one segment ("/jennifer-okafor-20231",
     "/dr_sam_lee"): a directory's profile page names the therapist, so it is not public."""
     for segment in _PATH_SEGMENT.findall(url):
+        segment = _DOCUMENT.sub("", segment)  # "/bookstor.htm" is a document, not a name
         parts = [p for p in re.split(r"[-_.]", segment) if not p.isdigit()]
         if 2 <= len(parts) <= 3 and all(
             p.isalpha() and is_name_like(p.capitalize()) for p in parts if p not in _TITLE_WORDS
@@ -442,6 +469,8 @@ def is_resource_page(url: str) -> bool:
     if len(labels) < 2 or _PROFILE_PATH.search("/" + path):
         return False
     if labels[-1] in _PUBLIC_TLDS or (len(labels) >= 3 and labels[-2] in _PUBLIC_SLDS):
+        return True
+    if "amazon" in labels and _PRODUCT_PATH.search(path):
         return True
     return _is_content_path(unquote(path)) and _has_plain_name(labels)
 
@@ -613,8 +642,11 @@ def _is_content_path(path: str) -> bool:
         words = [w for w in _SLUG_SPLIT.split(_DOCUMENT.sub("", segment)) if w]
         letters = [w for w in words if w.isalpha()]
         document = _DOCUMENT.search(segment) is not None
-        if len(letters) >= (1 if document else 2) and all(map(_is_plain_word, letters)):
+        plain = sum(map(_is_plain_word, letters))
+        if len(letters) >= (1 if document else 2) and plain == len(letters):
             return True
+        if plain >= _LONG_SLUG and plain == len(letters) - 1:
+            return True  # "eaaa-enhanced-assess-acknowledge-act-...": a title with an acronym
     return False
 
 
@@ -640,7 +672,7 @@ def _is_site_word(piece: str) -> bool:
     word ("of", "the", "new"), never pieces that split a made-up or personal name ("ja" "ne"
     "doe", "connect" "ful" "ness")."""
     if len(piece) <= _SHORT_PIECE:
-        return piece in _SHORT_WORDS or piece in english_stop_words()
+        return piece in _SHORT_WORDS or piece in english_stop_words() or piece in _REGION_CODES
     return piece in _ORGANISATION_WORDS or _is_plain_word(piece)
 
 

@@ -35,6 +35,25 @@ def english_stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
+#: Languages besides English whose stop words tell an opening word of theirs from a name
+#: ("Soy Miserable" opens with Spanish "soy"): Western Europe's most spoken.
+_OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt")
+
+
+@cache
+def other_stop_words() -> frozenset[str]:
+    """spaCy's stop words of ``_OTHER_LANGUAGES`` that are not English stop words. Each list
+    is read from its module's file alone: importing ``spacy.lang.fr`` would build the French
+    tokenizer's exceptions first (5 s)."""
+    import runpy
+
+    lang = files("spacy").joinpath("lang")
+    words: set[str] = set()
+    for code in _OTHER_LANGUAGES:
+        words |= runpy.run_path(str(lang.joinpath(code, "stop_words.py")))["STOP_WORDS"]
+    return frozenset(words) - english_stop_words()
+
+
 @cache
 def common_words() -> tuple[frozenset[str], frozenset[str]]:
     """The packaged table, loaded once: the ordinary lower-case English words, and the words
@@ -45,7 +64,7 @@ def common_words() -> tuple[frozenset[str], frozenset[str]]:
     return ordinary, frozenset(w[1:] for w in words if w.startswith("~"))
 
 
-_CAMEL = re.compile(r"[A-Z][a-z]+")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+")
 _MIN_PART = 3
 
 
@@ -87,10 +106,13 @@ def is_ordinary(word: str) -> bool:
 
 def _is_compound(word: str, ordinary: frozenset[str]) -> bool:
     """Whether ``word`` is ordinary words of three letters or more run together, each
-    capitalised ("AppreciationExpectations"); "McKenzie", "DeShawn", "LaToya" are not."""
+    capitalised, with acronyms or a list's letters among them ("AppreciationExpectations",
+    "JournalingB", "SADWomenIndividuals"); "McKenzie", "DeShawn", "LaToya" are not."""
     parts = _CAMEL.findall(word)
+    words = [p for p in parts if not p.isupper()]
     return (
         len(parts) > 1
+        and bool(words)
         and "".join(parts) == word
-        and all(len(p) >= _MIN_PART and p.lower() in ordinary for p in parts)
+        and all(len(p) >= _MIN_PART and p.lower() in ordinary for p in words)
     )

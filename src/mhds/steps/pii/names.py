@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
+from mhds.steps.pii.gazetteer import is_greeted_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     GEOGRAPHY,
@@ -42,6 +43,7 @@ from mhds.steps.pii.lexicon import (
     is_name_like,
 )
 from mhds.steps.pii.pattern_sources import CLOSING
+from mhds.steps.pii.practices import own_practices
 from mhds.steps.pii.spans import Category, Span
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -374,7 +376,7 @@ _CLOSING = re.compile(
 _SIGNATURE_REACH = 200
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
-_AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
+_AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
 GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)(?:[.:]\S*)?\Z")
 #: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark").
@@ -418,11 +420,16 @@ _PLACE_PARTS = frozenset(w for t in GEOGRAPHY | US_STATES for w in t.split() if 
 _MIN_SHAPE_LETTERS = 3
 _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[ \t]+\Z")
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’]*(?![\w-])")
+#: A lower-case word of prose, accents too ("depresión"): not the "n" of an escaped "\\n", nor
+#: a piece of an address ("dayrep.com", "www").
+_LOWER_WORD = re.compile(r"(?<![\w'’\\./@-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’]*(?![\w@/-]|\.\w)")
 _MIN_WORDS_TO_TELL = 6
 _ENGLISH_SHARE = 0.15
 _LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
-_SENTENCE_END = frozenset(".!?:;\n")
+#: Sentence ends, and the bullets that open a list's items ("·  Learn coping skills").
+_SENTENCE_END = frozenset(".!?:;\n·•◦‣▪●")
+#: How far either side of a sentence too short to tell its language the text is read instead.
+_LANGUAGE_REACH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,7 +465,7 @@ class NameSlotRecognizer:
         }
         _accept_lists(text, runs, scores)
         found = [_span(text, runs[i], score) for i, score in sorted(scores.items())]
-        return found + _signature(text)
+        return found + _signature(text) + own_practices(text)
 
 
 def _signature(text: str) -> list[Span]:
@@ -512,17 +519,22 @@ def reads_as_english(text: str, pos: int) -> bool:
 
 def _is_english(text: str, start: int, end: int) -> bool:
     words = _LOWER_WORD.findall(text, start, end)
+    if len(words) < _MIN_WORDS_TO_TELL:
+        # Too short to tell ("Planifica, organiza, delega:"): the text around it tells.
+        around = (max(0, start - _LANGUAGE_REACH), min(len(text), end + _LANGUAGE_REACH))
+        words = _LOWER_WORD.findall(text, *around)
+        if len(words) < _MIN_WORDS_TO_TELL:
+            return True
     stop = _stop_words()
-    return len(words) < _MIN_WORDS_TO_TELL or sum(w in stop for w in words) >= _ENGLISH_SHARE * len(
-        words
-    )
+    return sum(w in stop for w in words) >= _ENGLISH_SHARE * len(words)
 
 
 class _EnglishSentences:
     """Whether the sentence around a position reads as English: name-likeness is measured
     against English, so in other languages ("Soy Consejera Profesional en Texas") NER alone
     judges. A sentence is English unless it has ``_MIN_WORDS_TO_TELL`` lower-case words or more
-    and under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose).
+    and under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose);
+    a sentence with fewer words is judged by the text up to ``_LANGUAGE_REACH`` either side.
     Sentence ends are found once per text and each sentence is judged once."""
 
     def __init__(self, text: str) -> None:
@@ -667,6 +679,7 @@ def _span(text: str, run: _Run, score: float) -> Span:
         or (len(run.words) == 1 and run.words[0].lower().endswith(_TOWN_ENDINGS))
         or (len(run.words) > 1 and run.words[0].rstrip(".") in _PLACE_HEADS)
         or _LANDMARK_AFTER.match(text, run.end) is not None
+        or (greets(text, run.start) and is_greeted_city(" ".join(run.words)))
     )
     category = Category.LOCATION if place else Category.PERSON
     recognizer = SHAPE_RECOGNIZER if score == SHAPE else "name_slot_regex"

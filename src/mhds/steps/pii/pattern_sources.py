@@ -47,6 +47,9 @@ URL = (
     rf"(?:https?|ftp)://{_URL_CHAR}+|(?<![\w./@-])www[0-9]{{0,3}}\.{_URL_CHAR}+"
     rf"|(?<![\w./@-])(?:{_LABEL})+{_TLD}(?![\w-])(?:[/?#]{_URL_CHAR}*)?"
     rf"|(?<![\w./@-])(?:{_LABEL})+[A-Za-z]{{2,12}}/[\w~%-]{_URL_CHAR}*"
+    # a site of capitalised words glued between words by missing spaces ("GA,
+    # USAAdventHelp.com404.293.5654"): its words' capitals tell where it starts
+    r"|(?<=[A-Za-z])(?:[A-Z][a-z]+){2,}\.(?:com|org|net|edu|gov)(?![a-z])"
 )
 IPV4 = r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?!\.?[0-9]|\w)"
 IPV6 = (

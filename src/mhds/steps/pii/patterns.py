@@ -22,7 +22,7 @@ from mhds.steps.pii.addresses import AddressRecognizer
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.lexicon import is_name_like
-from mhds.steps.pii.names import NameSlotRecognizer, is_stop_word
+from mhds.steps.pii.names import GLUED_WEB, NameSlotRecognizer, is_stop_word
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160
@@ -48,7 +48,7 @@ _UNIT_AFTER = re.compile(src.UNIT_AFTER)
 _COUNTED = re.compile(
     r"[ \t]+(?:people|persons|times|calls|texts|messages|users|clients|members)\b"
 )
-_GLUED_TAIL = re.compile(r"(?<=[a-z0-9/])[A-Z][a-z]{0,12}\Z")
+_GLUED_TAIL = re.compile(r"(?<=[a-z0-9/])[).!?]*[A-Z][a-z]{0,12}\Z")
 #: A word run into a URL's "www." or scheme ("Lewiswww.", "helpfulhttps://").
 _GLUED_HEAD = re.compile(r"[A-Za-z]*[a-z](www\.|https?://)")
 #: A document's extension with the next sentence's first word glued on (".pdfBased on").
@@ -107,6 +107,10 @@ class PatternRecognizers:
                 if rule.category is Category.URL:
                     start = _without_glued_start(text, start, end)
                     end = _without_glued_word(text, start, end)
+                elif rule.category is Category.PERSON and (
+                    web := GLUED_WEB.search(text, start, end)
+                ):
+                    end = web.start()  # "Dr. Virginia Chowwww.x.ca": the site starts at "www"
                 if start < end:
                     spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
         if scopes.ranges("digits"):
@@ -427,7 +431,8 @@ def _without_glued_start(text: str, start: int, end: int) -> int:
 
 def _without_glued_word(text: str, start: int, end: int) -> int:
     """Where a URL ends without the next sentence's first word glued to it by a missing space
-    ("…/home/There are", "…anxiety.htmlI would"): an English stop word, followed by a space,
+    ("…/home/There are", "…anxiety.htmlI would", "…iceeft.com).To summarize"): an English stop
+    word, after the sentence's end if any, followed by a space,
     or any capitalised word right after a document's extension ("…/Violence.pdfBased on")."""
     document = _GLUED_AFTER_DOCUMENT.search(text, start, end)
     if (
@@ -441,7 +446,7 @@ def _without_glued_word(text: str, start: int, end: int) -> int:
         glued is not None
         and glued.start() > start
         and text[end : end + 1] in (" ", "\u00a0", "\t")
-        and is_stop_word(glued[0])
+        and is_stop_word(glued[0].lstrip(").!?"))
     ):
         return _trim(text, start, glued.start())[1]
     return end

@@ -1,7 +1,9 @@
 """Published works a text cites and the people credited with them, found by their slot: a
 title, then "by" and the names ("“The Jealousy Workbook” by Kathy Labriola", "the book Healing
 Trauma, by Peter Levine", "a TED talk by Brené Brown", "a therapy developed by Marsha
-Linehan"), or an author-date citation ("(Gagnon & Simon, 1973)", "Robinson (2012)").
+Linehan"), an author-date citation ("(Gagnon & Simon, 1973)", "Robinson (2012)"), a quotation's
+author after a dash ('"... without your consent." - Eleanor Roosevelt') or a possessive before a
+title after a verb of reading ("read Greene's Explosive Child").
 
 Only reading is credited: a quoted title counts where the text around it speaks of books or
 articles, and films, songs and their casts do not count at all ("a film directed by X", "“Tube
@@ -90,6 +92,21 @@ _CALENDAR = frozenset(
      "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december", "christmas", "easter", "thanksgiving", "then", "now"}
 )  # fmt: skip
+#: A quotation of four words or more, then a dash and who said it, by full name, ending the
+#: sentence or the line ("“No one can make you feel inferior ...” - Eleanor Roosevelt.").
+_ATTRIBUTION = re.compile(
+    rf"[“\"](?P<quote>[^“”\"\n]{{12,400}})[”\"][ \t]*[-–—―][ \t]*(?P<names>{_NAME})[ \t]*"
+    r"(?=[.!\n]|\Z)"
+)
+_MIN_QUOTED_WORDS = 4
+#: A possessive name before a title-case work after a verb of reading ("read Greene's
+#: Explosive Child", "recommend Gottman's Seven Principles").
+_READ_POSSESSIVE = re.compile(
+    r"(?i:\b(?:read|reading|recommend|try)[ \t]+)(?P<names>[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2})"
+    r"['’]s[ \t]+"
+    r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
+    r"[A-Z][\w'’-]*)*)"
+)
 _SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
 _TITLES = re.compile(r"^(?:Dr\.?|Prof\.?)[ \t]+")
 
@@ -117,6 +134,12 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
         if start < end:
             found.append((start, end, "publication"))
         found.extend(_credit(text, names.start(), names[0], CREDITED, people))
+    for said in _ATTRIBUTION.finditer(text):  # '"..." - Eleanor Roosevelt'
+        if len(said["quote"].split()) >= _MIN_QUOTED_WORDS and " " in said["names"]:
+            found.extend(_credit(text, said.start("names"), said["names"], CREDITED, people))
+    for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
+        found.append((read.start("title"), read.end("title"), "publication"))
+        found.extend(_credit(text, read.start("names"), read["names"], CREDITED, people))
     for citation in _CITATION.finditer(text):
         if citation["inside"] is not None:  # "(Gagnon & Simon, 1973)"
             found.extend(
