@@ -287,9 +287,9 @@ class KeepList:
         if category in (Category.EMAIL, Category.URL):
             if names_a_person(raw):
                 return False  # "goodtherapy.org/therapists/profile/jennifer-okafor-20231"
-            if self._in_public_range(text, span):
-                return True
             email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
+            if not email and self._in_public_range(text, span):
+                return True  # an address inside a public page's is still someone's own
             if self._is_public(raw, email=email):
                 return True
             if email or self._resources is None or is_own_site(text, span.start, span.end):

@@ -21,12 +21,12 @@ _PRACTICE_NAME = (
     r"(?:Counseling|Counselling|Therapy|Therapies|Psychotherapy|Psychology|Wellness|Associates"
     r"|Center|Centre|Clinic|Group|Practice|Services)(?:,?[ \t]+(?:LLC|PLLC|Inc\.?))?)\b"
 )
-#: A practice the writer names as theirs: after "my/our/a private practice ...:" ("working on a
-#: private practice in Puerto Rico: Latitude Counseling") or before "we" ("At Makin Wellness,
-#: we could ...").
+#: A practice the writer names as theirs: after "my/our/a (small, private ...) practice ...:"
+#: ("working on a private practice in Puerto Rico: Latitude Counseling") or before "we" ("At
+#: Makin Wellness, we could ...").
 _OWN_PRACTICE = (
     re.compile(
-        r"(?i:\b(?:my|our|a)[ \t]+(?:(?:own|private|group|solo)[ \t]+)?(?:practice|office"
+        r"(?i:\b(?:my|our|a)[ \t]+(?:[a-z]+[ \t]+){0,2}(?:practice|office"
         r"|clinic|agency)\b)[^.!?\n:]{0,40}?(?::|,|\bis|\bcalled|\bnamed)[ \t]*" + _PRACTICE_NAME
     ),
     re.compile(

@@ -1,0 +1,144 @@
+"""The classes of mistakes read on hand-labelled CounselChat text (issue 11, batches 1, 2 and 4),
+each tested on sentences written for these tests (none comes from an evaluation corpus):
+greetings of a town, signatures after a quotation, practices the writer names as theirs,
+sites glued between words, other languages' sentence openings, list bullets, organisations
+and generic places, quoted and read authors, words of faith and holidays, platforms of a
+relation, words glued without spaces, public pages by their site's name, and what lies inside
+a kept page's address."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.spans import Category
+
+C = Category
+
+
+def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
+    return [(s.category, text[s.start : s.end]) for s in engine.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a greeted city: a place when large or of several words, else a person
+        ("Hi Toronto, thanks for writing in about your son.", (C.LOCATION, "Toronto")),
+        ("Hi Santa Rosa, I hear how tired you are.", (C.LOCATION, "Santa Rosa")),
+        ("Hi Graham, thanks for writing in about your son.", (C.PERSON, "Graham")),
+        # a signature right after a quotation's closing mark, its site glued on
+        (
+            'Try asking him: "Can we talk tonight?"\xa0Dana Whitfieldwww.brightcouples.com',
+            (C.PERSON, "Dana Whitfield"),
+        ),
+        # a titled signer's name stops where a glued site starts
+        (
+            'and hear "you matter to me."\xa0Dr. Priya Ramaswamywww.priyacares.ca',
+            (C.PERSON, "Priya Ramaswamy"),
+        ),
+        # practices the writer names as theirs: places of work, whatever their last word
+        (
+            "I see couples in a small private practice in Ohio: Harbor Light Counseling, and "
+            "online.",
+            (C.LOCATION, "Harbor Light Counseling"),
+        ),
+        ("At Bluestem Wellness, we check thyroid levels first.", (C.LOCATION, "Bluestem Wellness")),
+    ],
+)
+def test_identifier_found_with_its_category(
+    engine: PIIEngine, text: str, expected: tuple[Category, str]
+) -> None:
+    assert expected in redacted(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another language's sentence openings are verbs, not names
+        "Aprende a respirar despacio cuando sientas ansiedad en el cuerpo. Organiza tu semana "
+        "con calma y paciencia, paso a paso.",
+        "Necesito ayuda con mi ansiedad. Considera hablar con tu pareja sobre lo que sientes.",
+        # a list's bullets open sentences
+        "Some ideas for you:·\xa0\xa0 Learn to notice the first signs.·\xa0\xa0 Identify "
+        "what sets it off.",
+        # national organisations and whichever place is near are no particular place
+        "Ask at your local VA Medical Center about their groups.",
+        # a quotation's author and an author read are cited, not private
+        '"Do one thing every day that scares you." - Eleanor Roosevelt',
+        "If you haven't read Brackett's Permission to Feel, start there.",
+        # faith, holidays and well-wishes
+        "How do I know if God is listening to me at all?",
+        "My husband spent Christmas alone and now he won't talk to me.",
+        "You can make these changes. Good Luck!",
+        # a relation's platform is the platform
+        "I keep checking my ex-girlfriend's Snapchat every night.",
+        # ordinary words glued by missing spaces, list letters among them
+        "Things to try:A) WalkingB) ReadingC) Music with friends",
+    ],
+)
+def test_no_person_or_place(engine: PIIEngine, text: str) -> None:
+    assert [v for c, v in redacted(engine, text) if c in (C.PERSON, C.LOCATION)] == []
+
+
+def test_a_site_glued_between_words_is_redacted(engine: PIIEngine) -> None:
+    text = "Licensed Professional Counselor TX, USAClearwaterHelp.org214.555.0199"
+    sites = [s for s in engine.analyze(text) if s.category is C.URL]
+    assert len(sites) == 1 and "ClearwaterHelp.org" in text[sites[0].start : sites[0].end]
+
+
+def test_a_person_slot_still_beats_the_lists(engine: PIIEngine) -> None:
+    assert (C.PERSON, "Alexa") in redacted(engine, "my daughter Alexa won't eat breakfast")
+
+
+@pytest.mark.parametrize(
+    "word", ["JournalingB", "SADWomenIndividuals", "USAAdventHelp", "WorryRegret"]
+)
+def test_ordinary_words_glued_with_letters_or_acronyms_are_not_name_like(word: str) -> None:
+    assert not is_name_like(word)
+
+
+@pytest.mark.parametrize("word", ["McKenzie", "DeShawn", "LaToya", "MacDonald", "Oluwaseun"])
+def test_names_with_inner_capitals_stay_name_like(word: str) -> None:
+    assert is_name_like(word)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a state association's page: a region code in its site's name
+        "See the state association at https://www.psychologyoh.org/find-a-psychologist today.",
+        # a shop's product page, numbers in its query string included
+        "Try the workbook (https://www.amazon.com/Mindful-Way-Workbook/dp/1462508146/ref=sr_1_1"
+        "?qid=1471479801&keywords=mindful)",
+        # "I am" alone does not make a page the writer's
+        "Here is what I am talking about: http://www.safehavenfund.org/pdf/Warning%20Signs.pdf",
+        # a slug titled with one acronym among ordinary words
+        "It cut assaults by half (http://www.saferoutesprograms.com/factsheet/"
+        "pacts-program-assess-acknowledge-act-resistance-education).",
+    ],
+)
+def test_public_pages_are_kept_whole(engine: PIIEngine, text: str) -> None:
+    assert redacted(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My blog has more on this: www.calmriverjournal.com/anxiety-tips",
+        "We have my practice page at www.calmriverjournal.com/anxiety-tips",
+    ],
+)
+def test_a_page_its_sentence_says_is_the_writers_is_redacted(engine: PIIEngine, text: str) -> None:
+    assert [c for c, _ in redacted(engine, text)] == [C.URL]
+
+
+def test_an_email_inside_a_kept_page_is_still_redacted(engine: PIIEngine) -> None:
+    text = "Write to them via https://www.nih.gov/contact?reply=jane.roe@gmail.com please."
+    assert (C.EMAIL, "jane.roe@gmail.com") in redacted(engine, text)
+
+
+def test_a_url_ends_before_a_closing_bracket_and_the_next_sentence(engine: PIIEngine) -> None:
+    text = "Find a therapist near you (my page: http://www.lowmoorcouples.com).To sum up, rest."
+    assert (C.URL, "http://www.lowmoorcouples.com") in redacted(engine, text)
