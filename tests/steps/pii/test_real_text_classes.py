@@ -76,6 +76,12 @@ def test_identifier_found_with_its_category(
         "I keep checking my ex-girlfriend's Snapchat every night.",
         # ordinary words glued by missing spaces, list letters among them
         "Things to try:A) WalkingB) ReadingC) Music with friends",
+        # a sentence's abstract subject; a relation's thing; capitalised ordinary words
+        "It feels odd at first.Reframing is a tool that helps you see it from another side.",
+        "Report him to the counselor's Licensing Board if he keeps calling you.",
+        "We read about Trauma Recovery and the Girl Scout camps last week.",
+        # the English model's places in another language's sentence
+        "Soy Terapeuta Familiar Certificada en Florida y atiendo parejas desde hace años.",
     ],
 )
 def test_no_person_or_place(engine: PIIEngine, text: str) -> None:

@@ -33,6 +33,7 @@ from mhds.steps.pii.names import (
     SHAPE_RECOGNIZER,
     greets,
     in_person_slot,
+    is_abstract_noun,
     is_place_name,
     reads_as_english,
     starts_sentence,
@@ -99,6 +100,13 @@ _NAME_PARTICLES = PARTICLES | frozenset(
      "zu", "zum", "zur", "a", "i"}
 )  # fmt: skip
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
+#: Verbs only people do, right after a name ("Hope Long told me").
+_PERSON_VERB_AFTER = re.compile(
+    r"['’]?s?[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|lives|lived"
+    r"|married|died|cried|cries|yelled|yells|thinks|thought|feels|felt|loves|loved|hates|hated"
+    r"|wants|wanted|knows|knew|drinks|drank|smokes|smoked|agreed|refused|refuses|passed[ \t]+away"
+    r"|husband|wife|mother|father|mom|dad|son|daughter|brother|sister|boyfriend|girlfriend)\b"
+)
 #: A nation's or a nationwide body's name ("National Alliance on Mental Illness", "American
 #: Red Cross Center"): an organisation, wherever its offices are.
 _NATIONAL = re.compile(r"(?:the\s+)?(?:national|american|international|federal|u\.?s\.?)\b", re.I)
@@ -112,7 +120,7 @@ _ORGANISATION_ENDS = frozenset(
      "hotline", "helpline", "fund", "trust", "initiative", "campaign", "movement"}
 )  # fmt: skip
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_GLUE = re.compile(r"[a-z][)\].!?;:,]*[A-Z]|[a-z][)\].!?;:,]*[0-9]|[a-z][)\].!?;:,]+[a-z]")
+_GLUE = re.compile(r"[a-z][)\].!?;:,¿¡]*[A-Z]|[a-z][)\].!?;:,¿¡]*[0-9]|[a-z][)\].!?;:,¿¡]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-Z]")
@@ -354,8 +362,13 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     words = _WORD_PIECE.findall(surface)
     if not words:
         return False
-    if (words[0].islower() or words[-1].islower()) and not reads_as_english(text, start):
-        return False  # "de pánico", "Identifica la": no name opens or ends in lower case
+    if not reads_as_english(text, start):
+        if words[0].islower() or words[-1].islower():
+            return False  # "de pánico", "Identifica la": no name opens or ends in lower case
+        if category is Category.LOCATION:
+            # the English model's places in another language ("soy Consejera Profesional
+            # Licenciada"): only a city the gazetteer knows ("el este de Houston")
+            return is_city(surface)
     if surface.islower() or not any(c.isupper() for c in surface):
         if all(is_ordinary(w) for w in words):
             return False
@@ -364,6 +377,17 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return any(is_name_like(w, sentence_start=True) for w in words)
     if category is Category.PERSON and any(w.islower() and w not in _NAME_PARTICLES for w in words):
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
+    if (
+        category is Category.PERSON
+        and len(words) > 1
+        and all(w[0].isupper() and is_ordinary(w) and not is_name_like(w) for w in words)
+        and not in_person_slot(text, start)
+        and not _PERSON_VERB_AFTER.match(text, end)
+    ):
+        # Capitalised ordinary words outside a person's slot ("Trauma Recovery", "Girl Scout",
+        # "Guilty Pleasures"): a title or a term, unless a person's verb follows ("Hope Long
+        # told me") or a relation precedes ("my sister Hope Long")
+        return False
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (
@@ -378,7 +402,7 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     if (
         len(words) == 1
         and starts_sentence(text, start)
-        and not is_name_like(words[0], sentence_start=True)
+        and (not is_name_like(words[0], sentence_start=True) or is_abstract_noun(words[0]))
     ):
         # A sentence's first word, capitalised as such ("Learn more here", "Tons of good
         # suggestions", "Nod and vocalize"), is a name only in a person's slot.

@@ -187,6 +187,8 @@ _RELATION_CUE = re.compile(
     r"(?i:\b(?:my|our|his|her|their|your|a|the)[ \t]+(?:(?:ex|step|late|older|younger|little"
     r"|big|best|new|old)[ \t-]+)?(?P<rel>[a-z-]+(?:[ \t]+[a-z-]+)?)(?:['’]s)?)[ \t]*,?[ \t]*\Z"
 )
+#: A relation's possessive right before a run ("my therapist's").
+_OWNED = re.compile(r"[a-z]['’]s[ \t]*\Z")
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|professor|doctor)\.?[ \t]*)\Z")
 _NAMED_CUE = re.compile(
     r"(?i:\b(?:(?:named|called|nicknamed)(?:[ \t]+(?:him|her|them|it|me|us))?|name[ \t]+is"
@@ -424,6 +426,9 @@ _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES
 #: a piece of an address ("dayrep.com", "www").
 _LOWER_WORD = re.compile(r"(?<![\w'’\\./@-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’]*(?![\w@/-]|\.\w)")
 _MIN_WORDS_TO_TELL = 6
+#: English endings of abstract nouns and gerunds, at least seven letters in all: a sentence's
+#: first word so made is its subject, not a name ("Reframing", "Reconnection", "Caregiving").
+_ABSTRACT_NOUN = re.compile(r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence)$")
 _ENGLISH_SHARE = 0.15
 _LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
 #: Sentence ends, and the bullets that open a list's items ("·  Learn coping skills").
@@ -560,6 +565,8 @@ def _score(text: str, run: _Run) -> float:
     before = text[max(0, run.start - 48) : run.start]
     titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
     if titled or _after_relation_or_named(before) or _in_name_field(text, run.start):
+        if _OWNED.search(before) and not any(map(is_name_like, run.words)):
+            return 0.0  # "the therapist's Licensing Board": the relation's thing, not a name
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
@@ -598,6 +605,8 @@ def _score(text: str, run: _Run) -> float:
         return FULL_NAME
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
         return 0.0
+    if start and is_abstract_noun(words[0]) and not run.possessive:
+        return 0.0  # "Reframing is a tool", "Reconnection comes when": a sentence's subject
     if _single_name_slot(text, run, before, words[0], start):
         return WEAK
     if start or len(words[0]) < _MIN_SHAPE_LETTERS or words[0].lower() in _PLACE_PARTS:
@@ -621,6 +630,12 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
     if after[:1] == "," and start:
         return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
+
+
+def is_abstract_noun(word: str) -> bool:
+    """Whether ``word`` has an English ending of abstract nouns or gerunds (``_ABSTRACT_NOUN``):
+    as a sentence's first word, its subject rather than a name."""
+    return _ABSTRACT_NOUN.match(word) is not None
 
 
 def in_person_slot(text: str, start: int) -> bool:
