@@ -310,9 +310,12 @@ def _philter_worker(texts_path: Path, out: Path, warmup: int) -> int:
     sampler = TreeRSSSampler()
     sampler.start()
     started = time.perf_counter()
-    import nltk  # type: ignore[import-untyped]
-    import philter_lite
-
+    try:
+        import nltk  # type: ignore[import-untyped]
+        import philter_lite
+    except ImportError as exc:
+        print(f"philter-lite skipped: {exc} (install the [bench] extra)", file=sys.stderr)
+        return 3
     try:
         nltk.data.find("taggers/averaged_perceptron_tagger_eng/")
     except LookupError:
