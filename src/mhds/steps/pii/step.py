@@ -62,7 +62,9 @@ class PIIRedactor(RecordStep):
     """
 
     name: ClassVar[str] = "pii_redact"
-    version: ClassVar[int] = 8  # 8: NER on the sentences that need it (prefilter.ner_pieces)
+    # 8: NER on the sentences that need it (prefilter.ner_pieces); 9: the real-text classes of
+    # CounselChat batches 1, 2 and 4 (greeted cities, practices, other languages, public pages)
+    version: ClassVar[int] = 9
 
     def __init__(
         self,
@@ -225,11 +227,12 @@ class PIIRedactor(RecordStep):
 @cache
 def pii_identity() -> str:
     """What a build's key must change with besides its configuration: the PII step's version
-    and a digest of the packaged data it reads (the ordinary-word table and the public-resource
-    list), so that a new engine or list never resumes a build redacted by the old one."""
+    and a digest of the packaged data it reads (the ordinary-word table, the public-resource
+    list and the city gazetteer), so that a new engine or list never resumes a build redacted
+    by the old one."""
     data = files("mhds.steps.pii").joinpath("data")
     digest = hashlib.sha256()
-    for name in ("common_words.txt.gz", "public_resources.yaml"):
+    for name in ("common_words.txt.gz", "public_resources.yaml", "cities.txt.gz"):
         digest.update(name.encode() + b"\0" + data.joinpath(name).read_bytes())
     return f"{PIIRedactor.name}:{PIIRedactor.version}:sha256:{digest.hexdigest()}"
 
