@@ -82,6 +82,9 @@ def test_identifier_found_with_its_category(
         "We read about Trauma Recovery and the Girl Scout camps last week.",
         # the English model's places in another language's sentence
         "Soy Terapeuta Familiar Certificada en Florida y atiendo parejas desde hace años.",
+        # a shouted word, a word after a determiner
+        "If this is a relationship that MUST continue, then work on it together.",
+        "What are\nthe Pros and Cons of staying in this job for another year?",
     ],
 )
 def test_no_person_or_place(engine: PIIEngine, text: str) -> None:
@@ -120,6 +123,9 @@ def test_names_with_inner_capitals_stay_name_like(word: str) -> None:
         "?qid=1471479801&keywords=mindful)",
         # "I am" alone does not make a page the writer's
         "Here is what I am talking about: http://www.safehavenfund.org/pdf/Warning%20Signs.pdf",
+        # a site its sentence goes on to describe, or named right before it by ordinary words
+        "Think it over. www.CoupleRepairNJ.org has listings of therapists near you.",
+        "It's called Crisis Chat Line (https://crisischatlineonline.org/). It helped me.",
         # a slug titled with one acronym among ordinary words
         "It cut assaults by half (http://www.saferoutesprograms.com/factsheet/"
         "pacts-program-assess-acknowledge-act-resistance-education).",
@@ -138,6 +144,11 @@ def test_public_pages_are_kept_whole(engine: PIIEngine, text: str) -> None:
 )
 def test_a_page_its_sentence_says_is_the_writers_is_redacted(engine: PIIEngine, text: str) -> None:
     assert [c for c, _ in redacted(engine, text)] == [C.URL]
+
+
+def test_a_practice_signing_with_its_site_is_redacted(engine: PIIEngine) -> None:
+    text = "You can do this with ease and comfort. Bright Path: www.brightpath.org"
+    assert (C.URL, "www.brightpath.org") in redacted(engine, text)
 
 
 def test_an_email_inside_a_kept_page_is_still_redacted(engine: PIIEngine) -> None:

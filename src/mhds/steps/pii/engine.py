@@ -100,6 +100,7 @@ _NAME_PARTICLES = PARTICLES | frozenset(
      "zu", "zum", "zur", "a", "i"}
 )  # fmt: skip
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
 #: Verbs only people do, right after a name ("Hope Long told me").
 _PERSON_VERB_AFTER = re.compile(
     r"['’]?s?[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|lives|lived"
@@ -388,6 +389,13 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         # "Guilty Pleasures"): a title or a term, unless a person's verb follows ("Hope Long
         # told me") or a relation precedes ("my sister Hope Long")
         return False
+    if (
+        category is Category.PERSON
+        and len(words) == 1
+        and is_ordinary(words[0])
+        and (words[0].isupper() or _DETERMINER_BEFORE.search(text, max(0, start - 8), start))
+    ):
+        return False  # "that MUST continue", "the Pros and Cons": a word, not a name
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (

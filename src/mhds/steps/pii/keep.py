@@ -205,6 +205,16 @@ _OWNER = re.compile(
     r"|founder|owner|creator|editor|host|writer|blog|site|website|practice|podcast)\b)"
 )
 #: Words that introduce a site as a resource for the reader.
+#: What a sentence says of a site it opens with, right after it ("... has listings of").
+_RESOURCE_AFTER = re.compile(
+    r"[)\]]?[ \t]+(?:has|have|offers?|provides?|lists|is[ \t]+an?|are)[ \t]+(?:\w+[ \t]+)?"
+    r"(?:listings?|lists?|directory|directories|resources?|information|info|articles?|tools?"
+    r"|support|help|blog|site|website|page|organi[sz]ation|group)\b",
+    re.I,
+)
+#: Capitalised words right before a site in brackets or after a colon ("Teen Line (", "the
+#: Companion App (").
+_NAMED_BEFORE = re.compile(r"(?P<name>(?:[A-Z][a-z]+[ \t]+){0,3}[A-Z][a-z]+)[ \t]*[(:][ \t]*\Z")
 _RESOURCE_CUE = re.compile(
     r"(?i:\b(?:here|resources?|links?|website|site|visit|check|see|information|info|more"
     r"|learn|try|recommend\w*|suggest\w*|consideration|available)\b)"
@@ -543,7 +553,25 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     if not _has_plain_name(labels):
         return False
     sentence = _sentence_before(text, _token_start(text, start))
-    return _RESOURCE_CUE.search(sentence) is not None  # "The website ...", "check out ..."
+    if _RESOURCE_CUE.search(sentence) is not None:
+        return True  # "The website ...", "check out ..."
+    if _is_closing(text, start):
+        return False  # "... comfort. Bright Path: www.brightpath.org": how a practice signs
+    if _RESOURCE_AFTER.match(text, end):
+        return True  # "www.academyofct.org has listings of ...", "... is a great resource"
+    named = _NAMED_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    return named is not None and _names_the_site(named["name"], labels)  # "Teen Line (...)"
+
+
+def _names_the_site(name: str, labels: list[str]) -> bool:
+    """Whether ordinary words just before a site are its name ("Teen Line" of
+    teenlineonline.org, "Companion App" of companionapp.io); a person's name is not ("Jane
+    Doe" of janedoe.com: her own site)."""
+    words = name.split()
+    if any(is_name_like(w) for w in words):
+        return False
+    site = labels[-2] if len(labels) >= 2 else ""
+    return site.startswith("".join(words).lower())
 
 
 def _signs_off(text: str, at: int) -> bool:
