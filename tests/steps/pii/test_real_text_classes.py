@@ -45,6 +45,8 @@ def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
             (C.LOCATION, "Harbor Light Counseling"),
         ),
         ("At Bluestem Wellness, we check thyroid levels first.", (C.LOCATION, "Bluestem Wellness")),
+        # an ordinary word after "the" that qualifies a noun names someone ("the Bull novel")
+        ("Unlike the Bull novel, it is not about grief.", (C.PERSON, "Bull")),
     ],
 )
 def test_identifier_found_with_its_category(

@@ -101,6 +101,10 @@ _NAME_PARTICLES = PARTICLES | frozenset(
 )  # fmt: skip
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
+#: A lower-case noun right after a name, which then qualifies it ("the Bull novel").
+_ATTRIBUTIVE = re.compile(
+    r"['’]?s?[ \t]+(?!(?:and|or|of|in|on|to|for|with|is|are|was|were|that|which)\b)[a-z]{3,}\b"
+)
 #: Verbs only people do, right after a name ("Hope Long told me").
 _PERSON_VERB_AFTER = re.compile(
     r"['’]?s?[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|lives|lived"
@@ -393,9 +397,17 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         category is Category.PERSON
         and len(words) == 1
         and is_ordinary(words[0])
-        and (words[0].isupper() or _DETERMINER_BEFORE.search(text, max(0, start - 8), start))
+        and (
+            words[0].isupper()
+            or (
+                _DETERMINER_BEFORE.search(text, max(0, start - 8), start)
+                and not _ATTRIBUTIVE.match(text, end)
+            )
+        )
     ):
-        return False  # "that MUST continue", "the Pros and Cons": a word, not a name
+        # "that MUST continue", "the Pros and Cons": a word, not a name; but "the Bull novel"
+        # names the novel's author
+        return False
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (
