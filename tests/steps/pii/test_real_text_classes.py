@@ -45,6 +45,15 @@ def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
             (C.LOCATION, "Harbor Light Counseling"),
         ),
         ("At Bluestem Wellness, we check thyroid levels first.", (C.LOCATION, "Bluestem Wellness")),
+        # a city before a practitioner's title, or after another language's place word
+        (
+            "Best wishes, Dr. Amara Obi, Toronto Psychotherapist",
+            (C.LOCATION, "Toronto"),
+        ),
+        (
+            "Soy consejera y atiendo a familias en el centro de Chicago desde hace años.",
+            (C.LOCATION, "Chicago"),
+        ),
         # an ordinary word after "the" that qualifies a noun names someone ("the Bull novel")
         ("Unlike the Bull novel, it is not about grief.", (C.PERSON, "Bull")),
     ],

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
+from mhds.steps.pii.cities import find_cities
 from mhds.steps.pii.gazetteer import is_greeted_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
@@ -470,7 +471,7 @@ class NameSlotRecognizer:
         }
         _accept_lists(text, runs, scores)
         found = [_span(text, runs[i], score) for i, score in sorted(scores.items())]
-        return found + _signature(text) + own_practices(text)
+        return found + _signature(text) + own_practices(text) + find_cities(text, english.at)
 
 
 def _signature(text: str) -> list[Span]:

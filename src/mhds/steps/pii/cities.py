@@ -1,0 +1,43 @@
+"""Cities the gazetteer (:mod:`mhds.steps.pii.gazetteer`) finds where no English place cue
+stands: before a profession, as a practitioner names where they work ("Dr. Virginia Chow,
+Montreal Psychologist"), and after a place word of another language, whose sentences the name
+slots leave to NER ("proveo servicios en el este de Houston").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mhds.steps.pii.gazetteer import is_city
+from mhds.steps.pii.spans import Category, Span
+
+_SCORE = 0.75  # as sure as a place after an English place cue
+RECOGNIZER = "city_regex"
+_CITY = r"(?P<city>[A-Z][a-zà-ÿ]+(?:[ \t]+[A-Z][a-zà-ÿ]+){0,2})"
+#: A city right before a practitioner's title ("Montreal Psychologist", "a Denver therapist").
+_BEFORE_PROFESSION = re.compile(
+    _CITY + r"[ \t]+(?i:psychologist|psychotherapist|therapist|counselor|counsellor"
+    r"|psychiatrist|social[ \t]+worker|coach|clinician)s?\b"
+)
+#: Place words of other languages before a city ("en", "de", "desde", "à", "aus", "nach").
+_FOREIGN_PLACE_WORD = re.compile(
+    r"\b(?:en|de|desde|cerca[ \t]+de|à|a|au|près[ \t]+de|aus|nach|bei|em|perto[ \t]+de|da|di"
+    r"|vicino[ \t]+a)[ \t]+" + _CITY
+)
+
+
+def find_cities(text: str, is_english_at: Callable[[int], bool]) -> list[Span]:
+    """LOCATION spans of the cities before a profession anywhere, and of those after another
+    language's place word in sentences that are not English (``is_english_at``)."""
+    found = [_span(m) for m in _BEFORE_PROFESSION.finditer(text) if is_city(m["city"])]
+    found += [
+        _span(m)
+        for m in _FOREIGN_PLACE_WORD.finditer(text)
+        if not is_english_at(m.start("city")) and is_city(m["city"])
+    ]
+    return found
+
+
+def _span(match: re.Match[str]) -> Span:
+    return Span(*match.span("city"), Category.LOCATION, _SCORE, RECOGNIZER)
