@@ -79,6 +79,8 @@ def test_identifier_found_with_its_category(
         # a quotation's author and an author read are cited, not private
         '"Do one thing every day that scares you." - Eleanor Roosevelt',
         "If you haven't read Brackett's Permission to Feel, start there.",
+        'Two favourites:"The Quiet Hour" (Ted Talk) by Mira Castellanos"Staying Close: Repair '
+        'in Marriage" by Tomas & Ilse Brandauer',
         # faith, holidays and well-wishes
         "How do I know if God is listening to me at all?",
         "My husband spent Christmas alone and now he won't talk to me.",

@@ -34,10 +34,11 @@ _NAME = (
 )
 #: Names joined by commas, "&" and "and" ("Dossie Easton & Janet Hardy").
 _NAMES = re.compile(rf"{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*")
-#: A quoted title right before "by" ending the text ("“Love in Abundance” by"), the quote's
-#: text in ``title``.
+#: A quoted title right before "by" ending the text ("“Love in Abundance” by", '"The Secret to
+#: Desire" (Ted Talk) by'), the quote's text in ``title``.
 _QUOTED_BY = re.compile(
-    r"[“\"«‘'](?P<title>[A-Z0-9][^“”\"«»\n]{1,160}?)[”\"»’'][ \t]*,?[ \t]*by[ \t]+\Z"
+    r"[“\"«‘'](?P<title>[A-Z0-9][^“”\"«»\n]{1,160}?)[”\"»’'][ \t]*(?:\([^()\n]{1,30}\)[ \t]*)?"
+    r",?[ \t]*by[ \t]+\Z"
 )
 #: A work's noun a few words before "by" ("the book Healing Trauma, by", "a talk by").
 _WORK_NOUN = re.compile(
@@ -71,7 +72,8 @@ _REACH = 200
 #: Words that make a quoted title something to read (a book, an article, a workbook).
 _READING = re.compile(
     r"(?i:\b(?:books?|workbooks?|reading|novels?|memoirs?|articles?|essays?|authors?"
-    r"|chapters?|guides?|bibliotherapy|library|libraries|amazon|publish\w*))\b"
+    r"|chapters?|guides?|bibliotherapy|library|libraries|amazon|publish\w*|talks?|lectures?"
+    r"|podcasts?))\b"
 )
 _CONTEXT_REACH = 400
 _CONTEXT_AFTER = 120
