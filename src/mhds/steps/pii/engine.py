@@ -368,12 +368,9 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     if not words:
         return False
     if not reads_as_english(text, start):
-        if words[0].islower() or words[-1].islower():
-            return False  # "de pánico", "Identifica la": no name opens or ends in lower case
-        if category is Category.LOCATION:
-            # the English model's places in another language ("soy Consejera Profesional
-            # Licenciada"): only a city the gazetteer knows ("el este de Houston")
-            return is_city(surface)
+        foreign = _in_other_language(text, start, surface, words, category)
+        if foreign is not None:
+            return foreign
     if surface.islower() or not any(c.isupper() for c in surface):
         if all(is_ordinary(w) for w in words):
             return False
@@ -382,43 +379,10 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return any(is_name_like(w, sentence_start=True) for w in words)
     if category is Category.PERSON and any(w.islower() and w not in _NAME_PARTICLES for w in words):
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
-    if (
-        category is Category.PERSON
-        and len(words) > 1
-        and all(w[0].isupper() and is_ordinary(w) and not is_name_like(w) for w in words)
-        and not in_person_slot(text, start)
-        and not _PERSON_VERB_AFTER.match(text, end)
-    ):
-        # Capitalised ordinary words outside a person's slot ("Trauma Recovery", "Girl Scout",
-        # "Guilty Pleasures"): a title or a term, unless a person's verb follows ("Hope Long
-        # told me") or a relation precedes ("my sister Hope Long")
-        return False
-    if (
-        category is Category.PERSON
-        and len(words) == 1
-        and is_ordinary(words[0])
-        and (
-            words[0].isupper()
-            or (
-                _DETERMINER_BEFORE.search(text, max(0, start - 8), start)
-                and not _ATTRIBUTIVE.match(text, end)
-            )
-        )
-    ):
-        # "that MUST continue", "the Pros and Cons": a word, not a name; but "the Bull novel"
-        # names the novel's author
+    if category is Category.PERSON and _ordinary_words(text, start, end, words):
         return False
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
-    if (
-        (len(words) == 1 or words[0].lower() in other_stop_words())
-        and starts_sentence(text, start)
-        and not reads_as_english(text, start)
-    ):
-        # The English model's reading of another language's sentence opening ("Aprende a
-        # ...", "Considera si ...", "Soy Miserable"): a name there in a person's slot, or a
-        # city; a run of several words unless its first is a stop word of that language.
-        return in_person_slot(text, start) or is_city(surface)
     if (
         len(words) == 1
         and starts_sentence(text, start)
@@ -428,6 +392,44 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         # suggestions", "Nod and vocalize"), is a name only in a person's slot.
         return in_person_slot(text, start)
     return True
+
+
+def _in_other_language(
+    text: str, start: int, surface: str, words: list[str], category: Category
+) -> bool | None:
+    """Whether the English model's reading of a sentence in another language could be a name,
+    or None when the rules for English decide: no name opens or ends in lower case ("de
+    pánico", "Identifica la"); a place stands only as a city the gazetteer knows (not "soy
+    Consejera Profesional Licenciada"; "el este de Houston"); a sentence's opening word, or a
+    run opening with a stop word of that language ("Aprende a ...", "Soy Miserable"), is a name
+    only in a person's slot or as a city."""
+    if words[0].islower() or words[-1].islower():
+        return False
+    if category is Category.LOCATION:
+        return is_city(surface)
+    if (len(words) == 1 or words[0].lower() in other_stop_words()) and starts_sentence(text, start):
+        return in_person_slot(text, start) or is_city(surface)
+    return None
+
+
+def _ordinary_words(text: str, start: int, end: int, words: list[str]) -> bool:
+    """Whether an NER person is ordinary English words, not a name: capitalised ordinary words
+    outside a person's slot with no person's verb after them ("Trauma Recovery", "Girl Scout";
+    not "my sister Hope Long", "Hope Long told me"), or one ordinary word shouted ("that MUST
+    continue") or after a determiner with no noun after it ("the Pros and Cons"; not "the Bull
+    novel", which names the novel's author)."""
+    if len(words) == 1:
+        if not is_ordinary(words[0]):
+            return False
+        if words[0].isupper():
+            return True
+        determiner = _DETERMINER_BEFORE.search(text, max(0, start - 8), start)
+        return determiner is not None and _ATTRIBUTIVE.match(text, end) is None
+    return (
+        all(w[0].isupper() and is_ordinary(w) and not is_name_like(w) for w in words)
+        and not in_person_slot(text, start)
+        and _PERSON_VERB_AFTER.match(text, end) is None
+    )
 
 
 def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:

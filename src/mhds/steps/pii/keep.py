@@ -204,7 +204,6 @@ _OWNER = re.compile(
     r"|\b(?:I|we)[ \t]+(?:am|are|have)[ \t]+(?:the|an?|my|our)[ \t]+(?:\w+[ \t]+)?(?:author"
     r"|founder|owner|creator|editor|host|writer|blog|site|website|practice|podcast)\b)"
 )
-#: Words that introduce a site as a resource for the reader.
 #: What a sentence says of a site it opens with, right after it ("... has listings of").
 _RESOURCE_AFTER = re.compile(
     r"[)\]]?[ \t]+(?:has|have|offers?|provides?|lists|is[ \t]+an?|are)[ \t]+(?:\w+[ \t]+)?"
@@ -215,6 +214,7 @@ _RESOURCE_AFTER = re.compile(
 #: Capitalised words right before a site in brackets or after a colon ("Teen Line (", "the
 #: Companion App (").
 _NAMED_BEFORE = re.compile(r"(?P<name>(?:[A-Z][a-z]+[ \t]+){0,3}[A-Z][a-z]+)[ \t]*[(:][ \t]*\Z")
+#: Words that introduce a site as a resource for the reader.
 _RESOURCE_CUE = re.compile(
     r"(?i:\b(?:here|resources?|links?|website|site|visit|check|see|information|info|more"
     r"|learn|try|recommend\w*|suggest\w*|consideration|available)\b)"
