@@ -104,6 +104,16 @@ def test_no_person_or_place(engine: PIIEngine, text: str) -> None:
     assert [v for c, v in redacted(engine, text) if c in (C.PERSON, C.LOCATION)] == []
 
 
+def test_a_town_the_gazetteer_does_not_know_stays_a_place_beside_another_language(
+    engine: PIIEngine,
+) -> None:
+    text = (
+        "Marisol Ortega Vidal\\n\\nTécnica de mantenimiento de instalaciones de energía solar"
+        "\\n\\nAddress:\\n412 Lindgren Valley\nEast Carolinamouth, PW 45089."
+    )
+    assert (C.LOCATION, "East Carolinamouth") in redacted(engine, text)
+
+
 def test_a_site_glued_between_words_is_redacted(engine: PIIEngine) -> None:
     text = "Licensed Professional Counselor TX, USAClearwaterHelp.org214.555.0199"
     sites = [s for s in engine.analyze(text) if s.category is C.URL]

@@ -100,6 +100,8 @@ _NAME_PARTICLES = PARTICLES | frozenset(
      "zu", "zum", "zur", "a", "i"}
 )  # fmt: skip
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
+#: "I am" in the languages of ``lexicon.other_stop_words`` ("soy", "je suis", "ich bin").
+_I_AM_BEFORE = re.compile(r"\b(?:soy|estoy|sou|suis|bin|sono)[ \t]+\Z", re.I)
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
 #: A lower-case noun right after a name, which then qualifies it ("the Bull novel").
 _ATTRIBUTIVE = re.compile(
@@ -399,13 +401,14 @@ def _in_other_language(
 ) -> bool | None:
     """Whether the English model's reading of a sentence in another language could be a name,
     or None when the rules for English decide: no name opens or ends in lower case ("de
-    pánico", "Identifica la"); a place stands only as a city the gazetteer knows (not "soy
-    Consejera Profesional Licenciada"; "el este de Houston"); a sentence's opening word, or a
-    run opening with a stop word of that language ("Aprende a ...", "Soy Miserable"), is a name
-    only in a person's slot or as a city."""
+    pánico", "Identifica la"); what follows "I am" in that language is a role, not a place
+    ("soy Consejera Profesional Licenciada"); a sentence's opening word, or a run opening with
+    a stop word of that language ("Aprende a ...", "Soy Miserable"), is a name only in a
+    person's slot or as a city. Other places stand: a town the gazetteer does not know is
+    still a town."""
     if words[0].islower() or words[-1].islower():
         return False
-    if category is Category.LOCATION:
+    if category is Category.LOCATION and _I_AM_BEFORE.search(text, max(0, start - 12), start):
         return is_city(surface)
     if (len(words) == 1 or words[0].lower() in other_stop_words()) and starts_sentence(text, start):
         return in_person_slot(text, start) or is_city(surface)
