@@ -369,14 +369,15 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     words = _WORD_PIECE.findall(surface)
     if not words:
         return False
-    if not reads_as_english(text, start):
+    english = reads_as_english(text, start)
+    if not english:
         foreign = _in_other_language(text, start, surface, words, category)
         if foreign is not None:
             return foreign
     if surface.islower() or not any(c.isupper() for c in surface):
         if all(is_ordinary(w) for w in words):
             return False
-        return reads_as_english(text, start)
+        return english
     if _GLUE.search(surface):
         return any(is_name_like(w, sentence_start=True) for w in words)
     if category is Category.PERSON and any(w.islower() and w not in _NAME_PARTICLES for w in words):

@@ -310,15 +310,14 @@ class KeepList:
         named = category in (Category.PERSON, Category.LOCATION)
         if named and self._in_title(text, span):
             return True  # "“A Counselor’s Advice on Open Relationships” by Kathy Labriola"
-        if (
-            named
-            and _is_platform(raw)
-            and _POSSESSIVE_BEFORE.search(text, max(0, span.start - _CUE_REACH), span.start)
+        platform = named and _is_platform(raw)
+        if platform and _POSSESSIVE_BEFORE.search(
+            text, max(0, span.start - _CUE_REACH), span.start
         ):
             return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
         if named and in_person_slot(text, span.start):
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
-        if named and _is_platform(raw):
+        if platform:
             return True  # "we talked on Skype", "we Skyped"
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
