@@ -1,6 +1,6 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [--batch 2|3|4] [CSV]  -> JSON lines {"id","row","field",
+Usage: python sample_counselchat.py [--batch 2|3|4|5] [CSV]  -> JSON lines {"id","row","field",
 "stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
@@ -12,6 +12,8 @@ Texts are compared after stripping whitespace, so a question repeated on many ro
 Batch 2 (seed "counselchat-gold-v2"): likely_pii 100, answer 60, question 40, none of batch 1.
 Batch 3 (seed "counselchat-gold-v3"): the same sizes as batch 2, none of batches 1 and 2.
 Batch 4 (seed "counselchat-gold-v4"): the same sizes as batch 2, none of batches 1 to 3.
+Batch 5 (seed "counselchat-gold-v5"): none of batches 1 to 4; likely_pii 61 (all that is left),
+answer 99, question 40.
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ SEED_3 = "counselchat-gold-v3"
 #: Batch 4 (``--batch 4``): drawn after batches 1-3 from what they did not take, labelled in the
 #: fifth session of issue 11; run blind once, then the dev part of that session's tuning.
 SEED_4 = "counselchat-gold-v4"
-SEEDS = {1: SEED, 2: SEED_2, 3: SEED_3, 4: SEED_4}
+#: Batch 5 (``--batch 5``): drawn after batches 1-4 from what they did not take, labelled in the
+#: sixth session of issue 11; run blind once, then the dev part of that session's tuning.
+SEED_5 = "counselchat-gold-v5"
+#: By batch 5 only 61 texts with likely identifiers are left: it takes them all, and more answers.
+SIZES_5 = {"likely_pii": 61, "answer": 99, "question": 40}
+SEEDS = {1: SEED, 2: SEED_2, 3: SEED_3, 4: SEED_4, 5: SEED_5}
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -60,13 +67,13 @@ def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, s
 
 
 def draw(rows: list[dict[str, str]], batch: int = 1) -> list[dict[str, object]]:
-    """One batch (1 to 4), drawn with its own seed from the texts earlier batches did not
+    """One batch (1 to 5), drawn with its own seed from the texts earlier batches did not
     take."""
     if batch not in SEEDS:
         raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")
     taken = {str(r["text"]).strip() for earlier in range(1, batch) for r in draw(rows, earlier)}
     rng = random.Random(SEEDS[batch])
-    sizes = SIZES if batch == 1 else SIZES_2
+    sizes = SIZES if batch == 1 else SIZES_5 if batch == 5 else SIZES_2
     answers = candidates(rows, "answerText")
     questions = candidates(rows, "questionText")
     used: set[str] = set(taken)
