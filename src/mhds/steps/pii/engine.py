@@ -31,6 +31,7 @@ from mhds.steps.pii.names import (
     GLUED_WEB,
     PARTICLES,
     SHAPE_RECOGNIZER,
+    glued_word_cut,
     greets,
     in_person_slot,
     is_abstract_noun,
@@ -384,6 +385,8 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
     if category is Category.PERSON and _ordinary_words(text, start, end, words):
         return False
+    if category is Category.LOCATION and _ordinary_place_word(text, start, words):
+        return False
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (
@@ -434,6 +437,16 @@ def _ordinary_words(text: str, start: int, end: int, words: list[str]) -> bool:
         and not in_person_slot(text, start)
         and _PERSON_VERB_AFTER.match(text, end) is None
     )
+
+
+def _ordinary_place_word(text: str, start: int, words: list[str]) -> bool:
+    """Whether an NER place is one ordinary English word that no city bears and no place word
+    comes before ("a Counselor, Plumber, or Mechanic"; not "moved to Reading", "in Hope")."""
+    if len(words) != 1 or not is_ordinary(words[0]) or is_name_like(words[0]):
+        return False
+    if _PLACE_WORD_BEFORE.search(text, max(0, start - 12), start) is not None:
+        return False
+    return not gazetteer.bears_a_city_name(words[0])
 
 
 def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:
@@ -645,7 +658,7 @@ def _ner_piece(text: str, span: Span, start: int, end: int) -> list[Span]:
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop surrounding whitespace, quotes and a possessive ``'s`` from an NER span, and the
-    end of a sentence or the start of a web address glued to it."""
+    end of a sentence, the start of a web address or a word glued to it."""
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum():
@@ -659,4 +672,4 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     tail = GLUED_WEB.search(text, start, end)
     if tail is not None:
         end = tail.start()
-    return start, end
+    return start, glued_word_cut(text, start, end)  # "Susan ForwardCutting Loose"

@@ -58,6 +58,12 @@ def is_city(phrase: str) -> bool:
     return key in _cities()
 
 
+def bears_a_city_name(word: str) -> bool:
+    """Whether some city of the table bears ``word``, ordinary word or not ("Reading",
+    "Mobile"; not "Plumber")."""
+    return _key(word) in _cities()
+
+
 def is_greeted_city(phrase: str) -> bool:
     """Whether a greeted ``phrase`` ("Hi Montreal,") is more likely a place than a person: a
     city (``is_city``) of several words or of ``GREETED_CITY_POPULATION`` people or more."""

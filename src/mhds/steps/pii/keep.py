@@ -164,7 +164,7 @@ _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
     r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
     r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
-    r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program))\b"
+    r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan))\b"
 )
 _CONDITION_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?:disorder|syndrome|disease)\b", re.IGNORECASE)
 #: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
@@ -228,6 +228,12 @@ _LINE_CUE = re.compile(
 )
 _LINE_REACH = 40
 _CUE_REACH = 40
+#: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
+_MEDICATION_BEFORE = re.compile(
+    r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
+)
+_MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
+_MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
     r"(?i:\b(?:web[ \t]?site|web[ \t]?page|home[ \t]?page|url|blog|site|web))"
@@ -330,6 +336,8 @@ class KeepList:
             return True
         if named and is_clinical_name(text, span) and span.recognizer != PRACTICE_RECOGNIZER:
             return True
+        if named and _listed_with_medication(text, span.start, span.end):
+            return True  # "(e.g. Wellbutrin XL, Aplenzin)": a drug the list's others tell
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
             return True
@@ -439,6 +447,14 @@ def is_clinical_name(text: str, span: Span) -> bool:
         return _POSSESSIVE.sub("", raw).lower() in EPONYMS
     word = raw.lower()
     return " " not in raw and len(word) >= _MIN_STEM_WORD and word.endswith(_CLINICAL_ENDINGS)
+
+
+def _listed_with_medication(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``text[start:end]`` stands in a list beside a known medication
+    ("Wellbutrin XL, Aplenzin", "Aplenzin or Zoloft"): a drug's brand the lists lack."""
+    before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    after = _MEDICATION_AFTER.match(text, end)
+    return any(m is not None and term_key(m[1]) in _MEDICATION_KEYS for m in (before, after))
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -42,6 +43,7 @@ from mhds.steps.pii.lexicon import (
     english_stop_words,
     is_capitalised,
     is_name_like,
+    is_ordinary,
 )
 from mhds.steps.pii.pattern_sources import CLOSING
 from mhds.steps.pii.practices import own_practices
@@ -146,6 +148,18 @@ _NOT_PERSON = frozenset(
         "network",
         "alliance",
         "council",
+        "committee",
+        "commission",
+        "coalition",
+        "federation",
+        "league",
+        "bureau",
+        "board",
+        "ministry",
+        "initiative",
+        "campaign",
+        "movement",
+        "collective",
         "department",
         "agency",
         "trust",
@@ -190,6 +204,9 @@ _RELATION_CUE = re.compile(
 )
 #: A relation's possessive right before a run ("my therapist's").
 _OWNED = re.compile(r"[a-z]['’]s[ \t]*\Z")
+#: A role written in title case after an article, then a comma ("a Counselor, Plumber"): the
+#: first of a list of roles.
+_LISTED_ROLE = re.compile(r"\b(?i:a|an|the)[ \t]+[A-Z][a-z]+[ \t]*,[ \t]*\Z")
 _TITLE_BEFORE = re.compile(r"(?i:\b(?:dr|mr|mrs|ms|mx|prof|professor|doctor)\.?[ \t]*)\Z")
 _NAMED_CUE = re.compile(
     r"(?i:\b(?:(?:named|called|nicknamed)(?:[ \t]+(?:him|her|them|it|me|us))?|name[ \t]+is"
@@ -358,17 +375,22 @@ _LANDMARK_AFTER = re.compile(
 #: is who is greeted ("Hi Chapel Hill,", "Dear Ms Oduya").
 _GREETING = re.compile(r"(?:^|\n|\\n)[ \t]*(?i:hi|hello|hey|dear|greetings)[ \t,]*\Z")
 _CUE_REACH = 48
+#: How far before "called" a thing's noun may stand ("the best tool for becoming a better
+#: listener that I know of is called").
+_THING_REACH = 120
 _TITLE_WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+)(?P<dot>\.)?[ \t]*,?[ \t]*\Z")
 _TITLE_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "rev"})
 #: A thing, not a person, before "called" or "named" ("a website called Conversations with a
-#: Gender Therapist", "a technique called Havening").
+#: Gender Therapist", "a technique called Havening", "the best technique I know of is called
+#: Imago Dialogue", "the best tool for becoming a better listener that I know of is called").
 _THING_CALLED = re.compile(
     r"(?i:\b(?:(?:book|website|site|app|program(?:me)?|technique|method|group|organi[sz]ation"
     r"|show|podcast|film|movie|song|approach|exercise|game|concept|phenomenon|term|process"
     r"|model|therapy|skill|tool|workbook|video|article|series|course|class|agency|company"
     r"|clinic|condition|disorder|practice|place|center|centre|project|campaign|movement|page"
     r"|blog|event|experience|state|symptom|response|reaction|effect|service|line|hotline"
-    r"|network|resource|charity|foundation)s?|it|this|that|its|it['’]s|which)"
+    r"|network|resource|charity|foundation|dialogue)s?(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
+    r"|it|this|that|its|it['’]s|which)"
     r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
 )
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
@@ -380,10 +402,14 @@ _SIGNATURE_REACH = 200
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
 _AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
+#: A capitalised word glued to a word's end by a missing space ("ForwardCutting", "HalpernA").
+_GLUED_CAPITAL = re.compile(r"(?<=[a-z]{4})([A-Z][a-z]*)(?![^\W\d_])")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
 GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)(?:[.:]\S*)?\Z")
-#: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark").
-_TILDE = re.compile(r"(?:^|[.!?\s])[ \t\xa0]*~[ \t\xa0]*\Z")
+#: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark"), and
+#: so does a dash after a sentence's end ("... throughout the day. -IJP"; a dash at a line's
+#: start is a list's bullet).
+_TILDE = re.compile(r"(?:^|[.!?\s])[ \t\xa0]*~[ \t\xa0]*\Z|[.!?][ \t\xa0]*[-–—][ \t\xa0]*\Z")
 #: A credential after a signature: two capitals or more ("LPC", "PhD", "M.Ed.").
 _CREDENTIAL = r"(?=[A-Za-z.-]*[A-Z][a-z.-]*[A-Z])[A-Z][A-Za-z.-]{1,7}"
 #: A word of a signature's name; a web address glued on ("Lewiswww.x.com") is not of it.
@@ -402,7 +428,7 @@ _CONTACTS = (
     rf"(?:[ \t\xa0]*(?:,|&|\||and)?[ \t\xa0]*{_CONTACT})*[ \t\xa0]*\)?)?"
 )
 _SIGNED = re.compile(
-    rf"(?<![\w'’-])(?P<name>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,3}})"
+    rf"(?<![\w'’])(?<!\w-)(?P<name>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,3}})"
     rf"(?:(?:[ \t\xa0]*,[ \t\xa0]*{_CREDENTIAL})+"
     r"|[ \t\xa0]*(?:[~|–—]|[ \t]-[ \t])[ \t\xa0]*(?P<practice>[A-Z][^\n]{0,79}?))?"
     rf"{_CONTACTS}[ \t\xa0.!~]*\Z"
@@ -427,13 +453,20 @@ _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES
 #: a piece of an address ("dayrep.com", "www").
 _LOWER_WORD = re.compile(r"(?<![\w'’\\./@-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’]*(?![\w@/-]|\.\w)")
 _MIN_WORDS_TO_TELL = 6
-#: English endings of abstract nouns and gerunds, at least seven letters in all: a sentence's
-#: first word so made is its subject, not a name ("Reframing", "Reconnection", "Caregiving").
-_ABSTRACT_NOUN = re.compile(r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence)$")
+#: English endings of abstract nouns, gerunds and adverbs, at least seven letters in all: a
+#: sentence's first word so made is its subject or an adverb, not a name ("Reframing",
+#: "Reconnection", "Caregiving", a misspelt "Addionally,"; names such as "Sally" or "Beverly"
+#: are shorter or end otherwise).
+_ABSTRACT_NOUN = re.compile(
+    r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence"
+    r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
+)
 _ENGLISH_SHARE = 0.15
 _LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
 #: Sentence ends, and the bullets that open a list's items ("·  Learn coping skills").
 _SENTENCE_END = frozenset(".!?:;\n·•◦‣▪●")
+#: A word glued to a lower-case word or a closing bracket before it: a line break was lost.
+_GLUED_BEFORE = re.compile(r"[a-z][)\]]?\Z")
 #: How far either side of a sentence too short to tell its language the text is read instead.
 _LANGUAGE_REACH = 200
 
@@ -565,9 +598,13 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     before = text[max(0, run.start - 48) : run.start]
     titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
-    if titled or _after_relation_or_named(before) or _in_name_field(text, run.start):
-        if _OWNED.search(before) and not any(map(is_name_like, run.words)):
-            return 0.0  # "the therapist's Licensing Board": the relation's thing, not a name
+    if titled or _after_relation_or_named(text, run.start) or _in_name_field(text, run.start):
+        if (_OWNED.search(before) or _LISTED_ROLE.search(before)) and not any(
+            map(is_name_like, run.words)
+        ):
+            # "the therapist's Licensing Board": the relation's thing; "a Counselor, Plumber,
+            # or Mechanic": roles listed in title case, not a role and its name
+            return 0.0
         first = run.words[0].lower()
         return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
     words = [w for w in run.words if not _is_filler(w)]
@@ -643,8 +680,9 @@ def in_person_slot(text: str, start: int) -> bool:
     """Whether the word at ``start`` (after an optional title) follows a relation or "named"
     ("my husband, Gary Chapman", "my psychiatrist Dr. Seligman", "a man named Tyler"): such a
     word is a person's name whatever else it could be (a public figure, a drug name)."""
-    before = _TITLE_BEFORE.sub("", text[max(0, start - 56) : start])
-    return _after_relation_or_named(before) or _in_name_field(text, start)
+    title = _TITLE_BEFORE.search(text, max(0, start - 16), start)
+    cue_end = start if title is None else title.start()
+    return _after_relation_or_named(text, cue_end) or _in_name_field(text, start)
 
 
 def greets(text: str, start: int) -> bool:
@@ -656,10 +694,15 @@ def _in_name_field(text: str, start: int) -> bool:
     return _NAME_FIELD.search(text, max(0, start - _CUE_REACH), start) is not None
 
 
-def _after_relation_or_named(before: str) -> bool:
-    """Whether ``before`` ends with a relation ("my sister", "her therapist,") or "named"."""
+def _after_relation_or_named(text: str, start: int) -> bool:
+    """Whether the text before ``start`` ends with a relation ("my sister", "her therapist,")
+    or "named" (not a thing's: "the best tool I know of is called"); never for a word glued on
+    by a lost line break ("... of your partnerSet boundaries")."""
+    if start > 0 and text[start - 1].isalpha():
+        return False
+    before = text[max(0, start - _CUE_REACH) : start]
     if _NAMED_CUE.search(before) is not None:
-        return _THING_CALLED.search(before) is None
+        return _THING_CALLED.search(text, max(0, start - _THING_REACH), start) is None
     cue = _RELATION_CUE.search(before)
     return cue is not None and _is_relation(cue["rel"])
 
@@ -667,7 +710,7 @@ def _after_relation_or_named(before: str) -> bool:
 def _without_leading_words(text: str, run: _Run) -> _Run:
     """The run without the ordinary words that lead it ("Honestly Oluwaseun", "Yesterday
     Giedre's"), unless a cue makes its first word a name ("my sister Hope")."""
-    if not run.words or _after_relation_or_named(text[max(0, run.start - 48) : run.start]):
+    if not run.words or _after_relation_or_named(text, run.start):
         return run
     if _in_name_field(text, run.start) or (len(run.words) > 1 and run.words[0] in _PLACE_HEADS):
         return run  # "Name: Avi Ratta", "Lake Tracy"
@@ -707,17 +750,39 @@ def is_place_name(phrase: str) -> bool:
     return term_key(phrase) in _PLACE_KEYS
 
 
+def glued_word_cut(text: str, start: int, end: int) -> int:
+    """Where in ``text[start:end]`` a word glued on by a missing space starts ("Susan
+    ForwardCutting Loose", "Howard HalpernA counselor"): a capital after four lower-case
+    letters or more of a word, starting a stop word or an ordinary word that is no name; else
+    ``end``. Names with inner capitals are not cut ("McKenzie", "DeShawn", "FitzGerald")."""
+    for glue in _GLUED_CAPITAL.finditer(text, start, end):
+        tail = glue[1]
+        if is_stop_word(tail) or (is_ordinary(tail) and not is_name_like(tail)):
+            return glue.start(1)
+    return end
+
+
+def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
+    """Words of ``text`` with their offsets; a word glued on by a missing space is a word of its
+    own, and a web address glued on is none ("Karrenbergwww.x.org")."""
+    for match in _WORD.finditer(text):
+        word, start, end = match.group(), match.start(), match.end()
+        glued = GLUED_WEB.search(word) if text[end : end + 1] in (".", ":") else None
+        if glued is not None:
+            word, end = word[: glued.start()], start + glued.start()
+        cut = end if word[1:].islower() else glued_word_cut(text, start, end)
+        yield word[: cut - start], start, cut
+        if cut < end:
+            yield text[cut:end], cut, end
+
+
 def _runs(text: str) -> list[_Run]:
     """Capitalised words in a row, joined by spaces, particles or initials."""
     runs: list[_Run] = []
     words: list[str] = []
     start = end = -1
-    for match in _WORD.finditer(text):
-        word, word_end = match.group(), match.end()
-        glued = GLUED_WEB.search(word) if text[word_end : word_end + 1] in (".", ":") else None
-        if glued is not None:  # "Karrenbergwww.x.org": the address starts at its "www"
-            word, word_end = word[: glued.start()], match.start() + glued.start()
-        gap = text[end : match.start()] if words else ""
+    for word, word_start, word_end in _pieces(text):
+        gap = text[end:word_start] if words else ""
         joined = bool(words) and gap in (" ", "\t", " ", ". ") and not gap.startswith(".")
         if words and gap == ". " and _INITIAL.fullmatch(words[-1]):
             joined = True
@@ -729,7 +794,7 @@ def _runs(text: str) -> list[_Run]:
                 runs.append(_close(text, start, end, words))
                 words = []
             if not words:
-                start = match.start()
+                start = word_start
             words.append(word)
             end = word_end
         elif words:
@@ -782,6 +847,7 @@ def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None
             if (
                 runs[other].words
                 and all(is_name_like(w) or _is_filler(w) for w in runs[other].words)
+                and not any(w.lower() in _NOT_PERSON for w in runs[other].words)
                 and not is_place_name(" ".join(runs[other].words))
             ):
                 scores[other] = WEAK
@@ -839,7 +905,10 @@ def is_addressee(line: str) -> bool:
 
 
 def starts_sentence(text: str, start: int) -> bool:
-    """Whether the word at ``start`` opens a sentence or a line (its capital says nothing)."""
+    """Whether the word at ``start`` opens a sentence or a line (its capital says nothing),
+    also one glued to the last word by a lost line break ("affirmations)Reframing: ...")."""
+    if _GLUED_BEFORE.search(text, max(0, start - 2), start) is not None:
+        return True
     head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0\"'“¿¡(")
     if not head:
         return start <= _CUE_REACH or not text[:start].strip()

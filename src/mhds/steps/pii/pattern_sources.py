@@ -145,6 +145,14 @@ HOLIDAY = (
     r"|juneteenth|presidents['’]?[ \t]+day)"
 )
 HOLIDAY_DATE = rf"\b(?:{HOLIDAY},?[ \t]+(?:(?:of|in)[ \t]+)?{YEAR}|{YEAR}[ \t]+{HOLIDAY})(?![\w'’])"
+#: A holiday that dates an event in someone's story ("she went to her family's house on
+#: Thanksgiving", "a few days after Thanksgiving", "since last Christmas"): every element of a
+#: date but the year is an identifier. Not "every Christmas", "a New Year's resolution",
+#: "Christmas too", nor a time up to one ("the last Sunday before Labor Day").
+HOLIDAY_DAY = (
+    r"(?i:\b(?:on|after|since|last|this[ \t]+past))[ \t]+(?:the[ \t]+)?"
+    rf"(?P<v>{HOLIDAY})(?![\w'’])"
+)
 BIRTH_YEAR = r"[12](?<![\w.][12])[0-9]{3}\b"
 _EVENT_TAIL = r"[ \t:]+(?:(?:in|on|back[ \t]+in|around|circa|during)[ \t]+)?)\Z"
 #: Before a month and year ("died in March 2019"): every element of such a date but the year is

@@ -22,7 +22,13 @@ from mhds.steps.pii.addresses import AddressRecognizer
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.lexicon import is_name_like
-from mhds.steps.pii.names import GLUED_WEB, NameSlotRecognizer, is_stop_word
+from mhds.steps.pii.names import (
+    GLUED_WEB,
+    NameSlotRecognizer,
+    glued_word_cut,
+    is_stop_word,
+    starts_sentence,
+)
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160
@@ -107,10 +113,10 @@ class PatternRecognizers:
                 if rule.category is Category.URL:
                     start = _without_glued_start(text, start, end)
                     end = _without_glued_word(text, start, end)
-                elif rule.category is Category.PERSON and (
-                    web := GLUED_WEB.search(text, start, end)
-                ):
-                    end = web.start()  # "Dr. Virginia Chowwww.x.ca": the site starts at "www"
+                elif rule.category is Category.PERSON:
+                    if web := GLUED_WEB.search(text, start, end):
+                        end = web.start()  # "Dr. Virginia Chowwww.x.ca": the site is not hers
+                    end = glued_word_cut(text, start, end)  # "Dr. Ana RuizThe next step"
                 if start < end:
                     spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
         if scopes.ranges("digits"):
@@ -152,6 +158,7 @@ class PatternRecognizers:
             rule(src.DATE_DAY_MONTH, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month),
             rule(src.DATE_MONTH_DAY, c.DATE, "date_named_regex", 0.85, "digits", self._is_named),
             rule(src.HOLIDAY_DATE, c.DATE, "date_holiday_regex", 0.85, "digits"),
+            rule(src.HOLIDAY_DAY, c.DATE, "date_holiday_regex", 0.8, "all"),
             rule(
                 src.BIRTH_YEAR,
                 c.DATE,
@@ -164,7 +171,7 @@ class PatternRecognizers:
             rule(src.PO_BOX, c.LOCATION, "street_address_regex", 0.85, "box"),
             rule(src.ZIP, c.LOCATION, "zip_regex", 0.8, "gates", self._after("ZIP_CONTEXT", 24)),
             rule(src.PERSON_TITLED, c.PERSON, "person_title_regex", 0.8, "all", _starts_word),
-            rule(src.PERSON_INTRO, c.PERSON, "person_intro_regex", 0.8, "intro"),
+            rule(src.PERSON_INTRO, c.PERSON, "person_intro_regex", 0.8, "intro", _is_intro),
         ]
         if self.strict:
             rules += [
@@ -450,6 +457,15 @@ def _without_glued_word(text: str, start: int, end: int) -> int:
     ):
         return _trim(text, start, glued.start())[1]
     return end
+
+
+def _is_intro(match: re.Match[str]) -> bool:
+    """An introduction ("call me Dana"), not a title that starts with one in the middle of a
+    sentence ("a documentary such as Call me Crazy")."""
+    cue = match[0]
+    return (
+        not cue[0].isupper() or cue.startswith("I") or starts_sentence(match.string, match.start())
+    )
 
 
 def _starts_word(match: re.Match[str]) -> bool:

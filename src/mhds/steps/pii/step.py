@@ -64,7 +64,7 @@ class PIIRedactor(RecordStep):
     name: ClassVar[str] = "pii_redact"
     # 8: NER on the sentences that need it (prefilter.ner_pieces); 9: the real-text classes of
     # CounselChat batches 1, 2 and 4 (greeted cities, practices, other languages, public pages)
-    version: ClassVar[int] = 9
+    version: ClassVar[int] = 10
 
     def __init__(
         self,

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from mhds.steps.pii.names import glued_word_cut
+
 #: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
 #: slot is the citation. Their other mentions are "public_figure", cited only in context.
 CREDITED = "credited_figure"
@@ -46,8 +48,10 @@ _WORK_NOUN = re.compile(
     r"|podcast|talk|lecture|course|guide|chapter|theory|model|method|approach|technique"
     r"|framework))\b"
 )
-#: What may stand between a work's noun and "by", to the end of the text.
-_BETWEEN_BY = re.compile(r"(?P<between>[^.!?\n“”\"]{0,80}?)[ \t]*,?[ \t]*by[ \t]+\Z")
+#: What may stand between a work's noun and "by", to the end of the text (a list's opening
+#: and one title: "books about family dynamics, such as:Toxic Parents: Overcoming Their
+#: Hurtful Legacy and Reclaiming Your Life by").
+_BETWEEN_BY = re.compile(r"(?P<between>[^.!?\n“”\"]{0,160}?)[ \t]*,?[ \t]*by[ \t]+\Z")
 #: A verb of authorship right before "by" ("written by", "roles played by").
 _MADE_BY = re.compile(
     r"(?i:\b(?:authored|co-authored|developed|coined|founded|pioneered|popularized"
@@ -120,11 +124,14 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     people: set[str] = set()
     read_at = -_CHAIN_REACH  # where a credited quoted title last stood among reading
+    credited_to = -1  # where the last credited names end
     for by in _BY.finditer(text):
         names = _NAMES.match(text, by.end())
         if names is None or names[0].lower() in _CALENDAR:
             continue
         title = _title_before(text, by.start(), by.end())
+        if title is None and credited_to >= 0:
+            title = _next_title(text, credited_to, by.start())
         if title is None:
             continue
         quoted, start, end = title
@@ -135,7 +142,9 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
         read_at = by.start()  # a list of books: the next title is read too
         if start < end:
             found.append((start, end, "publication"))
-        found.extend(_credit(text, names.start(), names[0], CREDITED, people))
+        credits = _credit(text, names.start(), names[0], CREDITED, people)
+        found.extend(credits)
+        credited_to = credits[-1][1] if credits else -1
     for said in _ATTRIBUTION.finditer(text):  # '"..." - Eleanor Roosevelt'
         if len(said["quote"].split()) >= _MIN_QUOTED_WORDS and " " in said["names"]:
             found.extend(_credit(text, said.start("names"), said["names"], CREDITED, people))
@@ -162,6 +171,7 @@ def _credit(
     """The ranges of the names in ``names`` (found from ``position``), remembered in
     ``people``; a sentence's first word glued on ("Gary ChapmanAnd") is left out."""
     ranges = []
+    names = names[: glued_word_cut(names, 0, len(names))]  # "Susan ForwardCutting Loose"
     for raw in _SPLIT.split(names):
         name = _GLUED_WORD.sub("", raw)
         if not name or name.lower() in _CALENDAR:
@@ -186,18 +196,30 @@ def _title_before(text: str, by_start: int, by_end: int) -> tuple[bool, int, int
     slots = [b for m in _WORK_NOUN.finditer(window) if (b := _BETWEEN_BY.match(window, m.end()))]
     if not slots:
         return None
-    between = slots[-1]  # the nearest work's noun: "an approach outlined in the book, X, by"
-    if not between["between"].strip(" \t,:"):
-        return False, by_start, by_start  # "a talk by", "the book by"
-    run = _TITLE_RUN.search(between["between"])
-    if run is None or between["between"][: run.start()].strip(" \t,:"):
-        return None  # "a study group and got bullied by", "a book club run by": no credit
-    start = window_start + between.start("between") + run.start()
-    return (
-        False,
-        start,
-        window_start + between.start("between") + len(between["between"].rstrip(" \t,")),
-    )
+    # the nearest work's noun first ("an approach outlined in the book, X, by"); a farther one
+    # where the nearer stands inside the title ("books such as: A Guide to Calm by")
+    for between in reversed(slots):
+        if not between["between"].strip(" \t,:"):
+            return False, by_start, by_start  # "a talk by", "the book by"
+        run = _TITLE_RUN.search(between["between"])
+        lead = between["between"][: run.start()].strip(" \t,") if run is not None else ""
+        if run is None or (lead and not lead.endswith(":")):
+            continue  # "a study group and got bullied by", "a book club run by": no credit
+        start = window_start + between.start("between") + run.start()
+        end = window_start + between.start("between") + len(between["between"].rstrip(" \t,"))
+        return False, start, end
+    return None
+
+
+def _next_title(text: str, after: int, by_start: int) -> tuple[bool, int, int] | None:
+    """The next title of a list of works, right after the last one's credited names and before
+    "by" ("... by Susan ForwardCutting Loose: An Adult's Guide ... by Howard Halpern"), or
+    None."""
+    between = text[after:by_start]
+    run = _TITLE_RUN.search(between)
+    if run is None or between[: run.start()].strip(" \t,;:."):
+        return None
+    return False, after + run.start(), after + len(between.rstrip(" \t,"))
 
 
 def _mentions(
