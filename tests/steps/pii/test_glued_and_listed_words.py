@@ -96,3 +96,30 @@ def test_credited_and_admired_people_are_kept(engine: PIIEngine, text: str) -> N
 )
 def test_a_glued_word_is_cut_off_but_not_a_name_with_an_inner_capital(text: str, cut: int) -> None:
     assert glued_word_cut(text, 0, len(text)) == cut
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one video's page on a video site
+        "You can start with this video on grounding: https://youtu.be/AbCdEf12345 today.",
+        # a content page of a site whose name does not read as words, pointed to as a resource
+        "For a gentle start, see http://mindvessa.com/blog/how-to-slow-your-breathing/ tonight.",
+        "Consider reading a guide like: https://www.quorvel.com/queer-and-trans-resilience-guide",
+    ],
+)
+def test_pages_pointed_to_are_kept(engine: PIIEngine, text: str) -> None:
+    assert [c for c, _ in redacted(engine, text) if c is C.URL] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the writer's own video or post, and a practice's page, stay redacted
+        "I posted my video on it: https://www.youtube.com/watch?v=AbCdEf12345 last week.",
+        "I wrote about this a while back, find it here: http://mindvessa.com/blog/slow-down/ ok",
+        "For more, see https://www.annaleecounseling.com/blog/how-to-slow-your-breathing/ today.",
+    ],
+)
+def test_own_and_practice_pages_are_redacted(engine: PIIEngine, text: str) -> None:
+    assert C.URL in [c for c, _ in redacted(engine, text)]

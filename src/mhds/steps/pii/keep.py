@@ -129,6 +129,10 @@ _PROFILE_PATH = re.compile(
     r"/(?:@|~|u/|user/|users/|profile|profiles/|people/|person/|author/|authors/|in/|member"
     r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/)"
 )
+#: One video's page on a public video site (a channel's page is not one).
+_VIDEO_PAGE = re.compile(
+    r"(?:www\.|m\.)?(?:youtube\.com/(?:watch\?|shorts/|embed/)|youtu\.be/[\w-]|vimeo\.com/[0-9])"
+)
 _PRACTICE_WORD = re.compile(
     r"therap|counsel|psychotherap|coach|heal|wellness|clinic|practice|associates|lcsw|lpc"
     r"|lmft|lmhc|phd|psyd|mft|dr(?=[a-z]{3})"
@@ -195,7 +199,7 @@ _VERB_ENDINGS = ("ed", "d", "ing", "s")
 #: Whose a site is, said in its sentence before it.
 _OWNER = re.compile(
     r"(?i:\b(?:my|our|his|her)[ \t]+(?:[\w'’-]+[ \t]+){0,3}?(?:site|website|web[ \t]?page"
-    r"|blog|page|practice|office|podcast|channel|books?|articles?|posts?|work|group|runs|owns"
+    r"|blog|page|practice|office|podcast|channel|videos?|books?|articles?|posts?|work|group|runs|owns"
     r"|writes|wrote|created|started|founded|manages|hosts|sells)\b"
     r"|\b(?:contact|email|e-mail|call|reach|find|visit|join|follow)"
     r"[ \t]+(?:me|us)\b|\babout[ \t]+(?:me|us)\b|\bshameless"
@@ -217,7 +221,7 @@ _NAMED_BEFORE = re.compile(r"(?P<name>(?:[A-Z][a-z]+[ \t]+){0,3}[A-Z][a-z]+)[ \t
 #: Words that introduce a site as a resource for the reader.
 _RESOURCE_CUE = re.compile(
     r"(?i:\b(?:here|resources?|links?|website|site|visit|check|see|information|info|more"
-    r"|learn|try|recommend\w*|suggest\w*|consideration|available)\b)"
+    r"|learn|try|recommend\w*|suggest\w*|consider\w*|available)\b)"
 )
 _SENTENCE_REACH = 200
 _NANP_DIGITS = 10
@@ -485,7 +489,8 @@ def is_resource_page(url: str) -> bool:
     two or more ordinary words, or a document: "/what-is-social-anxiety",
     "/pdf/Cycle%20of%20Violence.pdf") on a site whose name reads as ordinary words or an
     acronym ("socialanxietyinstitute.org", "psychology.tools", "bfwc.org") and holds no
-    practice word ("therapybyshannon.com"). A bare domain ("www.PsychologyResource.ca") is
+    practice word ("therapybyshannon.com"), or one video's page on a video site
+    ("youtube.com/watch?v=..."). A bare domain ("www.PsychologyResource.ca") is
     how an author points to their own site, so it is not kept; nor is a profile path
     ("/@janedoe", "/in/jane-doe", "/users/...")."""
     value = _SCHEME.sub("", url.strip(_STRIP).lower())
@@ -497,6 +502,8 @@ def is_resource_page(url: str) -> bool:
         return True
     if "amazon" in labels and _PRODUCT_PATH.search(path):
         return True
+    if _VIDEO_PAGE.match(value):
+        return True  # one video of a video site, not a channel: "youtube.com/watch?v=..."
     return _is_content_path(unquote(path)) and _has_plain_name(labels)
 
 
@@ -565,7 +572,7 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     first = _PATH_PIECE.match(path)
     if first is not None and _is_user_name(first[0]):
         return False
-    if not _has_plain_name(labels):
+    if not _has_plain_name(labels) and not _is_topic_page(labels, path):
         return False
     sentence = _sentence_before(text, _token_start(text, start))
     if _RESOURCE_CUE.search(sentence) is not None:
@@ -576,6 +583,15 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
         return True  # "www.academyofct.org has listings of ...", "... is a great resource"
     named = _NAMED_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     return named is not None and _names_the_site(named["name"], labels)  # "Teen Line (...)"
+
+
+def _is_topic_page(labels: list[str], path: str) -> bool:
+    """Whether a site whose name does not read as words ("imagorelationships.org",
+    "tinybuddha.com") is linked at one of its content pages ("/about-imago-therapy/",
+    "/blog/let-go-past-mistakes/") and holds no practice word: a page on a topic, which a
+    writer introducing it points a reader to."""
+    name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
+    return _PRACTICE_WORD.search(name) is None and _is_content_path(unquote(path))
 
 
 def _names_the_site(name: str, labels: list[str]) -> bool:
