@@ -27,6 +27,8 @@ def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
         ("I trained under Dr. Nadia KowalskiThe first step is rest.", (C.PERSON, "Nadia Kowalski")),
         # a dash after a sentence's end signs the text, initials too
         ("Take one small step each day. -KRT", (C.PERSON, "KRT")),
+        # a number glued to the site before it
+        ("Brightway Center, USABrightway.com404.555.0134", (C.PHONE, "404.555.0134")),
         # a holiday that dates an event in someone's story
         (
             "We argued at her parents' house on Thanksgiving and have not spoken since.",
@@ -104,8 +106,14 @@ def test_a_glued_word_is_cut_off_but_not_a_name_with_an_inner_capital(text: str,
         # one video's page on a video site
         "You can start with this video on grounding: https://youtu.be/AbCdEf12345 today.",
         # a content page of a site whose name does not read as words, pointed to as a resource
-        "For a gentle start, see http://mindvessa.com/blog/how-to-slow-your-breathing/ tonight.",
-        "Consider reading a guide like: https://www.quorvel.com/queer-and-trans-resilience-guide",
+        "For a gentle start, see http://quorvelbuddha.com/blog/how-to-slow-your-breathing/ now.",
+        "Consider reading a guide like: https://www.quorvelclub.com/queer-and-trans-resilience-guide",
+        # a page of an organisation's site, even with no word pointing to it
+        "There is a teen chat group http://www.rainbowhotline.org/teens.html for ages 12-19.",
+        # a listed site misspelt by one letter
+        "Look for a therapist on psychologytodey.com and read the bios there.",
+        # a site's name with a contraction run together
+        "The website www.dontgiveupyet.com is a blog for teens who feel alone.",
     ],
 )
 def test_pages_pointed_to_are_kept(engine: PIIEngine, text: str) -> None:

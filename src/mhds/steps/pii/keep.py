@@ -150,9 +150,29 @@ _ORGANISATION_WORDS = frozenset(
      "lifeline", "line", "anonymous", "league", "college"}
 )  # fmt: skip
 _SHORT_PIECE = 3
+#: Organisation words shorter than this ("line", "trust") are found inside other words.
+_MIN_ORGANISATION_WORD = 6
+#: Last words of a site's name that say what the site is about, not whose it is
+#: ("tinybuddha", "englishclub", "imagorelationships", "natboard").
+_TOPIC_ENDS = tuple(
+    sorted(
+        {w for w in _ORGANISATION_WORDS if len(w) >= _MIN_ORGANISATION_WORD}
+        | {"club", "board", "relationships", "buddha", "meditation", "mindfulness", "psychology",
+           "health", "recovery", "support", "parenting", "anxiety", "depression", "trauma",
+           "grief", "resources", "guide", "tools", "magazine", "journal", "library", "school",
+           "community", "forum"}
+    )
+)  # fmt: skip
+#: Site names shorter than this are not matched to a listed site by a near miss.
+_MIN_MISSPELT = 12
 _SHORT_WORDS = frozenset(
     {"new", "act", "aid", "art", "kid", "mom", "dad", "men", "way", "day", "fit", "joy", "sex",
      "gay", "map", "net", "hub", "web", "age", "big", "app"}
+)  # fmt: skip
+#: Contractions a site's name writes without the apostrophe ("letsqueerthingsup").
+_RUN_TOGETHER = frozenset(
+    {"lets", "dont", "cant", "wont", "youre", "whats", "thats", "theres", "isnt", "ive", "youve",
+     "doesnt", "didnt", "hows", "heres", "weve", "were"}
 )  # fmt: skip
 #: Region codes in organisations' site names ("psychologynj", "AcademyofCT", "namiuk").
 _REGION_CODES = frozenset(code.lower() for code in US_STATE_CODES) | {"uk", "nyc"}
@@ -394,7 +414,14 @@ class KeepList:
         else:
             host = _HOST_END.split(_SCHEME.sub("", value).rpartition("@")[2])[0]
         host = host.strip(".")
-        return any(host == d or host.endswith("." + d) for d in self._domains)
+        if any(host == d or host.endswith("." + d) for d in self._domains):
+            return True
+        # a listed site misspelt by one letter ("psychologtoday.com"): no one's own site
+        return (
+            not email
+            and len(host) >= _MIN_MISSPELT
+            and any(_one_edit_apart(host, d) for d in self._domains if len(d) >= _MIN_MISSPELT)
+        )
 
     def _mentions_crisis_line(self, raw: str, phrase: str) -> bool:
         """A crisis number alone ("988") or named with a crisis word ("988 Lifeline")."""
@@ -504,6 +531,8 @@ def is_resource_page(url: str) -> bool:
         return True
     if _VIDEO_PAGE.match(value):
         return True  # one video of a video site, not a channel: "youtube.com/watch?v=..."
+    if labels[-1] == "org" and path.strip("/") and _is_organisation_name(labels[-2]):
+        return True  # a page of an organisation's site: "glbthotline.org/transteens.html"
     return _is_content_path(unquote(path)) and _has_plain_name(labels)
 
 
@@ -585,13 +614,38 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     return named is not None and _names_the_site(named["name"], labels)  # "Teen Line (...)"
 
 
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter changed, added or dropped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def _is_organisation_name(name: str) -> bool:
+    """Whether a site's name holds an organisation's word and no practice word ("glbthotline",
+    "mettainstitute"; not "hopecounselingcenter")."""
+    return _PRACTICE_WORD.search(name) is None and any(
+        word in name for word in _ORGANISATION_WORDS if len(word) >= _MIN_ORGANISATION_WORD
+    )
+
+
 def _is_topic_page(labels: list[str], path: str) -> bool:
     """Whether a site whose name does not read as words ("imagorelationships.org",
     "tinybuddha.com") is linked at one of its content pages ("/about-imago-therapy/",
-    "/blog/let-go-past-mistakes/") and holds no practice word: a page on a topic, which a
-    writer introducing it points a reader to."""
+    "/blog/let-go-past-mistakes/"), ends in a word that says what it is about and holds no
+    practice word: a page on a topic, which a writer introducing it points a reader to (not
+    "janedoe.com/anxiety-tips", whose name says whose it is)."""
     name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
-    return _PRACTICE_WORD.search(name) is None and _is_content_path(unquote(path))
+    return (
+        _PRACTICE_WORD.search(name) is None
+        and name.endswith(_TOPIC_ENDS)
+        and _is_content_path(unquote(path))
+    )
 
 
 def _names_the_site(name: str, labels: list[str]) -> bool:
@@ -732,6 +786,8 @@ def _is_site_word(piece: str) -> bool:
     "doe", "connect" "ful" "ness")."""
     if len(piece) <= _SHORT_PIECE:
         return piece in _SHORT_WORDS or piece in english_stop_words() or piece in _REGION_CODES
+    if piece in _RUN_TOGETHER:
+        return True
     return piece in _ORGANISATION_WORDS or _is_plain_word(piece)
 
 

@@ -74,6 +74,9 @@ PHONE_DIGIT = (  # (?<=1) and (?<=8) test the first digit, already consumed
     rf"|(?<=1)[ .-]?\(?8{_TOLL_FREE}\)?{_VANITY}|(?<=8){_TOLL_FREE}{_VANITY}"
     rf"|[0-9]{{2}}-[0-9]{{4}}){_PHONE_END}"
 )
+#: A number glued to the word or site before it by a missing space ("AdventHelp.com404.293.5654"):
+#: only the full separated form, which nothing else shares.
+PHONE_GLUED = rf"(?<=[a-z])[0-9]{{3}}(?P<sep>[.-])[0-9]{{3}}(?P=sep)[0-9]{{4}}{_PHONE_END}"
 SSN = r"[0-9](?<![\w-][0-9])[0-9]{2}(?P<sep>[- ])[0-9]{2}(?P=sep)[0-9]{4}(?![\w-])"
 CARD = (
     r"[0-9](?<![\w-][0-9])[0-9]{3}(?:(?P<sep>[ -]?)[0-9]{4}(?P=sep)[0-9]{4}(?:(?P=sep)[0-9]{1,7})?"
