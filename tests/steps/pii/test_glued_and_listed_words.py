@@ -2,7 +2,8 @@
 sentences written for these tests (none comes from an evaluation corpus): words glued on by a
 lost space or line break, roles and organisations listed in title case, adverbs and titles
 that open with a name's slot, things "called" something, a list of books, a drug beside others
-in a list, a dash signature of initials, and holidays that date an event in someone's story."""
+in a list, a dash signature of initials, holidays that date an event in someone's story, pages
+pointed to, numbers glued to a site, and a state's name used for its city."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
             (C.DATE, "Thanksgiving"),
         ),
         ("A week after Christmas Eve, he moved out.", (C.DATE, "Christmas Eve")),
+        # a state's name used for its city after a place cue
+        (
+            "Scheduling is hard, especially in New York, when weeks are busy.",
+            (C.LOCATION, "New York"),
+        ),
         # a thing "called" something does not make a person slot of a person "called"
         ("My youngest is called Tamsin and she is six.", (C.PERSON, "Tamsin")),
     ],
@@ -63,6 +69,9 @@ def test_identifier_found_with_its_category(
         "The exercise that my clients like best for anxious evenings is called Open Hands.",
         # a drug the lists lack, beside one they know
         "Some people do well on an antidepressant (for example Lexapro, Zelvora) with therapy.",
+        # a state named as one is kept
+        "She grew up in upstate New York and moved west.",
+        "I am licensed in New York and New Jersey.",
         # holidays in general use, or a time up to one, date nothing
         "Every Christmas is hard for me since the divorce.",
         "We stayed home the week before Thanksgiving.",

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from mhds.steps.pii.gazetteer import is_city
+from mhds.steps.pii.keep_terms import US_STATE_NAMES
 from mhds.steps.pii.spans import Category, Span
 
 _SCORE = 0.75  # as sure as a place after an English place cue
@@ -27,10 +28,23 @@ _FOREIGN_PLACE_WORD = re.compile(
 )
 
 
+#: A state's name that conversation mostly uses for its city, after a place cue: the city
+#: ("especially in New York, when schedules ..."), privacy first; not "upstate New York",
+#: "the state of New York", "New York State", "licensed in New York", "New York and New
+#: Jersey" (a state is kept, as Safe Harbor keeps it).
+_CITY_OF_STATE_NAME = re.compile(
+    r"(?<!licensed )(?<!license )\b(?i:in|to|from|near|around|outside|visit|visited|visiting)"
+    r"[ \t]+(?P<city>New[ \t]+York)(?![ \t]+(?i:state|city)\b)(?!['’\w])"
+    rf"(?![ \t]*(?:,|and|or|&)[ \t]*(?:and[ \t]+|or[ \t]+)?(?:{'|'.join(US_STATE_NAMES)})\b)"
+)
+
+
 def find_cities(text: str, is_english_at: Callable[[int], bool]) -> list[Span]:
-    """LOCATION spans of the cities before a profession anywhere, and of those after another
-    language's place word in sentences that are not English (``is_english_at``)."""
+    """LOCATION spans of the cities before a profession anywhere, of a state's name used for
+    its city after a place cue, and of the cities after another language's place word in
+    sentences that are not English (``is_english_at``)."""
     found = [_span(m) for m in _BEFORE_PROFESSION.finditer(text) if is_city(m["city"])]
+    found += [_span(m) for m in _CITY_OF_STATE_NAME.finditer(text)]
     found += [
         _span(m)
         for m in _FOREIGN_PLACE_WORD.finditer(text)

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
@@ -365,6 +366,8 @@ class KeepList:
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
             return True
+        if span.recognizer == CITY_RECOGNIZER:
+            return False  # a city by its cue, even one named as its state is: "in New York"
         if self._is_term(phrase, category):
             return True
         # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
