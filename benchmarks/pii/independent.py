@@ -71,6 +71,10 @@ CORPORA = {
     # Batch 5: 200 further texts labelled twice in the sixth session; run blind once
     # (results/pii-independent-blind-counselchat5.json), then that session's dev part.
     "counselchat5": CORPORA_DIR / "counselchat_gold5.jsonl",
+    # Batch 6: 200 further texts labelled twice in the sixth session after batch 5's fixes; run
+    # blind once with the session-start engine and the engine of that moment
+    # (results/pii-independent-blind-counselchat6*.json), then dev.
+    "counselchat6": CORPORA_DIR / "counselchat_gold6.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -80,7 +84,7 @@ TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
 RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
 #: and no text of them is quoted.
-WHOLLY_HELD_OUT = frozenset({"counselchat3"})
+WHOLLY_HELD_OUT = frozenset({"counselchat3", "counselchat6"})
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset({"counselchat", "counselchat2", "counselchat4", "counselchat5"})

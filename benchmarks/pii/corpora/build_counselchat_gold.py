@@ -8,7 +8,7 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2|3|4|5] [CSV]
+Usage: python build_counselchat_gold.py [--batch 2|3|4|5|6] [CSV]
 (batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
@@ -48,6 +48,11 @@ BATCHES = {
         HERE / "counselchat5_labels.txt",
         HERE / "counselchat5_labels_pass1.txt",
         HERE / "counselchat_gold5.jsonl",
+    ),
+    6: (
+        HERE / "counselchat6_labels.txt",
+        HERE / "counselchat6_labels_pass1.txt",
+        HERE / "counselchat_gold6.jsonl",
     ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"
