@@ -1,9 +1,11 @@
-"""The classes of mistakes read on hand-labelled CounselChat batch 5 (issue 11), each tested on
-sentences written for these tests (none comes from an evaluation corpus): words glued on by a
-lost space or line break, roles and organisations listed in title case, adverbs and titles
-that open with a name's slot, things "called" something, a list of books, a drug beside others
-in a list, a dash signature of initials, holidays that date an event in someone's story, pages
-pointed to, numbers glued to a site, and a state's name used for its city."""
+"""The classes of mistakes read on hand-labelled CounselChat batches 5 and 6 (issue 11), each
+tested on sentences written for these tests (none comes from an evaluation corpus): words glued
+on by a lost space or line break, roles and organisations listed in title case, adverbs and
+titles that open with a name's slot, things "called" something, a list of books, a drug beside
+others in a list, a dash signature of initials, holidays that date an event in someone's
+story, pages pointed to, numbers glued to a site, a state's name used for its city, signatures
+with a tilde after the name or one initial, a credited author's surname with a misspelt given
+name, people named by a public role, kinds of therapy, and words drawn out for effect."""
 
 from __future__ import annotations
 
@@ -41,6 +43,11 @@ def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
             "Scheduling is hard, especially in New York, when weeks are busy.",
             (C.LOCATION, "New York"),
         ),
+        # a tilde after the name signs a text, and so does one initial after its last sentence
+        ("It will get easier. Best of luck to you and your partner, Tamsin~", (C.PERSON, "Tamsin")),
+        ("Notice how you react to the people around you. K", (C.PERSON, "K")),
+        # a public role does not spare someone's own
+        ("My friend, a poet, Dana Reyes, told me the same.", (C.PERSON, "Dana Reyes")),
         # a thing "called" something does not make a person slot of a person "called"
         ("My youngest is called Tamsin and she is six.", (C.PERSON, "Tamsin")),
     ],
@@ -72,6 +79,11 @@ def test_identifier_found_with_its_category(
         # a state named as one is kept
         "She grew up in upstate New York and moved west.",
         "I am licensed in New York and New Jersey.",
+        # a letter alone at the end of a sentence is no initial
+        "If that fails, I would go with plan B.",
+        # a kind of therapy in title case, and a word drawn out for effect
+        "It may help to try Couples therapy before you decide anything.",
+        "Sooooo, what now? Agaaaain, breathe.",
         # holidays in general use, or a time up to one, date nothing
         "Every Christmas is hard for me since the divorce.",
         "We stayed home the week before Thanksgiving.",
@@ -87,6 +99,12 @@ def test_nothing_redacted(engine: PIIEngine, text: str) -> None:
         # a list of unquoted titles, each credited after "by", a title glued to a name
         "Try books such as:Quiet Minds: A Guide to Calm by Ellen ParkerSteady Hearts: Living "
         "with Worry by Tomas ReyesA counselor can help too.",
+        # a credited author's surname again, the given name misspelt
+        'The ABC model was developed by Albert Ellis. I like "A Guide to Rational Living" by '
+        "Albrt Ellis.",
+        # people named by a role that is public by its nature
+        "I love this line from poet Mary Oliver about attention.",
+        "As the author and activist Grace Lee Boggs said, we must transform ourselves.",
         # a listed public figure the writer says they admire
         "Personally, I am a big fan of Dr. John Gottman. He studied couples for decades.",
     ],

@@ -117,6 +117,10 @@ _CLINICAL_HEAD = re.compile(
     r"|sclerosis)|therapy|therapies|treatment|depression|anxiety|assessment))$"
 )
 _MIN_STEM_WORD = 8
+#: A clinical head noun in lower case right after a span ("Couples therapy").
+_HEAD_AFTER = re.compile(
+    r"[ \t]+(?:therapy|therapies|counsel+ing|treatment|disorders?|syndrome|training)\b"
+)
 _WORD_REACH = 40
 _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])[A-Z][\w'’]*[ -]\Z")
 _CAPITALISED_AFTER = re.compile(r"[ -][A-Z][\w'’]*(?![\w'’])")
@@ -253,6 +257,16 @@ _LINE_CUE = re.compile(
 )
 _LINE_REACH = 40
 _CUE_REACH = 40
+#: Roles that are public by their nature, right before a name (and a second one joined by
+#: "and": "author and feminist"). Film and song people are left out, as in works.py: a
+#: "songwriter Evelyn Ferreira" is named the way a private person is.
+_PUBLIC_ROLE = re.compile(
+    r"(?i:\b(?:author|novelist|poet|playwright|comedian|comedienne|philosopher|activist"
+    r"|feminist|journalist|theologian|psychoanalyst)"
+    r"(?:[ \t\n]+and[ \t\n]+[a-z]+)?)[ \t,]*(?:[A-Z][a-z]+[ \t]+)?\Z"  # "Grace Lee Boggs"
+)
+#: A possessive that makes a person someone's ("my", "her", "a friend's").
+_POSSESSOR = re.compile(r"(?i:\b(?:my|our|his|her|their|your)\b|\w['’]s\b)")
 #: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
 _MEDICATION_BEFORE = re.compile(
     r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
@@ -348,6 +362,8 @@ class KeepList:
             return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
         if named and in_person_slot(text, span.start):
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
+        if category is Category.PERSON and _after_public_role(text, span.start):
+            return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
         if named and term_key(raw) in self._not_names:
@@ -472,15 +488,26 @@ def is_clinical_name(text: str, span: Span) -> bool:
     "-oxetine", "-azepam", "-apine" ...) or the Greek ending of a condition ("-phobia",
     "-phonia", "-osis" ...)."""
     raw = text[span.start : span.end].strip(_STRIP)
-    head = _CLINICAL_HEAD.search(raw)
+    head = _CLINICAL_HEAD.search(raw)  # also an ordinary word before a head noun
     if head is not None:
         before = raw[: head.start()].split()
         if head["strong"] or not any(is_name_like(w.strip(_STRIP)) for w in before):
             return True
     if _CONDITION_AFTER.match(text, span.end):
         return _POSSESSIVE.sub("", raw).lower() in EPONYMS
+    if _HEAD_AFTER.match(text, span.end) and not any(is_name_like(w) for w in raw.split()):
+        return True  # "attending Couples therapy": an ordinary word naming a kind of therapy
     word = raw.lower()
     return " " not in raw and len(word) >= _MIN_STEM_WORD and word.endswith(_CLINICAL_ENDINGS)
+
+
+def _after_public_role(text: str, start: int) -> bool:
+    """Whether a name follows a role that is public by its nature ("comedian Eddie Izzard",
+    "author and feminist Rita Mae Brown:"), with no possessive that makes the person someone's
+    ("my friend, a writer, Jane ..." stays a person)."""
+    before = text[max(0, start - _CUE_REACH) : start]
+    role = _PUBLIC_ROLE.search(before)
+    return role is not None and _POSSESSOR.search(before, 0, role.start()) is None
 
 
 def _listed_with_medication(text: str, start: int, end: int) -> bool:

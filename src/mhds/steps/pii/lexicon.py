@@ -64,6 +64,8 @@ def common_words() -> tuple[frozenset[str], frozenset[str]]:
     return ordinary, frozenset(w[1:] for w in words if w.startswith("~"))
 
 
+#: A letter written three times or more in a row ("Sooo", "Agaiiiin"): no name does that.
+_DRAWN_OUT = re.compile(r"([a-z])\1\1")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+")
 _MIN_PART = 3
 
@@ -85,8 +87,8 @@ def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
     if not is_capitalised(word):
         return False
     lower = word.lower().replace("’", "'")
-    if lower.endswith(CONTRACTIONS):
-        return False
+    if lower.endswith(CONTRACTIONS) or _DRAWN_OUT.search(lower):
+        return False  # "Agaiiiiiin": a word drawn out for effect, not a name
     ordinary, initial = common_words()
     parts = lower.split("-")  # "Jean-Luc", "Smith-Lawrence": every part name-like
     words = [lower, *parts] if len(parts) > 1 else [lower]

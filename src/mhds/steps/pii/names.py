@@ -406,6 +406,9 @@ _AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[
 _GLUED_CAPITAL = re.compile(r"(?<=[a-z]{4})([A-Z][a-z]*)(?![^\W\d_])")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
 GLUED_WEB = re.compile(r"(?<=[a-z])(?:www|https?)(?:[.:]\S*)?\Z")
+#: One capital letter alone at a text's end after a sentence: an initial that signs it (not the
+#: words "A" and "I").
+_LONE_INITIAL = re.compile(r"[B-HJ-Z]\.?")
 #: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark"), and
 #: so does a dash after a sentence's end ("... throughout the day. -IJP"; a dash at a line's
 #: start is a list's bullet).
@@ -525,15 +528,20 @@ def _signature(text: str) -> list[Span]:
     if (
         _CLOSING.search(text, before, match.start()) is not None
         or _TILDE.search(text, before, match.start()) is not None
-    ):
+        or (not match["practice"] and match[0].rstrip(" \t\xa0.!").endswith("~"))
+    ):  # "... and your daughter, Mirella~": a tilde after the name signs too
         if words[0].lower() in _stop_words() or words[0].lower() in _LEADING:
             return []
         score = STRONG
-    elif (
-        _AFTER_SENTENCE.search(text, max(0, match.start() - _CUE_REACH), match.start())
-        and not is_place_name(" ".join(words))
-        and any(is_name_like(w, sentence_start=i == 0) for i, w in enumerate(words) if len(w) > 1)
-    ):
+    elif _AFTER_SENTENCE.search(text, max(0, match.start() - _CUE_REACH), match.start()) and (
+        (
+            not is_place_name(" ".join(words))
+            and any(
+                is_name_like(w, sentence_start=i == 0) for i, w in enumerate(words) if len(w) > 1
+            )
+        )
+        or (len(words) == 1 and _LONE_INITIAL.fullmatch(words[0]) is not None)
+    ):  # "... your love life. Mirella", "... and people around you. C"
         score = FULL_NAME
     else:
         return []

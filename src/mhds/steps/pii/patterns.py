@@ -529,10 +529,11 @@ def _is_day_month(match: re.Match[str]) -> bool:
 
 
 def _drop_nested(spans: list[Span]) -> list[Span]:
-    """Sorted spans without those inside a longer (or equal, earlier) span of their category."""
+    """Sorted spans without those inside a longer span of their category, or an equal one
+    found with a higher score (a signature's name over the same word's shape)."""
     kept: list[Span] = []
     reach: dict[Category, int] = {}
-    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+    for span in sorted(spans, key=lambda s: (s.start, -s.end, -s.score)):
         if span.end > reach.get(span.category, -1):
             kept.append(span)
             reach[span.category] = span.end

@@ -84,6 +84,8 @@ _CONTEXT_AFTER = 120
 #: How far a quoted title may stand after the last one read for it to be read too.
 _CHAIN_REACH = 600
 _CUE_REACH = 40
+#: A given name right before a credited surname, however spelt ("Alber" of "Alber Ellis").
+_GIVEN_BEFORE = re.compile(r"(?<![\w'’.])[A-Z][a-z]+[ \t]\Z")
 #: Words right before a narrative citation that make it one ("listed by Robinson (2012)").
 _NARRATIVE_CUE = re.compile(
     r"(?i:\b(?:by|see|cf\.?|per|according[ \t]+to|research[ \t]+(?:by|of|from)|work[ \t]+of))"
@@ -225,13 +227,18 @@ def _next_title(text: str, after: int, by_start: int) -> tuple[bool, int, int] |
 def _mentions(
     text: str, people: set[str], taken: list[tuple[int, int, str]]
 ) -> list[tuple[int, int, str]]:
-    """Other mentions of the credited people: the full name, or the surname alone as written."""
+    """Other mentions of the credited people: the full name, or the surname as written, with
+    the given name before it however spelt ("Albert Ellis" credited, "Alber Ellis" again)."""
     forms = set(people)
     forms.update(p.split()[-1] for p in people if len(p.split()) > 1)
     found: list[tuple[int, int, str]] = []
+    surnames = forms - people
     for form in sorted(forms, key=len, reverse=True):
         for match in re.finditer(rf"(?<![\w'’]){re.escape(form)}(?![\w])", text):
             span = match.span()
+            given = _GIVEN_BEFORE.search(text, max(0, span[0] - _CUE_REACH), span[0])
+            if form in surnames and given is not None:
+                span = (given.start(), span[1])  # "Alber Ellis": a given name as written
             if not any(a < span[1] and span[0] < b for a, b, _ in taken + found):
                 found.append((span[0], span[1], "public_figure"))
     return found
