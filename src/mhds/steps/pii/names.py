@@ -771,10 +771,19 @@ def glued_word_cut(text: str, start: int, end: int) -> int:
 
 
 def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
-    """Words of ``text`` with their offsets; a word glued on by a missing space is a word of its
-    own, and a web address glued on is none ("Karrenbergwww.x.org")."""
+    """Words of ``text`` with their offsets, but lower-case words right after one that is no
+    particle (they can neither start, join nor close a run); a word glued on by a missing
+    space is a word of its own, and a web address glued on is none ("Karrenbergwww.x.org")."""
+    after_word = False  # whether the last word yielded was lower case and no particle
     for match in _WORD.finditer(text):
         word, start, end = match.group(), match.start(), match.end()
+        if word.islower():
+            particle = word in PARTICLES
+            if particle or not after_word:
+                yield word, start, end  # a particle may join a run; a word closes it
+            after_word = not particle
+            continue
+        after_word = False
         glued = GLUED_WEB.search(word) if text[end : end + 1] in (".", ":") else None
         if glued is not None:
             word, end = word[: glued.start()], start + glued.start()

@@ -49,6 +49,7 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(
         "wo", "ai", "work", "wow", "write", "yeah", "yep", "yes", "yesterday",
     }
 )  # fmt: skip
+_ANY_DIGIT = re.compile(r"\d")
 #: Calendar words that date no day and are not given names (April, June ... are both).
 _CALENDAR = frozenset(
     {
@@ -150,7 +151,7 @@ class NERPrefilter:
                 return True
         # A number makes an address possible: NER may read a place in it whatever the case of
         # its words, so no capitalised word is waved through as a sentence's ordinary opener.
-        openers = not any(c.isdigit() for c in part)
+        openers = _ANY_DIGIT.search(part) is None
         for match in _WORD.finditer(text, start, end):
             word = match.group()
             if word[0].isupper() and not self._is_exempt(text, match.start(), word, openers):
