@@ -75,6 +75,10 @@ CORPORA = {
     # blind once with the session-start engine and the engine of that moment
     # (results/pii-independent-blind-counselchat6*.json), then dev.
     "counselchat6": CORPORA_DIR / "counselchat_gold6.jsonl",
+    # Batch 7: 200 further texts labelled twice in the sixth session after batch 6's fixes; run
+    # blind once with the session-start engine and the engine of that moment
+    # (results/pii-independent-blind-counselchat7*.json), then dev.
+    "counselchat7": CORPORA_DIR / "counselchat_gold7.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -84,7 +88,7 @@ TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
 RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
 #: and no text of them is quoted.
-WHOLLY_HELD_OUT = frozenset({"counselchat3"})
+WHOLLY_HELD_OUT = frozenset({"counselchat3", "counselchat7"})
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(
