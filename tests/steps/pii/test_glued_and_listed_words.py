@@ -1,11 +1,12 @@
-"""The classes of mistakes read on hand-labelled CounselChat batches 5 and 6 (issue 11), each
+"""The classes of mistakes read on hand-labelled CounselChat batches 5 to 7 (issue 11), each
 tested on sentences written for these tests (none comes from an evaluation corpus): words glued
 on by a lost space or line break, roles and organisations listed in title case, adverbs and
 titles that open with a name's slot, things "called" something, a list of books, a drug beside
 others in a list, a dash signature of initials, holidays that date an event in someone's
 story, pages pointed to, numbers glued to a site, a state's name used for its city, signatures
 with a tilde after the name or one initial, a credited author's surname with a misspelt given
-name, people named by a public role, kinds of therapy, and words drawn out for effect."""
+name, people named by a public role, kinds of therapy, words drawn out for effect, lower-case
+signatures, credentials written with full stops, acronyms read as places, and holiday figures."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
         # a tilde after the name signs a text, and so does one initial after its last sentence
         ("It will get easier. Best of luck to you and your partner, Tamsin~", (C.PERSON, "Tamsin")),
         ("Notice how you react to the people around you. K", (C.PERSON, "K")),
+        # a greeting of a state's name that is its city's, a lower-case name after a closing,
+        # and the day before a holiday
+        ("Hi New York, thanks for writing in.", (C.LOCATION, "New York")),
+        ("Stay safe out there.. Peace - marisol", (C.PERSON, "marisol")),
+        ("We told the kids the day before Christmas.", (C.DATE, "Christmas")),
         # a public role does not spare someone's own
         ("My friend, a poet, Dana Reyes, told me the same.", (C.PERSON, "Dana Reyes")),
         # a thing "called" something does not make a person slot of a person "called"
@@ -84,6 +90,9 @@ def test_identifier_found_with_its_category(
         # a kind of therapy in title case, and a word drawn out for effect
         "It may help to try Couples therapy before you decide anything.",
         "Sooooo, what now? Agaaaain, breathe.",
+        # an acronym NER reads as a place, and a holiday's figure
+        "Many couples enjoy BDSM safely and talk about limits first.",
+        "I told them that Santa is real and they laughed.",
         # holidays in general use, or a time up to one, date nothing
         "Every Christmas is hard for me since the divorce.",
         "We stayed home the week before Thanksgiving.",
@@ -158,3 +167,8 @@ def test_pages_pointed_to_are_kept(engine: PIIEngine, text: str) -> None:
 )
 def test_own_and_practice_pages_are_redacted(engine: PIIEngine, text: str) -> None:
     assert C.URL in [c for c, _ in redacted(engine, text)]
+
+
+def test_credentials_with_full_stops_are_not_names_or_places(engine: PIIEngine) -> None:
+    text = "I hope this helps.Rana Haddad, Ph.D, R.C.C., C.C.C."
+    assert redacted(engine, text) == [(C.PERSON, "Rana Haddad")]

@@ -127,6 +127,12 @@ _ORGANISATION_ENDS = frozenset(
      "council", "coalition", "project", "federation", "league", "anonymous", "lifeline",
      "hotline", "helpline", "fund", "trust", "initiative", "campaign", "movement"}
 )  # fmt: skip
+#: Letters with full stops between them ("R.C.C.", "Ph.D"), and a comma right before a span.
+_DOTTED = re.compile(r"(?:[A-Z][a-z]?\.)+[A-Z][a-z]?\.?")
+_AFTER_COMMA = re.compile(r",[ \t]*\Z")
+#: Acronyms of three letters or more that NER reads as a place are not one, but for these.
+_MIN_ACRONYM = 3
+_CITY_ACRONYMS = frozenset({"NYC", "DFW", "ATL", "PHX", "PDX", "SLC", "OKC", "NOLA"})
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,¿¡]*[A-Z]|[a-z][)\].!?;:,¿¡]*[0-9]|[a-z][)\].!?;:,¿¡]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
@@ -387,6 +393,16 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False
     if category is Category.LOCATION and _ordinary_place_word(text, start, words):
         return False
+    if _DOTTED.fullmatch(surface) and _AFTER_COMMA.search(text, max(0, start - 4), start):
+        return False  # "Avraham Cohen, Ph.D, R.C.C., C.C.C.": credentials after a name
+    if (
+        category is Category.LOCATION
+        and len(surface) >= _MIN_ACRONYM
+        and surface.isalpha()
+        and surface.isupper()
+        and surface not in _CITY_ACRONYMS
+    ):
+        return False  # "many people engage in BDSM": an acronym, no place
     if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
         return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (

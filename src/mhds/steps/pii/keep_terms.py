@@ -131,15 +131,17 @@ SIGN_OFFS = _terms(
 )
 
 #: Capitalised like names, yet no private person or place: figures of faith, holidays and
-#: well-wishes ("God", "Christmas", "Good Luck"), which NER and the name slots read as names.
-#: Given names that are also religious names ("Jesus", "Muhammad") are left out on purpose.
+#: their figures, and well-wishes ("God", "Christmas", "Santa", "Good Luck"), which NER and the
+#: name slots read as names. Given names that are also religious names ("Jesus", "Muhammad")
+#: are left out on purpose.
 NOT_NAMES = _terms(
     """god, gods, allah, buddha, the buddha, christ, jesus christ, holy spirit, holy ghost,
     yahweh, jehovah, satan, lord, the lord, christmas, christmas eve, christmas day, easter,
     thanksgiving, hanukkah, chanukah, halloween, new year, new year's, new years,
     new year's eve, valentine's day, ramadan, eid, diwali, passover, yom kippur,
     rosh hashanah, kwanzaa, mother's day, father's day, independence day, memorial day,
-    labor day, good luck, best of luck, all the best"""
+    labor day, santa, santa claus, father christmas, tooth fairy, easter bunny, good luck,
+    best of luck, all the best"""
 )
 
 #: Weekdays, months, seasons and parts of the day: none of them alone dates a day. (Holidays

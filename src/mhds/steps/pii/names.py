@@ -399,6 +399,13 @@ _CLOSING = re.compile(
     rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z"
 )
 _SIGNATURE_REACH = 200
+#: The longest piece of an abbreviation written with full stops ("Ph.D", "R.C.C.").
+_ABBREVIATION_PIECE = 2
+#: A lower-case name after a closing at a text's end ("Peace - keith").
+_LOWER_SIGNED = re.compile(
+    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*"
+    r"(?P<name>[a-z][a-z'’-]{1,30})[ \t\xa0.!]*\Z"
+)
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
 _AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
@@ -518,7 +525,7 @@ def _signature(text: str) -> list[Span]:
     dash that ends in a practice noun is a place of work (LOCATION)."""
     match = _SIGNED.search(text, max(0, len(text) - _SIGNATURE_REACH))
     if match is None:
-        return []
+        return _lower_case_signature(text)
     words = match["name"].replace(".", " ").split()
     start, end = match.span("name")
     while len(words) > 1 and words[0].lower() in _TITLES:  # "Warmly, Dr. Ana Ruiz"
@@ -554,6 +561,15 @@ def _signature(text: str) -> list[Span]:
         end = start + len(practice.rstrip(" \t\xa0.!"))
         found.append(Span(start, end, Category.LOCATION, score, "name_slot_regex"))
     return found
+
+
+def _lower_case_signature(text: str) -> list[Span]:
+    """A name written in lower case after a closing at a text's very end ("Peace - keith"):
+    one word that is no English word ("Peace - love" is none)."""
+    match = _LOWER_SIGNED.search(text, max(0, len(text) - _CUE_REACH))
+    if match is None or is_ordinary(match["name"]) or match["name"] in _stop_words():
+        return []
+    return [Span(*match.span("name"), Category.PERSON, STRONG, "name_slot_regex")]
 
 
 def reads_as_english(text: str, pos: int) -> bool:
@@ -784,6 +800,13 @@ def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
             after_word = not particle
             continue
         after_word = False
+        if (
+            len(word) <= _ABBREVIATION_PIECE
+            and text[end : end + 1] == "."
+            and text[end + 1 : end + 2].isalpha()
+            and word.lower() not in _NOT_PERSON
+        ):
+            continue  # a piece of an abbreviation ("Ph" of "Ph.D"; not "Co" of "Co.Ltd.")
         glued = GLUED_WEB.search(word) if text[end : end + 1] in (".", ":") else None
         if glued is not None:
             word, end = word[: glued.start()], start + glued.start()

@@ -149,11 +149,12 @@ HOLIDAY = (
 )
 HOLIDAY_DATE = rf"\b(?:{HOLIDAY},?[ \t]+(?:(?:of|in)[ \t]+)?{YEAR}|{YEAR}[ \t]+{HOLIDAY})(?![\w'’])"
 #: A holiday that dates an event in someone's story ("she went to her family's house on
-#: Thanksgiving", "a few days after Thanksgiving", "since last Christmas"): every element of a
+#: Thanksgiving", "a few days after Thanksgiving", "the day before Christmas"): every element of a
 #: date but the year is an identifier. Not "every Christmas", "a New Year's resolution",
 #: "Christmas too", nor a time up to one ("the last Sunday before Labor Day").
 HOLIDAY_DAY = (
-    r"(?i:\b(?:on|after|since|last|this[ \t]+past))[ \t]+(?:the[ \t]+)?"
+    r"(?i:\b(?:on|after|since|last|this[ \t]+past|day[ \t]+(?:before|after)|eve[ \t]+of))"
+    r"[ \t]+(?:the[ \t]+)?"
     rf"(?P<v>{HOLIDAY})(?![\w'’])"
 )
 BIRTH_YEAR = r"[12](?<![\w.][12])[0-9]{3}\b"
