@@ -112,7 +112,7 @@ def test_nothing_redacted(engine: PIIEngine, text: str) -> None:
         'The ABC model was developed by Albert Ellis. I like "A Guide to Rational Living" by '
         "Albrt Ellis.",
         # people named by a role that is public by its nature
-        "I love this line from poet Mary Oliver about attention.",
+        "I love this quote from poet Mary Oliver about attention.",
         "As the author and activist Grace Lee Boggs said, we must transform ourselves.",
         # a listed public figure the writer says they admire
         "Personally, I am a big fan of Dr. John Gottman. He studied couples for decades.",
@@ -142,8 +142,8 @@ def test_a_glued_word_is_cut_off_but_not_a_name_with_an_inner_capital(text: str,
         # one video's page on a video site
         "You can start with this video on grounding: https://youtu.be/AbCdEf12345 today.",
         # a content page of a site whose name does not read as words, pointed to as a resource
-        "For a gentle start, see http://quorvelbuddha.com/blog/how-to-slow-your-breathing/ now.",
-        "Consider reading a guide like: https://www.quorvelclub.com/queer-and-trans-resilience-guide",
+        "For a gentle start, see http://gentlebuddha.com/blog/how-to-slow-your-breathing/ now.",
+        "Consider reading a guide like: https://www.lgbtqclub.com/queer-and-trans-resilience-guide",
         # a page of an organisation's site, even with no word pointing to it
         "There is a teen chat group http://www.rainbowhotline.org/teens.html for ages 12-19.",
         # a listed site misspelt by one letter
@@ -172,3 +172,40 @@ def test_own_and_practice_pages_are_redacted(engine: PIIEngine, text: str) -> No
 def test_credentials_with_full_stops_are_not_names_or_places(engine: PIIEngine) -> None:
     text = "I hope this helps.Rana Haddad, Ph.D, R.C.C., C.C.C."
     assert redacted(engine, text) == [(C.PERSON, "Rana Haddad")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # beside a drug, a clause that goes on is no list of drugs
+        ("I was on Prozac and Rebecca noticed I was calmer.", (C.PERSON, "Rebecca")),
+        ("My doctor put me on Zoloft, Marisol said it made her sleepy.", (C.PERSON, "Marisol")),
+        # a public role spares no one the sentence does not cite, nor the writer
+        ("I am a poet, Sarah Kowalski, and I feel empty.", (C.PERSON, "Sarah Kowalski")),
+        ("I asked the journalist Paul Okonkwo next door for help.", (C.PERSON, "Paul Okonkwo")),
+        # initials with full stops after a comma that follows no name
+        ("My best friend, A.J., keeps texting me at night.", (C.PERSON, "A.J")),
+        # a shouted city is a place
+        ("I MOVED TO DENVER LAST YEAR AND I HAVE NO FRIENDS.", (C.LOCATION, "DENVER")),
+        # a person's name before a topic or organisation word is the person's site
+        (
+            "For more ideas, see sarahmillerparenting.com/toddler-sleep-tips/ tonight.",
+            (C.URL, "sarahmillerparenting.com/toddler-sleep-tips/"),
+        ),
+        (
+            "See kowalskifoundation.org/contact-us for details.",
+            (C.URL, "kowalskifoundation.org/contact-us"),
+        ),
+        # a name that is also a word, before "therapy" with no word that takes a therapy
+        ("I told Grace therapy was helping.", (C.PERSON, "Grace")),
+        # a site whose sentence says it is someone's, even one letter off a listed one
+        (
+            "My counselor has a site, psychologytodays.com, please look.",
+            (C.URL, "psychologytodays.com"),
+        ),
+    ],
+)
+def test_what_the_new_rules_must_not_spare(
+    engine: PIIEngine, text: str, expected: tuple[Category, str]
+) -> None:
+    assert expected in redacted(engine, text)

@@ -23,7 +23,7 @@ from mhds.steps.pii.address_terms import (
 )
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
-from mhds.steps.pii.lexicon import is_name_like, is_ordinary
+from mhds.steps.pii.lexicon import has_digit, is_name_like, is_ordinary
 from mhds.steps.pii.names import is_addressee
 from mhds.steps.pii.spans import Category, Span
 
@@ -233,18 +233,13 @@ _NOT_STREET_START = frozenset({"the", "a", "an", "this", "that", "my", "our", "y
 _STREET_RULES = (STREET_US, STREET_BEFORE, STREET_ENDING, STREET_TWO_NUMBERS)
 
 
-#: Any digit (a regex scans a text far faster than a loop over its characters).
-_ANY_DIGIT = re.compile(r"\d")
-
-
 class AddressRecognizer:
     """Finds LOCATION spans of address parts in one text (line breaks may be escaped)."""
 
     def find(self, text: str) -> list[Span]:
         spans: list[Span] = []
         anchors: list[tuple[int, int]] = []
-        digits = _ANY_DIGIT.search(text) is not None
-        if digits:
+        if has_digit(text):
             for rule in _STREET_RULES:
                 for match in rule.finditer(text):
                     if not _is_street(match, rule):
@@ -269,7 +264,7 @@ class AddressRecognizer:
                         start, end = match.span("town")
                         spans.append(_span(*match.span("v"), "postcode_regex"))
                         spans.extend(_place(text, start, start + len(match["town"].rstrip("."))))
-        for match in STREET_AFTER_CUE.finditer(text) if digits else ():
+        for match in STREET_AFTER_CUE.finditer(text) if has_digit(text) else ():
             words = match["v"].split()
             if is_name_like(words[0]) and words[0].lower() not in _COUNT_NOUNS:
                 anchors.append(match.span("v"))

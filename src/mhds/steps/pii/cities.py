@@ -33,11 +33,15 @@ _FOREIGN_PLACE_WORD = re.compile(
 #: "upstate New York", "the state of New York", "New York State", "licensed in New York", "New
 #: York and New Jersey" (a state is kept, as Safe Harbor keeps it).
 _CITY_OF_STATE_NAME = re.compile(
-    r"(?<!licensed )(?<!license )\b(?i:in|to|from|near|around|outside|visit|visited|visiting"
+    r"\b(?i:in|to|from|near|around|outside|visit|visited|visiting"
     r"|hi|hello|hey|dear)"
     r"[ \t]+(?P<city>New[ \t]+York)(?![ \t]+(?i:state|city)\b)(?!['’\w])"
     rf"(?![ \t]*(?:,|and|or|&)[ \t]*(?:and[ \t]+|or[ \t]+)?(?:{'|'.join(US_STATE_NAMES)})\b)"
 )
+
+#: A licence's word before "in New York" ("licensed to practice in New York"): the state.
+_LICENCE_BEFORE = re.compile(r"(?i:\blicen[cs]\w*\b[^.!?\n]*\Z)")
+_LICENCE_REACH = 40
 
 
 def find_cities(text: str, is_english_at: Callable[[int], bool]) -> list[Span]:
@@ -45,7 +49,11 @@ def find_cities(text: str, is_english_at: Callable[[int], bool]) -> list[Span]:
     its city after a place cue, and of the cities after another language's place word in
     sentences that are not English (``is_english_at``)."""
     found = [_span(m) for m in _BEFORE_PROFESSION.finditer(text) if is_city(m["city"])]
-    found += [_span(m) for m in _CITY_OF_STATE_NAME.finditer(text)]
+    found += [
+        _span(m)
+        for m in _CITY_OF_STATE_NAME.finditer(text)
+        if not _LICENCE_BEFORE.search(text, max(0, m.start() - _LICENCE_REACH), m.start())
+    ]
     found += [
         _span(m)
         for m in _FOREIGN_PLACE_WORD.finditer(text)

@@ -26,6 +26,7 @@ from mhds.steps.pii import gazetteer
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
+from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
     GLUED_WEB,
@@ -122,16 +123,14 @@ _NATIONAL = re.compile(r"(?:the\s+)?(?:national|american|international|federal|u
 _ANY_LOCAL = re.compile(r"\b(?:your|a|any|the)\s+(?:local|nearest|nearby|closest)\s+\Z", re.I)
 _CUE_REACH = 24
 #: Last words of organisations' names that no person's name ends with.
-_ORGANISATION_ENDS = frozenset(
-    {"collective", "institute", "foundation", "association", "society", "alliance", "network",
-     "council", "coalition", "project", "federation", "league", "anonymous", "lifeline",
-     "hotline", "helpline", "fund", "trust", "initiative", "campaign", "movement"}
-)  # fmt: skip
-#: Letters with full stops between them ("R.C.C.", "Ph.D"), and a comma right before a span.
+_ORGANISATION_ENDS = ORGANISATION_WORDS
+#: Letters with full stops between them ("R.C.C.", "Ph.D"), after a comma that follows a
+#: capitalised word or another such credential.
 _DOTTED = re.compile(r"(?:[A-Z][a-z]?\.)+[A-Z][a-z]?\.?")
-_AFTER_COMMA = re.compile(r",[ \t]*\Z")
-#: Acronyms of three letters or more that NER reads as a place are not one, but for these.
-_MIN_ACRONYM = 3
+_AFTER_NAME_COMMA = re.compile(r"[A-Z][\w.'’-]*[ \t]*,[ \t]*\Z")
+_MIN_CREDENTIAL_LETTERS = 3
+#: Acronyms of three to five letters that NER reads as a place are not one, but for these.
+_MIN_ACRONYM, _MAX_ACRONYM = 3, 5
 _CITY_ACRONYMS = frozenset({"NYC", "DFW", "ATL", "PHX", "PDX", "SLC", "OKC", "NOLA"})
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,¿¡]*[A-Z]|[a-z][)\].!?;:,¿¡]*[0-9]|[a-z][)\].!?;:,¿¡]+[a-z]")
@@ -389,22 +388,8 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return any(is_name_like(w, sentence_start=True) for w in words)
     if category is Category.PERSON and any(w.islower() and w not in _NAME_PARTICLES for w in words):
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
-    if category is Category.PERSON and _ordinary_words(text, start, end, words):
+    if _no_name_or_place(text, start, end, category, words):
         return False
-    if category is Category.LOCATION and _ordinary_place_word(text, start, words):
-        return False
-    if _DOTTED.fullmatch(surface) and _AFTER_COMMA.search(text, max(0, start - 4), start):
-        return False  # "Avraham Cohen, Ph.D, R.C.C., C.C.C.": credentials after a name
-    if (
-        category is Category.LOCATION
-        and len(surface) >= _MIN_ACRONYM
-        and surface.isalpha()
-        and surface.isupper()
-        and surface not in _CITY_ACRONYMS
-    ):
-        return False  # "many people engage in BDSM": an acronym, no place
-    if category is Category.PERSON and len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS:
-        return False  # "Quiet Ground Collective": an organisation, whatever NER says
     if (
         len(words) == 1
         and starts_sentence(text, start)
@@ -414,6 +399,49 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         # suggestions", "Nod and vocalize"), is a name only in a person's slot.
         return in_person_slot(text, start)
     return True
+
+
+def _no_name_or_place(
+    text: str, start: int, end: int, category: Category, words: list[str]
+) -> bool:
+    """What NER reads as a name or place in English text that is none: ordinary words
+    (``_ordinary_words``, ``_ordinary_place_word``), credentials written with full stops after a
+    name ("Avraham Cohen, Ph.D, R.C.C., C.C.C."), an acronym read as a place ("people engage in
+    BDSM"), an organisation ("Quiet Ground Collective")."""
+    surface = text[start:end]
+    if category is Category.PERSON and (
+        _ordinary_words(text, start, end, words)
+        or (len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS)
+    ):
+        return True
+    if category is Category.LOCATION and (
+        _ordinary_place_word(text, start, words) or _is_acronym(text, start, surface)
+    ):
+        return True
+    return _is_credential(text, start, surface)
+
+
+def _is_credential(text: str, start: int, surface: str) -> bool:
+    """Letters with full stops, three or more, after a comma that follows a name or another
+    credential ("Cohen, Ph.D, R.C.C."; not "my friend, A.J.")."""
+    letters = sum(c.isalpha() for c in surface)
+    return (
+        letters >= _MIN_CREDENTIAL_LETTERS
+        and _DOTTED.fullmatch(surface) is not None
+        and _AFTER_NAME_COMMA.search(text, max(0, start - _CUE_REACH), start) is not None
+    )
+
+
+def _is_acronym(text: str, start: int, surface: str) -> bool:
+    """An acronym of three to five capitals that no city bears, in text that is not shouted
+    ("engage in BDSM"; not "NYC", "RENO", "I MOVED TO DENVER")."""
+    shaped = _MIN_ACRONYM <= len(surface) <= _MAX_ACRONYM and surface.isalpha()
+    if not shaped or not surface.isupper():
+        return False
+    if surface in _CITY_ACRONYMS or is_city(surface.title()):
+        return False
+    around = text[max(0, start - _CUE_REACH) : start + len(surface) + _CUE_REACH]
+    return any(c.islower() for c in around)
 
 
 def _in_other_language(

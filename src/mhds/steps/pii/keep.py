@@ -24,6 +24,7 @@ from mhds.steps.pii.keep_terms import (
     MEDICATIONS,
     MODALITIES,
     NOT_NAMES,
+    ORGANISATION_WORDS,
     PLACES,
     PLATFORMS,
     RELATIONS,
@@ -117,9 +118,12 @@ _CLINICAL_HEAD = re.compile(
     r"|sclerosis)|therapy|therapies|treatment|depression|anxiety|assessment))$"
 )
 _MIN_STEM_WORD = 8
-#: A clinical head noun in lower case right after a span ("Couples therapy").
-_HEAD_AFTER = re.compile(
-    r"[ \t]+(?:therapy|therapies|counsel+ing|treatment|disorders?|syndrome|training)\b"
+#: A kind of therapy in lower case right after a span ("Couples therapy"), where a word that
+#: takes a therapy stands before it ("attending", "try", "in"; not "I told Grace therapy ...").
+_HEAD_AFTER = re.compile(r"[ \t]+(?:therapy|therapies|counsel+ing|treatment)\b")
+_THERAPY_CUE = re.compile(
+    r"(?i:\b(?:attend\w*|try|tried|trying|start\w*|begin|began|consider\w*|recommend\w*"
+    r"|suggest\w*|in|into|of|about|for|an?|the|do|doing|did|through)[ \t]+\Z)"
 )
 _WORD_REACH = 40
 _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])[A-Z][\w'’]*[ -]\Z")
@@ -149,11 +153,7 @@ _MAX_ACRONYM = 5
 #: Ordinary words in a slug that make it a title even with one other word (an acronym).
 _LONG_SLUG = 4
 #: Words of organisations' site names that English mostly writes capitalised.
-_ORGANISATION_WORDS = frozenset(
-    {"institute", "association", "foundation", "society", "alliance", "network", "council",
-     "coalition", "project", "academy", "federation", "trust", "center", "centre", "hotline",
-     "lifeline", "line", "anonymous", "league", "college"}
-)  # fmt: skip
+_ORGANISATION_WORDS = ORGANISATION_WORDS | {"line"}
 _SHORT_PIECE = 3
 #: Organisation words shorter than this ("line", "trust") are found inside other words.
 _MIN_ORGANISATION_WORD = 6
@@ -163,7 +163,7 @@ _TOPIC_ENDS = tuple(
     sorted(
         {w for w in _ORGANISATION_WORDS if len(w) >= _MIN_ORGANISATION_WORD}
         | {"club", "board", "relationships", "buddha", "meditation", "mindfulness", "psychology",
-           "health", "recovery", "support", "parenting", "anxiety", "depression", "trauma",
+           "recovery", "support", "parenting", "anxiety", "depression", "trauma",
            "grief", "resources", "guide", "tools", "magazine", "journal", "library", "school",
            "community", "forum"}
     )
@@ -265,13 +265,17 @@ _PUBLIC_ROLE = re.compile(
     r"|feminist|journalist|theologian|psychoanalyst)"
     r"(?:[ \t\n]+and[ \t\n]+[a-z]+)?)[ \t,]*(?:[A-Z][a-z]+[ \t]+)?\Z"  # "Grace Lee Boggs"
 )
-#: A possessive that makes a person someone's ("my", "her", "a friend's").
-_POSSESSOR = re.compile(r"(?i:\b(?:my|our|his|her|their|your)\b|\w['’]s\b)")
+#: A possessive that makes a person someone's ("my", "her", "a friend's"), or the writer's
+#: own role ("I am a poet, ...", "I'm an author, ...").
+_POSSESSOR = re.compile(
+    r"(?i:\b(?:my|our|his|her|their|your)\b|\w['’]s\b|\bi(?:[ \t]+am|['’]m)[ \t]+an?\b)"
+)
 #: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
 _MEDICATION_BEFORE = re.compile(
     r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
 )
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
+_LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
 _MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
@@ -340,16 +344,7 @@ class KeepList:
                 return True  # "a hotline to help with this 888-724-7240": an organisation's
             return self._is_crisis(raw, vanity=category is Category.PHONE)
         if category in (Category.EMAIL, Category.URL):
-            if names_a_person(raw):
-                return False  # "goodtherapy.org/therapists/profile/jennifer-okafor-20231"
-            email = category is Category.EMAIL or ("@" in raw and "://" not in raw)
-            if not email and self._in_public_range(text, span):
-                return True  # an address inside a public page's is still someone's own
-            if self._is_public(raw, email=email):
-                return True
-            if email or self._resources is None or is_own_site(text, span.start, span.end):
-                return False
-            return is_resource_page(raw) or is_introduced_site(text, span.start, span.end)
+            return self._keeps_address(text, span, raw)
         # A listed name or clinical word in a person's slot is that person: "my husband, Gary
         # Chapman", "my uncle Guidone", "my neighbour Gottman".
         named = category in (Category.PERSON, Category.LOCATION)
@@ -362,7 +357,7 @@ class KeepList:
             return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
         if named and in_person_slot(text, span.start):
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
-        if category is Category.PERSON and _after_public_role(text, span.start):
+        if category is Category.PERSON and _after_public_role(text, span.start, span.end):
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
@@ -389,6 +384,22 @@ class KeepList:
         # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
         whole = _capitalised_run(text, span.start, span.end)
         return whole != raw and self._is_term(_normalize(whole), category)
+
+    def _keeps_address(self, text: str, span: Span, raw: str) -> bool:
+        """Whether an e-mail address or a site is public: a listed one (a role mailbox of a
+        listed domain), a public page, or a site the text points to that is no one's own."""
+        if names_a_person(raw):
+            return False  # "goodtherapy.org/therapists/profile/jennifer-okafor-20231"
+        email = span.category is Category.EMAIL or ("@" in raw and "://" not in raw)
+        if not email and self._in_public_range(text, span):
+            return True  # an address inside a public page's is still someone's own
+        if self._is_public(raw, email=email):
+            return True
+        if email or self._resources is None or is_own_site(text, span.start, span.end):
+            return False
+        if self._is_misspelt_public(raw):
+            return True  # "psychologtoday.com": a listed site misspelt, no one's own
+        return is_resource_page(raw) or is_introduced_site(text, span.start, span.end)
 
     def _in_public_range(self, text: str, span: Span) -> bool:
         """Inside listed resources' names or sites, or cited works and their authors; a public
@@ -433,13 +444,13 @@ class KeepList:
         else:
             host = _HOST_END.split(_SCHEME.sub("", value).rpartition("@")[2])[0]
         host = host.strip(".")
-        if any(host == d or host.endswith("." + d) for d in self._domains):
-            return True
-        # a listed site misspelt by one letter ("psychologtoday.com"): no one's own site
-        return (
-            not email
-            and len(host) >= _MIN_MISSPELT
-            and any(_one_edit_apart(host, d) for d in self._domains if len(d) >= _MIN_MISSPELT)
+        return any(host == d or host.endswith("." + d) for d in self._domains)
+
+    def _is_misspelt_public(self, raw: str) -> bool:
+        """Whether a site is a listed one misspelt by one letter ("psychologtoday.com")."""
+        host = _host(raw)
+        return len(host) >= _MIN_MISSPELT and any(
+            _one_edit_apart(host, d) for d in self._domains if len(d) >= _MIN_MISSPELT
         )
 
     def _mentions_crisis_line(self, raw: str, phrase: str) -> bool:
@@ -495,27 +506,41 @@ def is_clinical_name(text: str, span: Span) -> bool:
             return True
     if _CONDITION_AFTER.match(text, span.end):
         return _POSSESSIVE.sub("", raw).lower() in EPONYMS
-    if _HEAD_AFTER.match(text, span.end) and not any(is_name_like(w) for w in raw.split()):
+    if (
+        _HEAD_AFTER.match(text, span.end)
+        and _THERAPY_CUE.search(text, max(0, span.start - _WORD_REACH), span.start)
+        and not any(is_name_like(w) for w in raw.split())
+    ):
         return True  # "attending Couples therapy": an ordinary word naming a kind of therapy
     word = raw.lower()
     return " " not in raw and len(word) >= _MIN_STEM_WORD and word.endswith(_CLINICAL_ENDINGS)
 
 
-def _after_public_role(text: str, start: int) -> bool:
-    """Whether a name follows a role that is public by its nature ("comedian Eddie Izzard",
-    "author and feminist Rita Mae Brown:"), with no possessive that makes the person someone's
-    ("my friend, a writer, Jane ..." stays a person)."""
-    before = text[max(0, start - _CUE_REACH) : start]
-    role = _PUBLIC_ROLE.search(before)
-    return role is not None and _POSSESSOR.search(before, 0, role.start()) is None
+def _after_public_role(text: str, start: int, end: int) -> bool:
+    """Whether a name follows a role that is public by its nature in a sentence that cites
+    them ("a quote from comedian Eddie Izzard", "the advice by author and feminist Rita Mae
+    Brown"), with no possessive or "I am" that makes the person someone's or the writer ("my
+    friend, a poet, Dana", "I am a poet, Sarah", "the journalist Paul who lives next door")."""
+    window = max(0, start - _CUE_REACH)
+    role = _PUBLIC_ROLE.search(text, window, start)
+    if role is None or _POSSESSOR.search(text, window, role.start()) is not None:
+        return False
+    cue = max(0, role.start() - _CUE_REACH)  # "a quote from\ncomedian": across a line's wrap
+    return _is_cited(text, start, end) or _CITATION.search(text, cue, role.start()) is not None
 
 
 def _listed_with_medication(text: str, start: int, end: int) -> bool:
-    """Whether the word at ``text[start:end]`` stands in a list beside a known medication
-    ("Wellbutrin XL, Aplenzin", "Aplenzin or Zoloft"): a drug's brand the lists lack."""
+    """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
+    one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
+    Aplenzin or Paxil"); a drug's brand the lists lack. A clause that goes on after it is no
+    list ("I was on Prozac and Rebecca noticed")."""
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
+        return False
+    if _LIST_CLOSE.match(text, end):
+        return True
     after = _MEDICATION_AFTER.match(text, end)
-    return any(m is not None and term_key(m[1]) in _MEDICATION_KEYS for m in (before, after))
+    return after is not None and term_key(after[1]) in _MEDICATION_KEYS
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:
@@ -657,10 +682,17 @@ def _one_edit_apart(a: str, b: str) -> bool:
 
 
 def _is_organisation_name(name: str) -> bool:
-    """Whether a site's name holds an organisation's word and no practice word ("glbthotline",
-    "mettainstitute"; not "hopecounselingcenter")."""
-    return _PRACTICE_WORD.search(name) is None and any(
-        word in name for word in _ORGANISATION_WORDS if len(word) >= _MIN_ORGANISATION_WORD
+    """Whether a site's name ends in an organisation's word after ordinary words or an acronym,
+    and holds no practice word ("glbthotline", "mettainstitute"; not "hopecounselingcenter",
+    "kowalskifoundation")."""
+    end = next(
+        (w for w in _ORGANISATION_WORDS if len(w) >= _MIN_ORGANISATION_WORD and name.endswith(w)),
+        None,
+    )
+    return (
+        end is not None
+        and _PRACTICE_WORD.search(name) is None
+        and _reads_as_words(name[: -len(end)] or "a")
     )
 
 
@@ -671,9 +703,11 @@ def _is_topic_page(labels: list[str], path: str) -> bool:
     practice word: a page on a topic, which a writer introducing it points a reader to (not
     "janedoe.com/anxiety-tips", whose name says whose it is)."""
     name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
+    end = next((w for w in _TOPIC_ENDS if name.endswith(w)), None)
     return (
-        _PRACTICE_WORD.search(name) is None
-        and name.endswith(_TOPIC_ENDS)
+        end is not None
+        and _PRACTICE_WORD.search(name) is None
+        and _reads_as_words(name[: -len(end)] or "a")
         and _is_content_path(unquote(path))
     )
 

@@ -124,6 +124,16 @@ PLATFORMS = _terms(
     ipad, android, chatgpt, talkspace, betterhelp"""
 )
 
+#: Words that end or head an organisation's name, never a person's ("Quiet Ground Collective",
+#: "Better Business Bureau", "glbthotline.org"): the name slots, NER's filter and the site rules
+#: share them.
+ORGANISATION_WORDS = _terms(
+    """academy, alliance, anonymous, association, board, bureau, campaign, center, centre,
+    coalition, collective, college, commission, committee, council, federation, foundation, fund,
+    helpline, hotline, initiative, institute, league, lifeline, ministry, movement, network,
+    project, society, trust"""
+)
+
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.
 SIGN_OFFS = _terms(
     """warmly, regards, kind regards, best regards, best, sincerely, cheers, thanks, thank you,

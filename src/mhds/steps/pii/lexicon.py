@@ -66,8 +66,14 @@ def common_words() -> tuple[frozenset[str], frozenset[str]]:
 
 #: A letter written three times or more in a row ("Sooo", "Agaiiiin"): no name does that.
 _DRAWN_OUT = re.compile(r"([a-z])\1\1")
+_DIGIT = re.compile(r"\d")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+")
 _MIN_PART = 3
+
+
+def has_digit(text: str) -> bool:
+    """Whether ``text`` holds a digit (a regex scans far faster than a loop over characters)."""
+    return _DIGIT.search(text) is not None
 
 
 def is_capitalised(word: str) -> bool:

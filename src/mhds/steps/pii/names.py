@@ -31,6 +31,7 @@ from mhds.steps.pii.gazetteer import is_greeted_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     GEOGRAPHY,
+    ORGANISATION_WORDS,
     RELATIONS,
     US_STATE_CODES,
     US_STATE_NAMES,
@@ -94,106 +95,18 @@ _TITLES = frozenset(
     ]
 )
 #: Words of a capitalised run that make it an organisation, a work or a place, not a person.
-_NOT_PERSON = frozenset(
-    [
-        "inc",
-        "ltd",
-        "llc",
-        "llp",
-        "corp",
-        "corporation",
-        "company",
-        "co",
-        "group",
-        "holdings",
-        "limited",
-        "plc",
-        "gmbh",
-        "ag",
-        "sa",
-        "nv",
-        "bv",
-        "bank",
-        "university",
-        "college",
-        "institute",
-        "school",
-        "academy",
-        "hospital",
-        "clinic",
-        "center",
-        "centre",
-        "foundation",
-        "association",
-        "society",
-        "press",
-        "records",
-        "systems",
-        "technologies",
-        "technology",
-        "solutions",
-        "services",
-        "partners",
-        "energy",
-        "industries",
-        "airlines",
-        "motors",
-        "church",
-        "project",
-        "anonymous",
-        "line",
-        "lifeline",
-        "hotline",
-        "helpline",
-        "network",
-        "alliance",
-        "council",
-        "committee",
-        "commission",
-        "coalition",
-        "federation",
-        "league",
-        "bureau",
-        "board",
-        "ministry",
-        "initiative",
-        "campaign",
-        "movement",
-        "collective",
-        "department",
-        "agency",
-        "trust",
-        "fund",
-        "club",
-        "team",
-        "studio",
-        "studios",
-        "media",
-        "news",
-        "magazine",
-        "journal",
-        "books",
-        "publishing",
-        "therapy",
-        "workbook",
-        "program",
-        "programme",
-        "street",
-        "avenue",
-        "road",
-        "lane",
-        "drive",
-        "boulevard",
-        "county",
-        "city",
-        "state",
-        "river",
-        "lake",
-        "mount",
-        "island",
-        "park",
-    ]
-)
+_NOT_PERSON = ORGANISATION_WORDS | frozenset(
+    {
+        "inc", "ltd", "llc", "llp", "corp", "corporation", "company", "co", "group", "holdings",
+        "limited", "plc", "gmbh", "ag", "sa", "nv", "bv", "bank", "university", "school",
+        "hospital", "clinic", "press", "records", "systems", "technologies", "technology",
+        "solutions", "services", "partners", "energy", "industries", "airlines", "motors",
+        "church", "line", "department", "agency", "club", "team", "studio", "studios", "media",
+        "news", "magazine", "journal", "books", "publishing", "therapy", "workbook", "program",
+        "programme", "street", "avenue", "road", "lane", "drive", "boulevard", "county", "city",
+        "state", "river", "lake", "mount", "island", "park",
+    }
+)  # fmt: skip
 #: Words that lead a capitalised run without being part of a name ("Hi Michigan", "Dr Ann").
 _LEADING = (
     _TITLES | PARTICLES | frozenset(["hi", "hello", "hey", "dear", "thanks", "bye", "goodbye"])
@@ -395,17 +308,15 @@ _THING_CALLED = re.compile(
 )
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
 #: (glued on by a missing space too: "...left in ManhattanHope that helps C")
-_CLOSING = re.compile(
-    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*\Z"
+_CLOSED = (
+    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*"
 )
+_CLOSING = re.compile(_CLOSED + r"\Z")
 _SIGNATURE_REACH = 200
 #: The longest piece of an abbreviation written with full stops ("Ph.D", "R.C.C.").
 _ABBREVIATION_PIECE = 2
 #: A lower-case name after a closing at a text's end ("Peace - keith").
-_LOWER_SIGNED = re.compile(
-    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*"
-    r"(?P<name>[a-z][a-z'’-]{1,30})[ \t\xa0.!]*\Z"
-)
+_LOWER_SIGNED = re.compile(_CLOSED + r"(?P<name>[a-z][a-z'’-]{1,30})[ \t\xa0.!]*\Z")
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
 _AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
@@ -531,26 +442,8 @@ def _signature(text: str) -> list[Span]:
     while len(words) > 1 and words[0].lower() in _TITLES:  # "Warmly, Dr. Ana Ruiz"
         start = text.index(words[1], start + len(words[0]))
         words = words[1:]
-    before = max(0, match.start() - _CUE_REACH)
-    if (
-        _CLOSING.search(text, before, match.start()) is not None
-        or _TILDE.search(text, before, match.start()) is not None
-        or (not match["practice"] and match[0].rstrip(" \t\xa0.!").endswith("~"))
-    ):  # "... and your daughter, Mirella~": a tilde after the name signs too
-        if words[0].lower() in _stop_words() or words[0].lower() in _LEADING:
-            return []
-        score = STRONG
-    elif _AFTER_SENTENCE.search(text, max(0, match.start() - _CUE_REACH), match.start()) and (
-        (
-            not is_place_name(" ".join(words))
-            and any(
-                is_name_like(w, sentence_start=i == 0) for i, w in enumerate(words) if len(w) > 1
-            )
-        )
-        or (len(words) == 1 and _LONE_INITIAL.fullmatch(words[0]) is not None)
-    ):  # "... your love life. Mirella", "... and people around you. C"
-        score = FULL_NAME
-    else:
+    score = _signed_score(text, match, words)
+    if not score:
         return []
     if len(words[-1]) > 1:
         end = len(text[:end].rstrip("."))  # "Mireille." ends a sentence
@@ -561,6 +454,27 @@ def _signature(text: str) -> list[Span]:
         end = start + len(practice.rstrip(" \t\xa0.!"))
         found.append(Span(start, end, Category.LOCATION, score, "name_slot_regex"))
     return found
+
+
+def _signed_score(text: str, match: re.Match[str], words: list[str]) -> float:
+    """How sure a text's last words are its signature: ``STRONG`` after a closing or a tilde,
+    or with a tilde after them ("... and your daughter, Mirella~"), unless they are a stop word;
+    ``FULL_NAME`` for name-like words or one initial after a sentence's end ("... your love
+    life. Mirella", "... the people around you. C"); 0 otherwise."""
+    before = max(0, match.start() - _CUE_REACH)
+    if (
+        _CLOSING.search(text, before, match.start()) is not None
+        or _TILDE.search(text, before, match.start()) is not None
+        or (not match["practice"] and match[0].rstrip(" \t\xa0.!").endswith("~"))
+    ):
+        first = words[0].lower()
+        return 0.0 if first in _stop_words() or first in _LEADING else STRONG
+    if not _AFTER_SENTENCE.search(text, before, match.start()):
+        return 0.0
+    if len(words) == 1 and _LONE_INITIAL.fullmatch(words[0]) is not None:
+        return FULL_NAME
+    named = any(is_name_like(w, sentence_start=i == 0) for i, w in enumerate(words) if len(w) > 1)
+    return FULL_NAME if named and not is_place_name(" ".join(words)) else 0.0
 
 
 def _lower_case_signature(text: str) -> list[Span]:
@@ -623,14 +537,7 @@ def _score(text: str, run: _Run) -> float:
     before = text[max(0, run.start - 48) : run.start]
     titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
     if titled or _after_relation_or_named(text, run.start) or _in_name_field(text, run.start):
-        if (_OWNED.search(before) or _LISTED_ROLE.search(before)) and not any(
-            map(is_name_like, run.words)
-        ):
-            # "the therapist's Licensing Board": the relation's thing; "a Counselor, Plumber,
-            # or Mechanic": roles listed in title case, not a role and its name
-            return 0.0
-        first = run.words[0].lower()
-        return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
+        return _slot_score(before, run)
     words = [w for w in run.words if not _is_filler(w)]
     if (
         len(words) > 1
@@ -676,6 +583,18 @@ def _score(text: str, run: _Run) -> float:
     if _CAPITALISED_BEFORE.search(text, max(0, run.start - _CUE_REACH), run.start):
         return 0.0  # the last word of a title-case phrase ("Tube Snake Boogie")
     return SHAPE
+
+
+def _slot_score(before: str, run: _Run) -> float:
+    """``STRONG`` for a run after a title, a relation, "named" or a name field, unless it is a
+    stop word or a word of time ("my mom Monday"), the relation's thing ("the therapist's
+    Licensing Board") or roles listed in title case ("a Counselor, Plumber, or Mechanic")."""
+    if (_OWNED.search(before) or _LISTED_ROLE.search(before)) and not any(
+        map(is_name_like, run.words)
+    ):
+        return 0.0
+    first = run.words[0].lower()
+    return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
 
 
 def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:

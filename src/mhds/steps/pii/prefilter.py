@@ -24,7 +24,12 @@ from mhds.steps.pii.keep_terms import (
     MODALITIES,
     RELATIONS,
 )
-from mhds.steps.pii.lexicon import NAME_LIKE_STOP_WORDS, english_stop_words, is_name_like
+from mhds.steps.pii.lexicon import (
+    NAME_LIKE_STOP_WORDS,
+    english_stop_words,
+    has_digit,
+    is_name_like,
+)
 from mhds.steps.pii.names import in_person_slot, starts_sentence
 from mhds.steps.pii.pattern_sources import MONTH
 
@@ -49,7 +54,6 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(
         "wo", "ai", "work", "wow", "write", "yeah", "yep", "yes", "yesterday",
     }
 )  # fmt: skip
-_ANY_DIGIT = re.compile(r"\d")
 #: Calendar words that date no day and are not given names (April, June ... are both).
 _CALENDAR = frozenset(
     {
@@ -151,7 +155,7 @@ class NERPrefilter:
                 return True
         # A number makes an address possible: NER may read a place in it whatever the case of
         # its words, so no capitalised word is waved through as a sentence's ordinary opener.
-        openers = _ANY_DIGIT.search(part) is None
+        openers = not has_digit(part)
         for match in _WORD.finditer(text, start, end):
             word = match.group()
             if word[0].isupper() and not self._is_exempt(text, match.start(), word, openers):

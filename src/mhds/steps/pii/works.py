@@ -123,8 +123,33 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
     """The titles ("publication") and credited people (:data:`CREDITED`) of the works ``text``
     cites, with author-date citations ("(Simon, 1973)", "Robinson (2012)"), and the people's
     other mentions as "public_figure", as sorted, non-overlapping (start, end, kind)."""
-    found: list[tuple[int, int, str]] = []
     people: set[str] = set()
+    found = _credited_by(text, people)
+    for said in _ATTRIBUTION.finditer(text):  # '"..." - Eleanor Roosevelt'
+        if len(said["quote"].split()) >= _MIN_QUOTED_WORDS and " " in said["names"]:
+            found.extend(_credit(text, said.start("names"), said["names"], CREDITED, people))
+    for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
+        found.append((read.start("title"), read.end("title"), "publication"))
+        found.extend(_credit(text, read.start("names"), read["names"], CREDITED, people))
+    for citation in _CITATION.finditer(text):
+        if citation["inside"] is not None:  # "(Gagnon & Simon, 1973)"
+            found.extend(
+                _credit(text, citation.start("inside"), citation["inside"], CREDITED, people)
+            )
+            continue
+        # "Robinson (2012)": credited after "by", "see", "according to"; else cited in context
+        cue = _NARRATIVE_CUE.search(text, max(0, citation.start() - _CUE_REACH), citation.start())
+        kind = CREDITED if cue is not None else "public_figure"
+        found.extend(_credit(text, citation.start("before"), citation["before"], kind, people))
+    found.extend(_mentions(text, people, found))
+    return _without_overlaps(found)
+
+
+def _credited_by(text: str, people: set[str]) -> list[tuple[int, int, str]]:
+    """The titles and credited names of the works "by" someone ("“The Jealousy Workbook” by
+    Kathy Labriola", "the book Healing Trauma, by Peter Levine", a list of titles each "by" its
+    author), remembering the people in ``people``."""
+    found: list[tuple[int, int, str]] = []
     read_at = -_CHAIN_REACH  # where a credited quoted title last stood among reading
     credited_to = -1  # where the last credited names end
     for by in _BY.finditer(text):
@@ -147,24 +172,7 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
         credits = _credit(text, names.start(), names[0], CREDITED, people)
         found.extend(credits)
         credited_to = credits[-1][1] if credits else -1
-    for said in _ATTRIBUTION.finditer(text):  # '"..." - Eleanor Roosevelt'
-        if len(said["quote"].split()) >= _MIN_QUOTED_WORDS and " " in said["names"]:
-            found.extend(_credit(text, said.start("names"), said["names"], CREDITED, people))
-    for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
-        found.append((read.start("title"), read.end("title"), "publication"))
-        found.extend(_credit(text, read.start("names"), read["names"], CREDITED, people))
-    for citation in _CITATION.finditer(text):
-        if citation["inside"] is not None:  # "(Gagnon & Simon, 1973)"
-            found.extend(
-                _credit(text, citation.start("inside"), citation["inside"], CREDITED, people)
-            )
-            continue
-        # "Robinson (2012)": credited after "by", "see", "according to"; else cited in context
-        cue = _NARRATIVE_CUE.search(text, max(0, citation.start() - _CUE_REACH), citation.start())
-        kind = CREDITED if cue is not None else "public_figure"
-        found.extend(_credit(text, citation.start("before"), citation["before"], kind, people))
-    found.extend(_mentions(text, people, found))
-    return _without_overlaps(found)
+    return found
 
 
 def _credit(
