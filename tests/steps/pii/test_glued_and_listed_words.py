@@ -15,12 +15,9 @@ import pytest
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.names import glued_word_cut
 from mhds.steps.pii.spans import Category
+from tests.steps.pii.cases import redacted
 
 C = Category
-
-
-def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
-    return [(s.category, text[s.start : s.end]) for s in engine.analyze(text)]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,11 @@
+"""What the PII tests on written sentences share."""
+
+from __future__ import annotations
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.spans import Category
+
+
+def redacted(engine: PIIEngine, text: str) -> list[tuple[Category, str]]:
+    """The (category, text) of every span ``engine`` redacts in ``text``, in order."""
+    return [(s.category, text[s.start : s.end]) for s in engine.analyze(text)]
