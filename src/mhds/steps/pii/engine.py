@@ -29,16 +29,15 @@ from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
-    GLUED_WEB,
     PARTICLES,
     SHAPE_RECOGNIZER,
-    glued_word_cut,
     greets,
     in_person_slot,
     is_abstract_noun,
     is_place_name,
     reads_as_english,
     starts_sentence,
+    without_glued_tail,
 )
 from mhds.steps.pii.pattern_sources import MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
@@ -122,8 +121,6 @@ _NATIONAL = re.compile(r"(?:the\s+)?(?:national|american|international|federal|u
 #: "your local", "the nearest": whichever place of that kind is near, so no place in particular.
 _ANY_LOCAL = re.compile(r"\b(?:your|a|any|the)\s+(?:local|nearest|nearby|closest)\s+\Z", re.I)
 _CUE_REACH = 24
-#: Last words of organisations' names that no person's name ends with.
-_ORGANISATION_ENDS = ORGANISATION_WORDS
 #: Letters with full stops between them ("R.C.C.", "Ph.D"), after a comma that follows a
 #: capitalised word or another such credential.
 _DOTTED = re.compile(r"(?:[A-Z][a-z]?\.)+[A-Z][a-z]?\.?")
@@ -411,7 +408,7 @@ def _no_name_or_place(
     surface = text[start:end]
     if category is Category.PERSON and (
         _ordinary_words(text, start, end, words)
-        or (len(words) > 1 and words[-1].lower() in _ORGANISATION_ENDS)
+        or (len(words) > 1 and words[-1].lower() in ORGANISATION_WORDS)
     ):
         return True
     if category is Category.LOCATION and (
@@ -713,7 +710,4 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     head = _GLUED_SENTENCE_END.match(text, start, end)
     if head is not None:
         start = head.end()
-    tail = GLUED_WEB.search(text, start, end)
-    if tail is not None:
-        end = tail.start()
-    return start, glued_word_cut(text, start, end)  # "Susan ForwardCutting Loose"
+    return start, without_glued_tail(text, start, end)  # "Susan ForwardCutting Loose"

@@ -155,13 +155,17 @@ _LONG_SLUG = 4
 #: Words of organisations' site names that English mostly writes capitalised.
 _ORGANISATION_WORDS = ORGANISATION_WORDS | {"line"}
 _SHORT_PIECE = 3
-#: Organisation words shorter than this ("line", "trust") are found inside other words.
+#: Organisation words shorter than this ("line", "trust") are found inside other words, so
+#: only the longer ones tell a site's name.
 _MIN_ORGANISATION_WORD = 6
+_LONG_ORGANISATION_WORDS = tuple(
+    sorted(w for w in _ORGANISATION_WORDS if len(w) >= _MIN_ORGANISATION_WORD)
+)
 #: Last words of a site's name that say what the site is about, not whose it is
 #: ("tinybuddha", "englishclub", "imagorelationships", "natboard").
 _TOPIC_ENDS = tuple(
     sorted(
-        {w for w in _ORGANISATION_WORDS if len(w) >= _MIN_ORGANISATION_WORD}
+        {*_LONG_ORGANISATION_WORDS}
         | {"club", "board", "relationships", "buddha", "meditation", "mindfulness", "psychology",
            "recovery", "support", "parenting", "anxiety", "depression", "trauma",
            "grief", "resources", "guide", "tools", "magazine", "journal", "library", "school",
@@ -682,18 +686,19 @@ def _one_edit_apart(a: str, b: str) -> bool:
 
 
 def _is_organisation_name(name: str) -> bool:
-    """Whether a site's name ends in an organisation's word after ordinary words or an acronym,
-    and holds no practice word ("glbthotline", "mettainstitute"; not "hopecounselingcenter",
-    "kowalskifoundation")."""
-    end = next(
-        (w for w in _ORGANISATION_WORDS if len(w) >= _MIN_ORGANISATION_WORD and name.endswith(w)),
-        None,
-    )
-    return (
-        end is not None
-        and _PRACTICE_WORD.search(name) is None
-        and _reads_as_words(name[: -len(end)] or "a")
-    )
+    """Whether a site's name is an organisation's ("glbthotline", "mettainstitute"; not
+    "hopecounselingcenter", "kowalskifoundation"): ``_is_named_for`` one of its words."""
+    return _is_named_for(name, _LONG_ORGANISATION_WORDS)
+
+
+def _is_named_for(name: str, ends: tuple[str, ...]) -> bool:
+    """Whether a site's name ends in one of ``ends`` after ordinary words or an acronym, if
+    anything, and holds no practice word: named for what it is, not whose it is."""
+    end = next((w for w in ends if name.endswith(w)), None)
+    if end is None or _PRACTICE_WORD.search(name) is not None:
+        return False
+    before = name[: -len(end)]
+    return not before or _reads_as_words(before)
 
 
 def _is_topic_page(labels: list[str], path: str) -> bool:
@@ -703,13 +708,7 @@ def _is_topic_page(labels: list[str], path: str) -> bool:
     practice word: a page on a topic, which a writer introducing it points a reader to (not
     "janedoe.com/anxiety-tips", whose name says whose it is)."""
     name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
-    end = next((w for w in _TOPIC_ENDS if name.endswith(w)), None)
-    return (
-        end is not None
-        and _PRACTICE_WORD.search(name) is None
-        and _reads_as_words(name[: -len(end)] or "a")
-        and _is_content_path(unquote(path))
-    )
+    return _is_named_for(name, _TOPIC_ENDS) and _is_content_path(unquote(path))
 
 
 def _names_the_site(name: str, labels: list[str]) -> bool:

@@ -330,7 +330,7 @@ _LONE_INITIAL = re.compile(r"[B-HJ-Z]\.?")
 #: A tilde right before a name at a text's end signs it ("... who you want to be! ~Mark"), and
 #: so does a dash after a sentence's end ("... throughout the day. -IJP"; a dash at a line's
 #: start is a list's bullet).
-_TILDE = re.compile(r"(?:^|[.!?\s])[ \t\xa0]*~[ \t\xa0]*\Z|[.!?][ \t\xa0]*[-–—][ \t\xa0]*\Z")
+_SIGN_MARK = re.compile(r"(?:^|[.!?\s])[ \t\xa0]*~[ \t\xa0]*\Z|[.!?][ \t\xa0]*[-–—][ \t\xa0]*\Z")
 #: A credential after a signature: two capitals or more ("LPC", "PhD", "M.Ed.").
 _CREDENTIAL = r"(?=[A-Za-z.-]*[A-Z][a-z.-]*[A-Z])[A-Z][A-Za-z.-]{1,7}"
 #: A word of a signature's name; a web address glued on ("Lewiswww.x.com") is not of it.
@@ -464,7 +464,7 @@ def _signed_score(text: str, match: re.Match[str], words: list[str]) -> float:
     before = max(0, match.start() - _CUE_REACH)
     if (
         _CLOSING.search(text, before, match.start()) is not None
-        or _TILDE.search(text, before, match.start()) is not None
+        or _SIGN_MARK.search(text, before, match.start()) is not None
         or (not match["practice"] and match[0].rstrip(" \t\xa0.!").endswith("~"))
     ):
         first = words[0].lower()
@@ -703,6 +703,13 @@ def glued_word_cut(text: str, start: int, end: int) -> int:
         if is_stop_word(tail) or (is_ordinary(tail) and not is_name_like(tail)):
             return glue.start(1)
     return end
+
+
+def without_glued_tail(text: str, start: int, end: int) -> int:
+    """Where a name found in ``text[start:end]`` ends, without a web address or a word glued on
+    by a missing space ("Dr. Virginia Chowwww.x.ca", "Susan ForwardCutting Loose")."""
+    web = GLUED_WEB.search(text, start, end)
+    return glued_word_cut(text, start, end if web is None else web.start())
 
 
 def _pieces(text: str) -> Iterator[tuple[str, int, int]]:

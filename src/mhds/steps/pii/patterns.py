@@ -23,11 +23,10 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.lexicon import is_name_like
 from mhds.steps.pii.names import (
-    GLUED_WEB,
     NameSlotRecognizer,
-    glued_word_cut,
     is_stop_word,
     starts_sentence,
+    without_glued_tail,
 )
 from mhds.steps.pii.spans import Category, Span
 
@@ -114,9 +113,7 @@ class PatternRecognizers:
                     start = _without_glued_start(text, start, end)
                     end = _without_glued_word(text, start, end)
                 elif rule.category is Category.PERSON:
-                    if web := GLUED_WEB.search(text, start, end):
-                        end = web.start()  # "Dr. Virginia Chowwww.x.ca": the site is not hers
-                    end = glued_word_cut(text, start, end)  # "Dr. Ana RuizThe next step"
+                    end = without_glued_tail(text, start, end)  # "Dr. Ana RuizThe next step"
                 if start < end:
                     spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
         if scopes.ranges("digits"):
