@@ -44,7 +44,19 @@ STREET_WORDS_BEFORE: tuple[str, ...] = (
     "Avda.", "Av.", "Ctra.", "Carretera", "Camino", "Paseo", "Pasaje", "Plaza", "Ronda",
     "Travesía", "Glorieta", "Cuesta", "Cruce", "Urbanización", "Rambla", "Rúa", "Rua", "Carrer",
     "Passeig", "Travessera", "Praça", "Estrada", "Alameda", "ul.", "al.", "os.", "pl.",
-    "Pl.", "Ulica", "Aleja", "Avinguda",
+    "Pl.", "Ulica", "Aleja", "Avinguda", "Al.", "Ul.", "Os.",
+)  # fmt: skip
+#: Street words of ``STREET_WORDS_BEFORE`` that French, Spanish and Portuguese addresses also
+#: write in lower case ("29 rue de Tanger", "calle Mayor 5").
+STREET_WORDS_BEFORE_LOWER: tuple[str, ...] = (
+    "rue", "chemin", "allée", "impasse", "quai", "avenue", "boulevard", "calle", "avenida",
+    "rua", "rúa", "carrer",
+)  # fmt: skip
+#: Street words written as a word of their own after the name ("Rákóczi út 96",
+#: "Berliner Straße 5", "Petőfi utca 3").
+STREET_WORDS_AFTER: tuple[str, ...] = (
+    "Straße", "Strasse", "Str.", "Weg", "Allee", "Platz", "Gasse", "Damm", "Ufer", "utca", "út",
+    "tér", "körút", "sétány", "köz", "Laan", "Straat", "Gracht", "Kade", "Vej", "Gade",
 )  # fmt: skip
 #: Street words written as the end of one word ("Hauptstraße", "Magrethevej", "Salontie").
 STREET_ENDINGS: tuple[str, ...] = (

@@ -4,7 +4,8 @@ and towns named by the shape of their name after a place preposition. Pure Pytho
 
 A street line needs a house number, and either a USPS street suffix after the name
 ("28792 Albert St", "5120 Ángela Trace"), a street word before it ("Via Tasso 129",
-"Calle Mayor 5"), a street ending ("Magrethevej 298") or a second number ("140 Pesolantie 44").
+"Calle Mayor 5", "29 Rue de Tanger"), a street ending ("Magrethevej 298"), a street word of its
+own after it ("Rákóczi út 96", "Berliner Straße 5") or a second number ("140 Pesolantie 44").
 After a street or unit, the lines below it (real or escaped line breaks) that hold only
 capitalised words and a postcode are the rest of the address, as is ", Town" on the same line.
 """
@@ -19,7 +20,9 @@ from mhds.steps.pii.address_terms import (
     PLACE_ENDINGS,
     STREET_ENDINGS,
     STREET_SUFFIXES,
+    STREET_WORDS_AFTER,
     STREET_WORDS_BEFORE,
+    STREET_WORDS_BEFORE_LOWER,
 )
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
@@ -31,12 +34,19 @@ from mhds.steps.pii.spans import Category, Span
 UPPER = "[" + "".join(c for c in map(chr, range(0x500)) if c.isupper()) + "]"
 #: A capitalised token: a word with an upper-case first letter ("Ángela", "O'Neil", "Pl.").
 CAP = rf"{UPPER}[^\W\d_]*(?:['’-][^\W\d_]+)*\.?"
-PARTICLE = r"(?:de|del|della|der|den|di|da|do|dos|das|du|la|le|van|von|y|e|am|an|im|zum|zur)"
+PARTICLE = (
+    r"(?:de|del|della|der|den|des|di|da|do|dos|das|du|la|le|les|los|las|el|van|von|y|e|am|an|im"
+    r"|zum|zur)"
+)
 _NUM = r"(?<![\w.,$/#-])[0-9]{1,6}[A-Za-z]?(?:-[0-9]{1,4})?"
 _HOUSE = r"[0-9]{1,4}[A-Za-z]?(?![\w-])"
 _GAP = r"[ \t]+"
 _WORD = rf"(?:{CAP}|{PARTICLE})"
-POSTCODE = r"[0-9]{4,6}(?:-[0-9]{3,4})?|[A-Z]{1,2}[0-9][A-Z0-9]?[ \t]?[0-9][A-Z]{2}"
+#: A postcode: digits (US, most of Europe), the UK's "SW1A 1AA", Canada's "L5M 1X2".
+POSTCODE = (
+    r"[0-9]{4,6}(?:-[0-9]{3,4})?|[A-Z]{1,2}[0-9][A-Z0-9]?[ \t]?[0-9][A-Z]{2}"
+    r"|[A-Z][0-9][A-Z][ \t]?[0-9][A-Z][0-9]"
+)
 _DIRECTION = r"(?:(?:[NSEW]\.?|North|South|East|West|N\.?[EW]\.?|S\.?[EW]\.?)[ \t]+)?"
 _SUFFIX = "|".join(re.escape(s) for s in STREET_SUFFIXES)
 _BEFORE = "|".join(re.escape(s) for s in STREET_WORDS_BEFORE)
@@ -51,6 +61,18 @@ STREET_BEFORE = re.compile(
 )
 STREET_ENDING = re.compile(
     rf"(?:{_NUM}{_GAP})?(?<![\w'’-]){UPPER}[^\W\d_]*(?:{_ENDING})(?:{_GAP}{CAP})?{_GAP}{_HOUSE}"
+)
+_BEFORE_ANY_CASE = "|".join(re.escape(s) for s in STREET_WORDS_BEFORE + STREET_WORDS_BEFORE_LOWER)
+#: The house number first, then a street word before the name, as France, Belgium and North
+#: Africa write it ("29 Rue de Tanger", "2921 rue Parc", "115 Av. Habib Bourguiba").
+STREET_NUMBER_FIRST = re.compile(
+    rf"{_NUM}{_GAP}(?:[0-9]{{1,5}}{_GAP})?(?<![\w'’-])(?:{_BEFORE_ANY_CASE})"
+    rf"(?:{_GAP}{_WORD}){{1,5}}(?![\w'’-])"
+)
+_AFTER = "|".join(re.escape(s) for s in STREET_WORDS_AFTER)
+#: A street word of its own after the name, then the house number ("Rákóczi út 96").
+STREET_WORD_AFTER = re.compile(
+    rf"(?:{_NUM}{_GAP})?(?<![\w'’-]){CAP}(?:{_GAP}{CAP}){{0,2}}{_GAP}(?:{_AFTER}){_GAP}{_HOUSE}"
 )
 STREET_TWO_NUMBERS = re.compile(rf"{_NUM}{_GAP}{CAP}(?:{_GAP}{_WORD}){{0,3}}{_GAP}{_HOUSE}")
 #: A street named without a house number, after a street cue ("lives on Banik Bridge street",
@@ -229,8 +251,19 @@ _TOWN_PREFIXES = frozenset(
     {"New", "Saint", "St", "San", "Santa", "North", "South", "East", "West", "Port", "Lake",
      "Fort", "Mount", "Bad", "La", "Le", "Los", "Las", "El", "Upper", "Lower", "Great", "Little"}
 )  # fmt: skip
-_NOT_STREET_START = frozenset({"the", "a", "an", "this", "that", "my", "our", "your", "which"})
-_STREET_RULES = (STREET_US, STREET_BEFORE, STREET_ENDING, STREET_TWO_NUMBERS)
+#: First words that make a capitalised run no street: articles, and titles ("Dr Green").
+_NOT_STREET_START = frozenset(
+    {"the", "a", "an", "this", "that", "my", "our", "your", "which", "dr", "mr", "mrs", "ms",
+     "prof"}
+)  # fmt: skip
+_STREET_RULES = (
+    STREET_US,
+    STREET_BEFORE,
+    STREET_NUMBER_FIRST,
+    STREET_ENDING,
+    STREET_WORD_AFTER,
+    STREET_TWO_NUMBERS,
+)
 
 
 class AddressRecognizer:
@@ -311,13 +344,19 @@ def _is_town(name: str) -> bool:
 
 def _is_street(match: re.Match[str], rule: re.Pattern[str]) -> bool:
     """Not a count ("10 Minute Walk", "24 Hour Crisis Center"); with two numbers, a name
-    that is not an ordinary word ("140 Pesolantie 44", not "Step 1 Notice 2")."""
+    that is not an ordinary word ("140 Pesolantie 44", not "Step 1 Notice 2"); with the number
+    first, a name-like word after the street word ("2 Rue Sébastopol", not "3 Place Cards")."""
     words = [w for w in match[0].split() if not w[0].isdigit()]
     if not words or words[0].lower() in _COUNT_NOUNS:
         return False
     if rule is STREET_ENDING:
         return not is_ordinary(words[0])  # "Lindenstraße 14", not "Spring 2020"
-    return rule is not STREET_TWO_NUMBERS or is_name_like(words[0])
+    if rule is STREET_NUMBER_FIRST:
+        return any(is_name_like(w.rstrip(".")) for w in words[1:])
+    if rule is STREET_TWO_NUMBERS:  # "140 Pesolantie 44", "357 R Portela 11"
+        initial = len(words[0]) == 1 and len(words) > 1  # "R" for "Rua"
+        return is_name_like(words[1] if initial else words[0])
+    return True
 
 
 def _without_full_stop(text: str, start: int, end: int) -> tuple[int, int]:

@@ -35,6 +35,8 @@ from mhds.steps.pii.names import (
     in_person_slot,
     is_abstract_noun,
     is_place_name,
+    is_title,
+    listed_with,
     reads_as_english,
     starts_sentence,
     without_glued_tail,
@@ -404,10 +406,11 @@ def _no_name_or_place(
     """What NER reads as a name or place in English text that is none: ordinary words
     (``_ordinary_words``, ``_ordinary_place_word``), credentials written with full stops after a
     name ("Avraham Cohen, Ph.D, R.C.C., C.C.C."), an acronym read as a place ("people engage in
-    BDSM"), an organisation ("Quiet Ground Collective")."""
+    BDSM"), an organisation ("Quiet Ground Collective"), a title alone ("Ing.", "Sra.")."""
     surface = text[start:end]
     if category is Category.PERSON and (
-        _ordinary_words(text, start, end, words)
+        (len(words) == 1 and is_title(words[0]))  # "Ing. Hans Weber": the title alone
+        or _ordinary_words(text, start, end, words)
         or (len(words) > 1 and words[-1].lower() in ORGANISATION_WORDS)
     ):
         return True
@@ -530,10 +533,23 @@ def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> 
             )
             and any(span.overlaps(p) for p in places)
             and not _after_a_person(text, span.start, found)  # "said Erik to Käte"
+            and not listed_with(text, span, _people_not_placed(text, found, places))
         ):
             span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)
         out.append(span)
     return out
+
+
+def _people_not_placed(text: str, found: list[Span], places: list[Span]) -> list[Span]:
+    """The PERSON findings that neither NER nor the gazetteer reads as places: a name listed
+    with them is a name too ("founders: Mazzanti, Acevedo and Carney")."""
+    return [
+        s
+        for s in found
+        if s.category is Category.PERSON
+        and not any(s.overlaps(p) for p in places)
+        and not is_city(text[s.start : s.end])
+    ]
 
 
 def _after_a_person(text: str, start: int, found: list[Span]) -> bool:

@@ -92,6 +92,14 @@ _TITLES = frozenset(
         "judge",
         "sir",
         "dame",
+        "herr",
+        "frau",
+        "ing",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
     ]
 )
 #: Words of a capitalised run that make it an organisation, a work or a place, not a person.
@@ -818,6 +826,21 @@ def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None
             ):
                 scores[other] = WEAK
                 changed = True
+
+
+def is_title(word: str) -> bool:
+    """Whether ``word`` is a title before a name ("Dr.", "Herr", "Ing.", "Mme")."""
+    return word.lower().rstrip(".") in _TITLES
+
+
+def listed_with(text: str, span: Span, others: list[Span]) -> bool:
+    """Whether ``span`` is joined to one of ``others`` by a comma, "and" or "or" ("Mazzanti,
+    Acevedo and Carney")."""
+    return any(
+        (o.end <= span.start and _LIST.fullmatch(text, o.end, span.start))
+        or (span.end <= o.start and _LIST.fullmatch(text, span.end, o.start))
+        for o in others
+    )
 
 
 def _is_filler(word: str) -> bool:

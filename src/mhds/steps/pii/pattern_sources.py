@@ -22,7 +22,11 @@ _UPPER = r"[A-ZÀ-ÖØ-Þ]"
 _LETTERS = r"[^\W\d_]+"
 NAME = rf"(?:{_UPPER}['’])?{_UPPER}{_LETTERS}(?:-{_LETTERS})*"
 NAMES = rf"(?:{_UPPER}\.[ \t]*)?{NAME}(?:[ \t]+(?:{_UPPER}\.[ \t]+)?{NAME}){{0,2}}"
-TITLE = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Doctor|Rev|Judge)"
+#: Titles before a name, English and of the languages around it ("Herr", "Ing.", "Mme", "Sra.").
+TITLE = (
+    r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Doctor|Rev|Judge|Herr|Frau|Ing|Dipl\.-Ing"
+    r"|Univ\.-?Prof|Mag|Mme|Mlle|Sra|Srta|Sr)"
+)
 _NOT_NAME = (
     r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Tomorrow|Tonight"
     r"|Later|Back|Again|Anytime|Whenever|Anything|Whatever|Everyone|All|So|Much|God)\b)"
@@ -56,16 +60,18 @@ IPV6 = (
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"
     r"(?![\w:])"
 )
-# a hyphen may follow before a word ("555-123-4567-cell"), never before a digit
+# a hyphen may follow before a word ("555-123-4567-cell"), never before a digit; an extension
+# may follow, glued or not ("6938x493", "4567 ext. 12"): the span is the number without it
 UNIT_AFTER = rf"[ \t]*{_UNIT}"
-_PHONE_END = rf"(?!\w|-[0-9-]|\.[0-9])(?![ \t]*{_UNIT})"
+_EXTENSION_AFTER = r"(?=[ \t]?(?i:x|ext\.?)[ \t]?[0-9]{1,6}(?!\w))"
+_PHONE_END = rf"(?:{_EXTENSION_AFTER}|(?!\w|-[0-9-]|\.[0-9])(?![ \t]*{_UNIT}))"
 _NANP = r"(?:\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}"
 _VANITY = r"[ .-]?(?=[A-Z0-9 .-]*[A-Z])[A-Z0-9]{3}[ .-]?[A-Z0-9]{4}[A-Z]{0,3}"
 _TOLL_FREE = r"(?:00|33|44|55|66|77|88)"
 _LEFT = r"(?<![\w+@/.$-]"  # + the first character, closed by each phone pattern
 PHONE_PLUS = (
     rf"\+{_LEFT}\+)(?:1[ .-]?{_NANP}|[0-9]{{1,6}}"
-    rf"(?:[ .-]?\([0-9]{{1,4}}\)(?:[0-9]{{1,6}})?|[ .-][0-9]{{1,6}}){{2,7}}|[0-9]{{8,15}})"
+    rf"(?:[ .-]?\([0-9]{{1,4}}\)(?:[0-9]{{1,6}})?|[ .-][0-9]{{1,6}}){{1,7}}|[0-9]{{8,15}})"
     rf"{_PHONE_END}"
 )
 PHONE_PAREN = rf"\({_LEFT}\()[0-9]{{3}}\)[ .-]?[0-9]{{3}}[ .-]?[0-9]{{4}}{_PHONE_END}"
@@ -92,6 +98,9 @@ PHONE_LOCAL = (
     r"(?:(?<![\w+])\+[0-9]{1,3}[ .-]?|[0-9](?<![\w.+][0-9]))(?:[ .-]?[0-9]){6,14}"
     r"(?:[ \t]?(?:x|ext\.?)[ \t]?[0-9]{1,5})?(?![\w]|[.,][0-9])"
 )
+#: The same after a phone cue, with a short area code in brackets ("(87) 362-625",
+#: "(12) 3082-6765", "(02) 9374 4000"): the national formats of other countries.
+PHONE_LOCAL_PAREN = rf"\({_LEFT}\()[0-9]{{1,4}}\)[ .-]?[0-9](?:[ .-]?[0-9]){{4,12}}{_PHONE_END}"
 PHONE_CUE = (
     r"(?i:\b(?:call|text|ring|reach|phone|contact|message|sms|whatsapp|fax|answering|answer)"
     r"(?:[ \t]+(?:me|us|her|him|them))?[ \t]+(?:at|on)"

@@ -146,6 +146,9 @@ class PatternRecognizers:
             rule(src.PHONE_PAREN, c.PHONE, "phone_regex", 0.8, "digits"),
             rule(src.PHONE_DIGIT, c.PHONE, "phone_regex", 0.8, "gates"),
             rule(src.PHONE_LOCAL, c.PHONE, "phone_cued_regex", 0.75, "gates", self._cued_phone),
+            rule(
+                src.PHONE_LOCAL_PAREN, c.PHONE, "phone_cued_regex", 0.75, "digits", self._cued_phone
+            ),
             rule(src.PHONE_GLUED, c.PHONE, "phone_regex", 0.75, "digits"),
             rule(src.SSN, c.ID, "ssn_regex", 0.9, "gates", _is_ssn),
             rule(src.CARD, c.ID, "credit_card_regex", 0.9, "gates", _is_luhn),

@@ -64,8 +64,9 @@ class PIIRedactor(RecordStep):
     name: ClassVar[str] = "pii_redact"
     # 8: NER on the sentences that need it (prefilter.ner_pieces); 9: the real-text classes of
     # CounselChat batches 1, 2 and 4 (greeted cities, practices, other languages, public pages);
-    # 10: those of batches 5-7 (glued words, signatures, holidays, topic sites, "New York")
-    version: ClassVar[int] = 10
+    # 10: those of batches 5-7 (glued words, signatures, holidays, topic sites, "New York");
+    # 11: other countries' forms (phones, streets, postcodes, titles), names listed with names
+    version: ClassVar[int] = 11
 
     def __init__(
         self,
