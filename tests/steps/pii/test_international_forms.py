@@ -5,7 +5,8 @@ glued extension, one space or a short area code in brackets; Canadian postcodes;
 the house number first and the street word before the name (French), a street word of its own
 after the name (German, Hungarian) or an initial for the street word; titles of other
 languages; a title before a surname that is also a street word; a name listed with other
-names that NER reads as a place. Also what must stay as it was."""
+names that NER reads as a place or a firm, or that is an ordinary word; the name heading a
+contact card. Also what must stay as it was."""
 
 from __future__ import annotations
 
@@ -51,8 +52,16 @@ C = Category
         ("Hello, this is Ing. Hans-Joachim Weber. Who are you?", (C.PERSON, "Hans-Joachim Weber")),
         # a title before a surname that is also a street word
         ("What I think of Dr Field, see my last post.", (C.PERSON, "Field")),
-        # a name listed with names, though NER reads it as a place
+        # a name listed with names, though NER reads it as a place or a firm
         ("The band had three members: Okafor, Acevedo and Lindqvist.", (C.PERSON, "Acevedo")),
+        ("The studio was started by Hegde, Mukherjee and Pillay in 2009.", (C.PERSON, "Mukherjee")),
+        # an ordinary word listed with two names is a name too
+        ("The firm's partners were Adeyemi, Kowalczyk and Wood.", (C.PERSON, "Wood")),
+        # the name on the first line of a contact card or a résumé
+        (
+            "Hedwig Rust\n\nMathematikerin\n\nPersonal Info:\nPhone:\n(860)555-0142",
+            (C.PERSON, "Hedwig Rust"),
+        ),
     ],
 )
 def test_finds(engine: PIIEngine, text: str, expected: tuple[Category, str]) -> None:
@@ -67,6 +76,10 @@ def test_finds(engine: PIIEngine, text: str, expected: tuple[Category, str]) -> 
         ("Step 1 Notice 2 of the workbook helped.", "Notice"),
         # a number in brackets with no phone cue
         ("I scored (12) 345-678 on the two tests.", "345-678"),
+        # a list of places, of virtues; a heading above a crisis line
+        ("I love Paris, London and Hope, in that order.", "Hope"),
+        ("Faith, Hope and Love carried me through.", "Hope"),
+        ("Coping With Grief\nCall 988 any time, day or night.", "Coping"),
     ],
 )
 def test_keeps(engine: PIIEngine, text: str, kept: str) -> None:

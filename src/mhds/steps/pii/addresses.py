@@ -149,6 +149,15 @@ ADDRESS_LINE = re.compile(
 )
 SAME_LINE_TOWN = re.compile(rf",[ \t]*(?P<place>{CAP}(?:{_GAP}(?:{CAP}|{PARTICLE})){{0,3}})")
 _GEOGRAPHY_KEYS = frozenset(term_key(t) for t in GEOGRAPHY)
+#: A text's first line, alone on it (escaped breaks read as real ones before this runs).
+_CARD_HEAD = re.compile(r"\A[ \t]*(?P<v>[^\n]{3,60}?)[ \t]*\n")
+_CARD_REACH = 300
+#: Degrees after a name: "B.Sc.", "Ph.D.", ", MBA".
+_DEGREE_AFTER = re.compile(r"(?:,?[ \t]+(?:(?:[A-Z][A-Za-z]{0,3}\.){1,3}|MBA|PhD|MD))+\Z")
+_CARD_CONTACTS = frozenset(
+    {"phone_regex", "phone_libphonenumber", "phone_cued_regex", "email_regex",
+     "street_address_regex"}
+)  # fmt: skip
 _MAX_BLOCK_LINES = 3
 _ADDRESSEE_REACH = 80
 #: A street's line start: only white space and list marks between a line break and it.
@@ -412,6 +421,25 @@ def _addressee(text: str, street: int) -> Iterator[Span]:
     if is_addressee(words):
         start += line[0].index(words)
         yield Span(start, start + len(words), Category.PERSON, 0.75, "address_line_regex")
+
+
+def card_holder(text: str, found: list[Span]) -> list[Span]:
+    """The name on the first line of a contact card, a résumé or a letter's head ("Rüdiger
+    Rust", a blank line, "Mathematiker", "Phone: ..."): two to four capitalised words alone on
+    the text's first line, when a phone number, an e-mail address or a street of ``found``
+    starts within ``_CARD_REACH`` characters below it."""
+    head = _CARD_HEAD.match(text)
+    if head is None:
+        return []
+    start, end = head.span("v")
+    if (degree := _DEGREE_AFTER.search(text, start, end)) is not None:
+        end = degree.start()  # "Anne-Rose Noack B.Sc.": the name, not the degree
+    if not is_addressee(text[start:end]):
+        return []
+    below = range(head.end(), head.end() + _CARD_REACH)
+    if not any(s.start in below and s.recognizer in _CARD_CONTACTS for s in found):
+        return []
+    return [Span(start, end, Category.PERSON, 0.75, "address_line_regex")]
 
 
 def _place(text: str, start: int, end: int) -> Iterator[Span]:

@@ -284,7 +284,7 @@ class PIIEngine:
         text = unescape_breaks(text)
         spans = [s for r in results for s in self._from_ner(text, r)]
         found = (self._strict_patterns if strict else self._patterns).find(text)
-        found = _without_other_names(found, results)
+        found = _without_other_names(text, found, results)
         spans.extend(_places_after_place_words(text, spans, found))
         kept = self._to_redact(text, spans)
         if any(s.category is Category.CREDENTIAL for s in kept):
@@ -493,17 +493,21 @@ def _ordinary_place_word(text: str, start: int, words: list[str]) -> bool:
     return not gazetteer.bears_a_city_name(words[0])
 
 
-def _without_other_names(found: list[Span], results: list[Any]) -> list[Span]:
+def _without_other_names(text: str, found: list[Span], results: list[Any]) -> list[Span]:
     """``found`` without the words found by their shape alone that NER reads as something
     other than a person or a place: a group ("Christian"), a work, a product, an event, or an
-    organisation ("Metallica")."""
+    organisation ("Metallica"), unless they are listed with names ("Hegde, Mukherjee and
+    Pillay", which NER reads as a firm)."""
     others = [(r.start, r.end) for r in results if r.entity_type == _OTHER_NAME]
     if not others:
         return found
+    people = [s for s in found if s.category is Category.PERSON]
     return [
         s
         for s in found
-        if s.recognizer != SHAPE_RECOGNIZER or not any(s.start < e and b < s.end for b, e in others)
+        if s.recognizer != SHAPE_RECOGNIZER
+        or not any(s.start < e and b < s.end for b, e in others)
+        or listed_with(text, s, people)
     ]
 
 

@@ -27,7 +27,7 @@ from functools import cache
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
 from mhds.steps.pii.cities import find_cities
-from mhds.steps.pii.gazetteer import is_greeted_city
+from mhds.steps.pii.gazetteer import is_city, is_greeted_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     GEOGRAPHY,
@@ -807,25 +807,50 @@ def _close(text: str, start: int, end: int, words: list[str]) -> _Run:
 
 
 def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None:
-    """Name-like words joined by commas and "and" to an accepted run join it (``WEAK``)."""
+    """Name-like words joined by commas and "and" to an accepted run join it (``WEAK``); so
+    does any one capitalised word inside a sentence when two runs of the list are accepted
+    ("Osborne, Bailey and Wood")."""
+    joined = [
+        _LIST.fullmatch(text, a.end, b.start) is not None
+        for a, b in zip(runs, runs[1:], strict=False)
+    ]
     changed = True
     while changed:
         changed = False
         for i in range(len(runs) - 1):
-            a, b = runs[i], runs[i + 1]
-            if (i in scores) == (i + 1 in scores):
+            if (i in scores) == (i + 1 in scores) or not joined[i]:
                 continue
-            if _LIST.fullmatch(text, a.end, b.start) is None:
-                continue
-            other = i + 1 if i in scores else i
-            if (
-                runs[other].words
-                and all(is_name_like(w) or _is_filler(w) for w in runs[other].words)
-                and not any(w.lower() in _NOT_PERSON for w in runs[other].words)
-                and not is_place_name(" ".join(runs[other].words))
-            ):
+            other, named = (i + 1, i) if i in scores else (i, i + 1)
+            beside = named - 1 if other > named else named + 1
+            in_list = (
+                0 <= beside < len(runs)
+                and beside in scores
+                and joined[min(named, beside)]
+                and not any(is_city(" ".join(runs[k].words)) for k in (named, beside))
+            )
+            if _joins_list(text, runs[other], in_list):
                 scores[other] = WEAK
                 changed = True
+
+
+def _joins_list(text: str, run: _Run, in_list: bool) -> bool:
+    """Whether ``run`` is a name by the list it stands in: name-like words, or (``in_list``:
+    two names of the list accepted, neither a city) one capitalised word that does not open a
+    sentence."""
+    words = run.words
+    if not words or any(w.lower() in _NOT_PERSON for w in words):
+        return False
+    if is_place_name(" ".join(words)):
+        return False
+    if all(is_name_like(w) or _is_filler(w) for w in words):
+        return True
+    return (
+        in_list
+        and len(words) == 1
+        and not is_stop_word(words[0])
+        and not is_abstract_noun(words[0])
+        and not starts_sentence(text, run.start)
+    )
 
 
 def is_title(word: str) -> bool:

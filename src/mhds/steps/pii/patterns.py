@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from mhds.steps.pii import pattern_sources as src
-from mhds.steps.pii.addresses import AddressRecognizer
+from mhds.steps.pii.addresses import AddressRecognizer, card_holder
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.lexicon import is_name_like
@@ -126,6 +126,7 @@ class PatternRecognizers:
         spans.extend(self._credentials.find(text))
         spans.extend(self._addresses.find(text))
         spans.extend(self._names.find(text))
+        spans.extend(card_holder(text, spans))
         if "[" in text:
             holes = [m.span() for m in self._re["PLACEHOLDER"].finditer(text)]
             spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in holes)]
