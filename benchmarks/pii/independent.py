@@ -79,6 +79,10 @@ CORPORA = {
     # blind once with the session-start engine and the engine of that moment
     # (results/pii-independent-blind-counselchat7*.json), then dev.
     "counselchat7": CORPORA_DIR / "counselchat_gold7.jsonl",
+    # Batch 8: 200 further texts labelled twice in the seventh session after its fixes on
+    # generated text; run blind once with the session-start engine and the engine of that
+    # moment (results/pii-independent-blind-counselchat8*.json), then dev.
+    "counselchat8": CORPORA_DIR / "counselchat_gold8.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.

@@ -8,7 +8,7 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2|3|4|5|6|7] [CSV]
+Usage: python build_counselchat_gold.py [--batch 2|3|4|5|6|7|8] [CSV]
 (batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
@@ -58,6 +58,11 @@ BATCHES = {
         HERE / "counselchat7_labels.txt",
         HERE / "counselchat7_labels_pass1.txt",
         HERE / "counselchat_gold7.jsonl",
+    ),
+    8: (
+        HERE / "counselchat8_labels.txt",
+        HERE / "counselchat8_labels_pass1.txt",
+        HERE / "counselchat_gold8.jsonl",
     ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"
