@@ -27,7 +27,7 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
-from mhds.steps.pii.lexicon import is_name_like, is_ordinary, other_stop_words
+from mhds.steps.pii.lexicon import ACRONYM_PLURAL, is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
     PARTICLES,
     SHAPE_RECOGNIZER,
@@ -105,6 +105,8 @@ _NAME_PARTICLES = PARTICLES | frozenset(
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 #: "I am" in the languages of ``lexicon.other_stop_words`` ("soy", "je suis", "ich bin").
 _I_AM_BEFORE = re.compile(r"\b(?:soy|estoy|sou|suis|bin|sono)[ \t]+\Z", re.I)
+#: "I'm" or "I am" right before a word: who the writer is ("Hi, I'm Amelia!"), not a place.
+_SELF_NAMED = re.compile(r"\bI(?:['’]m|[ \t]+am)[ \t]+\Z")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
 #: A lower-case noun right after a name, which then qualifies it ("the Bull novel").
 _ATTRIBUTIVE = re.compile(
@@ -360,7 +362,20 @@ class PIIEngine:
                 continue  # a country or state line of an address block: kept, as a place
             if category is not Category.DATE and not _could_be_a_name(text, start, end, category):
                 continue
-            spans.append(Span(start, end, category, float(result.score), "spacy_ner"))
+            named = (
+                category is Category.LOCATION
+                and _SELF_NAMED.search(text, 0, start) is not None
+                and not is_city(text[start:end])  # "I am Boston based"
+            )
+            spans.append(
+                Span(
+                    start,
+                    end,
+                    Category.PERSON if named else category,
+                    float(result.score),
+                    "spacy_ner",
+                )
+            )
         return spans
 
 
@@ -410,6 +425,7 @@ def _no_name_or_place(
     surface = text[start:end]
     if category is Category.PERSON and (
         (len(words) == 1 and is_title(words[0]))  # "Ing. Hans Weber": the title alone
+        or all(ACRONYM_PLURAL.fullmatch(w) for w in words)  # "LCSWs, LPCs and LMFTs"
         or _ordinary_words(text, start, end, words)
         or (len(words) > 1 and words[-1].lower() in ORGANISATION_WORDS)
     ):

@@ -65,6 +65,8 @@ def common_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 #: A letter written three times or more in a row ("Sooo", "Agaiiiin"): no name does that.
+#: An acronym's plural ("LCSWs", "LPCs", "SSRIs", "PhDs"): never a name.
+ACRONYM_PLURAL = re.compile(r"[A-Z][a-zA-Z]?[A-Z]{1,5}s")
 _DRAWN_OUT = re.compile(r"([a-z])\1\1")
 _DIGIT = re.compile(r"\d")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+")
@@ -95,6 +97,8 @@ def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
     lower = word.lower().replace("’", "'")
     if lower.endswith(CONTRACTIONS) or _DRAWN_OUT.search(lower):
         return False  # "Agaiiiiiin": a word drawn out for effect, not a name
+    if ACRONYM_PLURAL.fullmatch(word):
+        return False  # "LCSWs", "PhDs": more than one of what an acronym names
     ordinary, initial = common_words()
     parts = lower.split("-")  # "Jean-Luc", "Smith-Lawrence": every part name-like
     words = [lower, *parts] if len(parts) > 1 else [lower]

@@ -294,7 +294,19 @@ _LANDMARK_AFTER = re.compile(
 )
 #: A greeting that opens a text or a line: what follows it up to a comma or the line's end
 #: is who is greeted ("Hi Chapel Hill,", "Dear Ms Oduya").
-_GREETING = re.compile(r"(?:^|\n|\\n)[ \t]*(?i:hi|hello|hey|dear|greetings)[ \t,]*\Z")
+#: A greeting that opens a text or a line, or an interjection that opens an address to someone
+#: ("Well Boise, the cat's out of the bag", "Oh Chino, ..."): the word after it is who is
+#: addressed (``_ADDRESSED`` checks the comma after it).
+_GREETING = re.compile(
+    r"(?:^|\n|\\n)[ \t]*(?:(?i:hi|hello|hey|dear|greetings)[ \t,]*|(?i:well|oh|okay|ok)[ \t]+)\Z"
+)
+#: A writer introducing themselves after a greeting ("Hi, I'm ", "Hello there! I am ").
+_GREETED_INTRO = re.compile(
+    r"(?:^|\n|\\n|[.!?][ \t]+)[ \t]*(?i:hi|hello|hey)(?:[ \t]+(?i:there|all|everyone))?"
+    r"[ \t,!.]*(?:I['’]?m|I[ \t]+am)[ \t]+\Z"
+)
+_INTERJECTED = re.compile(r"(?i:well|oh|okay|ok)[ \t]+\Z")
+_ADDRESSED = re.compile(r"[ \t]*,")
 _CUE_REACH = 48
 #: How far before "called" a thing's noun may stand ("the best tool for becoming a better
 #: listener that I know of is called").
@@ -310,7 +322,7 @@ _THING_CALLED = re.compile(
     r"|model|therapy|skill|tool|workbook|video|article|series|course|class|agency|company"
     r"|clinic|condition|disorder|practice|place|center|centre|project|campaign|movement|page"
     r"|blog|event|experience|state|symptom|response|reaction|effect|service|line|hotline"
-    r"|network|resource|charity|foundation|dialogue)s?(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
+    r"|network|resource|charity|foundation|dialogue)s?,?(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
     r"|it|this|that|its|it['’]s|which)"
     r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
 )
@@ -584,6 +596,8 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     if start and is_abstract_noun(words[0]) and not run.possessive:
         return 0.0  # "Reframing is a tool", "Reconnection comes when": a sentence's subject
+    if _GREETED_INTRO.search(text, max(0, run.start - _CUE_REACH), run.start):
+        return SHAPE  # "Hi, I'm Marisol!"; NER tells "Hi, I'm Canadian" (a group) from a name
     if _single_name_slot(text, run, before, words[0], start):
         return WEAK
     if start or len(words[0]) < _MIN_SHAPE_LETTERS or words[0].lower() in _PLACE_PARTS:
@@ -637,8 +651,15 @@ def in_person_slot(text: str, start: int) -> bool:
 
 
 def greets(text: str, start: int) -> bool:
-    """Whether the word at ``start`` is greeted by a greeting that opens a text or a line."""
-    return _GREETING.search(text, max(0, start - _CUE_REACH), start) is not None
+    """Whether the word at ``start`` is greeted by a greeting that opens a text or a line, or
+    addressed after an interjection there ("Well Boise, ...": a comma must follow the word)."""
+    before = max(0, start - _CUE_REACH)
+    if _GREETING.search(text, before, start) is None:
+        return False
+    if _INTERJECTED.search(text, before, start) is None:
+        return True
+    word = _WORD.match(text, start)
+    return word is not None and _ADDRESSED.match(text, word.end()) is not None
 
 
 def _in_name_field(text: str, start: int) -> bool:

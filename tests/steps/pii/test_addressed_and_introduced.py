@@ -1,0 +1,55 @@
+"""The classes of mistakes read on hand-labelled CounselChat batch 8 (issue 11), each tested on
+sentences written for these tests (none comes from an evaluation corpus): the asker addressed
+after an interjection ("Well <town>, ..."), a writer who introduces herself after a greeting
+("Hi, I'm <name>!"), acronyms' plurals read as names, and a technique introduced with "called"
+after a comma. Also what must stay as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.spans import Category
+from tests.steps.pii.cases import redacted
+
+C = Category
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the asker addressed after an interjection, by the town the site shows
+        ("Oh Spokane, I hear you.", (C.LOCATION, "Spokane")),
+        # a writer introducing herself after a greeting, though the word before the name is
+        # capitalised, or NER reads the name as a place
+        ("Hi, I'm Marisol! Thanks for writing in.", (C.PERSON, "Marisol")),
+        ("Hello there, I am Odalys and I work with couples.", (C.PERSON, "Odalys")),
+        ("Hi, I'm Aurelia! Thanks for writing in.", (C.PERSON, "Aurelia")),
+    ],
+)
+def test_finds(engine: PIIEngine, text: str, expected: tuple[Category, str]) -> None:
+    assert expected in redacted(engine, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # an interjection before a word that is addressed by no comma, or is no name
+        ("Well Yesterday was the hardest day so far.", "Yesterday"),
+        ("Oh Maybe, we can try that next week.", "Maybe"),
+        # a faith or a nationality after "I'm" is no name
+        ("Hi, I'm Jewish and my parents want me to marry within the faith.", "Jewish"),
+        ("Hello, I'm Canadian, so the rules may differ here.", "Canadian"),
+        # acronyms' plurals
+        ("In most states LCSWs, LPCs and MFTs can practise on their own.", "LPCs"),
+        # a technique introduced with "called" after a comma
+        ("One approach, called Urge Surfing, helps with cravings.", "Urge Surfing"),
+        ("I use a technique, called Thought Parking. Thought Parking takes a minute.", "Parking"),
+    ],
+)
+def test_keeps(engine: PIIEngine, text: str, kept: str) -> None:
+    assert not any(kept in value or value in kept for _, value in redacted(engine, text))
+
+
+def test_a_city_after_i_am_stays_a_place(engine: PIIEngine) -> None:
+    assert (C.LOCATION, "Boston") in redacted(engine, "I am Boston based, if that matters.")
