@@ -35,13 +35,14 @@ from mhds.steps.pii.names import (
     in_person_slot,
     is_abstract_noun,
     is_place_name,
+    is_thing_called,
     is_title,
     listed_with,
     reads_as_english,
     starts_sentence,
     without_glued_tail,
 )
-from mhds.steps.pii.pattern_sources import MONTH
+from mhds.steps.pii.pattern_sources import CREDENTIAL, MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
@@ -106,6 +107,7 @@ _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 #: "I am" in the languages of ``lexicon.other_stop_words`` ("soy", "je suis", "ich bin").
 _I_AM_BEFORE = re.compile(r"\b(?:soy|estoy|sou|suis|bin|sono)[ \t]+\Z", re.I)
 #: "I'm" or "I am" right before a word: who the writer is ("Hi, I'm Amelia!"), not a place.
+_CREDENTIAL_WORD = re.compile(CREDENTIAL)
 _SELF_NAMED = re.compile(r"\bI(?:['’]m|[ \t]+am)[ \t]+\Z")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
 #: A lower-case noun right after a name, which then qualifies it ("the Bull novel").
@@ -389,6 +391,8 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
     words = _WORD_PIECE.findall(surface)
     if not words:
         return False
+    if all(len(w) == 1 for w in words) and surface.islower():
+        return False  # "i. e.": an abbreviation's letters
     english = reads_as_english(text, start)
     if not english:
         foreign = _in_other_language(text, start, surface, words, category)
@@ -425,6 +429,7 @@ def _no_name_or_place(
     surface = text[start:end]
     if category is Category.PERSON and (
         (len(words) == 1 and is_title(words[0]))  # "Ing. Hans Weber": the title alone
+        or _CREDENTIAL_WORD.fullmatch(surface) is not None  # "a psychiatrist or ARNP"
         or all(ACRONYM_PLURAL.fullmatch(w) for w in words)  # "LCSWs, LPCs and LMFTs"
         or _ordinary_words(text, start, end, words)
         or (len(words) > 1 and words[-1].lower() in ORGANISATION_WORDS)
@@ -434,6 +439,8 @@ def _no_name_or_place(
         _ordinary_place_word(text, start, words) or _is_acronym(text, start, surface)
     ):
         return True
+    if is_thing_called(text, start):
+        return True  # "a phenomenon called the Yerkes Dodson Law"
     return _is_credential(text, start, surface)
 
 
@@ -500,12 +507,15 @@ def _ordinary_words(text: str, start: int, end: int, words: list[str]) -> bool:
 
 
 def _ordinary_place_word(text: str, start: int, words: list[str]) -> bool:
-    """Whether an NER place is one ordinary English word that no city bears and no place word
-    comes before ("a Counselor, Plumber, or Mechanic"; not "moved to Reading", "in Hope")."""
-    if len(words) != 1 or not is_ordinary(words[0]) or is_name_like(words[0]):
+    """Whether an NER place is ordinary English words that no city bears and no place word
+    comes before ("a Counselor, Plumber, or Mechanic", "we combine Mental Health with yoga";
+    not "moved to Reading", "in Hope", "Long Beach")."""
+    if not all(is_ordinary(w) and not is_name_like(w) for w in words):
         return False
     if _PLACE_WORD_BEFORE.search(text, max(0, start - 12), start) is not None:
         return False
+    if len(words) > 1:
+        return not is_city(" ".join(words))
     return not gazetteer.bears_a_city_name(words[0])
 
 

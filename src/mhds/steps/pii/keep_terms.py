@@ -129,9 +129,9 @@ PLATFORMS = _terms(
 #: share them.
 ORGANISATION_WORDS = _terms(
     """academy, alliance, anonymous, association, board, bureau, campaign, center, centre,
-    coalition, collective, college, commission, committee, council, federation, foundation, fund,
-    helpline, hotline, initiative, institute, league, lifeline, ministry, movement, network,
-    project, society, trust"""
+    charities, charity, coalition, collective, college, commission, committee, council,
+    federation, foundation, fund, helpline, hotline, initiative, institute, league, lifeline,
+    ministry, movement, network, project, services, society, trust"""
 )
 
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.

@@ -322,9 +322,13 @@ _THING_CALLED = re.compile(
     r"|model|therapy|skill|tool|workbook|video|article|series|course|class|agency|company"
     r"|clinic|condition|disorder|practice|place|center|centre|project|campaign|movement|page"
     r"|blog|event|experience|state|symptom|response|reaction|effect|service|line|hotline"
-    r"|network|resource|charity|foundation|dialogue)s?,?(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
+    r"|network|resource|charity|foundation|dialogue|treatment|intervention|modality|strategy"
+    r"|theory|framework|law|principle|diagnosis|medication|drug|study|style|type|kind|form"
+    r"|idea|bias|syndrome|cycle|pattern|rule|test|scale|trap|habit)s?,?"
+    r"(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
     r"|it|this|that|its|it['’]s|which)"
-    r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
+    r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)"
+    r"(?:[ \t]+the)?[ \t]*\Z)"
 )
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
 #: (glued on by a missing space too: "...left in ManhattanHope that helps C")
@@ -558,6 +562,8 @@ def _score(text: str, run: _Run) -> float:
     titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
     if titled or _after_relation_or_named(text, run.start) or _in_name_field(text, run.start):
         return _slot_score(before, run)
+    if is_thing_called(text, run.start):
+        return 0.0  # "a phenomenon called the Yerkes Dodson Law": a thing's name
     words = [w for w in run.words if not _is_filler(w)]
     if (
         len(words) > 1
@@ -610,10 +616,14 @@ def _score(text: str, run: _Run) -> float:
 def _slot_score(before: str, run: _Run) -> float:
     """``STRONG`` for a run after a title, a relation, "named" or a name field, unless it is a
     stop word or a word of time ("my mom Monday"), the relation's thing ("the therapist's
-    Licensing Board") or roles listed in title case ("a Counselor, Plumber, or Mechanic")."""
+    Licensing Board"), roles listed in title case ("a Counselor, Plumber, or Mechanic") or an
+    organisation or a therapy by its last word ("a treatment called Dialectical Behavior
+    Therapy", "a group named Parents United Network")."""
     if (_OWNED.search(before) or _LISTED_ROLE.search(before)) and not any(
         map(is_name_like, run.words)
     ):
+        return 0.0
+    if len(run.words) > 1 and run.words[-1].lower().rstrip(".") in _NOT_PERSON:
         return 0.0
     first = run.words[0].lower()
     return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
@@ -674,7 +684,7 @@ def _after_relation_or_named(text: str, start: int) -> bool:
         return False
     before = text[max(0, start - _CUE_REACH) : start]
     if _NAMED_CUE.search(before) is not None:
-        return _THING_CALLED.search(text, max(0, start - _THING_REACH), start) is None
+        return not is_thing_called(text, start)
     cue = _RELATION_CUE.search(before)
     return cue is not None and _is_relation(cue["rel"])
 
@@ -872,6 +882,12 @@ def _joins_list(text: str, run: _Run, in_list: bool) -> bool:
         and not is_abstract_noun(words[0])
         and not starts_sentence(text, run.start)
     )
+
+
+def is_thing_called(text: str, start: int) -> bool:
+    """Whether the words before ``start`` call a thing by the name that starts there ("a
+    treatment called Dialectical Behavior Therapy", "a phenomenon called the ...")."""
+    return _THING_CALLED.search(text, max(0, start - _THING_REACH), start) is not None
 
 
 def is_title(word: str) -> bool:

@@ -29,7 +29,7 @@ TITLE = (
 )
 _NOT_NAME = (
     r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Tomorrow|Tonight"
-    r"|Later|Back|Again|Anytime|Whenever|Anything|Whatever|Everyone|All|So|Much|God)\b)"
+    r"|Later|Back|Again|Anytime|Whenever|Anything|Whatever|Everyone|All|So|Much|God|Not)\b)"
 )
 _UNIT = (
     r"(?:%|(?:percent|mg|mcg|ml|g|kg|kilos?|lbs?|pounds|mph|km|miles|minutes|mins?|hours?|hrs?"
@@ -190,7 +190,7 @@ ZIP_CONTEXT = (
     r"(?:\b(?:" + "|".join(US_STATE_CODES + US_STATE_NAMES) + r")"
     r"|(?i:\b(?:zip(?:[ \t]?code)?|postal[ \t]+code)(?:[ \t]+(?:is|was))?))\.?[ \t:#,]*\Z"
 )
-PERSON_TITLED = rf"{TITLE}(?:\.[ \t]*|[ \t]+)(?P<v>{NAMES})"
+PERSON_TITLED = rf"{TITLE}(?:\.[ \t]*|[ \t]+){_NOT_NAME}(?P<v>{NAMES})"
 PERSON_INTRO = (
     r"(?i:\b(?:my[ \t]+name(?:[ \t]+is|['’]s)|name['’]s|i['’]?m[ \t]+called|i[ \t]+am[ \t]+called"
     r"|call[ \t]+me|i[ \t]+go[ \t]+by|(?:everyone|people|they)[ \t]+calls?[ \t]+me))[ \t]+"
@@ -216,7 +216,7 @@ CREDENTIAL = (
     r"(?:LCSW|LICSW|LISW|LMSW|LSW|MSW|LPC(?:-S|-I|C|A|MH)?|LCPC|LCMHC|LMHC[AI]?|LMHP|CMHC|NCC|RP|RCC"
     r"|RCSWI?|RMFT|LMFTA?|MFTA?|MSc|M\.?S\.?(?:Ed\.?)?|M\.?A\.?|M\.?Ed\.?|DCC|CCTPI?|DBH|JD|CSAT|CASAC"
     r"|CLT|CCP|MPH|LCASA?|CADC|ADC|LCADC|LADC|LAC|LMAC|LCDC|Ph\.?D\.?|Psy\.?D\.?|Ed\.?D\.?"
-    r"|M\.?D\.?|RN|NP|PMHNP(?:-BC)?|DNP|APRN|ATR|RPT|CEAP|CST|CPC|CRC|ABPP|BCBA|OACCPP)(?![\w-])"
+    r"|M\.?D\.?|RN|NP|PMHNP(?:-BC)?|DNP|APRN|ARNP|ATR|RPT|CEAP|CST|CPC|CRC|ABPP|BCBA|OACCPP)(?![\w-])"
 )
 NAME_BEFORE_CREDENTIALS = (
     rf"(?P<v>{NAME}(?:[ \t]+(?:{_UPPER}\.[ \t]*)?{NAME}){{1,3}})(?:[ \t]*,[ \t]*|[ \t]+)"
