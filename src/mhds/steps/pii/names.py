@@ -297,15 +297,16 @@ _LANDMARK_AFTER = re.compile(
 #: A greeting that opens a text or a line, or an interjection that opens an address to someone
 #: ("Well Boise, the cat's out of the bag", "Oh Chino, ..."): the word after it is who is
 #: addressed (``_ADDRESSED`` checks the comma after it).
+_INTERJECTION = r"(?i:well|oh|okay|ok)[ \t]+"
 _GREETING = re.compile(
-    r"(?:^|\n|\\n)[ \t]*(?:(?i:hi|hello|hey|dear|greetings)[ \t,]*|(?i:well|oh|okay|ok)[ \t]+)\Z"
+    rf"(?:^|\n|\\n)[ \t]*(?:(?i:hi|hello|hey|dear|greetings)[ \t,]*|{_INTERJECTION})\Z"
 )
 #: A writer introducing themselves after a greeting ("Hi, I'm ", "Hello there! I am ").
 _GREETED_INTRO = re.compile(
     r"(?:^|\n|\\n|[.!?][ \t]+)[ \t]*(?i:hi|hello|hey)(?:[ \t]+(?i:there|all|everyone))?"
     r"[ \t,!.]*(?:I['’]?m|I[ \t]+am)[ \t]+\Z"
 )
-_INTERJECTED = re.compile(r"(?i:well|oh|okay|ok)[ \t]+\Z")
+_INTERJECTED = re.compile(rf"{_INTERJECTION}\Z")
 _ADDRESSED = re.compile(r"[ \t]*,")
 _CUE_REACH = 48
 #: How far before "called" a thing's noun may stand ("the best tool for becoming a better
