@@ -364,21 +364,17 @@ class PIIEngine:
                 continue  # a country or state line of an address block: kept, as a place
             if category is not Category.DATE and not _could_be_a_name(text, start, end, category):
                 continue
-            named = (
-                category is Category.LOCATION
-                and _SELF_NAMED.search(text, 0, start) is not None
-                and not is_city(text[start:end])  # "I am Boston based"
-            )
-            spans.append(
-                Span(
-                    start,
-                    end,
-                    Category.PERSON if named else category,
-                    float(result.score),
-                    "spacy_ner",
-                )
-            )
+            found = _self_named(text, start, end) if category is Category.LOCATION else category
+            spans.append(Span(start, end, found, float(result.score), "spacy_ner"))
         return spans
+
+
+def _self_named(text: str, start: int, end: int) -> Category:
+    """An NER place right after "I'm" that no city bears is the writer's name ("Hi, I'm
+    Amelia!"; not "I am Boston based")."""
+    if _SELF_NAMED.search(text, 0, start) is None or is_city(text[start:end]):
+        return Category.LOCATION
+    return Category.PERSON
 
 
 def _could_be_a_name(text: str, start: int, end: int, category: Category) -> bool:
