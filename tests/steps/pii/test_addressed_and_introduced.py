@@ -37,9 +37,6 @@ def test_finds(engine: PIIEngine, text: str, expected: tuple[Category, str]) -> 
         # an interjection before a word that is addressed by no comma, or is no name
         ("Well Yesterday was the hardest day so far.", "Yesterday"),
         ("Oh Maybe, we can try that next week.", "Maybe"),
-        # a faith or a nationality after "I'm" is no name
-        ("Hi, I'm Jewish and my parents want me to marry within the faith.", "Jewish"),
-        ("Hello, I'm Canadian, so the rules may differ here.", "Canadian"),
         # acronyms' plurals
         ("In most states LCSWs, LPCs and MFTs can practise on their own.", "LPCs"),
         # a technique introduced with "called" after a comma

@@ -46,3 +46,29 @@ def test_keeps(engine: PIIEngine, text: str, kept: str) -> None:
 )
 def test_finds(engine: PIIEngine, text: str, expected: tuple[Category, str]) -> None:
     assert expected in redacted(engine, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # sentences a review of this change wrote to make the new rules leak: a person named
+        # after a noun of a place people are in, a relation's name ending in an organisation
+        # word, a small town of ordinary words, a name that is also a faith's word, initials
+        ("There is a girl in my class named Emma who keeps bullying me.", (C.PERSON, "Emma")),
+        ("The nurse for my treatment is named Beth and she is kind.", (C.PERSON, "Beth")),
+        ("My son's friend from his class is called Mason.", (C.PERSON, "Mason")),
+        ("My stepdad Eddie Bank hits my mom.", (C.PERSON, "Eddie Bank")),
+        (
+            "Falls Church is a small town and everybody knows my family.",
+            (C.LOCATION, "Falls Church"),
+        ),
+        ("Hi, I'm Christian and I am 24.", (C.PERSON, "Christian")),
+        ("I slept over at AJs house last weekend.", (C.PERSON, "AJs")),
+        ("My boyfriend JD hits me when he drinks.", (C.PERSON, "JD")),
+        ("My ex lives on Judge Street now.", (C.LOCATION, "Judge Street")),
+    ],
+)
+def test_review_leaks_stay_redacted(
+    engine: PIIEngine, text: str, expected: tuple[Category, str]
+) -> None:
+    assert expected in redacted(engine, text)

@@ -27,7 +27,7 @@ from mhds.steps.pii.address_terms import (
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
 from mhds.steps.pii.lexicon import has_digit, is_name_like, is_ordinary
-from mhds.steps.pii.names import is_addressee, is_title
+from mhds.steps.pii.names import is_abbreviated_title, is_addressee
 from mhds.steps.pii.spans import Category, Span
 
 #: Upper-case letters of the Latin, Greek and Cyrillic scripts, as a character class.
@@ -312,8 +312,12 @@ class AddressRecognizer:
             group = "v" if match["v"] else "v2"
             words = match[group].split()
             named = is_name_like(words[0]) or words[-1].rstrip(".") in _STREET_WORDS
-            # a title makes a person of the run: "Dr Green", not the street "Green Dr"
-            if named and words[0].lower() not in _NOT_STREET_START and not is_title(words[0]):
+            # a short title makes a person of the run: "Dr Green", not the street "Green Dr"
+            if (
+                named
+                and words[0].lower() not in _NOT_STREET_START
+                and not is_abbreviated_title(words[0])
+            ):
                 anchors.append(match.span(group))
                 start, end = _without_full_stop(text, *match.span(group))
                 spans.append(_span(start, end, "street_name_regex"))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
 from mhds.steps.pii import gazetteer
+from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
@@ -107,7 +108,13 @@ _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 #: "I am" in the languages of ``lexicon.other_stop_words`` ("soy", "je suis", "ich bin").
 _I_AM_BEFORE = re.compile(r"\b(?:soy|estoy|sou|suis|bin|sono)[ \t]+\Z", re.I)
 #: "I'm" or "I am" right before a word: who the writer is ("Hi, I'm Amelia!"), not a place.
-_CREDENTIAL_WORD = re.compile(CREDENTIAL)
+#: A clinical credential of four letters or more ("ARNP", "LCSW"); shorter ones are initials
+#: as often ("JD", "RN").
+_CREDENTIAL_WORD = re.compile(rf"(?=[A-Z]{{4}})(?:{CREDENTIAL})")
+#: Words of a place's name ("Falls", "Hill", "City"): USPS street suffixes and a few more.
+_PLACE_WORDS = frozenset(w.lower() for w in STREET_SUFFIXES) | {
+    "city", "town", "county", "bay", "church", "springs", "heights", "island"
+}  # fmt: skip
 _SELF_NAMED = re.compile(r"\bI(?:['’]m|[ \t]+am)[ \t]+\Z")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
 #: A lower-case noun right after a name, which then qualifies it ("the Bull novel").
@@ -504,14 +511,15 @@ def _ordinary_words(text: str, start: int, end: int, words: list[str]) -> bool:
 
 def _ordinary_place_word(text: str, start: int, words: list[str]) -> bool:
     """Whether an NER place is ordinary English words that no city bears and no place word
-    comes before ("a Counselor, Plumber, or Mechanic", "we combine Mental Health with yoga";
-    not "moved to Reading", "in Hope", "Long Beach")."""
+    comes before ("a Counselor, Plumber, or Mechanic"; not "moved to Reading", "in Hope"), or
+    several with no word of a place's among them ("we combine Mental Health with yoga"; not
+    "Falls Church", "Black Mountain", "Long Beach")."""
     if not all(is_ordinary(w) and not is_name_like(w) for w in words):
         return False
     if _PLACE_WORD_BEFORE.search(text, max(0, start - 12), start) is not None:
         return False
-    if len(words) > 1:
-        return not is_city(" ".join(words))
+    if len(words) > 1:  # "Falls Church", "Park City", "Pine Hill" stay places
+        return not is_city(" ".join(words)) and not any(w.lower() in _PLACE_WORDS for w in words)
     return not gazetteer.bears_a_city_name(words[0])
 
 

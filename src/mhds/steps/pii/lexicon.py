@@ -65,8 +65,9 @@ def common_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 #: A letter written three times or more in a row ("Sooo", "Agaiiiin"): no name does that.
-#: An acronym's plural ("LCSWs", "LPCs", "SSRIs", "PhDs"): never a name.
-ACRONYM_PLURAL = re.compile(r"[A-Z][a-zA-Z]?[A-Z]{1,5}s")
+#: An acronym's plural ("LCSWs", "LPCs", "SSRIs", "PhDs"): never a name. Two capitals are
+#: initials as often ("AJs house"), so they are not read as one.
+ACRONYM_PLURAL = re.compile(r"[A-Z]{3,6}s|(?:Ph|Psy|Ed)Ds")
 _DRAWN_OUT = re.compile(r"([a-z])\1\1")
 _DIGIT = re.compile(r"\d")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+")

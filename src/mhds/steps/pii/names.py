@@ -323,12 +323,20 @@ _THING_CALLED = re.compile(
     r"|model|therapy|skill|tool|workbook|video|article|series|course|class|agency|company"
     r"|clinic|condition|disorder|practice|place|center|centre|project|campaign|movement|page"
     r"|blog|event|experience|state|symptom|response|reaction|effect|service|line|hotline"
-    r"|network|resource|charity|foundation|dialogue|treatment|intervention|modality|strategy"
-    r"|theory|framework|law|principle|diagnosis|medication|drug|study|style|type|kind|form"
-    r"|idea|bias|syndrome|cycle|pattern|rule|test|scale|trap|habit)s?,?"
-    r"(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
+    r"|network|resource|charity|foundation|dialogue)s?(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
     r"|it|this|that|its|it['’]s|which)"
-    r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)"
+    r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
+)
+#: A noun of an abstract thing, no person's, right before "called", "named" or "titled" ("a
+#: treatment called Dialectical Behavior Therapy", "a technique, called Thought Stopping", "a
+#: phenomenon called the Yerkes Dodson Law"): what follows is the thing's name, never a person
+#: or a place. Nouns of things people belong to or work at ("class", "group", "clinic",
+#: "company") are left out ("a girl in my class named Emma"), and so is "is named".
+_THING_NAMED = re.compile(
+    r"(?i:\b(?:law|principle|phenomenon|theory|effect|technique|method|treatment|therapy"
+    r"|disorder|syndrome|bias|idea|concept|model|approach|exercise|book|workbook|app|website"
+    r"|podcast|film|movie|song|series|game|strategy|intervention|modality|framework|dialogue"
+    r"|diagnosis|fallacy|skill|tool)s?,?[ \t]+(?:also[ \t]+)?(?:called|named|titled)"
     r"(?:[ \t]+the)?[ \t]*\Z)"
 )
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
@@ -557,14 +565,12 @@ def _score(text: str, run: _Run) -> float:
     """How sure the slot makes a name of ``run``: 0 (not a name), ``WEAK`` (one name-like
     word that only its neighbours make a name: uncertain, see ``PIIConfig.uncertain``),
     ``FULL_NAME`` or ``STRONG`` (after a relation or "named")."""
-    if not run.words:
-        return 0.0
+    if not run.words or is_thing_called(text, run.start):
+        return 0.0  # "a phenomenon called the Yerkes Dodson Law": a thing's name
     before = text[max(0, run.start - 48) : run.start]
     titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
     if titled or _after_relation_or_named(text, run.start) or _in_name_field(text, run.start):
         return _slot_score(before, run)
-    if is_thing_called(text, run.start):
-        return 0.0  # "a phenomenon called the Yerkes Dodson Law": a thing's name
     words = [w for w in run.words if not _is_filler(w)]
     if (
         len(words) > 1
@@ -604,7 +610,7 @@ def _score(text: str, run: _Run) -> float:
     if start and is_abstract_noun(words[0]) and not run.possessive:
         return 0.0  # "Reframing is a tool", "Reconnection comes when": a sentence's subject
     if _GREETED_INTRO.search(text, max(0, run.start - _CUE_REACH), run.start):
-        return SHAPE  # "Hi, I'm Marisol!"; NER tells "Hi, I'm Canadian" (a group) from a name
+        return WEAK  # "Hi, I'm Marisol!" (also "Hi, I'm Christian", a faith's word too)
     if _single_name_slot(text, run, before, words[0], start):
         return WEAK
     if start or len(words[0]) < _MIN_SHAPE_LETTERS or words[0].lower() in _PLACE_PARTS:
@@ -617,14 +623,10 @@ def _score(text: str, run: _Run) -> float:
 def _slot_score(before: str, run: _Run) -> float:
     """``STRONG`` for a run after a title, a relation, "named" or a name field, unless it is a
     stop word or a word of time ("my mom Monday"), the relation's thing ("the therapist's
-    Licensing Board"), roles listed in title case ("a Counselor, Plumber, or Mechanic") or an
-    organisation or a therapy by its last word ("a treatment called Dialectical Behavior
-    Therapy", "a group named Parents United Network")."""
+    Licensing Board") or roles listed in title case ("a Counselor, Plumber, or Mechanic")."""
     if (_OWNED.search(before) or _LISTED_ROLE.search(before)) and not any(
         map(is_name_like, run.words)
     ):
-        return 0.0
-    if len(run.words) > 1 and run.words[-1].lower().rstrip(".") in _NOT_PERSON:
         return 0.0
     first = run.words[0].lower()
     return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
@@ -685,7 +687,7 @@ def _after_relation_or_named(text: str, start: int) -> bool:
         return False
     before = text[max(0, start - _CUE_REACH) : start]
     if _NAMED_CUE.search(before) is not None:
-        return not is_thing_called(text, start)
+        return _THING_CALLED.search(text, max(0, start - _THING_REACH), start) is None
     cue = _RELATION_CUE.search(before)
     return cue is not None and _is_relation(cue["rel"])
 
@@ -886,9 +888,16 @@ def _joins_list(text: str, run: _Run, in_list: bool) -> bool:
 
 
 def is_thing_called(text: str, start: int) -> bool:
-    """Whether the words before ``start`` call a thing by the name that starts there ("a
-    treatment called Dialectical Behavior Therapy", "a phenomenon called the ...")."""
-    return _THING_CALLED.search(text, max(0, start - _THING_REACH), start) is not None
+    """Whether the words right before ``start`` call an abstract thing by the name that starts
+    there (``_THING_NAMED``: "a treatment called Dialectical Behavior Therapy", "a phenomenon
+    called the ...")."""
+    return _THING_NAMED.search(text, max(0, start - _CUE_REACH), start) is not None
+
+
+def is_abbreviated_title(word: str) -> bool:
+    """Whether ``word`` is a title written short ("Dr", "Mrs."), which no street name starts
+    with ("Dr Green"; a street may be "Judge Street")."""
+    return word.lower().rstrip(".") in _TITLE_ABBREVIATIONS
 
 
 def is_title(word: str) -> bool:
