@@ -312,12 +312,7 @@ class AddressRecognizer:
             group = "v" if match["v"] else "v2"
             words = match[group].split()
             named = is_name_like(words[0]) or words[-1].rstrip(".") in _STREET_WORDS
-            # a short title makes a person of the run: "Dr Green", not the street "Green Dr"
-            if (
-                named
-                and words[0].lower() not in _NOT_STREET_START
-                and not is_abbreviated_title(words[0])
-            ):
+            if named and not _starts_no_street(words[0]):
                 anchors.append(match.span(group))
                 start, end = _without_full_stop(text, *match.span(group))
                 spans.append(_span(start, end, "street_name_regex"))
@@ -367,6 +362,12 @@ def _is_street(match: re.Match[str], rule: re.Pattern[str]) -> bool:
         initial = len(words[0]) == 1 and len(words) > 1  # "R" for "Rua"
         return is_name_like(words[1] if initial else words[0])
     return True
+
+
+def _starts_no_street(word: str) -> bool:
+    """An article or a short title before capitalised words: "the Blue Lagoon", "Dr Green"
+    (a person, not the street "Green Dr")."""
+    return word.lower() in _NOT_STREET_START or is_abbreviated_title(word)
 
 
 def _without_full_stop(text: str, start: int, end: int) -> tuple[int, int]:
