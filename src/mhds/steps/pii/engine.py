@@ -107,7 +107,6 @@ _NAME_PARTICLES = PARTICLES | frozenset(
 _ORGANISATION_HEADS = frozenset({"center", "centre", "institute"})
 #: "I am" in the languages of ``lexicon.other_stop_words`` ("soy", "je suis", "ich bin").
 _I_AM_BEFORE = re.compile(r"\b(?:soy|estoy|sou|suis|bin|sono)[ \t]+\Z", re.I)
-#: "I'm" or "I am" right before a word: who the writer is ("Hi, I'm Amelia!"), not a place.
 #: A clinical credential of four letters or more ("ARNP", "LCSW"); shorter ones are initials
 #: as often ("JD", "RN").
 _CREDENTIAL_WORD = re.compile(rf"(?=[A-Z]{{4}})(?:{CREDENTIAL})")
@@ -115,6 +114,7 @@ _CREDENTIAL_WORD = re.compile(rf"(?=[A-Z]{{4}})(?:{CREDENTIAL})")
 _PLACE_WORDS = frozenset(w.lower() for w in STREET_SUFFIXES) | {
     "city", "town", "county", "bay", "church", "springs", "heights", "island"
 }  # fmt: skip
+#: "I'm" or "I am" right before a word: who the writer is ("Hi, I'm Amelia!"), not a place.
 _SELF_NAMED = re.compile(r"\bI(?:['’]m|[ \t]+am)[ \t]+\Z")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z", re.I)
 #: A lower-case noun right after a name, which then qualifies it ("the Bull novel").

@@ -131,7 +131,7 @@ ORGANISATION_WORDS = _terms(
     """academy, alliance, anonymous, association, board, bureau, campaign, center, centre,
     charities, charity, coalition, collective, college, commission, committee, council,
     federation, foundation, fund, helpline, hotline, initiative, institute, league, lifeline,
-    ministry, movement, network, project, services, society, trust"""
+    ministry, movement, network, project, society, trust"""
 )
 
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.

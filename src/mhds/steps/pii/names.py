@@ -293,10 +293,9 @@ _LANDMARK_AFTER = re.compile(
     r"|square|county|district|province|valley|village|town|township|neighbou?rhood|suburb)\b"
 )
 #: A greeting that opens a text or a line: what follows it up to a comma or the line's end
-#: is who is greeted ("Hi Chapel Hill,", "Dear Ms Oduya").
-#: A greeting that opens a text or a line, or an interjection that opens an address to someone
-#: ("Well Boise, the cat's out of the bag", "Oh Chino, ..."): the word after it is who is
-#: addressed (``_ADDRESSED`` checks the comma after it).
+#: is who is greeted ("Hi Chapel Hill,", "Dear Ms Oduya"); or an interjection there that opens
+#: an address to someone ("Well Boise, the cat's out of the bag", "Oh Chino, ..."), if a
+#: comma follows the word (``_ADDRESSED``).
 _INTERJECTION = r"(?i:well|oh|okay|ok)[ \t]+"
 _GREETING = re.compile(
     rf"(?:^|\n|\\n)[ \t]*(?:(?i:hi|hello|hey|dear|greetings)[ \t,]*|{_INTERJECTION})\Z"
