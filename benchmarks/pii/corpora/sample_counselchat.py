@@ -1,7 +1,7 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [--batch 2|3|4|5|6|7|8] [CSV]  -> JSON lines {"id","row","field",
-"stratum","text"}
+Usage: python sample_counselchat.py [--batch 2|3|4|5|6|7|8] [CSV]
+  -> JSON lines {"id","row","field","stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
   likely_pii  60  answers or questions with a capitalised word after "my ", a digit, "www",

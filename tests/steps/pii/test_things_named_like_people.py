@@ -11,7 +11,7 @@ import pytest
 
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.spans import Category
-from tests.steps.pii.cases import redacted
+from tests.steps.pii.cases import redacted, touches
 
 C = Category
 
@@ -30,7 +30,7 @@ C = Category
     ],
 )
 def test_keeps(engine: PIIEngine, text: str, kept: str) -> None:
-    assert not any(kept in value or value in kept for _, value in redacted(engine, text))
+    assert not touches(engine, text, kept)
 
 
 @pytest.mark.parametrize(

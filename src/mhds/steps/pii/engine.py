@@ -527,7 +527,7 @@ def _without_other_names(text: str, found: list[Span], results: list[Any]) -> li
     """``found`` without the words found by their shape alone that NER reads as something
     other than a person or a place: a group ("Christian"), a work, a product, an event, or an
     organisation ("Metallica"), unless they are listed with names ("Hegde, Mukherjee and
-    Pillay", which NER reads as a firm)."""
+    Pillay", where NER reads "Mukherjee" as a product)."""
     others = [(r.start, r.end) for r in results if r.entity_type == _OTHER_NAME]
     if not others:
         return found

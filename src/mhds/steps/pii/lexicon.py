@@ -105,8 +105,6 @@ def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
     words = [lower, *parts] if len(parts) > 1 else [lower]
     if any(not w or w in ordinary for w in words):
         return False
-    if len(parts) == 2 and len(parts[0]) == 1 and parts[1] in ordinary:
-        return False  # "X-ray", "T-shirt": a letter before a word
     if _is_compound(word, ordinary):
         return False  # "WorryRegret", "ExerciseBitterness": words glued, not a name
     return not (sentence_start and any(w in initial for w in words))
