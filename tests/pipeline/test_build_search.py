@@ -14,7 +14,7 @@ from mhds.engine.base import InlineExecutor
 from mhds.pipeline import phases
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.run import GateFailure, build_release
-from mhds.pipeline.search import SEARCH, search_against, search_within
+from mhds.pipeline.search import SEARCH, Where, search_against, search_within
 from mhds.records import codec
 from mhds.records.schema import Record
 from mhds.steps.dedup import DedupConfig, find_duplicates
@@ -90,8 +90,9 @@ def test_records_searched_against_the_build_find_what_one_search_of_all_would(
     previous = shard(store, "prev/part-0.jsonl.zst", theirs)
     config = BuildConfig(dedup=CONFIG)
 
+    where = Where("w", f"w/{SEARCH}")
     against = search_against(
-        store, config, InlineExecutor(), [previous], shipped.__contains__, "w", _no_tick
+        store, config, InlineExecutor(), [previous], shipped.__contains__, where, _no_tick
     )
 
     # No pair of the build's own records is searched (or verified) again.
@@ -126,8 +127,9 @@ def test_the_pairs_among_the_survivors_are_those_a_search_of_only_them_finds(
     dropped = {"twin-0", ranked[0], ranked[2], ranked[4]}
     kept_ids = {r.metadata.id for r in records} - dropped
 
+    where = Where("w", f"w/{SEARCH}")
     within = search_within(
-        store, BuildConfig(dedup=config), InlineExecutor(), kept_ids.__contains__, "w", _no_tick
+        store, BuildConfig(dedup=config), InlineExecutor(), kept_ids.__contains__, where, _no_tick
     )
 
     kept = [r for r in records if r.metadata.id in kept_ids]
@@ -166,7 +168,9 @@ def test_a_build_searches_its_records_once(tmp_path: Path) -> None:
     stages.clear()
     second = build_release(store, registry, config, progress=tick, today=TODAY)
     assert second.published
-    assert stages["dedup: map"] == stages["pii"]
+    # Only the shards whose records changed are hashed again: those PII did not reuse.
+    assert second.resumed
+    assert stages["dedup: map"] == stages["pii"] - len(second.resumed)
     assert stages["leakage: map"] == 1
     leakage = next(v for v in second.verdicts if v.gate == "leakage")
     assert leakage.evidence["ids_compared_with_previous"] == first.counts["records"] - 1

@@ -26,7 +26,7 @@ from mhds.persona.corpus import ProfileRef, find_profile
 from mhds.persona.style import StyleVector, score_records
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.policy import ReleasePIIGate
-from mhds.pipeline.search import Progress, records_of, shipped_duplicates
+from mhds.pipeline.search import Progress, Where, records_of, shipped_duplicates
 from mhds.records import codec
 from mhds.records.schema import Split
 from mhds.registry.coverage import compute_coverage
@@ -76,7 +76,7 @@ class GateContext:
     config: BuildConfig
     executor: Executor
     folder: str
-    work: str
+    where: Where  # the build's work folder and its duplicate search's
     tick: Progress
     # The duplicate graph among the survivors of de-duplication, when the build made it
     # (``keep_duplicates_together``); else the leakage gate makes it for what ships.
@@ -317,7 +317,7 @@ def _leakage_verdict(
             shipped.splits.__contains__,
             ctx.survivors,
             previous.shards,
-            ctx.work,
+            ctx.where,
             ctx.tick,
         ),
     )
@@ -347,7 +347,7 @@ def _read_previous(ctx: GateContext, current: Mapping[str, Any]) -> _Previous:
     if state.splits.keys() <= current.keys():
         return _Previous(state.version, state.splits, metas, [], stats)
     reader = open_previous(store, releases, state.version)
-    key = join_key(ctx.work, "previous-only", "part-00000.jsonl.zst")
+    key = join_key(ctx.where.work, "previous-only", "part-00000.jsonl.zst")
     with JsonlWriter(store, key) as writer:
         for split in SPLITS:
             for record in reader.iter_split(split):

@@ -29,6 +29,7 @@ from mhds.pipeline.search import (
     read_done,
     records_of,
     search_duplicates,
+    search_folder,
     write_done,
     write_survivors,
 )
@@ -64,6 +65,7 @@ from mhds.reports.funnel import Funnel
 from mhds.steps.base import StepStats
 from mhds.steps.bias import ANNOTATION_VERSION
 from mhds.steps.dedup.cluster import DedupResult, load_result
+from mhds.steps.dedup.prior import current_generation
 from mhds.steps.dedup.reuse import Graph
 from mhds.steps.dedup.run import family_priorities
 from mhds.steps.pii.step import pii_identity
@@ -207,11 +209,15 @@ class Build:
         removed record counted in the funnel of its source). A build killed after this phase
         resumes after it: the done marker names the staged shards it searched."""
         self.lease.check()
-        staged = steps.staged
+        staged, where = steps.staged, search_folder(work, self.reuse)
         marker = join_key(work, DEDUP_DONE)
         done = read_done(self.store, marker, steps.digest)
+        if done is not None and done.get("generation") != current_generation(
+            self.store, where.search
+        ):
+            done = None  # another build's search ran in the kept folder since
         if done is not None:
-            dedup = load_result(self.store, join_key(work, "dedup"))
+            dedup = load_result(self.store, where.search)
             survivors = [str(k) for k in done["survivors"]]
             removed: dict[str, dict[str, int]] = done["duplicates"]
             self.result.resumed_phases.append("dedup")
@@ -222,14 +228,21 @@ class Build:
                 self.config,
                 self.executor,
                 staged,
-                work,
+                where.search,
                 self.tick,
                 incumbents=self.previous.ids,
             )
             survivors, removed = write_survivors(
                 self.store, staged, dedup, join_key(work, "survivors")
             )
-            write_done(self.store, marker, steps.digest, survivors=survivors, duplicates=removed)
+            write_done(
+                self.store,
+                marker,
+                steps.digest,
+                survivors=survivors,
+                duplicates=removed,
+                generation=current_generation(self.store, where.search),
+            )
         for source_id, kinds in removed.items():
             funnel.source(source_id).duplicates.update(kinds)
         self.audit.append(
@@ -249,7 +262,8 @@ class Build:
             return None
         self.lease.check()
         store, config = self.store, self.config
-        self.survivors = kept_together(store, config, self.executor, work, dedup, self.tick)
+        where = search_folder(work, self.reuse)
+        self.survivors = kept_together(store, config, self.executor, where, dedup, self.tick)
         links = self.survivors.decide(family_priorities(self.registry))
         self.audit.append(
             "links",

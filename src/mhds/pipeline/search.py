@@ -3,14 +3,18 @@
 edges by those switches; the pairs kept in one split and the leakage gate reuse the same
 edges (``mhds.steps.dedup.reuse``), and the leakage gate searches only a previous release's
 records against them. The searches run the map / shuffle / reduce units (``mhds.steps.dedup``)
-on the build's executor, in scratch folders under the build's work folder that are cleared
-when the build ends."""
+on the build's executor. A build that reuses earlier work keeps its search in one folder
+from build to build (``KEPT_SEARCH``): only new shards are hashed, and only the pairs the last
+search did not check are verified (``mhds.steps.dedup.prior``). Everything else goes in
+scratch folders under the build's work folder, cleared when the build ends."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Set
+from dataclasses import dataclass
 from typing import Any
 
 from mhds.engine.base import Executor
@@ -24,6 +28,8 @@ from mhds.registry.schema import Registry
 from mhds.steps.dedup.cluster import DedupResult, cluster
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.layout import BASE_CODES, clear_workdir, save_array, shard_number
+from mhds.steps.dedup.near import dedup_spec
+from mhds.steps.dedup.prior import NO_GENERATIONS, Generations, clear_outputs, commit, prepare
 from mhds.steps.dedup.reuse import Graph, base_codes, load_graph
 from mhds.steps.dedup.run import family_priorities
 from mhds.store.base import Store
@@ -36,8 +42,45 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]
 
 
-# The build's search, under its work folder.
+# The build's search, under its work folder (a build from scratch), or kept from build to
+# build (a build that reuses earlier work).
 SEARCH = "dedup"
+KEPT_SEARCH = "work/search"
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a build's searches live.
+
+    Attributes:
+        work: the build's work folder (its scratch searches: ``links/``, ``leakage/``).
+        search: the folder of its duplicate search (``search_folder``).
+    """
+
+    work: str
+    search: str
+
+
+def search_folder(work: str, reuse: bool) -> Where:
+    """Where a build's searches live: its duplicate search in ``KEPT_SEARCH`` when the build
+    reuses earlier work, else in ``<work>/dedup``."""
+    return Where(work, KEPT_SEARCH if reuse else join_key(work, SEARCH))
+
+
+def shard_ids(staged: list[str]) -> list[str]:
+    """The search's name for each staged shard: its key (a staged key hashes the shard's
+    content, so the name does not depend on the shard's place in the build), with ``#n``
+    added, in key order, where two keys' shard numbers would collide."""
+    taken: set[int] = set()
+    names: dict[str, str] = {}
+    for staged_key in sorted(set(staged)):
+        name, n = staged_key, 0
+        while shard_number(name) in taken:
+            n += 1
+            name = f"{staged_key}#{n}"
+        taken.add(shard_number(name))
+        names[staged_key] = name
+    return [names[k] for k in staged]
 
 
 def search_duplicates(
@@ -46,27 +89,41 @@ def search_duplicates(
     config: BuildConfig,
     executor: Executor,
     staged: list[str],
-    work: str,
+    search: str,
     tick: Progress,
     incumbents: Set[str] = frozenset(),
 ) -> DedupResult:
-    """The build's one duplicate search, over ``staged`` in ``<work>/dedup/`` (cleared
-    first), then the de-duplication decisions: the clusters of the kinds ``config.dedup``
-    switches on, with the previous release's records (``incumbents``), then the registry's
-    family priorities deciding which member survives. Progress goes to ``tick`` as
-    ``dedup: <phase>``."""
-    cfg, workdir = search_config(config).dedup, join_key(work, SEARCH)
-    clear_workdir(store, workdir)
-    ids = [f"{n:05d}" for n in range(len(staged))]
+    """The build's one duplicate search, over ``staged`` in ``search`` (``search_folder``),
+    then the de-duplication decisions: the clusters of the kinds ``config.dedup`` switches
+    on, with the previous release's records (``incumbents``), then the registry's family
+    priorities deciding which member survives. Progress goes to ``tick`` as
+    ``dedup: <phase>``.
+
+    In ``KEPT_SEARCH`` the shards mapped by the last search are not hashed again and the
+    pairs it checked are not verified again (``mhds.steps.dedup.prior``); elsewhere the
+    folder is cleared first. Either way the pairs and decisions are those of a search from
+    scratch."""
+    cfg = search_config(config).dedup
+    ids, spec = shard_ids(staged), dedup_spec(cfg)
+    key_of = dict(zip(ids, staged, strict=True))
+    to_map, pairs_of = ids, NO_GENERATIONS
+    if search == KEPT_SEARCH:
+        prepared = prepare(store, search, ids, spec, cfg.threshold)
+        to_map, pairs_of = prepared.to_map, Generations(prepared.prior, uuid.uuid4().hex[:16])
+    else:
+        clear_workdir(store, search)
     buckets = range(cfg.buckets)
+    per_bucket = {"pairs_of": pairs_of}
     units = [
-        ("map", _maps(store, workdir, cfg, ids, staged)),
-        ("reduce", [_unit(store, workdir, "reduce", cfg, bucket=b) for b in buckets]),
-        ("fetch", [_unit(store, workdir, "fetch", cfg, shard_id=i) for i in ids]),
-        ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
+        ("map", _maps(store, search, cfg, to_map, [key_of[i] for i in to_map])),
+        ("reduce", [_unit(store, search, "reduce", cfg, **per_bucket, bucket=b) for b in buckets]),
+        ("fetch", [_unit(store, search, "fetch", cfg, shard_id=i) for i in ids]),
+        ("verify", [_unit(store, search, "verify", cfg, **per_bucket, bucket=b) for b in buckets]),
     ]
     _run(executor, SEARCH, units, tick)
-    return cluster(store, workdir, config.dedup, family_priorities(registry), incumbents)
+    if pairs_of.current:
+        commit(store, search, ids, pairs_of.current, pairs_of.prior, spec, cfg.threshold)
+    return cluster(store, search, config.dedup, family_priorities(registry), incumbents)
 
 
 def search_against(
@@ -75,10 +132,11 @@ def search_against(
     executor: Executor,
     shards: list[str],
     shipped: Callable[[str], bool],
-    work: str,
+    where: Where,
     tick: Progress,
 ) -> Graph:
-    """The records of ``shards`` searched against the build's search, in ``<work>/leakage/``:
+    """The records of ``shards`` searched against the build's search (``where.search``), in
+    ``<where.work>/leakage/``:
     their pairs among themselves and with the searched records that ``shipped`` accepts (by
     id); the pairs among those are the build's and are not searched again.
 
@@ -86,7 +144,7 @@ def search_against(
         ConfigError: a shard's number is one of the build's search's (rename it).
     """
     cfg = search_config(config).dedup
-    base, workdir = join_key(work, SEARCH), join_key(work, "leakage")
+    base, workdir = where.search, join_key(where.work, "leakage")
     base_shards = _start(store, base, workdir, shipped)
     ids = [f"against-{n:05d}" for n in range(len(shards))]
     if {shard_number(i) for i in base_shards} & {shard_number(i) for i in ids}:
@@ -111,15 +169,16 @@ def search_within(
     config: BuildConfig,
     executor: Executor,
     kept: Callable[[str], bool],
-    work: str,
+    where: Where,
     tick: Progress,
 ) -> Graph:
-    """The duplicate graph among the records of the build's search that ``kept`` accepts (by
-    id), as a search of only those records would find it (``reduce_within``), without hashing
-    them again: the search's own pairs among them, plus its long band runs tried again on
-    them in ``<work>/links/``. Progress: ``links: <phase>``."""
+    """The duplicate graph among the records of the build's search (``where.search``) that
+    ``kept`` accepts (by id), as a search of only those records would find it
+    (``reduce_within``), without hashing them again: the search's own pairs among them, plus
+    its long band runs tried again on them in ``<where.work>/links/``. Progress:
+    ``links: <phase>``."""
     cfg = search_config(config).dedup
-    base, workdir = join_key(work, SEARCH), join_key(work, "links")
+    base, workdir = where.search, join_key(where.work, "links")
     base_shards = _start(store, base, workdir, kept)
     buckets = range(cfg.buckets)
     units = [
@@ -140,7 +199,7 @@ def shipped_duplicates(
     shipped: Callable[[str], bool],
     survivors: Graph | None,
     previous: list[str],
-    work: str,
+    where: Where,
     tick: Progress,
 ) -> DedupResult:
     """The duplicate clusters among the records that ``shipped`` accepts (by id) and the
@@ -149,10 +208,10 @@ def shipped_duplicates(
     when there are none), restricted to the shipped records, plus ``previous`` searched
     against the build's search."""
     if survivors is None:
-        survivors = search_within(store, config, executor, shipped, work, tick)
+        survivors = search_within(store, config, executor, shipped, where, tick)
     graph = survivors.restrict(shipped)
     if previous:
-        graph = graph.merge(search_against(store, config, executor, previous, shipped, work, tick))
+        graph = graph.merge(search_against(store, config, executor, previous, shipped, where, tick))
     return graph.decide(family_priorities(registry))
 
 
@@ -160,13 +219,13 @@ def kept_together(
     store: Store,
     config: BuildConfig,
     executor: Executor,
-    work: str,
+    where: Where,
     dedup: DedupResult,
     tick: Progress,
 ) -> Graph:
     """The duplicate graph among the records that survived de-duplication (both kinds,
     whatever its switches say): each of its clusters shares one split."""
-    return search_within(store, config, executor, lambda i: not dedup.is_duplicate(i), work, tick)
+    return search_within(store, config, executor, lambda i: not dedup.is_duplicate(i), where, tick)
 
 
 def _start(store: Store, base: str, workdir: str, keep: Callable[[str], bool]) -> list[str]:
@@ -240,16 +299,20 @@ DEDUP_DONE = "dedup.done.json"
 LINKS_DONE = "links.done.json"
 
 
-def clear_scratch(store: Store, work: str) -> None:
+def clear_scratch(store: Store, where: Where) -> None:
     """Remove the de-duplication, link and leakage work of a build that has ended (published
-    or stopped by a gate): at a million conversations it is tens of GB. Best effort: a store
-    error here is logged and must not hide how the build ended (the next build of the same
-    inputs clears these folders before it uses them)."""
+    or stopped by a gate): at a million conversations it is tens of GB. A kept search keeps
+    its maps and pairs. Best effort: a store error here is logged and must not hide how the
+    build ended (the next build of the same inputs clears these folders before it uses
+    them)."""
+    work = where.work
     try:
         for marker in (DEDUP_DONE, LINKS_DONE):
             store.delete(join_key(work, marker))
         for name in SCRATCH:
             clear_workdir(store, join_key(work, name))
+        if where.search == KEPT_SEARCH:
+            clear_outputs(store, where.search)
     except MhdsError as exc:
         log.warning("scratch work under %s was not removed: %s", work, type(exc).__name__)
 

@@ -14,6 +14,7 @@ from mhds.steps.dedup.near import (
     reduce_within,
     verify_partition,
 )
+from mhds.steps.dedup.prior import NO_GENERATIONS, Generations
 from mhds.store.base import Store
 
 
@@ -31,6 +32,8 @@ class DedupUnit:
     # reduce, within: the workdir of the search this one runs against or within; fetch:
     # where the shard was mapped (see ``mhds.steps.dedup.reuse``)
     base: str = ""
+    # reduce, verify: the pair generations of a search kept from build to build
+    pairs_of: Generations = NO_GENERATIONS
 
     def __str__(self) -> str:
         return f"dedup {self.phase} {self.shard_id or self.bucket}"
@@ -42,9 +45,11 @@ def run_dedup_unit(unit: DedupUnit) -> Any:
         records = iter_shard_records(unit.store, unit.shard_key)
         return map_shard(unit.store, unit.workdir, unit.shard_id, records, unit.config)
     if unit.phase == "reduce":
-        return reduce_bucket(unit.store, unit.workdir, unit.bucket, unit.config, unit.base)
+        return reduce_bucket(
+            unit.store, unit.workdir, unit.bucket, unit.config, unit.base, unit.pairs_of
+        )
     if unit.phase == "within":
         return reduce_within(unit.store, unit.workdir, unit.bucket, unit.config, unit.base)
     if unit.phase == "fetch":
         return fetch_rows(unit.store, unit.workdir, unit.shard_id, unit.config, unit.base)
-    return verify_partition(unit.store, unit.workdir, unit.bucket, unit.config)
+    return verify_partition(unit.store, unit.workdir, unit.bucket, unit.config, unit.pairs_of)

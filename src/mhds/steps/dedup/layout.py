@@ -17,12 +17,18 @@ number are refused (``ConfigError``), never silently merged. Under ``<workdir>/`
     requests/<num>/<bucket>.npy        REQUEST rows: which rows of a shard a partition needs
     rows/<part>/<num>.npz              the requested signatures (and shingles), per partition
     verified/<part>.npy                VERIFIED rows: pairs at or above the threshold
+    known/<part>/<bucket>.npy          pairs the prior search checked: not fetched (``prior``)
+    pairs/<gen>/checked/<bucket>.npy   a kept search: every pair a reduce generated
+    pairs/<gen>/verified/<part>.npy    a kept search: the pairs a verification kept
+    pairs.json, prior-shards.npy       a kept search: its last finished generation; the shard
+                                       numbers whose pairs that generation holds
     decisions.jsonl, decisions/<num>.jsonl, result.json
     base-codes.npy                     a search against a base search: the base's records
                                        that take part (sorted codes, see ``reuse``)
 
 A record is addressed by a 64-bit code ``shard_number << 32 | row``. Partition files are
-written only when non-empty, so a workdir holds exactly one run (``clear_workdir`` first).
+written only when non-empty, so a workdir holds exactly one run (``clear_workdir`` first, or
+``prior.prepare`` for a search kept from build to build).
 """
 
 from __future__ import annotations

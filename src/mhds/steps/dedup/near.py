@@ -69,6 +69,15 @@ from mhds.steps.dedup.minhash import (
     normalise_text,
     signatures_from_shingles,
 )
+from mhds.steps.dedup.prior import (
+    NO_GENERATIONS,
+    Generations,
+    contains,
+    known_verified,
+    save_checked,
+    save_verified,
+    split_known,
+)
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
 
@@ -84,6 +93,7 @@ class BucketSummary(msgspec.Struct, frozen=True):
     exact_rows: int
     exact_links: int
     candidates: int
+    known: int = 0  # of the candidates, checked by the prior search (``prior``)
 
 
 class PartitionSummary(msgspec.Struct, frozen=True):
@@ -92,6 +102,7 @@ class PartitionSummary(msgspec.Struct, frozen=True):
     part: int
     candidates: int
     verified: int
+    known: int = 0  # of the candidates, decided by the prior search (``prior``)
 
 
 def dedup_spec(config: DedupConfig) -> dict[str, str | int]:
@@ -138,7 +149,12 @@ def map_shard(
 
 
 def reduce_bucket(
-    store: Store, workdir: str, bucket: int, config: DedupConfig, base: str = ""
+    store: Store,
+    workdir: str,
+    bucket: int,
+    config: DedupConfig,
+    base: str = "",
+    pairs_of: Generations = NO_GENERATIONS,
 ) -> BucketSummary:
     """Link exact duplicates and find candidate near pairs among one bucket's rows.
 
@@ -151,6 +167,10 @@ def reduce_bucket(
     records listed in ``<workdir>/base-codes.npy`` join in, and only links and pairs that
     touch a record of this workdir are kept: the pairs among the base's records are that
     search's own (see ``mhds.steps.dedup.reuse``).
+
+    With ``pairs_of`` (a search kept from build to build, see ``prior``), every pair is
+    recorded as checked in its ``current`` generation, and the pairs its ``prior`` search
+    checked in this bucket are written as known (``known/``), not as candidates to fetch.
     """
     name = part_name(bucket)
     known = load_array(store, key(workdir, BASE_CODES)) if base else None
@@ -168,7 +188,14 @@ def reduce_bucket(
     save_array(store, key(workdir, "long", name + ".npy"), long_runs)
     links = _touching(exact_links(exact), known)
     pairs = _touching(pairs, known)
-    return _save_reduced(store, workdir, bucket, config, links, pairs, (len(rows), len(exact)))
+    if pairs_of.current:
+        save_checked(store, workdir, pairs_of.current, bucket, pairs)
+    pairs, reused = split_known(store, workdir, bucket, pairs, pairs_of.prior)
+    _save_by_part(store, workdir, "known", name, reused, config)
+    summary = _save_reduced(store, workdir, bucket, config, links, pairs, (len(rows), len(exact)))
+    return msgspec.structs.replace(
+        summary, candidates=summary.candidates + len(reused), known=len(reused)
+    )
 
 
 def reduce_within(
@@ -208,12 +235,20 @@ def _save_reduced(
     is the band and exact rows it read."""
     name = part_name(bucket)
     save_array(store, key(workdir, "links", name + ".npy"), links)
-    parts = pair_partitions(pairs, config.buckets)
-    for part, index in group_indices(parts).items():
-        chunk = pairs[index]
-        save_array(store, key(workdir, "candidates", part_name(part), name + ".npy"), chunk)
+    parts = _save_by_part(store, workdir, "candidates", name, pairs, config)
     _save_requests(store, workdir, name, pairs, parts)
     return BucketSummary(bucket, *read, len(links), len(pairs))
+
+
+def _save_by_part(
+    store: Store, workdir: str, kind: str, name: str, pairs: AnyArray, config: DedupConfig
+) -> AnyArray:
+    """Write ``pairs`` of bucket ``name`` under ``<kind>/<part>/`` by verification partition
+    (non-empty files only); returns each pair's partition."""
+    parts = pair_partitions(pairs, config.buckets)
+    for part, index in group_indices(parts).items():
+        save_array(store, key(workdir, kind, part_name(part), name + ".npy"), pairs[index])
+    return parts
 
 
 def fetch_rows(
@@ -247,16 +282,41 @@ def fetch_rows(
 
 
 def verify_partition(
-    store: Store, workdir: str, part: int, config: DedupConfig
+    store: Store,
+    workdir: str,
+    part: int,
+    config: DedupConfig,
+    pairs_of: Generations = NO_GENERATIONS,
 ) -> PartitionSummary:
     """Keep the candidate pairs of one partition whose Jaccard is at least the threshold.
+    With ``pairs_of``, the known pairs (``reduce_bucket``) keep the ``prior`` search's
+    outcome, and what is kept is recorded in the ``current`` generation too.
 
     Raises:
         ShardError: a signature row that a candidate names was not fetched (``fetch_rows`` did
             not run for that shard).
     """
     name = part_name(part)
+    known = unique_pairs(load_concat(store, key(workdir, "known", name), PAIR))
     pairs = unique_pairs(load_concat(store, key(workdir, "candidates", name), PAIR))
+    pairs = pairs[~contains(known, pairs)]  # generated in a bucket where it was checked, too
+    verified = _verify(store, workdir, name, pairs, config)
+    if len(known):
+        verified = _by_pair(
+            np.concatenate((verified, known_verified(store, workdir, part, pairs_of.prior, known)))
+        )
+    save_array(store, key(workdir, "verified", name + ".npy"), verified)
+    if pairs_of.current:
+        save_verified(store, workdir, pairs_of.current, part, verified)
+    summary = PartitionSummary(part, len(pairs) + len(known), len(verified), len(known))
+    store.write_bytes(key(workdir, "verified", name + ".json"), msgspec.json.encode(summary))
+    return summary
+
+
+def _verify(
+    store: Store, workdir: str, name: str, pairs: AnyArray, config: DedupConfig
+) -> AnyArray:
+    """The ``VERIFIED`` rows of ``pairs`` (sorted, unique) at or above the threshold."""
     verified = np.empty(0, dtype=VERIFIED)
     if len(pairs):
         similarity = _similarities(store, workdir, name, pairs, config)
@@ -266,10 +326,12 @@ def verify_partition(
         verified = np.empty(int(keep.sum()), dtype=VERIFIED)
         verified["a"], verified["b"] = pairs["a"][keep], pairs["b"][keep]
         verified["similarity"] = similarity[keep]
-    save_array(store, key(workdir, "verified", name + ".npy"), verified)
-    summary = PartitionSummary(part, len(pairs), len(verified))
-    store.write_bytes(key(workdir, "verified", name + ".json"), msgspec.json.encode(summary))
-    return summary
+    return verified
+
+
+def _by_pair(rows: AnyArray) -> AnyArray:
+    """Rows sorted by ``(a, b)``, as a search that verified them all would write them."""
+    return rows[np.lexsort((rows["b"], rows["a"]))]
 
 
 class _ShardArrays:
