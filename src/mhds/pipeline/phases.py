@@ -29,7 +29,7 @@ from mhds.pipeline.search import (
     read_done,
     records_of,
     search_duplicates,
-    search_folder,
+    searches_of,
     write_done,
     write_survivors,
 )
@@ -209,7 +209,7 @@ class Build:
         removed record counted in the funnel of its source). A build killed after this phase
         resumes after it: the done marker names the staged shards it searched."""
         self.lease.check()
-        staged, where = steps.staged, search_folder(work, self.reuse)
+        staged, where = steps.staged, searches_of(work, self.reuse)
         marker = join_key(work, DEDUP_DONE)
         done = read_done(self.store, marker, steps.digest)
         if done is not None and done.get("generation") != current_generation(
@@ -262,7 +262,7 @@ class Build:
             return None
         self.lease.check()
         store, config = self.store, self.config
-        where = search_folder(work, self.reuse)
+        where = searches_of(work, self.reuse)
         self.survivors = kept_together(store, config, self.executor, where, dedup, self.tick)
         links = self.survivors.decide(family_priorities(self.registry))
         self.audit.append(

@@ -34,7 +34,7 @@ from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.gating import GATES, GateContext
 from mhds.pipeline.phases import Build, assign_splits, prune_steps_cache
 from mhds.pipeline.result import BuildResult, GateFailure
-from mhds.pipeline.search import Progress, clear_scratch, search_folder
+from mhds.pipeline.search import Progress, clear_scratch, searches_of
 from mhds.records import codec
 from mhds.registry.schema import Registry
 from mhds.release.state import PreviousState, open_previous, read_state
@@ -153,7 +153,7 @@ def _build(
                 config,
                 run.executor,
                 writer.folder,
-                search_folder(work, run.reuse),
+                searches_of(work, run.reuse),
                 run.tick,
                 run.survivors,
                 run.previous,
@@ -186,7 +186,7 @@ def _build(
 
 def _clear(run: Build, work: str, staged: list[str]) -> None:
     """The build's scratch, and the per-shard work of earlier builds that it did not use."""
-    clear_scratch(run.store, search_folder(work, run.reuse))
+    clear_scratch(run.store, searches_of(work, run.reuse))
     if run.reuse:
         try:
             prune_steps_cache(run.store, staged)

@@ -54,14 +54,14 @@ class Where:
 
     Attributes:
         work: the build's work folder (its scratch searches: ``links/``, ``leakage/``).
-        search: the folder of its duplicate search (``search_folder``).
+        search: the folder of its duplicate search (``searches_of``).
     """
 
     work: str
     search: str
 
 
-def search_folder(work: str, reuse: bool) -> Where:
+def searches_of(work: str, reuse: bool) -> Where:
     """Where a build's searches live: its duplicate search in ``KEPT_SEARCH`` when the build
     reuses earlier work, else in ``<work>/dedup``."""
     return Where(work, KEPT_SEARCH if reuse else join_key(work, SEARCH))
@@ -93,7 +93,7 @@ def search_duplicates(
     tick: Progress,
     incumbents: Set[str] = frozenset(),
 ) -> DedupResult:
-    """The build's one duplicate search, over ``staged`` in ``search`` (``search_folder``),
+    """The build's one duplicate search, over ``staged`` in ``search`` (``searches_of``),
     then the de-duplication decisions: the clusters of the kinds ``config.dedup`` switches
     on, with the previous release's records (``incumbents``), then the registry's family
     priorities deciding which member survives. Progress goes to ``tick`` as
@@ -112,13 +112,11 @@ def search_duplicates(
         to_map, pairs_of = prepared.to_map, Generations(prepared.prior, uuid.uuid4().hex[:16])
     else:
         clear_workdir(store, search)
-    buckets = range(cfg.buckets)
-    per_bucket = {"pairs_of": pairs_of}
     units = [
         ("map", _maps(store, search, cfg, to_map, [key_of[i] for i in to_map])),
-        ("reduce", [_unit(store, search, "reduce", cfg, **per_bucket, bucket=b) for b in buckets]),
+        ("reduce", _per_bucket(store, search, "reduce", cfg, pairs_of)),
         ("fetch", [_unit(store, search, "fetch", cfg, shard_id=i) for i in ids]),
-        ("verify", [_unit(store, search, "verify", cfg, **per_bucket, bucket=b) for b in buckets]),
+        ("verify", _per_bucket(store, search, "verify", cfg, pairs_of)),
     ]
     _run(executor, SEARCH, units, tick)
     if pairs_of.current:
@@ -248,6 +246,15 @@ def _maps(
     return [
         _unit(store, workdir, "map", cfg, shard_id=i, shard_key=k)
         for i, k in zip(ids, shards, strict=True)
+    ]
+
+
+def _per_bucket(
+    store: Store, workdir: str, phase: str, cfg: DedupConfig, pairs_of: Generations
+) -> list[DedupUnit]:
+    """One unit of ``phase`` per bucket, with the pair generations it reads and writes."""
+    return [
+        _unit(store, workdir, phase, cfg, bucket=b, pairs_of=pairs_of) for b in range(cfg.buckets)
     ]
 
 
