@@ -18,7 +18,7 @@ from mhds.records.schema import Record
 from mhds.steps.dedup import DedupConfig
 from mhds.steps.dedup.cluster import DedupResult
 from mhds.steps.dedup.layout import PAIR, key, load_array, part_name, shard_number
-from mhds.steps.dedup.lsh import record_order
+from mhds.steps.dedup.lsh import record_order, unique_pairs
 from mhds.steps.dedup.near import PartitionSummary
 from mhds.steps.dedup.prior import contains, current_generation
 from mhds.steps.dedup.reuse import load_graph
@@ -170,3 +170,22 @@ def test_shard_ids_whose_numbers_collide_get_a_suffix(monkeypatch: pytest.Monkey
 def _concat(store: Store, prefix: str) -> np.ndarray:
     parts = [load_array(store, i.key) for i in store.list(prefix + "/")]
     return np.concatenate(parts) if parts else np.empty(0, dtype=PAIR)
+
+
+def test_contains_is_exact_when_pairs_share_their_mix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mhds.steps.dedup.prior as prior
+
+    rng = np.random.default_rng(5)
+    table = np.empty(300, dtype=PAIR)
+    table["a"], table["b"] = rng.integers(0, 40, 300), rng.integers(0, 40, 300)
+    table = unique_pairs(table)
+    asked = np.empty(500, dtype=PAIR)
+    asked["a"], asked["b"] = rng.integers(0, 40, 500), rng.integers(0, 40, 500)
+    asked[:100] = table[rng.integers(0, len(table), 100)]
+    expected = [(int(p["a"]), int(p["b"])) in set(map(tuple, table.tolist())) for p in asked]
+
+    assert contains(table, asked).tolist() == expected
+    # A mix that many pairs share: the clashing queries are looked up row by row.
+    monkeypatch.setattr(prior, "_mix", lambda pairs: pairs["a"] % np.uint64(3))
+    assert contains(table, asked).tolist() == expected
+    assert not contains(table[:0], asked).any() and not len(contains(table, asked[:0]))

@@ -42,6 +42,7 @@ from mhds.steps.dedup.layout import (
     shard_number,
     split_codes,
 )
+from mhds.steps.dedup.minhash import SHINGLE_MULT, fmix64
 from mhds.store.base import Store
 
 # What a shard's map wrote: kept while the shard is searched again.
@@ -202,12 +203,33 @@ def known_verified(store: Store, workdir: str, part: int, prior: str, known: Any
 
 
 def contains(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
-    """Whether each of ``pairs`` is in ``sorted_pairs`` (sorted by ``(a, b)``)."""
-    if not len(sorted_pairs):
+    """Whether each of ``pairs`` is in ``sorted_pairs`` (unique, sorted by ``(a, b)``).
+
+    Pairs are looked up by a 64-bit mix of both ends (several times faster than comparing
+    structured rows), then compared end by end; the rare query whose mix two pairs share is
+    looked up row by row, so the answer is exact."""
+    if not len(sorted_pairs) or not len(pairs):
         return np.zeros(len(pairs), dtype=bool)
-    index = np.minimum(np.searchsorted(sorted_pairs, pairs), len(sorted_pairs) - 1)
-    found = sorted_pairs[index]
-    return np.asarray((found["a"] == pairs["a"]) & (found["b"] == pairs["b"]))
+    known = _mix(sorted_pairs)
+    order = np.argsort(known)
+    ranked = known[order]
+    wanted = _mix(pairs)
+    asked = np.argsort(wanted)  # sorted queries: the search walks the table in order
+    index = np.empty(len(pairs), dtype=np.intp)
+    index[asked] = np.minimum(np.searchsorted(ranked, wanted[asked]), len(ranked) - 1)
+    at = order[index]
+    found = (sorted_pairs["a"][at] == pairs["a"]) & (sorted_pairs["b"][at] == pairs["b"])
+    clash = ~found & (ranked[index] == wanted)
+    if clash.any():
+        where = np.searchsorted(sorted_pairs, pairs[clash])
+        where = np.minimum(where, len(sorted_pairs) - 1)
+        hit = sorted_pairs[where]
+        found[clash] = (hit["a"] == pairs["a"][clash]) & (hit["b"] == pairs["b"][clash])
+    return np.asarray(found)
+
+
+def _mix(pairs: AnyArray) -> AnyArray:
+    return fmix64(pairs["a"] * SHINGLE_MULT ^ pairs["b"])
 
 
 def _load_or_empty(store: Store, stem: str, dtype: np.dtype[np.void]) -> AnyArray:
