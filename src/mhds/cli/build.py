@@ -40,16 +40,18 @@ def build(
         bool,
         typer.Option(
             "--full",
-            help="Reuse no per-shard work of earlier builds (PII runs on every record); the "
-            "release is the same as the incremental build's.",
+            help="Reuse no per-shard work of earlier builds (PII and the duplicate search run "
+            "on every record); the release is the same as the incremental build's.",
         ),
     ] = False,
 ) -> None:
     """Build a release: ingest, redact, de-duplicate, split, gate, and publish.
 
     A build is made against the latest release (or the release config's previous_release):
-    its records keep their splits, and PII runs only on the sources that changed since; the
-    manifest lists the records it no longer holds (`removed`). `--full` redoes every shard.
+    its records keep their splits, PII runs only on the sources that changed since, and the
+    duplicate search hashes only the shards that changed and verifies only the pairs the last
+    search did not check; the manifest lists the records it no longer holds (`removed`).
+    `--full` redoes every shard.
 
     Nothing is published unless every gate passes or carries a waiver in the release config;
     a failed build exits with code 5 and says where the gate reports are. A killed build

@@ -205,11 +205,14 @@ def known_verified(store: Store, workdir: str, part: int, prior: str, known: Any
 def contains(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
     """Whether each of ``pairs`` is in ``sorted_pairs`` (unique, sorted by ``(a, b)``).
 
-    Pairs are looked up by a 64-bit mix of both ends (several times faster than comparing
-    structured rows), then compared end by end; the rare query whose mix two pairs share is
-    looked up row by row, so the answer is exact."""
+    A few queries are looked up row by row (a binary search per query). Many are looked up by
+    a 64-bit mix of both ends, which costs a sort of the table but is several times faster per
+    query than comparing structured rows, then compared end by end; a query whose mix two
+    pairs share is looked up row by row, so the answer is exact."""
     if not len(sorted_pairs) or not len(pairs):
         return np.zeros(len(pairs), dtype=bool)
+    if len(pairs) * _FEW < len(sorted_pairs):
+        return _rows_contain(sorted_pairs, pairs)
     known = _mix(sorted_pairs)
     order = np.argsort(known)
     ranked = known[order]
@@ -221,11 +224,18 @@ def contains(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
     found = (sorted_pairs["a"][at] == pairs["a"]) & (sorted_pairs["b"][at] == pairs["b"])
     clash = ~found & (ranked[index] == wanted)
     if clash.any():
-        where = np.searchsorted(sorted_pairs, pairs[clash])
-        where = np.minimum(where, len(sorted_pairs) - 1)
-        hit = sorted_pairs[where]
-        found[clash] = (hit["a"] == pairs["a"][clash]) & (hit["b"] == pairs["b"][clash])
+        found[clash] = _rows_contain(sorted_pairs, pairs[clash])
     return np.asarray(found)
+
+
+# Fewer queries than the table's rows over this: a binary search per query beats sorting it.
+_FEW = 16
+
+
+def _rows_contain(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
+    where = np.minimum(np.searchsorted(sorted_pairs, pairs), len(sorted_pairs) - 1)
+    hit = sorted_pairs[where]
+    return np.asarray((hit["a"] == pairs["a"]) & (hit["b"] == pairs["b"]))
 
 
 def _mix(pairs: AnyArray) -> AnyArray:
