@@ -212,9 +212,8 @@ class Build:
         staged, where = steps.staged, searches_of(work, self.reuse)
         marker = join_key(work, DEDUP_DONE)
         done = read_done(self.store, marker, steps.digest)
-        if done is not None and done.get("generation") != current_generation(
-            self.store, where.search
-        ):
+        generation = current_generation(self.store, where.search)
+        if done is not None and done.get("generation") != generation:
             done = None  # another build's search ran in the kept folder since
         if done is not None:
             dedup = load_result(self.store, where.search)
@@ -235,14 +234,9 @@ class Build:
             survivors, removed = write_survivors(
                 self.store, staged, dedup, join_key(work, "survivors")
             )
-            write_done(
-                self.store,
-                marker,
-                steps.digest,
-                survivors=survivors,
-                duplicates=removed,
-                generation=current_generation(self.store, where.search),
-            )
+            generation = current_generation(self.store, where.search)
+            state = {"survivors": survivors, "duplicates": removed, "generation": generation}
+            write_done(self.store, marker, steps.digest, **state)
         for source_id, kinds in removed.items():
             funnel.source(source_id).duplicates.update(kinds)
         self.audit.append(

@@ -73,10 +73,10 @@ from mhds.steps.dedup.prior import (
     NO_GENERATIONS,
     Generations,
     contains,
-    known_verified,
     save_checked,
     save_verified,
     split_known,
+    with_known,
 )
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
@@ -188,14 +188,8 @@ def reduce_bucket(
     save_array(store, key(workdir, "long", name + ".npy"), long_runs)
     links = _touching(exact_links(exact), known)
     pairs = _touching(pairs, known)
-    if pairs_of.current:
-        save_checked(store, workdir, pairs_of.current, bucket, pairs)
-    pairs, reused = split_known(store, workdir, bucket, pairs, pairs_of.prior)
-    _save_by_part(store, workdir, "known", name, reused, config)
-    summary = _save_reduced(store, workdir, bucket, config, links, pairs, (len(rows), len(exact)))
-    return msgspec.structs.replace(
-        summary, candidates=summary.candidates + len(reused), known=len(reused)
-    )
+    read = (len(rows), len(exact))
+    return _save_reduced(store, workdir, bucket, config, links, pairs, read, pairs_of)
 
 
 def reduce_within(
@@ -230,14 +224,20 @@ def _save_reduced(
     links: AnyArray,
     pairs: AnyArray,
     read: tuple[int, int],
+    pairs_of: Generations = NO_GENERATIONS,
 ) -> BucketSummary:
-    """Write a reduce's exact links, its candidates per partition and the requests; ``read``
-    is the band and exact rows it read."""
+    """Write a reduce's exact links, its candidates per partition (those the ``prior``
+    search checked as known) and the requests; ``read`` is the band and exact rows it
+    read."""
     name = part_name(bucket)
     save_array(store, key(workdir, "links", name + ".npy"), links)
+    if pairs_of.current:
+        save_checked(store, workdir, pairs_of.current, bucket, pairs)
+    pairs, known = split_known(store, workdir, bucket, pairs, pairs_of.prior)
+    _save_by_part(store, workdir, "known", name, known, config)
     parts = _save_by_part(store, workdir, "candidates", name, pairs, config)
     _save_requests(store, workdir, name, pairs, parts)
-    return BucketSummary(bucket, *read, len(links), len(pairs))
+    return BucketSummary(bucket, *read, len(links), len(pairs) + len(known), len(known))
 
 
 def _save_by_part(
@@ -301,10 +301,7 @@ def verify_partition(
     pairs = unique_pairs(load_concat(store, key(workdir, "candidates", name), PAIR))
     pairs = pairs[~contains(known, pairs)]  # generated in a bucket where it was checked, too
     verified = _verify(store, workdir, name, pairs, config)
-    if len(known):
-        verified = _by_pair(
-            np.concatenate((verified, known_verified(store, workdir, part, pairs_of.prior, known)))
-        )
+    verified = with_known(store, workdir, part, pairs_of.prior, verified, known)
     save_array(store, key(workdir, "verified", name + ".npy"), verified)
     if pairs_of.current:
         save_verified(store, workdir, pairs_of.current, part, verified)
@@ -327,11 +324,6 @@ def _verify(
         verified["a"], verified["b"] = pairs["a"][keep], pairs["b"][keep]
         verified["similarity"] = similarity[keep]
     return verified
-
-
-def _by_pair(rows: AnyArray) -> AnyArray:
-    """Rows sorted by ``(a, b)``, as a search that verified them all would write them."""
-    return rows[np.lexsort((rows["b"], rows["a"]))]
 
 
 class _ShardArrays:

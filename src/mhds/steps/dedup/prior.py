@@ -146,11 +146,8 @@ def commit(
 def current_generation(store: Store, workdir: str) -> str:
     """The generation of the last finished search in ``workdir`` (empty: none): a build that
     resumes after its search checks that no other search ran there since."""
-    try:
-        state = msgspec.json.decode(store.read_bytes(key(workdir, POINTER)), type=PairState)
-    except (ObjectNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
-        return ""
-    return state.gen
+    state = _load_state(store, workdir)
+    return state.gen if state is not None else ""
 
 
 def clear_outputs(store: Store, workdir: str) -> None:
@@ -190,16 +187,20 @@ def save_verified(store: Store, workdir: str, gen: str, part: int, verified: Any
     save_array(store, key(workdir, PAIRS, gen, "verified", part_name(part) + ".npy"), verified)
 
 
-def known_verified(store: Store, workdir: str, part: int, prior: str, known: AnyArray) -> AnyArray:
-    """The ``VERIFIED`` rows of the ``prior`` search in ``part`` for the ``known`` pairs
-    (those it kept; the others it checked and dropped)."""
+def with_known(
+    store: Store, workdir: str, part: int, prior: str, verified: AnyArray, known: AnyArray
+) -> AnyArray:
+    """``verified`` plus the ``VERIFIED`` rows of the ``prior`` search in ``part`` for the
+    ``known`` pairs (those it kept; the others it checked and dropped), sorted by ``(a, b)``
+    as a search that verified them all would write them."""
     if not len(known):
-        return np.empty(0, dtype=VERIFIED)
+        return verified
     stem = key(workdir, PAIRS, prior, "verified", part_name(part))
-    verified = _load_or_empty(store, stem, VERIFIED)
-    ends = np.empty(len(verified), dtype=PAIR)
-    ends["a"], ends["b"] = verified["a"], verified["b"]
-    return verified[contains(known, ends)]
+    before = _load_or_empty(store, stem, VERIFIED)
+    ends = np.empty(len(before), dtype=PAIR)
+    ends["a"], ends["b"] = before["a"], before["b"]
+    rows = np.concatenate((verified, before[contains(known, ends)]))
+    return rows[np.lexsort((rows["b"], rows["a"]))]
 
 
 def contains(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
@@ -264,11 +265,17 @@ def _read_state(
     store: Store, workdir: str, spec: dict[str, str | int], threshold: float
 ) -> PairState | None:
     """The last finished search's pair state, when it was made under this spec and threshold."""
+    state = _load_state(store, workdir)
+    if state is None or state.spec != spec or state.threshold != threshold:
+        return None
+    return state
+
+
+def _load_state(store: Store, workdir: str) -> PairState | None:
     try:
-        state = msgspec.json.decode(store.read_bytes(key(workdir, POINTER)), type=PairState)
+        return msgspec.json.decode(store.read_bytes(key(workdir, POINTER)), type=PairState)
     except (ObjectNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
         return None
-    return state if state.spec == spec and state.threshold == threshold else None
 
 
 def _stale(store: Store, workdir: str, kept: set[int], gen: str) -> list[str]:
