@@ -118,17 +118,26 @@ def test_a_kept_search_redoes_only_what_changed_and_finds_what_a_fresh_search_fi
 def test_known_pairs_are_only_those_the_last_search_checked_in_the_same_bucket(
     tmp_path: Path,
 ) -> None:
-    # A long run that gains members gets another star and chain: pairs of two unchanged
-    # shards that the last search never tried are verified now, not taken as known.
+    # A long run that loses members gets another chain: a pair of two unchanged records that
+    # the last search never tried (a's twins once b's twin between them is gone) is
+    # verified now, not taken as known.
     store = LocalStore(tmp_path / "store")
     staged = _shards(store)
     _search(store, [staged["a"], staged["b"]], KEPT_SEARCH, {})
-    _search(store, [staged["a"], staged["b"], staged["d"]], KEPT_SEARCH, {})
-    for part in range(CONFIG.buckets):
-        candidates = _concat(store, key(KEPT_SEARCH, "candidates", part_name(part)))
-        known = _concat(store, key(KEPT_SEARCH, "known", part_name(part)))
-        assert not contains(np.sort(known, order=["a", "b"]), candidates).any()
+    first = current_generation(store, KEPT_SEARCH)
+    checked = {
+        bucket: load_array(store, key(KEPT_SEARCH, "pairs", first, "checked", f"{bucket:05d}.npy"))
+        for bucket in range(CONFIG.buckets)
+    }
+    unchanged = {shard_number(i) for i in shard_ids([staged["a"]])}
+    _search(store, [staged["a"], staged["d"]], KEPT_SEARCH, {})
+    for bucket in range(CONFIG.buckets):
+        known = _concat(store, key(KEPT_SEARCH, "known"), f"/{bucket:05d}.npy")
+        assert contains(checked[bucket], known).all()
+        ends = np.concatenate((known["a"], known["b"])) >> np.uint64(32)
+        assert set(ends.tolist()) <= unchanged
     assert _known(store, KEPT_SEARCH) > 0
+    assert not store.exists(key(KEPT_SEARCH, "pairs", first, "checked", "00000.npy"))
 
 
 def test_a_changed_spec_hashes_every_shard_again(tmp_path: Path) -> None:
@@ -167,11 +176,6 @@ def test_shard_ids_whose_numbers_collide_get_a_suffix(monkeypatch: pytest.Monkey
     assert shard_ids(["bb", "aa", "c"]) == ["bb#1", "aa", "c"]
 
 
-def _concat(store: Store, prefix: str) -> np.ndarray:
-    parts = [load_array(store, i.key) for i in store.list(prefix + "/")]
-    return np.concatenate(parts) if parts else np.empty(0, dtype=PAIR)
-
-
 def test_contains_is_exact_when_pairs_share_their_mix(monkeypatch: pytest.MonkeyPatch) -> None:
     import mhds.steps.dedup.prior as prior
 
@@ -190,3 +194,8 @@ def test_contains_is_exact_when_pairs_share_their_mix(monkeypatch: pytest.Monkey
     monkeypatch.setattr(prior, "_mix", lambda pairs: pairs["a"] % np.uint64(3))
     assert contains(table, asked).tolist() == expected
     assert not contains(table[:0], asked).any() and not len(contains(table, asked[:0]))
+
+
+def _concat(store: Store, prefix: str, ending: str = "") -> np.ndarray:
+    parts = [load_array(store, i.key) for i in store.list(prefix + "/") if i.key.endswith(ending)]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=PAIR)
