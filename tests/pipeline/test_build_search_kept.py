@@ -191,7 +191,7 @@ def test_contains_is_exact_when_pairs_share_their_mix(monkeypatch: pytest.Monkey
     assert contains(table, asked).tolist() == expected
     assert contains(table, asked[:5]).tolist() == expected[:5]  # few: row by row
     # A mix that many pairs share: the clashing queries are looked up row by row.
-    monkeypatch.setattr(prior, "_mix", lambda pairs: pairs["a"] % np.uint64(3))
+    monkeypatch.setattr(prior, "pair_mix", lambda pairs: pairs["a"] % np.uint64(3))
     assert contains(table, asked).tolist() == expected
     assert not contains(table[:0], asked).any() and not len(contains(table, asked[:0]))
 

@@ -116,6 +116,14 @@ def group_indices(keys: AnyArray) -> dict[int, AnyArray]:
     return {int(ranked[b]): order[b:e] for b, e in zip(bounds[:-1], bounds[1:], strict=True)}
 
 
+def search_sorted(known: AnyArray, values: AnyArray) -> tuple[AnyArray, AnyArray]:
+    """Where each of ``values`` sits in ``known`` (sorted), and whether it is there."""
+    index = np.searchsorted(known, values)
+    found = index < len(known)
+    found[found] = known[index[found]] == values[found]
+    return index, found
+
+
 def save_array(store: Store, key_: str, array: AnyArray) -> None:
     """Write one array as ``.npy`` bytes (no pickles)."""
     buffer = io.BytesIO()

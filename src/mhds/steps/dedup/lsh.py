@@ -101,8 +101,12 @@ def unique_pairs(pairs: AnyArray) -> AnyArray:
 
 def pair_partitions(pairs: AnyArray, parts: int) -> AnyArray:
     """The verification partition of each pair: a stable hash of the pair, modulo ``parts``."""
-    mixed = fmix64(pairs["a"] * SHINGLE_MULT ^ pairs["b"])
-    return (mixed % np.uint64(parts)).astype(np.int64)
+    return (pair_mix(pairs) % np.uint64(parts)).astype(np.int64)
+
+
+def pair_mix(pairs: AnyArray) -> AnyArray:
+    """A stable 64-bit hash of each pair (both ends mixed)."""
+    return fmix64(pairs["a"] * SHINGLE_MULT ^ pairs["b"])
 
 
 def _pairs(left: AnyArray, right: AnyArray) -> AnyArray:

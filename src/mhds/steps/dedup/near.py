@@ -48,6 +48,7 @@ from mhds.steps.dedup.layout import (
     part_name,
     save_array,
     save_arrays,
+    search_sorted,
     shard_number,
     split_codes,
     to_codes,
@@ -398,7 +399,7 @@ def _touching(pairs: AnyArray, known: AnyArray | None) -> AnyArray:
 
 
 def _isin_sorted(values: AnyArray, known: AnyArray) -> AnyArray:
-    return _search_sorted(known, values)[1]
+    return search_sorted(known, values)[1]
 
 
 def _save_buckets(
@@ -455,21 +456,13 @@ def _similarities(
 
 
 def _locate(codes: AnyArray, wanted: AnyArray) -> AnyArray:
-    index, found = _search_sorted(codes, wanted)
+    index, found = search_sorted(codes, wanted)
     if not found.all():
         number, _ = split_codes(wanted[~found][:1])
         raise ShardError(
             "signature rows missing: run fetch_rows first", shard=num_name(int(number[0]))
         )
     return index
-
-
-def _search_sorted(known: AnyArray, values: AnyArray) -> tuple[AnyArray, AnyArray]:
-    """Where each of ``values`` sits in ``known`` (sorted), and whether it is there."""
-    index = np.searchsorted(known, values)
-    found = index < len(known)
-    found[found] = known[index[found]] == values[found]
-    return index, found
 
 
 def _gather_shingles(values: AnyArray, offsets: AnyArray, rows: AnyArray) -> dict[str, AnyArray]:

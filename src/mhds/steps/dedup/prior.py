@@ -39,10 +39,11 @@ from mhds.steps.dedup.layout import (
     part_name,
     read_summaries,
     save_array,
+    search_sorted,
     shard_number,
     split_codes,
 )
-from mhds.steps.dedup.minhash import SHINGLE_MULT, fmix64
+from mhds.steps.dedup.lsh import pair_mix
 from mhds.store.base import Store
 
 # What a shard's map wrote: kept while the shard is searched again.
@@ -213,11 +214,11 @@ def contains(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
     if not len(sorted_pairs) or not len(pairs):
         return np.zeros(len(pairs), dtype=bool)
     if len(pairs) * _FEW < len(sorted_pairs):
-        return _rows_contain(sorted_pairs, pairs)
-    known = _mix(sorted_pairs)
+        return search_sorted(sorted_pairs, pairs)[1]
+    known = pair_mix(sorted_pairs)
     order = np.argsort(known)
     ranked = known[order]
-    wanted = _mix(pairs)
+    wanted = pair_mix(pairs)
     asked = np.argsort(wanted)  # sorted queries: the search walks the table in order
     index = np.empty(len(pairs), dtype=np.intp)
     index[asked] = np.minimum(np.searchsorted(ranked, wanted[asked]), len(ranked) - 1)
@@ -225,22 +226,12 @@ def contains(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
     found = (sorted_pairs["a"][at] == pairs["a"]) & (sorted_pairs["b"][at] == pairs["b"])
     clash = ~found & (ranked[index] == wanted)
     if clash.any():
-        found[clash] = _rows_contain(sorted_pairs, pairs[clash])
+        found[clash] = search_sorted(sorted_pairs, pairs[clash])[1]
     return np.asarray(found)
 
 
 # Fewer queries than the table's rows over this: a binary search per query beats sorting it.
 _FEW = 16
-
-
-def _rows_contain(sorted_pairs: AnyArray, pairs: AnyArray) -> AnyArray:
-    where = np.minimum(np.searchsorted(sorted_pairs, pairs), len(sorted_pairs) - 1)
-    hit = sorted_pairs[where]
-    return np.asarray((hit["a"] == pairs["a"]) & (hit["b"] == pairs["b"]))
-
-
-def _mix(pairs: AnyArray) -> AnyArray:
-    return fmix64(pairs["a"] * SHINGLE_MULT ^ pairs["b"])
 
 
 def _load_or_empty(store: Store, stem: str, dtype: np.dtype[np.void]) -> AnyArray:
