@@ -21,10 +21,17 @@ C = Category
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # a greeted city: a place when large or of several words, else a person
+        # a greeted city: a place when large, of several words, or of a name that is no
+        # frequent name; else a person
         ("Hi Toronto, thanks for writing in about your son.", (C.LOCATION, "Toronto")),
         ("Hi Santa Rosa, I hear how tired you are.", (C.LOCATION, "Santa Rosa")),
         ("Hi Graham, thanks for writing in about your son.", (C.PERSON, "Graham")),
+        ("Hi Lockport, thanks for writing in about your son.", (C.LOCATION, "Lockport")),
+        ("Hello Wausau, I hear how tired you are.", (C.LOCATION, "Wausau")),
+        ("Hi Keller, I hear how tired you are.", (C.PERSON, "Keller")),
+        # a town that opens a text before a comma is who it is written to
+        ("Kokomo, you are right that sleep comes first.", (C.LOCATION, "Kokomo")),
+        ("Keller, you are right that sleep comes first.", (C.PERSON, "Keller")),
         # a signature right after a quotation's closing mark, its site glued on
         (
             'Try asking him: "Can we talk tonight?"\xa0Dana Whitfieldwww.brightcouples.com',

@@ -7,10 +7,13 @@ a cue of where someone is or is from that NER misses ("writing from Toronto Cana
 reads as an organisation). A city whose name is an ordinary English word ("Mobile",
 "Reading", "Orange") never counts; nor does a country or a US state, which Safe Harbor keeps,
 nor a month. A greeting of a city ("Hi Montreal,", the display name of an asker on a forum)
-is read as a place only for a city of ``GREETED_CITY_POPULATION`` people or more, or of a name
-of several words ("Hi Chapel Hill,"): small towns share their names with people ("Hi Graham,",
-"Hi Moore,") far more often. A person named after a large city ("Hi Jackson,") then gets a
-LOCATION placeholder; the name is redacted either way.
+is read as a place for a city of ``GREETED_CITY_POPULATION`` people or more, or of a name of
+several words ("Hi Chapel Hill,"); a smaller town only when its name is not a frequent US given
+name or surname (``data/census_names.txt.gz``, 1990 Census; ``data/CENSUS_NAMES.md``): small
+towns share their names with people ("Hi Graham,", "Hi Moore,") far more often than with
+nobody ("Hi Meriden,"). A person named after a large city ("Hi Jackson,"), or after a town
+with a name the Census table lacks, then gets a LOCATION placeholder; the name is redacted
+either way.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ def _cities() -> dict[str, int]:
 
 
 def load() -> None:
-    """Read the table now, not at the first city a batch meets."""
+    """Read the tables now, not at the first city a batch meets."""
     _cities()
+    _census_names()
 
 
 def is_city(phrase: str) -> bool:
@@ -66,10 +70,20 @@ def bears_a_city_name(word: str) -> bool:
 
 def is_greeted_city(phrase: str) -> bool:
     """Whether a greeted ``phrase`` ("Hi Montreal,") is more likely a place than a person: a
-    city (``is_city``) of several words or of ``GREETED_CITY_POPULATION`` people or more."""
+    city (``is_city``) of several words, of ``GREETED_CITY_POPULATION`` people or more, or of a
+    name that is not a frequent US name ("Meriden"; not "Keller", "Troy")."""
     if not is_city(phrase):
         return False
-    return len(phrase.split()) > 1 or _cities()[_key(phrase)] >= GREETED_CITY_POPULATION
+    if len(phrase.split()) > 1 or _cities()[_key(phrase)] >= GREETED_CITY_POPULATION:
+        return True
+    return _key(phrase) not in _census_names()
+
+
+@cache
+def _census_names() -> frozenset[str]:
+    """The given names and frequent surnames of the packaged 1990 Census table."""
+    blob = files("mhds.steps.pii").joinpath("data/census_names.txt.gz").read_bytes()
+    return frozenset(line.split("\t")[0] for line in gzip.decompress(blob).decode().splitlines())
 
 
 def _key(name: str) -> str:

@@ -307,6 +307,7 @@ _GREETED_INTRO = re.compile(
 )
 _INTERJECTED = re.compile(rf"{_INTERJECTION}\Z")
 _ADDRESSED = re.compile(r"[ \t]*,")
+_LINE_START = re.compile(r"(?:^|\n|\\n)[ \t]*\Z")
 _CUE_REACH = 48
 #: How far before "called" a thing's noun may stand ("the best tool for becoming a better
 #: listener that I know of is called").
@@ -674,6 +675,17 @@ def greets(text: str, start: int) -> bool:
     return word is not None and _ADDRESSED.match(text, word.end()) is not None
 
 
+def addressed(text: str, run: _Run) -> bool:
+    """Whether ``run`` is greeted (``greets``) or opens a text or a line before a comma, as who
+    it is written to ("Lorain, you're correct that ...")."""
+    if greets(text, run.start):
+        return True
+    before = max(0, run.start - _CUE_REACH)
+    return _LINE_START.search(text, before, run.start) is not None and (
+        _ADDRESSED.match(text, run.end) is not None
+    )
+
+
 def _in_name_field(text: str, start: int) -> bool:
     return _NAME_FIELD.search(text, max(0, start - _CUE_REACH), start) is not None
 
@@ -722,7 +734,7 @@ def _span(text: str, run: _Run, score: float) -> Span:
         or (len(run.words) == 1 and run.words[0].lower().endswith(_TOWN_ENDINGS))
         or (len(run.words) > 1 and run.words[0].rstrip(".") in _PLACE_HEADS)
         or _LANDMARK_AFTER.match(text, run.end) is not None
-        or (greets(text, run.start) and is_greeted_city(" ".join(run.words)))
+        or (addressed(text, run) and is_greeted_city(" ".join(run.words)))
     )
     category = Category.LOCATION if place else Category.PERSON
     recognizer = SHAPE_RECOGNIZER if score == SHAPE else "name_slot_regex"
