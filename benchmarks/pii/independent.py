@@ -83,6 +83,10 @@ CORPORA = {
     # generated text; run blind once with the session-start engine and the engine of that
     # moment (results/pii-independent-blind-counselchat8*.json), then dev.
     "counselchat8": CORPORA_DIR / "counselchat_gold8.jsonl",
+    # Batch 9: 200 further texts labelled twice in the eighth session (its texts were among
+    # those the seventh read unlabelled); run blind once with the session-start engine and the
+    # engine of that moment (results/pii-independent-blind-counselchat9*.json), then dev.
+    "counselchat9": CORPORA_DIR / "counselchat_gold9.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -97,7 +101,7 @@ WHOLLY_HELD_OUT = frozenset({"counselchat3"})
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(
     {"counselchat", "counselchat2", "counselchat4", "counselchat5", "counselchat6", "counselchat7",
-     "counselchat8"}
+     "counselchat8", "counselchat9"}
 )  # fmt: skip
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without
