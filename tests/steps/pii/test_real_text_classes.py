@@ -12,6 +12,7 @@ import pytest
 
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.names import reads_as_english
 from mhds.steps.pii.spans import Category
 from tests.steps.pii.cases import redacted
 
@@ -186,3 +187,20 @@ def test_an_email_inside_a_kept_page_is_still_redacted(engine: PIIEngine) -> Non
 def test_a_url_ends_before_a_closing_bracket_and_the_next_sentence(engine: PIIEngine) -> None:
     text = "Find a therapist near you (my page: http://www.lowmoorcouples.com).To sum up, rest."
     assert (C.URL, "http://www.lowmoorcouples.com") in redacted(engine, text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "english"),
+    [
+        # Spanish shares "a", "no" and "me" with English; its own stop words outnumber them
+        (
+            "Mi hermano está tomando pastillas muy fuertes, y no me deja hablar con él por lo "
+            "que me preocupa a mí y a mi madre.",
+            False,
+        ),
+        ("My son no longer sleeps, and a friend said a walk may help him relax.", True),
+        ("Hablé con mi padre sobre la terapia y me dijo que no era para nosotros.", False),
+    ],
+)
+def test_a_sentence_reads_as_english_by_its_stop_words(sentence: str, english: bool) -> None:
+    assert reads_as_english(sentence, 4) is english

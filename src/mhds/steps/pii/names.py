@@ -45,6 +45,7 @@ from mhds.steps.pii.lexicon import (
     is_capitalised,
     is_name_like,
     is_ordinary,
+    other_stop_words,
 )
 from mhds.steps.pii.pattern_sources import CLOSING
 from mhds.steps.pii.practices import own_practices
@@ -535,15 +536,18 @@ def _is_english(text: str, start: int, end: int) -> bool:
         words = _LOWER_WORD.findall(text, *around)
         if len(words) < _MIN_WORDS_TO_TELL:
             return True
-    stop = _stop_words()
-    return sum(w in stop for w in words) >= _ENGLISH_SHARE * len(words)
+    english = sum(w in _stop_words() for w in words)
+    other = sum(w in other_stop_words() for w in words)
+    return english >= _ENGLISH_SHARE * len(words) and english >= other
 
 
 class _EnglishSentences:
     """Whether the sentence around a position reads as English: name-likeness is measured
     against English, so in other languages ("Soy Consejera Profesional en Texas") NER alone
     judges. A sentence is English unless it has ``_MIN_WORDS_TO_TELL`` lower-case words or more
-    and under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose);
+    and under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose),
+    or fewer of them than stop words of another language (``lexicon.other_stop_words``: "a",
+    "no" and "me" are English and Spanish, "y", "que" and "por" Spanish only);
     a sentence with fewer words is judged by the text up to ``_LANGUAGE_REACH`` either side.
     Sentence ends are found once per text and each sentence is judged once."""
 
