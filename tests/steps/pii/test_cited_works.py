@@ -33,6 +33,10 @@ def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
         ("Identity shapes desire (Vasquez-Lund & Petrakis, 1988).", "Vasquez-Lund"),
         ("Identity shapes desire (Vasquez-Lund & Petrakis, 1988).", "Petrakis"),
         ("These traits were listed by Oyelaran (2011) in a review.", "Oyelaran"),
+        # a pair of doctors credited together, and an author read without a title
+        ('A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.', "Teodor Brandauer"),
+        ('A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.', "Ilse"),
+        ("I would suggest reading anything by Okonkwo-Haller first.", "Okonkwo-Haller"),
     ],
 )
 def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> None:
@@ -57,6 +61,7 @@ def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
     [
         ("A poem by Ottoline was read at the funeral.", "Ottoline"),
         ("I read a letter written by my sister Ottoline.", "Ottoline"),
+        ("I keep reading everything by my sister Ottoline.", "Ottoline"),
         ("We watched a film directed by Ottoline Marsh at home.", "Ottoline Marsh"),
         ('Her favourite song is "Grey Harbour" by Ottoline Marsh.', "Ottoline Marsh"),
         ("I was hurt by Ottoline last week.", "Ottoline"),

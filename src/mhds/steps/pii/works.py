@@ -32,7 +32,8 @@ _NAME_WORD = r"(?:[A-Z]\.|[A-Z](?=[\w'’-]*[a-z])[\w'’-]*+)"
 _PARTICLE = r"(?:de|da|del|van|von|der|den|di|du|la|le|st\.?)"
 #: One credited name: capitalised words with an initial or a particle among them.
 _NAME = (
-    rf"(?:(?:Dr\.?|Prof\.?)[ \t]+)?{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
+    rf"(?:(?:Drs?\.?|Prof\.?)[ \t]+)?{_NAME_WORD}"
+    rf"(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
 )
 #: Names joined by commas, "&" and "and" ("Dossie Easton & Janet Hardy").
 _NAMES = re.compile(rf"{_NAME}(?:[ \t]*(?:,|&|,?[ \t]+and)[ \t]+{_NAME})*")
@@ -52,10 +53,11 @@ _WORK_NOUN = re.compile(
 #: and one title: "books about family dynamics, such as:Toxic Parents: Overcoming Their
 #: Hurtful Legacy and Reclaiming Your Life by").
 _BETWEEN_BY = re.compile(r"(?P<between>[^.!?\n“”\"]{0,160}?)[ \t]*,?[ \t]*by[ \t]+\Z")
-#: A verb of authorship right before "by" ("written by", "roles played by").
+#: A verb of authorship right before "by" ("developed by", "coined by"), or reading what
+#: someone wrote ("reading anything by", "read everything by").
 _MADE_BY = re.compile(
     r"(?i:\b(?:authored|co-authored|developed|coined|founded|pioneered|popularized"
-    r"|popularised))[ \t]+by[ \t]+\Z"
+    r"|popularised|(?:read|reading)[ \t]+(?:anything|everything|something|more)))[ \t]+by[ \t]+\Z"
 )
 _BY = re.compile(r"\bby[ \t]+(?=[A-Z])")
 _YEAR = r"(?:19|20)\d\d[a-z]?"
@@ -116,7 +118,7 @@ _READ_POSSESSIVE = re.compile(
     r"[A-Z][\w'’-]*)*)"
 )
 _SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
-_TITLES = re.compile(r"^(?:Dr\.?|Prof\.?)[ \t]+")
+_TITLES = re.compile(r"^(?:Drs?\.?|Prof\.?)[ \t]+")
 
 
 def cited_works(text: str) -> list[tuple[int, int, str]]:
