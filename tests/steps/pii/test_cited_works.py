@@ -34,8 +34,8 @@ def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
         ("Identity shapes desire (Vasquez-Lund & Petrakis, 1988).", "Petrakis"),
         ("These traits were listed by Oyelaran (2011) in a review.", "Oyelaran"),
         # a pair of doctors credited together, and an author read without a title
-        ('A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.', "Teodor Brandauer"),
-        ('A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.', "Ilse"),
+        ("A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.", "Teodor Brandauer"),
+        ("A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.", "Ilse"),
         ("I would suggest reading anything by Okonkwo-Haller first.", "Okonkwo-Haller"),
     ],
 )
