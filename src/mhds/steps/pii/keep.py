@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     DIAGNOSES,
@@ -199,7 +200,6 @@ _CITATION = re.compile(
     r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
     r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan))\b"
 )
-_CONDITION_AFTER = re.compile(r"(?:['’]s)?[ \t]+(?:disorder|syndrome|disease)\b", re.IGNORECASE)
 #: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
 #: co-prescribed drugs: sertraline, fluoxetine, diazepam, quetiapine, risperidone ...
 DRUG_STEMS = (
@@ -210,17 +210,6 @@ DRUG_STEMS = (
     "zepam", "barbital", "plon", "zolpidem", "suvorexant", "orexant",
 )  # fmt: skip
 _CLINICAL_ENDINGS = DRUG_STEMS + _CONDITION_ENDINGS
-#: People whose names name a condition, written before it ("Asperger's Syndrome").
-EPONYMS: frozenset[str] = frozenset(
-    {
-        "asperger", "tourette", "alzheimer", "parkinson", "huntington", "crohn", "cushing",
-        "addison", "graves", "hashimoto", "munchausen", "capgras", "cotard", "korsakoff",
-        "wernicke", "broca", "raynaud", "sjogren", "sjögren", "rett", "down", "williams",
-        "klinefelter", "turner", "marfan", "lyme", "meniere", "ménière", "kanner", "stockholm",
-        "prader-willi", "angelman", "charcot", "bell", "guillain-barre", "guillain-barré",
-        "tay-sachs", "niemann-pick", "kluver-bucy", "asperger's", "fragile",
-    }
-)  # fmt: skip
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _KNOWN_TLDS = frozenset(TLDS.split("|"))
 _PLATFORM_KEYS = frozenset(term_key(t) for t in PLATFORMS)
@@ -360,6 +349,8 @@ class KeepList:
         ):
             return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
         if named and in_person_slot(text, span.start):
+            if names_a_condition(text, span.start, span.end):
+                return True  # "my grandma's Alzheimer's": the relation's condition
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if category is Category.PERSON and _after_public_role(text, span.start, span.end):
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
@@ -498,7 +489,8 @@ def is_clinical_name(text: str, span: Span) -> bool:
     measure or a drug, not a person or place. Its last word is a clinical head noun ("Panic
     Disorder", "Beck Depression Inventory"; "... Therapy" or "... Treatment" only without a
     name-like word before it, which makes it a practice: "Brookhaven Therapy"); or it is a
-    known eponym written before its condition ("Asperger('s) Syndrome"); or it is one word of
+    condition's eponym (:func:`mhds.steps.pii.eponyms.names_a_condition`: "Asperger('s)
+    Syndrome", "Bell's Palsy", "has Parkinson's"); or it is one word of
     eight letters or more with the stem of a psychiatric drug's generic name (USAN stems:
     "-oxetine", "-azepam", "-apine" ...) or the Greek ending of a condition ("-phobia",
     "-phonia", "-osis" ...)."""
@@ -508,8 +500,9 @@ def is_clinical_name(text: str, span: Span) -> bool:
         before = raw[: head.start()].split()
         if head["strong"] or not any(is_name_like(w.strip(_STRIP)) for w in before):
             return True
-    if _CONDITION_AFTER.match(text, span.end):
-        return _POSSESSIVE.sub("", raw).lower() in EPONYMS
+    condition = names_a_condition(text, span.start, span.end)
+    if condition is not None:
+        return condition  # "Bell's Palsy", "has Parkinson's"; not "Jane Syndrome"
     if (
         _HEAD_AFTER.match(text, span.end)
         and _THERAPY_CUE.search(text, max(0, span.start - _WORD_REACH), span.start)

@@ -1,0 +1,52 @@
+"""Conditions named after people, written with the name first, are kept as clinical terms; the
+same names as someone's stay redacted. Sentences written for these tests (none comes from an
+evaluation corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.eponyms import is_eponym, names_a_condition
+
+
+def redacted(engine: PIIEngine, text: str) -> list[str]:
+    return [text[s.start : s.end] for s in engine.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have Graves' Disease and my heart races when I am anxious.",
+        "Since my Bell's Palsy last spring I avoid mirrors.",
+        "My mom has Parkinson's and I look after her every weekend.",
+        "Caring for my grandma's Alzheimer's is wearing me down.",
+        "I was told I have Hashimoto's, which can affect mood.",
+        "Her doctor thinks it is Hodgkin's Lymphoma and she is terrified.",
+        "They suspected Munchausen by proxy at the hospital.",
+        "My cousin has Klinefelter Syndrome and feels different.",
+    ],
+)
+def test_a_condition_named_after_someone_is_kept(engine: PIIEngine, text: str) -> None:
+    assert redacted(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I went to Brown's and bought a coat for the wedding.", "Brown"),
+        ("We ate at Kennedy's after the game and I felt fine.", "Kennedy"),
+        ("My friend Evans's mom has Parkinson's.", "Evans"),
+        ("My coworker Marisol Parkinson's desk is next to mine.", "Marisol Parkinson"),
+    ],
+)
+def test_the_same_names_as_someones_are_redacted(engine: PIIEngine, text: str, name: str) -> None:
+    assert name in redacted(engine, text)
+
+
+def test_the_ontologys_names_and_the_ones_written_first() -> None:
+    assert is_eponym("Kaposi's") and is_eponym("Graves'") and is_eponym("Hashimoto")
+    assert not is_eponym("Marisol")
+    text = "Jane Syndrome is the name of my band."
+    assert names_a_condition(text, 0, 4) is False  # a head noun after a name that names none
+    assert names_a_condition("Jane called.", 0, 4) is None
