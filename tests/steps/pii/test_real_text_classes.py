@@ -33,6 +33,9 @@ C = Category
         # a town that opens a text before a comma is who it is written to
         ("Kokomo, you are right that sleep comes first.", (C.LOCATION, "Kokomo")),
         ("Keller, you are right that sleep comes first.", (C.PERSON, "Keller")),
+        ("New York, what would it mean to you to sleep well?", (C.LOCATION, "New York")),
+        # an initial that signs a text after a quotation closed before the full stop
+        ('Be gentle and look for care that is "good enough". R', (C.PERSON, "R")),
         # a signature right after a quotation's closing mark, its site glued on
         (
             'Try asking him: "Can we talk tonight?"\xa0Dana Whitfieldwww.brightcouples.com',
@@ -79,6 +82,8 @@ def test_identifier_found_with_its_category(
         # a list's bullets open sentences
         "Some ideas for you:·\xa0\xa0 Learn to notice the first signs.·\xa0\xa0 Identify "
         "what sets it off.",
+        # states listed together are kept, as Safe Harbor keeps them
+        "New York, New Jersey and Connecticut all license counselors differently.",
         # national organisations and whichever place is near are no particular place
         "Ask at your local VA Medical Center about their groups.",
         # a quotation's author and an author read are cited, not private

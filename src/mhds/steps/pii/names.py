@@ -353,7 +353,7 @@ _ABBREVIATION_PIECE = 2
 _LOWER_SIGNED = re.compile(_CLOSED + r"(?P<name>[a-z][a-z'’-]{1,30})[ \t\xa0.!]*\Z")
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
-_AFTER_SENTENCE = re.compile(r"(?:[a-z)][.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
+_AFTER_SENTENCE = re.compile(r"(?:[a-z)][\"'”’]?[.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
 #: A capitalised word glued to a word's end by a missing space ("ForwardCutting", "HalpernA").
 _GLUED_CAPITAL = re.compile(r"(?<=[a-z]{4})([A-Z][a-z]*)(?![^\W\d_])")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
