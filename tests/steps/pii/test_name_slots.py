@@ -36,6 +36,11 @@ NAMES = [
     ("I saw prof Kline today", "Kline"),
     ("I saw dr Wu today", "Wu"),
     ("the kids, Ayasha, Tomasz and Ifeoma, are all at school", "Tomasz"),
+    # a given name that English has too, opening a sentence: asked, or doing what people do
+    ("Jasper, could you tell me where the forms are?", "Jasper"),
+    ("Ruby told me she was scared to go home.", "Ruby"),
+    # a given name that ends like an abstract noun ("-ence", "-ance")
+    ("Clarence, I hope the new job is kinder to you.", "Clarence"),
 ]
 
 
@@ -62,6 +67,10 @@ NOT_NAMES = [
     "My doctor put me on Zoloft and then Lexapro.",
     "I moved here from Canada and my family is in Texas.",
     "Hi there, thank you for writing in.",
+    # ordinary words that are given names too, opening a sentence with no person's slot
+    "Hope is a good thing to hold on to when things are dark.",
+    "Grace comes when you stop fighting yourself.",
+    "Sorry, can I add one more thing?",
 ]
 
 

@@ -79,11 +79,23 @@ def is_greeted_city(phrase: str) -> bool:
     return _key(phrase) not in _census_names()
 
 
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` is a given name of the packaged 1990 Census table ("Victor", "Hazel",
+    "Lawrence"): a name even where English also has the word."""
+    kinds = _census_names().get(_key(word), "")
+    return "f" in kinds or "m" in kinds
+
+
 @cache
-def _census_names() -> frozenset[str]:
-    """The given names and frequent surnames of the packaged 1990 Census table."""
+def _census_names() -> dict[str, str]:
+    """The given names and frequent surnames of the packaged 1990 Census table, each with
+    its kinds ("f", "m", "s"; "s" alone for a surname only)."""
     blob = files("mhds.steps.pii").joinpath("data/census_names.txt.gz").read_bytes()
-    return frozenset(line.split("\t")[0] for line in gzip.decompress(blob).decode().splitlines())
+    kinds: dict[str, str] = {}
+    for line in gzip.decompress(blob).decode().splitlines():
+        name, kind, _rank = line.split("\t")
+        kinds[name] = "".join(sorted(kinds.get(name, "") + kind))
+    return kinds
 
 
 def _key(name: str) -> str:

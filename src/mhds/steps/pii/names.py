@@ -27,7 +27,7 @@ from functools import cache
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
 from mhds.steps.pii.cities import find_cities
-from mhds.steps.pii.gazetteer import is_city, is_greeted_city
+from mhds.steps.pii.gazetteer import is_city, is_given_name, is_greeted_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     GEOGRAPHY,
@@ -412,6 +412,16 @@ _MIN_WORDS_TO_TELL = 6
 #: sentence's first word so made is its subject or an adverb, not a name ("Reframing",
 #: "Reconnection", "Caregiving", a misspelt "Addionally,"; names such as "Sally" or "Beverly"
 #: are shorter or end otherwise).
+#: Verbs only people do, right after a sentence's first word ("Jade told me").
+_ACTS_AFTER = re.compile(
+    r"[ \t]+(?:said|says|told|tells|asked|asks|spent|spends|lives|lived|went|called|calls"
+    r"|loves|loved|wants|wanted|thinks|thought|feels|felt|knows|knew|married|died|moved"
+    r"|cried|yelled|wrote|talked|(?:has|had)[ \t]+(?:given|told|said|asked))\b"
+)
+#: A question put to the word before it ("Victor, can I please ...", "Ella, could you ...").
+_ASKED_AFTER = re.compile(
+    r"[ \t]*,[ \t]*(?i:can|could|would|will|may|do|did|are|have)[ \t]+(?:I|you|we)\b"
+)
 _ABSTRACT_NOUN = re.compile(
     r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence"
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
@@ -609,10 +619,12 @@ def _score(text: str, run: _Run) -> float:
         return WEAK  # the speaker of a line, whatever sentences start with ("Marco: ...")
     if names >= 2 and len(words) - names < names:
         return FULL_NAME
+    if not names and len(words) == 1 and start and _given_name_acting(text, run, words[0]):
+        return WEAK  # "Victor, can I please ...", "Jade told me": a given name English has too
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
         return 0.0
-    if start and is_abstract_noun(words[0]) and not run.possessive:
-        return 0.0  # "Reframing is a tool", "Reconnection comes when": a sentence's subject
+    if start and is_abstract_noun(words[0]) and not run.possessive and not is_given_name(words[0]):
+        return 0.0  # "Reframing is a tool", "Reconnection comes when"; not "Lawrence, ..."
     if _GREETED_INTRO.search(text, max(0, run.start - _CUE_REACH), run.start):
         return WEAK  # "Hi, I'm Marisol!" (also "Hi, I'm Christian", a faith's word too)
     if _single_name_slot(text, run, before, words[0], start):
@@ -634,6 +646,18 @@ def _slot_score(before: str, run: _Run) -> float:
         return 0.0
     first = run.words[0].lower()
     return STRONG if first not in _stop_words() and first not in _WHEN_WORDS else 0.0
+
+
+def _given_name_acting(text: str, run: _Run, word: str) -> bool:
+    """Whether an ordinary word opening a sentence is a given name (``is_given_name``) that
+    acts as a person: a verb only people do after it ("Jade told me"), or addressed with a
+    question ("Victor, can I please speak ..."). "Hope is", "Grace comes" are no such slot."""
+    if not is_given_name(word):
+        return False
+    return (
+        _ACTS_AFTER.match(text, run.end) is not None
+        or _ASKED_AFTER.match(text, run.end) is not None
+    )
 
 
 def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:
