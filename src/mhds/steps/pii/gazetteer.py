@@ -13,7 +13,8 @@ name or surname (``data/census_names.txt.gz``, 1990 Census; ``data/CENSUS_NAMES.
 towns share their names with people ("Hi Graham,", "Hi Moore,") far more often than with
 nobody ("Hi Meriden,"). A person named after a large city ("Hi Jackson,"), or after a town
 with a name the Census table lacks, then gets a LOCATION placeholder; the name is redacted
-either way.
+either way. The same table tells the name slots which ordinary words are given names too
+(``is_given_name``: "Victor", "Ruby").
 """
 
 from __future__ import annotations
