@@ -32,6 +32,11 @@ C = Category
         # a Canadian postcode after a postcode cue or a country
         ("My postal code is H2X 1Y4, in case you need it.", (C.LOCATION, "H2X 1Y4")),
         ("Send it to our office, Canada T5J 0N3.", (C.LOCATION, "T5J 0N3")),
+        # a Polish postcode after a postcode cue
+        ("Post code: 61-748, the second floor.", (C.LOCATION, "61-748")),
+        # a given name found by its shape that NER reads as a place, where no city bears it
+        ("The harvest failed and I blamed Stephen, our old neighbour.", (C.PERSON, "Stephen")),
+        ("I still dream of Helen, four summers later.", (C.PERSON, "Helen")),
         # the house number first, then a street word before the name
         ("We rent a small flat at 14 rue des Lilas now.", (C.LOCATION, "14 rue des Lilas")),
         (

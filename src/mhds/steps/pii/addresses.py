@@ -110,7 +110,7 @@ POSTCODE_AFTER_PLACE = re.compile(
 )
 POSTCODE_CUE = re.compile(
     r"(?i:\b(?:zip(?:[ \t]?code)?|postal[ \t]+code|post[ \t]?code)(?:[ \t]+(?:is|was))?)"
-    rf"[ \t:#]*(?P<v>[0-9]{{3,6}}(?:-[0-9]{{3,4}})?|(?:{POSTCODE}))(?![\w-])"
+    rf"[ \t:#]*(?P<v>[0-9]{{3,6}}(?:-[0-9]{{3,4}})?|[0-9]{{2}}-[0-9]{{3}}|(?:{POSTCODE}))(?![\w-])"
 )
 #: A five-digit postcode after a town ("Springdale, 72764", "Arveyes 13959") or before it, as
 #: much of Europe writes it ("75011 Paris", "10115 Berlin"); the town's words decide.

@@ -548,8 +548,9 @@ def _inside(span: Span, others: list[Span]) -> bool:
 
 def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> list[Span]:
     """A one-word name-slot PERSON after "to", "from", "in", "at" or "near" that NER reads as a
-    place is a place ("driving to Albuquerque"); elsewhere the slot's PERSON stands ("had given
-    Cettina"), as NER often calls unfamiliar given names places."""
+    place is a place ("driving to Albuquerque"), and so is a word found by its shape alone that
+    NER reads as one, unless it is a given name no city bears; elsewhere the slot's PERSON
+    stands ("had given Cettina"), as NER often calls unfamiliar given names places."""
     places = [s for s in ner if s.category is Category.LOCATION]
     if not places:
         return found
@@ -559,7 +560,8 @@ def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> 
             span.recognizer in (SHAPE_RECOGNIZER, "name_slot_regex")
             and span.category is Category.PERSON
             and (
-                span.recognizer == SHAPE_RECOGNIZER  # a word by its shape: NER tells which
+                # a word by its shape: NER tells which, unless a given name that no city bears
+                (span.recognizer == SHAPE_RECOGNIZER and not _given_name_only(text, span))
                 or (
                     " " not in text[span.start : span.end]
                     and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
@@ -573,6 +575,13 @@ def _places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> 
             span = Span(span.start, span.end, Category.LOCATION, span.score, span.recognizer)
         out.append(span)
     return out
+
+
+def _given_name_only(text: str, span: Span) -> bool:
+    """Whether a word is a given name (``gazetteer.is_given_name``: "Stephen", "Monika") that
+    no city bears: NER calls unfamiliar names places, and these are names."""
+    surface = text[span.start : span.end]
+    return gazetteer.is_given_name(surface) and not is_city(surface)
 
 
 def _people_not_placed(text: str, found: list[Span], places: list[Span]) -> list[Span]:
