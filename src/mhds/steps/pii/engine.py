@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
-from mhds.steps.pii import eponyms, gazetteer
+from mhds.steps.pii import brands, eponyms, gazetteer
 from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
@@ -205,6 +205,7 @@ class PIIEngine:
             self._nlp = load_ner(self.config)
             gazetteer.load()  # the tables a text may need, read now rather than mid-batch
             eponyms.load()
+            brands.load()
             other_stop_words()
         if self._prefilter is None and self.config.ner_prefilter:
             self._prefilter = NERPrefilter(self.config)

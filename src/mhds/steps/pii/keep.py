@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from mhds.steps.pii.brands import is_brand
 from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.eponyms import names_a_condition
@@ -356,6 +357,8 @@ class KeepList:
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
+        if named and _names_a_brand(text, span.start, span.end):
+            return True  # "a Walmart parking lot", "a Gucci bag"
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
         if self._in_public_range(text, span):
@@ -538,6 +541,18 @@ def _listed_with_medication(text: str, start: int, end: int) -> bool:
         return True
     after = _MEDICATION_AFTER.match(text, end)
     return after is not None and term_key(after[1]) in _MEDICATION_KEYS
+
+
+def _names_a_brand(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, with its possessive ("Chili's") or the capitalised words
+    around it ("Baskin Robbins"), is a brand (:func:`mhds.steps.pii.brands.is_brand`)."""
+    raw = text[start:end]
+    possessive = _POSSESSIVE_AFTER.match(text, end)
+    return (
+        is_brand(raw)
+        or (possessive is not None and is_brand(raw + "'s"))
+        or is_brand(_capitalised_run(text, start, end))
+    )
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:

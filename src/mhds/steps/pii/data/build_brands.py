@@ -1,0 +1,91 @@
+"""Rebuild ``brands.txt.gz`` from the name-suggestion-index's brand files.
+
+Run from the repository root with a copy of the index's ``data/brands`` folder (GitHub
+repository ``osmlab/name-suggestion-index``; one JSON file per kind of place, each with its
+brands as ``items``)::
+
+    python src/mhds/steps/pii/data/build_brands.py name-suggestion-index/data/brands
+
+Kept: the brand name (``tags.brand``, else ``displayName``) of every item whose location set
+includes the whole world ("001") or an English-speaking country (us, gb, ca, au, nz, ie), in
+ASCII, of three characters or more. Left out, because a person bears them as often: a name of
+one word that is a given name or a frequent surname of the 1990 Census table
+(``census_names.txt.gz``: "Shaw's", "Macy's"), and a name of two or more words that are all
+such names ("Benjamin Moore"); and, because a place bears them, the names of cities of the
+GeoNames table (``cities.txt.gz``: "Columbia", "Phoenix"). One brand a line, sorted, gzip
+level 9 with no timestamp, so a rebuild gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "brands.txt.gz"
+_REGIONS = frozenset({"001", "us", "gb", "ca", "au", "nz", "ie"})
+_MIN_LENGTH = 3
+_WORD = re.compile(r"[A-Za-z]+(?:['’]s)?")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def main(folder: str) -> int:
+    people = _census_names()
+    places = _cities()
+    brands: set[str] = set()
+    files = sorted(Path(folder).rglob("*.json"))
+    if not files:
+        raise SystemExit(f"{folder}: no brand files (*.json)")
+    for path in files:
+        for item in json.loads(path.read_text(encoding="utf-8")).get("items", []):
+            name = _brand(item)
+            if name is None or _borne_by_people(name, people) or _key(name) in places:
+                continue
+            brands.add(name)
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as fh:
+        fh.write(("\n".join(sorted(brands)) + "\n").encode())
+    OUT.write_bytes(buffer.getvalue())
+    print(f"{len(brands)} brands from {len(files)} files written to {OUT.name}")
+    return 0
+
+
+def _brand(item: dict[str, Any]) -> str | None:
+    include = item.get("locationSet", {}).get("include", [])
+    if not any(isinstance(r, str) and r in _REGIONS for r in include):
+        return None
+    name = item.get("tags", {}).get("brand") or item.get("displayName") or ""
+    name = name.strip()
+    return name if name.isascii() and len(name) >= _MIN_LENGTH else None
+
+
+def _borne_by_people(name: str, people: frozenset[str]) -> bool:
+    words = [_POSSESSIVE.sub("", w).lower() for w in _WORD.findall(name)]
+    return bool(words) and all(w in people for w in words)
+
+
+def _cities() -> frozenset[str]:
+    blob = (HERE / "cities.txt.gz").read_bytes()
+    return frozenset(
+        _key(line.split("\t")[0]) for line in gzip.decompress(blob).decode().splitlines()
+    )
+
+
+def _key(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in folded.lower() if c.isalnum())
+
+
+def _census_names() -> frozenset[str]:
+    blob = (HERE / "census_names.txt.gz").read_bytes()
+    return frozenset(line.split("\t")[0] for line in gzip.decompress(blob).decode().splitlines())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))
