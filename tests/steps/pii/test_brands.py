@@ -30,6 +30,12 @@ def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
     [
         ("My friend Gucci said I should leave him.", "Gucci"),  # a person's slot
         ("I told Macy's mom everything.", "Macy"),  # a brand people bear too: not listed
+        # a brand's name used as a person's or a place's: no article or "at" before it
+        ("I told Zara everything after the session.", "Zara"),
+        ("Zara said she would drive me to group.", "Zara"),
+        ("Smitty's house is the only place I feel safe.", "Smitty"),
+        ("I grew up in Avalon with my grandmother.", "Avalon"),
+        ("We stayed with the Millers over the holidays.", "Millers"),
     ],
 )
 def test_a_name_people_bear_stays_redacted(engine: PIIEngine, text: str, name: str) -> None:

@@ -36,7 +36,6 @@ def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
         # a pair of doctors credited together, and an author read without a title
         ("A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.", "Teodor Brandauer"),
         ("A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.", "Ilse"),
-        ("I would suggest reading anything by Okonkwo-Haller first.", "Okonkwo-Haller"),
     ],
 )
 def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> None:
@@ -62,6 +61,8 @@ def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
         ("A poem by Ottoline was read at the funeral.", "Ottoline"),
         ("I read a letter written by my sister Ottoline.", "Ottoline"),
         ("I keep reading everything by my sister Ottoline.", "Ottoline"),
+        # reading "anything by" someone names no work: a coworker's posts are read too
+        ("I have been reading everything by Ottoline, my coworker.", "Ottoline"),
         ("We watched a film directed by Ottoline Marsh at home.", "Ottoline Marsh"),
         ('Her favourite song is "Grey Harbour" by Ottoline Marsh.', "Ottoline Marsh"),
         ("I was hurt by Ottoline last week.", "Ottoline"),

@@ -22,6 +22,8 @@ def redacted(engine: PIIEngine, text: str) -> list[str]:
         "My mom has Parkinson's and I look after her every weekend.",
         "Caring for my grandma's Alzheimer's is wearing me down.",
         "I was told I have Hashimoto's, which can affect mood.",
+        "My uncle has Wilson's disease and hides it from everyone.",
+        "My doctor mentioned Cushing's syndrome as a possibility.",
         "Her doctor thinks it is Hodgkin's Lymphoma and she is terrified.",
         "They suspected Munchausen by proxy at the hospital.",
         "My cousin has Klinefelter Syndrome and feels different.",
@@ -38,6 +40,12 @@ def test_a_condition_named_after_someone_is_kept(engine: PIIEngine, text: str) -
         ("We ate at Kennedy's after the game and I felt fine.", "Kennedy"),
         ("My friend Evans's mom has Parkinson's.", "Evans"),
         ("My coworker Marisol Parkinson's desk is next to mine.", "Marisol Parkinson"),
+        # names people bear, before a word that is no condition's or with no one given it
+        ("My dad Frank's dementia is getting worse every month.", "Frank"),
+        ("Mr. Wilson's disease of a car broke down again.", "Wilson"),
+        ("I was staying with Taylor's for the weekend and felt safe.", "Taylor"),
+        ("I keep thinking of Addison's last text to me.", "Addison"),
+        ("Dr. Turner's diagnosis made me cry in the car.", "Turner"),
     ],
 )
 def test_the_same_names_as_someones_are_redacted(engine: PIIEngine, text: str, name: str) -> None:
@@ -47,6 +55,6 @@ def test_the_same_names_as_someones_are_redacted(engine: PIIEngine, text: str, n
 def test_the_ontologys_names_and_the_ones_written_first() -> None:
     assert is_eponym("Kaposi's") and is_eponym("Graves'") and is_eponym("Hashimoto")
     assert not is_eponym("Marisol")
-    text = "Jane Syndrome is the name of my band."
-    assert names_a_condition(text, 0, 4) is False  # a head noun after a name that names none
-    assert names_a_condition("Jane called.", 0, 4) is None
+    text = "Ottoline Syndrome is the name of my band."
+    assert names_a_condition(text, 0, 8) is False  # a head noun after a name that names none
+    assert names_a_condition("Ottoline called.", 0, 8) is None

@@ -71,6 +71,11 @@ NOT_NAMES = [
     "Hope is a good thing to hold on to when things are dark.",
     "Grace comes when you stop fighting yourself.",
     "Sorry, can I add one more thing?",
+    # an abstract noun a sentence gives life to, and words of address
+    "Faith moved mountains for me this year.",
+    "Joy felt impossible after the funeral.",
+    "Honey, can you pass me the phone?",
+    "Love, are you okay?",
 ]
 
 

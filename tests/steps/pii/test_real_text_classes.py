@@ -33,6 +33,8 @@ C = Category
         # a town that opens a text before a comma is who it is written to
         ("Kokomo, you are right that sleep comes first.", (C.LOCATION, "Kokomo")),
         ("Keller, you are right that sleep comes first.", (C.PERSON, "Keller")),
+        # English words other languages have as stop words do not make a sentence foreign
+        ("Deshawn said the war at home was total chaos, haha.", (C.PERSON, "Deshawn")),
         ("New York, what would it mean to you to sleep well?", (C.LOCATION, "New York")),
         # an initial that signs a text after a quotation closed before the full stop
         ('Be gentle and look for care that is "good enough". R', (C.PERSON, "R")),
@@ -205,6 +207,10 @@ def test_a_url_ends_before_a_closing_bracket_and_the_next_sentence(engine: PIIEn
         ),
         ("My son no longer sleeps, and a friend said a walk may help him relax.", True),
         ("Hablé con mi padre sobre la terapia y me dijo que no era para nosotros.", False),
+        # English words that other languages have as stop words ("war", "come", "fine")
+        ("Deshawn said the war at home was total chaos, haha, final straw.", True),
+        # a sentence that switches languages for a few words stays English
+        ("Il mio ragazzo Matteo dice che I overthink everything.", True),
     ],
 )
 def test_a_sentence_reads_as_english_by_its_stop_words(sentence: str, english: bool) -> None:

@@ -31,6 +31,7 @@ from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
 from mhds.steps.pii.lexicon import ACRONYM_PLURAL, is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
     PARTICLES,
+    PERSON_VERB_AFTER,
     SHAPE_RECOGNIZER,
     greets,
     in_person_slot,
@@ -120,13 +121,6 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|that|these|those)[ \t\n]+\Z
 #: A lower-case noun right after a name, which then qualifies it ("the Bull novel").
 _ATTRIBUTIVE = re.compile(
     r"['’]?s?[ \t]+(?!(?:and|or|of|in|on|to|for|with|is|are|was|were|that|which)\b)[a-z]{3,}\b"
-)
-#: Verbs only people do, right after a name ("Hope Long told me").
-_PERSON_VERB_AFTER = re.compile(
-    r"['’]?s?[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|lives|lived"
-    r"|married|died|cried|cries|yelled|yells|thinks|thought|feels|felt|loves|loved|hates|hated"
-    r"|wants|wanted|knows|knew|drinks|drank|smokes|smoked|agreed|refused|refuses|passed[ \t]+away"
-    r"|husband|wife|mother|father|mom|dad|son|daughter|brother|sister|boyfriend|girlfriend)\b"
 )
 #: A nation's or a nationwide body's name ("National Alliance on Mental Illness", "American
 #: Red Cross Center"): an organisation, wherever its offices are.
@@ -507,7 +501,7 @@ def _ordinary_words(text: str, start: int, end: int, words: list[str]) -> bool:
     return (
         all(w[0].isupper() and is_ordinary(w) and not is_name_like(w) for w in words)
         and not in_person_slot(text, start)
-        and _PERSON_VERB_AFTER.match(text, end) is None
+        and PERSON_VERB_AFTER.match(text, end) is None
     )
 
 

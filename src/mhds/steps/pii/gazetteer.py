@@ -77,7 +77,13 @@ def is_greeted_city(phrase: str) -> bool:
         return False
     if len(phrase.split()) > 1 or _cities()[_key(phrase)] >= GREETED_CITY_POPULATION:
         return True
-    return _key(phrase) not in _census_names()
+    return not is_census_name(phrase)
+
+
+def is_census_name(word: str) -> bool:
+    """Whether ``word`` is a given name or a frequent surname of the packaged 1990 Census
+    table ("Wilson", "Addison"; not "Parkinson")."""
+    return _key(word) in _census_names()
 
 
 def is_given_name(word: str) -> bool:

@@ -36,7 +36,7 @@ from mhds.steps.pii.keep_terms import (
     term_key,
 )
 from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
-from mhds.steps.pii.names import in_person_slot
+from mhds.steps.pii.names import PERSON_VERB_AFTER, in_person_slot
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
@@ -194,6 +194,12 @@ _MAX_SITE_NAME = 40
 _MAX_WORD = 18
 _ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
+#: What stands before a brand used as one: an article and up to three lower-case words ("a
+#: cute little Gucci bag"), or "at" ("at Starbucks").
+_ARTICLE_BEFORE = re.compile(r"\b(?i:a|an|the)[ \t]+(?:[a-z]+[ \t]+){0,3}\Z")
+_AT_BEFORE = re.compile(r"\b(?i:at)[ \t]+\Z")
+#: A possessive right before a word ("my grandma's Alzheimer's"): the word is the possessor's.
+_AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
 _POSSESSIVE_BEFORE = re.compile(r"\w['’]s?[ \t]+\Z")
 _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
@@ -350,7 +356,9 @@ class KeepList:
         ):
             return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
         if named and in_person_slot(text, span.start):
-            if names_a_condition(text, span.start, span.end):
+            if _AFTER_POSSESSIVE.search(text, max(0, span.start - _CUE_REACH), span.start) and (
+                names_a_condition(text, span.start, span.end)
+            ):
                 return True  # "my grandma's Alzheimer's": the relation's condition
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if category is Category.PERSON and _after_public_role(text, span.start, span.end):
@@ -545,14 +553,24 @@ def _listed_with_medication(text: str, start: int, end: int) -> bool:
 
 def _names_a_brand(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]``, with its possessive ("Chili's") or the capitalised words
-    around it ("Baskin Robbins"), is a brand (:func:`mhds.steps.pii.brands.is_brand`)."""
+    around it, is a brand (:func:`mhds.steps.pii.brands.is_brand`) where the words around it
+    use it as one: after an article and a few adjectives ("a Walmart parking lot", "a cute
+    little Gucci bag") or right after "at" ("coffee at Starbucks", "at Chili's"), with no verb
+    of a person after it. People bear brands' names too ("I told Zara", "Zara said",
+    "Smitty's house"), so a name alone is no brand."""
     raw = text[start:end]
-    possessive = _POSSESSIVE_AFTER.match(text, end)
-    return (
+    possessive = _POSSESSIVE_AFTER.match(text, end) is not None
+    if not (
         is_brand(raw)
-        or (possessive is not None and is_brand(raw + "'s"))
+        or (possessive and is_brand(raw + "'s"))
         or is_brand(_capitalised_run(text, start, end))
-    )
+    ):
+        return False
+    at = _AT_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+    if possessive:
+        return at  # "at Chili's"; not "Smitty's house", "the Swensen's"
+    article = _ARTICLE_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+    return (at or article) and PERSON_VERB_AFTER.match(text, end) is None
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:

@@ -42,16 +42,23 @@ _OTHER_LANGUAGES = ("es", "fr", "de", "it", "pt")
 
 @cache
 def other_stop_words() -> frozenset[str]:
-    """spaCy's stop words of ``_OTHER_LANGUAGES`` that are not English stop words. Each list
-    is read from its module's file alone: importing ``spacy.lang.fr`` would build the French
-    tokenizer's exceptions first (5 s)."""
+    """spaCy's stop words of ``_OTHER_LANGUAGES`` that are not English stop words."""
+    return frozenset().union(*stop_words_by_language().values())
+
+
+@cache
+def stop_words_by_language() -> dict[str, frozenset[str]]:
+    """Each of ``_OTHER_LANGUAGES``' spaCy stop words that are not English stop words. Each
+    list is read from its module's file alone: importing ``spacy.lang.fr`` would build the
+    French tokenizer's exceptions first (5 s)."""
     import runpy
 
     lang = files("spacy").joinpath("lang")
-    words: set[str] = set()
-    for code in _OTHER_LANGUAGES:
-        words |= runpy.run_path(str(lang.joinpath(code, "stop_words.py")))["STOP_WORDS"]
-    return frozenset(words) - english_stop_words()
+    return {
+        code: frozenset(runpy.run_path(str(lang.joinpath(code, "stop_words.py")))["STOP_WORDS"])
+        - english_stop_words()
+        for code in _OTHER_LANGUAGES
+    }
 
 
 @cache

@@ -45,7 +45,7 @@ from mhds.steps.pii.lexicon import (
     is_capitalised,
     is_name_like,
     is_ordinary,
-    other_stop_words,
+    stop_words_by_language,
 )
 from mhds.steps.pii.pattern_sources import CLOSING
 from mhds.steps.pii.practices import own_practices
@@ -412,12 +412,27 @@ _MIN_WORDS_TO_TELL = 6
 #: sentence's first word so made is its subject or an adverb, not a name ("Reframing",
 #: "Reconnection", "Caregiving", a misspelt "Addionally,"; names such as "Sally" or "Beverly"
 #: are shorter or end otherwise).
-#: Verbs only people do, right after a sentence's first word ("Jade told me").
-_ACTS_AFTER = re.compile(
-    r"[ \t]+(?:said|says|told|tells|asked|asks|spent|spends|lives|lived|went|called|calls"
-    r"|loves|loved|wants|wanted|thinks|thought|feels|felt|knows|knew|married|died|moved"
-    r"|cried|yelled|wrote|talked|(?:has|had)[ \t]+(?:given|told|said|asked))\b"
+#: Verbs only people do, right after a name ("Hope Long told me"), or a relation's noun after
+#: its possessive ("Hope's husband").
+PERSON_VERB_AFTER = re.compile(
+    r"['’]?s?[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|lives|lived"
+    r"|married|died|cried|cries|yelled|yells|thinks|thought|feels|felt|loves|loved|hates|hated"
+    r"|wants|wanted|knows|knew|drinks|drank|smokes|smoked|agreed|refused|refuses|passed[ \t]+away"
+    r"|husband|wife|mother|father|mom|dad|son|daughter|brother|sister|boyfriend|girlfriend)\b"
 )
+#: Verbs of speaking right after a sentence's first word ("Jade told me"), which an abstract
+#: noun a sentence gives life to does not take ("Hope felt", "Grace knows", "Faith moved").
+_SPEAKS_AFTER = re.compile(
+    r"[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|wrote|writes"
+    r"|yelled|yells|replied|replies|answered|answers|promised|promises)\b"
+)
+#: Words of address that the Census table holds as given names ("Honey, can you ...", "Love,
+#: are you okay?") and titles of rank ("King said ..."): no one's name there.
+_ADDRESS_WORDS = frozenset(
+    {"honey", "love", "man", "buddy", "lady", "dude", "sir", "babe", "baby", "sweetie",
+     "darling", "dear", "kid", "girl", "boy", "mate", "pal", "angel", "sugar", "champ", "chief",
+     "boss", "doc", "bro", "sis", "king", "queen", "prince", "princess", "duke", "lord"}
+)  # fmt: skip
 #: A question put to the word before it ("Victor, can I please ...", "Ella, could you ...").
 _ASKED_AFTER = re.compile(
     r"[ \t]*,[ \t]*(?i:can|could|would|will|may|do|did|are|have)[ \t]+(?:I|you|we)\b"
@@ -427,6 +442,11 @@ _ABSTRACT_NOUN = re.compile(
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
 )
 _ENGLISH_SHARE = 0.15
+#: Stop words of one other language ("que", "y", "está") fewer than which never make a
+#: sentence foreign: English has some as words ("war", "come", "fine", "dice"), spread over
+#: several languages' lists, and "Il mio ragazzo Matteo dice che I overthink" switches
+#: languages for three words, its names still found by the English slots.
+_MIN_OTHER = 4
 _LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
 #: Sentence ends, and the bullets that open a list's items ("·  Learn coping skills").
 _SENTENCE_END = frozenset(".!?:;\n·•◦‣▪●")
@@ -547,8 +567,8 @@ def _is_english(text: str, start: int, end: int) -> bool:
         if len(words) < _MIN_WORDS_TO_TELL:
             return True
     english = sum(w in _stop_words() for w in words)
-    other = sum(w in other_stop_words() for w in words)
-    return english >= _ENGLISH_SHARE * len(words) and english >= other
+    other = max(sum(w in stop for w in words) for stop in stop_words_by_language().values())
+    return english >= _ENGLISH_SHARE * len(words) and (other < _MIN_OTHER or english >= other)
 
 
 class _EnglishSentences:
@@ -556,8 +576,9 @@ class _EnglishSentences:
     against English, so in other languages ("Soy Consejera Profesional en Texas") NER alone
     judges. A sentence is English unless it has ``_MIN_WORDS_TO_TELL`` lower-case words or more
     and under ``_ENGLISH_SHARE`` of them are English stop words (about 0.4 in English prose),
-    or fewer of them than stop words of another language (``lexicon.other_stop_words``: "a",
-    "no" and "me" are English and Spanish, "y", "que" and "por" Spanish only);
+    or, with four or more stop words of one other language
+    (``lexicon.stop_words_by_language``), fewer English stop words than those ("a", "no" and
+    "me" are English and Spanish, "y", "que" and "por" Spanish only);
     a sentence with fewer words is judged by the text up to ``_LANGUAGE_REACH`` either side.
     Sentence ends are found once per text and each sentence is judged once."""
 
@@ -650,12 +671,13 @@ def _slot_score(before: str, run: _Run) -> float:
 
 def _given_name_acting(text: str, run: _Run, word: str) -> bool:
     """Whether an ordinary word opening a sentence is a given name (``is_given_name``) that
-    acts as a person: a verb only people do after it ("Jade told me"), or addressed with a
-    question ("Victor, can I please speak ..."). "Hope is", "Grace comes" are no such slot."""
-    if not is_given_name(word):
+    acts as a person: a verb of speaking after it ("Jade told me"), or addressed with a
+    question ("Victor, can I please speak ..."). "Hope is", "Grace comes", "Faith moved
+    mountains" and words of address ("Honey, can you ...") are no such slot."""
+    if not is_given_name(word) or word.lower() in _ADDRESS_WORDS:
         return False
     return (
-        _ACTS_AFTER.match(text, run.end) is not None
+        _SPEAKS_AFTER.match(text, run.end) is not None
         or _ASKED_AFTER.match(text, run.end) is not None
     )
 

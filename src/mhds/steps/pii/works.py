@@ -53,11 +53,12 @@ _WORK_NOUN = re.compile(
 #: and one title: "books about family dynamics, such as:Toxic Parents: Overcoming Their
 #: Hurtful Legacy and Reclaiming Your Life by").
 _BETWEEN_BY = re.compile(r"(?P<between>[^.!?\n“”\"]{0,160}?)[ \t]*,?[ \t]*by[ \t]+\Z")
-#: A verb of authorship right before "by" ("developed by", "coined by"), or reading what
-#: someone wrote ("reading anything by", "read everything by").
+#: A verb of authorship right before "by" ("developed by", "coined by"). Reading "anything by"
+#: someone is no such verb: a coworker's or a cousin's blog is read as well ("reading everything
+#: by Jenna, my coworker").
 _MADE_BY = re.compile(
     r"(?i:\b(?:authored|co-authored|developed|coined|founded|pioneered|popularized"
-    r"|popularised|(?:read|reading)[ \t]+(?:anything|everything|something|more)))[ \t]+by[ \t]+\Z"
+    r"|popularised))[ \t]+by[ \t]+\Z"
 )
 _BY = re.compile(r"\bby[ \t]+(?=[A-Z])")
 _YEAR = r"(?:19|20)\d\d[a-z]?"

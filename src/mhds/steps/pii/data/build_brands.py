@@ -10,8 +10,9 @@ Kept: the brand name (``tags.brand``, else ``displayName``) of every item whose 
 includes the whole world ("001") or an English-speaking country (us, gb, ca, au, nz, ie), in
 ASCII, of three characters or more. Left out, because a person bears them as often: a name of
 one word that is a given name or a frequent surname of the 1990 Census table
-(``census_names.txt.gz``: "Shaw's", "Macy's"), and a name of two or more words that are all
-such names ("Benjamin Moore"); and, because a place bears them, the names of cities of the
+(``census_names.txt.gz``: "Shaw's", "Macy's", and a family's plural: "Millers",
+"O'Briens"), and a name of two or more words that are all such names ("Benjamin Moore"); and,
+because a place bears them, the names of cities of the
 GeoNames table (``cities.txt.gz``: "Columbia", "Phoenix"). One brand a line, sorted, gzip
 level 9 with no timestamp, so a rebuild gives the same bytes.
 """
@@ -31,8 +32,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "brands.txt.gz"
 _REGIONS = frozenset({"001", "us", "gb", "ca", "au", "nz", "ie"})
 _MIN_LENGTH = 3
-_WORD = re.compile(r"[A-Za-z]+(?:['’]s)?")
-_POSSESSIVE = re.compile(r"['’]s$")
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 
 
 def main(folder: str) -> int:
@@ -66,8 +66,10 @@ def _brand(item: dict[str, Any]) -> str | None:
 
 
 def _borne_by_people(name: str, people: frozenset[str]) -> bool:
-    words = [_POSSESSIVE.sub("", w).lower() for w in _WORD.findall(name)]
-    return bool(words) and all(w in people for w in words)
+    """Whether every word of ``name`` is a Census name, alone, as a possessive or as a
+    family's plural ("Macy's", "Benjamin Moore", "Millers", "O'Briens")."""
+    words = [_key(w) for w in _WORD.findall(name)]
+    return bool(words) and all(w in people or (w.endswith("s") and w[:-1] in people) for w in words)
 
 
 def _cities() -> frozenset[str]:

@@ -8,11 +8,10 @@ repository (``DOreports/HumanDO.tsv``: one disease a line, its id, label and par
 Kept: the labels that open with a proper name, written capitalised ("Alzheimer's disease",
 "Graves' disease", "Gilles de la Tourette syndrome", "Lyme disease", "Munchausen by proxy"),
 one line per name and the word after it: the name in lower case without its possessive, the
-first word after it that is not a stop word ("disease", "palsy", "proxy"), and 1 when the
-label writes the name as a possessive. A name of several words gives a line for the whole and
-one for each capitalised part of three letters or more ("Wilson-Turner" gives "wilson-turner",
-"wilson" and "turner"). Sorted, gzip level 9 with no timestamp, so a rebuild gives the same
-bytes.
+first word after it that is not a stop word ("disease", "palsy", "by"), and 1 when the
+label writes the name as a possessive. A name of several words is kept whole ("wilson-turner",
+"gilles de la tourette"): its parts alone are people's names ("Marie", "Walker", "Frank").
+Sorted, gzip level 9 with no timestamp, so a rebuild gives the same bytes.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ _EPONYM = re.compile(
     r"(?P<possessive>'s|(?<=s)')? (?P<rest>[a-z][a-z -]*)"
 )
 _STOP = frozenset({"a", "an", "and", "de", "du", "in", "of", "or", "the", "to", "type", "with"})
-_MIN_PART = 3
 
 
 def main(report: str) -> int:
@@ -61,10 +59,8 @@ def _rows(label: str) -> set[str]:
     head = next((w for w in re.split(r"[ -]", match["rest"]) if w and w not in _STOP), None)
     if head is None:
         return set()
-    name = match["name"]
     possessive = "1" if match["possessive"] else "0"
-    parts = [p for p in re.split(r"[ -]", name) if p[0].isupper() and len(p) >= _MIN_PART]
-    return {f"{n.lower()}\t{head}\t{possessive}" for n in {name, *parts}}
+    return {f"{match['name'].lower()}\t{head}\t{possessive}"}
 
 
 if __name__ == "__main__":
