@@ -20,13 +20,14 @@ level 9 with no timestamp, so a rebuild gives the same bytes.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import re
 import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
+
+from mhds.steps.pii.data.table import write_lines
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "brands.txt.gz"
@@ -48,10 +49,7 @@ def main(folder: str) -> int:
             if name is None or _borne_by_people(name, people) or _key(name) in places:
                 continue
             brands.add(name)
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as fh:
-        fh.write(("\n".join(sorted(brands)) + "\n").encode())
-    OUT.write_bytes(buffer.getvalue())
+    write_lines(OUT, sorted(brands))
     print(f"{len(brands)} brands from {len(files)} files written to {OUT.name}")
     return 0
 

@@ -16,11 +16,11 @@ the same bytes.
 
 from __future__ import annotations
 
-import gzip
-import io
 import sys
 import tarfile
 from pathlib import Path
+
+from mhds.steps.pii.data.table import write_lines
 
 OUT = Path(__file__).resolve().parent / "census_names.txt.gz"
 SURNAME_RANKS = 10_000
@@ -41,11 +41,8 @@ def main(sdist: str) -> int:
             rows |= _rows(member.name, raw.read().decode("ascii"), kind)
     if {line.split("\t")[1] for line in rows} != set(_FILES.values()):
         raise SystemExit(f"{sdist}: expected the three files {sorted(_FILES)}")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as fh:
-        fh.write(("\n".join(sorted(rows)) + "\n").encode())
-    OUT.write_bytes(buffer.getvalue())
-    print(f"{len(rows)} names written to {OUT.name} ({len(buffer.getvalue()):,} bytes)")
+    size = write_lines(OUT, sorted(rows))
+    print(f"{len(rows)} names written to {OUT.name} ({size:,} bytes)")
     return 0
 
 

@@ -11,10 +11,10 @@ The output is sorted, gzip level 9 with no timestamp, so a rebuild gives the sam
 
 from __future__ import annotations
 
-import gzip
-import io
 import sys
 from pathlib import Path
+
+from mhds.steps.pii.data.table import write_lines
 
 OUT = Path(__file__).resolve().parent / "cities.txt.gz"
 _COLUMNS = 19
@@ -30,11 +30,8 @@ def main(dump: str) -> int:
         for spelling in {name, ascii_name}:
             if spelling.strip():
                 rows.add(f"{spelling.strip()}\t{country}\t{int(population)}")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as fh:
-        fh.write(("\n".join(sorted(rows)) + "\n").encode())
-    OUT.write_bytes(buffer.getvalue())
-    print(f"{len(rows)} spellings written to {OUT.name} ({len(buffer.getvalue()):,} bytes)")
+    size = write_lines(OUT, sorted(rows))
+    print(f"{len(rows)} spellings written to {OUT.name} ({size:,} bytes)")
     return 0
 
 

@@ -18,12 +18,13 @@ timestamp, so a rebuild gives the same bytes.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import re
 import sys
 import zipfile
 from pathlib import Path
+
+from mhds.steps.pii.data.table import write_lines
 
 MEMBER = "spacy_lookups_data/data/en_lexeme_prob.json.gz"
 FLOOR = -16.0
@@ -46,10 +47,7 @@ def main(wheel: str) -> int:
             words.append("~" + word)
     words.sort(key=lambda w: w.lstrip("~"))
     out = Path(__file__).with_name("common_words.txt.gz")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as stream:
-        stream.write(("\n".join(words) + "\n").encode())
-    out.write_bytes(buffer.getvalue())
+    write_lines(out, words)
     print(f"{len(words)} words -> {out}")
     return 0
 

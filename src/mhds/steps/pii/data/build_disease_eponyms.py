@@ -17,11 +17,11 @@ Sorted, gzip level 9 with no timestamp, so a rebuild gives the same bytes.
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import re
 import sys
 from pathlib import Path
+
+from mhds.steps.pii.data.table import write_lines
 
 OUT = Path(__file__).resolve().parent / "disease_eponyms.txt.gz"
 _HEADER = ["id", "label", "subClassOf"]
@@ -44,11 +44,8 @@ def main(report: str) -> int:
             if len(fields) != len(_HEADER):
                 raise SystemExit(f"{report}:{number}: {len(fields)} columns, expected 3")
             rows |= _rows(fields[1])
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as fh:
-        fh.write(("\n".join(sorted(rows)) + "\n").encode())
-    OUT.write_bytes(buffer.getvalue())
-    print(f"{len(rows)} lines written to {OUT.name} ({len(buffer.getvalue()):,} bytes)")
+    size = write_lines(OUT, sorted(rows))
+    print(f"{len(rows)} lines written to {OUT.name} ({size:,} bytes)")
     return 0
 
 
