@@ -5,9 +5,9 @@ word's shape reads them as one.
 The table (``data/brands.txt.gz``, 4,122 brands) is the name-suggestion-index's brands of the
 English-speaking countries and of the whole world, less the names that people bear too (a
 given name or frequent surname of the 1990 Census, alone, as a family's plural or as all of
-a brand's words: "Macy's", "Millers", "Benjamin Moore") and cities' names ("Columbia"); ``data/BRANDS.md`` says how, with
-its source and licence (BSD 3-Clause). A brand is matched as written, case and all, with its
-possessive ("Chili's").
+a brand's words: "Macy's", "Millers", "Benjamin Moore") and cities' names ("Columbia");
+``data/BRANDS.md`` says how, with its source and licence (BSD 3-Clause). A brand is matched
+as written, case and all, with its possessive ("Chili's").
 The keep-list (``keep._names_a_brand``) keeps a brand only where the words around use it as
 one ("a Walmart parking lot", "at Starbucks"), and a name in a person's slot is that person
 whatever brand bears it.
