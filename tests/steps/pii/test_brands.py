@@ -36,6 +36,7 @@ def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
         ("Smitty's house is the only place I feel safe.", "Smitty"),
         ("I grew up in Avalon with my grandmother.", "Avalon"),
         ("We stayed with the Millers over the holidays.", "Millers"),
+        ("I keep thinking about the Zara I met at group.", "Zara"),
     ],
 )
 def test_a_name_people_bear_stays_redacted(engine: PIIEngine, text: str, name: str) -> None:

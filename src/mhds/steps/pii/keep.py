@@ -198,6 +198,8 @@ _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 #: cute little Gucci bag"), or "at" ("at Starbucks").
 _ARTICLE_BEFORE = re.compile(r"\b(?i:a|an|the)[ \t]+(?:[a-z]+[ \t]+){0,3}\Z")
 _AT_BEFORE = re.compile(r"\b(?i:at)[ \t]+\Z")
+#: A clause about the word before it, as said of a person ("the Zara I met", "... who texted").
+_CLAUSE_AFTER = re.compile(r"[ \t]+(?:I|we|you|he|she|they|who|whom)\b")
 #: A possessive right before a word ("my grandma's Alzheimer's"): the word is the possessor's.
 _AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
 _POSSESSIVE_BEFORE = re.compile(r"\w['’]s?[ \t]+\Z")
@@ -570,6 +572,8 @@ def _names_a_brand(text: str, start: int, end: int) -> bool:
     if possessive:
         return at  # "at Chili's"; not "Smitty's house", "the Swensen's"
     article = _ARTICLE_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+    if _CLAUSE_AFTER.match(text, end):
+        return False  # "the Zara I met at group", "the Zara who texted me": someone
     return (at or article) and PERSON_VERB_AFTER.match(text, end) is None
 
 
