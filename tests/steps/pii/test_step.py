@@ -106,3 +106,15 @@ def test_counts_by_family_and_category(engine: PIIEngine) -> None:
     assert step.stats.counters["redacted:crisis:EMAIL"] == 1
     assert step.stats.counters["redacted:crisis:PHONE"] == 1
     assert step.stats.counters["redacted:therapy:PERSON"] == 2
+
+
+def test_every_packaged_table_is_in_the_steps_identity() -> None:
+    """A table the engine reads that the identity left out would let a build resume with
+    redactions made from the old table."""
+    from importlib.resources import files
+
+    from mhds.steps.pii.step import _IDENTITY_DATA
+
+    data = files("mhds.steps.pii").joinpath("data")
+    tables = {p.name for p in data.iterdir() if p.name.endswith((".gz", ".yaml"))}
+    assert tables == set(_IDENTITY_DATA)

@@ -65,8 +65,10 @@ class PIIRedactor(RecordStep):
     # 8: NER on the sentences that need it (prefilter.ner_pieces); 9: the real-text classes of
     # CounselChat batches 1, 2 and 4 (greeted cities, practices, other languages, public pages);
     # 10: those of batches 5-7 (glued words, signatures, holidays, topic sites, "New York");
-    # 11: other countries' forms (phones, streets, postcodes, titles), names listed with names
-    version: ClassVar[int] = 11
+    # 11: other countries' forms (phones, streets, postcodes, titles), names listed with names;
+    # 12: greeted towns by the Census name table, another language's stop words, condition
+    # eponyms and brands kept, given names English has as words
+    version: ClassVar[int] = 12
 
     def __init__(
         self,
@@ -226,15 +228,22 @@ class PIIRedactor(RecordStep):
         )
 
 
+#: The packaged tables a redaction depends on (``pii_identity``).
+_IDENTITY_DATA = (
+    "common_words.txt.gz", "public_resources.yaml", "cities.txt.gz", "census_names.txt.gz",
+    "disease_eponyms.txt.gz", "brands.txt.gz",
+)  # fmt: skip
+
+
 @cache
 def pii_identity() -> str:
     """What a build's key must change with besides its configuration: the PII step's version
     and a digest of the packaged data it reads (the ordinary-word table, the public-resource
-    list and the city gazetteer), so that a new engine or list never resumes a build redacted
-    by the old one."""
+    list, the city gazetteer, the Census names, the condition eponyms and the brands), so that
+    a new engine or list never resumes a build redacted by the old one."""
     data = files("mhds.steps.pii").joinpath("data")
     digest = hashlib.sha256()
-    for name in ("common_words.txt.gz", "public_resources.yaml", "cities.txt.gz"):
+    for name in _IDENTITY_DATA:
         digest.update(name.encode() + b"\0" + data.joinpath(name).read_bytes())
     return f"{PIIRedactor.name}:{PIIRedactor.version}:sha256:{digest.hexdigest()}"
 
