@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from mhds.steps.pii.brands import is_brand
+from mhds.steps.pii.brands import used_as_brand
 from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.eponyms import names_a_condition
@@ -36,7 +36,7 @@ from mhds.steps.pii.keep_terms import (
     term_key,
 )
 from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
-from mhds.steps.pii.names import PERSON_VERB_AFTER, in_person_slot
+from mhds.steps.pii.names import in_person_slot
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
@@ -194,12 +194,6 @@ _MAX_SITE_NAME = 40
 _MAX_WORD = 18
 _ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
-#: What stands before a brand used as one: an article and up to three lower-case words ("a
-#: cute little Gucci bag"), or "at" ("at Starbucks").
-_ARTICLE_BEFORE = re.compile(r"\b(?i:a|an|the)[ \t]+(?:[a-z]+[ \t]+){0,3}\Z")
-_AT_BEFORE = re.compile(r"\b(?i:at)[ \t]+\Z")
-#: A clause about the word before it, as said of a person ("the Zara I met", "... who texted").
-_CLAUSE_AFTER = re.compile(r"[ \t]+(?:I|we|you|he|she|they|who|whom)\b")
 #: A possessive right before a word ("my grandma's Alzheimer's"): the word is the possessor's.
 _AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
 _POSSESSIVE_BEFORE = re.compile(r"\w['’]s?[ \t]+\Z")
@@ -367,7 +361,8 @@ class KeepList:
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
-        if named and _names_a_brand(text, span.start, span.end):
+        run = _capitalised_run(text, span.start, span.end) if named else ""
+        if named and used_as_brand(text, span.start, span.end, run):
             return True  # "a Walmart parking lot", "a Gucci bag"
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
@@ -551,30 +546,6 @@ def _listed_with_medication(text: str, start: int, end: int) -> bool:
         return True
     after = _MEDICATION_AFTER.match(text, end)
     return after is not None and term_key(after[1]) in _MEDICATION_KEYS
-
-
-def _names_a_brand(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]``, with its possessive ("Chili's") or the capitalised words
-    around it, is a brand (:func:`mhds.steps.pii.brands.is_brand`) where the words around it
-    use it as one: after an article and a few adjectives ("a Walmart parking lot", "a cute
-    little Gucci bag") or right after "at" ("coffee at Starbucks", "at Chili's"), with no verb
-    of a person after it. People bear brands' names too ("I told Zara", "Zara said",
-    "Smitty's house"), so a name alone is no brand."""
-    raw = text[start:end]
-    possessive = _POSSESSIVE_AFTER.match(text, end) is not None
-    if not (
-        is_brand(raw)
-        or (possessive and is_brand(raw + "'s"))
-        or is_brand(_capitalised_run(text, start, end))
-    ):
-        return False
-    at = _AT_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
-    if possessive:
-        return at  # "at Chili's"; not "Smitty's house", "the Swensen's"
-    article = _ARTICLE_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
-    if _CLAUSE_AFTER.match(text, end):
-        return False  # "the Zara I met at group", "the Zara who texted me": someone
-    return (at or article) and PERSON_VERB_AFTER.match(text, end) is None
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:
