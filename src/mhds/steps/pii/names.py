@@ -408,10 +408,6 @@ _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES
 #: a piece of an address ("dayrep.com", "www").
 _LOWER_WORD = re.compile(r"(?<![\w'’\\./@-])[a-zß-öø-ÿ][a-zß-öø-ÿ'’]*(?![\w@/-]|\.\w)")
 _MIN_WORDS_TO_TELL = 6
-#: English endings of abstract nouns, gerunds and adverbs, at least seven letters in all: a
-#: sentence's first word so made is its subject or an adverb, not a name ("Reframing",
-#: "Reconnection", "Caregiving", a misspelt "Addionally,"; names such as "Sally" or "Beverly"
-#: are shorter or end otherwise).
 #: Verbs only people do, right after a name ("Hope Long told me"), or a relation's noun after
 #: its possessive ("Hope's husband").
 PERSON_VERB_AFTER = re.compile(
@@ -437,6 +433,10 @@ _ADDRESS_WORDS = frozenset(
 _ASKED_AFTER = re.compile(
     r"[ \t]*,[ \t]*(?i:can|could|would|will|may|do|did|are|have)[ \t]+(?:I|you|we)\b"
 )
+#: English endings of abstract nouns, gerunds and adverbs, at least seven letters in all: a
+#: sentence's first word so made is its subject or an adverb, not a name ("Reframing",
+#: "Reconnection", "Caregiving", a misspelt "Addionally,"; names such as "Sally" or "Beverly"
+#: are shorter or end otherwise).
 _ABSTRACT_NOUN = re.compile(
     r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence"
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
@@ -725,7 +725,7 @@ def greets(text: str, start: int) -> bool:
     return word is not None and _ADDRESSED.match(text, word.end()) is not None
 
 
-def addressed(text: str, run: _Run) -> bool:
+def _addressed(text: str, run: _Run) -> bool:
     """Whether ``run`` is greeted (``greets``) or opens a text or a line before a comma, as who
     it is written to ("Lorain, you're correct that ...")."""
     if greets(text, run.start):
@@ -784,7 +784,7 @@ def _span(text: str, run: _Run, score: float) -> Span:
         or (len(run.words) == 1 and run.words[0].lower().endswith(_TOWN_ENDINGS))
         or (len(run.words) > 1 and run.words[0].rstrip(".") in _PLACE_HEADS)
         or _LANDMARK_AFTER.match(text, run.end) is not None
-        or (addressed(text, run) and is_greeted_city(" ".join(run.words)))
+        or (_addressed(text, run) and is_greeted_city(" ".join(run.words)))
     )
     category = Category.LOCATION if place else Category.PERSON
     recognizer = SHAPE_RECOGNIZER if score == SHAPE else "name_slot_regex"
