@@ -361,8 +361,8 @@ class KeepList:
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
-        run = _capitalised_run(text, span.start, span.end) if named else ""
-        if named and used_as_brand(text, span.start, span.end, run):
+        whole = _capitalised_run(text, span.start, span.end)  # "Tai Chi" of "Chi"
+        if named and used_as_brand(text, span.start, span.end, whole):
             return True  # "a Walmart parking lot", "a Gucci bag"
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
@@ -385,7 +385,6 @@ class KeepList:
         if self._is_term(phrase, category):
             return True
         # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
-        whole = _capitalised_run(text, span.start, span.end)
         return whole != raw and self._is_term(_normalize(whole), category)
 
     def _keeps_address(self, text: str, span: Span, raw: str) -> bool:

@@ -19,15 +19,14 @@ level 9 with no timestamp, so a rebuild gives the same bytes.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 from mhds.steps.pii.data.table import write_lines
+from mhds.steps.pii.gazetteer import bears_a_city_name, is_census_name
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "brands.txt.gz"
@@ -37,8 +36,6 @@ _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 
 
 def main(folder: str) -> int:
-    people = _census_names()
-    places = _cities()
     brands: set[str] = set()
     files = sorted(Path(folder).rglob("*.json"))
     if not files:
@@ -46,7 +43,7 @@ def main(folder: str) -> int:
     for path in files:
         for item in json.loads(path.read_text(encoding="utf-8")).get("items", []):
             name = _brand(item)
-            if name is None or _borne_by_people(name, people) or _key(name) in places:
+            if name is None or _borne_by_people(name) or bears_a_city_name(name):
                 continue
             brands.add(name)
     write_lines(OUT, sorted(brands))
@@ -63,28 +60,13 @@ def _brand(item: dict[str, Any]) -> str | None:
     return name if name.isascii() and len(name) >= _MIN_LENGTH else None
 
 
-def _borne_by_people(name: str, people: frozenset[str]) -> bool:
+def _borne_by_people(name: str) -> bool:
     """Whether every word of ``name`` is a Census name, alone, as a possessive or as a
     family's plural ("Macy's", "Benjamin Moore", "Millers", "O'Briens")."""
-    words = [_key(w) for w in _WORD.findall(name)]
-    return bool(words) and all(w in people or (w.endswith("s") and w[:-1] in people) for w in words)
-
-
-def _cities() -> frozenset[str]:
-    blob = (HERE / "cities.txt.gz").read_bytes()
-    return frozenset(
-        _key(line.split("\t")[0]) for line in gzip.decompress(blob).decode().splitlines()
+    words = _WORD.findall(name)
+    return bool(words) and all(
+        is_census_name(w) or (w[-1] in "sS" and is_census_name(w[:-1])) for w in words
     )
-
-
-def _key(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in folded.lower() if c.isalnum())
-
-
-def _census_names() -> frozenset[str]:
-    blob = (HERE / "census_names.txt.gz").read_bytes()
-    return frozenset(line.split("\t")[0] for line in gzip.decompress(blob).decode().splitlines())
 
 
 if __name__ == "__main__":
