@@ -8,10 +8,7 @@ import pytest
 
 from mhds.steps.pii.brands import is_brand
 from mhds.steps.pii.engine import PIIEngine
-
-
-def redacted(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start : s.end] for s in engine.analyze(text)]
+from tests.steps.pii.cases import redacted_texts
 
 
 @pytest.mark.parametrize(
@@ -22,7 +19,7 @@ def redacted(engine: PIIEngine, text: str) -> list[str]:
     ],
 )
 def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
-    assert redacted(engine, text) == []
+    assert redacted_texts(engine, text) == []
 
 
 @pytest.mark.parametrize(
@@ -40,7 +37,7 @@ def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
     ],
 )
 def test_a_name_people_bear_stays_redacted(engine: PIIEngine, text: str, name: str) -> None:
-    assert name in redacted(engine, text)
+    assert name in redacted_texts(engine, text)
 
 
 def test_the_table_leaves_out_names_people_bear() -> None:

@@ -10,12 +10,9 @@ from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.spans import Category
 from mhds.steps.pii.works import CREDITED, cited_works
+from tests.steps.pii.cases import redacted_texts, touches
 
 C = Category
-
-
-def redacted(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start : s.end] for s in engine.analyze(text)]
 
 
 def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
@@ -39,7 +36,7 @@ def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
     ],
 )
 def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> None:
-    assert not any(kept in r or r in kept for r in redacted(engine, text))
+    assert not touches(engine, text, kept)
 
 
 def test_an_authors_other_mention_is_kept_where_cited(engine: PIIEngine) -> None:
@@ -47,12 +44,12 @@ def test_an_authors_other_mention_is_kept_where_cited(engine: PIIEngine) -> None
         "Read the book “Quiet Fields” by Odalys Brennecke. Brennecke's later research on shame "
         "is good."
     )
-    assert redacted(engine, text) == []
+    assert redacted_texts(engine, text) == []
 
 
 def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
     text = "I recommend the book “Mending Halvard’s Bridge” by Ines Kowalczyk for couples."
-    assert redacted(engine, text) == []
+    assert redacted_texts(engine, text) == []
 
 
 @pytest.mark.parametrize(
@@ -81,7 +78,7 @@ def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
 def test_a_name_outside_a_reading_credit_is_redacted(
     engine: PIIEngine, text: str, name: str
 ) -> None:
-    assert any(name in r for r in redacted(engine, text))
+    assert any(name in r for r in redacted_texts(engine, text))
 
 
 def test_cited_works_reports_titles_and_credited_people() -> None:
@@ -103,7 +100,7 @@ def test_cited_works_reports_titles_and_credited_people() -> None:
     ],
 )
 def test_an_online_platform_is_no_name(engine: PIIEngine, text: str) -> None:
-    assert redacted(engine, text) == []
+    assert redacted_texts(engine, text) == []
 
 
 @pytest.mark.parametrize(
@@ -156,7 +153,7 @@ def test_is_city(phrase: str, city: bool) -> None:
 
 
 def test_meetings_in_march_name_no_city(engine: PIIEngine) -> None:
-    assert redacted(engine, "My boss schedules meetings in March and in May.") == []
+    assert redacted_texts(engine, "My boss schedules meetings in March and in May.") == []
 
 
 @pytest.mark.parametrize(
@@ -190,7 +187,7 @@ def test_a_list_of_books_credits_every_author(engine: PIIEngine) -> None:
         + "and many more pages of thought on trust and repair follow here. " * 5
         + "“Second Light” by Radomir Vesely & Ysolde Karrenberg“Third Door” by Teodor Lindqvist"
     )
-    assert redacted(engine, text) == []
+    assert redacted_texts(engine, text) == []
 
 
 @pytest.mark.parametrize(
@@ -228,7 +225,7 @@ def test_a_closing_glued_to_the_last_word_still_signs(engine: PIIEngine) -> None
 def test_what_a_public_resource_rule_must_not_spare(
     engine: PIIEngine, text: str, value: str
 ) -> None:
-    assert any(value in r for r in redacted(engine, text))
+    assert any(value in r for r in redacted_texts(engine, text))
 
 
 def test_a_long_list_of_capitalised_words_is_read(engine: PIIEngine) -> None:

@@ -8,10 +8,7 @@ import pytest
 
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.eponyms import is_eponym, names_a_condition
-
-
-def redacted(engine: PIIEngine, text: str) -> list[str]:
-    return [text[s.start : s.end] for s in engine.analyze(text)]
+from tests.steps.pii.cases import redacted_texts
 
 
 @pytest.mark.parametrize(
@@ -30,7 +27,7 @@ def redacted(engine: PIIEngine, text: str) -> list[str]:
     ],
 )
 def test_a_condition_named_after_someone_is_kept(engine: PIIEngine, text: str) -> None:
-    assert redacted(engine, text) == []
+    assert redacted_texts(engine, text) == []
 
 
 @pytest.mark.parametrize(
@@ -49,7 +46,7 @@ def test_a_condition_named_after_someone_is_kept(engine: PIIEngine, text: str) -
     ],
 )
 def test_the_same_names_as_someones_are_redacted(engine: PIIEngine, text: str, name: str) -> None:
-    assert name in redacted(engine, text)
+    assert name in redacted_texts(engine, text)
 
 
 def test_the_ontologys_names_and_the_ones_written_first() -> None:
