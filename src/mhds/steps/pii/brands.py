@@ -19,10 +19,10 @@ import re
 from functools import cache
 from importlib.resources import files
 
+from mhds.steps.pii.lexicon import POSSESSIVE_AFTER
 from mhds.steps.pii.names import PERSON_VERB_AFTER
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
-_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 #: What stands before a brand used as one: an article and up to three lower-case words ("a
 #: cute little Gucci bag"), or "at" ("at Starbucks").
 _ARTICLE_BEFORE = re.compile(r"\b(?i:a|an|the)[ \t]+(?:[a-z]+[ \t]+){0,3}\Z")
@@ -56,7 +56,7 @@ def used_as_brand(text: str, start: int, end: int, run: str) -> bool:
     person after it. People bear brands' names too ("I told Zara", "Zara said", "Smitty's
     house", "the Zara I met"), so a name alone is no brand."""
     raw = text[start:end]
-    possessive = _POSSESSIVE_AFTER.match(text, end) is not None
+    possessive = POSSESSIVE_AFTER.match(text, end) is not None
     if not (is_brand(raw) or (possessive and is_brand(raw + "'s")) or is_brand(run)):
         return False
     at = _AT_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None

@@ -35,7 +35,7 @@ from mhds.steps.pii.keep_terms import (
     US_STATES,
     term_key,
 )
-from mhds.steps.pii.lexicon import english_stop_words, is_name_like, is_ordinary
+from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, english_stop_words, is_name_like, is_ordinary
 from mhds.steps.pii.names import in_person_slot
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
@@ -193,7 +193,6 @@ _PRODUCT_PATH = re.compile(r"(?:^|/)(?:dp|gp/product)/[A-Z0-9]{10}(?:[/?]|$)", r
 _MAX_SITE_NAME = 40
 _MAX_WORD = 18
 _ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
-_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 #: A possessive right before a word ("my grandma's Alzheimer's"): the word is the possessor's.
 _AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
 _POSSESSIVE_BEFORE = re.compile(r"\w['’]s?[ \t]+\Z")
@@ -862,7 +861,7 @@ def _is_plain_word(word: str) -> bool:
 def _is_cited(text: str, start: int, end: int) -> bool:
     if EPONYM_AFTER.search(text, start, end):
         return True  # "Gottman Certified": the work, not the person
-    if _POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
+    if POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
         return True  # "Gottman's research", a quote's "~Brene Brown" or "— Viktor Frankl"
     left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
     stops = [i for c in ".!?\n" if (i := text.find(c, end)) >= 0]

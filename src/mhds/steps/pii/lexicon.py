@@ -22,6 +22,10 @@ _MIN_LENGTH = 2
 CONTRACTIONS = ("'ll", "'d", "'ve", "'re", "'m", "n't", "’ll", "’d", "’ve", "’re", "’m", "n’t")
 
 
+#: A possessive right after a word ("Gottman's", "Chili's", "Graves'").
+POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
+
+
 #: Stop words that are also given names or months: never taken as stop words where a name
 #: could stand ("Will", "May", "Mark").
 NAME_LIKE_STOP_WORDS = frozenset({"will", "may", "bill", "sue", "mark", "pat", "rose"})
