@@ -87,6 +87,11 @@ CORPORA = {
     # those the seventh read unlabelled); run blind once with the session-start engine and the
     # engine of that moment (results/pii-independent-blind-counselchat9*.json), then dev.
     "counselchat9": CORPORA_DIR / "counselchat_gold9.jsonl",
+    # Reddit posts from mental-health subreddits (Low et al. 2020), labelled twice in the ninth
+    # session. Batch 1: run blind once with the session-start engine
+    # (results/pii-independent-blind-reddit*.json), then dev. Batch 2: never read.
+    "reddit": CORPORA_DIR / "reddit_gold1.jsonl",
+    "reddit2": CORPORA_DIR / "reddit_gold2.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -96,7 +101,7 @@ TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
 RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
 #: and no text of them is quoted.
-WHOLLY_HELD_OUT = frozenset({"counselchat3"})
+WHOLLY_HELD_OUT = frozenset({"counselchat3", "reddit", "reddit2"})
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(

@@ -125,11 +125,10 @@ def label_record(rec: dict, labels: list[tuple[str, str, int | None]]) -> dict:
             continue
         if label not in CATEGORIES and label not in KINDS:
             raise ValueError(f"{rec['id']}: unknown label {label}")
-        occ = [
-            o for o in occurrences(text, sub) if not any(o[0] < e and s < o[1] for s, e in taken)
-        ]
-        if nth is not None:
-            occ = [occ[nth - 1]]
+        occ = occurrences(text, sub)
+        if nth is not None:  # the n-th occurrence in the text, whatever earlier labels took
+            occ = occ[nth - 1 : nth]
+        occ = [o for o in occ if not any(o[0] < e and s < o[1] for s, e in taken)]
         if not occ:
             raise ValueError(f"{rec['id']}: {label} {sub!r} not found")
         for s, e in occ:
@@ -141,10 +140,7 @@ def label_record(rec: dict, labels: list[tuple[str, str, int | None]]) -> dict:
     spans.sort(key=lambda d: d["start"])
     protected.sort(key=lambda d: d["start"])
     return {
-        "id": rec["id"],
-        "row": rec["row"],
-        "field": rec["field"],
-        "stratum": rec["stratum"],
+        **{key: rec[key] for key in ("id", "row", "field", "subreddit", "stratum") if key in rec},
         "text": text,
         "spans": spans,
         "protected": protected,
@@ -192,8 +188,11 @@ def main() -> None:
     if args[:1] == ["--batch"]:
         batch, args = int(args[1]), args[2:]
     path = Path(args[0]) if args else DEFAULT_CSV
-    labels, labels_pass1, out_path = BATCHES[batch]
-    sample = draw(load(path), batch)
+    build(draw(load(path), batch), *BATCHES[batch])
+
+
+def build(sample: list[dict], labels: Path, labels_pass1: Path, out_path: Path) -> None:
+    """Write ``out_path``: the sample's texts read so far, labelled, with what review changed."""
     blocks, read_upto = parse_labels(labels)
     blocks1, read_upto1 = parse_labels(labels_pass1)
     if read_upto1 != read_upto:

