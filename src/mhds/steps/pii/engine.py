@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mhds.errors import ConfigError
-from mhds.steps.pii import brands, eponyms, gazetteer
+from mhds.steps.pii import brands, drugs, eponyms, gazetteer
 from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
@@ -37,9 +37,11 @@ from mhds.steps.pii.names import (
     in_person_slot,
     is_abstract_noun,
     is_place_name,
+    is_stop_word,
     is_thing_called,
     is_title,
     listed_with,
+    opens_utterance,
     reads_as_english,
     starts_sentence,
     without_glued_tail,
@@ -95,6 +97,7 @@ _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECA
 #: A line, or a part of it between quotation marks: NER reads "Kathy Labriola“The Jealousy
 #: Workbook" (a closing name glued to the next quoted title) as one name.
 _GLUED_SENTENCE_END = re.compile(r"[a-z]+[.!?]+(?=[A-Z])")
+_GREETING_WORD = re.compile(r"(?<![\w'’-])(?:Hi|Hello|Hey|Hiya|Howdy)\b")
 _LINE = re.compile(r"[^\n“”«»\"]+")
 #: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
 #: someone (a hospital, a school, a clinic named after its town).
@@ -200,6 +203,7 @@ class PIIEngine:
             gazetteer.load()  # the tables a text may need, read now rather than mid-batch
             eponyms.load()
             brands.load()
+            drugs.load()
             other_stop_words()
         if self._prefilter is None and self.config.ner_prefilter:
             self._prefilter = NERPrefilter(self.config)
@@ -392,6 +396,8 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False
     if all(len(w) == 1 for w in words) and surface.islower():
         return False  # "i. e.": an abbreviation's letters
+    if all(map(is_stop_word, words)):
+        return in_person_slot(text, start)  # "so did I": a pronoun, echoed it would be every "I"
     english = reads_as_english(text, start)
     if not english:
         foreign = _in_other_language(text, start, surface, words, category)
@@ -409,7 +415,7 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False
     if (
         len(words) == 1
-        and starts_sentence(text, start)
+        and (starts_sentence(text, start) or opens_utterance(text, start))
         and (not is_name_like(words[0], sentence_start=True) or is_abstract_noun(words[0]))
     ):
         # A sentence's first word, capitalised as such ("Learn more here", "Tons of good
@@ -765,4 +771,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     head = _GLUED_SENTENCE_END.match(text, start, end)
     if head is not None:
         start = head.end()
+    # a greeting that opens the text after a title with no full stop ("Ty Hello I know",
+    # "Risperidone Withdrawal Hey all"): the name, if any, ends before it
+    greeting = _GREETING_WORD.search(text, start, end)
+    if greeting is not None and greeting.start() > start:
+        end = greeting.start()
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
     return start, without_glued_tail(text, start, end)  # "Susan ForwardCutting Loose"

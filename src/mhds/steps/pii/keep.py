@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from mhds.steps.pii.brands import used_as_brand
 from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.drugs import is_drug_name
 from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
@@ -138,7 +139,8 @@ _PUBLIC_SLDS = frozenset({"gov", "gc", "ac", "edu", "nhs", "govt", "gouv", "gob"
 _GENERIC_SLDS = frozenset({"co", "com", "org", "net", "or", "ne"})
 _PROFILE_PATH = re.compile(
     r"/(?:@|~|u/|user/|users/|profile|profiles/|people/|person/|author/|authors/|in/|member"
-    r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/)"
+    r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/"
+    r"|comments/)"  # a forum's thread ("reddit.com/r/x/comments/9w2b8l/..."): it leads to its poster
 )
 #: One video's page on a public video site (a channel's page is not one).
 _VIDEO_PAGE = re.compile(
@@ -271,6 +273,8 @@ _MEDICATION_BEFORE = re.compile(
 )
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
+_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_SUBREDDIT_BEFORE = re.compile(r"(?<![\w/])/?r/\w*\Z")
 _MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
@@ -360,6 +364,8 @@ class KeepList:
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
+        if named and _SUBREDDIT_BEFORE.search(text, max(0, span.start - _CUE_REACH), span.start):
+            return True  # "/r/IncelsWithoutHate": a forum, public
         whole = _capitalised_run(text, span.start, span.end)  # "Tai Chi" of "Chi"
         if named and used_as_brand(text, span.start, span.end, whole):
             return True  # "a Walmart parking lot", "a Gucci bag"
@@ -376,6 +382,8 @@ class KeepList:
             return True
         if named and _listed_with_medication(text, span.start, span.end):
             return True  # "(e.g. Wellbutrin XL, Aplenzin)": a drug the list's others tell
+        if named and _names_medicines(raw):
+            return True  # "put me on Tamoxifen", "prescribed Trazadone": a medicine, misspelt
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
             return True
@@ -544,6 +552,14 @@ def _listed_with_medication(text: str, start: int, end: int) -> bool:
         return True
     after = _MEDICATION_AFTER.match(text, end)
     return after is not None and term_key(after[1]) in _MEDICATION_KEYS
+
+
+def _names_medicines(raw: str) -> bool:
+    """Whether ``raw`` names medicines (:func:`mhds.steps.pii.drugs.is_drug_name`), with no
+    name-like word that is not one ("Zopiclone", "Risperdal Consta", "Zoloft Withdrawal")."""
+    words = _WORDS.findall(raw)
+    drugs = [is_drug_name(w) for w in words]
+    return any(drugs) and all(d or not is_name_like(w) for w, d in zip(words, drugs, strict=True))
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:

@@ -22,6 +22,19 @@ _MIN_LENGTH = 2
 CONTRACTIONS = ("'ll", "'d", "'ve", "'re", "'m", "n't", "’ll", "’d", "’ve", "’re", "’m", "n’t")
 
 
+#: Contractions written without their apostrophe ("Im", "Dont", "Thats"), as chat and forum
+#: posts often write them: never a name. spaCy's tokenizer splits them ("do" "nt"), so the
+#: table of ordinary words lacks most of them.
+BARE_CONTRACTIONS = frozenset(
+    {
+        "im", "imma", "ima", "ive", "youre", "youve", "youll", "theyre", "theyve", "theyll",
+        "weve", "hes", "shes", "thats", "whats", "lets", "itll", "dont", "didnt", "doesnt",
+        "cant", "wont", "isnt", "arent", "wasnt", "werent", "hasnt", "havent", "hadnt",
+        "couldnt", "wouldnt", "shouldnt", "aint",
+    }
+)  # fmt: skip
+
+
 #: A possessive right after a word ("Gottman's", "Chili's", "Graves'").
 POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 
@@ -107,7 +120,7 @@ def is_name_like(word: str, *, sentence_start: bool = False) -> bool:
     if not is_capitalised(word):
         return False
     lower = word.lower().replace("’", "'")
-    if lower.endswith(CONTRACTIONS) or _DRAWN_OUT.search(lower):
+    if lower.endswith(CONTRACTIONS) or lower in BARE_CONTRACTIONS or _DRAWN_OUT.search(lower):
         return False  # "Agaiiiiiin": a word drawn out for effect, not a name
     if ACRONYM_PLURAL.fullmatch(word):
         return False  # "LCSWs", "PhDs": more than one of what an acronym names
@@ -125,7 +138,7 @@ def is_ordinary(word: str) -> bool:
     """Whether ``word`` (any case) is an ordinary English word, at a sentence start or not."""
     lower = word.lower().replace("’", "'")
     ordinary, initial = common_words()
-    return lower in ordinary or lower in initial
+    return lower in ordinary or lower in initial or lower in BARE_CONTRACTIONS
 
 
 def _is_compound(word: str, ordinary: frozenset[str]) -> bool:

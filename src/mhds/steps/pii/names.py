@@ -307,6 +307,8 @@ _GREETED_INTRO = re.compile(
     r"[ \t,!.]*(?:I['’]?m|I[ \t]+am)[ \t]+\Z"
 )
 _INTERJECTED = re.compile(rf"{_INTERJECTION}\Z")
+#: Greetings that no name run goes through ("Jane Hello there" is "Jane", then a greeting).
+_GREETING_WORDS = frozenset({"Hi", "Hello", "Hey", "Hiya", "Howdy"})
 _ADDRESSED = re.compile(r"[ \t]*,")
 _LINE_START = re.compile(r"(?:^|\n|\\n)[ \t]*\Z")
 _CUE_REACH = 48
@@ -450,6 +452,7 @@ _MIN_OTHER = 4
 _LIST = re.compile(r"[ \t]*(?:,[ \t]*(?:and|or)?|and|or|&)[ \t]*")
 #: Sentence ends, and the bullets that open a list's items ("·  Learn coping skills").
 _SENTENCE_END = frozenset(".!?:;\n·•◦‣▪●")
+_OPENERS = ('"', "“", "‘", "(", "[", "¿", "¡")
 #: A word glued to a lower-case word or a closing bracket before it: a line break was lost.
 _GLUED_BEFORE = re.compile(r"[a-z][)\]]?\Z")
 #: How far either side of a sentence too short to tell its language the text is read instead.
@@ -626,7 +629,8 @@ def _score(text: str, run: _Run) -> float:
     if is_place_name(" ".join(words)) or any(is_place_name(w) for w in words):
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
     start = starts_sentence(text, run.start)
-    names = sum(is_name_like(w, sentence_start=start and i == 0) for i, w in enumerate(words))
+    first = start or opens_utterance(text, run.start)
+    names = sum(is_name_like(w, sentence_start=first and i == 0) for i, w in enumerate(words))
     if names and greets(text, run.start):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
     if names and _LANDMARK_AFTER.match(text, run.end):
@@ -856,6 +860,8 @@ def _runs(text: str) -> list[_Run]:
         if words and gap == ". " and _INITIAL.fullmatch(words[-1]):
             joined = True
         capital = is_capitalised(word) or (len(word) == 1 and word.isupper())
+        if word in _GREETING_WORDS:
+            capital = False  # "Risperidone Withdrawal Hey all": a title, then the greeting
         if words and words[-1].endswith(("'s", "’s")):
             joined = False  # a possessive ends a name: "Hayashida's Cautionary Tales"
         if capital or (joined and word in PARTICLES):
@@ -1035,6 +1041,14 @@ def starts_sentence(text: str, start: int) -> bool:
     if not head:
         return start <= _CUE_REACH or not text[:start].strip()
     return head[-1] in _SENTENCE_END or head.endswith("\\n")
+
+
+def opens_utterance(text: str, start: int) -> bool:
+    """Whether the word at ``start`` follows an opening quotation mark or bracket ('she said
+    "Wow, I ...', "(Yes I do)"): it opens what is quoted or put aside, so its capital says as
+    little as a sentence's first word's."""
+    head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0")
+    return head.endswith(_OPENERS)
 
 
 def is_stop_word(word: str) -> bool:

@@ -145,6 +145,16 @@ DATE_MONTH_DAY = (
     rf"{MONTH}(?:\.?[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
     rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))|[ \t]+(?P<year>{YEAR})\b)"
 )
+#: A Reddit user's handle ("u/sad_panda_22", "/u/x"): the account, so the person.
+REDDIT_USER = r"(?<![\w/])/?u/[A-Za-z0-9][A-Za-z0-9_-]{2,19}(?![\w-])"
+#: A month in lower case and a day, as posts write them ("april 2nd", "july the 19th"): full
+#: names only, and "march" and "may" (words first) only with an ordinal ("may 5th").
+DATE_MONTH_DAY_LOWER = (
+    r"(?:(?:january|february|april|june|july|august|september|october|november|december)"
+    r"\.?[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+    r"|(?:march|may)[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th))"
+    rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))"
+)
 #: Holidays that fall on one day: with a year they pin it ("Christmas 2015", "Thanksgiving of
 #: 2018"); alone, or with "every", they are no date ("New Year's resolution").
 HOLIDAY = (

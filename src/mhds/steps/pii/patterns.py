@@ -159,6 +159,7 @@ class PatternRecognizers:
             rule(src.DATE_NUMERIC, c.DATE, "date_numeric_regex", 0.85, "gates", _is_day_date),
             rule(src.DATE_DAY_MONTH, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month),
             rule(src.DATE_MONTH_DAY, c.DATE, "date_named_regex", 0.85, "digits", self._is_named),
+            rule(src.DATE_MONTH_DAY_LOWER, c.DATE, "date_named_regex", 0.85, "digits", _starts_word),
             rule(src.HOLIDAY_DATE, c.DATE, "date_holiday_regex", 0.85, "digits"),
             rule(src.HOLIDAY_DAY, c.DATE, "date_holiday_regex", 0.8, "all"),
             rule(
@@ -174,6 +175,7 @@ class PatternRecognizers:
             rule(src.ZIP, c.LOCATION, "zip_regex", 0.8, "gates", self._after("ZIP_CONTEXT", 24)),
             rule(src.PERSON_TITLED, c.PERSON, "person_title_regex", 0.8, "all", _starts_word),
             rule(src.PERSON_INTRO, c.PERSON, "person_intro_regex", 0.8, "intro", _is_intro),
+            rule(src.REDDIT_USER, c.PERSON, "handle_regex", 0.9, "handles"),
         ]
         if self.strict:
             rules += [
@@ -356,6 +358,7 @@ class _Scopes:
             "colons": ("::",) if text.count(":") < 7 else (":",),
             "box": ("box",),
             "age_words": ("ninety", "hundred"),
+            "handles": ("u/",),
         }[scope]
         return whole if any(cue in lower for cue in cues) else []
 

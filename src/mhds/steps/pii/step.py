@@ -67,8 +67,9 @@ class PIIRedactor(RecordStep):
     # 10: those of batches 5-7 (glued words, signatures, holidays, topic sites, "New York");
     # 11: other countries' forms (phones, streets, postcodes, titles), names listed with names;
     # 12: greeted towns by the Census name table, another language's stop words, condition
-    # eponyms and brands kept, given names English has as words
-    version: ClassVar[int] = 12
+    # eponyms and brands kept, given names English has as words; 13: the Reddit classes (drug
+    # names from a sourced table, bare contractions, quoted interjections, handles, subreddits)
+    version: ClassVar[int] = 13
 
     def __init__(
         self,
@@ -231,7 +232,7 @@ class PIIRedactor(RecordStep):
 #: The packaged tables a redaction depends on (``pii_identity``).
 _IDENTITY_DATA = (
     "common_words.txt.gz", "public_resources.yaml", "cities.txt.gz", "census_names.txt.gz",
-    "disease_eponyms.txt.gz", "brands.txt.gz",
+    "disease_eponyms.txt.gz", "brands.txt.gz", "drug_names.txt.gz",
 )  # fmt: skip
 
 
@@ -239,8 +240,8 @@ _IDENTITY_DATA = (
 def pii_identity() -> str:
     """What a build's key must change with besides its configuration: the PII step's version
     and a digest of the packaged data it reads (the ordinary-word table, the public-resource
-    list, the city gazetteer, the Census names, the condition eponyms and the brands), so that
-    a new engine or list never resumes a build redacted by the old one."""
+    list, the city gazetteer, the Census names, the condition eponyms, the brands and the drug
+    names), so that a new engine or list never resumes a build redacted by the old one."""
     data = files("mhds.steps.pii").joinpath("data")
     digest = hashlib.sha256()
     for name in _IDENTITY_DATA:

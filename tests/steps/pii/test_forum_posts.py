@@ -1,0 +1,106 @@
+"""How forum posts write (Reddit's mental-health subreddits): drug names and their misspellings,
+contractions without an apostrophe, interjections opening a quotation, a title run into its
+greeting, pronouns NER calls people, user handles, subreddits and dates in lower case.
+Sentences written for these tests (none comes from an evaluation corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mhds.steps.pii.drugs import is_drug_name
+from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.spans import Category
+from tests.steps.pii.cases import redacted, redacted_texts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My psychiatrist switched me to Quetiapine and now I sleep twelve hours.",
+        "Has anyone here taken Lamotrigine while pregnant? I'm scared.",
+        "The nurse handed me Ondansetron for the nausea and it worked.",
+        "I was on Sertralin for a year (the pharmacy label says so) and felt flat.",
+        "Three weeks on Escitalopran and my appetite is gone.",  # misspelt
+        "Do Lexapro's side effects fade? Mine haven't.",
+    ],
+)
+def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
+    assert redacted_texts(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("My sister Tamoxifen is a joke name we gave the cat.", "Tamoxifen"),  # a person's slot
+        ("I told Cipriano everything and he laughed at me.", "Cipriano"),  # no drug, a name
+        ("I called Waters and she came over at four.", "Waters"),  # a surname, no "water"s
+    ],
+)
+def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
+    assert name in redacted_texts(engine, text)
+
+
+def test_the_drug_table_matches_one_letter_off_long_names_only() -> None:
+    assert is_drug_name("Quetiapine") and is_drug_name("quetiapine")
+    assert is_drug_name("Quetiapene")  # one letter changed
+    assert not is_drug_name("Waters")  # a Census surname, not more than one "water"
+    assert not is_drug_name("Jonathan") and not is_drug_name("Everything")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honestly Im tired of pretending and Im done explaining myself.",
+        "Thats the thing, Dont ask me why I stayed.",
+        'My mom looked at the scale and said "Wow, you really let yourself go."',
+        'She texted "Yikes" and then nothing for a week.',
+        "I bench more than my brother (Yes I checked) and still feel weak.",
+        "Sertraline Withdrawal Hey everyone, day four without it and the zaps are awful.",
+        "Quick question Hello all, does the fog ever lift?",
+    ],
+)
+def test_ordinary_words_of_posts_are_not_names(engine: PIIEngine, text: str) -> None:
+    assert redacted_texts(engine, text) == []
+
+
+def test_a_pronoun_is_never_a_name_nor_echoed(engine: PIIEngine) -> None:
+    text = (
+        "They knocked twice and so did I.  I said go away.  I locked the door.  I waited.  "
+        "I called my friend Petra and I cried."
+    )
+    assert redacted_texts(engine, text) == ["Petra"]
+
+
+def test_a_user_handle_is_a_person_and_a_subreddit_is_public(engine: PIIEngine) -> None:
+    text = (
+        "I found r/BPD last year and u/quiet_orchid_77 messaged me; later /u/Marlowe_K did too. "
+        "/r/GriefSupportGroup helped more than anything."
+    )
+    assert redacted(engine, text) == [
+        (Category.PERSON, "u/quiet_orchid_77"),
+        (Category.PERSON, "/u/Marlowe_K"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("My court date is october 14th and I can't sleep.", "october 14th"),
+        ("She left on december the 3rd, 2018 and never called.", "december the 3rd, 2018"),
+        ("Sober since march 9th!", "march 9th"),
+    ],
+)
+def test_a_day_in_lower_case_is_a_date(engine: PIIEngine, text: str, date: str) -> None:
+    assert redacted(engine, text) == [(Category.DATE, date)]
+
+
+@pytest.mark.parametrize(
+    "text", ["You may 3 times a day take it, the leaflet says.", "It was june and hot."]
+)
+def test_a_month_word_without_a_day_is_no_date(engine: PIIEngine, text: str) -> None:
+    assert redacted_texts(engine, text) == []
+
+
+def test_a_forum_thread_link_leads_to_its_poster(engine: PIIEngine) -> None:
+    text = "Update to https://www.reddit.com/r/Divorce/comments/9zz1qq/the_worst_week_of_my_life/"
+    assert redacted(engine, text)[0][0] is Category.URL
