@@ -104,3 +104,49 @@ def test_a_month_word_without_a_day_is_no_date(engine: PIIEngine, text: str) -> 
 def test_a_forum_thread_link_leads_to_its_poster(engine: PIIEngine) -> None:
     text = "Update to https://www.reddit.com/r/Divorce/comments/9zz1qq/the_worst_week_of_my_life/"
     assert redacted(engine, text)[0][0] is Category.URL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My dad wants us to speak only in English at dinner, which I hate.",
+        "We applied for Canadian citizenship last spring and I still panic about it.",
+        "I converted to Buddhism after rehab and it helped.",
+        "Honestly the Loneliness gets worse at night and the Silence is loud.",
+        "Tonight Ill just sit with it, I guess.",
+    ],
+)
+def test_peoples_languages_faiths_and_ordinary_words_are_not_names(
+    engine: PIIEngine, text: str
+) -> None:
+    assert redacted_texts(engine, text) == []
+
+
+def test_a_faiths_word_that_is_a_given_name_stays_a_name_in_a_slot(engine: PIIEngine) -> None:
+    assert "Christian" in redacted_texts(engine, "My brother Christian moved out in June.")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Lately I keep going back to the writings of Seneca when I spiral.", "Seneca"),
+        ("Has anyone tried the teachings of Pema Chodron for anxiety?", "Pema Chodron"),
+    ],
+)
+def test_whose_writings_or_teachings_a_post_reads_is_a_public_figure(
+    engine: PIIEngine, text: str, kept: str
+) -> None:
+    assert kept not in " ".join(redacted_texts(engine, text))
+
+
+def test_a_blog_on_a_host_that_gives_each_user_a_site_is_its_writers(engine: PIIEngine) -> None:
+    text = "I wrote about my first year sober: https://quietmornings.blogspot.com/2019/05/year-one.html"
+    assert redacted(engine, text) == [
+        (Category.URL, "https://quietmornings.blogspot.com/2019/05/year-one.html")
+    ]
+
+
+def test_edit_and_update_lines_have_no_speaker(engine: PIIEngine) -> None:
+    text = "I slept badly again.\n\nEdit: thanks for the replies.\nUpdate: I called the clinic."
+    assert redacted_texts(engine, text) == []
+    assert redacted_texts(engine, "Mum made tea.\nTobias: I told you so.") == ["Tobias"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from mhds.steps.pii.brands import used_as_brand
@@ -140,7 +140,7 @@ _GENERIC_SLDS = frozenset({"co", "com", "org", "net", "or", "ne"})
 _PROFILE_PATH = re.compile(
     r"/(?:@|~|u/|user/|users/|profile|profiles/|people/|person/|author/|authors/|in/|member"
     r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/"
-    r"|comments/)"  # a forum's thread ("reddit.com/r/x/comments/9w2b8l/..."): it leads to its poster
+    r"|comments/)"  # a forum's thread ("reddit.com/r/x/comments/9w2b8l/..."): its poster's
 )
 #: One video's page on a public video site (a channel's page is not one).
 _VIDEO_PAGE = re.compile(
@@ -202,7 +202,8 @@ _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
     r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
     r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
-    r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan))\b"
+    r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan"
+    r"|writings|teachings|poems|poetry|essays|lectures|sermons|philosophy))\b"
 )
 #: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
 #: co-prescribed drugs: sertraline, fluoxetine, diazepam, quetiapine, risperidone ...
@@ -406,6 +407,8 @@ class KeepList:
             return True
         if email or self._resources is None or is_own_site(text, span.start, span.end):
             return False
+        if on_a_users_host(raw):
+            return False  # "x.blogspot.com/2019/09/...": a blog of its own, its writer's
         if self._is_misspelt_public(raw):
             return True  # "psychologtoday.com": a listed site misspelt, no one's own
         return is_resource_page(raw) or is_introduced_site(text, span.start, span.end)
@@ -608,6 +611,22 @@ def is_resource_page(url: str) -> bool:
     if labels[-1] == "org" and path.strip("/") and _is_organisation_name(labels[-2]):
         return True  # a page of an organisation's site: "glbthotline.org/transteens.html"
     return _is_content_path(unquote(path)) and _has_plain_name(labels)
+
+
+def on_a_users_host(url: str) -> bool:
+    """Whether a URL's site is one that a host gives each of its users ("x.blogspot.com",
+    "x.github.io", "x.wixsite.com"): the private part of the Public Suffix List, as bundled
+    with tldextract (read offline), says which hosts do. Such a site is its owner's."""
+    return bool(_suffixes()(_SCHEME.sub("", url.strip(_STRIP))).is_private)
+
+
+@cache
+def _suffixes() -> Any:
+    import tldextract  # imported on first use, with its bundled list: it never downloads
+
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
 
 
 def _is_toll_free_line(text: str, start: int, end: int) -> bool:

@@ -443,6 +443,7 @@ _ABSTRACT_NOUN = re.compile(
     r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence"
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
 )
+_DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
 _ENGLISH_SHARE = 0.15
 #: Stop words of one other language ("que", "y", "está") fewer than which never make a
 #: sentence foreign: English has some as words ("war", "come", "fine", "dice"), spread over
@@ -619,6 +620,8 @@ def _score(text: str, run: _Run) -> float:
         return FULL_NAME  # a place: "Lake Tracy", "Port Zelinka", "East Hredhaanside"
     if not words or any(w.lower().rstrip(".") in _NOT_PERSON for w in words):
         return 0.0
+    if any(_DOCTRINE.search(w) for w in words):
+        return 0.0  # "converted to Buddhism", "Stoicism": a doctrine, no one's name
     if _NUMBER_AFTER.match(text, run.end):
         return 0.0  # "Wallis and Futuna 51970", "Csere János u. 55": an address, not a person
     facility = _WORD_AFTER.match(text, run.end + 2) if run.possessive else None
@@ -639,9 +642,9 @@ def _score(text: str, run: _Run) -> float:
         len(words) == 1
         and text.startswith(":", run.end)
         and _at_line_start(text, run.start)
-        and is_name_like(words[0])
+        and _may_speak(words[0])
     ):
-        return WEAK  # the speaker of a line, whatever sentences start with ("Marco: ...")
+        return WEAK  # the speaker of a line ("Marco: ..."; not "Edit: ...", "Update: ...")
     if names >= 2 and len(words) - names < names:
         return FULL_NAME
     if not names and len(words) == 1 and start and _given_name_acting(text, run, words[0]):
@@ -696,10 +699,17 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
     if _VERB_AFTER.match(after) is not None:
         return True
     if after.startswith(":") and _at_line_start(text, run.start):
-        return True  # the speaker of a line
+        return _may_speak(word)  # the speaker of a line, not "Edit:"
     if after[:1] == "," and start:
         return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
+
+
+def _may_speak(word: str) -> bool:
+    """Whether a word opening a line before a colon can be who speaks: a name-like word that
+    is a given name ("Marco:") or name-like even where a sentence starts (not "Edit:",
+    "Update:", which posts capitalise there as often as not)."""
+    return is_name_like(word) and (is_given_name(word) or is_name_like(word, sentence_start=True))
 
 
 def is_abstract_noun(word: str) -> bool:

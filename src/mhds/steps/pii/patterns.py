@@ -159,7 +159,9 @@ class PatternRecognizers:
             rule(src.DATE_NUMERIC, c.DATE, "date_numeric_regex", 0.85, "gates", _is_day_date),
             rule(src.DATE_DAY_MONTH, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month),
             rule(src.DATE_MONTH_DAY, c.DATE, "date_named_regex", 0.85, "digits", self._is_named),
-            rule(src.DATE_MONTH_DAY_LOWER, c.DATE, "date_named_regex", 0.85, "digits", _starts_word),
+            rule(
+                src.DATE_MONTH_DAY_LOWER, c.DATE, "date_named_regex", 0.85, "digits", _starts_word
+            ),
             rule(src.HOLIDAY_DATE, c.DATE, "date_holiday_regex", 0.85, "digits"),
             rule(src.HOLIDAY_DAY, c.DATE, "date_holiday_regex", 0.8, "all"),
             rule(

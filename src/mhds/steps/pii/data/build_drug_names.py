@@ -2,9 +2,9 @@
 project (GitHub repository ``fastdatascience/drug_named_entity_recognition``, folder
 ``src/drug_named_entity_recognition`` at commit 8cd91a962c3df20eb7c84bf90ff1c0206fe5bbba).
 
-Run from the repository root with that folder::
+Run from the repository root with that folder (here ``FOLDER``)::
 
-    python src/mhds/steps/pii/data/build_drug_names.py drug_named_entity_recognition/src/drug_named_entity_recognition
+    python src/mhds/steps/pii/data/build_drug_names.py FOLDER
 
 Read: ``drugbank vocabulary.csv`` (DrugBank's open vocabulary: common names and synonyms),
 ``drugs_dictionary_mesh.csv`` (MeSH), ``drugs_dictionary_medlineplus.csv`` (MedlinePlus) and
