@@ -150,3 +150,31 @@ def test_edit_and_update_lines_have_no_speaker(engine: PIIEngine) -> None:
     text = "I slept badly again.\n\nEdit: thanks for the replies.\nUpdate: I called the clinic."
     assert redacted_texts(engine, text) == []
     assert redacted_texts(engine, "Mum made tea.\nTobias: I told you so.") == ["Tobias"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My son was diagnosed with Aspergers last year and school is hard.",
+        "Is this Autism/Aspergers or just shyness?",
+        "We spent the whole weekend playing Stardew Valley together.",
+        "I've been rewatching Seinfeld to fall asleep.",
+    ],
+)
+def test_a_condition_without_apostrophe_and_a_game_or_show_are_kept(
+    engine: PIIEngine, text: str
+) -> None:
+    assert redacted_texts(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I started watching Jenna Ortiz on weekends, she is my neighbour's kid.", "Jenna Ortiz"),
+        ("I read Marisol's messages again last night.", "Marisol"),
+    ],
+)
+def test_a_person_after_a_verb_of_watching_or_reading_stays_redacted(
+    engine: PIIEngine, text: str, name: str
+) -> None:
+    assert name in redacted_texts(engine, text)

@@ -112,12 +112,21 @@ def names_a_condition(text: str, start: int, end: int) -> bool | None:
     if _TITLE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
         return None  # "Mr. Wilson's disease of a car": a person
     key = _POSSESSIVE.sub("", text[start:end]).lower()
+    if _written_without_apostrophe(key):
+        return True  # "have Aspergers", "Autism/Aspergers": no one bears that name
     after = _AFTER.match(text, end)
     if after is not None:
         decided = _before_word(text, start, key, after["word"])
         if decided is not None:
             return decided
     return True if _bare_possessive(text, start, end, key) else None
+
+
+def _written_without_apostrophe(key: str) -> bool:
+    """Whether ``key`` is a condition's bare possessive written with no apostrophe
+    ("aspergers", "tourettes", "alzheimers"), of a name that is no Census name."""
+    stem = key[:-1]
+    return key.endswith("s") and stem in _BARE and not is_census_name(stem)
 
 
 def _before_word(text: str, start: int, key: str, word: str) -> bool | None:

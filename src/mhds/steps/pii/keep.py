@@ -42,7 +42,7 @@ from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.spans import Category, Span
-from mhds.steps.pii.works import cited_works
+from mhds.steps.pii.works import cited_works, consumed_as_work
 
 #: Words that double as place names below state level: never kept as a LOCATION.
 LOCATION_AMBIGUOUS: frozenset[str] = frozenset({"columbia"})
@@ -370,6 +370,8 @@ class KeepList:
         whole = _capitalised_run(text, span.start, span.end)  # "Tai Chi" of "Chi"
         if named and used_as_brand(text, span.start, span.end, whole):
             return True  # "a Walmart parking lot", "a Gucci bag"
+        if named and consumed_as_work(text, span.start, span.end, whole):
+            return True  # "playing Kingdom Hearts", "rewatching Frasier": a game, a show
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
         if self._in_public_range(text, span):

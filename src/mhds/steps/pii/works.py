@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 
-from mhds.steps.pii.names import glued_word_cut
+from mhds.steps.pii.gazetteer import is_given_name
+from mhds.steps.pii.lexicon import POSSESSIVE_AFTER
+from mhds.steps.pii.names import PERSON_VERB_AFTER, glued_word_cut
 
 #: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
 #: slot is the citation. Their other mentions are "public_figure", cited only in context.
@@ -270,3 +272,34 @@ def _without_overlaps(ranges: list[tuple[int, int, str]]) -> list[tuple[int, int
             continue
         out.append((start, end, kind))
     return out
+
+
+#: A verb of playing, watching or reading right before a title ("playing Kingdom Hearts",
+#: "rewatching Frasier", "reading Harry Potter"): a game, a show or a book.
+_CONSUMED_BEFORE = re.compile(
+    r"(?i:\b(?:play(?:s|ed|ing)?|(?:re)?watch(?:es|ed|ing)?|binge[- ]?watch(?:ed|ing)?"
+    r"|binged|binging|stream(?:s|ed|ing)?|(?:re)?read(?:s|ing)?))[ \t]+(?:the[ \t]+)?\Z"
+)
+#: A clause about the word before it, as said of a person ("watching Tom who ...").
+_CLAUSE_AFTER = re.compile(r"[ \t]+(?:who|whom|while|when)\b")
+_VERB_REACH = 24
+
+
+def consumed_as_work(text: str, start: int, end: int, run: str) -> bool:
+    """Whether the capitalised words ``run`` holding ``text[start:end]`` are what a verb of
+    playing, watching or reading right before them takes: a game, a show or a book
+    ("playing Skyrim", "rewatching Frasier", "playing Kingdom Hearts"). Words with a given
+    name among them are someone looked after or read to ("watching Tom", "watching Jenna
+    Ortiz on weekends", "read Emma a story"), and so is a name with a possessive or a person's
+    verb after it ("read Sarah's texts", "watched Tom cried")."""
+    at = text.find(run, max(0, start - len(run)))
+    if at < 0 or at > start or _CONSUMED_BEFORE.search(text, max(0, at - _VERB_REACH), at) is None:
+        return False
+    if any(is_given_name(word) for word in run.split()):
+        return False
+    after = at + len(run)
+    return not (
+        POSSESSIVE_AFTER.match(text, after)
+        or PERSON_VERB_AFTER.match(text, after)
+        or _CLAUSE_AFTER.match(text, after)
+    )
