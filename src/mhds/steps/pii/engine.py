@@ -28,19 +28,13 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
-from mhds.steps.pii.lexicon import (
-    ACRONYM_PLURAL,
-    is_capitalised,
-    is_name_like,
-    is_ordinary,
-    other_stop_words,
-)
+from mhds.steps.pii.lexicon import ACRONYM_PLURAL, is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
     PARTICLES,
     PERSON_VERB_AFTER,
     SHAPE_RECOGNIZER,
-    WEAK,
     greets,
+    greets_after,
     in_person_slot,
     is_abstract_noun,
     is_place_name,
@@ -104,9 +98,6 @@ _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECA
 #: A line, or a part of it between quotation marks: NER reads "Kathy Labriola“The Jealousy
 #: Workbook" (a closing name glued to the next quoted title) as one name.
 _GLUED_SENTENCE_END = re.compile(r"[a-z]+[.!?]+(?=[A-Z])")
-#: Endings of the names of peoples, languages and faiths ("Canadian", "Mexican", "Japanese",
-#: "English", "Arabic", "Christianity", "Buddhism").
-_GROUP_ENDING = re.compile(r"(?:ian|can|ese|ish|ic|ity|ism)s?\Z")
 _GREETING_WORD = re.compile(r"(?<![\w'’-])(?:Hi|Hello|Hey|Hiya|Howdy)\b")
 _LINE = re.compile(r"[^\n“”«»\"]+")
 #: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
@@ -386,18 +377,6 @@ class PIIEngine:
         return spans
 
 
-def _ordinary_mid_sentence(word: str) -> bool:
-    """Whether ``word`` is an ordinary English word that is neither a Census given name or
-    surname nor a city's name: capitalised mid-sentence, it is emphasis or a title's word."""
-    return (
-        is_capitalised(word)
-        and is_ordinary(word)
-        and not is_name_like(word)
-        and not gazetteer.is_census_name(word)
-        and not gazetteer.bears_a_city_name(word)
-    )
-
-
 def _self_named(text: str, start: int, end: int) -> Category:
     """An NER place right after "I'm" that no city bears is the writer's name ("Hi, I'm
     Amelia!"; not "I am Boston based")."""
@@ -435,13 +414,12 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False  # "Yo estaba": a name's words are capitalised, bar "van", "de", "bin"
     if _no_name_or_place(text, start, end, category, words):
         return False
-    if category is Category.PERSON and len(words) == 1 and _ordinary_mid_sentence(words[0]):
-        # "that Ill never be", "Mindfulness and Weed": an ordinary word no one bears as a
-        # name; "Hope", "Baker" (Census names) and "Reading" (a city) stay
-        return in_person_slot(text, start)
     if (
         len(words) == 1
-        and (starts_sentence(text, start) or opens_utterance(text, start))
+        and (
+            starts_sentence(text, start)
+            or (opens_utterance(text, start) and not gazetteer.is_given_name(words[0]))
+        )
         and (not is_name_like(words[0], sentence_start=True) or is_abstract_noun(words[0]))
     ):
         # A sentence's first word, capitalised as such ("Learn more here", "Tons of good
@@ -552,11 +530,10 @@ def _ordinary_place_word(text: str, start: int, words: list[str]) -> bool:
 
 
 def _without_other_names(text: str, found: list[Span], results: list[Any]) -> list[Span]:
-    """``found`` without the words found by their shape alone, or one word a weak slot found,
-    that NER reads as something other than a person or a place: a group ("Christian",
-    "applied for Canadian sponsorship"), a language ("only in English"), a work, a product, an
-    event, or an organisation ("Metallica"), unless they are listed with names ("Hegde,
-    Mukherjee and Pillay", where NER reads "Mukherjee" as a product)."""
+    """``found`` without the words found by their shape alone that NER reads as something
+    other than a person or a place: a group ("Christian"), a work, a product, an event, or an
+    organisation ("Metallica"), unless they are listed with names ("Hegde, Mukherjee and
+    Pillay", where NER reads "Mukherjee" as a product)."""
     others = [(r.start, r.end) for r in results if r.entity_type == _OTHER_NAME]
     if not others:
         return found
@@ -564,26 +541,10 @@ def _without_other_names(text: str, found: list[Span], results: list[Any]) -> li
     return [
         s
         for s in found
-        if not _found_weakly(text, s)
+        if s.recognizer != SHAPE_RECOGNIZER
         or not any(s.start < e and b < s.end for b, e in others)
         or listed_with(text, s, people)
     ]
-
-
-def _found_weakly(text: str, span: Span) -> bool:
-    """A word found by its shape alone, or one word in a weak slot with the ending of a
-    people's, a language's or a faith's name that is no given name ("for Canadian", "in
-    English", "to Christianity"; NER calls unfamiliar given names groups and works too:
-    "Pavani", "Xavier")."""
-    if span.recognizer == SHAPE_RECOGNIZER:
-        return True
-    word = text[span.start : span.end]
-    return (
-        span.recognizer == "name_slot_regex"
-        and span.score <= WEAK
-        and _GROUP_ENDING.search(word) is not None
-        and not gazetteer.is_given_name(word)
-    )
 
 
 def _inside(span: Span, others: list[Span]) -> bool:
@@ -817,7 +778,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     # a greeting that opens the text after a title with no full stop ("Ty Hello I know",
     # "Risperidone Withdrawal Hey all"): the name, if any, ends before it
     greeting = _GREETING_WORD.search(text, start, end)
-    if greeting is not None and greeting.start() > start:
+    if greeting is not None and greeting.start() > start and greets_after(text, greeting.end()):
         end = greeting.start()
         while end > start and not text[end - 1].isalnum():
             end -= 1

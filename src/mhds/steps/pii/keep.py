@@ -19,6 +19,7 @@ from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.drugs import is_drug_name
 from mhds.steps.pii.eponyms import names_a_condition
+from mhds.steps.pii.gazetteer import bears_a_city_name, is_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     DIAGNOSES,
@@ -37,7 +38,7 @@ from mhds.steps.pii.keep_terms import (
     term_key,
 )
 from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, english_stop_words, is_name_like, is_ordinary
-from mhds.steps.pii.names import in_person_slot
+from mhds.steps.pii.names import PERSON_VERB_AFTER, in_person_slot
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
@@ -266,8 +267,9 @@ _PUBLIC_ROLE = re.compile(
 #: A possessive that makes a person someone's ("my", "her", "a friend's"), or the writer's
 #: own role ("I am a poet, ...", "I'm an author, ...").
 _POSSESSOR = re.compile(
-    r"(?i:\b(?:my|our|his|her|their|your)\b|\w['’]s\b|\bi(?:[ \t]+am|['’]m)[ \t]+an?\b)"
-)
+    r"(?i:\b(?:my|our|his|her|their|your)\b(?![ \t]+favou?rite\b)|\w['’]s\b"
+    r"|\bi(?:[ \t]+am|['’]m)[ \t]+an?\b)"
+)  # "my favorite comedian, Norm Macdonald": a fan's, not someone's own
 #: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
 _MEDICATION_BEFORE = re.compile(
     r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
@@ -275,7 +277,27 @@ _MEDICATION_BEFORE = re.compile(
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_SUBREDDIT_BEFORE = re.compile(r"(?<![\w/])/?r/\w*\Z")
+#: A verb or noun of medicating, then up to two words that end no clause, right before a word
+#: ("put me on", "prescribed me", "taking a", "switched to", "a drug called", "10mg of").
+_MEDICATED_BEFORE = re.compile(
+    r"(?i:(?:(?:['’]m|['’]s|['’]re|['’]ve|\bam|\bis|\bare|\bwas|\bwere|\bbeen|\bbe|\bme|\bhim"
+    r"|\bher|\bthem|\bus|\bstill|\bcurrently|\bnow|\bstarted|\bgot|\bgo|\bwent)[ \t]+on"
+    r"|\b(?:taking|take[sn]?|took|tried|trying|prescrib\w*|started|starting|stopped"
+    r"|stopping|quit|switch(?:ed|ing)?[ \t]+to|increas\w*|decreas\w*|upped|lowered|called"
+    r"|dose[ \t]+of|dosage[ \t]+of|mg[ \t]+of|medication|medicine|meds|pills?|drug|generic)))"
+    r"(?:[ \t]+(?!(?i:and|but|or|so|then|because|who|when)\b)[a-z0-9]+){0,2}[ \t]+\Z"
+)
+#: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
+_MEDICATED_AFTER = re.compile(
+    r"(?:['’]s)?(?:[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg|ml|g)\b"
+    r"|[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
+    r"|injections?|refills?"
+    r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
+)
+_SUBREDDIT_BEFORE = re.compile(r"(?<![\w/])/?r/(?P<name>\w*)\Z")
+_SUBREDDIT_NAME = re.compile(r"\w+")
+#: A clause about the word before it, as said of a person ("Alora, who ...").
+_CLAUSE_AFTER = re.compile(r"[ \t]*,?[ \t]+(?:who|whom)\b")
 _MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
@@ -365,7 +387,7 @@ class KeepList:
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
         if platform:
             return True  # "we talked on Skype", "we Skyped"
-        if named and _SUBREDDIT_BEFORE.search(text, max(0, span.start - _CUE_REACH), span.start):
+        if named and _in_subreddit(text, span):
             return True  # "/r/IncelsWithoutHate": a forum, public
         whole = _capitalised_run(text, span.start, span.end)  # "Tai Chi" of "Chi"
         if named and used_as_brand(text, span.start, span.end, whole):
@@ -385,7 +407,7 @@ class KeepList:
             return True
         if named and _listed_with_medication(text, span.start, span.end):
             return True  # "(e.g. Wellbutrin XL, Aplenzin)": a drug the list's others tell
-        if named and _names_medicines(raw):
+        if named and _names_medicines(text, span.start, span.end):
             return True  # "put me on Tamoxifen", "prescribed Trazadone": a medicine, misspelt
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
@@ -559,12 +581,35 @@ def _listed_with_medication(text: str, start: int, end: int) -> bool:
     return after is not None and term_key(after[1]) in _MEDICATION_KEYS
 
 
-def _names_medicines(raw: str) -> bool:
-    """Whether ``raw`` names medicines (:func:`mhds.steps.pii.drugs.is_drug_name`), with no
-    name-like word that is not one ("Zopiclone", "Risperdal Consta", "Zoloft Withdrawal")."""
-    words = _WORDS.findall(raw)
-    drugs = [is_drug_name(w) for w in words]
-    return any(drugs) and all(d or not is_name_like(w) for w, d in zip(words, drugs, strict=True))
+def _in_subreddit(text: str, span: Span) -> bool:
+    """Whether a name lies in a subreddit's name ("/r/IncelsWithoutHate"), one that names no
+    place: "r/Boise" tells where its members live."""
+    head = _SUBREDDIT_BEFORE.search(text, max(0, span.start - _CUE_REACH), span.start)
+    if head is None or span.category is not Category.PERSON:
+        return False
+    name = _SUBREDDIT_NAME.match(text, head.start("name"))
+    return name is not None and not bears_a_city_name(name[0]) and not is_city(name[0])
+
+
+def _names_medicines(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` names medicines (:func:`mhds.steps.pii.drugs.is_drug_name`),
+    with no name-like word that is not one ("Zopiclone", "Zoloft Withdrawal"), where the words
+    around say it is taken: a verb of medicating a word or two before it ("put me on
+    Tamoxifen", "prescribed me Trazadone", "taking a Zofran", "a drug called Tamoxifen"), a
+    dose or a medicine's noun after it ("Zoloft 50mg", "Effexor withdrawal"); a list with a
+    known medication is ``_listed_with_medication``'s. People bear many drugs' names ("Senna",
+    "Alora", "Metin"), so a name the words around do not make a medicine stays a name ("I told
+    Alora", "Senna, Metin and Amias came", "slept on Senna's couch")."""
+    words = list(_WORDS.finditer(text, start, end))
+    drugs = [m for m in words if is_drug_name(m[0])]
+    if not drugs or any(m not in drugs and is_name_like(m[0]) for m in words):
+        return False
+    if PERSON_VERB_AFTER.match(text, end) or _CLAUSE_AFTER.match(text, end):
+        return False  # "Senna said", "Alora, who ..."
+    return _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None or any(
+        _MEDICATED_AFTER.match(text, m.end())
+        for m in drugs  # "Sertraline Withdrawal"
+    )
 
 
 def _capitalised_run(text: str, start: int, end: int) -> str:

@@ -307,8 +307,18 @@ _GREETED_INTRO = re.compile(
     r"[ \t,!.]*(?:I['’]?m|I[ \t]+am)[ \t]+\Z"
 )
 _INTERJECTED = re.compile(rf"{_INTERJECTION}\Z")
-#: Greetings that no name run goes through ("Jane Hello there" is "Jane", then a greeting).
+#: Greetings that no name run goes through when a greeting's words follow them ("Sertraline
+#: Withdrawal Hey all", "Ty Hello I know"); "Rebecca Hey for DBT" is a surname.
 _GREETING_WORDS = frozenset({"Hi", "Hello", "Hey", "Hiya", "Howdy"})
+_GREETED = re.compile(
+    r"(?:[ \t]*[,!.:]|[ \t]+(?:all|everyone|everybody|guys|there|folks|friends|y['’]all"
+    r"|reddit|r/\w+|I|I['’]m)\b|[ \t]*\n)"
+)
+#: Labels forum posts give their lines ("Edit: thanks all", "Update: ..."): no speaker.
+_LINE_LABELS = frozenset(
+    {"edit", "edited", "update", "updated", "note", "eta", "tl;dr", "tldr", "ps", "pps", "context",
+     "background", "disclaimer", "title"}
+)  # fmt: skip
 _ADDRESSED = re.compile(r"[ \t]*,")
 _LINE_START = re.compile(r"(?:^|\n|\\n)[ \t]*\Z")
 _CUE_REACH = 48
@@ -326,7 +336,8 @@ _THING_CALLED = re.compile(
     r"|model|therapy|skill|tool|workbook|video|article|series|course|class|agency|company"
     r"|clinic|condition|disorder|practice|place|center|centre|project|campaign|movement|page"
     r"|blog|event|experience|state|symptom|response|reaction|effect|service|line|hotline"
-    r"|network|resource|charity|foundation|dialogue)s?(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
+    r"|network|resource|charity|foundation|dialogue|drug|medication|medicine|pill|supplement)s?"
+    r"(?:(?:[ \t]+[a-z]+){1,10}[ \t]+(?:is|was))?"
     r"|it|this|that|its|it['’]s|which)"
     r"[ \t]+(?:(?:is|was|are|were)[ \t]+)?(?:also[ \t]+)?(?:called|named|titled)[ \t]*\Z)"
 )
@@ -632,7 +643,7 @@ def _score(text: str, run: _Run) -> float:
     if is_place_name(" ".join(words)) or any(is_place_name(w) for w in words):
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
     start = starts_sentence(text, run.start)
-    first = start or opens_utterance(text, run.start)
+    first = start or (opens_utterance(text, run.start) and not is_given_name(words[0]))
     names = sum(is_name_like(w, sentence_start=first and i == 0) for i, w in enumerate(words))
     if names and greets(text, run.start):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
@@ -706,10 +717,9 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
 
 
 def _may_speak(word: str) -> bool:
-    """Whether a word opening a line before a colon can be who speaks: a name-like word that
-    is a given name ("Marco:") or name-like even where a sentence starts (not "Edit:",
-    "Update:", which posts capitalise there as often as not)."""
-    return is_name_like(word) and (is_given_name(word) or is_name_like(word, sentence_start=True))
+    """Whether a word opening a line before a colon can be who speaks: a name-like word
+    ("Marco:", "Chen:"), not a label posts give their lines ("Edit:", "Update:")."""
+    return is_name_like(word) and word.lower() not in _LINE_LABELS
 
 
 def is_abstract_noun(word: str) -> bool:
@@ -870,7 +880,7 @@ def _runs(text: str) -> list[_Run]:
         if words and gap == ". " and _INITIAL.fullmatch(words[-1]):
             joined = True
         capital = is_capitalised(word) or (len(word) == 1 and word.isupper())
-        if word in _GREETING_WORDS:
+        if word in _GREETING_WORDS and greets_after(text, word_end):
             capital = False  # "Risperidone Withdrawal Hey all": a title, then the greeting
         if words and words[-1].endswith(("'s", "’s")):
             joined = False  # a possessive ends a name: "Hayashida's Cautionary Tales"
@@ -1051,6 +1061,12 @@ def starts_sentence(text: str, start: int) -> bool:
     if not head:
         return start <= _CUE_REACH or not text[:start].strip()
     return head[-1] in _SENTENCE_END or head.endswith("\\n")
+
+
+def greets_after(text: str, end: int) -> bool:
+    """Whether what follows a greeting word ending at ``end`` is a greeting's ("Hey all",
+    "Hello, ...", "Hi I'm"), not a name's ("Rebecca Hey for DBT")."""
+    return _GREETED.match(text, end) is not None or end >= len(text.rstrip())
 
 
 def opens_utterance(text: str, start: int) -> bool:

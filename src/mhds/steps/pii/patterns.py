@@ -21,7 +21,7 @@ from mhds.steps.pii import pattern_sources as src
 from mhds.steps.pii.addresses import AddressRecognizer, card_holder
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
-from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.names import (
     NameSlotRecognizer,
     is_stop_word,
@@ -177,7 +177,7 @@ class PatternRecognizers:
             rule(src.ZIP, c.LOCATION, "zip_regex", 0.8, "gates", self._after("ZIP_CONTEXT", 24)),
             rule(src.PERSON_TITLED, c.PERSON, "person_title_regex", 0.8, "all", _starts_word),
             rule(src.PERSON_INTRO, c.PERSON, "person_intro_regex", 0.8, "intro", _is_intro),
-            rule(src.REDDIT_USER, c.PERSON, "handle_regex", 0.9, "handles"),
+            rule(src.REDDIT_USER, c.PERSON, "handle_regex", 0.9, "handles", _is_handle),
         ]
         if self.strict:
             rules += [
@@ -528,6 +528,13 @@ def _is_day_date(match: re.Match[str]) -> bool:
         return 1 <= int(groups[1]) <= 12 and 1 <= int(groups[2]) <= 31
     a, b = int(groups[0]), int(groups[1])
     return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)
+
+
+def _is_handle(match: re.Match[str]) -> bool:
+    """A user's handle, not "u/" before a word ("love u/miss u", "40 u/day"): a digit, a
+    capital, "_" or "-" in it, or no ordinary English word."""
+    name = match[0].rpartition("u/")[2]
+    return not (name.isalpha() and name.islower() and is_ordinary(name))
 
 
 def _is_day_month(match: re.Match[str]) -> bool:

@@ -63,12 +63,6 @@ _MADE_BY = re.compile(
     r"|popularised))[ \t]+by[ \t]+\Z"
 )
 _BY = re.compile(r"\bby[ \t]+(?=[A-Z])")
-#: A body of work and whose it is ("the writings of Epictetus", "the teachings of Thich Nhat
-#: Hanh", "the collected poems of Mary Oliver"): only a public figure's work is spoken of so.
-_BODY_OF_WORK = re.compile(
-    r"(?i:\bthe[ \t]+(?:[a-z]+[ \t]+)?(?:writings|teachings|works|poems|poetry|essays"
-    rf"|lectures|sermons|philosophy)[ \t]+of)[ \t]+(?P<names>{_NAME})"
-)
 _YEAR = r"(?:19|20)\d\d[a-z]?"
 #: An author-date citation, surnames only as such citations write them: "(Gagnon & Simon,
 #: 1973)", "Robinson (2012)", "(Linehan et al., 1991)"; not "(Robert Kowalski, 2019)".
@@ -139,8 +133,6 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
     for said in _ATTRIBUTION.finditer(text):  # '"..." - Eleanor Roosevelt'
         if len(said["quote"].split()) >= _MIN_QUOTED_WORDS and " " in said["names"]:
             found.extend(_credit(text, said.start("names"), said["names"], CREDITED, people))
-    for body in _BODY_OF_WORK.finditer(text):  # "the writings of Epictetus"
-        found.extend(_credit(text, body.start("names"), body["names"], CREDITED, people))
     for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
         found.append((read.start("title"), read.end("title"), "publication"))
         found.extend(_credit(text, read.start("names"), read["names"], CREDITED, people))
