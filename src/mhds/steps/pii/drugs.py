@@ -1,6 +1,7 @@
-"""Drug names, generic and brand, as chat and forum posts write them ("on Tamoxifen", "my doctor
-prescribed Trazadone", "Zopiclone, Benzos"): medicines, not people or places, kept where NER or
-a word's shape reads them as one.
+"""Drug names, generic and brand, as chat and forum posts write them ("put me on Tamoxifen",
+"my doctor prescribed Trazadone"): medicines, not people or places. The keep-list keeps one
+that NER or a word's shape reads as a person only where the words around make it a medicine
+(``keep._names_medicines``): people bear many drugs' names ("Senna", "Alora", "Metin").
 
 The table (``data/drug_names.txt.gz``, 21,196 names) is every one-word name and synonym of
 DrugBank's open vocabulary, MeSH, MedlinePlus and the NHS website as the
