@@ -1,16 +1,15 @@
-"""Drug names, generic and brand, as chat and forum posts write them ("put me on Tamoxifen",
-"my doctor prescribed Trazadone"): medicines, not people or places. The keep-list keeps one
-that NER or a word's shape reads as a person only where the words around make it a medicine
-(``keep._names_medicines``): people bear many drugs' names ("Senna", "Alora", "Metin").
+"""Generic drug names, as chat and forum posts write them ("put me on Tamoxifen", "my doctor
+prescribed Trazadone"): medicines, not people or places. The keep-list keeps one that NER or a
+word's shape reads as a person only where the words right around make it a medicine
+(``keep._names_medicines``): people bear some of these names too ("Senna", "Valerian").
 
-The table (``data/drug_names.txt.gz``, 21,196 names) is every one-word name and synonym of
+The table (``data/drug_names.txt.gz``, 6,840 names) is every one-word generic name of
 DrugBank's open vocabulary, MeSH, MedlinePlus and the NHS website as the
 drug-named-entity-recognition project compiled them, less given names and frequent surnames
-of the 1990 Census ("Allegra") and cities' names; ``data/DRUG_NAMES.md`` says how, with its
-sources and licences. A word of eight letters or more one letter away from a name of the table
-is that drug misspelt ("Trazadone", "Risperidal", "Abilifiy"), unless it is itself a Census
-name or an ordinary English word. A name in a person's slot is that person whatever drug
-bears it: the keep-list asks the slot first.
+of the 1990 Census and cities' names; brands are left out, as people bear them far more often
+("Alora", "Kadian", "Mirena"); ``data/DRUG_NAMES.md`` says how, with its sources and licences.
+A word of eight letters or more one letter away from a name of the table is that drug misspelt
+("Trazadone", "Quetiapene"), unless it is itself a Census name or an ordinary English word.
 """
 
 from __future__ import annotations
@@ -25,24 +24,20 @@ from mhds.steps.pii.lexicon import is_ordinary
 #: Misspellings are looked for only in words this long: shorter ones are one letter away from
 #: too many names.
 _MIN_MISSPELT = 8
-_ENDINGS = ("'s", "’s", "s")
 
 
 @cache
-def _table() -> tuple[frozenset[str], frozenset[str]]:
-    """Every name of the table, and the names people write (misspellings are matched against
-    these only: the other synonyms hold foreign brands that given names resemble)."""
+def _names() -> frozenset[str]:
     blob = files("mhds.steps.pii").joinpath("data/drug_names.txt.gz").read_bytes()
-    lines = gzip.decompress(blob).decode().split()
-    return frozenset(w.lstrip("~") for w in lines), frozenset(w[1:] for w in lines if w[0] == "~")
+    return frozenset(gzip.decompress(blob).decode().split())
 
 
 @cache
 def _one_deleted() -> dict[str, tuple[str, ...]]:
-    """Each long common name with one letter deleted, and the names it comes from: two words
-    one letter apart share such a form, or one is such a form of the other."""
+    """Each long name with one letter deleted, and the names it comes from: two words one
+    letter apart share such a form, or one is such a form of the other."""
     index: dict[str, list[str]] = {}
-    for name in _table()[1]:
+    for name in _names():
         if len(name) >= _MIN_MISSPELT - 1:
             for i in range(len(name)):
                 index.setdefault(name[:i] + name[i + 1 :], []).append(name)
@@ -51,30 +46,25 @@ def _one_deleted() -> dict[str, tuple[str, ...]]:
 
 def load() -> None:
     """Read the table now, not at the first drug a batch meets."""
-    _table()
+    _names()
 
 
 def is_drug_name(word: str) -> bool:
-    """Whether ``word`` (one word, any case, with a plural or possessive "s" or not) is a drug
-    name of the table, or a misspelling of one (see the module's docstring)."""
+    """Whether ``word`` (one word, any case) is a generic drug name of the table, or a
+    misspelling of one (see the module's docstring)."""
     key = word.lower()
-    names = _table()[0]
-    if key in names:
+    if key in _names():
         return True
-    if is_census_name(word):
-        return False  # "Waters" is a surname before it is more than one "water"
-    if any(key.endswith(e) and key[: -len(e)] in names for e in _ENDINGS):
-        return True  # "Benzos", "Wellbutrin's"
-    if len(key) < _MIN_MISSPELT or not key.isalpha() or is_ordinary(key):
+    if len(key) < _MIN_MISSPELT or not key.isalpha() or is_ordinary(key) or is_census_name(word):
         return False
     return _misspells(key)
 
 
 def _misspells(key: str) -> bool:
-    """Whether ``key`` is one letter changed, added or dropped from a common name."""
-    index, common = _one_deleted(), _table()[1]
+    """Whether ``key`` is one letter changed, added or dropped from a name of the table."""
+    index, names = _one_deleted(), _names()
     forms = [key[:i] + key[i + 1 :] for i in range(len(key))]
-    if key in index or any(form in common for form in forms):
+    if key in index or any(form in names for form in forms):
         return True  # a letter dropped from a name, or one added to it
     return any(  # a letter changed: both lose it at the same place
         form[:i] == name[:i] and form[i:] == name[i + 1 :]

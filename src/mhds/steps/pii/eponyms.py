@@ -76,6 +76,7 @@ _GIVES_CONDITION = re.compile(
     r"|late[- ]stage|stage[ \t]+\w+)|[a-z]['’]s)[ \t]+\Z"
 )
 _TITLE_BEFORE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof)\.?[ \t]+\Z")
+_FAMILY_BEFORE = re.compile(r"\b(?i:the)[ \t]+\Z")  # "the Raynauds": a family
 _CUE_REACH = 24
 
 
@@ -112,8 +113,8 @@ def names_a_condition(text: str, start: int, end: int) -> bool | None:
     if _TITLE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
         return None  # "Mr. Wilson's disease of a car": a person
     key = _POSSESSIVE.sub("", text[start:end]).lower()
-    if _written_without_apostrophe(key):
-        return True  # "have Aspergers", "Autism/Aspergers": no one bears that name
+    if _written_without_apostrophe(key) and not _FAMILY_BEFORE.search(text, 0, start):
+        return True  # "have Aspergers", "Autism/Aspergers"; not "for the Raynauds"
     after = _AFTER.match(text, end)
     if after is not None:
         decided = _before_word(text, start, key, after["word"])

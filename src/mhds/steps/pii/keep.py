@@ -38,7 +38,7 @@ from mhds.steps.pii.keep_terms import (
     term_key,
 )
 from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, english_stop_words, is_name_like, is_ordinary
-from mhds.steps.pii.names import PERSON_VERB_AFTER, in_person_slot
+from mhds.steps.pii.names import in_person_slot
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
@@ -276,28 +276,29 @@ _MEDICATION_BEFORE = re.compile(
 )
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
-_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-#: A verb or noun of medicating, then up to two words that end no clause, right before a word
-#: ("put me on", "prescribed me", "taking a", "switched to", "a drug called", "10mg of").
+#: A verb of medicating right before a word, with at most an article or a dose between ("I'm
+#: on", "put me on", "prescribed", "taking a", "switched to", "a drug called", "10mg of").
 _MEDICATED_BEFORE = re.compile(
-    r"(?i:(?:(?:['’]m|['’]s|['’]re|['’]ve|\bam|\bis|\bare|\bwas|\bwere|\bbeen|\bbe|\bme|\bhim"
-    r"|\bher|\bthem|\bus|\bstill|\bcurrently|\bnow|\bstarted|\bgot|\bgo|\bwent)[ \t]+on"
-    r"|\b(?:taking|take[sn]?|took|tried|trying|prescrib\w*|started|starting|stopped"
-    r"|stopping|quit|switch(?:ed|ing)?[ \t]+to|increas\w*|decreas\w*|upped|lowered|called"
-    r"|dose[ \t]+of|dosage[ \t]+of|mg[ \t]+of|medication|medicine|meds|pills?|drug|generic)))"
-    r"(?:[ \t]+(?!(?i:and|but|or|so|then|because|who|when)\b)[a-z0-9]+){0,2}[ \t]+\Z"
+    r"(?i:(?:(?:['’]m|\bam|\bis|\bwas|\bbeen|\bbe|\bme|\bhim|\bher|\bthem|\bus|\bstill"
+    r"|\bcurrently|\bstarted)[ \t]+on|\b(?:taking|take[sn]?|took|prescribed|prescribes"
+    r"|switched[ \t]+(?:me[ \t]+)?to|dose[ \t]+of|mg[ \t]+of|drug[ \t]+called|medication"
+    r"[ \t]+called)))(?:[ \t]+(?:a|an|some|\d+[ \t]*mg))?[ \t]+\Z"
+)
+#: After a word: a possessive, a person's verb, or a word that takes someone somewhere.
+_TAKEN_SOMEWHERE = re.compile(
+    r"['’]s?\b|[ \t]+(?:to|out|back|home|along|away|around|over|off|with|into|and|who"
+    r"|said|says|told|asked|called|texted|is|was|has|had)\b"
 )
 #: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
 _MEDICATED_AFTER = re.compile(
-    r"(?:['’]s)?(?:[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg|ml|g)\b"
+    r"(?:[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg|ml|g)\b"
     r"|[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
     r"|injections?|refills?"
     r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
 _SUBREDDIT_BEFORE = re.compile(r"(?<![\w/])/?r/(?P<name>\w*)\Z")
 _SUBREDDIT_NAME = re.compile(r"\w+")
-#: A clause about the word before it, as said of a person ("Alora, who ...").
-_CLAUSE_AFTER = re.compile(r"[ \t]*,?[ \t]+(?:who|whom)\b")
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+")
 _MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
 _SITE_FIELD = re.compile(
@@ -582,33 +583,40 @@ def _listed_with_medication(text: str, start: int, end: int) -> bool:
 
 
 def _in_subreddit(text: str, span: Span) -> bool:
-    """Whether a name lies in a subreddit's name ("/r/IncelsWithoutHate"), one that names no
-    place: "r/Boise" tells where its members live."""
+    """Whether a name lies in a subreddit's name made of ordinary words or an acronym
+    ("/r/IncelsWithoutHate", "r/BPD"), and no city's: "r/Boise" tells where its members live,
+    "r/JusticeForAoife" and "r/Ballard" name a person or a place."""
     head = _SUBREDDIT_BEFORE.search(text, max(0, span.start - _CUE_REACH), span.start)
     if head is None or span.category is not Category.PERSON:
         return False
     name = _SUBREDDIT_NAME.match(text, head.start("name"))
-    return name is not None and not bears_a_city_name(name[0]) and not is_city(name[0])
+    if name is None or bears_a_city_name(name[0]) or is_city(name[0]):
+        return False
+    if any(is_name_like(part) for part in _CAMEL_PART.findall(name[0])):
+        return False  # "r/PrayForMiten"
+    return all(_reads_as_words(part.lower()) for part in name[0].split("_") if part)
 
 
 def _names_medicines(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` names medicines (:func:`mhds.steps.pii.drugs.is_drug_name`),
-    with no name-like word that is not one ("Zopiclone", "Zoloft Withdrawal"), where the words
-    around say it is taken: a verb of medicating a word or two before it ("put me on
-    Tamoxifen", "prescribed me Trazadone", "taking a Zofran", "a drug called Tamoxifen"), a
-    dose or a medicine's noun after it ("Zoloft 50mg", "Effexor withdrawal"); a list with a
-    known medication is ``_listed_with_medication``'s. People bear many drugs' names ("Senna",
-    "Alora", "Metin"), so a name the words around do not make a medicine stays a name ("I told
-    Alora", "Senna, Metin and Amias came", "slept on Senna's couch")."""
-    words = list(_WORDS.finditer(text, start, end))
-    drugs = [m for m in words if is_drug_name(m[0])]
-    if not drugs or any(m not in drugs and is_name_like(m[0]) for m in words):
+    """Whether ``text[start:end]`` is one generic drug name
+    (:func:`mhds.steps.pii.drugs.is_drug_name`) that the words right around make a medicine: a
+    verb of medicating right before it, with at most an article or a dose between ("I'm on
+    Sertraline", "put me on Tamoxifen", "prescribed Trazadone", "taking a Quetiapine", "a drug
+    called Tamoxifen"), or a dose or a medicine's noun right after it ("Lamotrigine 50mg",
+    "Sertraline Withdrawal", which may be the span's own last word). Not with a possessive,
+    nor before a word that takes a person somewhere ("taking Senna to the beach", "I'm on
+    Valerian's side")."""
+    first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
+    after = start + len(first)
+    if not first or not is_drug_name(first):
         return False
-    if PERSON_VERB_AFTER.match(text, end) or _CLAUSE_AFTER.match(text, end):
-        return False  # "Senna said", "Alora, who ..."
-    return _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None or any(
-        _MEDICATED_AFTER.match(text, m.end())
-        for m in drugs  # "Sertraline Withdrawal"
+    noun = _MEDICATED_AFTER.match(text, after)
+    if after < end and (noun is None or noun.end() < end):
+        return False  # words after the drug's name that are no medicine's noun
+    if _TAKEN_SOMEWHERE.match(text, after):
+        return False  # "Senna's couch", "taking Senna to the park", "Valerian said"
+    return noun is not None or (
+        _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
     )
 
 

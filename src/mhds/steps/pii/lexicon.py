@@ -25,10 +25,10 @@ CONTRACTIONS = ("'ll", "'d", "'ve", "'re", "'m", "n't", "’ll", "’d", "’ve"
 #: Contractions written without their apostrophe ("Im", "Dont", "Thats"), as chat and forum
 #: posts often write them: never a name. spaCy's tokenizer splits them ("do" "nt"), so the
 #: table of ordinary words lacks most of them. Those that are names too are left out ("Imma",
-#: "Ima", "Arent", "Ive", "Hes").
+#: "Ima", "Arent", "Ive", "Hes", and "Im", a Korean surname: ``names`` reads "Im" in context).
 BARE_CONTRACTIONS = frozenset(
     {
-        "im", "youre", "youve", "youll", "theyre", "theyve", "theyll", "thats", "whats", "itll",
+        "youre", "youve", "youll", "theyre", "theyve", "theyll", "thats", "whats", "itll",
         "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt", "werent", "hasnt", "havent",
         "hadnt", "couldnt", "wouldnt", "shouldnt", "aint",
     }

@@ -311,8 +311,7 @@ _INTERJECTED = re.compile(rf"{_INTERJECTION}\Z")
 #: Withdrawal Hey all", "Ty Hello I know"); "Rebecca Hey for DBT" is a surname.
 _GREETING_WORDS = frozenset({"Hi", "Hello", "Hey", "Hiya", "Howdy"})
 _GREETED = re.compile(
-    r"(?:[ \t]*[,!.:]|[ \t]+(?:all|everyone|everybody|guys|there|folks|friends|y['’]all"
-    r"|reddit|r/\w+|I|I['’]m)\b|[ \t]*\n)"
+    r"[ \t]+(?:all|everyone|everybody|guys|there|folks|friends|y['’]all|reddit|r/\w+)\b"
 )
 #: Labels forum posts give their lines ("Edit: thanks all", "Update: ..."): no speaker.
 _LINE_LABELS = frozenset(
@@ -455,6 +454,11 @@ _ABSTRACT_NOUN = re.compile(
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
 )
 _DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
+#: "Im" for "I'm": opening a sentence or after a conjunction, before a lower-case word.
+_I_AM = re.compile(
+    r"(?:(?:^|[.!?\n]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like))"
+    r"[ \t]*|\A)Im(?=[ \t]+[a-z0-9])"
+)
 _ENGLISH_SHARE = 0.15
 #: Stop words of one other language ("que", "y", "está") fewer than which never make a
 #: sentence foreign: English has some as words ("war", "come", "fine", "dice"), spread over
@@ -633,6 +637,8 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     if any(_DOCTRINE.search(w) for w in words):
         return 0.0  # "converted to Buddhism", "Stoicism": a doctrine, no one's name
+    if words == ["Im"] and _I_AM.search(text, max(0, run.start - _CUE_REACH), run.start + 3):
+        return 0.0  # "and Im sick of it": "I'm" (Im is a Korean surname too: "told Im about")
     if _NUMBER_AFTER.match(text, run.end):
         return 0.0  # "Wallis and Futuna 51970", "Csere János u. 55": an address, not a person
     facility = _WORD_AFTER.match(text, run.end + 2) if run.possessive else None
@@ -1064,17 +1070,22 @@ def starts_sentence(text: str, start: int) -> bool:
 
 
 def greets_after(text: str, end: int) -> bool:
-    """Whether what follows a greeting word ending at ``end`` is a greeting's ("Hey all",
-    "Hello, ...", "Hi I'm"), not a name's ("Rebecca Hey for DBT")."""
-    return _GREETED.match(text, end) is not None or end >= len(text.rstrip())
+    """Whether a greeting word ending at ``end`` greets an audience ("Hey all", "Hello
+    everyone", "Hi guys"), so a title before it is no name ("Sertraline Withdrawal Hey all");
+    "Rebecca Hey for DBT", "Megan Hello I know you're reading" are names."""
+    return _GREETED.match(text, end) is not None
 
 
 def opens_utterance(text: str, start: int) -> bool:
-    """Whether the word at ``start`` follows an opening quotation mark or bracket ('she said
-    "Wow, I ...', "(Yes I do)"): it opens what is quoted or put aside, so its capital says as
-    little as a sentence's first word's."""
+    """Whether the word at ``start`` follows an opening quotation mark or bracket and a comma
+    or a mark of exclamation or question follows it ('she said "Wow, I ...', '"Yikes!"'): it
+    opens what is quoted as an exclamation, so its capital says as little as a sentence's
+    first word's ('"Fang will take care of you"', "(Manning)" stay names)."""
     head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0")
-    return head.endswith(_OPENERS)
+    if not head.endswith(_OPENERS):
+        return False
+    word = _WORD.match(text, start)
+    return word is not None and text[word.end() : word.end() + 1] in (",", "!", "?")
 
 
 def is_stop_word(word: str) -> bool:

@@ -152,7 +152,8 @@ REDDIT_USER = r"(?<![\w/])/?u/[A-Za-z0-9][A-Za-z0-9_-]{2,19}(?![\w-])"
 DATE_MONTH_DAY_LOWER = (
     r"(?:(?:january|february|april|june|july|august|september|october|november|december)"
     r"\.?[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-    r"|(?:march|may)[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th))"
+    r"|(?:march|may)[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)"
+    r"(?![ \t]+(?:guess|hand|place|grade|floor|round|time|try|attempt)\b))"
     rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))"
 )
 #: Holidays that fall on one day: with a year they pin it ("Christmas 2015", "Thanksgiving of

@@ -530,10 +530,16 @@ def _is_day_date(match: re.Match[str]) -> bool:
     return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)
 
 
+_MIN_HANDLE_LETTERS = 3
+
+
 def _is_handle(match: re.Match[str]) -> bool:
-    """A user's handle, not "u/" before a word ("love u/miss u", "40 u/day"): a digit, a
-    capital, "_" or "-" in it, or no ordinary English word."""
+    """A user's handle, not "u/" before a word or a unit ("love u/miss u", "40 u/day", "1
+    u/10g"): three letters or more, and a digit, a capital, "_" or "-" in it, or no ordinary
+    English word."""
     name = match[0].rpartition("u/")[2]
+    if sum(c.isalpha() for c in name) < _MIN_HANDLE_LETTERS:
+        return False  # "1 u/10g", "u/50mg": units
     return not (name.isalpha() and name.islower() and is_ordinary(name))
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from mhds.steps.pii.gazetteer import is_given_name
-from mhds.steps.pii.lexicon import POSSESSIVE_AFTER
+from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, is_name_like
 from mhds.steps.pii.names import PERSON_VERB_AFTER, glued_word_cut
 
 #: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
@@ -280,15 +280,17 @@ _VERB_REACH = 24
 def consumed_as_work(text: str, start: int, end: int, run: str) -> bool:
     """Whether the capitalised words ``run`` holding ``text[start:end]`` are what a verb of
     playing, watching or reading right before them takes: a game, a show or a book
-    ("playing Skyrim", "rewatching Frasier", "playing Kingdom Hearts"). Words with a given
-    name among them are someone looked after or read to ("watching Tom", "watching Jenna
-    Ortiz on weekends", "read Emma a story"), and so is a name with a possessive or a person's
-    verb after it ("read Sarah's texts", "watched Tom cried")."""
+    ("playing Kingdom Hearts", "watching Breaking Bad"), when they are all ordinary words.
+    A name-like word or a given name among them is someone looked after, played against or read
+    to ("watching Tendai for my sister", "played Oisin at pool", "read Aoife a story", "watching
+    Hope and Faith"), and so is a run with a possessive or a person's verb after it ("read
+    Sarah's texts", "watched Tom cried")."""
     at = text.find(run, max(0, start - len(run)))
     if at < 0 or at > start or _CONSUMED_BEFORE.search(text, max(0, at - _VERB_REACH), at) is None:
         return False
-    if any(is_given_name(word) for word in run.split()):
-        return False
+    words = run.split()
+    if any(is_given_name(w) or is_name_like(w) for w in words):
+        return False  # "watching Tendai for my sister", "played Oisin at pool"
     after = at + len(run)
     return not (
         POSSESSIVE_AFTER.match(text, after)
