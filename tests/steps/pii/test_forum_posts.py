@@ -56,6 +56,7 @@ def test_the_drug_table_matches_one_letter_off_long_names_only() -> None:
     "text",
     [
         "Im tired of pretending and Im done explaining myself.",
+        "I don't want to do anything and Im sick of isolating myself like this.",
         "Thats the thing, Dont ask me why I stayed.",
         'My mom looked at the scale and said "Wow, you really let yourself go."',
         'She texted "Yikes" and then nothing for a week.',
@@ -179,25 +180,39 @@ def test_a_person_after_a_verb_of_watching_or_reading_stays_redacted(
     assert name in redacted_texts(engine, text)
 
 
-# What a review by a separate helper found the first versions of these rules let through
-# (its own sentences): each group fails on those versions.
-@pytest.mark.parametrize(
-    ("text", "name"),
-    [
-        ('She screamed "Mark is going to kill me" and then the line went dead.', "Mark"),
-        ("My best friend (Violet) found out I was in the psych ward.", "Violet"),
-        ("Chen: I haven't slept in three days.\nTherapist: What's keeping you up?", "Chen"),
-        ("Juniper: I'm scared to tell my parents.\nCounselor: That's understandable.", "Juniper"),
-        ("I've been seeing Rebecca Hey for DBT since January.", "Hey"),
-        ("Arent de Vries from my therapy group invited me to dinner.", "Arent"),
-        ("I keep replaying what Imma said to me at the wedding.", "Imma"),
-        ("I posted about my therapist in r/Boise and someone recognised her.", "Boise"),
-        ("I had coffee with Petrosian from my old job and he asked about it.", "Petrosian"),
-        ("I've known Sky since kindergarten and she's the reason I'm still alive.", "Sky"),
-        ("The poems of Marisol Vega got me through my divorce; she was my roommate.", "Marisol"),
-    ],
-)
-def test_names_the_first_versions_let_through_are_redacted(
+# What two reviews by separate helpers (262 and 234 sentences of their own) found the first
+# and then the narrowed versions of these rules let through: each group failed on one of them.
+_FIRST_REVIEW = [
+    ('She screamed "Mark is going to kill me" and then the line went dead.', "Mark"),
+    ("My best friend (Violet) found out I was in the psych ward.", "Violet"),
+    ("Chen: I haven't slept in three days.\nTherapist: What's keeping you up?", "Chen"),
+    ("Juniper: I'm scared to tell my parents.\nCounselor: That's understandable.", "Juniper"),
+    ("I've been seeing Rebecca Hey for DBT since January.", "Hey"),
+    ("Arent de Vries from my therapy group invited me to dinner.", "Arent"),
+    ("I keep replaying what Imma said to me at the wedding.", "Imma"),
+    ("I posted about my therapist in r/Boise and someone recognised her.", "Boise"),
+    ("I had coffee with Petrosian from my old job and he asked about it.", "Petrosian"),
+    ("I've known Sky since kindergarten and she's the reason I'm still alive.", "Sky"),
+    ("The poems of Marisol Vega got me through my divorce; she was my roommate.", "Marisol"),
+]
+_SECOND_REVIEW = [
+    ("I'm taking Senna to the beach so we can both clear our heads.", "Senna"),
+    ("I'm on Valerian's side in the divorce, but I still feel guilty.", "Valerian"),
+    ("I started dating Arwin in March and my anxiety is through the roof.", "Arwin"),
+    ("I was watching Tendai for my sister while she was at therapy.", "Tendai"),
+    ("I played Oisin at pool last night and forgot everything for an hour.", "Oisin"),
+    ("I posted in r/JusticeForAoife and my stepdad found it.", "JusticeForAoife"),
+    ("Someone on r/Ballard recognised my street from the photo.", "Ballard"),
+    ('The last thing she said was "Fang will take care of you" and he never did.', "Fang"),
+    ("My caseworker (Manning) keeps canceling our appointments.", "Manning"),
+    ("I told Im about the cutting and she didn't judge me.", "Im"),
+    ("Megan Hello I know you're reading this and I want you to know I'm safe.", "Megan"),
+    ("I babysit for the Raynauds on weekends and their kids make me smile.", "Raynauds"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), _FIRST_REVIEW + _SECOND_REVIEW)
+def test_names_the_reviews_found_leaking_are_redacted(
     engine: PIIEngine, text: str, name: str
 ) -> None:
     assert any(name in value for value in redacted_texts(engine, text))
@@ -208,42 +223,11 @@ def test_names_the_first_versions_let_through_are_redacted(
     [
         "I love u/miss u so much, please come home.",
         "My endo has me on 40 u/day of insulin and I'm exhausted.",
-    ],
-)
-def test_u_slash_before_a_word_is_no_handle(engine: PIIEngine, text: str) -> None:
-    assert redacted_texts(engine, text) == []
-
-
-# What a second review (234 sentences of its own) found the narrowed rules still let through.
-@pytest.mark.parametrize(
-    ("text", "name"),
-    [
-        ("I'm taking Senna to the beach so we can both clear our heads.", "Senna"),
-        ("I'm on Valerian's side in the divorce, but I still feel guilty.", "Valerian"),
-        ("I started dating Arwin in March and my anxiety is through the roof.", "Arwin"),
-        ("I was watching Tendai for my sister while she was at therapy.", "Tendai"),
-        ("I played Oisin at pool last night and forgot everything for an hour.", "Oisin"),
-        ("I posted in r/JusticeForAoife and my stepdad found it.", "JusticeForAoife"),
-        ("Someone on r/Ballard recognised my street from the photo.", "Ballard"),
-        ('The last thing she said was "Fang will take care of you" and he never did.', "Fang"),
-        ("My caseworker (Manning) keeps canceling our appointments.", "Manning"),
-        ("I told Im about the cutting and she didn't judge me.", "Im"),
-        ("Megan Hello I know you're reading this and I want you to know I'm safe.", "Megan"),
-        ("I babysit for the Raynauds on weekends and their kids make me smile.", "Raynauds"),
-    ],
-)
-def test_names_the_narrowed_rules_let_through_are_redacted(
-    engine: PIIEngine, text: str, name: str
-) -> None:
-    assert any(name in value for value in redacted_texts(engine, text))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I may 2nd guess this later but I'm going to the appointment.",
         "I'm on a correction of 1 u/50mg above target and I still can't get it right.",
+        "I may 2nd guess this later but I'm going to the appointment.",
     ],
 )
-def test_a_second_guess_and_a_unit_are_no_identifiers(engine: PIIEngine, text: str) -> None:
+def test_u_slash_before_a_word_or_unit_and_a_second_guess_are_nothing(
+    engine: PIIEngine, text: str
+) -> None:
     assert redacted_texts(engine, text) == []

@@ -33,8 +33,8 @@ from mhds.steps.pii.names import (
     PARTICLES,
     PERSON_VERB_AFTER,
     SHAPE_RECOGNIZER,
+    audience_greeting,
     greets,
-    greets_after,
     in_person_slot,
     is_abstract_noun,
     is_place_name,
@@ -98,7 +98,6 @@ _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECA
 #: A line, or a part of it between quotation marks: NER reads "Kathy Labriola“The Jealousy
 #: Workbook" (a closing name glued to the next quoted title) as one name.
 _GLUED_SENTENCE_END = re.compile(r"[a-z]+[.!?]+(?=[A-Z])")
-_GREETING_WORD = re.compile(r"(?<![\w'’-])(?:Hi|Hello|Hey|Hiya|Howdy)\b")
 _LINE = re.compile(r"[^\n“”«»\"]+")
 #: "Center for ...", "Institute of ...": an organisation's name, not a facility that places
 #: someone (a hospital, a school, a clinic named after its town).
@@ -777,9 +776,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start = head.end()
     # a greeting that opens the text after a title with no full stop ("Ty Hello I know",
     # "Risperidone Withdrawal Hey all"): the name, if any, ends before it
-    greeting = _GREETING_WORD.search(text, start, end)
-    if greeting is not None and greeting.start() > start and greets_after(text, greeting.end()):
-        end = greeting.start()
+    greeting = audience_greeting(text, start, end)
+    if greeting is not None:
+        end = greeting
         while end > start and not text[end - 1].isalnum():
             end -= 1
     return start, without_glued_tail(text, start, end)  # "Susan ForwardCutting Loose"

@@ -310,6 +310,7 @@ _INTERJECTED = re.compile(rf"{_INTERJECTION}\Z")
 #: Greetings that no name run goes through when a greeting's words follow them ("Sertraline
 #: Withdrawal Hey all", "Ty Hello I know"); "Rebecca Hey for DBT" is a surname.
 _GREETING_WORDS = frozenset({"Hi", "Hello", "Hey", "Hiya", "Howdy"})
+_GREETING_WORD = re.compile(rf"(?<![\w'’-])(?:{'|'.join(sorted(_GREETING_WORDS))})\b")
 _GREETED = re.compile(
     r"[ \t]+(?:all|everyone|everybody|guys|there|folks|friends|y['’]all|reddit|r/\w+)\b"
 )
@@ -454,11 +455,12 @@ _ABSTRACT_NOUN = re.compile(
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
 )
 _DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
-#: "Im" for "I'm": opening a sentence or after a conjunction, before a lower-case word.
-_I_AM = re.compile(
-    r"(?:(?:^|[.!?\n]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like))"
-    r"[ \t]*|\A)Im(?=[ \t]+[a-z0-9])"
+#: What stands before "Im" read as "I'm": a sentence's start or a conjunction.
+_I_AM_BEFORE = re.compile(
+    r"(?:\A|[.!?\n]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like))"
+    r"[ \t]*\Z"
 )
+_LOWER_AFTER = re.compile(r"[ \t]+[a-z0-9]")
 _ENGLISH_SHARE = 0.15
 #: Stop words of one other language ("que", "y", "está") fewer than which never make a
 #: sentence foreign: English has some as words ("war", "come", "fine", "dice"), spread over
@@ -637,7 +639,7 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     if any(_DOCTRINE.search(w) for w in words):
         return 0.0  # "converted to Buddhism", "Stoicism": a doctrine, no one's name
-    if words == ["Im"] and _I_AM.search(text, max(0, run.start - _CUE_REACH), run.start + 3):
+    if words == ["Im"] and _reads_as_i_am(text, run):
         return 0.0  # "and Im sick of it": "I'm" (Im is a Korean surname too: "told Im about")
     if _NUMBER_AFTER.match(text, run.end):
         return 0.0  # "Wallis and Futuna 51970", "Csere János u. 55": an address, not a person
@@ -720,6 +722,13 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
     if after[:1] == "," and start:
         return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
+
+
+def _reads_as_i_am(text: str, run: _Run) -> bool:
+    """Whether "Im" is "I'm" without its apostrophe: opening a sentence or after a
+    conjunction, before a lower-case word ("and Im sick of it"; not "told Im about")."""
+    before = _I_AM_BEFORE.search(text, max(0, run.start - _CUE_REACH), run.start)
+    return before is not None and _LOWER_AFTER.match(text, run.end) is not None
 
 
 def _may_speak(word: str) -> bool:
@@ -1074,6 +1083,15 @@ def greets_after(text: str, end: int) -> bool:
     everyone", "Hi guys"), so a title before it is no name ("Sertraline Withdrawal Hey all");
     "Rebecca Hey for DBT", "Megan Hello I know you're reading" are names."""
     return _GREETED.match(text, end) is not None
+
+
+def audience_greeting(text: str, start: int, end: int) -> int | None:
+    """Where a greeting of an audience (``greets_after``) starts inside ``text[start:end]``
+    after its first word, if one does: what comes before it is a title, not a name's start."""
+    greeting = _GREETING_WORD.search(text, start, end)
+    if greeting is None or greeting.start() == start or not greets_after(text, greeting.end()):
+        return None
+    return greeting.start()
 
 
 def opens_utterance(text: str, start: int) -> bool:
