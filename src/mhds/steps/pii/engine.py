@@ -415,10 +415,7 @@ def _could_be_a_name(text: str, start: int, end: int, category: Category) -> boo
         return False
     if (
         len(words) == 1
-        and (
-            starts_sentence(text, start)
-            or (opens_utterance(text, start) and not gazetteer.is_given_name(words[0]))
-        )
+        and (starts_sentence(text, start) or opens_utterance(text, start))
         and (not is_name_like(words[0], sentence_start=True) or is_abstract_noun(words[0]))
     ):
         # A sentence's first word, capitalised as such ("Learn more here", "Tons of good

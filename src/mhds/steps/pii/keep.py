@@ -284,9 +284,9 @@ _MEDICATED_BEFORE = re.compile(
     r"|switched[ \t]+(?:me[ \t]+)?to|dose[ \t]+of|mg[ \t]+of|drug[ \t]+called|medication"
     r"[ \t]+called)))(?:[ \t]+(?:a|an|some|\d+[ \t]*mg))?[ \t]+\Z"
 )
-#: After a word: a possessive, a person's verb, or a word that takes someone somewhere.
+#: After a word: a person's verb, or a word that takes someone somewhere.
 _TAKEN_SOMEWHERE = re.compile(
-    r"['’]s?\b|[ \t]+(?:to|out|back|home|along|away|around|over|off|with|into|and|who"
+    r"[ \t]+(?:to|out|back|home|along|away|around|over|off|with|into|and|who"
     r"|said|says|told|asked|called|texted|is|was|has|had)\b"
 )
 #: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
@@ -390,10 +390,11 @@ class KeepList:
             return True  # "we talked on Skype", "we Skyped"
         if named and _in_subreddit(text, span):
             return True  # "/r/IncelsWithoutHate": a forum, public
-        whole = _capitalised_run(text, span.start, span.end)  # "Tai Chi" of "Chi"
+        run_start, run_end = _capitalised_run(text, span.start, span.end)
+        whole = text[run_start:run_end]  # "Tai Chi" of "Chi"
         if named and used_as_brand(text, span.start, span.end, whole):
             return True  # "a Walmart parking lot", "a Gucci bag"
-        if named and consumed_as_work(text, span.start, span.end, whole):
+        if named and consumed_as_work(text, run_start, run_end):
             return True  # "playing Kingdom Hearts", "rewatching Frasier": a game, a show
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
@@ -613,20 +614,21 @@ def _names_medicines(text: str, start: int, end: int) -> bool:
     noun = _MEDICATED_AFTER.match(text, after)
     if after < end and (noun is None or noun.end() < end):
         return False  # words after the drug's name that are no medicine's noun
-    if _TAKEN_SOMEWHERE.match(text, after):
+    if POSSESSIVE_AFTER.match(text, after) or _TAKEN_SOMEWHERE.match(text, after):
         return False  # "Senna's couch", "taking Senna to the park", "Valerian said"
     return noun is not None or (
         _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
     )
 
 
-def _capitalised_run(text: str, start: int, end: int) -> str:
-    """The capitalised words around ``text[start:end]``, joined by single spaces or hyphens."""
+def _capitalised_run(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the capitalised words around ``text[start:end]``, joined by single spaces or
+    hyphens, start and end."""
     while (m := _CAPITALISED_BEFORE.search(text, max(0, start - _WORD_REACH), start)) is not None:
         start = m.start()
     while (m := _CAPITALISED_AFTER.match(text, end)) is not None:
         end = m.end()
-    return text[start:end]
+    return start, end
 
 
 def names_a_person(url: str) -> bool:

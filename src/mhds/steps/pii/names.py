@@ -454,6 +454,7 @@ _ABSTRACT_NOUN = re.compile(
     r"^[A-Z][a-z]{3,}(?:ing|tion|sion|ment|ness|ity|ism|ance|ence"
     r"|ally|ously|ively|fully|ingly|edly|ently|antly|ably|ibly)$"
 )
+#: A doctrine's word ("Buddhism", "Stoicism"): no one's name.
 _DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
 #: What stands before "Im" read as "I'm": a sentence's start or a conjunction.
 _I_AM_BEFORE = re.compile(
@@ -651,7 +652,7 @@ def _score(text: str, run: _Run) -> float:
     if is_place_name(" ".join(words)) or any(is_place_name(w) for w in words):
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
     start = starts_sentence(text, run.start)
-    first = start or (opens_utterance(text, run.start) and not is_given_name(words[0]))
+    first = start or opens_utterance(text, run.start)
     names = sum(is_name_like(w, sentence_start=first and i == 0) for i, w in enumerate(words))
     if names and greets(text, run.start):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
@@ -1095,15 +1096,20 @@ def audience_greeting(text: str, start: int, end: int) -> int | None:
 
 
 def opens_utterance(text: str, start: int) -> bool:
-    """Whether the word at ``start`` follows an opening quotation mark or bracket and a comma
-    or a mark of exclamation or question follows it ('she said "Wow, I ...', '"Yikes!"'): it
-    opens what is quoted as an exclamation, so its capital says as little as a sentence's
-    first word's ('"Fang will take care of you"', "(Manning)" stay names)."""
+    """Whether the word at ``start`` follows an opening quotation mark or bracket, a comma or
+    a mark of exclamation or question follows it, and it is no given name ('she said "Wow, I
+    ...', '"Yikes!"'): it opens what is quoted as an exclamation, so its capital says as little
+    as a sentence's first word's ('"Fang will take care of you"', "(Manning)", '"Mark, stop!"'
+    stay names)."""
     head = text[max(0, start - _CUE_REACH) : start].rstrip(" \t\xa0")
     if not head.endswith(_OPENERS):
         return False
     word = _WORD.match(text, start)
-    return word is not None and text[word.end() : word.end() + 1] in (",", "!", "?")
+    return (
+        word is not None
+        and text[word.end() : word.end() + 1] in (",", "!", "?")
+        and not is_given_name(word[0])
+    )
 
 
 def is_stop_word(word: str) -> bool:

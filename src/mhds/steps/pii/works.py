@@ -277,23 +277,20 @@ _CLAUSE_AFTER = re.compile(r"[ \t]+(?:who|whom|while|when)\b")
 _VERB_REACH = 24
 
 
-def consumed_as_work(text: str, start: int, end: int, run: str) -> bool:
-    """Whether the capitalised words ``run`` holding ``text[start:end]`` are what a verb of
-    playing, watching or reading right before them takes: a game, a show or a book
+def consumed_as_work(text: str, start: int, end: int) -> bool:
+    """Whether the capitalised words ``text[start:end]`` are what a verb of playing, watching
+    or reading right before them takes: a game, a show or a book
     ("playing Kingdom Hearts", "watching Breaking Bad"), when they are all ordinary words.
     A name-like word or a given name among them is someone looked after, played against or read
     to ("watching Tendai for my sister", "played Oisin at pool", "read Aoife a story", "watching
     Hope and Faith"), and so is a run with a possessive or a person's verb after it ("read
     Sarah's texts", "watched Tom cried")."""
-    at = text.find(run, max(0, start - len(run)))
-    if at < 0 or at > start or _CONSUMED_BEFORE.search(text, max(0, at - _VERB_REACH), at) is None:
+    if _CONSUMED_BEFORE.search(text, max(0, start - _VERB_REACH), start) is None:
         return False
-    words = run.split()
-    if any(is_given_name(w) or is_name_like(w) for w in words):
+    if any(is_given_name(w) or is_name_like(w) for w in text[start:end].split()):
         return False  # "watching Tendai for my sister", "played Oisin at pool"
-    after = at + len(run)
     return not (
-        POSSESSIVE_AFTER.match(text, after)
-        or PERSON_VERB_AFTER.match(text, after)
-        or _CLAUSE_AFTER.match(text, after)
+        POSSESSIVE_AFTER.match(text, end)
+        or PERSON_VERB_AFTER.match(text, end)
+        or _CLAUSE_AFTER.match(text, end)
     )
