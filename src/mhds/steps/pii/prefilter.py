@@ -147,7 +147,8 @@ class NERPrefilter:
         """``needs_ner`` for the part ``start:end`` of ``text``; whether a word opens a
         sentence is judged in the whole text."""
         part = text[start:end]
-        if _CASUAL.search(part) or _DATE_CUE.search(part) or _LOWER_CUES.search(part):
+        digits = has_digit(part)  # every day-dated phrase has one: the date cue needs it
+        if _CASUAL.search(part) or (digits and _DATE_CUE.search(part)) or _LOWER_CUES.search(part):
             return True
         for slot in _NAME_SLOT.finditer(part):
             word = next(group for group in slot.groups() if group)
@@ -155,7 +156,7 @@ class NERPrefilter:
                 return True
         # A number makes an address possible: NER may read a place in it whatever the case of
         # its words, so no capitalised word is waved through as a sentence's ordinary opener.
-        openers = not has_digit(part)
+        openers = not digits
         for match in _WORD.finditer(text, start, end):
             word = match.group()
             if word[0].isupper() and not self._is_exempt(text, match.start(), word, openers):
