@@ -68,8 +68,10 @@ class PIIRedactor(RecordStep):
     # 11: other countries' forms (phones, streets, postcodes, titles), names listed with names;
     # 12: greeted towns by the Census name table, another language's stop words, condition
     # eponyms and brands kept, given names English has as words; 13: the Reddit classes (drug
-    # names from a sourced table, bare contractions, quoted interjections, handles, subreddits)
-    version: ClassVar[int] = 13
+    # names from a sourced table, bare contractions, quoted interjections, handles, subreddits);
+    # 14: NER multiplies with OpenBLAS, not BLIS (ner.py; the same spans on every corpus, but
+    # other floating-point arithmetic may decide a rare token otherwise)
+    version: ClassVar[int] = 14
 
     def __init__(
         self,
