@@ -17,7 +17,7 @@ from mhds.pipeline.search import KEPT_SEARCH, SEARCH, search_duplicates, shard_i
 from mhds.records.schema import Record
 from mhds.steps.dedup import DedupConfig
 from mhds.steps.dedup.cluster import DedupResult
-from mhds.steps.dedup.layout import PAIR, key, load_array, part_name, shard_number
+from mhds.steps.dedup.layout import PAIR, key, load_array, load_arrays, part_name, shard_number
 from mhds.steps.dedup.lsh import record_order, unique_pairs
 from mhds.steps.dedup.near import PartitionSummary
 from mhds.steps.dedup.prior import contains, current_generation
@@ -132,7 +132,7 @@ def test_known_pairs_are_only_those_the_last_search_checked_in_the_same_bucket(
     unchanged = {shard_number(i) for i in shard_ids([staged["a"]])}
     _search(store, [staged["a"], staged["d"]], KEPT_SEARCH, {})
     for bucket in range(CONFIG.buckets):
-        known = _concat(store, key(KEPT_SEARCH, "known"), f"/{bucket:05d}.npy")
+        known = _known_of_bucket(store, KEPT_SEARCH, bucket)
         assert contains(checked[bucket], known).all()
         ends = np.concatenate((known["a"], known["b"])) >> np.uint64(32)
         assert set(ends.tolist()) <= unchanged
@@ -196,6 +196,9 @@ def test_contains_is_exact_when_pairs_share_their_mix(monkeypatch: pytest.Monkey
     assert not contains(table[:0], asked).any() and not len(contains(table, asked[:0]))
 
 
-def _concat(store: Store, prefix: str, ending: str = "") -> np.ndarray:
-    parts = [load_array(store, i.key) for i in store.list(prefix + "/") if i.key.endswith(ending)]
+def _known_of_bucket(store: Store, workdir: str, bucket: int) -> np.ndarray:
+    """The pairs a search's reduce of ``bucket`` wrote as known, over every partition."""
+    ending = f"/{bucket:05d}.npz"
+    files = [i.key for i in store.list(key(workdir, "candidates") + "/") if i.key.endswith(ending)]
+    parts = [load_arrays(store, k)["known"] for k in files]
     return np.concatenate(parts) if parts else np.empty(0, dtype=PAIR)

@@ -13,11 +13,12 @@ number are refused (``ConfigError``), never silently merged. Under ``<workdir>/`
     exact/<bucket>/<num>.npy           EXACT_ROW rows whose content hash falls in bucket
     links/<bucket>.npy                 exact-duplicate links (a, b) from reduce
     long/<bucket>.npy                  BAND_ROW rows of the runs longer than max_run_size
-    candidates/<part>/<bucket>.npy     candidate near pairs (a, b) routed to a partition
+    candidates/<part>/<bucket>.npz     candidate near pairs (a, b) routed to a partition
+                                       ("pairs"), and those of them the prior search
+                                       checked ("known": not fetched, see ``prior``)
     requests/<num>/<bucket>.npy        REQUEST rows: which rows of a shard a partition needs
     rows/<part>/<num>.npz              the requested signatures (and shingles), per partition
     verified/<part>.npy                VERIFIED rows: pairs at or above the threshold
-    known/<part>/<bucket>.npy          pairs the prior search checked: not fetched (``prior``)
     pairs/<gen>/checked/<bucket>.npy   a kept search: every pair a reduce generated
     pairs/<gen>/verified/<part>.npy    a kept search: the pairs a verification kept
     pairs.json, prior-shards.npy       a kept search: its last finished generation; the shard

@@ -171,7 +171,8 @@ def reduce_bucket(
 
     With ``pairs_of`` (a search kept from build to build, see ``prior``), every pair is
     recorded as checked in its ``current`` generation, and the pairs its ``prior`` search
-    checked in this bucket are written as known (``known/``), not as candidates to fetch.
+    checked in this bucket are written as known (the ``known`` array beside the candidates),
+    not as candidates to fetch.
     """
     name = part_name(bucket)
     known = load_array(store, key(workdir, BASE_CODES)) if base else None
@@ -235,21 +236,46 @@ def _save_reduced(
     if pairs_of.current:
         save_checked(store, workdir, pairs_of.current, bucket, pairs)
     pairs, known = split_known(store, workdir, bucket, pairs, pairs_of.prior)
-    _save_by_part(store, workdir, "known", name, known, config)
-    parts = _save_by_part(store, workdir, "candidates", name, pairs, config)
+    parts = _save_by_part(store, workdir, name, pairs, known, config)
     _save_requests(store, workdir, name, pairs, parts)
     return BucketSummary(bucket, *read, len(links), len(pairs) + len(known), len(known))
 
 
 def _save_by_part(
-    store: Store, workdir: str, kind: str, name: str, pairs: AnyArray, config: DedupConfig
+    store: Store,
+    workdir: str,
+    name: str,
+    pairs: AnyArray,
+    known: AnyArray,
+    config: DedupConfig,
 ) -> AnyArray:
-    """Write ``pairs`` of bucket ``name`` under ``<kind>/<part>/`` by verification partition
-    (non-empty files only); returns each pair's partition."""
+    """Write bucket ``name``'s candidate ``pairs`` and its ``known`` pairs by verification
+    partition, both in one ``candidates/<part>/<name>.npz`` (written where either is
+    non-empty): one object a partition and bucket, which on S3 is one request, not two.
+    Returns each candidate pair's partition."""
     parts = pair_partitions(pairs, config.buckets)
-    for part, index in group_indices(parts).items():
-        save_array(store, key(workdir, kind, part_name(part), name + ".npy"), pairs[index])
+    by_part = group_indices(parts)
+    known_by_part = group_indices(pair_partitions(known, config.buckets))
+    nothing = np.empty(0, dtype=np.intp)
+    for part in sorted(by_part.keys() | known_by_part.keys()):
+        arrays = {
+            "pairs": pairs[by_part.get(part, nothing)],
+            "known": known[known_by_part.get(part, nothing)],
+        }
+        save_arrays(store, key(workdir, "candidates", part_name(part), name + ".npz"), **arrays)
     return parts
+
+
+def _load_by_part(store: Store, workdir: str, name: str) -> tuple[AnyArray, AnyArray]:
+    """Partition ``name``'s candidate pairs and known pairs from every bucket
+    (``_save_by_part``), each sorted and unique."""
+    found = [load_arrays(store, i.key) for i in store.list(key(workdir, "candidates", name) + "/")]
+    pairs = [f["pairs"] for f in found if len(f["pairs"])]
+    known = [f["known"] for f in found if len(f["known"])]
+    return (
+        unique_pairs(np.concatenate(pairs) if pairs else np.empty(0, dtype=PAIR)),
+        unique_pairs(np.concatenate(known) if known else np.empty(0, dtype=PAIR)),
+    )
 
 
 def fetch_rows(
@@ -298,8 +324,7 @@ def verify_partition(
             not run for that shard).
     """
     name = part_name(part)
-    known = unique_pairs(load_concat(store, key(workdir, "known", name), PAIR))
-    pairs = unique_pairs(load_concat(store, key(workdir, "candidates", name), PAIR))
+    pairs, known = _load_by_part(store, workdir, name)
     pairs = pairs[~contains(known, pairs)]  # generated in a bucket where it was checked, too
     verified = _verify(store, workdir, name, pairs, config)
     verified = with_known(store, workdir, part, pairs_of.prior, verified, known)
