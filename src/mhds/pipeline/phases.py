@@ -209,44 +209,57 @@ class Build:
         removed record counted in the funnel of its source). A build killed after this phase
         resumes after it: the done marker names the staged shards it searched."""
         self.lease.check()
-        staged, where = steps.staged, searches_of(work, self.reuse)
+        where = searches_of(work, self.reuse)
         marker = join_key(work, DEDUP_DONE)
-        done = read_done(self.store, marker, steps.digest)
-        generation = current_generation(self.store, where.search)
-        if done is not None and done.get("generation") != generation:
-            done = None  # another build's search ran in the kept folder since
+        done = self._finished_search(marker, steps.digest, where.search)
         if done is not None:
             dedup = load_result(self.store, where.search)
             survivors = [str(k) for k in done["survivors"]]
             removed: dict[str, dict[str, int]] = done["duplicates"]
             self.result.resumed_phases.append("dedup")
         else:
-            dedup = search_duplicates(
-                self.store,
-                self.registry,
-                self.config,
-                self.executor,
-                staged,
-                where.search,
-                self.tick,
-                incumbents=self.previous.ids,
-            )
-            survivors, removed = write_survivors(
-                self.store, staged, dedup, join_key(work, "survivors")
-            )
-            generation = current_generation(self.store, where.search)
-            state = {"survivors": survivors, "duplicates": removed, "generation": generation}
-            write_done(self.store, marker, steps.digest, **state)
+            dedup, survivors, removed = self._search(steps, work, where.search, marker)
         for source_id, kinds in removed.items():
             funnel.source(source_id).duplicates.update(kinds)
         self.audit.append(
             "dedup",
-            inputs=staged,
+            inputs=steps.staged,
             counts={"duplicates": sum(1 for _ in dedup.duplicates())},
             decisions={"clusters": dedup.clusters, "resumed": done is not None},
             config_hash=self.config.output_hash(),
         )
         return dedup, survivors
+
+    def _finished_search(self, marker: str, digest: str, search: str) -> dict[str, Any] | None:
+        """What the dedup phase's done marker recorded for these staged shards (``digest``),
+        unless another build's search ran in the kept folder ``search`` since."""
+        done = read_done(self.store, marker, digest)
+        if done is not None and done.get("generation") != current_generation(self.store, search):
+            return None
+        return done
+
+    def _search(
+        self, steps: StepsOutcome, work: str, search: str, marker: str
+    ) -> tuple[DedupResult, list[str], dict[str, dict[str, int]]]:
+        """Search the staged shards, copy their survivors, and mark the phase done; returns
+        the search, the survivors' shard keys and the duplicates removed per source."""
+        dedup = search_duplicates(
+            self.store,
+            self.registry,
+            self.config,
+            self.executor,
+            steps.staged,
+            search,
+            self.tick,
+            incumbents=self.previous.ids,
+        )
+        survivors, removed = write_survivors(
+            self.store, steps.staged, dedup, join_key(work, "survivors")
+        )
+        generation = current_generation(self.store, search)
+        state = {"survivors": survivors, "duplicates": removed, "generation": generation}
+        write_done(self.store, marker, steps.digest, **state)
+        return dedup, survivors, removed
 
     def link(self, survivors: list[str], dedup: DedupResult, work: str) -> DedupResult | None:
         """The duplicate pairs among the survivors: each cluster of them shares a split
