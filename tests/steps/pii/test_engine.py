@@ -211,3 +211,26 @@ def test_cache_is_bounded_and_can_be_off(engine: PIIEngine) -> None:
     off.analyze("Tomasz is here.")
     off.analyze("Tomasz is here.")
     assert off.counts == AnalysisCounts(texts=2, ner=2)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import ThreadpoolController
+
+    return [info["num_threads"] for info in ThreadpoolController().select(user_api="blas").info()]
+
+
+def test_ner_multiplies_with_numpy_blas_in_one_thread_and_gives_the_threads_back(
+    engine: PIIEngine,
+) -> None:
+    ner = engine._ner
+    assert ner is not None
+    layers = list(ner.nlp.get_pipe("ner").model.walk())
+    assert layers and all(getattr(layer.ops, "use_blis", True) is False for layer in layers)
+    before = _blas_threads()
+    docs = ner.pipe(["My sister Anna moved to Oslo."], batch_size=8, n_process=1)
+    first = next(docs)
+    during = _blas_threads()
+    assert list(docs) == []
+    assert during and all(threads == 1 for threads in during)
+    assert _blas_threads() == before
+    assert {(e.text, e.label_) for e in first.ents} >= {("Anna", "PERSON"), ("Oslo", "GPE")}
