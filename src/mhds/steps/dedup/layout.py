@@ -152,7 +152,11 @@ def load_arrays(store: Store, key_: str) -> dict[str, AnyArray]:
 
 def load_concat(store: Store, prefix: str, dtype: np.dtype[Any]) -> AnyArray:
     """Concatenate every ``.npy`` under ``prefix`` (sorted listing) into one array."""
-    parts = [load_array(store, info.key) for info in store.list(prefix + "/")]
+    return concat([load_array(store, info.key) for info in store.list(prefix + "/")], dtype)
+
+
+def concat(parts: list[AnyArray], dtype: np.dtype[Any]) -> AnyArray:
+    """The non-empty ``parts`` as one array, in order; an empty one of ``dtype`` if none."""
     parts = [p for p in parts if len(p)]
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from mhds.steps.dedup.layout import BAND_ROW, PAIR, AnyArray
+from mhds.steps.dedup.layout import BAND_ROW, PAIR, AnyArray, concat
 from mhds.steps.dedup.minhash import SHINGLE_MULT, fmix64
 
 
@@ -83,7 +83,7 @@ def candidate_runs(rows: AnyArray, max_run_size: int) -> tuple[AnyArray, AnyArra
         anchor = np.repeat(starts[big], sizes[big] - 1)
         found.append(_pairs(codes[anchor], codes[member]))
         found.append(_pairs(codes[member - 1], codes[member]))
-    pairs = unique_pairs(np.concatenate(found)) if found else np.empty(0, dtype=PAIR)
+    pairs = unique_pairs(concat(found, PAIR))
     return pairs, ranked[np.repeat(big, sizes)]
 
 

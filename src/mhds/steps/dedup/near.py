@@ -39,6 +39,7 @@ from mhds.steps.dedup.layout import (
     AnyArray,
     ShardSummary,
     check_shard,
+    concat,
     group_indices,
     key,
     load_array,
@@ -270,12 +271,8 @@ def _load_by_part(store: Store, workdir: str, name: str) -> tuple[AnyArray, AnyA
     """Partition ``name``'s candidate pairs and known pairs from every bucket
     (``_save_by_part``), each sorted and unique."""
     found = [load_arrays(store, i.key) for i in store.list(key(workdir, "candidates", name) + "/")]
-    pairs = [f["pairs"] for f in found if len(f["pairs"])]
-    known = [f["known"] for f in found if len(f["known"])]
-    return (
-        unique_pairs(np.concatenate(pairs) if pairs else np.empty(0, dtype=PAIR)),
-        unique_pairs(np.concatenate(known) if known else np.empty(0, dtype=PAIR)),
-    )
+    pairs = unique_pairs(concat([f["pairs"] for f in found], PAIR))
+    return pairs, unique_pairs(concat([f["known"] for f in found], PAIR))
 
 
 def fetch_rows(
