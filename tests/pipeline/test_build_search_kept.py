@@ -17,7 +17,7 @@ from mhds.pipeline.search import KEPT_SEARCH, SEARCH, search_duplicates, shard_i
 from mhds.records.schema import Record
 from mhds.steps.dedup import DedupConfig
 from mhds.steps.dedup.cluster import DedupResult
-from mhds.steps.dedup.layout import PAIR, key, load_array, load_arrays, part_name, shard_number
+from mhds.steps.dedup.layout import PAIR, key, load_array, load_arrays, shard_number
 from mhds.steps.dedup.lsh import record_order, unique_pairs
 from mhds.steps.dedup.near import PartitionSummary
 from mhds.steps.dedup.prior import contains, current_generation
@@ -80,12 +80,13 @@ def _pairs_by_id(store: Store, folder: str) -> set[tuple[str, str, float]]:
 
 
 def _known(store: Store, folder: str) -> int:
+    """The pairs the last search's verifications took from the search before it."""
+    summaries = [
+        i.key for i in store.list(key(folder, "verified") + "/") if i.key.endswith(".json")
+    ]
+    assert summaries
     return sum(
-        msgspec.json.decode(
-            store.read_bytes(key(folder, "verified", part_name(p) + ".json")),
-            type=PartitionSummary,
-        ).known
-        for p in range(CONFIG.buckets)
+        msgspec.json.decode(store.read_bytes(k), type=PartitionSummary).known for k in summaries
     )
 
 
@@ -140,14 +141,17 @@ def test_known_pairs_are_only_those_the_last_search_checked_in_the_same_bucket(
     assert not store.exists(key(KEPT_SEARCH, "pairs", first, "checked", "00000.npy"))
 
 
-def test_a_changed_spec_hashes_every_shard_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("change", [{"seed": 2}, {"partitions": 2}])
+def test_a_changed_spec_hashes_every_shard_again(tmp_path: Path, change: dict[str, int]) -> None:
+    # Another seed changes the signatures; another partition count, where each pair's
+    # outcome was recorded.
     store = LocalStore(tmp_path / "store")
     staged = _shards(store)
     both = [staged["a"], staged["c"]]
     _search(store, both, KEPT_SEARCH, {})
     generation = current_generation(store, KEPT_SEARCH)
     stages: dict[str, int] = {}
-    config = BuildConfig(dedup=CONFIG.model_copy(update={"seed": 2}))
+    config = BuildConfig(dedup=CONFIG.model_copy(update=change))
     search_duplicates(
         store,
         make_registry(),
@@ -158,7 +162,7 @@ def test_a_changed_spec_hashes_every_shard_again(tmp_path: Path) -> None:
         lambda stage, done, total: stages.__setitem__(stage, done),
     )
     assert stages["dedup: map"] == 2
-    assert _known(store, KEPT_SEARCH) == 0  # the signatures changed: no outcome carries over
+    assert _known(store, KEPT_SEARCH) == 0  # no outcome carries over
     assert current_generation(store, KEPT_SEARCH) not in ("", generation)
 
 

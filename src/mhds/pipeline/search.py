@@ -114,9 +114,9 @@ def search_duplicates(
         clear_workdir(store, search)
     units = [
         ("map", _maps(store, search, cfg, to_map, [key_of[i] for i in to_map])),
-        ("reduce", _per_bucket(store, search, "reduce", cfg, pairs_of)),
+        ("reduce", _per_bucket(store, search, "reduce", cfg, pairs_of, cfg.buckets)),
         ("fetch", [_unit(store, search, "fetch", cfg, shard_id=i) for i in ids]),
-        ("verify", _per_bucket(store, search, "verify", cfg, pairs_of)),
+        ("verify", _per_bucket(store, search, "verify", cfg, pairs_of, cfg.partitions)),
     ]
     _run(executor, SEARCH, units, tick)
     if pairs_of.current:
@@ -156,7 +156,7 @@ def search_against(
             [_unit(store, workdir, "fetch", cfg, shard_id=i) for i in ids]
             + _fetch(store, workdir, cfg, base, base_shards),
         ),
-        ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
+        ("verify", _verifies(store, workdir, cfg)),
     ]
     _run(executor, "leakage", units, tick)
     return load_graph(store, workdir, cfg, also=base)
@@ -182,7 +182,7 @@ def search_within(
     units = [
         ("reduce", [_unit(store, workdir, "within", cfg, bucket=b, base=base) for b in buckets]),
         ("fetch", _fetch(store, workdir, cfg, base, base_shards)),
-        ("verify", [_unit(store, workdir, "verify", cfg, bucket=b) for b in buckets]),
+        ("verify", _verifies(store, workdir, cfg)),
     ]
     _run(executor, "links", units, tick)
     graph = load_graph(store, base, cfg).restrict(kept)
@@ -250,12 +250,16 @@ def _maps(
 
 
 def _per_bucket(
-    store: Store, workdir: str, phase: str, cfg: DedupConfig, pairs_of: Generations
+    store: Store, workdir: str, phase: str, cfg: DedupConfig, pairs_of: Generations, count: int
 ) -> list[DedupUnit]:
-    """One unit of ``phase`` per bucket, with the pair generations it reads and writes."""
-    return [
-        _unit(store, workdir, phase, cfg, bucket=b, pairs_of=pairs_of) for b in range(cfg.buckets)
-    ]
+    """One unit of ``phase`` per bucket or partition below ``count``, with the pair
+    generations it reads and writes."""
+    return [_unit(store, workdir, phase, cfg, bucket=b, pairs_of=pairs_of) for b in range(count)]
+
+
+def _verifies(store: Store, workdir: str, cfg: DedupConfig) -> list[DedupUnit]:
+    """Verify units: one per partition."""
+    return [_unit(store, workdir, "verify", cfg, bucket=p) for p in range(cfg.partitions)]
 
 
 def _fetch(

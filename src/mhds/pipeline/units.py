@@ -28,7 +28,7 @@ class DedupUnit:
     config: DedupConfig
     shard_id: str = ""
     shard_key: str = ""
-    bucket: int = 0
+    bucket: int = 0  # reduce, within: the bucket; verify: the partition
     # reduce, within: the workdir of the search this one runs against or within; fetch:
     # where the shard was mapped (see ``mhds.steps.dedup.reuse``)
     base: str = ""

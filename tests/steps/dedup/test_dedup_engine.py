@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import msgspec
 import pytest
 
 from mhds.errors import ConfigError, ShardError
@@ -112,14 +113,19 @@ def test_order_of_shards_and_records_does_not_change_results(tmp_path: Path) -> 
     assert first.decisions == second.decisions
 
 
-def test_many_shards_equal_one_shard(tmp_path: Path) -> None:
+def test_many_shards_buckets_and_partitions_equal_one_of_each(tmp_path: Path) -> None:
     found, persona, _ = planted()
     records = found + persona
-    one = run(LocalStore(tmp_path / "one"), [("all", records)], DedupConfig(buckets=1))
+    single = DedupConfig(buckets=1, partitions=1)
+    one = run(LocalStore(tmp_path / "one"), [("all", records)], single)
     shards = [(f"part-{i}", records[i::5]) for i in range(5)]
-    many = run(LocalStore(tmp_path / "many"), shards, DedupConfig(buckets=4, batch_size=7))
+    store = LocalStore(tmp_path / "many")
+    many = run(store, shards, DedupConfig(buckets=4, partitions=3))
     assert one.decisions == many.decisions
-    assert one.stats.duplicates == many.stats.duplicates == 4
+    assert msgspec.structs.replace(one.stats, shards=5) == many.stats
+    assert many.stats.duplicates == 4
+    verified = {i.key.rsplit("/", 1)[1] for i in store.list(f"{WORKDIR}/verified/")}
+    assert verified == {f"{p:05d}.{kind}" for p in range(3) for kind in ("npy", "json")}
 
 
 def test_exact_verification_agrees(tmp_path: Path) -> None:

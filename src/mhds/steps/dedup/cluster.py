@@ -33,6 +33,7 @@ from mhds.steps.dedup.layout import (
     VERIFIED,
     AnyArray,
     ShardSummary,
+    concat,
     group_indices,
     key,
     load_array,
@@ -241,9 +242,11 @@ def cluster(
 def load_edges(store: Store, workdir: str, config: DedupConfig) -> tuple[AnyArray, AnyArray]:
     """A finished search's edges: exact links (``PAIR``) and verified near pairs
     (``VERIFIED``), each kind only when ``config`` switches it on."""
-    links = _load_parts(store, workdir, "links", PAIR, config) if config.exact else _none(PAIR)
+    links = (
+        _load_parts(store, workdir, "links", PAIR, config.buckets) if config.exact else _none(PAIR)
+    )
     pairs = (
-        _load_parts(store, workdir, "verified", VERIFIED, config)
+        _load_parts(store, workdir, "verified", VERIFIED, config.partitions)
         if config.near
         else _none(VERIFIED)
     )
@@ -418,20 +421,18 @@ def _write(
 
 
 def _load_parts(
-    store: Store, workdir: str, kind: str, dtype: np.dtype[Any], config: DedupConfig
+    store: Store, workdir: str, kind: str, dtype: np.dtype[Any], count: int
 ) -> AnyArray:
-    parts = [
-        load_array(store, key(workdir, kind, part_name(i) + ".npy")) for i in range(config.buckets)
-    ]
-    parts = [p for p in parts if len(p)]
-    return np.concatenate(parts) if parts else _none(dtype)
+    """``<kind>/<i>.npy`` for every bucket or partition ``i`` below ``count``, as one array."""
+    parts = [load_array(store, key(workdir, kind, part_name(i) + ".npy")) for i in range(count)]
+    return concat(parts, dtype)
 
 
 def _candidate_count(store: Store, workdir: str, config: DedupConfig) -> int:
     if not config.near:
         return 0
     total = 0
-    for i in range(config.buckets):
+    for i in range(config.partitions):
         raw = store.read_bytes(key(workdir, "verified", part_name(i) + ".json"))
         total += int(msgspec.json.decode(raw)["candidates"])
     return total

@@ -1,4 +1,4 @@
-"""De-duplication configuration: shingling, MinHash/LSH banding, verification and shuffle size.
+"""De-duplication configuration: shingling, MinHash/LSH banding, verification, shuffle sizes.
 
 Why the defaults (5-word shingles, 128 permutations, 32 bands x 4 rows, Jaccard 0.6):
 
@@ -71,8 +71,16 @@ class DedupConfig(BaseModel):
         default=16,
         ge=1,
         le=65536,
-        description="Shuffle partitions for band keys, exact hashes "
-        "and candidate pairs; memory per reduce is about the corpus' band rows / buckets.",
+        description="Shuffle buckets for band keys and exact hashes; memory per reduce is "
+        "about the corpus' band rows / buckets.",
+    )
+    partitions: int = Field(
+        default=4,
+        ge=1,
+        le=65536,
+        description="Verification partitions for candidate pairs; memory per verification is "
+        "about the candidate pairs and the signatures they name / partitions. Each reduce "
+        "writes one object per partition, so on S3 fewer partitions mean fewer requests.",
     )
     max_run_size: int = Field(
         default=64,

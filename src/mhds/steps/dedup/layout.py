@@ -1,7 +1,8 @@
 """Where the de-duplication phases exchange data under a work prefix, and how arrays travel.
 
 Every phase reads and writes only through a Store, so a local folder, S3, a process pool and
-Dask run the same code. Per-shard files are named by the shard *number*: ``xxh32`` (seed 0) of
+Dask run the same code. Band and exact rows are shuffled to ``config.buckets`` buckets (one
+reduce each), candidate pairs to ``config.partitions`` partitions (one verification each). Per-shard files are named by the shard *number*: ``xxh32`` (seed 0) of
 the shard id, a stable, order-free name that needs no coordinator. Two shard ids with the same
 number are refused (``ConfigError``), never silently merged. Under ``<workdir>/``::
 

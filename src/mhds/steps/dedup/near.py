@@ -83,7 +83,16 @@ from mhds.steps.dedup.prior import (
 from mhds.store.base import Store
 from mhds.store.streams import JsonlWriter
 
-SPEC_FIELDS = ("shingle_size", "num_perm", "bands", "rows", "seed", "buckets", "verify")
+SPEC_FIELDS = (
+    "shingle_size",
+    "num_perm",
+    "bands",
+    "rows",
+    "seed",
+    "buckets",
+    "partitions",
+    "verify",
+)
 _VERIFY_CHUNK = 1 << 15
 
 
@@ -254,9 +263,9 @@ def _save_by_part(
     partition, both in one ``candidates/<part>/<name>.npz`` (written where either is
     non-empty): one object a partition and bucket, which on S3 is one request, not two.
     Returns each candidate pair's partition."""
-    parts = pair_partitions(pairs, config.buckets)
+    parts = pair_partitions(pairs, config.partitions)
     by_part = group_indices(parts)
-    known_by_part = group_indices(pair_partitions(known, config.buckets))
+    known_by_part = group_indices(pair_partitions(known, config.partitions))
     nothing = np.empty(0, dtype=np.intp)
     for part in sorted(by_part.keys() | known_by_part.keys()):
         arrays = {

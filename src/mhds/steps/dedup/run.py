@@ -59,6 +59,6 @@ def find_duplicates(
     if config.near:
         for shard_id, _ in shards:
             fetch_rows(store, workdir, shard_id, config)
-        for part in range(config.buckets):
+        for part in range(config.partitions):
             verify_partition(store, workdir, part, config)
     return cluster(store, workdir, config, family_priority or {})
