@@ -8,7 +8,7 @@ numbers to ``--out``.
 
 Engines (all read the same stored shards with the same reader and parse):
 
-* ``mhds_pool2``: the dedup phases (map, reduce, fetch, verify) on a 2-process spawn pool,
+* ``mhds_pool2``: the dedup phases (map, reduce, verify) on a 2-process spawn pool,
   ``cluster`` in the parent.
 * ``mhds_inline``: ``find_duplicates``, every phase in this process.
 * ``datasketch``: per document ``MinHash`` + ``update_batch`` over the same word shingles,
@@ -50,7 +50,7 @@ from mhds.steps.dedup.cluster import cluster
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.layout import clear_workdir
 from mhds.steps.dedup.minhash import normalise_text
-from mhds.steps.dedup.near import fetch_rows, map_shard, reduce_bucket, verify_partition
+from mhds.steps.dedup.near import map_shard, reduce_bucket, verify_partition
 from mhds.steps.dedup.run import find_duplicates
 from mhds.store.base import Store
 from mhds.store.local import LocalStore
@@ -146,8 +146,6 @@ def detect_mhds_pool(
         clock = _lap(phases, "map", clock)
         list(pool.map(_reduce_unit, [(store, workdir, b, config) for b in buckets]))
         clock = _lap(phases, "reduce", clock)
-        list(pool.map(_fetch_unit, units))
-        clock = _lap(phases, "fetch", clock)
         parts = range(config.partitions)
         list(pool.map(_verify_unit, [(store, workdir, p, config) for p in parts]))
         clock = _lap(phases, "verify", clock)
@@ -342,11 +340,6 @@ def _map_unit(unit: tuple[LocalStore, str, str, DedupConfig]) -> int:
 def _reduce_unit(unit: tuple[LocalStore, str, int, DedupConfig]) -> int:
     store, workdir, bucket, config = unit
     return reduce_bucket(store, workdir, bucket, config).candidates
-
-
-def _fetch_unit(unit: tuple[LocalStore, str, str, DedupConfig]) -> int:
-    store, workdir, key, config = unit
-    return fetch_rows(store, workdir, key, config)
 
 
 def _verify_unit(unit: tuple[LocalStore, str, int, DedupConfig]) -> int:

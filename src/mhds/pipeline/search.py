@@ -115,7 +115,6 @@ def search_duplicates(
     units = [
         ("map", _maps(store, search, cfg, to_map, [key_of[i] for i in to_map])),
         ("reduce", _per_bucket(store, search, "reduce", cfg, pairs_of, cfg.buckets)),
-        ("fetch", [_unit(store, search, "fetch", cfg, shard_id=i) for i in ids]),
         ("verify", _per_bucket(store, search, "verify", cfg, pairs_of, cfg.partitions)),
     ]
     _run(executor, SEARCH, units, tick)
@@ -151,12 +150,7 @@ def search_against(
     units = [
         ("map", _maps(store, workdir, cfg, ids, shards)),
         ("reduce", [_unit(store, workdir, "reduce", cfg, bucket=b, base=base) for b in buckets]),
-        (
-            "fetch",
-            [_unit(store, workdir, "fetch", cfg, shard_id=i) for i in ids]
-            + _fetch(store, workdir, cfg, base, base_shards),
-        ),
-        ("verify", _verifies(store, workdir, cfg)),
+        ("verify", _verifies(store, workdir, cfg, base)),
     ]
     _run(executor, "leakage", units, tick)
     return load_graph(store, workdir, cfg, also=base)
@@ -177,12 +171,11 @@ def search_within(
     ``links: <phase>``."""
     cfg = search_config(config).dedup
     base, workdir = where.search, join_key(where.work, "links")
-    base_shards = _start(store, base, workdir, kept)
+    _start(store, base, workdir, kept)
     buckets = range(cfg.buckets)
     units = [
         ("reduce", [_unit(store, workdir, "within", cfg, bucket=b, base=base) for b in buckets]),
-        ("fetch", _fetch(store, workdir, cfg, base, base_shards)),
-        ("verify", _verifies(store, workdir, cfg)),
+        ("verify", _verifies(store, workdir, cfg, base)),
     ]
     _run(executor, "links", units, tick)
     graph = load_graph(store, base, cfg).restrict(kept)
@@ -257,16 +250,11 @@ def _per_bucket(
     return [_unit(store, workdir, phase, cfg, bucket=b, pairs_of=pairs_of) for b in range(count)]
 
 
-def _verifies(store: Store, workdir: str, cfg: DedupConfig) -> list[DedupUnit]:
-    """Verify units: one per partition."""
-    return [_unit(store, workdir, "verify", cfg, bucket=p) for p in range(cfg.partitions)]
-
-
-def _fetch(
-    store: Store, workdir: str, cfg: DedupConfig, base: str, base_shards: list[str]
-) -> list[DedupUnit]:
-    """Fetch units for the base search's shards (their signatures are in ``base``)."""
-    return [_unit(store, workdir, "fetch", cfg, shard_id=i, base=base) for i in base_shards]
+def _verifies(store: Store, workdir: str, cfg: DedupConfig, base: str) -> list[DedupUnit]:
+    """Verify units: one per partition, for a search against or within ``base``."""
+    return [
+        _unit(store, workdir, "verify", cfg, bucket=p, base=base) for p in range(cfg.partitions)
+    ]
 
 
 def _run(

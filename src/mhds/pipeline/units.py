@@ -8,7 +8,6 @@ from typing import Any
 from mhds.ingest.processed import iter_shard_records
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.near import (
-    fetch_rows,
     map_shard,
     reduce_bucket,
     reduce_within,
@@ -24,13 +23,13 @@ class DedupUnit:
 
     store: Store
     workdir: str
-    phase: str  # map | reduce | within | fetch | verify
+    phase: str  # map | reduce | within | verify
     config: DedupConfig
     shard_id: str = ""
     shard_key: str = ""
     bucket: int = 0  # reduce, within: the bucket; verify: the partition
-    # reduce, within: the workdir of the search this one runs against or within; fetch:
-    # where the shard was mapped (see ``mhds.steps.dedup.reuse``)
+    # reduce, within, verify: the workdir of the search this one runs against or within,
+    # where its shards were mapped (see ``mhds.steps.dedup.reuse``)
     base: str = ""
     # reduce, verify: the pair generations of a search kept from build to build
     pairs_of: Generations = NO_GENERATIONS
@@ -50,6 +49,6 @@ def run_dedup_unit(unit: DedupUnit) -> Any:
         )
     if unit.phase == "within":
         return reduce_within(unit.store, unit.workdir, unit.bucket, unit.config, unit.base)
-    if unit.phase == "fetch":
-        return fetch_rows(unit.store, unit.workdir, unit.shard_id, unit.config, unit.base)
-    return verify_partition(unit.store, unit.workdir, unit.bucket, unit.config, unit.pairs_of)
+    return verify_partition(
+        unit.store, unit.workdir, unit.bucket, unit.config, unit.pairs_of, unit.base
+    )

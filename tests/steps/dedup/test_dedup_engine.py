@@ -10,11 +10,20 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import msgspec
+import numpy as np
 import pytest
 
 from mhds.errors import ConfigError, ShardError
 from mhds.records.schema import Record
-from mhds.steps.dedup import DedupConfig, DedupResult, find_duplicates, layout, load_decisions, near
+from mhds.steps.dedup import (
+    DedupConfig,
+    DedupResult,
+    exact,
+    find_duplicates,
+    layout,
+    load_decisions,
+    near,
+)
 from mhds.store import LocalStore, Store
 from mhds.store.base import ObjectInfo
 from tests.cases import make_record
@@ -210,14 +219,16 @@ def test_exact_only_config_skips_minhash(tmp_path: Path) -> None:
     assert not any(info.key.startswith(f"{WORKDIR}/sig/") for info in store.list(WORKDIR))
 
 
-def test_verify_without_fetched_rows_fails_loudly(tmp_path: Path) -> None:
+def test_verify_without_a_shards_signatures_fails_loudly(tmp_path: Path) -> None:
     found, persona, _ = planted()
     store = LocalStore(tmp_path)
-    config = DedupConfig(buckets=1)
+    config = DedupConfig(buckets=1, partitions=1)
     for shard_id, records in (("f", found), ("p", persona)):
         near.map_shard(store, WORKDIR, shard_id, records, config)
     near.reduce_bucket(store, WORKDIR, 0, config)
-    with pytest.raises(ShardError, match="fetch_rows"):
+    gone = layout.num_name(layout.shard_number("p"))
+    store.delete(f"{WORKDIR}/sig/{gone}.npy")
+    with pytest.raises(ShardError, match=f"shard {gone}: .* has no signatures"):
         near.verify_partition(store, WORKDIR, 0, config)
 
 
@@ -253,3 +264,16 @@ def test_big_runs_give_the_same_pairs_however_the_records_are_sharded(tmp_path: 
     assert one.stats.verified_pairs == four.stats.verified_pairs
     pairs = {(d.id, d.survivor_id) for d in one.duplicates()}
     assert pairs and pairs == {(d.id, d.survivor_id) for d in four.duplicates()}
+
+
+def test_repeated_keeps_exactly_the_rows_a_link_can_join() -> None:
+    hashes = ["a", "b", "a", "c", "c", "d", "c"]
+    rows = exact.exact_rows(
+        ["sha256:" + f"{ord(h):02x}" * 32 for h in hashes],
+        np.arange(len(hashes), dtype=np.uint64)[::-1],
+    )
+    kept = exact.repeated(rows)
+    assert sorted(kept["code"].tolist()) == [0, 2, 3, 4, 6]  # the a's and the c's
+    links = exact.exact_links(rows)
+    assert np.array_equal(np.sort(exact.exact_links(kept), order=["a", "b"]), np.sort(links))
+    assert len(exact.repeated(rows[[1, 5]])) == 0

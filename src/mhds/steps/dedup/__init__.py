@@ -34,7 +34,6 @@ from mhds.steps.dedup.minhash import (
 from mhds.steps.dedup.near import (
     BucketSummary,
     PartitionSummary,
-    fetch_rows,
     map_shard,
     reduce_bucket,
     verify_partition,
@@ -64,7 +63,6 @@ __all__ = [
     "estimate_jaccard",
     "exact_jaccard",
     "family_priorities",
-    "fetch_rows",
     "find_duplicates",
     "keep_key",
     "load_decisions",

@@ -49,9 +49,7 @@ def exact_links(rows: AnyArray) -> AnyArray:
     """``PAIR`` links ``(first, member)`` for every run of equal hashes (a star per run)."""
     if not len(rows):
         return np.empty(0, dtype=PAIR)
-    order = np.lexsort((rows["code"], rows["lo"], rows["hi"]))
-    ranked = rows[order]
-    same = (ranked["hi"][1:] == ranked["hi"][:-1]) & (ranked["lo"][1:] == ranked["lo"][:-1])
+    ranked, same = _ranked(rows)
     run_start = np.concatenate(([True], ~same))
     first = np.maximum.accumulate(np.where(run_start, np.arange(len(ranked)), 0))
     member = ~run_start
@@ -59,3 +57,23 @@ def exact_links(rows: AnyArray) -> AnyArray:
     links["a"] = ranked["code"][first[member]]
     links["b"] = ranked["code"][member]
     return links
+
+
+def repeated(rows: AnyArray) -> AnyArray:
+    """The rows whose hash another row shares (the only rows a link can join), ranked by hash
+    and code."""
+    if not len(rows):
+        return rows
+    ranked, same = _ranked(rows)
+    shared = np.zeros(len(ranked), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    return ranked[shared]
+
+
+def _ranked(rows: AnyArray) -> tuple[AnyArray, AnyArray]:
+    """``rows`` sorted by hash then code, and whether each row's hash equals the one before
+    it (one flag per row after the first)."""
+    ranked = rows[np.lexsort((rows["code"], rows["lo"], rows["hi"]))]
+    same = (ranked["hi"][1:] == ranked["hi"][:-1]) & (ranked["lo"][1:] == ranked["lo"][:-1])
+    return ranked, same

@@ -2,9 +2,11 @@
 
 Every phase reads and writes only through a Store, so a local folder, S3, a process pool and
 Dask run the same code. Band and exact rows are shuffled to ``config.buckets`` buckets (one
-reduce each), candidate pairs to ``config.partitions`` partitions (one verification each). Per-shard files are named by the shard *number*: ``xxh32`` (seed 0) of
-the shard id, a stable, order-free name that needs no coordinator. Two shard ids with the same
-number are refused (``ConfigError``), never silently merged. Under ``<workdir>/``::
+reduce each), candidate pairs to ``config.partitions`` partitions (one verification each,
+which reads the signatures its pairs name from the shards' own files). Per-shard files are
+named by the shard *number*: ``xxh32`` (seed 0) of the shard id, a stable, order-free name
+that needs no coordinator. Two shard ids with the same number are refused (``ConfigError``),
+never silently merged. Under ``<workdir>/``::
 
     shards/<num>.json                  ShardSummary (shard id, record count, spec)
     sig/<num>.npy                      (n, num_perm) uint32 signatures, row = record order
@@ -14,11 +16,10 @@ number are refused (``ConfigError``), never silently merged. Under ``<workdir>/`
     exact/<bucket>/<num>.npy           EXACT_ROW rows whose content hash falls in bucket
     links/<bucket>.npy                 exact-duplicate links (a, b) from reduce
     long/<bucket>.npy                  BAND_ROW rows of the runs longer than max_run_size
+    repeated/<bucket>.npy              EXACT_ROW rows whose hash another row shares
     candidates/<part>/<bucket>.npz     candidate near pairs (a, b) routed to a partition
                                        ("pairs"), and those of them the prior search
-                                       checked ("known": not fetched, see ``prior``)
-    requests/<num>/<bucket>.npy        REQUEST rows: which rows of a shard a partition needs
-    rows/<part>/<num>.npz              the requested signatures (and shingles), per partition
+                                       checked ("known": not verified, see ``prior``)
     verified/<part>.npy                VERIFIED rows: pairs at or above the threshold
     pairs/<gen>/checked/<bucket>.npy   a kept search: every pair a reduce generated
     pairs/<gen>/verified/<part>.npy    a kept search: the pairs a verification kept
@@ -50,7 +51,6 @@ from mhds.store.base import Store
 BAND_ROW = np.dtype([("key", "<u8"), ("order", "<u8"), ("code", "<u8")])
 EXACT_ROW = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("code", "<u8")])
 PAIR = np.dtype([("a", "<u8"), ("b", "<u8")])
-REQUEST = np.dtype([("row", "<u4"), ("part", "<u4")])
 VERIFIED = np.dtype([("a", "<u8"), ("b", "<u8"), ("similarity", "<f4")])
 BASE_CODES = "base-codes.npy"
 ROW_MASK = np.uint64(0xFFFFFFFF)

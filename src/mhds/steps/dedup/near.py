@@ -1,4 +1,4 @@
-"""The phased engine: map per shard, reduce per bucket, fetch per shard, verify per partition.
+"""The phased engine: map per shard, reduce per bucket, verify per partition.
 
 Each phase is a top-level, picklable function of ``(store, workdir, unit, config)`` that reads
 and writes only store keys (see ``layout``), so the units of a phase can run in any order, in
@@ -6,10 +6,10 @@ one process, on a process pool or on Dask, with the same output. Memory per unit
 
 * ``map_shard``: one shard's signatures and band rows (about 1 KiB per record at defaults).
 * ``reduce_bucket``: one bucket's band and exact rows (16 B x bands per record / buckets).
-* ``fetch_rows``: one shard's signatures and the requests for them.
-* ``verify_partition``: one partition's candidate pairs and the signatures they name (sent by
-  ``fetch_rows``, one file per shard): a request/response join, so no phase ever reads the
-  signatures of the whole corpus and each signature file is read twice in all.
+* ``verify_partition``: one partition's candidate pairs and the signatures they name, taken
+  from each named shard's signature file, read one at a time (the file is read by each
+  partition that names one of its rows: few, large reads rather than a request and a
+  response object per shard and bucket, which on S3 cost a request each).
 
 Only non-empty partition files are written (a small corpus makes few files), so a workdir
 holds one run: ``clear_workdir`` before reusing it with other inputs or another config. A
@@ -25,16 +25,15 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from mhds.errors import ShardError
+from mhds.errors import ObjectNotFoundError, ShardError
 from mhds.records.schema import Record
 from mhds.steps.dedup.config import DedupConfig
-from mhds.steps.dedup.exact import exact_buckets, exact_links, exact_rows
+from mhds.steps.dedup.exact import exact_buckets, exact_links, exact_rows, repeated
 from mhds.steps.dedup.layout import (
     BAND_ROW,
     BASE_CODES,
     EXACT_ROW,
     PAIR,
-    REQUEST,
     VERIFIED,
     AnyArray,
     ShardSummary,
@@ -50,7 +49,6 @@ from mhds.steps.dedup.layout import (
     save_array,
     save_arrays,
     search_sorted,
-    shard_number,
     split_codes,
     to_codes,
     write_summary,
@@ -170,9 +168,9 @@ def reduce_bucket(
     """Link exact duplicates and find candidate near pairs among one bucket's rows.
 
     Reads only ``bands/<bucket>/`` and ``exact/<bucket>/``. Writes ``links/<bucket>.npy``,
-    candidates per verification partition and, per shard named by a candidate, the rows that
-    each partition needs from it; and ``long/<bucket>.npy``, the band rows of the runs
-    longer than ``max_run_size`` (``reduce_within`` reads them).
+    candidates per verification partition, and for ``reduce_within``: ``long/<bucket>.npy``,
+    the band rows of the runs longer than ``max_run_size``, and ``repeated/<bucket>.npy``, the
+    exact rows whose hash another row shares.
 
     With ``base`` (the workdir of a finished search), the bucket's rows of that search's
     records listed in ``<workdir>/base-codes.npy`` join in, and only links and pairs that
@@ -182,7 +180,7 @@ def reduce_bucket(
     With ``pairs_of`` (a search kept from build to build, see ``prior``), every pair is
     recorded as checked in its ``current`` generation, and the pairs its ``prior`` search
     checked in this bucket are written as known (the ``known`` array beside the candidates),
-    not as candidates to fetch.
+    not as candidates to verify.
     """
     name = part_name(bucket)
     known = load_array(store, key(workdir, BASE_CODES)) if base else None
@@ -198,6 +196,7 @@ def reduce_bucket(
     )
     pairs, long_runs = candidate_runs(rows, config.max_run_size)
     save_array(store, key(workdir, "long", name + ".npy"), long_runs)
+    save_array(store, key(workdir, "repeated", name + ".npy"), repeated(exact))
     links = _touching(exact_links(exact), known)
     pairs = _touching(pairs, known)
     read = (len(rows), len(exact))
@@ -214,11 +213,12 @@ def reduce_within(
     A band run of at most ``max_run_size`` records gave every pair in ``base`` already, so
     its pairs among the listed records are the base's own verified pairs; only the runs that
     were longer (``long/``), where the base tried a star and a chain, are tried again on the
-    listed records. Exact links are made again (a star's centre may be gone).
+    listed records. Exact links are made again from the base's rows whose hash another row
+    shares (``repeated/``): a star's centre may be gone.
     """
     name = part_name(bucket)
     known = load_array(store, key(workdir, BASE_CODES))
-    exact = load_concat(store, key(base, "exact", name), EXACT_ROW)
+    exact = load_array(store, key(base, "repeated", name + ".npy"))
     rows = load_array(store, key(base, "long", name + ".npy"))
     rows = rows[_isin_sorted(rows["code"], known)]
     exact = exact[_isin_sorted(exact["code"], known)]
@@ -238,16 +238,14 @@ def _save_reduced(
     read: tuple[int, int],
     pairs_of: Generations = NO_GENERATIONS,
 ) -> BucketSummary:
-    """Write a reduce's exact links, its candidates per partition (those the ``prior``
-    search checked as known) and the requests; ``read`` is the band and exact rows it
-    read."""
+    """Write a reduce's exact links and its candidates per partition (those the ``prior``
+    search checked as known); ``read`` is the band and exact rows it read."""
     name = part_name(bucket)
     save_array(store, key(workdir, "links", name + ".npy"), links)
     if pairs_of.current:
         save_checked(store, workdir, pairs_of.current, bucket, pairs)
     pairs, known = split_known(store, workdir, bucket, pairs, pairs_of.prior)
-    parts = _save_by_part(store, workdir, name, pairs, known, config)
-    _save_requests(store, workdir, name, pairs, parts)
+    _save_by_part(store, workdir, name, pairs, known, config)
     return BucketSummary(bucket, *read, len(links), len(pairs) + len(known), len(known))
 
 
@@ -258,13 +256,11 @@ def _save_by_part(
     pairs: AnyArray,
     known: AnyArray,
     config: DedupConfig,
-) -> AnyArray:
+) -> None:
     """Write bucket ``name``'s candidate ``pairs`` and its ``known`` pairs by verification
     partition, both in one ``candidates/<part>/<name>.npz`` (written where either is
-    non-empty): one object a partition and bucket, which on S3 is one request, not two.
-    Returns each candidate pair's partition."""
-    parts = pair_partitions(pairs, config.partitions)
-    by_part = group_indices(parts)
+    non-empty): one object a partition and bucket, which on S3 is one request, not two."""
+    by_part = group_indices(pair_partitions(pairs, config.partitions))
     known_by_part = group_indices(pair_partitions(known, config.partitions))
     nothing = np.empty(0, dtype=np.intp)
     for part in sorted(by_part.keys() | known_by_part.keys()):
@@ -273,7 +269,6 @@ def _save_by_part(
             "known": known[known_by_part.get(part, nothing)],
         }
         save_arrays(store, key(workdir, "candidates", part_name(part), name + ".npz"), **arrays)
-    return parts
 
 
 def _load_by_part(store: Store, workdir: str, name: str) -> tuple[AnyArray, AnyArray]:
@@ -284,55 +279,27 @@ def _load_by_part(store: Store, workdir: str, name: str) -> tuple[AnyArray, AnyA
     return pairs, unique_pairs(concat([f["known"] for f in found], PAIR))
 
 
-def fetch_rows(
-    store: Store, workdir: str, shard_id: str, config: DedupConfig, mapped: str = ""
-) -> int:
-    """Send the signature rows (and shingles) that verification partitions asked of a shard.
-    ``mapped`` is the workdir where the shard was mapped, when not ``workdir`` (a base
-    search's shard, see ``reduce_bucket``).
-
-    Returns the number of rows sent.
-    """
-    stem = num_name(shard_number(shard_id))
-    requests = load_concat(store, key(workdir, "requests", stem), REQUEST)
-    if not len(requests) or not config.near:
-        return 0
-    requests = np.unique(requests)
-    mapped = mapped or workdir
-    sig = load_array(store, key(mapped, "sig", stem + ".npy"))
-    shingles = (
-        load_arrays(store, key(mapped, "shingles", stem + ".npz"))
-        if config.verify == "exact"
-        else None
-    )
-    for part, index in group_indices(requests["part"]).items():
-        rows = np.unique(requests["row"][index])
-        arrays = {"rows": rows, "sig": sig[rows]}
-        if shingles is not None:
-            arrays.update(_gather_shingles(shingles["values"], shingles["offsets"], rows))
-        save_arrays(store, key(workdir, "rows", part_name(part), stem + ".npz"), **arrays)
-    return len(requests)
-
-
 def verify_partition(
     store: Store,
     workdir: str,
     part: int,
     config: DedupConfig,
     pairs_of: Generations = NO_GENERATIONS,
+    base: str = "",
 ) -> PartitionSummary:
     """Keep the candidate pairs of one partition whose Jaccard is at least the threshold.
     With ``pairs_of``, the known pairs (``reduce_bucket``) keep the ``prior`` search's
-    outcome, and what is kept is recorded in the ``current`` generation too.
+    outcome, and what is kept is recorded in the ``current`` generation too. With ``base``
+    (the search this one runs against or within), a shard not mapped in ``workdir`` has its
+    signatures there.
 
     Raises:
-        ShardError: a signature row that a candidate names was not fetched (``fetch_rows`` did
-            not run for that shard).
+        ShardError: a candidate names a shard with no signatures, or a row it does not have.
     """
     name = part_name(part)
     pairs, known = _load_by_part(store, workdir, name)
     pairs = pairs[~contains(known, pairs)]  # generated in a bucket where it was checked, too
-    verified = _verify(store, workdir, name, pairs, config)
+    verified = _verify(store, workdir, base, pairs, config)
     verified = with_known(store, workdir, part, pairs_of.prior, verified, known)
     save_array(store, key(workdir, "verified", name + ".npy"), verified)
     if pairs_of.current:
@@ -343,12 +310,12 @@ def verify_partition(
 
 
 def _verify(
-    store: Store, workdir: str, name: str, pairs: AnyArray, config: DedupConfig
+    store: Store, workdir: str, base: str, pairs: AnyArray, config: DedupConfig
 ) -> AnyArray:
     """The ``VERIFIED`` rows of ``pairs`` (sorted, unique) at or above the threshold."""
     verified = np.empty(0, dtype=VERIFIED)
     if len(pairs):
-        similarity = _similarities(store, workdir, name, pairs, config)
+        similarity = _similarities(store, workdir, base, pairs, config)
         # Estimates are multiples of 1/num_perm: the epsilon keeps float noise from losing
         # a pair exactly at the threshold.
         keep = similarity >= config.threshold - 1e-9
@@ -447,38 +414,28 @@ def _save_buckets(
         save_array(store, key(workdir, kind, part_name(bucket), stem + ".npy"), chunk)
 
 
-def _save_requests(store: Store, workdir: str, name: str, pairs: AnyArray, parts: AnyArray) -> None:
-    ends = np.concatenate((pairs["a"], pairs["b"]))
-    numbers, rows = split_codes(ends)
-    requests = np.empty(len(ends), dtype=REQUEST)
-    requests["row"] = rows
-    requests["part"] = np.concatenate((parts, parts))
-    for number, index in group_indices(numbers).items():
-        wanted = np.unique(requests[index])
-        save_array(store, key(workdir, "requests", num_name(number), name + ".npy"), wanted)
-
-
 def _similarities(
-    store: Store, workdir: str, name: str, pairs: AnyArray, config: DedupConfig
+    store: Store, workdir: str, base: str, pairs: AnyArray, config: DedupConfig
 ) -> AnyArray:
+    """The similarity of each pair: the share of equal signature values, or with
+    ``verify="exact"`` the Jaccard of the two shingle sets."""
+    numbers, rows = split_codes(np.concatenate((pairs["a"], pairs["b"])))
+    own = _mapped(store, workdir) if base else set()
     codes_parts: list[AnyArray] = []
     sig_parts: list[AnyArray] = []
-    shingle_parts: list[AnyArray] = []
-    for info in store.list(key(workdir, "rows", name) + "/"):
-        number = int(info.key.rsplit("/", 1)[-1].split(".", 1)[0], 16)
-        data = load_arrays(store, info.key)
-        codes_parts.append(to_codes(number, data["rows"]))
-        sig_parts.append(data["sig"])
-        if config.verify == "exact":
-            shingle_parts.extend(_split_shingles(data["values"], data["offsets"]))
-    codes = _concat(codes_parts, np.dtype(np.uint64))
-    order = np.argsort(codes)
-    codes = codes[order]
-    ia, ib = (_locate(codes, pairs[end]) for end in ("a", "b"))
+    sets: list[AnyArray] = []
+    for number, index in group_indices(numbers).items():
+        wanted = np.unique(rows[index])
+        mapped = workdir if not base or number in own else base
+        sig, shingles = _shard_rows(store, mapped, number, wanted, config)
+        codes_parts.append(to_codes(number, wanted))
+        sig_parts.append(sig)
+        sets.extend(shingles)
+    codes = np.concatenate(codes_parts)  # sorted: numbers ascending, rows ascending in each
+    ia, ib = (np.searchsorted(codes, pairs[end]) for end in ("a", "b"))
     if config.verify == "exact":
-        sets = [shingle_parts[i] for i in order]
         return np.array([exact_jaccard(sets[i], sets[j]) for i, j in zip(ia, ib, strict=True)])
-    sigs = _concat(sig_parts, np.dtype(np.uint32), (0, config.num_perm))[order]
+    sigs = np.concatenate(sig_parts)
     out = np.empty(len(pairs), dtype=np.float64)
     for start in range(0, len(pairs), _VERIFY_CHUNK):
         a, b = ia[start : start + _VERIFY_CHUNK], ib[start : start + _VERIFY_CHUNK]
@@ -486,25 +443,38 @@ def _similarities(
     return out
 
 
-def _locate(codes: AnyArray, wanted: AnyArray) -> AnyArray:
-    index, found = search_sorted(codes, wanted)
-    if not found.all():
-        number, _ = split_codes(wanted[~found][:1])
+def _mapped(store: Store, workdir: str) -> set[int]:
+    """The numbers of the shards mapped in ``workdir`` (those with a signature file)."""
+    stems = (
+        info.key.rsplit("/", 1)[-1].split(".", 1)[0]
+        for info in store.list(key(workdir, "sig") + "/")
+    )
+    return {int(stem, 16) for stem in stems}
+
+
+def _shard_rows(
+    store: Store, mapped: str, number: int, rows: AnyArray, config: DedupConfig
+) -> tuple[AnyArray, list[AnyArray]]:
+    """The signatures of ``rows`` (sorted) of one shard mapped in ``mapped``, and with
+    ``verify="exact"`` their shingle sets.
+
+    Raises:
+        ShardError: the shard has no signature file there, or not that many rows.
+    """
+    stem = num_name(number)
+    try:
+        sig = load_array(store, key(mapped, "sig", stem + ".npy"))
+    except ObjectNotFoundError:
         raise ShardError(
-            "signature rows missing: run fetch_rows first", shard=num_name(int(number[0]))
-        )
-    return index
-
-
-def _gather_shingles(values: AnyArray, offsets: AnyArray, rows: AnyArray) -> dict[str, AnyArray]:
-    counts = offsets[rows + 1] - offsets[rows]
-    new_offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    index = np.repeat(offsets[rows] - new_offsets[:-1], counts) + np.arange(new_offsets[-1])
-    return {"values": values[index], "offsets": new_offsets}
-
-
-def _split_shingles(values: AnyArray, offsets: AnyArray) -> list[AnyArray]:
-    return [values[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+            "a candidate pair names it, but it has no signatures", shard=stem
+        ) from None
+    if len(rows) and int(rows[-1]) >= len(sig):
+        raise ShardError(f"a candidate pair names row {int(rows[-1])} of {len(sig)}", shard=stem)
+    if config.verify != "exact":
+        return sig[rows], []
+    shingles = load_arrays(store, key(mapped, "shingles", stem + ".npz"))
+    values, offsets = shingles["values"], shingles["offsets"]
+    return sig[rows], [values[offsets[r] : offsets[r + 1]] for r in rows.tolist()]
 
 
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

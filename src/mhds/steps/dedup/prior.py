@@ -13,9 +13,9 @@ search redoes only what changed:
   finished search, its spec, its threshold and its shards. The next search still generates
   every candidate pair from every band row (the pairs of a long run depend on who is in it,
   see ``lsh``), but a pair of two unchanged shards that the last search checked in the same
-  bucket is not fetched and verified again: its outcome is the last search's, because a
-  similarity depends on the two signatures only. The verified pairs are therefore those of a
-  search from scratch, pair for pair, whatever was added or removed.
+  bucket is not verified again (nor its signatures read): its outcome is the last search's,
+  because a similarity depends on the two signatures only. The verified pairs are therefore
+  those of a search from scratch, pair for pair, whatever was added or removed.
 
 Only one search uses the folder at a time (a build holds the store's lease).
 """

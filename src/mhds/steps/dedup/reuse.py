@@ -124,7 +124,7 @@ def base_codes(
     store: Store, workdir: str, keep: Callable[[str], bool]
 ) -> tuple[AnyArray, list[str]]:
     """The sorted codes of the records of a finished search that ``keep`` accepts (by id),
-    and the ids of its mapped shards (to fetch their signatures from)."""
+    and the ids of its mapped shards."""
     summaries = read_summaries(store, workdir)
     codes: list[int] = []
     for summary in summaries:

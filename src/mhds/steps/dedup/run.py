@@ -1,7 +1,8 @@
 """Run every phase in this process, in order: the reference driver for executors.
 
-Map units are shards, reduce and verify units are buckets; units of one phase are independent,
-so an executor may run them in any order and in parallel, then go on to the next phase.
+Map units are shards, reduce units buckets and verify units partitions; units of one phase are
+independent, so an executor may run them in any order and in parallel, then go on to the next
+phase.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from mhds.registry.schema import Registry
 from mhds.steps.dedup.cluster import DedupResult, cluster
 from mhds.steps.dedup.config import DedupConfig
 from mhds.steps.dedup.layout import clear_workdir
-from mhds.steps.dedup.near import fetch_rows, map_shard, reduce_bucket, verify_partition
+from mhds.steps.dedup.near import map_shard, reduce_bucket, verify_partition
 from mhds.store.base import Store
 
 ShardSource = tuple[str, Callable[[], Iterable[Record]]]
@@ -57,8 +58,6 @@ def find_duplicates(
     for bucket in range(config.buckets):
         reduce_bucket(store, workdir, bucket, config)
     if config.near:
-        for shard_id, _ in shards:
-            fetch_rows(store, workdir, shard_id, config)
         for part in range(config.partitions):
             verify_partition(store, workdir, part, config)
     return cluster(store, workdir, config, family_priority or {})
