@@ -184,7 +184,7 @@ def test_reduce_reads_only_its_own_bucket(tmp_path: Path) -> None:
         near.map_shard(local, WORKDIR, shard_id, records, config)
     recording = RecordingStore(local)
     near.reduce_bucket(recording, WORKDIR, 2, config)
-    own = (f"{WORKDIR}/bands/00002/", f"{WORKDIR}/exact/00002/")
+    own = f"{WORKDIR}/shuffle/00002/"
     assert recording.reads and all(key.startswith(own) for key in recording.reads)
 
 

@@ -12,8 +12,9 @@ never silently merged. Under ``<workdir>/``::
     sig/<num>.npy                      (n, num_perm) uint32 signatures, row = record order
     shingles/<num>.npz                 verify="exact" only: shingle hashes + offsets
     meta/<num>.jsonl.zst               [row, id, family, source_key, content_hash, quality]
-    bands/<bucket>/<num>.npy           BAND_ROW rows whose band key falls in bucket
-    exact/<bucket>/<num>.npy           EXACT_ROW rows whose content hash falls in bucket
+    shuffle/<bucket>/<num>.npz         a shard's rows that fall in bucket: BAND_ROW rows by
+                                       band key ("bands"), EXACT_ROW rows by content hash
+                                       ("exact"); one object a shard and bucket
     links/<bucket>.npy                 exact-duplicate links (a, b) from reduce
     long/<bucket>.npy                  BAND_ROW rows of the runs longer than max_run_size
     repeated/<bucket>.npy              EXACT_ROW rows whose hash another row shares
@@ -149,6 +150,26 @@ def load_arrays(store: Store, key_: str) -> dict[str, AnyArray]:
     """Read every array of an ``.npz`` written by ``save_arrays``."""
     with np.load(io.BytesIO(store.read_bytes(key_)), allow_pickle=False) as data:
         return {name: np.asarray(data[name]) for name in data.files}
+
+
+def save_grouped(store: Store, folder: str, stem: str, **named: tuple[AnyArray, AnyArray]) -> None:
+    """Write each group's rows of every named array in one ``<folder>/<group>/<stem>.npz``
+    (``named``: name -> (array, group of each row)). Only groups with a row are written; each
+    file holds every name (empty where the group has none of its rows)."""
+    indices = {name: group_indices(groups) for name, (_, groups) in named.items()}
+    nothing = np.empty(0, dtype=np.intp)
+    for group in sorted(set().union(*(found.keys() for found in indices.values()))):
+        arrays = {
+            name: rows[indices[name].get(group, nothing)] for name, (rows, _) in named.items()
+        }
+        save_arrays(store, key(folder, part_name(group), stem + ".npz"), **arrays)
+
+
+def load_grouped(store: Store, folder: str, **dtypes: np.dtype[Any]) -> dict[str, AnyArray]:
+    """Every name of the files under ``folder`` (one group of ``save_grouped``), each name's
+    arrays concatenated in key order (empty arrays of ``dtypes`` where there are none)."""
+    found = [load_arrays(store, info.key) for info in store.list(folder + "/")]
+    return {name: concat([f[name] for f in found], dtype) for name, dtype in dtypes.items()}
 
 
 def load_concat(store: Store, prefix: str, dtype: np.dtype[Any]) -> AnyArray:

@@ -38,16 +38,16 @@ from mhds.steps.dedup.layout import (
     AnyArray,
     ShardSummary,
     check_shard,
-    concat,
     group_indices,
     key,
     load_array,
     load_arrays,
-    load_concat,
+    load_grouped,
     num_name,
     part_name,
     save_array,
     save_arrays,
+    save_grouped,
     search_sorted,
     split_codes,
     to_codes,
@@ -167,7 +167,7 @@ def reduce_bucket(
 ) -> BucketSummary:
     """Link exact duplicates and find candidate near pairs among one bucket's rows.
 
-    Reads only ``bands/<bucket>/`` and ``exact/<bucket>/``. Writes ``links/<bucket>.npy``,
+    Reads only ``shuffle/<bucket>/``. Writes ``links/<bucket>.npy``,
     candidates per verification partition, and for ``reduce_within``: ``long/<bucket>.npy``,
     the band rows of the runs longer than ``max_run_size``, and ``repeated/<bucket>.npy``, the
     exact rows whose hash another row shares.
@@ -184,16 +184,7 @@ def reduce_bucket(
     """
     name = part_name(bucket)
     known = load_array(store, key(workdir, BASE_CODES)) if base else None
-    exact = (
-        _rows_with_base(store, workdir, base, known, "exact", name, EXACT_ROW)
-        if config.exact
-        else np.empty(0, EXACT_ROW)
-    )
-    rows = (
-        _rows_with_base(store, workdir, base, known, "bands", name, BAND_ROW)
-        if config.near
-        else np.empty(0, BAND_ROW)
-    )
+    rows, exact = _rows_with_base(store, workdir, base, known, name)
     pairs, long_runs = candidate_runs(rows, config.max_run_size)
     save_array(store, key(workdir, "long", name + ".npy"), long_runs)
     save_array(store, key(workdir, "repeated", name + ".npy"), repeated(exact))
@@ -260,23 +251,20 @@ def _save_by_part(
     """Write bucket ``name``'s candidate ``pairs`` and its ``known`` pairs by verification
     partition, both in one ``candidates/<part>/<name>.npz`` (written where either is
     non-empty): one object a partition and bucket, which on S3 is one request, not two."""
-    by_part = group_indices(pair_partitions(pairs, config.partitions))
-    known_by_part = group_indices(pair_partitions(known, config.partitions))
-    nothing = np.empty(0, dtype=np.intp)
-    for part in sorted(by_part.keys() | known_by_part.keys()):
-        arrays = {
-            "pairs": pairs[by_part.get(part, nothing)],
-            "known": known[known_by_part.get(part, nothing)],
-        }
-        save_arrays(store, key(workdir, "candidates", part_name(part), name + ".npz"), **arrays)
+    save_grouped(
+        store,
+        key(workdir, "candidates"),
+        name,
+        pairs=(pairs, pair_partitions(pairs, config.partitions)),
+        known=(known, pair_partitions(known, config.partitions)),
+    )
 
 
 def _load_by_part(store: Store, workdir: str, name: str) -> tuple[AnyArray, AnyArray]:
     """Partition ``name``'s candidate pairs and known pairs from every bucket
     (``_save_by_part``), each sorted and unique."""
-    found = [load_arrays(store, i.key) for i in store.list(key(workdir, "candidates", name) + "/")]
-    pairs = unique_pairs(concat([f["pairs"] for f in found], PAIR))
-    return pairs, unique_pairs(concat([f["known"] for f in found], PAIR))
+    found = load_grouped(store, key(workdir, "candidates", name), pairs=PAIR, known=PAIR)
+    return unique_pairs(found["pairs"]), unique_pairs(found["known"])
 
 
 def verify_partition(
@@ -361,32 +349,30 @@ class _ShardArrays:
             save_arrays(
                 store, key(workdir, "shingles", stem + ".npz"), values=values, offsets=offsets
             )
-        bands = _concat(self.bands, BAND_ROW)
-        _save_buckets(
-            store, workdir, "bands", stem, bands, band_buckets(bands, config.buckets), config
-        )
-        exact = _concat(self.exact, EXACT_ROW)
-        _save_buckets(
-            store, workdir, "exact", stem, exact, exact_buckets(exact, config.buckets), config
+        bands, exact = _concat(self.bands, BAND_ROW), _concat(self.exact, EXACT_ROW)
+        save_grouped(
+            store,
+            key(workdir, "shuffle"),
+            stem,
+            bands=(bands, band_buckets(bands, config.buckets)),
+            exact=(exact, exact_buckets(exact, config.buckets)),
         )
 
 
 def _rows_with_base(
-    store: Store,
-    workdir: str,
-    base: str,
-    known: AnyArray | None,
-    kind: str,
-    name: str,
-    dtype: np.dtype[Any],
-) -> AnyArray:
-    """A bucket's rows of ``kind`` in ``workdir``, plus those of ``base`` whose code is
-    ``known`` (sorted codes)."""
-    rows = load_concat(store, key(workdir, kind, name), dtype)
+    store: Store, workdir: str, base: str, known: AnyArray | None, name: str
+) -> tuple[AnyArray, AnyArray]:
+    """Bucket ``name``'s band and exact rows in ``workdir``, plus those of ``base`` whose
+    code is ``known`` (sorted codes)."""
+    mine = load_grouped(store, key(workdir, "shuffle", name), bands=BAND_ROW, exact=EXACT_ROW)
     if known is None:
-        return rows
-    theirs = load_concat(store, key(base, kind, name), dtype)
-    return np.concatenate((rows, theirs[_isin_sorted(theirs["code"], known)]))
+        return mine["bands"], mine["exact"]
+    theirs = load_grouped(store, key(base, "shuffle", name), bands=BAND_ROW, exact=EXACT_ROW)
+    joined = {
+        kind: np.concatenate((mine[kind], rows[_isin_sorted(rows["code"], known)]))
+        for kind, rows in theirs.items()
+    }
+    return joined["bands"], joined["exact"]
 
 
 def _touching(pairs: AnyArray, known: AnyArray | None) -> AnyArray:
@@ -398,20 +384,6 @@ def _touching(pairs: AnyArray, known: AnyArray | None) -> AnyArray:
 
 def _isin_sorted(values: AnyArray, known: AnyArray) -> AnyArray:
     return search_sorted(known, values)[1]
-
-
-def _save_buckets(
-    store: Store,
-    workdir: str,
-    kind: str,
-    stem: str,
-    rows: AnyArray,
-    buckets: AnyArray,
-    config: DedupConfig,
-) -> None:
-    for bucket, index in group_indices(buckets).items():
-        chunk = rows[index]
-        save_array(store, key(workdir, kind, part_name(bucket), stem + ".npy"), chunk)
 
 
 def _similarities(

@@ -47,7 +47,7 @@ from mhds.steps.dedup.lsh import pair_mix
 from mhds.store.base import Store
 
 # What a shard's map wrote: kept while the shard is searched again.
-MAP_KINDS = frozenset({"shards", "sig", "shingles", "meta", "bands", "exact"})
+MAP_KINDS = frozenset({"shards", "sig", "shingles", "meta", "shuffle"})
 PAIRS = "pairs"
 POINTER = "pairs.json"
 PRIOR_SHARDS = "prior-shards.npy"  # sorted shard numbers whose last-search pairs hold
