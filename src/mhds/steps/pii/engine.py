@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from mhds.steps.pii import brands, drugs, eponyms, gazetteer
 from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
+from mhds.steps.pii.echo import echo_names
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep import KeepList, load_suffix_list
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
@@ -67,7 +68,6 @@ _DAY_DATE = re.compile(
     r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b)",
     re.IGNORECASE,
 )
-_ECHO_SCORE = 0.8
 _PLACE_WORD_BEFORE = re.compile(r"\b(?:to|from|in|at|near)[ \t]+\Z", re.IGNORECASE)
 #: A line of an NER span: what lies between line breaks.
 #: A line, or a part of it between quotation marks: NER reads "Kathy Labriola“The Jealousy
@@ -117,9 +117,7 @@ _CITY_ACRONYMS = frozenset({"NYC", "DFW", "ATL", "PHX", "PDX", "SLC", "OKC", "NO
 _WORD_PIECE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _GLUE = re.compile(r"[a-z][)\].!?;:,¿¡]*[A-Z]|[a-z][)\].!?;:,¿¡]*[0-9]|[a-z][)\].!?;:,¿¡]+[a-z]")
 _ESCAPED_BREAK = re.compile(r"\\[ntr]")
-_NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _CAPITALISED = re.compile(r"\b[A-Z]")
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 #: Found inside a kept public page's address, still redacted: an e-mail address or a secret
 #: in a query string is someone's, whatever the page.
 _NEVER_PART_OF_A_PAGE = frozenset({Category.EMAIL, Category.CREDENTIAL})
@@ -614,46 +612,6 @@ class _SpanCache:
         self._items.move_to_end(key)
         if len(self._items) > self._size:
             self._items.popitem(last=False)
-
-
-def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[Span]]:
-    """Extend PERSON and LOCATION findings to every turn of one conversation.
-
-    NER often finds "Priya Natarajan" in one turn and misses a bare "Priya" in the next.
-    Each detected surface form, and each capitalised word of a detected name (3+ letters),
-    is searched as a whole word, case-sensitively, in every message; new hits join the spans.
-    """
-    needles: dict[str, tuple[Category, float]] = {}
-    for text, found in zip(texts, spans, strict=True):
-        for span in found:
-            if span.category not in (Category.PERSON, Category.LOCATION):
-                continue
-            surface = text[span.start : span.end]
-            # An echo is as sure as the span it echoes (an uncertain name stays uncertain).
-            score = min(_ECHO_SCORE, span.score)
-            needles.setdefault(surface, (span.category, score))
-            if span.category == Category.PERSON:
-                for word in _NAME_WORD.findall(surface):
-                    # A name's word alone, not an ordinary one ("Common" of "Common Humanity").
-                    if word.casefold() not in _TITLES and is_name_like(word):
-                        needles.setdefault(word, (Category.PERSON, score))
-    if not needles:
-        return [list(found) for found in spans]
-    pattern = re.compile(
-        r"(?<![\w@./])("
-        + "|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True))
-        + r")(?![\w@]|\.\w)"
-    )
-    result = []
-    for text, found in zip(texts, spans, strict=True):
-        taken = {(s.start, s.end, s.category) for s in found}  # a span is not its own echo
-        extra = [
-            Span(m.start(), m.end(), *needles[m.group(1)], "conversation_echo")
-            for m in pattern.finditer(text)
-            if (*m.span(), needles[m.group(1)][0]) not in taken
-        ]
-        result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
-    return result
 
 
 def _clip_ner_at_credentials(text: str, spans: list[Span]) -> list[Span]:

@@ -19,7 +19,8 @@ from mhds.records.hashing import compute_content_hash
 from mhds.records.schema import Record
 from mhds.steps.base import Outcome, RecordStep
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.engine import PIIEngine, echo_names, unescape_breaks
+from mhds.steps.pii.echo import echo_names
+from mhds.steps.pii.engine import PIIEngine, unescape_breaks
 from mhds.steps.pii.fields import (
     MESSAGE_KINDS,
     STANDALONE_KINDS,
