@@ -11,6 +11,7 @@ from mhds import __version__
 from mhds.records.codec import canonical_json
 from mhds.records.hashing import HASH_VERSION
 from mhds.store.limits import ReadLimits
+from mhds.store.streams import WORK_ZSTD_LEVEL
 
 
 class IngestConfig(BaseModel):
@@ -19,7 +20,12 @@ class IngestConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     records_per_shard: int = Field(50_000, ge=1, description="Records per processed shard.")
-    zstd_level: int = Field(9, ge=1, le=19, description="zstd level of processed shards.")
+    zstd_level: int = Field(
+        WORK_ZSTD_LEVEL,
+        ge=1,
+        le=19,
+        description="zstd level of processed shards (3: fast; 9 and above: smaller, slower).",
+    )
     allow_pending: bool = Field(
         False,
         description="Also ingest sources whose approval is 'pending' (never 'rejected'). "

@@ -412,7 +412,7 @@ def _build_record(ctx: _Context, conversation: Conversation, provenance: Provena
             attributes=dict(conversation.attributes),
         ),
     )
-    validate_record(record)
+    validate_record(record, hash_computed=True)
     for issue in check_record_provenance(record, ctx.registry):
         # A pending source may be ingested for inspection; the release gates still block it.
         if issue.reason == ProvenanceReason.UNAPPROVED_SOURCE and ctx.allow_pending:

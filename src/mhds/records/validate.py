@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -39,10 +40,14 @@ class Reason(StrEnum):
 
 # C0 controls other than tab/newline/carriage return, plus DEL; U+FFFD marks a bad decode.
 _CONTROL = {chr(c) for c in range(32) if c not in (9, 10, 13)} | {"\x7f"}
+# Any character check_text refuses (controls, U+FFFD, surrogates): one C scan for clean text.
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
 
 
 def check_text(value: str, field: str) -> None:
     """Reject text with lone surrogates (a bad decode), U+FFFD or control characters."""
+    if _SUSPECT.search(value) is None:
+        return
     if "\ufffd" in value:
         raise InputError(Reason.BAD_ENCODING, field=field, detail="replacement character U+FFFD")
     try:
@@ -88,8 +93,9 @@ def validate_messages(messages: Sequence[Message]) -> None:
         raise InputError(Reason.NO_USER_TURN, field="messages")
 
 
-def validate_record(record: Record) -> None:
-    """Validate messages and metadata, including that ``content_hash`` matches the messages.
+def validate_record(record: Record, *, hash_computed: bool = False) -> None:
+    """Validate messages and metadata, including that ``content_hash`` matches the messages
+    (unless ``hash_computed``: the caller has just computed it from these messages).
 
     Raises:
         InputError: for the first problem found.
@@ -103,7 +109,7 @@ def validate_record(record: Record) -> None:
             raise InputError(Reason.MISSING_FIELD, field=f"metadata.{name}")
     if not is_content_hash(meta.content_hash):
         raise InputError(Reason.BAD_HASH, field="metadata.content_hash", detail="not sha256:<hex>")
-    if meta.content_hash != compute_content_hash(record.messages):
+    if not hash_computed and meta.content_hash != compute_content_hash(record.messages):
         raise InputError(
             Reason.BAD_HASH, field="metadata.content_hash", detail="does not match messages"
         )

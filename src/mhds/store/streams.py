@@ -304,6 +304,12 @@ class HashingWriter(io.RawIOBase):
         return len(data)
 
 
+# zstd level of what a build writes and reads back itself (processed and work shards): level
+# 3 compresses record lines about 4.5x faster than 9 for about a quarter more bytes. Release
+# shards, kept and streamed by every training run, are written at 9 (``release.publish``).
+WORK_ZSTD_LEVEL = 3
+
+
 class JsonlWriter:
     """Write JSON lines to one store object, compressed by its suffix, atomically.
 
@@ -312,7 +318,7 @@ class JsonlWriter:
     mtime 0, single-threaded zstd at a fixed level).
     """
 
-    def __init__(self, store: Store, key: str, *, zstd_level: int = 9) -> None:
+    def __init__(self, store: Store, key: str, *, zstd_level: int = WORK_ZSTD_LEVEL) -> None:
         self.store = store
         self.key = key
         self.zstd_level = zstd_level
