@@ -228,6 +228,19 @@ def test_every_shard_carries_provenance_that_verifies(store: Store) -> None:
     assert {"shard_hash_mismatch", "shard_count_mismatch"} <= reasons
 
 
+def test_the_zstd_level_changes_the_bytes_not_the_records_nor_the_run(store: Store) -> None:
+    with JsonlWriter(store, "raw/chats/many.jsonl.zst") as writer:
+        for n in range(40):
+            writer.write(chat(f"Question number {n} about sleep?", f"Answer number {n}: rest."))
+    registry = make_registry()
+    fast = ingest_source(store, registry, "chats", config=IngestConfig(zstd_level=1))
+    records = [r.to_json() for r in iter_records(store, read_manifest(store, registry, "chats"))]
+    small = ingest_source(store, registry, "chats", config=IngestConfig(zstd_level=19), force=True)
+    again = [r.to_json() for r in iter_records(store, read_manifest(store, registry, "chats"))]
+    assert small.run_id == fast.run_id and again == records and len(records) == 40
+    assert small.shards[0]["sha256"] != fast.shards[0]["sha256"]
+
+
 def test_synthetic_source_without_generator_is_blocked(store: Store) -> None:
     write_lines(store, "raw/chats/a.jsonl", BAD_LINES[:1])
     registry = make_registry(license="internal-synthetic")

@@ -24,7 +24,8 @@ class IngestConfig(BaseModel):
         WORK_ZSTD_LEVEL,
         ge=1,
         le=19,
-        description="zstd level of processed shards (3: fast; 9 and above: smaller, slower).",
+        description="zstd level of processed shards (3: fast; 9 and above: smaller, slower). "
+        "Not part of the config hash: it changes no record.",
     )
     allow_pending: bool = Field(
         False,

@@ -131,7 +131,9 @@ def ingest_source(
             f"source {source.id!r}: no object at {', '.join(source.locations())}", source="registry"
         )
     formats = {o.key: _format_of(source, o.key, adapter) for o in objects if is_usable_key(o.key)}
-    chash = config_hash(config.model_dump(mode="json"), source.model_dump(mode="json"))
+    # The zstd level changes the processed shards' bytes, never a record: not hashed.
+    settings = config.model_dump(mode="json", exclude={"zstd_level"})
+    chash = config_hash(settings, source.model_dump(mode="json"))
     inputs = [{"key": o.key, "etag": o.etag, "size": o.size} for o in objects]
     run_id = stable_id(chash, codec.canonical_json(inputs).decode(), length=16)
     folder = join_key(registry.layout.processed, source.family, source.id)

@@ -114,8 +114,8 @@ def search_duplicates(
         clear_workdir(store, search)
     units = [
         ("map", _maps(store, search, cfg, to_map, [key_of[i] for i in to_map])),
-        ("reduce", _per_bucket(store, search, "reduce", cfg, pairs_of, cfg.buckets)),
-        ("verify", _per_bucket(store, search, "verify", cfg, pairs_of, cfg.partitions)),
+        ("reduce", _numbered_units(store, search, "reduce", cfg, pairs_of, cfg.buckets)),
+        ("verify", _numbered_units(store, search, "verify", cfg, pairs_of, cfg.partitions)),
     ]
     _run(executor, SEARCH, units, tick)
     if pairs_of.current:
@@ -242,7 +242,7 @@ def _maps(
     ]
 
 
-def _per_bucket(
+def _numbered_units(
     store: Store, workdir: str, phase: str, cfg: DedupConfig, pairs_of: Generations, count: int
 ) -> list[DedupUnit]:
     """One unit of ``phase`` per bucket or partition below ``count``, with the pair
