@@ -187,8 +187,9 @@ def reduce_bucket(
     rows, exact = _rows_with_base(store, workdir, base, known, name)
     pairs, long_runs = candidate_runs(rows, config.max_run_size)
     save_array(store, key(workdir, "long", name + ".npy"), long_runs)
-    save_array(store, key(workdir, "repeated", name + ".npy"), repeated(exact))
-    links = _touching(exact_links(exact), known)
+    shared = repeated(exact)  # the only rows a link joins: one sort of the bucket, not two
+    save_array(store, key(workdir, "repeated", name + ".npy"), shared)
+    links = _touching(exact_links(shared), known)
     pairs = _touching(pairs, known)
     read = (len(rows), len(exact))
     return _save_reduced(store, workdir, bucket, config, links, pairs, read, pairs_of)
