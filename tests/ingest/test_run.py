@@ -59,6 +59,13 @@ def chat(user: str, assistant: str) -> dict[str, Any]:
     }
 
 
+def write_chats(store: Store, key: str, count: int) -> None:
+    """``count`` numbered chats (distinct questions and answers) as JSONL at ``key``."""
+    with JsonlWriter(store, key) as writer:
+        for n in range(count):
+            writer.write(chat(f"Question number {n}?", f"Answer number {n}."))
+
+
 def write_lines(store: Store, key: str, lines: list[bytes]) -> None:
     data = b"\n".join(lines) + b"\n"
     store.write_bytes(key, gzip.compress(data, mtime=0) if key.endswith(".gz") else data)
@@ -123,9 +130,7 @@ def test_records_carry_provenance_and_valid_hashes(store: Store) -> None:
 
 
 def test_shards_rotate_and_rerun_is_up_to_date(store: Store) -> None:
-    with JsonlWriter(store, "raw/chats/many.jsonl.zst") as writer:
-        for n in range(25):
-            writer.write(chat(f"Question number {n}?", f"Answer number {n}."))
+    write_chats(store, "raw/chats/many.jsonl.zst", 25)
     registry = make_registry()
     config = IngestConfig(records_per_shard=10)
 
@@ -207,9 +212,7 @@ def test_counselchat_one_conversation_per_answer(shared_data: Path, tmp_path: Pa
 def test_every_shard_carries_provenance_that_verifies(store: Store) -> None:
     from mhds.steps.provenance import ShardProvenance, verify_shard_provenance
 
-    with JsonlWriter(store, "raw/chats/many.jsonl") as writer:
-        for n in range(12):
-            writer.write(chat(f"Question {n}?", f"Answer {n}."))
+    write_chats(store, "raw/chats/many.jsonl", 12)
     registry = make_registry()
     result = ingest_source(store, registry, "chats", config=IngestConfig(records_per_shard=5))
 
@@ -229,9 +232,7 @@ def test_every_shard_carries_provenance_that_verifies(store: Store) -> None:
 
 
 def test_the_zstd_level_changes_the_bytes_not_the_records_nor_the_run(store: Store) -> None:
-    with JsonlWriter(store, "raw/chats/many.jsonl.zst") as writer:
-        for n in range(40):
-            writer.write(chat(f"Question number {n} about sleep?", f"Answer number {n}: rest."))
+    write_chats(store, "raw/chats/many.jsonl.zst", 40)
     registry = make_registry()
     fast = ingest_source(store, registry, "chats", config=IngestConfig(zstd_level=1))
     records = [r.to_json() for r in iter_records(store, read_manifest(store, registry, "chats"))]
