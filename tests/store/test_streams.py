@@ -6,6 +6,7 @@ import errno
 import gzip
 import hashlib
 import io
+import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +115,31 @@ def test_jsonl_writer_round_trip_is_deterministic(store: Store, suffix: str) -> 
     if suffix:
         assert split_suffixes(f"a.jsonl{suffix}")[1] is not None
         assert stats[0] != b"".join(orjson.dumps(r) for r in records)  # really compressed
+
+
+def test_jsonl_writer_zstd_workers_give_the_same_bytes_for_any_count(tmp_path: Path) -> None:
+    # Release shards are compressed by zstd workers beside the thread that encodes records:
+    # their bytes (and so a release's content digest) must not depend on how many workers
+    # the machine gives, over more data than one worker's job holds.
+    rng = random.Random(5)
+    words = ["calm", "panic", "sleep", "talk", "week", "work", "ü", "tired", "friend", "call"]
+    lines = [
+        orjson.dumps({"n": n, "text": " ".join(rng.choices(words, k=60))}) for n in range(40_000)
+    ]
+    store, stored = LocalStore(tmp_path), []
+    for threads in (1, 2, 3):
+        key = f"out/t{threads}.jsonl.zst"
+        with JsonlWriter(store, key, zstd_level=9, zstd_threads=threads) as writer:
+            for line in lines:
+                writer.write_line(line)
+        stored.append(store.read_bytes(key))
+        assert writer.sha256 == hashlib.sha256(stored[-1]).hexdigest()
+        assert [orjson.dumps(item) for _, item in iter_jsonl(store, key)] == lines
+    assert stored[0] == stored[1] == stored[2]
+    with JsonlWriter(store, "out/t0.jsonl.zst", zstd_level=9) as writer:
+        for line in lines:
+            writer.write_line(line)
+    assert store.read_bytes("out/t0.jsonl.zst") != stored[0]  # the workers did compress
 
 
 def test_jsonl_writer_failure_leaves_nothing(store: Store) -> None:

@@ -53,7 +53,7 @@ from mhds.release.version import (
 )
 from mhds.store.base import ObjectInfo, Store
 from mhds.store.lease import LeaseLostError
-from mhds.store.streams import JsonlWriter
+from mhds.store.streams import JsonlWriter, zstd_threads
 from mhds.store.uri import check_key
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,8 @@ class ReleaseWriter:
         self._max_bytes = max_shard_bytes
         self._max_records = max_shard_records
         self._zstd_level = zstd_level
+        # Compression in zstd's workers, beside the thread that reads and encodes records.
+        self._threads = zstd_threads()
         self._open: dict[str, _OpenShard] = {}
         self._next_index: dict[str, int] = {}
         self._shards: list[ShardEntry] = []
@@ -402,7 +404,9 @@ class ReleaseWriter:
         index = self._next_index.get(split, 0)
         self._next_index[split] = index + 1
         key = f"{DATA_PREFIX}{split}/{SHARD_NAME.format(index=index)}"
-        writer = JsonlWriter(self._store, self._folder + key, zstd_level=self._zstd_level)
+        writer = JsonlWriter(
+            self._store, self._folder + key, zstd_level=self._zstd_level, zstd_threads=self._threads
+        )
         writer.__enter__()
         shard = _OpenShard(writer=writer, key=key, split=split)
         self._open[split] = shard
