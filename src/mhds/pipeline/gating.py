@@ -5,7 +5,7 @@ turn an input that cannot be read into an ``error`` verdict instead of a crashed
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -21,12 +21,12 @@ from mhds.gates.provenance import ProvenanceGate
 from mhds.gates.safety import SafetyGate
 from mhds.gates.signoff import SignoffGate
 from mhds.gates.style import StyleGate
-from mhds.ingest.processed import iter_shard_records
 from mhds.persona.corpus import ProfileRef, find_profile
 from mhds.persona.style import StyleVector, score_records
 from mhds.pipeline.config import BuildConfig
+from mhds.pipeline.fanout import Consumer, Fanout, Keyed, records
 from mhds.pipeline.policy import ReleasePIIGate
-from mhds.pipeline.search import Progress, Where, records_of, shipped_duplicates
+from mhds.pipeline.search import Progress, Where, shipped_duplicates
 from mhds.records import codec
 from mhds.records.schema import Split
 from mhds.registry.coverage import compute_coverage
@@ -150,63 +150,91 @@ def run_gates(
     coverage = _gather(
         "the store inventory", lambda: compute_coverage(take_inventory(store, registry), registry)
     )
+    # One read of the compiled release for every gate that judges its records.
+    release = Fanout(store, written)
+    provenance = release.add(
+        "provenance",
+        lambda items: ProvenanceGate().evaluate(
+            records(items), registry, shard_issues=input_issues, waivers=waivers
+        ),
+    )
+    pii = release.add(
+        "pii",
+        lambda items: ReleasePIIGate().evaluate(
+            records(items), pii_stats, config=config.pii, waivers=waivers
+        ),
+    )
+    read_back = release.add("leakage", lambda items: _read_back(ctx, items))
+    shipped_safety = _safety_consumer(ctx, release, safety)
+    style = _style_consumer(ctx, release)
+    release.run()
     verdicts = [
         coverage.verdict(CoverageGate.name)
         if isinstance(coverage, _Unavailable)
         else CoverageGate().evaluate(coverage, waivers=waivers),
-        _unaccounted_error(
-            ProvenanceGate().evaluate(
-                records_of(store, written), registry, shard_issues=input_issues, waivers=waivers
-            ),
-            unaccounted or {},
-        ),
-        ReleasePIIGate().evaluate(
-            records_of(store, written),
-            pii_stats,
-            config=config.pii,
-            waivers=waivers,
-        ),
+        _unaccounted_error(provenance.value(), unaccounted or {}),
+        pii.value(),
     ]
-    shipped = _gather("the compiled release's ids and splits", lambda: _read_back(ctx, written))
+    shipped = _gather("the compiled release's ids and splits", read_back.value)
     previous = _gather(
         f"previous release {ctx.previous.version}",
         lambda: _read_previous(ctx, {} if isinstance(shipped, _Unavailable) else shipped.splits),
     )
     if isinstance(previous, _Unavailable):
         verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
-        verdicts.append(_bias_verdict(config, bias))
-        verdicts.append(_safety_verdict(ctx, written, safety))
-        verdicts.append(_style_verdict(ctx, written))
-        return verdicts
-    verdicts.append(_leakage_verdict(ctx, shipped, previous))
-    verdicts.append(
-        DistributionGate().evaluate(
-            stats, registry, config.distribution, previous=previous.stats, waivers=waivers
+    else:
+        verdicts.append(_leakage_verdict(ctx, shipped, previous))
+        verdicts.append(
+            DistributionGate().evaluate(
+                stats, registry, config.distribution, previous=previous.stats, waivers=waivers
+            )
         )
-    )
     verdicts.append(_bias_verdict(config, bias))
-    verdicts.append(_safety_verdict(ctx, written, safety))
-    verdicts.append(_style_verdict(ctx, written))
+    verdicts.append(_safety_verdict(ctx, shipped_safety, safety))
+    verdicts.append(_style_verdict(ctx, *style))
     return verdicts
 
 
-def _style_verdict(ctx: GateContext, written: list[str]) -> Verdict:
-    """The style gate: the compiled records of the persona families scored again against
-    the profiles they name."""
+_StyleScores = dict[str, Any]
+
+
+def _style_consumer(
+    ctx: GateContext, release: Fanout
+) -> tuple[Consumer[_StyleScores] | _Unavailable | None, dict[str, ProfileRef]]:
+    """The style gate's pass over the release: the compiled records of the persona families
+    scored again against the profiles they name (no pass when the registry has none), and
+    the profiles it read, filled in as it goes."""
     config = ctx.config.style
     profiles: dict[str, ProfileRef] = {}
+    known = frozenset(f.name for f in ctx.registry.families)
+    families = _gather("the compiled records' style scores", lambda: config.scored_families(known))
+    if isinstance(families, _Unavailable):
+        return families, profiles
+    if not families:
+        return None, profiles
 
     def vector_of(digest: str) -> StyleVector:
         profiles[digest] = find_profile(ctx.store, digest)
         return profiles[digest].vector
 
-    def score() -> Any:
-        families = config.scored_families(frozenset(f.name for f in ctx.registry.families))
-        if not families:
-            return {}  # no persona family in the registry: no pass over the release
-        return score_records(records_of(ctx.store, written), families, config, vector_of)
+    def score(items: Iterator[Keyed]) -> _StyleScores:
+        return dict(score_records(records(items), families, config, vector_of))
 
-    scores = _gather("the compiled records' style scores", score)
+    return release.add("style", score), profiles
+
+
+def _style_verdict(
+    ctx: GateContext,
+    consumer: Consumer[_StyleScores] | _Unavailable | None,
+    profiles: dict[str, ProfileRef],
+) -> Verdict:
+    """The style gate, over what its pass scored."""
+    config = ctx.config.style
+    scores: _StyleScores | _Unavailable = {}
+    if isinstance(consumer, _Unavailable):
+        scores = consumer
+    elif consumer is not None:
+        scores = _gather("the compiled records' style scores", consumer.value)
     if isinstance(scores, _Unavailable):
         return scores.verdict(StyleGate.name)
     summaries = {
@@ -216,32 +244,48 @@ def _style_verdict(ctx: GateContext, written: list[str]) -> Verdict:
     return StyleGate().evaluate(scores, config, summaries, waivers=ctx.config.waivers)
 
 
+_SafetyScores = tuple[dict[str, int], dict[str, dict[str, int]], str]
+
+
+def _safety_consumer(
+    ctx: GateContext, release: Fanout, safety: tuple[StepStats, tuple[str, ...]] | None
+) -> Consumer[_SafetyScores] | None:
+    """The safety gate's pass over the release: the records the screen scores, scored
+    again (none when the screen's counts are missing: the gate is an error anyway)."""
+    if safety is None:
+        return None
+    families = frozenset(safety[1])
+
+    def score(items: Iterator[Keyed]) -> _SafetyScores:
+        checker = load_checker(ctx.store, ctx.config.safety)
+        scored, broken = red_hits(checker, records(items), families)
+        return scored, broken, checker.digest()
+
+    return release.add("safety", score)
+
+
 def _safety_verdict(
-    ctx: GateContext, written: list[str], safety: tuple[StepStats, tuple[str, ...]] | None
+    ctx: GateContext,
+    consumer: Consumer[_SafetyScores] | None,
+    safety: tuple[StepStats, tuple[str, ...]] | None,
 ) -> Verdict:
     """The safety gate: the screen's counts, and the compiled records scored again."""
-    if safety is None:
+    if safety is None or consumer is None:
         return _Unavailable("safety screen counts", "not counted").verdict(SafetyGate.name)
     stats, families = safety
-    config = ctx.config.safety
-    shipped = _gather(
-        "the compiled records' safety scores",
-        lambda: _score_shipped(ctx, written, families),
-    )
+    shipped = _gather("the compiled records' safety scores", consumer.value)
     if isinstance(shipped, _Unavailable):
         return shipped.verdict(SafetyGate.name)
     scored, broken, digest = shipped
     return SafetyGate().evaluate(
-        stats.counters, scored, broken, config, families, digest, waivers=ctx.config.waivers
+        stats.counters,
+        scored,
+        broken,
+        ctx.config.safety,
+        families,
+        digest,
+        waivers=ctx.config.waivers,
     )
-
-
-def _score_shipped(
-    ctx: GateContext, written: list[str], families: tuple[str, ...]
-) -> tuple[dict[str, int], dict[str, dict[str, int]], str]:
-    checker = load_checker(ctx.store, ctx.config.safety)
-    scored, broken = red_hits(checker, records_of(ctx.store, written), frozenset(families))
-    return scored, broken, checker.digest()
 
 
 def _bias_verdict(config: BuildConfig, bias: BiasStats | None) -> Verdict:
@@ -271,27 +315,26 @@ class _Shipped:
     metas: list[tuple[str, str]]
 
 
-def _read_back(ctx: GateContext, written: list[str]) -> _Shipped:
-    """Every compiled record's id and split as written, not as the splits meant them: the
-    leakage gate judges what ships, so a compile step that puts a record in the wrong split
-    is caught. A record whose split field disagrees with its shard's, or an id written twice,
-    is an error."""
+def _read_back(ctx: GateContext, items: Iterator[Keyed]) -> _Shipped:
+    """Every compiled record's id and split as written (the split of the shard it is in), not
+    as the splits meant them: the leakage gate judges what ships, so a compile step that puts
+    a record in the wrong split is caught. A record whose split field disagrees with its
+    shard's, or an id written twice, is an error."""
     data = join_key(ctx.folder, "data") + "/"
     splits: dict[str, Split] = {}
     metas: list[tuple[str, str]] = []
-    for key in written:
+    for key, record in items:
         shard_split = cast(Split, key.removeprefix(data).split("/", 1)[0])
-        for record in iter_shard_records(ctx.store, key):
-            meta = record.metadata
-            if meta.split != shard_split:
-                raise ReleaseError(
-                    f"record {meta.id} in a {shard_split} shard says split {meta.split}",
-                    release=ctx.folder,
-                )
-            if meta.id in splits:
-                raise ReleaseError(f"record {meta.id} is written twice", release=ctx.folder)
-            splits[meta.id] = shard_split
-            metas.append((meta.id, meta.content_hash))
+        meta = record.metadata
+        if meta.split != shard_split:
+            raise ReleaseError(
+                f"record {meta.id} in a {shard_split} shard says split {meta.split}",
+                release=ctx.folder,
+            )
+        if meta.id in splits:
+            raise ReleaseError(f"record {meta.id} is written twice", release=ctx.folder)
+        splits[meta.id] = shard_split
+        metas.append((meta.id, meta.content_hash))
     return _Shipped(splits, metas)
 
 
