@@ -33,7 +33,7 @@ from mhds.records.adapters.base import Adapter, AdapterOptions, Conversation, In
 from mhds.records.adapters.paths import read_generator
 from mhds.records.hashing import compute_content_hash, stable_id
 from mhds.records.schema import Metadata, Provenance, Record, StepStamp
-from mhds.records.validate import Reason, validate_record
+from mhds.records.validate import Reason, validate_metadata
 from mhds.registry.schema import Registry, Source
 from mhds.steps.provenance import (
     ProvenanceReason,
@@ -414,7 +414,7 @@ def _build_record(ctx: _Context, conversation: Conversation, provenance: Provena
             attributes=dict(conversation.attributes),
         ),
     )
-    validate_record(record, hash_computed=True)
+    validate_metadata(record, hash_computed=True)  # build_conversation checked the messages
     for issue in check_record_provenance(record, ctx.registry):
         # A pending source may be ingested for inspection; the release gates still block it.
         if issue.reason == ProvenanceReason.UNAPPROVED_SOURCE and ctx.allow_pending:

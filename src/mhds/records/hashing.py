@@ -30,8 +30,12 @@ _CONTENT_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 def canonical_text(content: str) -> str:
     """Normalise one message's content the way the canonical form does."""
-    text = unicodedata.normalize("NFC", content).replace("\r\n", "\n").replace("\r", "\n")
-    return _TRAILING_WS.sub("\n", text).rstrip()
+    text = unicodedata.normalize("NFC", content)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text:  # a line's trailing blanks need a line end: most texts have none
+        text = _TRAILING_WS.sub("\n", text)
+    return text.rstrip()
 
 
 def canonical_form(messages: Iterable[Message]) -> bytes:

@@ -93,14 +93,25 @@ def validate_messages(messages: Sequence[Message]) -> None:
         raise InputError(Reason.NO_USER_TURN, field="messages")
 
 
-def validate_record(record: Record, *, hash_computed: bool = False) -> None:
-    """Validate messages and metadata, including that ``content_hash`` matches the messages
-    (unless ``hash_computed``: the caller has just computed it from these messages).
+def validate_record(record: Record) -> None:
+    """Validate messages and metadata, including that ``content_hash`` matches the messages.
 
     Raises:
         InputError: for the first problem found.
     """
     validate_messages(record.messages)
+    validate_metadata(record)
+
+
+def validate_metadata(record: Record, *, hash_computed: bool = False) -> None:
+    """Validate a record's metadata, including that ``content_hash`` matches the messages
+    (unless ``hash_computed``: the caller has just computed it from these messages). For a
+    caller whose messages were validated already (ingest: a ``Conversation`` is only made by
+    ``build_conversation``, which validates them).
+
+    Raises:
+        InputError: for the first problem found.
+    """
     meta = record.metadata
     if meta.assistant_role not in ASSISTANT_ROLES:
         raise InputError(Reason.BAD_METADATA, field="metadata.assistant_role")

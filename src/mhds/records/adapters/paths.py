@@ -66,6 +66,8 @@ def get_path(item: Any, path: str, *, where: str | None = None) -> Any:
         InputError: MISSING_FIELD when a key or index is absent, WRONG_TYPE when a segment
             meets a value that is neither an object nor an array.
     """
+    if isinstance(item, dict) and path in item and "." not in path:
+        return item[path]  # the common case: one key of an object
     field = join_field(where, path)
     check_path(path)
     segments = path.split(".")

@@ -96,7 +96,7 @@ def build_conversation(
     Raises:
         InputError: a ChatML rule is broken, naming the source field when it is known.
     """
-    stripped = [replace(turn, content=turn.content.strip()) for turn in turns]
+    stripped = [Turn(t.role, t.content.strip(), t.role_field, t.content_field) for t in turns]
     dropped = 0
     if options.leading_assistant == "drop":
         kept = drop_leading_assistant(stripped)
