@@ -19,6 +19,11 @@ from tests.cases import make_record
 SHARDS = ("data/train/part-00000.jsonl.zst", "data/test/part-00000.jsonl.zst")
 
 
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fanout, "BATCH", 1_000)  # several batches per shard
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     store = LocalStore(tmp_path)

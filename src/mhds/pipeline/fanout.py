@@ -5,8 +5,12 @@ would ship. Reading the release once per gate decompressed and decoded it five t
 ``Fanout`` reads it once and hands the same records, in the same order, to each consumer, which
 runs in its own thread over its own bounded queue. Each consumer still sees the whole release
 as written (none of them trusts what the compile step meant to write), and a consumer that
-raises, or stops early, leaves the others unaffected. Memory stays bounded: at most ``DEPTH``
-batches of ``BATCH`` records wait per consumer.
+raises, or stops early, leaves the others unaffected. Memory stays bounded: the consumers share
+each batch of ``BATCH`` records, and at most ``DEPTH`` wait in a queue, so about ``DEPTH + 2``
+batches are alive at once (the one read, those queued, the one read from), whatever the
+release's size. Batches are large because every handover between threads costs a switch of
+the interpreter's lock: with 1,000-record batches the gates of a 100k build took 6.2 s, with
+5,000 5.7 s.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from mhds.store import Store
 
 _T = TypeVar("_T")
 
-#: Records handed over at a time, and batches that may wait per consumer.
-BATCH = 1000
-DEPTH = 4
+#: Records handed over at a time (shared by the consumers), and batches that may wait in a
+#: consumer's queue.
+BATCH = 5000
+DEPTH = 2
 
 #: (shard key, record): what a consumer reads, the key for a consumer that needs the shard.
 Keyed = tuple[str, Record]
