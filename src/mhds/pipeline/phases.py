@@ -27,11 +27,10 @@ from mhds.pipeline.search import (
     Progress,
     kept_together,
     read_done,
-    records_of,
     search_duplicates,
     searches_of,
+    survivors_of,
     write_done,
-    write_survivors,
 )
 from mhds.pipeline.stages import (
     RecordStepsUnit,
@@ -202,25 +201,19 @@ class Build:
         )
         return steps
 
-    def deduplicate(
-        self, steps: StepsOutcome, work: str, funnel: Funnel
-    ) -> tuple[DedupResult, list[str]]:
-        """The duplicate search, then the survivors copied without their duplicates (each
-        removed record counted in the funnel of its source). A build killed after this phase
-        resumes after it: the done marker names the staged shards it searched."""
+    def deduplicate(self, steps: StepsOutcome, work: str) -> DedupResult:
+        """The duplicate search over the staged shards (the compile counts each record it
+        removes in the funnel of its source). A build killed after this phase resumes after
+        it: the done marker names the staged shards it searched."""
         self.lease.check()
         where = searches_of(work, self.reuse)
         marker = join_key(work, DEDUP_DONE)
         done = self._finished_search(marker, steps.digest, where.search)
         if done is not None:
             dedup = load_result(self.store, where.search)
-            survivors = [str(k) for k in done["survivors"]]
-            removed: dict[str, dict[str, int]] = done["duplicates"]
             self.result.resumed_phases.append("dedup")
         else:
-            dedup, survivors, removed = self._search(steps, work, where.search, marker)
-        for source_id, kinds in removed.items():
-            funnel.source(source_id).duplicates.update(kinds)
+            dedup = self._search(steps, where.search, marker)
         self.audit.append(
             "dedup",
             inputs=steps.staged,
@@ -228,7 +221,7 @@ class Build:
             decisions={"clusters": dedup.clusters, "resumed": done is not None},
             config_hash=self.config.output_hash(),
         )
-        return dedup, survivors
+        return dedup
 
     def _finished_search(self, marker: str, digest: str, search: str) -> dict[str, Any] | None:
         """What the dedup phase's done marker recorded for these staged shards (``digest``),
@@ -238,11 +231,8 @@ class Build:
             return None
         return done
 
-    def _search(
-        self, steps: StepsOutcome, work: str, search: str, marker: str
-    ) -> tuple[DedupResult, list[str], dict[str, dict[str, int]]]:
-        """Search the staged shards, copy their survivors, and mark the phase done; returns
-        the search, the survivors' shard keys and the duplicates removed per source."""
+    def _search(self, steps: StepsOutcome, search: str, marker: str) -> DedupResult:
+        """Search the staged shards and mark the phase done."""
         dedup = search_duplicates(
             self.store,
             self.registry,
@@ -253,15 +243,11 @@ class Build:
             self.tick,
             incumbents=self.previous.ids,
         )
-        survivors, removed = write_survivors(
-            self.store, steps.staged, dedup, join_key(work, "survivors")
-        )
         generation = current_generation(self.store, search)
-        state = {"survivors": survivors, "duplicates": removed, "generation": generation}
-        write_done(self.store, marker, steps.digest, **state)
-        return dedup, survivors, removed
+        write_done(self.store, marker, steps.digest, generation=generation)
+        return dedup
 
-    def link(self, survivors: list[str], dedup: DedupResult, work: str) -> DedupResult | None:
+    def link(self, staged: list[str], dedup: DedupResult, work: str) -> DedupResult | None:
         """The duplicate pairs among the survivors: each cluster of them shares a split
         (``keep_duplicates_together``). Nothing is hashed again (``search_within``); the
         leakage gate reuses the graph (``self.survivors``)."""
@@ -274,7 +260,7 @@ class Build:
         links = self.survivors.decide(family_priorities(self.registry))
         self.audit.append(
             "links",
-            inputs=survivors,
+            inputs=staged,
             counts={"pairs_kept_in_one_split": sum(1 for _ in links.duplicates())},
             config_hash=self.config.output_hash(),
         )
@@ -297,30 +283,35 @@ class Build:
     def compile(
         self,
         writer: ReleaseWriter,
-        survivors: list[str],
         staged: list[str],
+        dedup: DedupResult,
         assignment: SplitAssignment,
         funnel: Funnel,
     ) -> tuple[DistributionStats, int]:
-        """Write the surviving records, split, into the release folder, and the release's
-        state (``mhds.release.state``); count them in the distribution stats, the bias stats
-        (with the annotations the record steps made for ``staged``, whose shards the
-        survivors' follow one for one) and the funnel; record what the previous release had
-        that this one has not (``result.removed``). Returns the stats and the records
-        written."""
+        """Write the records of ``staged`` that de-duplication kept, split, into the release
+        folder, and the release's state (``mhds.release.state``); count them in the
+        distribution stats, the bias stats (with the annotations the record steps made) and
+        the funnel, where each record left out counts as a duplicate of its kind; record what
+        the previous release had that this one has not (``result.removed``). Returns the stats
+        and the records written."""
         self.lease.check()
         stats = DistributionStats.for_registry(self.registry)
         state = StateRows()
         ids = state.columns["id"]
-        for survivor_key, staged_key in zip(survivors, staged, strict=True):
-            notes = read_annotations(self.store, staged_key)
-            for record in iter_shard_records(self.store, survivor_key):
+        for key in staged:
+            notes = read_annotations(self.store, key)
+            for record in iter_shard_records(self.store, key):
+                meta = record.metadata
+                decision = dedup.decisions.get(meta.id)
+                if decision is not None and decision.is_duplicate:
+                    funnel.source(meta.source_id).duplicates[decision.kind] += 1
+                    continue
                 record = apply_split(record, assignment)
                 writer.write(record)
-                state.add(record, assignment.component(record.metadata.id))
+                state.add(record, assignment.component(meta.id))
                 stats.add(record)
-                self.bias.add(record, notes.get(record.metadata.id))
-                funnel.source(record.metadata.source_id).released[str(record.metadata.split)] += 1
+                self.bias.add(record, notes.get(meta.id))
+                funnel.source(meta.source_id).released[str(record.metadata.split)] += 1
                 if len(ids) % COMPILE_TICK == 0:
                     self.tick("compile", len(ids), None)
         self.tick("compile", len(ids), len(ids))
@@ -711,15 +702,16 @@ def assign_splits(
     store: Store,
     registry: Registry,
     config: BuildConfig,
-    survivors: list[str],
+    staged: list[str],
+    dedup: DedupResult,
     links: DedupResult | None,
     pinned: Mapping[str, Split] | None = None,
 ) -> SplitAssignment:
-    """Splits of the surviving records; each pair the search after de-duplication found
-    shares one split (``keep_duplicates_together``); ``pinned``: the previous release's
-    splits, which its records keep (``GroupSplitter.assign``)."""
+    """Splits of the records of ``staged`` that de-duplication kept; each pair the search
+    after de-duplication found shares one split (``keep_duplicates_together``); ``pinned``:
+    the previous release's splits, which its records keep (``GroupSplitter.assign``)."""
     splitter = GroupSplitter(config.split)
-    for record in records_of(store, survivors):
+    for record in survivors_of(store, staged, dedup):
         splitter.add_metadata(record)
     for decision in links.duplicates() if links is not None else ():
         splitter.link(decision.survivor_id, decision.id)

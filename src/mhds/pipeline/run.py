@@ -132,11 +132,12 @@ def _build(
     work = join_key("work", run.result.build_key)
     steps = run.record_steps(shards, readmitted, work, funnel)
     lap("pii")
-    dedup, survivors = run.deduplicate(steps, work, funnel)
+    dedup = run.deduplicate(steps, work)
     lap("dedup")
-    links = run.link(survivors, dedup, work)
+    links = run.link(steps.staged, dedup, work)
     lap("links")
-    assignment = assign_splits(store, registry, config, survivors, links, run.previous.splits)
+    pinned = run.previous.splits
+    assignment = assign_splits(store, registry, config, steps.staged, dedup, links, pinned)
     lap("splits")
     lease.check()
     latest = latest_version(store, registry.layout.releases)
@@ -145,7 +146,7 @@ def _build(
         run.result.version = _version_for(store, registry, work, run.result, today)
     try:
         with run.writer(run.result.version) as writer:
-            stats, records = run.compile(writer, survivors, steps.staged, assignment, funnel)
+            stats, records = run.compile(writer, steps.staged, dedup, assignment, funnel)
             lap("compile")
             context = GateContext(
                 store,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,6 @@ from mhds.steps.dedup.prior import NO_GENERATIONS, Generations, clear_outputs, c
 from mhds.steps.dedup.reuse import Graph, base_codes, load_graph
 from mhds.steps.dedup.run import family_priorities
 from mhds.store.base import Store
-from mhds.store.streams import JsonlWriter
 from mhds.store.uri import join_key
 
 log = logging.getLogger(__name__)
@@ -266,31 +264,20 @@ def _run(
         executor.map(run_dedup_unit, units, on_done=lambda n: tick(stage, n, total))  # noqa: B023
 
 
-def write_survivors(
-    store: Store, staged: list[str], dedup: DedupResult, folder: str
-) -> tuple[list[str], dict[str, dict[str, int]]]:
-    """Copy each staged shard without its duplicates into ``folder`` (one shard each): what
-    the link search, the splits and the compile read. Returns the survivor shards and the
-    records removed per source, by kind (exact, near), for the funnel."""
-    kinds = {d.id: d.kind for d in dedup.duplicates()}
-    survivors: list[str] = []
-    removed: dict[str, Counter[str]] = {}
-    for n, key in enumerate(staged):
-        out = join_key(folder, f"part-{n:05d}.jsonl.zst")
-        with JsonlWriter(store, out) as writer:
-            for record in iter_shard_records(store, key):
-                kind = kinds.get(record.metadata.id)
-                if kind is None:
-                    writer.write_line(record.to_json())
-                else:
-                    removed.setdefault(record.metadata.source_id, Counter())[kind] += 1
-        survivors.append(out)
-    return survivors, {source: dict(counts) for source, counts in sorted(removed.items())}
+def survivors_of(store: Store, staged: list[str], dedup: DedupResult) -> Iterator[Record]:
+    """The records of the staged shards that de-duplication kept, in order: what the splits
+    read (the compile reads the staged shards itself, to count what it leaves out)."""
+    for key in staged:
+        for record in iter_shard_records(store, key):
+            if not dedup.is_duplicate(record.metadata.id):
+                yield record
 
 
 # Work folders a finished build no longer needs (``stage/`` stays: a rebuild of the same
 # inputs and config reuses its redacted shards).
-# (``links.done.json``: the marker of the links search of builds before the one search)
+# (``links.done.json``: the marker of the links search of builds before the one search;
+# ``survivors/``: the copies of the staged shards without their duplicates that builds made
+# before the splits and the compile read the staged shards themselves)
 SCRATCH = ("dedup", "links", "leakage", "survivors", "previous-only")
 # Done markers of the whole-corpus phases, in the work folder: a build killed after one of
 # them resumes after it. Cleared with the scratch folders (markers first).
@@ -323,7 +310,8 @@ def write_done(store: Store, marker: str, inputs: str, **state: Any) -> None:
 
 def read_done(store: Store, marker: str, inputs: str) -> dict[str, Any] | None:
     """The state a phase's done marker recorded, when it is there and names the same staged
-    shards (``inputs``); None means: run the phase. A marker whose work is gone is ignored."""
+    shards (``inputs``); None means: run the phase. A marker whose work is gone is ignored
+    (``survivors``: the copies a marker of an earlier build names)."""
     if not inputs:
         return None
     try:
