@@ -315,17 +315,22 @@ class Build:
                 if len(ids) % COMPILE_TICK == 0:
                     self.tick("compile", len(ids), None)
         self.tick("compile", len(ids), len(ids))
+        self._close_compile(writer, state, funnel)
+        return stats, len(ids)
+
+    def _close_compile(self, writer: ReleaseWriter, state: StateRows, funnel: Funnel) -> None:
+        """After the last record: the release's state file, the funnel, and what the previous
+        release had that this one has not (``result.removed``), each in the audit log."""
         writer.flush()
         writer.add_file(STATE_KEY, state.to_bytes())
         self.result.funnel = funnel.to_dicts()
         self.audit.append("funnel", decisions={"sources": list(self.result.funnel)})
-        self.result.removed = self.previous.removed(set(ids), set(self.sources))
+        self.result.removed = self.previous.removed(set(state.columns["id"]), set(self.sources))
         self.audit.append(
             "removed",
             counts={"records": sum(row["records"] for row in self.result.removed)},
             decisions={"previous_release": self.previous.version, "rows": self.result.removed},
         )
-        return stats, len(ids)
 
     def gate(
         self,
