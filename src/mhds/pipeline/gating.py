@@ -22,7 +22,7 @@ from mhds.gates.safety import SafetyGate
 from mhds.gates.signoff import SignoffGate
 from mhds.gates.style import StyleGate
 from mhds.persona.corpus import ProfileRef, find_profile
-from mhds.persona.style import StyleVector, score_records
+from mhds.persona.style import FamilyStyle, StyleVector, score_records
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.fanout import Consumer, Fanout, Keyed, records
 from mhds.pipeline.policy import ReleasePIIGate
@@ -195,7 +195,7 @@ def run_gates(
     return verdicts
 
 
-_StyleScores = dict[str, Any]
+_StyleScores = dict[str, FamilyStyle]
 
 
 def _style_consumer(
@@ -218,7 +218,7 @@ def _style_consumer(
         return profiles[digest].vector
 
     def score(items: Iterator[Keyed]) -> _StyleScores:
-        return dict(score_records(records(items), families, config, vector_of))
+        return score_records(records(items), families, config, vector_of)
 
     return release.add("style", score), profiles
 

@@ -302,9 +302,8 @@ class Build:
             notes = read_annotations(self.store, key)
             for record in iter_shard_records(self.store, key):
                 meta = record.metadata
-                decision = dedup.decisions.get(meta.id)
-                if decision is not None and decision.is_duplicate:
-                    funnel.source(meta.source_id).duplicates[decision.kind] += 1
+                if dedup.is_duplicate(meta.id):
+                    funnel.source(meta.source_id).duplicates[dedup.decisions[meta.id].kind] += 1
                     continue
                 record = apply_split(record, assignment)
                 writer.write(record)
