@@ -121,6 +121,19 @@ WEB = [
         True,
     ),
     ("the county page www.example.gov/services", "www.example.gov/services", C.URL, True),
+    # "dr" opens a doctor's site only before a name: drugs.com is a public reference
+    (
+        "read drugs.com/food-interactions/phenelzine.html first",
+        "drugs.com/food-interactions/phenelzine.html",
+        C.URL,
+        True,
+    ),
+    (
+        "read drjenmcallister.com/handouts/window-of-tolerance.pdf first",
+        "drjenmcallister.com/handouts/window-of-tolerance.pdf",
+        C.URL,
+        False,
+    ),
     # a bare site of ordinary words introduced mid-text, or closing a text as a resource
     ("visit www.PanicRecoveryCentre.org today", "www.PanicRecoveryCentre.org", C.URL, True),
     ("The website www.everydayfeminism.com is a blog.", "www.everydayfeminism.com", C.URL, True),

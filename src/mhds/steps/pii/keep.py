@@ -19,7 +19,7 @@ from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.drugs import is_drug_name
 from mhds.steps.pii.eponyms import names_a_condition
-from mhds.steps.pii.gazetteer import bears_a_city_name, is_city
+from mhds.steps.pii.gazetteer import bears_a_city_name, is_census_name, is_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     DIAGNOSES,
@@ -149,8 +149,11 @@ _VIDEO_PAGE = re.compile(
 )
 _PRACTICE_WORD = re.compile(
     r"therap|counsel|psychotherap|coach|heal|wellness|clinic|practice|associates|lcsw|lpc"
-    r"|lmft|lmhc|phd|psyd|mft|dr(?=[a-z]{3})"
+    r"|lmft|lmhc|phd|psyd|mft"
 )
+#: "dr" in a site's name, and what follows it: a doctor's when a Census name follows
+#: ("drjenmcallister"), not in "drugs" or "drinkaware".
+_DOCTOR = re.compile(r"dr(?=([a-z]{3,}))")
 _PATH_PIECE = re.compile(r"[^/?#]+")
 _SLUG_SPLIT = re.compile(r"[-_+ .]+")
 _DOCUMENT = re.compile(r"\.(?:pdf|html?|aspx?|php|docx?)$")
@@ -792,7 +795,7 @@ def _is_named_for(name: str, ends: tuple[str, ...]) -> bool:
     """Whether a site's name ends in one of ``ends`` after ordinary words or an acronym, if
     anything, and holds no practice word: named for what it is, not whose it is."""
     end = next((w for w in ends if name.endswith(w)), None)
-    if end is None or _PRACTICE_WORD.search(name) is not None:
+    if end is None or _holds_practice_word(name):
         return False
     before = name[: -len(end)]
     return not before or _reads_as_words(before)
@@ -839,8 +842,23 @@ def _has_plain_name(labels: list[str]) -> bool:
     "newharbinger" of newharbinger.com, "x" of x.org.uk) reads as ordinary words or an acronym
     and holds no practice word."""
     name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
-    return not _PRACTICE_WORD.search(name) and all(
+    return not _holds_practice_word(name) and all(
         _reads_as_words(part) for part in name.split("-") if part
+    )
+
+
+def _holds_practice_word(name: str) -> bool:
+    """Whether a site's name holds a practice's word ("therapybyshannon", "markmorrislcsw") or
+    a doctor's title before a Census name ("drjenmcallister"; not "drugs", "drinkaware")."""
+    if _PRACTICE_WORD.search(name) is not None:
+        return True
+    return any(_opens_with_census_name(m[1]) for m in _DOCTOR.finditer(name))
+
+
+def _opens_with_census_name(letters: str) -> bool:
+    """Whether ``letters`` start with a given name or surname of the Census table."""
+    return any(
+        is_census_name(letters[:cut]) for cut in range(_SHORT_PIECE, min(len(letters), 12) + 1)
     )
 
 
