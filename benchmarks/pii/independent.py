@@ -39,8 +39,8 @@ from typing import Any
 
 from corpus import Document, GoldSpan
 from engines import ENGINES, TreeRSSSampler, hash_pii_sources, install_network_guard
+from run import ANY, Pred, Scores, _combine, _machine, _run_engine, _snippet, _versions, score
 from run import PACKAGES as RUN_PACKAGES
-from run import Pred, Scores, _combine, _machine, _run_engine, _snippet, _versions, score
 
 from mhds.steps.pii.spans import Category
 
@@ -145,6 +145,7 @@ ALL_ENGINES = ("mhds_np1", "presidio_per_text", "philter")
 PHILTER_TO_CATEGORY = {
     "DATE": "DATE", "Patient_Social_Security_Number": "ID", "Email": "EMAIL",
     "Provider_Address_or_Location": "LOCATION", "Age": "AGE", "Name": "PERSON",
+    "OTHER": ANY,  # philter's default: every word not on its safe lists, of no one type
 }  # fmt: skip
 PACKAGES = ("presidio-evaluator", "faker", "philter-lite", "nltk")
 EXAMPLES = 10

@@ -40,6 +40,9 @@ PACKAGES = (
 CONTEXT_CHARS = 20
 
 Pred = tuple[int, int, str | None, str, float]
+#: The category of a prediction that names none: an engine that redacts a span as "PHI"
+#: without saying what it is (philter-lite's OTHER). It is a hit on any gold span it covers.
+ANY = "ANY"
 
 
 @dataclass
@@ -134,7 +137,7 @@ def score(docs: list[Document], predictions: list[list[Pred]]) -> Scores:
         for span in doc.spans:
             category = span.category.value
             near = [p[2] for p in scored if p[0] < span.end and span.start < p[1]]
-            hit = category in near
+            hit = category in near or ANY in near
             for tally in (scores.categories[category], scores.forms[span.form]):
                 tally.gold += 1
                 tally.found += hit
@@ -143,7 +146,7 @@ def score(docs: list[Document], predictions: list[list[Pred]]) -> Scores:
                 scores.missed.append((index, span))
         for pred in scored:
             hit = any(
-                pred[2] == s.category.value and pred[0] < s.end and s.start < pred[1]
+                pred[2] in (s.category.value, ANY) and pred[0] < s.end and s.start < pred[1]
                 for s in doc.spans
             )
             tally = scores.categories[str(pred[2])]
