@@ -858,7 +858,8 @@ def _holds_practice_word(name: str) -> bool:
 def _opens_with_census_name(letters: str) -> bool:
     """Whether ``letters`` start with a given name or surname of the Census table."""
     return any(
-        is_census_name(letters[:cut]) for cut in range(_SHORT_PIECE, min(len(letters), 12) + 1)
+        is_census_name(letters[:cut])
+        for cut in range(_SHORT_PIECE, min(len(letters), _MAX_WORD) + 1)
     )
 
 
