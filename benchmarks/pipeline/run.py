@@ -321,7 +321,7 @@ def main() -> None:
         default="on",
         choices=["on", "off"],
         help="off: the PII step's engine finds nothing (pii_off/sitecustomize.py), to time every "
-        "other stage at a scale where detection would take hours; the pii seconds are its I/O",
+        "other stage at a scale where detection would take hours; pii is then its other work",
     )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()

@@ -1,11 +1,12 @@
 """Benchmark only: ``run.py --pii off`` puts this folder on PYTHONPATH for the build's worker
 processes, so each starts with a PII engine that finds nothing and loads no model. The PII
-step, which runs there, still reads, rewrites and writes every record; only detection is gone.
+stage, which runs there, still reads, rewrites and writes every record, screens it for safety
+and annotates it for the bias report; only detection is gone.
 The benchmark's own process, where the gates run, keeps the real engine (the PII gate's scan
 of every non-message part). It exists to time every other stage of a build at a scale where
 detection would take hours on this machine (PII's own cost is measured on real text by
-``benchmarks/pii``); such a run's ``pii`` seconds are the step's reading and writing, not
-PII's cost, and its release's messages are not redacted.
+``benchmarks/pii``); such a run's ``pii`` seconds are that stage's other work, not PII's
+cost, and its release's messages are not redacted.
 """
 
 from __future__ import annotations
