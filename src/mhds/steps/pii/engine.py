@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mhds.steps.pii import brands, drugs, eponyms, gazetteer
+from mhds.steps.pii import brands, drugs, eponyms, famous, gazetteer
 from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.echo import echo_names
@@ -176,6 +176,7 @@ class PIIEngine:
             gazetteer.load()  # the tables a text may need, read now rather than mid-batch
             eponyms.load()
             brands.load()
+            famous.load()
             drugs.load()
             load_suffix_list()
             other_stop_words()

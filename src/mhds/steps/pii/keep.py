@@ -19,6 +19,7 @@ from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.drugs import is_drug_name
 from mhds.steps.pii.eponyms import names_a_condition
+from mhds.steps.pii.famous import names_public_figure
 from mhds.steps.pii.gazetteer import bears_a_city_name, is_census_name, is_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
@@ -399,6 +400,8 @@ class KeepList:
             return True  # "a Walmart parking lot", "a Gucci bag"
         if named and consumed_as_work(text, run_start, run_end):
             return True  # "playing Kingdom Hearts", "rewatching Frasier": a game, a show
+        if named and names_public_figure(text, run_start, run_end):
+            return True  # "the roles played by George Clooney", "the writings of Epictetus"
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
         if self._in_public_range(text, span):

@@ -753,6 +753,19 @@ def in_person_slot(text: str, start: int) -> bool:
     return _after_relation_or_named(text, cue_end) or _in_name_field(text, start)
 
 
+def signs_off(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is in the name that signs the text off (``_signature``:
+    "Warmly, Dr. Ana Ruiz", "... your love life. Mirella")."""
+    if start < len(text) - _SIGNATURE_REACH:
+        return False
+    return any(s.start <= start < s.end for s in _signature(text) if s.category is Category.PERSON)
+
+
+def after_title(text: str, start: int) -> bool:
+    """Whether a title stands right before ``start`` ("Dr. ", "Mrs ", "Professor ")."""
+    return _TITLE_BEFORE.search(text, max(0, start - 16), start) is not None
+
+
 def greets(text: str, start: int) -> bool:
     """Whether the word at ``start`` is greeted by a greeting that opens a text or a line, or
     addressed after an interjection there ("Well Boise, ...": a comma must follow the word)."""

@@ -72,7 +72,7 @@ class PIIRedactor(RecordStep):
     # names from a sourced table, bare contractions, quoted interjections, handles, subreddits);
     # 14: NER multiplies with OpenBLAS, not BLIS (ner.py; the same spans on every corpus, but
     # other floating-point arithmetic may decide a rare token otherwise)
-    version: ClassVar[int] = 14
+    version: ClassVar[int] = 15
 
     def __init__(
         self,
@@ -235,7 +235,7 @@ class PIIRedactor(RecordStep):
 #: The packaged tables a redaction depends on (``pii_identity``).
 _IDENTITY_DATA = (
     "common_words.txt.gz", "public_resources.yaml", "cities.txt.gz", "census_names.txt.gz",
-    "disease_eponyms.txt.gz", "brands.txt.gz", "drug_names.txt.gz",
+    "disease_eponyms.txt.gz", "brands.txt.gz", "drug_names.txt.gz", "famous_people.txt.gz",
 )  # fmt: skip
 
 
@@ -243,8 +243,9 @@ _IDENTITY_DATA = (
 def pii_identity() -> str:
     """What a build's key must change with besides its configuration: the PII step's version
     and a digest of the packaged data it reads (the ordinary-word table, the public-resource
-    list, the city gazetteer, the Census names, the condition eponyms, the brands and the drug
-    names), so that a new engine or list never resumes a build redacted by the old one."""
+    list, the city gazetteer, the Census names, the condition eponyms, the brands, the drug
+    names and the famous people), so that a new engine or list never resumes a build
+    redacted by the old one."""
     data = files("mhds.steps.pii").joinpath("data")
     digest = hashlib.sha256()
     for name in _IDENTITY_DATA:
