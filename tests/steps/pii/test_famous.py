@@ -1,6 +1,7 @@
-"""People famous the world over and well-known characters are kept as public figures; the same
-names where the words around tie them to a private person are redacted. Sentences written for
-these tests (none comes from an evaluation corpus)."""
+"""People famous the world over and well-known characters are kept as public figures where the
+words around speak of them as such; the same names with no such words, or where the words
+around tie them to a private person, are redacted. Sentences written for these tests (none
+comes from an evaluation corpus)."""
 
 from __future__ import annotations
 
@@ -14,36 +15,58 @@ from tests.steps.pii.cases import redacted_texts
 @pytest.mark.parametrize(
     "text",
     [
-        "When I feel low I rewatch old interviews with Oprah Winfrey and take notes.",
         "When I cannot sleep I listen to Carl Sagan talk about the stars.",
-        "The stoics help me, especially the sayings of Epictetus.",
+        "I have been rereading Sylvia Plath and it scares me how much I relate.",
+        "The stoics help me, especially the sayings of Epictetus.",  # one word: no cue needed
         "I keep a quote by Confucius on my fridge about small steps.",
-        "Even Sherlock Holmes needed a friend, so I am allowed to need people too.",
-        "I sometimes feel like Harry Potter living under the stairs.",
+        "Some days I feel like Harry Potter in the cupboard under the stairs.",
         "Watch Meryl Streep in that film and tell me grief is not universal.",
+        "We watched the new Emma Stone movie and I cried through half of it.",
+        "My favourite films are the ones starring George Clooney, Sandra Bullock or Tom Hanks.",
+        "In the book Harry Potter and the Philosopher's Stone, Hermione Granger studies to cope.",
+        "The comedian Robin Williams hid his pain so well.",
+        "Meditations, by Marcus Aurelius, sits on my nightstand now.",
     ],
 )
-def test_a_famous_name_is_kept(engine: PIIEngine, text: str) -> None:
+def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
+    engine: PIIEngine, text: str
+) -> None:
     assert redacted_texts(engine, text) == []
 
 
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("My coworker Oprah Winfrey keeps texting me at night.", "Oprah Winfrey"),  # a relation
-        ("A girl named Meryl Streep sat with me at lunch.", "Meryl Streep"),  # "named"
-        ("Dr. Sigmund Freud told me my scans were fine.", "Sigmund Freud"),  # a title
+        # a whole famous name alone says nothing of who bears it
+        ("Last week Michael Jackson shouted at me in the car park.", "Michael Jackson"),
+        ("I finally blocked Laura Palmer on every app.", "Laura Palmer"),
+        ("Salman Khan is the man who followed me home.", "Salman Khan"),
+        # words that tie the name to the writer, even beside a public cue
+        ("My coworker Oprah Winfrey keeps texting me at night.", "Oprah Winfrey"),
+        ("A girl named Meryl Streep sat with me at lunch.", "Meryl Streep"),
+        ("Dr. Sigmund Freud told me my scans were fine.", "Sigmund Freud"),
         ("I'm Meryl Streep and I have had panic attacks since May.", "Meryl Streep"),
-        ("Hi Oprah Winfrey, thank you for writing in.", "Oprah Winfrey"),  # a greeting
+        ("Hi Oprah Winfrey, thank you for writing in.", "Oprah Winfrey"),
         ("Meryl Streep, my neighbour, keeps calling the police on us.", "Meryl Streep"),
         ("Yesterday Oprah Winfrey from my office shouted at me.", "Oprah Winfrey"),
         ("I hope this helps you move forward.\n\nWarmly,\nMeryl Streep", "Meryl Streep"),
+        ("Me and Chris Evans have been fighting about money.", "Chris Evans"),
+        ("Emma Watson (24F) and I split the rent.", "Emma Watson"),
+        ("Aunt Laura Palmer took me in when I was nine.", "Laura Palmer"),
+        ("Uncle Bob used to come into my room at night.", "Bob"),
+        ("I watched George Clooney, Jr. let himself into my flat again.", "George Clooney"),
+        ("Try calling Layla Hassan, LMFT, she helped my sister.", "Layla Hassan"),
+        ("My cousins, George Clooney and Oprah Winfrey, never call.", "George Clooney"),
+        ("My cousins, George Clooney and Oprah Winfrey, never call.", "Oprah Winfrey"),
+        ("I was reading Jennifer Lopez's texts when she walked in.", "Jennifer Lopez"),
+        ("Our HOA president Linda Park fined us again.", "Linda Park"),
+        ("I feel like Linda Park hates me since the meeting.", "Linda Park"),
     ],
 )
-def test_a_famous_name_tied_to_the_writer_stays_redacted(
+def test_a_famous_name_with_no_cue_or_tied_to_the_writer_stays_redacted(
     engine: PIIEngine, text: str, name: str
 ) -> None:
-    assert name in redacted_texts(engine, text)
+    assert any(name in redacted for redacted in redacted_texts(engine, text))
 
 
 @pytest.mark.parametrize(
