@@ -25,7 +25,7 @@ from tests.steps.pii.cases import redacted_texts
         "My favourite films are the ones starring George Clooney, Sandra Bullock or Tom Hanks.",
         "In the book Harry Potter and the Philosopher's Stone, Hermione Granger studies to cope.",
         "The comedian Robin Williams hid his pain so well.",
-        "Meditations, by Marcus Aurelius, sits on my nightstand now.",
+        "For reading, try Meditations, by Marcus Aurelius, before bed.",
     ],
 )
 def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
@@ -61,6 +61,22 @@ def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
         ("I was reading Jennifer Lopez's texts when she walked in.", "Jennifer Lopez"),
         ("Our HOA president Linda Park fined us again.", "Linda Park"),
         ("I feel like Linda Park hates me since the meeting.", "Linda Park"),
+        ("I feel like Linda Park never wanted me on the team.", "Linda Park"),
+        # a cue of a public figure's, used of a private person
+        ("I kept watching Jennifer Lopez dance with my ex all night.", "Jennifer Lopez"),
+        ("The card Jennifer Lopez wrote me is still on my desk.", "Jennifer Lopez"),
+        ("It was a cruel joke played by Tom Hanks in our dorm.", "Tom Hanks"),
+        ("My daughter lost the lead in the school play starring Emma Stone.", "Emma Stone"),
+        ("I'm in a band and the singer, Chris Evans, keeps missing practice.", "Chris Evans"),
+        (
+            "In the game Fortnite, Michael Jackson keeps inviting me to his squad.",
+            "Michael Jackson",
+        ),
+        (
+            "At the craft fair my quilt hung next to Dawn, by Emma Watson, and hers sold.",
+            "Emma Watson",
+        ),
+        ("Principal Michael Jackson's words at the assembly made me cry.", "Michael Jackson"),
     ],
 )
 def test_a_famous_name_with_no_cue_or_tied_to_the_writer_stays_redacted(

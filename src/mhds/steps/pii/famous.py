@@ -10,28 +10,35 @@ sources. A one-word name is there only for people born before 1800 known by thei
 
 Private people bear famous names, in every culture ("Salman Khan", "Li Na", "Laura Palmer"),
 and no list of frequent names covers them all, so a whole name of the table is not enough.
-A capitalised run that is one, matched as written (or after a sentence's ordinary first word:
-"Watch George Clooney"), is kept only where the words around speak of the public figure:
+A capitalised run that is one, matched as written (or after a sentence's ordinary first word
+that is no given name or title: "Watch George Clooney", not "Principal John Smith"), is kept
+only where the words around speak of the public figure:
 
-- a way of taking in their work before it ("listening to", "rereading", "a fan of", "played
-  by", "starring", "the writings of", "a song by", "the book Harry Potter"), a role of
-  public work that is no one's own ("the singer", "actor"; not "our HOA's president"), a
-  comparison ("I feel like Harry Potter", not "I feel like Linda hates me"), a work they are
-  in ("in the movie Batman Begins, Bruce Wayne"), or a title and ", by" ("Meditations, by
-  Marcus Aurelius");
-- their work after it ("Michael Jackson's songs", "the Emma Stone movie", "a Laura Palmer
+- taking in their work before it ("listening to", "rereading", "a fan of", "played by",
+  "starring", "the writings of", "the book Harry Potter") with no clause of theirs after it
+  ("watching Jennifer Lee flirt", "the book Jennifer Lee recommended"), no possessive ("reading
+  Jennifer Lee's texts") and no private writing or event before ("a prank played by");
+- a role of public work that is no one's own ("the singer", "actor"; not "our HOA's
+  president", "I'm in a band and the singer"), or a comparison that is no clause ("I feel
+  like Harry Potter", not "I feel like Linda never listens");
+- a film, show or book they are in ("in the movie Batman Begins, Bruce Wayne"), a title and
+  ", by" near words of reading ("the classics: Meditations, by Marcus Aurelius"), or their
+  work after the name ("Michael Jackson's songs", "the Emma Stone movie", "a Laura Palmer
   fan");
 - a list that goes on from a name kept so ("played by George Clooney, Sandra Bullock, and
   Jack Nicholson");
-- nothing, for a one-word name ("the writings of Epictetus", "Aristotle's ethics").
+- for a one-word name, also a thought or saying of theirs after it ("Aristotle's ethics",
+  "Socrates said"; not "Nagarjuna said he would call").
 
-And never where the words around tie the name to a private person: a person word of someone's
-before it ("my coworker", "my cousins,", "Aunt"), a title ("Dr. John Smith"), a
-self-introduction ("I'm Michael Jackson"), a greeting, the text's signature, "me and" before
-it, or after it "my" or "our" ("George Clooney, my neighbour", "Michael Jackson from my
-office"), "and I", an age and sex ("Emma Watson (22F)"), a namesake's suffix ("George
-Clooney, Jr.") or a credential ("Layla Hassan, LMFT"), nor on a list that goes on from such a
-name.
+None counts in a local setting ("the school play starring", "songs ... for our band", "sung by
+... from church"), and never where the words around tie the name to a private person: a
+person word of someone's before it ("my coworker", "my cousins,", "Aunt"), a title ("Dr. John
+Smith"), a self-introduction ("I'm Michael Jackson"), a greeting, the text's signature, "me
+and" before it, or after it "my" or "our" ("George Clooney, my neighbour", "Michael Jackson
+from my office"), "and I", "of mine", an age and sex ("Emma Watson (22F)"), a namesake's
+suffix ("George Clooney, Jr."), a credential ("Layla Hassan, LMFT"), a person noun (", the guy
+who", ", her coach") or "is ... my" ("David Lee is the boy in my class"); nor on a list that
+goes on from such a name, nor where another mention of the same name is tied so.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import re
 from functools import cache
 from importlib.resources import files
 
+from mhds.steps.pii.gazetteer import is_given_name
 from mhds.steps.pii.keep_terms import RELATIONS
 from mhds.steps.pii.lexicon import is_ordinary
 from mhds.steps.pii.names import after_title, greets, in_person_slot, signs_off
@@ -62,18 +70,27 @@ _PUBLIC_BEFORE = re.compile(
 )
 _ROLE_BEFORE = re.compile(
     r"(?i:\b(?:singer|actor|actress|rapper|comedian|author|poet|novelist|musician|philosopher"
-    r"|songwriter|director|painter)(?:[ \t]+(?:is|was))?[ \t]*,?[ \t]+)\Z"
+    r"|songwriter)(?:[ \t]+(?:is|was))?[ \t]*,?[ \t]+)\Z"
 )
-_COMPARED_BEFORE = re.compile(r"(?i:\b(?:feel\w*|look\w*|act\w*|sound\w*)[ \t]+like[ \t]+)\Z")
-#: A work the figure is in, named before them ("in the movie Batman Begins, ").
+_COMPARED_BEFORE = re.compile(
+    r"(?i:\b(?:feel\w*|look\w*|act(?:s|ed|ing)?|sound\w*)[ \t]+like[ \t]+)\Z"
+)
+#: A work the figure is in, named before them ("in the movie Batman Begins, "); not a game or
+#: a play, which private people play and stage.
 _IN_WORK_BEFORE = re.compile(
-    r"(?i:\b(?:in|from)[ \t]+(?:the[ \t]+)?(?:movie|film|show|series|book|novel|game|comic"
-    r"|play|musical|cartoon|anime))[ \t]+(?:(?:[A-Z][\w'’:-]*|and|the|of|an?|in|on|to|for)[ \t]+)*"
+    r"(?i:\b(?:in|from)[ \t]+(?:the[ \t]+)?(?:movie|film|show|series|book|novel|comic|cartoon"
+    r"|anime))[ \t]+(?:(?:[A-Z][\w'’:-]*|and|the|of|an?|in|on|to|for)[ \t]+)*"
     r"[A-Z][\w'’:-]*,?[ \t]+\Z"
 )
 _TITLE_BY_BEFORE = re.compile(r"[A-Z][\w'’]*,[ \t]+by[ \t]+\Z")  # "Meditations, by "
+#: Reading, near a title and ", by": the title is a book's, not a painting's at a show.
+_READING = re.compile(r"(?i:\b(?:books?|read\w*|novels?|authors?|classics|poems?|poetry)\b)")
+_NOUN_WORKS = (
+    r"songs?|music|albums?|lyrics|movies?|films?|episodes?|books?|novels?|memoir|poems?"
+    r"|poetry|writings|teachings|podcasts?|documentar(?:y|ies)|biopic|paintings?|interviews?"
+)
 _WORK_AFTER = re.compile(
-    rf"(?:['’]s?)?[ \t]+(?:[a-z]+[ \t]+)?(?i:{_WORKS}|fans?)\b"
+    rf"(?:(?:['’]s?)[ \t]+(?:[a-z]+[ \t]+)?|[ \t]+)(?i:{_NOUN_WORKS}|fans?)\b"
     r"(?![ \t]+(?i:class(?:es)?|lessons?|teachers?|studio|group|school|camp|room|practice|recital))"
 )
 #: Whose a role is, before it ("our HOA president", "my church's musician").
@@ -84,7 +101,27 @@ _LOCAL_BEFORE = re.compile(r"(?i:\b(?:school|community|church|local|class|colleg
 #: A word after a compared name that makes it a clause about them ("feel like Linda hates").
 _CLAUSE_VERB = re.compile(
     r"[ \t]+(?:(?i:has|had|is|was|does|did|will|would|can|could|should|might|may|must)\b"
-    r"|[a-z]+(?:s|ed)\b)"
+    r"|[a-z]+(?:s|ed)\b|[a-z]+n['’]t\b|(?:never|just|only|really|always|still|even|actually"
+    r"|probably|clearly|also|already|kind[ \t]+of|sort[ \t]+of|[a-z]+ly)\b)"
+)
+#: Words that may follow a name taken in as a work ("listening to X nonstop", "read X and"):
+#: any other lowercase word makes the name a clause's subject ("watching X flirt", "the book
+#: X recommended", "reading X the story").
+_FREE_AFTER = re.compile(
+    r"(?:[ \t]*(?:[.,;:!?)\]\"”']|\Z)|[ \t]+(?i:and|or|but|on|in|at|for|with|again|nonstop"
+    r"|lately|all|every|when|while|since|because|now|today|too|as|a[ \t]+lot|so|is|was|has|had"
+    r"|(?:talk|speak|sing|perform|explain|read|play)\w*[ \t]+(?:about|live|on|in)"
+    r")\b|[ \t]+[A-Z]\w*)"
+)
+#: My or our later in the clause after a work's name ("Tom Cooper's songs for our band",
+#: "sung by Maria Perez from church").
+_MINE_LATER = re.compile(
+    r"[^.!?\n]{0,60}?\b(?:(?i:for|in|at|from|with|into)[ \t]+(?i:our)\b"
+    r"|(?i:from|at)[ \t]+(?:church|school|work|class|group))"
+)
+_PRIVATE_AGENT_BEFORE = re.compile(
+    r"(?i:\b(?:prank|trick|joke|note|letter|email|e-mail|text|message|review|report|card|post"
+    r"|comment|student|wedding|spring|drama|funeral|memorial|talent)\b)"
 )
 #: A writer naming themselves right before the name ("I'm ", "I am ", "this is ").
 _SELF_BEFORE = re.compile(r"(?i:\b(?:i['’]?m|i[ \t]+am|this[ \t]+is|it['’]s))[ \t]*\Z")
@@ -97,7 +134,10 @@ _MINE_AFTER = re.compile(
     r"|,?[ \t]+(?:Jr|Sr|II|III|IV)\b|,?[ \t]*(?:LMFT|LPCC?|LCSW|LMHC|LCPC|MFT|MSW|PhD|PsyD|MD"
     r"|RN|NP|EdD|Ed\.D|Ph\.D|M\.D)\b"
     r"|,[ \t]*(?i:the|a|an|this|that)[ \t]+(?i:guy|girl|man|woman|boy|person|kid|lady|dude)\b"
-    r"|[ \t]+(?i:is|was)[ \t]+(?:[a-z]+[ \t]+){0,5}?(?i:my|our|mine|me)\b)"
+    r"|[ \t]+(?i:is|was)[ \t]+(?:[a-z]+[ \t]+){0,5}?(?i:my|our|mine|me)\b"
+    r"|,[ \t]*(?i:his|her|their|a|an|the)[ \t]+(?:[a-z]+[ \t]+)?(?i:client|patient|member|friend"
+    r"|coworker|co-worker|classmate|student|coach|teacher|boss|neighbou?r|cousin|colleague)\b"
+    r"|,?[ \t]+(?i:of[ \t]+mine)\b)"
 )
 #: Someone's person word right before a name ("my cousins, ", "her best friends ").
 _OWNED_BEFORE = re.compile(
@@ -113,8 +153,26 @@ _PERSON_WORDS = RELATIONS | {
     "lord", "sister", "brother", "father", "mother", "saint", "st", "captain", "sergeant",
     "detective", "agent", "judge", "coach", "nurse", "auntie", "granny", "grandma", "grandpa",
 }  # fmt: skip
+#: Words a run may open with that are part of the name, never an ordinary word before it
+#: ("Principal John Smith", "Big Mike Johnson").
+_NOT_STRIPPED = frozenset(
+    {"principal", "dean", "rabbi", "imam", "reverend", "deputy", "chef", "bishop", "elder"}
+    | {"chief", "sheriff", "big", "little", "young", "old", "baby", "president", "governor"}
+    | {"senator", "mayor", "councilman", "superintendent", "trooper", "pastor", "cantor"}
+    | {"sensei"}
+)
+#: After a one-word name: a thought of theirs, or their saying it ("Aristotle's ethics",
+#: "Socrates said"), not "... said he would call" or "... told me".
+_ATTRIBUTED = re.compile(
+    r"(?:['’]s[ \t]+(?i:ethics|philosophy|ideas?|view|teaching|concept|theory|works?"
+    r"|writings)\b"
+    r"|[ \t]+(?i:said|says|wrote|writes|taught|teaches|argued|argues|believed|believes|called)\b"
+    r"(?![ \t]+(?i:he|she|they)\b|[^.!?\n]*\b(?i:me|us)\b))"
+)
 _CUE_REACH = 40
 _LIST_DEPTH = 4
+#: A group the writer is in, earlier in a role's sentence ("I'm in a band and the singer").
+_ROLE_SENTENCE_OWNER = re.compile(r"(?i:\b(?:band|hired|my(?![ \t]+fav)|our)\b)")
 
 
 @cache
@@ -143,8 +201,10 @@ def names_public_figure(text: str, run_start: int, run_end: int, depth: int = 0)
     start, end = found
     if _tied_to_writer(text, start, end, depth) or _tied_elsewhere(text, start, end):
         return False
-    if " " not in text[start:end] or _cued(text, start, end):
+    if _cued(text, start, end):
         return True
+    if " " not in text[start:end]:
+        return _ATTRIBUTED.match(text, end) is not None
     previous = _previous_in_list(text, start) if depth < _LIST_DEPTH else None
     return previous is not None and names_public_figure(text, *previous, depth + 1)
 
@@ -159,7 +219,8 @@ def _famous_name(text: str, run_start: int, run_end: int) -> tuple[int, int] | N
         return None
     if is_famous(run):
         return run_start, run_start + len(run)
-    if rest and is_ordinary(first) and is_famous(rest):
+    ordinary = is_ordinary(first) and not is_given_name(first)
+    if rest and ordinary and first.lower() not in _NOT_STRIPPED and is_famous(rest):
         start = run_start + len(first) + 1
         return start, start + len(rest)
     return None
@@ -168,21 +229,42 @@ def _famous_name(text: str, run_start: int, run_end: int) -> tuple[int, int] | N
 def _cued(text: str, start: int, end: int) -> bool:
     """Whether the words right around the name speak of the public figure."""
     before = max(0, start - _CUE_REACH)
-    if _LOCAL_BEFORE.search(text, before, start) is not None:
-        return False  # "the school play starring ...", "our church choir's singer ..."
+    if _LOCAL_BEFORE.search(text, before, start) or _MINE_LATER.match(text, end):
+        return False  # "the school play starring ...", "Tom Cooper's songs for our band"
     if _WORK_AFTER.match(text, end) is not None:
         return True
-    if _PUBLIC_BEFORE.search(text, before, start) is not None:
-        possessive = text.startswith(("'s", "’s"), end)
-        return not possessive  # "reading Jennifer Lee's texts": her texts, not her work
+    public = _PUBLIC_BEFORE.search(text, before, start)
+    if public is not None:
+        return _taken_in(text, public.start(), end)
     role = _ROLE_BEFORE.search(text, before, start)
     if role is not None:
-        return _ROLE_OWNER.search(text, max(0, role.start() - 20), role.start()) is None
+        return _public_role(text, role.start())
     if _COMPARED_BEFORE.search(text, before, start) is not None:
         return _CLAUSE_VERB.match(text, end) is None
+    return _IN_WORK_BEFORE.search(text, max(0, start - 2 * _CUE_REACH), start) is not None or (
+        _TITLE_BY_BEFORE.search(text, before, start) is not None
+        and _READING.search(text, max(0, start - 2 * _CUE_REACH), start) is not None
+    )
+
+
+def _taken_in(text: str, cue: int, end: int) -> bool:
+    """Whether a name after a cue of taking in a work (``_PUBLIC_BEFORE`` at ``cue``) is the
+    work's figure: no possessive ("reading Jennifer Lee's texts"), no clause of theirs after
+    ("watching Jennifer Lee flirt"), no private piece of writing or event before ("a prank
+    played by")."""
+    if text.startswith(("'s", "’s"), end) or _FREE_AFTER.match(text, end) is None:
+        return False
+    return _PRIVATE_AGENT_BEFORE.search(text, max(0, cue - 25), cue) is None
+
+
+def _public_role(text: str, role: int) -> bool:
+    """Whether the role at ``role`` is no one's own: no owner right before ("our HOA's") and
+    no band or hiring of the writer's earlier in its sentence ("I'm in a band and the
+    singer")."""
+    sentence = max(text.rfind(".", 0, role), text.rfind("\n", 0, role), 0)
     return (
-        _IN_WORK_BEFORE.search(text, max(0, start - 2 * _CUE_REACH), start) is not None
-        or _TITLE_BY_BEFORE.search(text, before, start) is not None
+        _ROLE_OWNER.search(text, max(0, role - 20), role) is None
+        and _ROLE_SENTENCE_OWNER.search(text, sentence, role) is None
     )
 
 
