@@ -77,6 +77,15 @@ def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
             "Emma Watson",
         ),
         ("Principal Michael Jackson's words at the assembly made me cry.", "Michael Jackson"),
+        # a work after the name, a sentence after someone's person word: it may be theirs
+        (
+            "My brother started a band last year. Chris Evans's songs are all about our dad.",
+            "Chris Evans",
+        ),
+        (
+            "My sister passed away in March. Reading Emma Watson's poems at night helps.",
+            "Emma Watson",
+        ),
     ],
 )
 def test_a_famous_name_with_no_cue_or_tied_to_the_writer_stays_redacted(

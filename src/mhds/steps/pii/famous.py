@@ -24,7 +24,8 @@ only where the words around speak of the public figure:
 - a film, show or book they are in ("in the movie Batman Begins, Bruce Wayne"), a title and
   ", by" near words of reading ("the classics: Meditations, by Marcus Aurelius"), or their
   work after the name ("Michael Jackson's songs", "the Emma Stone movie", "a Laura Palmer
-  fan");
+  fan") with no one's person word in the sentences just before ("My sister died last year.
+  Reading Amy Lee's poems ...");
 - a list that goes on from a name kept so ("played by George Clooney, Sandra Bullock, and
   Jack Nicholson");
 - for a one-word name, also a thought or saying of theirs after it ("Aristotle's ethics",
@@ -169,7 +170,14 @@ _ATTRIBUTED = re.compile(
     r"|[ \t]+(?i:said|says|wrote|writes|taught|teaches|argued|argues|believed|believes|called)\b"
     r"(?![ \t]+(?i:he|she|they)\b|[^.!?\n]*\b(?i:me|us)\b))"
 )
+#: Someone's word before a name's work, a sentence or two back ("my sister", "her late
+#: sister", "my client's sister").
+_SOMEONES = re.compile(
+    r"(?i:\b(?:my|our|his|her|their|your|[a-z]+['’]s)[ \t]+(?:(?:late|little|older|younger"
+    r"|best|big|baby|step|ex|new|old)[ \t-]+)?(?P<rel>[a-z-]+))"
+)
 _CUE_REACH = 40
+_KIN_REACH = 160
 _LIST_DEPTH = 4
 #: A group the writer is in, earlier in a role's sentence ("I'm in a band and the singer").
 _ROLE_SENTENCE_OWNER = re.compile(r"(?i:\b(?:band|hired|my(?![ \t]+fav)|our)\b)")
@@ -232,7 +240,7 @@ def _cued(text: str, start: int, end: int) -> bool:
     if _LOCAL_BEFORE.search(text, before, start) or _MINE_LATER.match(text, end):
         return False  # "the school play starring ...", "Tom Cooper's songs for our band"
     if _WORK_AFTER.match(text, end) is not None:
-        return True
+        return not _kin_nearby(text, start)  # "My sister died. Reading Amy Lee's poems ..."
     public = _PUBLIC_BEFORE.search(text, before, start)
     if public is not None:
         return _taken_in(text, public.start(), end)
@@ -244,6 +252,16 @@ def _cued(text: str, start: int, end: int) -> bool:
     return _IN_WORK_BEFORE.search(text, max(0, start - 2 * _CUE_REACH), start) is not None or (
         _TITLE_BY_BEFORE.search(text, before, start) is not None
         and _READING.search(text, max(0, start - 2 * _CUE_REACH), start) is not None
+    )
+
+
+def _kin_nearby(text: str, start: int) -> bool:
+    """Whether someone's person word comes in the sentences just before the name ("my sister",
+    "my client's sister", "our cousin"): a work named after it may be theirs ("My cousin
+    released an EP. Jack Johnson's songs ...")."""
+    return any(
+        _is_person_word(cue["rel"])
+        for cue in _SOMEONES.finditer(text, max(0, start - _KIN_REACH), start)
     )
 
 
@@ -303,9 +321,12 @@ def _owned(text: str, start: int) -> bool:
     """Whether a person word, one or many, of the writer's or someone's comes right before
     ("my cousins, ", "our neighbours "): ``in_person_slot`` knows the singular only."""
     cue = _OWNED_BEFORE.search(text, max(0, start - _CUE_REACH), start)
-    if cue is None:
-        return False
-    word = cue["rel"].lower()
+    return cue is not None and _is_person_word(cue["rel"])
+
+
+def _is_person_word(word: str) -> bool:
+    """A person word, one or many ("cousin", "cousins", "bosses")."""
+    word = word.lower()
     return any(w in _PERSON_WORDS for w in (word, word.removesuffix("s"), word[:-2]))
 
 
