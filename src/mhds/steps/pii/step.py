@@ -71,7 +71,8 @@ class PIIRedactor(RecordStep):
     # eponyms and brands kept, given names English has as words; 13: the Reddit classes (drug
     # names from a sourced table, bare contractions, quoted interjections, handles, subreddits);
     # 14: NER multiplies with OpenBLAS, not BLIS (ner.py; the same spans on every corpus, but
-    # other floating-point arithmetic may decide a rare token otherwise)
+    # other floating-point arithmetic may decide a rare token otherwise); 15: people famous the
+    # world over and characters, kept where the words around name them as such (famous.py)
     version: ClassVar[int] = 15
 
     def __init__(
