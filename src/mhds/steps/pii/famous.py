@@ -66,7 +66,7 @@ _PUBLIC_BEFORE = re.compile(
     r"(?i:\b(?:(?:re)?listen\w*[ \t]+to|danc\w*[ \t]+to|(?:re)?watch\w*|(?:re)?read\w*"
     r"|fans?[ \t]+of|played[ \t]+by|starring|directed[ \t]+by|written[ \t]+by|sung[ \t]+by"
     r"|attributed[ \t]+to"
-    r"|(?:the|a)[ \t]+(?:movie|film|show|series|book|novel|game|comic|play|musical)"
+    r"|(?:the|a)[ \t]+(?:movie|film|show|series|book|novel|comic)"
     rf"|(?:{_WORKS})[ \t]+(?:of|by|from))[ \t]+(?:(?:a|an|the|some|more)[ \t]+)?)\Z"
 )
 _ROLE_BEFORE = re.compile(
@@ -120,6 +120,8 @@ _MINE_LATER = re.compile(
     r"[^.!?\n]{0,60}?\b(?:(?i:for|in|at|from|with|into)[ \t]+(?i:our)\b"
     r"|(?i:from|at)[ \t]+(?:church|school|work|class|group))"
 )
+#: A private piece of writing or event right before a cue ("a prank played by", "the card
+#: written by", "the spring concert starring").
 _PRIVATE_AGENT_BEFORE = re.compile(
     r"(?i:\b(?:prank|trick|joke|note|letter|email|e-mail|text|message|review|report|card|post"
     r"|comment|student|wedding|spring|drama|funeral|memorial|talent)\b)"
