@@ -14,15 +14,12 @@ Starbucks"), and a name in a person's slot is that person whatever brand bears i
 
 from __future__ import annotations
 
-import gzip
 import re
 from functools import cache
-from importlib.resources import files
 
-from mhds.steps.pii.lexicon import POSSESSIVE_AFTER
+from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, STRAIGHT_APOSTROPHES, packaged_table
 from mhds.steps.pii.names import PERSON_VERB_AFTER
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 #: What stands before a brand used as one: an article and up to three lower-case words ("a
 #: cute little Gucci bag"), or "at" ("at Starbucks").
 _ARTICLE_BEFORE = re.compile(r"\b(?i:a|an|the)[ \t]+(?:[a-z]+[ \t]+){0,3}\Z")
@@ -34,8 +31,7 @@ _CUE_REACH = 40
 
 @cache
 def _brands() -> frozenset[str]:
-    blob = files("mhds.steps.pii").joinpath("data/brands.txt.gz").read_bytes()
-    return frozenset(gzip.decompress(blob).decode().splitlines())
+    return frozenset(packaged_table("brands.txt.gz").splitlines())
 
 
 def load() -> None:
@@ -45,7 +41,7 @@ def load() -> None:
 
 def is_brand(name: str) -> bool:
     """Whether ``name`` ("Walmart", "Chili's") is a brand of the table, as written."""
-    return name.translate(_APOSTROPHES) in _brands()
+    return name.translate(STRAIGHT_APOSTROPHES) in _brands()
 
 
 def used_as_brand(text: str, start: int, end: int, run: str) -> bool:

@@ -14,12 +14,10 @@ A word of eight letters or more one letter away from a name of the table is that
 
 from __future__ import annotations
 
-import gzip
 from functools import cache
-from importlib.resources import files
 
 from mhds.steps.pii.gazetteer import is_census_name
-from mhds.steps.pii.lexicon import is_ordinary
+from mhds.steps.pii.lexicon import is_ordinary, packaged_table
 
 #: Misspellings are looked for only in words this long: shorter ones are one letter away from
 #: too many names.
@@ -28,8 +26,7 @@ _MIN_MISSPELT = 8
 
 @cache
 def _names() -> frozenset[str]:
-    blob = files("mhds.steps.pii").joinpath("data/drug_names.txt.gz").read_bytes()
-    return frozenset(gzip.decompress(blob).decode().split())
+    return frozenset(packaged_table("drug_names.txt.gz").split())
 
 
 @cache

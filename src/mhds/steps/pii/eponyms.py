@@ -27,13 +27,11 @@ name could be:
 
 from __future__ import annotations
 
-import gzip
 import re
 from functools import cache
-from importlib.resources import files
 
 from mhds.steps.pii.gazetteer import is_census_name
-from mhds.steps.pii.lexicon import english_stop_words
+from mhds.steps.pii.lexicon import english_stop_words, packaged_table
 
 #: Names of conditions that the ontology's labels do not open with (its label is another's
 #: or holds no possessive), written first in conversation, with the words after them.
@@ -84,10 +82,9 @@ _CUE_REACH = 24
 def _ontology() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
     """Each name's words after it in the ontology's labels, and the names it writes as
     possessives."""
-    blob = files("mhds.steps.pii").joinpath("data/disease_eponyms.txt.gz").read_bytes()
     after: dict[str, set[str]] = {}
     possessive = set()
-    for line in gzip.decompress(blob).decode().splitlines():
+    for line in packaged_table("disease_eponyms.txt.gz").splitlines():
         name, word, written = line.split("\t")
         after.setdefault(name, set()).add(word)
         if written == "1":

@@ -44,17 +44,14 @@ goes on from such a name, nor where another mention of the same name is tied so.
 
 from __future__ import annotations
 
-import gzip
 import re
 from functools import cache
-from importlib.resources import files
 
 from mhds.steps.pii.gazetteer import is_given_name
 from mhds.steps.pii.keep_terms import RELATIONS
-from mhds.steps.pii.lexicon import is_ordinary
+from mhds.steps.pii.lexicon import STRAIGHT_APOSTROPHES, is_ordinary, packaged_table
 from mhds.steps.pii.names import after_title, greets, in_person_slot, signs_off
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 _WORKS = (
     r"songs?|music|albums?|lyrics|movies?|films?|series|episodes?|books?|novels?|memoir|poems?"
     r"|poetry|plays?|writings|works|teachings|quotes?|sayings|words|talks?|podcasts?"
@@ -151,10 +148,10 @@ _OWNED_BEFORE = re.compile(
 _LIST_BEFORE = re.compile(r"(?:,[ \t]*(?:(?:and|or|&)[ \t]+)?|[ \t]+(?:and|or|&)[ \t]+)\Z")
 _RUN_BEFORE = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’-]*[ \t])*[A-Z][\w'’-]*\Z")
 _POSSESSIVE_END = re.compile(r"['’]s?\Z")
+#: Relations, and roles and forms of address that stand before a private person's name.
 _PERSON_WORDS = RELATIONS | {
     "client", "patient", "officer", "professor", "sir", "madam", "miss", "mister", "lady",
-    "lord", "sister", "brother", "father", "mother", "saint", "st", "captain", "sergeant",
-    "detective", "agent", "judge", "coach", "nurse", "auntie", "granny", "grandma", "grandpa",
+    "lord", "saint", "st", "captain", "sergeant", "detective", "agent", "judge",
 }  # fmt: skip
 #: Words a run may open with that are part of the name, never an ordinary word before it
 #: ("Principal John Smith", "Big Mike Johnson").
@@ -187,8 +184,7 @@ _ROLE_SENTENCE_OWNER = re.compile(r"(?i:\b(?:band|hired|my(?![ \t]+fav)|our)\b)"
 
 @cache
 def _famous() -> frozenset[str]:
-    blob = files("mhds.steps.pii").joinpath("data/famous_people.txt.gz").read_bytes()
-    return frozenset(gzip.decompress(blob).decode().splitlines())
+    return frozenset(packaged_table("famous_people.txt.gz").splitlines())
 
 
 def load() -> None:
@@ -198,7 +194,7 @@ def load() -> None:
 
 def is_famous(name: str) -> bool:
     """Whether ``name`` ("Marcus Aurelius", "Bruce Wayne") is a name of the table, as written."""
-    return name.translate(_APOSTROPHES) in _famous()
+    return name.translate(STRAIGHT_APOSTROPHES) in _famous()
 
 
 def names_public_figure(text: str, run_start: int, run_end: int, depth: int = 0) -> bool:

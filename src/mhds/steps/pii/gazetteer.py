@@ -19,13 +19,11 @@ either way. The same table tells the name slots which ordinary words are given n
 
 from __future__ import annotations
 
-import gzip
 import unicodedata
 from functools import cache
-from importlib.resources import files
 
 from mhds.steps.pii.keep_terms import CALENDAR, GEOGRAPHY, US_STATES, term_key
-from mhds.steps.pii.lexicon import common_words
+from mhds.steps.pii.lexicon import common_words, packaged_table
 
 _NEVER = frozenset(term_key(t) for t in GEOGRAPHY | US_STATES | CALENDAR)
 GREETED_CITY_POPULATION = 100_000
@@ -34,9 +32,8 @@ GREETED_CITY_POPULATION = 100_000
 @cache
 def _cities() -> dict[str, int]:
     """Each spelling's key and the largest population of the cities that bear it."""
-    blob = files("mhds.steps.pii").joinpath("data/cities.txt.gz").read_bytes()
     largest: dict[str, int] = {}
-    for line in gzip.decompress(blob).decode().splitlines():
+    for line in packaged_table("cities.txt.gz").splitlines():
         name, _country, population = line.split("\t")
         key = _key(name)
         largest[key] = max(largest.get(key, 0), int(population))
@@ -97,9 +94,8 @@ def is_given_name(word: str) -> bool:
 def _census_names() -> dict[str, str]:
     """The given names and frequent surnames of the packaged 1990 Census table, each with
     its kinds ("f", "m", "s"; "s" alone for a surname only)."""
-    blob = files("mhds.steps.pii").joinpath("data/census_names.txt.gz").read_bytes()
     kinds: dict[str, str] = {}
-    for line in gzip.decompress(blob).decode().splitlines():
+    for line in packaged_table("census_names.txt.gz").splitlines():
         name, kind, _rank = line.split("\t")
         kinds[name] = "".join(sorted(kinds.get(name, "") + kind))
     return kinds

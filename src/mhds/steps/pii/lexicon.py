@@ -16,6 +16,8 @@ import re
 from functools import cache
 from importlib.resources import files
 
+#: Curly apostrophes written straight, as the packaged tables write them ("Chili’s").
+STRAIGHT_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 #: Words of two or more letters that are all upper case are acronyms or shouting, not names.
 _MIN_LENGTH = 2
 #: Endings of contractions ("You'll", "I'm"): never a name.
@@ -78,12 +80,16 @@ def stop_words_by_language() -> dict[str, frozenset[str]]:
     }
 
 
+def packaged_table(name: str) -> str:
+    """The text of the packaged table ``data/<name>`` (gzip; one entry a line)."""
+    return gzip.decompress(files("mhds.steps.pii").joinpath(f"data/{name}").read_bytes()).decode()
+
+
 @cache
 def common_words() -> tuple[frozenset[str], frozenset[str]]:
     """The packaged table, loaded once: the ordinary lower-case English words, and the words
     ordinary only at a sentence start ("However", "Furthermore"; also "Mary", "Tom")."""
-    blob = files("mhds.steps.pii").joinpath("data/common_words.txt.gz").read_bytes()
-    words = gzip.decompress(blob).decode().split()
+    words = packaged_table("common_words.txt.gz").split()
     ordinary = frozenset(w for w in words if not w.startswith("~"))
     return ordinary, frozenset(w[1:] for w in words if w.startswith("~"))
 

@@ -27,6 +27,7 @@ from typing import Any, Literal, NamedTuple, get_args
 import yaml
 
 from mhds.errors import ConfigError
+from mhds.steps.pii.lexicon import STRAIGHT_APOSTROPHES
 
 ResourceKind = Literal["helpline", "organisation", "directory", "public_figure", "publication"]
 #: The kinds an entry may have.
@@ -42,7 +43,6 @@ _FIELDS = frozenset(
 _REGION = re.compile(r"[A-Z]{2}|intl")
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}")
 _THE = re.compile(r"the\s+", re.IGNORECASE)
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 _TITLE = r"dr\.?|doctor|prof\.?|professor"
 _POSSESSIVE = r"(?P<pos>['’]s)?(?!\w)"
 # A URL or bare host ("https://www.nami.org/help", "psychologytoday.com/us"): never the host of
@@ -243,7 +243,7 @@ class PublicResources:
         """The accepted (start, end, entry) at ``match``, trying shorter forms on a case miss."""
         current: re.Match[str] | None = match
         while current is not None:
-            core = " ".join(current["core"].split()).translate(_APOSTROPHES)
+            core = " ".join(current["core"].split()).translate(STRAIGHT_APOSTROPHES)
             entry_position, spellings = self._forms[core.lower()]
             if spellings is None or core in spellings:
                 figure = self._located[entry_position].entry.kind == "public_figure"
@@ -416,7 +416,7 @@ def _where(other: _Located, source: str) -> str:
 
 def _variants(written: str) -> tuple[str, ...]:
     """The matched forms of a name: without a leading "the", and without accents too."""
-    form = written.translate(_APOSTROPHES)
+    form = written.translate(STRAIGHT_APOSTROPHES)
     the = _THE.match(form)
     if the and the.end() < len(form):
         form = form[the.end() :]
