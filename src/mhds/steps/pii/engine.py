@@ -26,7 +26,7 @@ from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.echo import echo_names
 from mhds.steps.pii.gazetteer import is_city
-from mhds.steps.pii.keep import KeepList, load_suffix_list
+from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
 from mhds.steps.pii.lexicon import ACRONYM_PLURAL, is_name_like, is_ordinary, other_stop_words
 from mhds.steps.pii.names import (
@@ -51,6 +51,7 @@ from mhds.steps.pii.ner import OTHER_NAME, NerModel, NerResult, ner_results
 from mhds.steps.pii.pattern_sources import CREDENTIAL, MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.prefilter import NERPrefilter
+from mhds.steps.pii.sites import load_suffix_list
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
 
 log = logging.getLogger(__name__)

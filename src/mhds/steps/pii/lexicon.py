@@ -16,6 +16,8 @@ import re
 from functools import cache
 from importlib.resources import files
 
+#: What surrounds a term or an address in running text, stripped before it is compared.
+EDGE_PUNCTUATION = " \t\r\n.,;:!?\"'`()[]{}<>*_“”‘’"
 #: Curly apostrophes written straight, as the packaged tables write them ("Chili’s").
 STRAIGHT_APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 #: Words of two or more letters that are all upper case are acronyms or shouting, not names.
