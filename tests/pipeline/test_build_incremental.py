@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from mhds.pipeline import phases
+from mhds.pipeline import record_phase
 from mhds.pipeline.run import build_release
 from mhds.records import codec
 from mhds.release import list_versions, read_manifest
@@ -217,7 +217,7 @@ def test_a_new_version_of_a_library_the_steps_use_redoes_their_work(
     assert again.resumed and len(again.resumed) == len(_input_keys(store))
 
     # As if spaCy's model had been upgraded: its NER may find other spans.
-    monkeypatch.setattr(phases, "_library_versions", lambda model: f"{model}=99.0")
+    monkeypatch.setattr(record_phase, "_library_versions", lambda model: f"{model}=99.0")
     upgraded = build_release(store, make_registry(), fast_config(), today=TODAY)
 
     assert upgraded.published and upgraded.resumed == []

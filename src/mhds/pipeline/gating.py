@@ -145,13 +145,11 @@ def run_gates(
     error: lost records are a defect, never an outcome a waiver may accept. ``bias`` is the
     compiled records' bias stats; ``safety`` the safety screen's counts and the families it
     scored."""
-    store, registry, config, waivers = ctx.store, ctx.registry, ctx.config, ctx.config.waivers
-    written = [o.key for o in store.list(join_key(ctx.folder, "data") + "/")]
-    coverage = _gather(
-        "the store inventory", lambda: compute_coverage(take_inventory(store, registry), registry)
-    )
+    registry, config, waivers = ctx.registry, ctx.config, ctx.config.waivers
+    written = [o.key for o in ctx.store.list(join_key(ctx.folder, "data") + "/")]
+    coverage = _coverage_verdict(ctx)
     # One read of the compiled release for every gate that judges its records.
-    release = Fanout(store, written)
+    release = Fanout(ctx.store, written)
     provenance = release.add(
         "provenance",
         lambda items: ProvenanceGate().evaluate(
@@ -169,30 +167,46 @@ def run_gates(
     style = _style_consumer(ctx, release)
     release.run()
     verdicts = [
-        coverage.verdict(CoverageGate.name)
-        if isinstance(coverage, _Unavailable)
-        else CoverageGate().evaluate(coverage, waivers=waivers),
+        coverage,
         _unaccounted_error(provenance.value(), unaccounted or {}),
         pii.value(),
     ]
     shipped = _gather("the compiled release's ids and splits", read_back.value)
+    verdicts += _against_previous(ctx, stats, shipped)
+    verdicts.append(_bias_verdict(config, bias))
+    verdicts.append(_safety_verdict(ctx, shipped_safety, safety))
+    verdicts.append(_style_verdict(ctx, *style))
+    return verdicts
+
+
+def _coverage_verdict(ctx: GateContext) -> Verdict:
+    """The coverage gate on an inventory of the store taken now; an error verdict when the
+    inventory cannot be taken."""
+    coverage = _gather(
+        "the store inventory",
+        lambda: compute_coverage(take_inventory(ctx.store, ctx.registry), ctx.registry),
+    )
+    if isinstance(coverage, _Unavailable):
+        return coverage.verdict(CoverageGate.name)
+    return CoverageGate().evaluate(coverage, waivers=ctx.config.waivers)
+
+
+def _against_previous(
+    ctx: GateContext, stats: DistributionStats, shipped: _Shipped | _Unavailable
+) -> list[Verdict]:
+    """The leakage and distribution gates, which compare the release with the previous one
+    (``ctx.previous``); error verdicts for both when that cannot be read."""
     previous = _gather(
         f"previous release {ctx.previous.version}",
         lambda: _read_previous(ctx, {} if isinstance(shipped, _Unavailable) else shipped.splits),
     )
     if isinstance(previous, _Unavailable):
-        verdicts += [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
-    else:
-        verdicts.append(_leakage_verdict(ctx, shipped, previous))
-        verdicts.append(
-            DistributionGate().evaluate(
-                stats, registry, config.distribution, previous=previous.stats, waivers=waivers
-            )
-        )
-    verdicts.append(_bias_verdict(config, bias))
-    verdicts.append(_safety_verdict(ctx, shipped_safety, safety))
-    verdicts.append(_style_verdict(ctx, *style))
-    return verdicts
+        return [previous.verdict(LeakageGate.name), previous.verdict(DistributionGate.name)]
+    config = ctx.config
+    distribution = DistributionGate().evaluate(
+        stats, ctx.registry, config.distribution, previous=previous.stats, waivers=config.waivers
+    )
+    return [_leakage_verdict(ctx, shipped, previous), distribution]
 
 
 _StyleScores = dict[str, FamilyStyle]

@@ -32,7 +32,8 @@ from mhds.errors import ConfigError, MhdsError
 from mhds.gates.base import check_waiver_scopes
 from mhds.pipeline.config import BuildConfig
 from mhds.pipeline.gating import GATES, GateContext
-from mhds.pipeline.phases import Build, assign_splits, prune_steps_cache
+from mhds.pipeline.phases import Build, assign_splits
+from mhds.pipeline.record_phase import prune_steps_cache
 from mhds.pipeline.result import BuildResult, GateFailure
 from mhds.pipeline.search import Progress, clear_scratch, searches_of
 from mhds.records import codec
