@@ -189,7 +189,7 @@ class NERPrefilter:
             return stem not in NAME_LIKE_STOP_WORDS and _is_sentence_start(text, start)
         # An ordinary word that opens a sentence ("Crying", "Therapy", "Best"): the engine
         # drops NER's reading of it as a name unless a person's slot comes before it
-        # (``engine._could_be_a_name``), so it alone gives NER nothing to add. "Opens a
+        # (``ner_filters.could_be_a_name``), so it alone gives NER nothing to add. "Opens a
         # sentence" as the engine judges it (``names.starts_sentence``).
         return (
             openers
