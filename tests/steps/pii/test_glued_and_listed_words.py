@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from mhds.steps.pii.engine import PIIEngine
-from mhds.steps.pii.names import glued_word_cut
+from mhds.steps.pii.name_cues import glued_word_cut
 from mhds.steps.pii.spans import Category
 from tests.steps.pii.cases import redacted
 

@@ -12,7 +12,7 @@ import pytest
 
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.lexicon import is_name_like
-from mhds.steps.pii.names import reads_as_english
+from mhds.steps.pii.name_cues import reads_as_english
 from mhds.steps.pii.spans import Category
 from tests.steps.pii.cases import redacted
 

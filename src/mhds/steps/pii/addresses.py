@@ -27,7 +27,7 @@ from mhds.steps.pii.address_terms import (
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep_terms import GEOGRAPHY, US_STATE_CODES, US_STATE_NAMES, term_key
 from mhds.steps.pii.lexicon import has_digit, is_name_like, is_ordinary
-from mhds.steps.pii.names import is_abbreviated_title, is_addressee
+from mhds.steps.pii.name_cues import is_abbreviated_title, is_addressee
 from mhds.steps.pii.spans import Category, Span
 
 #: Upper-case letters of the Latin, Greek and Cyrillic scripts, as a character class.

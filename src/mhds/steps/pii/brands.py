@@ -18,7 +18,7 @@ import re
 from functools import cache
 
 from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, STRAIGHT_APOSTROPHES, packaged_table
-from mhds.steps.pii.names import PERSON_VERB_AFTER
+from mhds.steps.pii.name_cues import PERSON_VERB_AFTER
 
 #: What stands before a brand used as one: an article and up to three lower-case words ("a
 #: cute little Gucci bag"), or "at" ("at Starbucks").

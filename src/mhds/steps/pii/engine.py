@@ -26,9 +26,7 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.echo import echo_names
 from mhds.steps.pii.keep import KeepList
 from mhds.steps.pii.lexicon import other_stop_words
-from mhds.steps.pii.names import (
-    is_place_name,
-)
+from mhds.steps.pii.name_cues import is_place_name
 from mhds.steps.pii.ner import NerModel, NerResult, ner_results
 from mhds.steps.pii.ner_filters import (
     clip_at_credentials,

@@ -38,7 +38,7 @@ from mhds.steps.pii.lexicon import (
     english_stop_words,
     is_name_like,
 )
-from mhds.steps.pii.names import in_person_slot
+from mhds.steps.pii.name_cues import in_person_slot
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.sites import (

@@ -18,10 +18,9 @@ from mhds.steps.pii.address_terms import STREET_SUFFIXES
 from mhds.steps.pii.gazetteer import is_city
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS
 from mhds.steps.pii.lexicon import ACRONYM_PLURAL, is_name_like, is_ordinary, other_stop_words
-from mhds.steps.pii.names import (
+from mhds.steps.pii.name_cues import (
     PARTICLES,
     PERSON_VERB_AFTER,
-    SHAPE_RECOGNIZER,
     audience_greeting,
     greets,
     in_person_slot,
@@ -35,6 +34,7 @@ from mhds.steps.pii.names import (
     starts_sentence,
     without_glued_tail,
 )
+from mhds.steps.pii.names import SHAPE_RECOGNIZER
 from mhds.steps.pii.ner import OTHER_NAME
 from mhds.steps.pii.pattern_sources import CREDENTIAL
 from mhds.steps.pii.spans import Category, Span

@@ -22,12 +22,8 @@ from mhds.steps.pii.addresses import AddressRecognizer, card_holder
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
-from mhds.steps.pii.names import (
-    NameSlotRecognizer,
-    is_stop_word,
-    starts_sentence,
-    without_glued_tail,
-)
+from mhds.steps.pii.name_cues import is_stop_word, starts_sentence, without_glued_tail
+from mhds.steps.pii.names import NameSlotRecognizer
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160

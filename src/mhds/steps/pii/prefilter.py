@@ -30,7 +30,7 @@ from mhds.steps.pii.lexicon import (
     has_digit,
     is_name_like,
 )
-from mhds.steps.pii.names import in_person_slot, starts_sentence
+from mhds.steps.pii.name_cues import in_person_slot, starts_sentence
 from mhds.steps.pii.pattern_sources import MONTH
 
 #: Words that open sentences in conversation and never start a name ("Thank you.", "Let's
@@ -190,7 +190,7 @@ class NERPrefilter:
         # An ordinary word that opens a sentence ("Crying", "Therapy", "Best"): the engine
         # drops NER's reading of it as a name unless a person's slot comes before it
         # (``ner_filters.could_be_a_name``), so it alone gives NER nothing to add. "Opens a
-        # sentence" as the engine judges it (``names.starts_sentence``).
+        # sentence" as the engine judges it (``name_cues.starts_sentence``).
         return (
             openers
             and starts_sentence(text, start)

@@ -23,7 +23,7 @@ import re
 
 from mhds.steps.pii.gazetteer import is_given_name
 from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, is_name_like
-from mhds.steps.pii.names import PERSON_VERB_AFTER, glued_word_cut
+from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, glued_word_cut
 
 #: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
 #: slot is the citation. Their other mentions are "public_figure", cited only in context.
