@@ -425,3 +425,21 @@ def test_a_release_config_can_add_public_resources() -> None:
 def test_a_malformed_added_resource_is_a_config_error_naming_the_field() -> None:
     with pytest.raises(ValidationError, match=r"entries\[0\] \('Oops'\), field 'kind'"):
         PIIConfig(extra_public_resources=({"name": "Oops", "source": "https://example.org"},))
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("He was 10 or younger. Pedophelia, is a whole other problem.", "Pedophelia", True),
+        ("The Schizophrania came back after I stopped the pills.", "Schizophrania", True),
+        ("I think Trichotilomania runs in my family.", "Trichotilomania", True),
+        # a Census name one letter from a term, and a word too short to tell
+        ("Concetta told me she takes Concerta.", "Concetta", False),
+        ("Harding said the hoarding got worse.", "Harding", False),
+        ("Maria said the mania came back.", "Maria", False),
+    ],
+)
+def test_a_clinical_term_misspelt_by_one_letter_is_kept_not_a_name_near_one(
+    keep: KeepList, text: str, value: str, kept: bool
+) -> None:
+    assert decide(keep, text, value, C.PERSON, "name_slot_regex") is kept

@@ -16,7 +16,7 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.drugs import is_drug_name
 from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.famous import names_public_figure
-from mhds.steps.pii.gazetteer import bears_a_city_name, is_city
+from mhds.steps.pii.gazetteer import bears_a_city_name, is_census_name, is_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     DIAGNOSES,
@@ -37,6 +37,7 @@ from mhds.steps.pii.lexicon import (
     POSSESSIVE_AFTER,
     english_stop_words,
     is_name_like,
+    one_edit_apart,
 )
 from mhds.steps.pii.name_cues import in_person_slot
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
@@ -55,6 +56,9 @@ from mhds.steps.pii.sites import (
 from mhds.steps.pii.spans import Category, Span
 from mhds.steps.pii.works import cited_works, consumed_as_work
 
+#: Clinical terms shorter than this are not matched to a misspelling: short words lie one letter
+#: from too many names ("Mania", "Maria").
+_MIN_MISSPELT_TERM = 8
 #: Words that double as place names below state level: never kept as a LOCATION.
 LOCATION_AMBIGUOUS: frozenset[str] = frozenset({"columbia"})
 #: Local parts of e-mail addresses that name a service, not a person (kept at public domains).
@@ -232,6 +236,13 @@ class KeepList:
         self._domains = tuple(d.lower().strip(".") for d in config.public_domains)
         clinical = MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES | RELATIONS
         self._any = _keys(clinical | frozenset(config.extra_keep_terms))
+        self._long_terms = tuple(
+            sorted(
+                t
+                for t in MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES
+                if t.isalpha() and len(t) >= _MIN_MISSPELT_TERM
+            )
+        )
         self._not_names = _keys(NOT_NAMES)
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
         self._ambiguous = _keys(LOCATION_AMBIGUOUS)
@@ -323,6 +334,8 @@ class KeepList:
             return False  # a city by its cue, even one named as its state is: "in New York"
         if self._is_term(phrase, category):
             return True
+        if named and self._is_misspelt_term(raw):
+            return True  # "Pedophelia": a clinical term with one letter wrong, no one's name
         # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
         return whole != raw and self._is_term(_normalize(whole), category)
 
@@ -370,6 +383,15 @@ class KeepList:
             for start, end, kind in self.public_ranges(text)
             if kind == "publication"
         )
+
+    def _is_misspelt_term(self, raw: str) -> bool:
+        """A one-word clinical term of ``_MIN_MISSPELT_TERM`` letters or more written with one
+        letter changed, added or dropped ("Pedophelia", "Schizophrania"), and not a Census
+        name: "Concetta" and "Harding" are names, one letter from "Concerta" and "hoarding"."""
+        word = raw.strip(EDGE_PUNCTUATION)
+        if len(word) < _MIN_MISSPELT_TERM or not word.isalpha() or is_census_name(word):
+            return False
+        return any(one_edit_apart(word.lower(), term) for term in self._long_terms)
 
     def _is_crisis(self, raw: str, *, vanity: bool) -> bool:
         value = raw.upper().translate(_KEYPAD) if vanity else raw

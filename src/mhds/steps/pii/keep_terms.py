@@ -81,7 +81,13 @@ DIAGNOSES = _terms(
     anorexia, anorexia nervosa, bulimia, bulimia nervosa, binge eating, bed, arfid, ednos, osfed,
     autism, asd, asperger's, insomnia, sud, aud, oud, alcoholism, addiction, dissociation, did,
     pmdd, postpartum depression, ppd, self-harm, nssi, si, hi, suicidal ideation, grief,
-    burnout, trauma, tbi, dementia, alzheimer's, tourette's, odd, rad"""
+    burnout, trauma, tbi, dementia, alzheimer's, tourette's, odd, rad, pedophilia, paraphilia,
+    exhibitionism, voyeurism, fetishism, frotteurism, hypochondria, hypochondriasis, kleptomania,
+    pyromania, trichotillomania, dermatillomania, excoriation, hoarding, misophonia, anhedonia,
+    alexithymia, derealization, depersonalization, catatonia, mania, hypomania, narcolepsy,
+    enuresis, encopresis, dyslexia, dyscalculia, dysgraphia, dyspraxia, emetophobia,
+    claustrophobia, arachnophobia, acrophobia, somatization, dysphoria, gender dysphoria,
+    akathisia, tardive dyskinesia, paranoia, narcissism, codependency, selective mutism"""
 )
 
 #: Family and social relations that NER tags as PERSON ("Mom", "my Sister").

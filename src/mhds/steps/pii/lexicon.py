@@ -161,3 +161,15 @@ def _is_compound(word: str, ordinary: frozenset[str]) -> bool:
         and "".join(parts) == word
         and all(len(p) >= _MIN_PART and p.lower() in ordinary for p in words)
     )
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter changed, added or dropped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]

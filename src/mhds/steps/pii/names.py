@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
 from mhds.steps.pii.cities import find_cities
-from mhds.steps.pii.gazetteer import is_city, is_given_name, is_greeted_city
+from mhds.steps.pii.gazetteer import is_census_name, is_city, is_given_name, is_greeted_city
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     GEOGRAPHY,
@@ -259,6 +259,11 @@ _SPEAKS_AFTER = re.compile(
     r"[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|wrote|writes"
     r"|yelled|yells|replied|replies|answered|answers|promised|promises)\b"
 )
+#: What only a person does, after a surname that English has as a word too ("Manning told
+#: me", "Fielding called"); not "says" or "writes", which a law or a study does as well.
+_SURNAME_ACTS_AFTER = re.compile(
+    r"[ \t]+(?:told|asked|texted|called|yelled|replied|answered|promised)\b"
+)
 #: Words of address that the Census table holds as given names ("Honey, can you ...", "Love,
 #: are you okay?") and titles of rank ("King said ..."): no one's name there.
 _ADDRESS_WORDS = frozenset(
@@ -366,8 +371,9 @@ def _score(text: str, run: _Run) -> float:
         return WEAK  # "Victor, can I please ...", "Jade told me": a given name English has too
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
         return 0.0
-    if start and is_abstract_noun(words[0]) and not run.possessive and not is_given_name(words[0]):
-        return 0.0  # "Reframing is a tool", "Reconnection comes when"; not "Lawrence, ..."
+    if start and is_abstract_noun(words[0]) and not run.possessive and not is_census_name(words[0]):
+        return 0.0  # "Reframing is a tool", "Reconnection comes when"; not "Lawrence, ...",
+        # nor a surname so made ("Harding said", "Fielding told me")
     if _GREETED_INTRO.search(text, max(0, run.start - CUE_REACH), run.start):
         return WEAK  # "Hi, I'm Marisol!" (also "Hi, I'm Christian", a faith's word too)
     if _single_name_slot(text, run, before, words[0], start):
@@ -392,16 +398,16 @@ def _slot_score(before: str, run: _Run) -> float:
 
 
 def _given_name_acting(text: str, run: _Run, word: str) -> bool:
-    """Whether an ordinary word opening a sentence is a given name (``is_given_name``) that
-    acts as a person: a verb of speaking after it ("Jade told me"), or addressed with a
-    question ("Victor, can I please speak ..."). "Hope is", "Grace comes", "Faith moved
-    mountains" and words of address ("Honey, can you ...") are no such slot."""
-    if not is_given_name(word) or word.lower() in _ADDRESS_WORDS:
+    """Whether an ordinary word opening a sentence is a given name or a frequent surname
+    (``is_census_name``) that acts as a person: a verb of speaking after it ("Jade told me",
+    "Manning told me": a surname only by what only a person does, ``_SURNAME_ACTS_AFTER``), or
+    addressed with a question ("Victor, can I please speak ...").
+    "Hope is", "Grace comes", "Faith moved mountains" and words of address ("Honey, can you
+    ...") are no such slot."""
+    if not is_census_name(word) or word.lower() in _ADDRESS_WORDS:
         return False
-    return (
-        _SPEAKS_AFTER.match(text, run.end) is not None
-        or _ASKED_AFTER.match(text, run.end) is not None
-    )
+    acts = _SPEAKS_AFTER if is_given_name(word) else _SURNAME_ACTS_AFTER
+    return acts.match(text, run.end) is not None or _ASKED_AFTER.match(text, run.end) is not None
 
 
 def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:

@@ -17,7 +17,13 @@ from urllib.parse import unquote
 
 from mhds.steps.pii.gazetteer import is_census_name
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS, US_STATE_CODES
-from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, english_stop_words, is_name_like, is_ordinary
+from mhds.steps.pii.lexicon import (
+    EDGE_PUNCTUATION,
+    english_stop_words,
+    is_name_like,
+    is_ordinary,
+    one_edit_apart,
+)
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 
 _CUE_REACH = 40
@@ -259,18 +265,6 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     return named is not None and _names_the_site(named["name"], labels)  # "Teen Line (...)"
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one letter changed, added or dropped."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
-
-
 def _is_organisation_name(name: str) -> bool:
     """Whether a site's name is an organisation's ("glbthotline", "mettainstitute"; not
     "hopecounselingcenter", "kowalskifoundation"): ``_is_named_for`` one of its words."""
@@ -465,5 +459,5 @@ def is_misspelt_site(url: str, domains: tuple[str, ...]) -> bool:
     """Whether a site is one of ``domains`` misspelt by one letter ("psychologtoday.com")."""
     host = _host(url)
     return len(host) >= _MIN_MISSPELT and any(
-        _one_edit_apart(host, d) for d in domains if len(d) >= _MIN_MISSPELT
+        one_edit_apart(host, d) for d in domains if len(d) >= _MIN_MISSPELT
     )
