@@ -3,7 +3,8 @@ clinical and generic words that NER mislabels as names, places or dates.
 
 Matching is case-insensitive on the span's text, stripped of surrounding punctuation, a
 possessive "'s" and a leading "the"/"my"/"her"... and compared by a key without spaces or
-punctuation. The vocabularies are in :mod:`mhds.steps.pii.keep_terms`.
+punctuation. The vocabularies are in :mod:`mhds.steps.pii.keep_terms`; whether a site or an
+e-mail address is public is :mod:`mhds.steps.pii.sites`' question.
 """
 
 from __future__ import annotations
