@@ -437,9 +437,16 @@ def test_a_malformed_added_resource_is_a_config_error_naming_the_field() -> None
         ("Concetta told me she takes Concerta.", "Concetta", False),
         ("Harding said the hoarding got worse.", "Harding", False),
         ("Maria said the mania came back.", "Maria", False),
+        # one letter from a drug, an instrument or a therapy: names and places (leak review)
+        ("I told Concepta about the panic attacks and she laughed.", "Concepta", False),
+        ("Thomazine was the only one who visited me in the psych ward.", "Thomazine", False),
+        ("Columbina says I'm too clingy.", "Columbina", False),
+        ("I've been on the waiting list in Havering for eight months.", "Havering", False),
+        # a condition's near miss after a title is a person's name
+        ("My daughter's teacher, Ms. Demencia, noticed she was cutting.", "Demencia", False),
     ],
 )
-def test_a_clinical_term_misspelt_by_one_letter_is_kept_not_a_name_near_one(
+def test_a_condition_misspelt_by_one_letter_is_kept_not_a_name_near_a_clinical_term(
     keep: KeepList, text: str, value: str, kept: bool
 ) -> None:
     assert decide(keep, text, value, C.PERSON, "name_slot_regex") is kept

@@ -41,11 +41,9 @@ NAMES = [
     ("Ruby told me she was scared to go home.", "Ruby"),
     # a given name that ends like an abstract noun ("-ence", "-ance")
     ("Clarence, I hope the new job is kinder to you.", "Clarence"),
-    # a surname that ends like a gerund, or that English has as a word, acting as a person
+    # a surname that ends like a gerund, opening a sentence as a person
     ("Harding said the new job would be kinder.", "Harding"),
     ("Keating never answered my last email.", "Keating"),
-    ("Manning told me to stop apologising.", "Manning"),
-    ("Fielding called twice while I was out.", "Fielding"),
 ]
 
 
@@ -81,10 +79,13 @@ NOT_NAMES = [
     "Joy felt impossible after the funeral.",
     "Honey, can you pass me the phone?",
     "Love, are you okay?",
-    # gerunds that open a sentence; a surname English has as a word doing what a law does
+    # gerunds that open a sentence; surnames English has as words, doing what people do
     "Reframing is a tool that helps you see it from another side.",
     "Journaling helped me more than I expected.",
     "Law says you must report it within a day.",
+    "Work called me in on my day off again.",
+    "Pride told me not to ask for help.",
+    "Cutting called to me again last night.",
 ]
 
 

@@ -40,7 +40,8 @@ from mhds.steps.pii.lexicon import (
     is_name_like,
     one_edit_apart,
 )
-from mhds.steps.pii.name_cues import in_person_slot
+from mhds.steps.pii.name_cues import after_title, in_person_slot
+from mhds.steps.pii.names import SHAPE_RECOGNIZER
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.sites import (
@@ -57,9 +58,13 @@ from mhds.steps.pii.sites import (
 from mhds.steps.pii.spans import Category, Span
 from mhds.steps.pii.works import cited_works, consumed_as_work
 
-#: Clinical terms shorter than this are not matched to a misspelling: short words lie one letter
+#: Conditions shorter than this are not matched to a misspelling: short words lie one letter
 #: from too many names ("Mania", "Maria").
 _MIN_MISSPELT_TERM = 8
+#: The recognizers whose names and places may be a condition misspelt (NER, the name slots
+#: and shapes), and the place words that make a word a place ("in", "near").
+_MISSPELT_READERS = frozenset({"spacy_ner", "name_slot_regex", SHAPE_RECOGNIZER})
+_PLACE_BEFORE = re.compile(r"\b(?i:in|from|near|to|at|around|outside|via)[ \t]+\Z")
 #: Words that double as place names below state level: never kept as a LOCATION.
 LOCATION_AMBIGUOUS: frozenset[str] = frozenset({"columbia"})
 #: Local parts of e-mail addresses that name a service, not a person (kept at public domains).
@@ -237,12 +242,8 @@ class KeepList:
         self._domains = tuple(d.lower().strip(".") for d in config.public_domains)
         clinical = MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES | RELATIONS
         self._any = _keys(clinical | frozenset(config.extra_keep_terms))
-        self._long_terms = tuple(
-            sorted(
-                t
-                for t in MEDICATIONS | INSTRUMENTS | MODALITIES | DIAGNOSES
-                if t.isalpha() and len(t) >= _MIN_MISSPELT_TERM
-            )
+        self._long_diagnoses = tuple(
+            sorted(t for t in DIAGNOSES if t.isalpha() and len(t) >= _MIN_MISSPELT_TERM)
         )
         self._not_names = _keys(NOT_NAMES)
         self._not_person = _keys(PLACES | CALENDAR | US_STATES | GEOGRAPHY | SIGN_OFFS)
@@ -335,8 +336,8 @@ class KeepList:
             return False  # a city by its cue, even one named as its state is: "in New York"
         if self._is_term(phrase, category):
             return True
-        if named and self._is_misspelt_term(raw):
-            return True  # "Pedophelia": a clinical term with one letter wrong, no one's name
+        if named and self._is_misspelt_diagnosis(text, span):
+            return True  # "Pedophelia": a condition with one letter wrong, no one's name
         # A word of a capitalised term ("Chi" of "Tai Chi"): the term decides.
         return whole != raw and self._is_term(_normalize(whole), category)
 
@@ -385,14 +386,25 @@ class KeepList:
             if kind == "publication"
         )
 
-    def _is_misspelt_term(self, raw: str) -> bool:
-        """A one-word clinical term of ``_MIN_MISSPELT_TERM`` letters or more written with one
-        letter changed, added or dropped ("Pedophelia", "Schizophrania"), and not a Census
-        name: "Concetta" and "Harding" are names, one letter from "Concerta" and "hoarding"."""
-        word = raw.strip(EDGE_PUNCTUATION)
-        if len(word) < _MIN_MISSPELT_TERM or not word.isalpha() or is_census_name(word):
+    def _is_misspelt_diagnosis(self, text: str, span: Span) -> bool:
+        """A one-word condition of ``DIAGNOSES``, of ``_MIN_MISSPELT_TERM`` letters or more,
+        written with one letter changed, added or dropped ("Pedophelia", which NER calls a
+        place), where nothing makes it a person's or a place's name: found by NER or by its
+        shape or slot alone (not as a town, a street or a practice), not after a place word
+        or a title, not a Census name, not a city's.
+        Only conditions: drugs, instruments and therapies lie one letter from private
+        people's and places' names too often ("Concepta", "Thomazine", "Stravato",
+        "Columbina", "Havering", "Ramelton", "Edinburg": a leak review found them all)."""
+        word = text[span.start : span.end].strip(EDGE_PUNCTUATION)
+        if len(word) < _MIN_MISSPELT_TERM or not word.isalpha():
             return False
-        return any(one_edit_apart(word.lower(), term) for term in self._long_terms)
+        if span.recognizer not in _MISSPELT_READERS or _PLACE_BEFORE.search(
+            text, max(0, span.start - _CUE_REACH), span.start
+        ):
+            return False  # found as a town, a street, a practice; or "in Edinburg"
+        if is_census_name(word) or bears_a_city_name(word) or after_title(text, span.start):
+            return False
+        return any(one_edit_apart(word.lower(), term) for term in self._long_diagnoses)
 
     def _is_crisis(self, raw: str, *, vanity: bool) -> bool:
         value = raw.upper().translate(_KEYPAD) if vanity else raw

@@ -259,11 +259,6 @@ _SPEAKS_AFTER = re.compile(
     r"[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|wrote|writes"
     r"|yelled|yells|replied|replies|answered|answers|promised|promises)\b"
 )
-#: What only a person does, after a surname that English has as a word too ("Manning told
-#: me", "Fielding called"); not "says" or "writes", which a law or a study does as well.
-_SURNAME_ACTS_AFTER = re.compile(
-    r"[ \t]+(?:told|asked|texted|called|yelled|replied|answered|promised)\b"
-)
 #: Words of address that the Census table holds as given names ("Honey, can you ...", "Love,
 #: are you okay?") and titles of rank ("King said ..."): no one's name there.
 _ADDRESS_WORDS = frozenset(
@@ -398,16 +393,18 @@ def _slot_score(before: str, run: _Run) -> float:
 
 
 def _given_name_acting(text: str, run: _Run, word: str) -> bool:
-    """Whether an ordinary word opening a sentence is a given name or a frequent surname
-    (``is_census_name``) that acts as a person: a verb of speaking after it ("Jade told me",
-    "Manning told me": a surname only by what only a person does, ``_SURNAME_ACTS_AFTER``), or
-    addressed with a question ("Victor, can I please speak ...").
-    "Hope is", "Grace comes", "Faith moved mountains" and words of address ("Honey, can you
-    ...") are no such slot."""
-    if not is_census_name(word) or word.lower() in _ADDRESS_WORDS:
+    """Whether an ordinary word opening a sentence is a given name (``is_given_name``) that
+    acts as a person: a verb of speaking after it ("Jade told me"), or addressed with a
+    question ("Victor, can I please speak ..."). "Hope is", "Grace comes", "Faith moved
+    mountains" and words of address ("Honey, can you ...") are no such slot. Surnames that
+    English has as words are not read so: "Work called me in", "Pride told me", "Cutting
+    called to me" are no one."""
+    if not is_given_name(word) or word.lower() in _ADDRESS_WORDS:
         return False
-    acts = _SPEAKS_AFTER if is_given_name(word) else _SURNAME_ACTS_AFTER
-    return acts.match(text, run.end) is not None or _ASKED_AFTER.match(text, run.end) is not None
+    return (
+        _SPEAKS_AFTER.match(text, run.end) is not None
+        or _ASKED_AFTER.match(text, run.end) is not None
+    )
 
 
 def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:

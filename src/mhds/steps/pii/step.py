@@ -73,8 +73,8 @@ class PIIRedactor(RecordStep):
     # 14: NER multiplies with OpenBLAS, not BLIS (ner.py; the same spans on every corpus, but
     # other floating-point arithmetic may decide a rare token otherwise); 15: people famous the
     # world over and characters, kept where the words around name them as such (famous.py);
-    # 16: a clinical term misspelt by one letter kept, surnames that end like gerunds or that
-    # English has as words redacted where they open a sentence and act as a person
+    # 16: a condition misspelt by one letter kept ("Pedophelia"), a surname that ends like a
+    # gerund read as a name where it opens a sentence ("Harding said")
     version: ClassVar[int] = 16
 
     def __init__(
