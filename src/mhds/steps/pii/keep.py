@@ -392,6 +392,7 @@ class KeepList:
         place), where nothing makes it a person's or a place's name: found by NER or by its
         shape or slot alone (not as a town, a street or a practice), not after a place word
         or a title, not a Census name, not a city's.
+
         Only conditions: drugs, instruments and therapies lie one letter from private
         people's and places' names too often ("Concepta", "Thomazine", "Stravato",
         "Columbina", "Havering", "Ramelton", "Edinburg": a leak review found them all)."""

@@ -368,7 +368,7 @@ def _score(text: str, run: _Run) -> float:
         return 0.0
     if start and is_abstract_noun(words[0]) and not run.possessive and not is_census_name(words[0]):
         return 0.0  # "Reframing is a tool", "Reconnection comes when"; not "Lawrence, ...",
-        # nor a surname so made ("Harding said", "Fielding told me")
+        # nor a surname so made ("Harding said", "Keating never answered")
     if _GREETED_INTRO.search(text, max(0, run.start - CUE_REACH), run.start):
         return WEAK  # "Hi, I'm Marisol!" (also "Hi, I'm Christian", a faith's word too)
     if _single_name_slot(text, run, before, words[0], start):
