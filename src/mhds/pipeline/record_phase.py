@@ -39,11 +39,11 @@ class StepsOutcome:
     """What the per-record steps produced: staged shards, merged stats, input issues."""
 
     staged: list[str]
-    stats: StepStats
-    issues: list[ProvenanceIssue]
-    resumed: list[str]
+    stats: StepStats = field(default_factory=lambda: StepStats("pii_redact"))
+    issues: list[ProvenanceIssue] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
     # source id -> records sent to PII review, by reason
-    review: dict[str, Counter[str]]
+    review: dict[str, Counter[str]] = field(default_factory=dict)
     # sha256 over every staged shard's hash: what the whole-corpus phases' done markers name
     digest: str = ""
     # The safety screen's counts (``mhds.crisis.screening``) and the families it scored.
@@ -110,10 +110,6 @@ def record_steps(
     summaries = executor.map(run_record_steps, units, on_done=lambda n: tick("pii", n, len(units)))
     outcome = StepsOutcome(
         [u.output_key for u in units],
-        StepStats("pii_redact"),
-        [],
-        [],
-        {},
         digest=stable_id(*(str(summary["sha256"]) for summary in summaries)),
         safety_families=safety_families,
     )
