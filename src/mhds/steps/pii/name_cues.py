@@ -393,14 +393,17 @@ def after_title(text: str, start: int) -> bool:
     return _TITLE_BEFORE.search(text, max(0, start - 16), start) is not None
 
 
-def greets(text: str, start: int) -> bool:
+def greets(text: str, start: int, *, interjected: bool = True) -> bool:
     """Whether the word at ``start`` is greeted by a greeting that opens a text or a line, or
-    addressed after an interjection there ("Well Boise, ...": a comma must follow the word)."""
+    (unless not ``interjected``) addressed after an interjection there ("Well Boise, ...": a
+    comma must follow the word)."""
     before = max(0, start - CUE_REACH)
     if _GREETING.search(text, before, start) is None:
         return False
     if _INTERJECTED.search(text, before, start) is None:
         return True
+    if not interjected:
+        return False
     word = WORD.match(text, start)
     return word is not None and ADDRESSED.match(text, word.end()) is not None
 

@@ -266,6 +266,26 @@ _ADDRESS_WORDS = frozenset(
      "darling", "dear", "kid", "girl", "boy", "mate", "pal", "angel", "sugar", "champ", "chief",
      "boss", "doc", "bro", "sis", "king", "queen", "prince", "princess", "duke", "lord"}
 )  # fmt: skip
+#: What a greeting addresses that is no one's name: an audience, a role, kin, an endearment,
+#: a deity or a feeling ("Hi everyone", "Dear Sir", "Hi Mom", "Dear God", "Dear Worried").
+_GREETED_NOT_NAMES = _ADDRESS_WORDS | frozenset(
+    {"all", "everyone", "everybody", "there", "again", "guys", "folks", "friend", "friends",
+     "team", "world", "you", "yall", "y'all", "y’all", "reader", "readers", "reddit",
+     "internet", "anon", "anonymous", "stranger", "strangers", "asker", "madam", "ma'am",
+     "ma’am", "maam", "doctor", "therapist", "counselor", "counsellor", "colleague",
+     "colleagues", "ladies", "gentlemen", "mods", "moderators", "mom", "mum", "mommy", "mama",
+     "dad", "daddy", "papa", "mother", "father", "parents", "son", "daughter", "sister",
+     "brother", "grandma", "grandpa", "sweetheart", "beautiful", "gorgeous", "handsome",
+     "diary", "god", "jesus", "lord", "santa", "universe", "self", "me", "lonely", "sad",
+     "lost", "stuck", "scared", "afraid", "unsure", "upset", "unhappy", "hopeless",
+     "helpless", "alone", "sorry", "thanks", "welcome", "yes", "no", "ok", "okay", "well",
+     "wow", "oh", "so", "sir", "miss", "mister", "mrs", "mr", "ms"}
+)  # fmt: skip
+#: Word endings of feelings and states, by which a greeting addresses an asker who gave no
+#: name ("Dear Worried,", "Hi Struggling,", "Dear Anxious,", "Hi Hopeful,", "Dear Sleepless,").
+_FEELING_ENDINGS = ("ed", "ing", "ous", "ful", "less", "ish")
+#: What follows a word a greeting addresses: a comma, "!", a colon or the line's end.
+_ADDRESS_END = re.compile(r"[ \t]*(?:[,!:]|\Z|\n|\\n)")
 #: A question put to the word before it ("Victor, can I please ...", "Ella, could you ...").
 _ASKED_AFTER = re.compile(
     r"[ \t]*,[ \t]*(?i:can|could|would|will|may|do|did|are|have)[ \t]+(?:I|you|we)\b"
@@ -349,8 +369,10 @@ def _score(text: str, run: _Run) -> float:
     start = starts_sentence(text, run.start)
     first = start or opens_utterance(text, run.start)
     names = sum(is_name_like(w, sentence_start=first and i == 0) for i, w in enumerate(words))
-    if names and greets(text, run.start):
+    if names and _greets_name(text, run, words):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
+    if not names and _greeted_alone(text, run, words):
+        return STRONG if is_given_name(words[0]) else WEAK  # "Hi Hope,", "Dear Loyal,"
     if names and _LANDMARK_AFTER.match(text, run.end):
         return FULL_NAME  # a place: "Kõrkküla bridge", "the Fiebig street"
     if (
@@ -390,6 +412,32 @@ def _slot_score(before: str, run: _Run) -> float:
         return 0.0
     first = run.words[0].lower()
     return STRONG if first not in stop_words() and first not in _WHEN_WORDS else 0.0
+
+
+def _greets_name(text: str, run: _Run, words: list[str]) -> bool:
+    """Whether a greeting opening a text or a line addresses ``run`` ("Hi Chapel Hill,"), or
+    an interjection there addresses a word that is name-like even opening a sentence ("Oh
+    Chino,"; not "Well Yes,", "Oh Wow,": words that only open sentences capitalised)."""
+    if greets(text, run.start, interjected=False):
+        return True
+    return greets(text, run.start) and is_name_like(words[0], sentence_start=True)
+
+
+def _greeted_alone(text: str, run: _Run, words: list[str]) -> bool:
+    """Whether ``run`` is one word that a greeting opening a text or a line addresses, a
+    comma, "!", a colon or the line's end after it ("Hi Hope,", "Dear Loyal!"): who is
+    greeted, whatever English has the word for, unless an audience, a role, kin, an
+    endearment or a feeling (``_GREETED_NOT_NAMES``, ``_FEELING_ENDINGS``: "Hi everyone,",
+    "Dear Worried,"). After an interjection the word is no one ("Oh Wow,", "Well Yes,")."""
+    if len(words) != 1 or not greets(text, run.start, interjected=False):
+        return False
+    word = words[0]
+    lower = word.lower()
+    if lower in _GREETED_NOT_NAMES:
+        return False
+    if lower.endswith(_FEELING_ENDINGS) and not is_given_name(word):
+        return False
+    return _ADDRESS_END.match(text, run.end) is not None
 
 
 def _given_name_acting(text: str, run: _Run, word: str) -> bool:

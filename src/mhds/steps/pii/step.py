@@ -74,8 +74,9 @@ class PIIRedactor(RecordStep):
     # other floating-point arithmetic may decide a rare token otherwise); 15: people famous the
     # world over and characters, kept where the words around name them as such (famous.py);
     # 16: a condition misspelt by one letter kept ("Pedophelia"), a surname that ends like a
-    # gerund read as a name where it opens a sentence ("Harding said")
-    version: ClassVar[int] = 16
+    # gerund read as a name where it opens a sentence ("Harding said"); 17: who a greeting
+    # addresses though English has the word ("Hi Hope,"), no interjection's word ("Oh Wow,")
+    version: ClassVar[int] = 17
 
     def __init__(
         self,
