@@ -1,9 +1,10 @@
 """The classes of mistakes read on hand-labelled CounselChat batch 8 (issue 11), each tested on
 sentences written for these tests (none comes from an evaluation corpus): the asker addressed
 after an interjection ("Well <town>, ..."), who a greeting addresses though English has the
-word ("Hi Hope,", "Hi Loyal,"; not "Hi Everyone,", "Dear Worried,"), a writer who introduces
-herself after a greeting ("Hi, I'm <name>!"), acronyms' plurals read as names, and a
-technique introduced with "called" after a comma. Also what must stay as it was."""
+word ("Hi Hope,", "Hi Thistle,"; not "Hi Everyone,", "Dear Worried,"), a greeted small town
+("Hi Peculiar,"), a writer who introduces herself after a greeting ("Hi, I'm <name>!"),
+acronyms' plurals read as names, and a technique introduced with "called" after a comma.
+Also what must stay as it was."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ C = Category
         ("Hi Hope, I hear how hard this has been.", (C.PERSON, "Hope")),
         ("Dear Faith,\nThank you for writing.", (C.PERSON, "Faith")),
         ("Hello Sunny! You are not alone in this.", (C.PERSON, "Sunny")),
-        ("Hi Loyal, this is a common question.", (C.PERSON, "Loyal")),
+        ("Hi Thistle, this is a common question.", (C.PERSON, "Thistle")),
+        # a greeted town of a few hundred people, its name an English word or not
+        ("Hi Peculiar, this is a common question.", (C.LOCATION, "Peculiar")),
+        ("Hi Orocovis, I hear how tired you are.", (C.LOCATION, "Orocovis")),
     ],
 )
 def test_finds(engine: PIIEngine, text: str, expected: tuple[Category, str]) -> None:
@@ -67,9 +71,10 @@ def test_keeps(engine: PIIEngine, text: str, kept: str) -> None:
 
 def test_a_greeted_given_name_is_certain_and_another_word_uncertain(engine: PIIEngine) -> None:
     threshold = engine.config.certain_score
-    [hope] = engine.analyze("Hi Hope, I hear how hard this has been.")
-    [loyal] = engine.analyze("Hi Loyal, this is a common question.")
-    assert hope.score >= threshold > loyal.score
+    # the name slots' own scores (NER may read either word as a person too)
+    [hope] = engine.analyze_patterns("Hi Hope, I hear how hard this has been.")
+    [thistle] = engine.analyze_patterns("Hi Thistle, this is a common question.")
+    assert hope.score >= threshold > thistle.score
 
 
 def test_a_city_after_i_am_stays_a_place(engine: PIIEngine) -> None:

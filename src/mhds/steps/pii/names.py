@@ -372,7 +372,8 @@ def _score(text: str, run: _Run) -> float:
     if names and _greets_name(text, run, words):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
     if not names and _greeted_alone(text, run, words):
-        return STRONG if is_given_name(words[0]) else WEAK  # "Hi Hope,", "Dear Loyal,"
+        known = is_given_name(words[0]) or is_greeted_city(words[0])  # "Hi Hope,", "Hi Peculiar,"
+        return STRONG if known else WEAK  # "Dear Thistle,": uncertain
     if names and _LANDMARK_AFTER.match(text, run.end):
         return FULL_NAME  # a place: "Kõrkküla bridge", "the Fiebig street"
     if (
@@ -425,7 +426,7 @@ def _greets_name(text: str, run: _Run, words: list[str]) -> bool:
 
 def _greeted_alone(text: str, run: _Run, words: list[str]) -> bool:
     """Whether ``run`` is one word that a greeting opening a text or a line addresses, a
-    comma, "!", a colon or the line's end after it ("Hi Hope,", "Dear Loyal!"): who is
+    comma, "!", a colon or the line's end after it ("Hi Hope,", "Dear Thistle!"): who is
     greeted, whatever English has the word for, unless an audience, a role, kin, an
     endearment or a feeling (``_GREETED_NOT_NAMES``, ``_FEELING_ENDINGS``: "Hi everyone,",
     "Dear Worried,"). After an interjection the word is no one ("Oh Wow,", "Well Yes,")."""

@@ -75,7 +75,8 @@ class PIIRedactor(RecordStep):
     # world over and characters, kept where the words around name them as such (famous.py);
     # 16: a condition misspelt by one letter kept ("Pedophelia"), a surname that ends like a
     # gerund read as a name where it opens a sentence ("Harding said"); 17: who a greeting
-    # addresses though English has the word ("Hi Hope,"), no interjection's word ("Oh Wow,")
+    # addresses though English has the word ("Hi Hope,"), no interjection's word ("Oh Wow,"),
+    # a greeted US town of 500 people or more a place (towns.txt.gz)
     version: ClassVar[int] = 17
 
     def __init__(
@@ -240,6 +241,7 @@ class PIIRedactor(RecordStep):
 _IDENTITY_DATA = (
     "common_words.txt.gz", "public_resources.yaml", "cities.txt.gz", "census_names.txt.gz",
     "disease_eponyms.txt.gz", "brands.txt.gz", "drug_names.txt.gz", "famous_people.txt.gz",
+    "towns.txt.gz",
 )  # fmt: skip
 
 
@@ -248,7 +250,7 @@ def pii_identity() -> str:
     """What a build's key must change with besides its configuration: the PII step's version
     and a digest of the packaged data it reads (the ordinary-word table, the public-resource
     list, the city gazetteer, the Census names, the condition eponyms, the brands, the drug
-    names and the famous people), so that a new engine or list never resumes a build
+    names, the famous people and the US towns), so that a new engine or list never resumes a build
     redacted by the old one."""
     data = files("mhds.steps.pii").joinpath("data")
     digest = hashlib.sha256()
