@@ -17,7 +17,7 @@ from mhds.crisis.judge import JUDGE_PROMPT_VERSION, judge_chat, parse_judgement
 from mhds.crisis.library import load_library
 from mhds.crisis.model_chats import PROMPT_VERSION, ModelComposer, model_chat, request_seed
 from mhds.crisis.scenarios import expand_scenarios
-from mhds.crisis.sources import chat_source, is_holdout
+from mhds.crisis.sources import chat_source, is_holdout, judged_maker, template_maker
 from mhds.generate import GenerationClient, GenerationParams, OpenAIBackend
 from mhds.records import codec
 from mhds.store.local import LocalStore
@@ -263,6 +263,19 @@ def test_the_judge_verdict_is_recorded_beside_the_rules(
     assert judged["prompt_version"] == JUDGE_PROMPT_VERSION
     assert judged["model"] == "served-fake-model" and len(judged["request_hash"]) == 64
     assert fake_openai.stats()["requests"] == 1
+
+
+def test_a_judge_that_fails_is_recorded_and_the_chat_kept(
+    fake_openai: FakeOpenAI, tmp_path: Path, library, templates
+) -> None:  # type: ignore[no-untyped-def]
+    [scenario] = expand_scenarios(library, seed="e", per_category=1, categories=["mania"])
+    fake_openai.script(default={"status": 503})
+    client = make_client(fake_openai, LocalStore(tmp_path), retries=0)
+    make = judged_maker(template_maker(templates, seed="e"), client, library)
+    messages, generator = make(scenario)
+    assert messages == template_maker(templates, seed="e")(scenario)[0]
+    assert generator["judge"] == {"verdict": "error", "reason": "generation:retries_exhausted"}
+    assert generator["backend"] == "template"
 
 
 def test_cli_template_chats_judged_by_the_endpoint(fake_openai: FakeOpenAI, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.progress import Progress
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from mhds.crisis.library import ScenarioLibrary
     from mhds.crisis.scenarios import Scenario
     from mhds.generate import GenerationClient, GenerationParams
-    from mhds.records.schema import Role
     from mhds.registry.schema import Registry
     from mhds.store.base import Store
 
@@ -187,8 +186,15 @@ def chats(
     --store ./store`
     """
     from mhds.crisis.chat_templates import load_chat_templates
-    from mhds.crisis.scenarios import read_scenarios
-    from mhds.crisis.sources import ChatMaker, chat_source, template_maker, write_chat_source
+    from mhds.crisis.sources import (
+        ChatMaker,
+        chat_source,
+        drawn_scenarios,
+        judged_maker,
+        model_maker,
+        template_maker,
+        write_chat_sources,
+    )
     from mhds.errors import ConfigError
 
     st, reg = run(lambda: open_store_and_registry(store, registry))
@@ -203,19 +209,14 @@ def chats(
 
     def prepare() -> tuple[list[Scenario], ChatMaker, GenerationClient | None]:
         lib = _library(st, library)
-        drawn = read_scenarios(st.read_bytes(scenarios), key=scenarios)
-        stale = {s.library_digest for s in drawn} - {lib.digest()}
-        if stale:
-            raise ConfigError(
-                f"{scenarios} was drawn from another library ({', '.join(sorted(stale))[:80]}): "
-                "pass it with --library"
-            )
+        drawn = drawn_scenarios(st, scenarios, lib)
         templates = load_chat_templates(library=lib)
         if backend not in ("template", "openai"):
             raise ConfigError(f"--backend {backend!r}: template or openai")
+        make = template_maker(templates, assistant_role=role, seed=seed)
         if backend == "template" and not judge:
-            return drawn, template_maker(templates, assistant_role=role, seed=seed), None
-        client, params = _openai_client(
+            return drawn, make, None
+        client, params = openai_client(
             st,
             base_url=base_url,
             model=model,
@@ -226,30 +227,10 @@ def chats(
             timeout=timeout,
             retries=retries,
         )
-        from mhds.crisis.judge import judge_chat
-        from mhds.crisis.model_chats import model_chat
-        from mhds.generate import GenerationError
-
-        base = template_maker(templates, assistant_role=role, seed=seed)
-
-        def judged(scenario: Scenario, messages: list[tuple[Role, str]]) -> dict[str, Any]:
-            # The judge advises: its failure is recorded, never a reason to drop the chat.
-            try:
-                return judge_chat(client, lib, scenario, messages, assistant_role=role)
-            except GenerationError as exc:
-                return {"verdict": "error", "reason": f"generation:{exc.reason}"}
-
-        def make(scenario: Scenario) -> tuple[list[tuple[Role, str]], dict[str, Any]]:
-            if backend == "openai":
-                messages, generator = model_chat(
-                    scenario, client, params, lib, templates, assistant_role=role, seed=seed
-                )
-            else:
-                messages, generator = base(scenario)
-            if judge:
-                generator = {**generator, "judge": judged(scenario, messages)}
-            return messages, generator
-
+        if backend == "openai":
+            make = model_maker(client, params, lib, templates, assistant_role=role, seed=seed)
+        if judge:
+            make = judged_maker(make, client, lib, assistant_role=role)
         return drawn, make, client
 
     drawn, make, client = run(prepare)
@@ -265,30 +246,17 @@ def chats(
                 progress=lambda done: bar.update(task, completed=done),
             )
         )
-
-    def write() -> list[tuple[str, int, bool]]:
-        if source.left_out:
-            entries = source.quarantine_lines()
-            st.write_bytes(left_out_key, b"".join(codec.dumps(e) + b"\n" for e in entries))
-        elif st.exists(left_out_key):
-            st.delete(left_out_key)  # an earlier run's list: nothing is left out now
-        if not source.lines and not source.holdout:
-            reasons = sorted({reason for _, reason, _ in source.left_out})
-            raise ConfigError(
-                f"no chat could be made from {scenarios} (reasons: {', '.join(reasons) or 'none'}"
-                f"; listed in {st.url_for(left_out_key)})"
-            )
-        sides = (
-            (main_key, source.lines, source.data()),
-            (holdout_key, source.holdout, source.holdout_data()),
+    written = run(
+        lambda: write_chat_sources(
+            st,
+            source,
+            scenarios_key=scenarios,
+            main_key=main_key,
+            holdout_key=holdout_key,
+            left_out_key=left_out_key,
         )
-        return [
-            (key, len(lines), write_chat_source(st, key, data))
-            for key, lines, data in sides
-            if lines
-        ]
-
-    for key, count, fresh in run(write):
+    )
+    for key, count, fresh in written:
         verb = "wrote" if fresh else "already there (same bytes)"
         console.print(f"{count} chats; {verb}: [bold]{st.url_for(key)}[/bold]")
     if client is not None:
@@ -322,7 +290,7 @@ def _assistant_role(value: str) -> Literal["therapist", "client"]:
     raise ConfigError(f"--assistant-role {value!r}: therapist or client")
 
 
-def _openai_client(
+def openai_client(
     st: Store,
     *,
     base_url: str | None,
@@ -334,6 +302,12 @@ def _openai_client(
     timeout: float,
     retries: int,
 ) -> tuple[GenerationClient, GenerationParams]:
+    """The openai backend's client (replies cached in ``st``) and parameters, from the
+    options every generating command shares (``mhds generate``, ``mhds persona``).
+
+    Raises:
+        ConfigError: no --base-url or --model, or parameters out of range.
+    """
     from mhds.errors import ConfigError
     from mhds.generate import GenerationClient, GenerationParams, OpenAIBackend
 

@@ -149,7 +149,7 @@ def chats(
     Example: `mhds persona chats --prefix tier4_voice_persona/ --holdout-share 0.2
     --dual-share 0.3 --store s3://bucket/datasets`
     """
-    from mhds.cli.generate import _openai_client
+    from mhds.cli.generate import openai_client
     from mhds.persona.chats import PersonaChatConfig
     from mhds.persona.sources import make_persona_sources
     from mhds.persona.transcripts import ChunkConfig
@@ -174,7 +174,7 @@ def chats(
     client = params = None
     if backend == "openai":
         client, params = run(
-            lambda: _openai_client(
+            lambda: openai_client(
                 st,
                 base_url=base_url,
                 model=model,

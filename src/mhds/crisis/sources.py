@@ -18,9 +18,13 @@ from typing import Any, Literal
 
 from mhds.crisis.chat_templates import ChatTemplates
 from mhds.crisis.chats import ChatMessage, compose_chat, template_generator
-from mhds.crisis.judge import NOT_JUDGED
-from mhds.crisis.scenarios import Scenario
+from mhds.crisis.judge import NOT_JUDGED, judge_chat
+from mhds.crisis.library import ScenarioLibrary
+from mhds.crisis.model_chats import model_chat
+from mhds.crisis.scenarios import Scenario, read_scenarios
 from mhds.errors import ConfigError, InputError, ObjectExistsError
+from mhds.generate.backend import GenerationParams
+from mhds.generate.client import GenerationClient
 from mhds.generate.errors import GenerationError
 from mhds.records import codec
 from mhds.steps.split import split_position
@@ -86,6 +90,104 @@ def template_maker(
         return messages, generator
 
     return make
+
+
+def model_maker(
+    client: GenerationClient,
+    params: GenerationParams,
+    library: ScenarioLibrary,
+    templates: ChatTemplates,
+    *,
+    assistant_role: AssistantRole = "therapist",
+    seed: str | None = None,
+) -> ChatMaker:
+    """The openai backend as a ``ChatMaker``: each turn asked of ``client`` (``model_chat``)."""
+
+    def make(scenario: Scenario) -> tuple[list[ChatMessage], dict[str, Any]]:
+        return model_chat(
+            scenario, client, params, library, templates, assistant_role=assistant_role, seed=seed
+        )
+
+    return make
+
+
+def judged_maker(
+    make: ChatMaker,
+    client: GenerationClient,
+    library: ScenarioLibrary,
+    *,
+    assistant_role: AssistantRole = "therapist",
+) -> ChatMaker:
+    """``make`` with the endpoint's verdict on each chat against its category's safety rules
+    kept in the provenance (``generator["judge"]``). The judge advises: a request that fails
+    is recorded as the verdict ``error`` with its reason, never a reason to drop the chat."""
+
+    def judged(scenario: Scenario) -> tuple[list[ChatMessage], dict[str, Any]]:
+        messages, generator = make(scenario)
+        try:
+            verdict = judge_chat(client, library, scenario, messages, assistant_role=assistant_role)
+        except GenerationError as exc:
+            verdict = {"verdict": "error", "reason": f"generation:{exc.reason}"}
+        return messages, {**generator, "judge": verdict}
+
+    return judged
+
+
+def drawn_scenarios(store: Store, key: str, library: ScenarioLibrary) -> list[Scenario]:
+    """The scenarios of ``key`` in ``store``, drawn from ``library``.
+
+    Raises:
+        ConfigError: a scenario was drawn from another library (its digest differs).
+        InputError: a line of ``key`` is no scenario (``read_scenarios``).
+    """
+    drawn = read_scenarios(store.read_bytes(key), key=key)
+    stale = {s.library_digest for s in drawn} - {library.digest()}
+    if stale:
+        raise ConfigError(
+            f"{key} was drawn from another library ({', '.join(sorted(stale))[:80]}): "
+            "pass it with --library"
+        )
+    return drawn
+
+
+def write_chat_sources(
+    store: Store,
+    source: ChatSource,
+    *,
+    scenarios_key: str,
+    main_key: str,
+    holdout_key: str,
+    left_out_key: str,
+) -> list[tuple[str, int, bool]]:
+    """Write both sides of ``source`` (made from the scenarios of ``scenarios_key``) once
+    (``write_chat_source``), and the list of scenarios left out to ``left_out_key`` (an
+    earlier run's list is removed when none is left out now); (key, chats, whether written
+    now) for each side that holds chats.
+
+    Raises:
+        ConfigError: no chat was made at all (the reasons are named, the list written), or
+            a key holds another source.
+    """
+    if source.left_out:
+        entries = source.quarantine_lines()
+        store.write_bytes(left_out_key, b"".join(codec.dumps(e) + b"\n" for e in entries))
+    elif store.exists(left_out_key):
+        store.delete(left_out_key)
+    if not source.lines and not source.holdout:
+        reasons = sorted({reason for _, reason, _ in source.left_out})
+        raise ConfigError(
+            f"no chat could be made from {scenarios_key} (reasons: {', '.join(reasons) or 'none'}"
+            f"; listed in {store.url_for(left_out_key)})"
+        )
+    sides = (
+        (main_key, source.lines, source.data()),
+        (holdout_key, source.holdout, source.holdout_data()),
+    )
+    return [
+        (key, len(lines), write_chat_source(store, key, data))
+        for key, lines, data in sides
+        if lines
+    ]
 
 
 def is_holdout(group_id: str, share: float, seed: str = HOLDOUT_SEED) -> bool:
