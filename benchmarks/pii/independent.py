@@ -88,6 +88,10 @@ CORPORA = {
     # those the seventh read unlabelled); run blind once with the session-start engine and the
     # engine of that moment (results/pii-independent-blind-counselchat9*.json), then dev.
     "counselchat9": CORPORA_DIR / "counselchat_gold9.jsonl",
+    # Batch 10: 200 further texts labelled twice in the session of PII step 17, run blind once
+    # with that step (results/pii-independent-blind-counselchat10.json), then held out like
+    # batch 3: only aggregates are read, no text of it is quoted.
+    "counselchat10": CORPORA_DIR / "counselchat_gold10.jsonl",
     # Reddit posts from mental-health subreddits (Low et al. 2020), labelled twice in the ninth
     # session. Batch 1: run blind once with the session-start engine
     # (results/pii-independent-blind-reddit*.json), then dev. Batch 2: never read.
@@ -102,7 +106,7 @@ TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
 RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
 #: and no text of them is quoted.
-WHOLLY_HELD_OUT = frozenset({"counselchat3", "reddit2"})
+WHOLLY_HELD_OUT = frozenset({"counselchat3", "counselchat10", "reddit2"})
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(
