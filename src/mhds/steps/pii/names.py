@@ -12,9 +12,10 @@ and names in short lines. This recognizer reads the slot instead of the name:
   the speaker of a line ("Adán: What a wife."), a vocative ("Remember me, Lucho?",
   "François, can I ..."), or a list of such words ("founders: Alba, Bello and Arcos").
 
-Organisation words in a capitalised run ("Record Plc", "Trevor Project") leave it to the
-keep-list and NER; a town-shaped word after a place preposition is left to
-:mod:`mhds.steps.pii.addresses`. Pure Python, no models.
+Who a greeting, an interjection or a line's colon addresses, and who introduces themselves,
+is asked of :mod:`mhds.steps.pii.addressed`. Organisation words in a capitalised run ("Record
+Plc", "Trevor Project") leave it to the keep-list and NER; a town-shaped word after a place
+preposition is left to :mod:`mhds.steps.pii.addresses`. Pure Python, no models.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
+from mhds.steps.pii.addressed import (
+    addressed,
+    given_name_acting,
+    greeted_alone,
+    greets_name,
+    introduced,
+    may_speak,
+)
 from mhds.steps.pii.cities import find_cities
 from mhds.steps.pii.gazetteer import is_census_name, is_city, is_given_name, is_greeted_city
 from mhds.steps.pii.keep_terms import (
@@ -39,7 +48,6 @@ from mhds.steps.pii.lexicon import (
     is_name_like,
 )
 from mhds.steps.pii.name_cues import (
-    ADDRESSED,
     CUE_REACH,
     FULL_NAME,
     GLUED_WEB,
@@ -56,7 +64,6 @@ from mhds.steps.pii.name_cues import (
     EnglishSentences,
     after_relation_or_named,
     glued_word_cut,
-    greets,
     greets_after,
     in_name_field,
     is_abstract_noun,
@@ -229,17 +236,6 @@ _LANDMARK_AFTER = re.compile(
     r"[ \t]+(?:bridge|river|street|road|avenue|lane|park|station|airport|lake|beach|harbou?r"
     r"|square|county|district|province|valley|village|town|township|neighbou?rhood|suburb)\b"
 )
-#: A writer introducing themselves after a greeting ("Hi, I'm ", "Hello there! I am ").
-_GREETED_INTRO = re.compile(
-    r"(?:^|\n|\\n|[.!?][ \t]+)[ \t]*(?i:hi|hello|hey)(?:[ \t]+(?i:there|all|everyone))?"
-    r"[ \t,!.]*(?:I['’]?m|I[ \t]+am)[ \t]+\Z"
-)
-#: Labels forum posts give their lines ("Edit: thanks all", "Update: ..."): no speaker.
-_LINE_LABELS = frozenset(
-    {"edit", "edited", "update", "updated", "note", "eta", "tl;dr", "tldr", "ps", "pps", "context",
-     "background", "disclaimer", "title"}
-)  # fmt: skip
-_LINE_START = re.compile(r"(?:^|\n|\\n)[ \t]*\Z")
 _TITLE_WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+)(?P<dot>\.)?[ \t]*,?[ \t]*\Z")
 #: The longest piece of an abbreviation written with full stops ("Ph.D", "R.C.C.").
 _ABBREVIATION_PIECE = 2
@@ -253,43 +249,6 @@ _PLACE_PARTS = frozenset(w for t in GEOGRAPHY | US_STATES for w in t.split() if 
 _MIN_SHAPE_LETTERS = 3
 _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[ \t]+\Z")
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
-#: Verbs of speaking right after a sentence's first word ("Jade told me"), which an abstract
-#: noun a sentence gives life to does not take ("Hope felt", "Grace knows", "Faith moved").
-_SPEAKS_AFTER = re.compile(
-    r"[ \t]+(?:said|says|told|tells|asked|asks|called|calls|texted|texts|wrote|writes"
-    r"|yelled|yells|replied|replies|answered|answers|promised|promises)\b"
-)
-#: Words of address that the Census table holds as given names ("Honey, can you ...", "Love,
-#: are you okay?") and titles of rank ("King said ..."): no one's name there.
-_ADDRESS_WORDS = frozenset(
-    {"honey", "love", "man", "buddy", "lady", "dude", "sir", "babe", "baby", "sweetie",
-     "darling", "dear", "kid", "girl", "boy", "mate", "pal", "angel", "sugar", "champ", "chief",
-     "boss", "doc", "bro", "sis", "king", "queen", "prince", "princess", "duke", "lord"}
-)  # fmt: skip
-#: What a greeting addresses that is no one's name: an audience, a role, kin, an endearment,
-#: a deity or a feeling ("Hi everyone", "Dear Sir", "Hi Mom", "Dear God", "Dear Worried").
-_GREETED_NOT_NAMES = _ADDRESS_WORDS | frozenset(
-    {"all", "everyone", "everybody", "there", "again", "guys", "folks", "friend", "friends",
-     "team", "world", "you", "yall", "y'all", "y’all", "reader", "readers", "reddit",
-     "internet", "anon", "anonymous", "stranger", "strangers", "asker", "madam", "ma'am",
-     "ma’am", "maam", "doctor", "therapist", "counselor", "counsellor", "colleague",
-     "colleagues", "ladies", "gentlemen", "mods", "moderators", "mom", "mum", "mommy", "mama",
-     "dad", "daddy", "papa", "mother", "father", "parents", "son", "daughter", "sister",
-     "brother", "grandma", "grandpa", "sweetheart", "beautiful", "gorgeous", "handsome",
-     "diary", "god", "jesus", "lord", "santa", "universe", "self", "me", "lonely", "sad",
-     "lost", "stuck", "scared", "afraid", "unsure", "upset", "unhappy", "hopeless",
-     "helpless", "alone", "sorry", "thanks", "welcome", "yes", "no", "ok", "okay", "well",
-     "wow", "oh", "so", "sir", "miss", "mister", "mrs", "mr", "ms"}
-)  # fmt: skip
-#: Word endings of feelings and states, by which a greeting addresses an asker who gave no
-#: name ("Dear Worried,", "Hi Struggling,", "Dear Anxious,", "Hi Hopeful,", "Dear Sleepless,").
-_FEELING_ENDINGS = ("ed", "ing", "ous", "ful", "less", "ish")
-#: What follows a word a greeting addresses: a comma, "!", a colon or the line's end.
-_ADDRESS_END = re.compile(r"[ \t]*(?:[,!:]|\Z|\n|\\n)")
-#: A question put to the word before it ("Victor, can I please ...", "Ella, could you ...").
-_ASKED_AFTER = re.compile(
-    r"[ \t]*,[ \t]*(?i:can|could|would|will|may|do|did|are|have)[ \t]+(?:I|you|we)\b"
-)
 #: A doctrine's word ("Buddhism", "Stoicism"): no one's name.
 _DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
 #: What stands before "Im" read as "I'm": a sentence's start or a conjunction.
@@ -369,9 +328,9 @@ def _score(text: str, run: _Run) -> float:
     start = starts_sentence(text, run.start)
     first = start or opens_utterance(text, run.start)
     names = sum(is_name_like(w, sentence_start=first and i == 0) for i, w in enumerate(words))
-    if names and _greets_name(text, run, words):
+    if names and greets_name(text, run.start, words[0]):
         return STRONG  # who a text or line greets: "Hi Chapel Hill,", "Dear Ms Oduya"
-    if not names and _greeted_alone(text, run, words):
+    if not names and greeted_alone(text, run.start, run.end, words):
         known = is_given_name(words[0]) or is_greeted_city(words[0])  # "Hi Hope,", "Hi Peculiar,"
         return STRONG if known else WEAK  # "Dear Thistle,": uncertain
     if names and _LANDMARK_AFTER.match(text, run.end):
@@ -380,19 +339,19 @@ def _score(text: str, run: _Run) -> float:
         len(words) == 1
         and text.startswith(":", run.end)
         and _at_line_start(text, run.start)
-        and _may_speak(words[0])
+        and may_speak(words[0])
     ):
         return WEAK  # the speaker of a line ("Marco: ..."; not "Edit: ...", "Update: ...")
     if names >= 2 and len(words) - names < names:
         return FULL_NAME
-    if not names and len(words) == 1 and start and _given_name_acting(text, run, words[0]):
+    if not names and len(words) == 1 and start and given_name_acting(text, run.end, words[0]):
         return WEAK  # "Victor, can I please ...", "Jade told me": a given name English has too
     if names != 1 or len(words) != 1 or words[0].lower() in _CUE_BEFORE:
         return 0.0
     if start and is_abstract_noun(words[0]) and not run.possessive and not is_census_name(words[0]):
         return 0.0  # "Reframing is a tool", "Reconnection comes when"; not "Lawrence, ...",
         # nor a surname so made ("Harding said", "Keating never answered")
-    if _GREETED_INTRO.search(text, max(0, run.start - CUE_REACH), run.start):
+    if introduced(text, run.start):
         return WEAK  # "Hi, I'm Marisol!" (also "Hi, I'm Christian", a faith's word too)
     if _single_name_slot(text, run, before, words[0], start):
         return WEAK
@@ -415,47 +374,6 @@ def _slot_score(before: str, run: _Run) -> float:
     return STRONG if first not in stop_words() and first not in _WHEN_WORDS else 0.0
 
 
-def _greets_name(text: str, run: _Run, words: list[str]) -> bool:
-    """Whether a greeting opening a text or a line addresses ``run`` ("Hi Chapel Hill,"), or
-    an interjection there addresses a word that is name-like even opening a sentence ("Oh
-    Chino,"; not "Well Yes,", "Oh Wow,": words that only open sentences capitalised)."""
-    if greets(text, run.start, interjected=False):
-        return True
-    return greets(text, run.start) and is_name_like(words[0], sentence_start=True)
-
-
-def _greeted_alone(text: str, run: _Run, words: list[str]) -> bool:
-    """Whether ``run`` is one word that a greeting opening a text or a line addresses, a
-    comma, "!", a colon or the line's end after it ("Hi Hope,", "Dear Thistle!"): who is
-    greeted, whatever English has the word for, unless an audience, a role, kin, an
-    endearment or a feeling (``_GREETED_NOT_NAMES``, ``_FEELING_ENDINGS``: "Hi everyone,",
-    "Dear Worried,"). After an interjection the word is no one ("Oh Wow,", "Well Yes,")."""
-    if len(words) != 1 or not greets(text, run.start, interjected=False):
-        return False
-    word = words[0]
-    lower = word.lower()
-    if lower in _GREETED_NOT_NAMES:
-        return False
-    if lower.endswith(_FEELING_ENDINGS) and not is_given_name(word):
-        return False
-    return _ADDRESS_END.match(text, run.end) is not None
-
-
-def _given_name_acting(text: str, run: _Run, word: str) -> bool:
-    """Whether an ordinary word opening a sentence is a given name (``is_given_name``) that
-    acts as a person: a verb of speaking after it ("Jade told me"), or addressed with a
-    question ("Victor, can I please speak ..."). "Hope is", "Grace comes", "Faith moved
-    mountains" and words of address ("Honey, can you ...") are no such slot. Surnames that
-    English has as words are not read so: "Work called me in", "Pride told me", "Cutting
-    called to me" are no one."""
-    if not is_given_name(word) or word.lower() in _ADDRESS_WORDS:
-        return False
-    return (
-        _SPEAKS_AFTER.match(text, run.end) is not None
-        or _ASKED_AFTER.match(text, run.end) is not None
-    )
-
-
 def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:
     if run.possessive or _PLACE_CUE.search(before):
         return True  # "Mashuu's address", "based in Vejstrup"
@@ -466,7 +384,7 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
     if _VERB_AFTER.match(after) is not None:
         return True
     if after.startswith(":") and _at_line_start(text, run.start):
-        return _may_speak(word)  # the speaker of a line, not "Edit:"
+        return may_speak(word)  # the speaker of a line, not "Edit:"
     if after[:1] == "," and start:
         return _STATE_AFTER.match(after) is None  # "François, can I ...", not "Boston, MA"
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
@@ -477,23 +395,6 @@ def _reads_as_i_am(text: str, run: _Run) -> bool:
     conjunction, before a lower-case word ("and Im sick of it"; not "told Im about")."""
     before = _I_AM_BEFORE.search(text, max(0, run.start - CUE_REACH), run.start)
     return before is not None and _LOWER_AFTER.match(text, run.end) is not None
-
-
-def _may_speak(word: str) -> bool:
-    """Whether a word opening a line before a colon can be who speaks: a name-like word
-    ("Marco:", "Chen:"), not a label posts give their lines ("Edit:", "Update:")."""
-    return is_name_like(word) and word.lower() not in _LINE_LABELS
-
-
-def _addressed(text: str, run: _Run) -> bool:
-    """Whether ``run`` is greeted (``greets``) or opens a text or a line before a comma, as who
-    it is written to ("Lorain, you're correct that ...")."""
-    if greets(text, run.start):
-        return True
-    before = max(0, run.start - CUE_REACH)
-    return _LINE_START.search(text, before, run.start) is not None and (
-        ADDRESSED.match(text, run.end) is not None
-    )
 
 
 def _without_leading_words(text: str, run: _Run) -> _Run:
@@ -527,7 +428,7 @@ def _span(text: str, run: _Run, score: float) -> Span:
         or (len(run.words) == 1 and run.words[0].lower().endswith(_TOWN_ENDINGS))
         or (len(run.words) > 1 and run.words[0].rstrip(".") in _PLACE_HEADS)
         or _LANDMARK_AFTER.match(text, run.end) is not None
-        or (_addressed(text, run) and is_greeted_city(" ".join(run.words)))
+        or (addressed(text, run.start, run.end) and is_greeted_city(" ".join(run.words)))
     )
     category = Category.LOCATION if place else Category.PERSON
     recognizer = SHAPE_RECOGNIZER if score == SHAPE else "name_slot_regex"
