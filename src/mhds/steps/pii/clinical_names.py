@@ -1,0 +1,149 @@
+"""Clinical terms by their shape and by the words around them: the guard that keeps a
+condition, a measure, a therapy or a drug that NER or the name slots read as a person or a
+place. The keep-list (:mod:`mhds.steps.pii.keep`) asks these questions after its listed terms;
+a name in a person's slot is that person whatever it looks like, which the keep-list decides
+before it asks.
+
+- A title-case term by its head noun ("Panic Disorder", "Beck Depression Inventory"), a
+  condition's eponym ("Bell's Palsy"), an ordinary word naming a kind of therapy ("attending
+  Couples therapy"), or one long word with a drug's stem or a condition's Greek ending
+  (``is_clinical_name``).
+- An item of a list of known medications ("(e.g. Wellbutrin XL, Aplenzin)":
+  ``listed_with_medication``).
+- A generic drug name that a verb of medicating or a dose makes a medicine ("put me on
+  Tamoxifen", "Lamotrigine 50mg": ``names_medicines``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mhds.steps.pii.drugs import is_drug_name
+from mhds.steps.pii.eponyms import names_a_condition
+from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
+from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like
+from mhds.steps.pii.spans import Span
+
+#: Greek-derived endings of condition names ("Misophonia", "Trichotillomania", "Anorexia").
+_CONDITION_ENDINGS = (
+    "phobia", "philia", "phonia", "mania", "algia", "osis", "itis", "pathy", "plegia",
+    "thymia", "somnia", "orexia", "praxia", "phasia", "phagia",
+)  # fmt: skip
+_CLINICAL_HEAD = re.compile(
+    r"(?i:\b(?:(?P<strong>disorders?|syndromes?|disease|phobias?|dysphoria|psychosis|mania"
+    r"|inventory|scale|questionnaire|index|checklist|interview|dementia|palsy|deficit|dystrophy"
+    r"|sclerosis)|therapy|therapies|treatment|depression|anxiety|assessment))$"
+)
+_MIN_STEM_WORD = 8
+#: A kind of therapy in lower case right after a span ("Couples therapy"), where a word that
+#: takes a therapy stands before it ("attending", "try", "in"; not "I told Grace therapy ...").
+_HEAD_AFTER = re.compile(r"[ \t]+(?:therapy|therapies|counsel+ing|treatment)\b")
+_THERAPY_CUE = re.compile(
+    r"(?i:\b(?:attend\w*|try|tried|trying|start\w*|begin|began|consider\w*|recommend\w*"
+    r"|suggest\w*|in|into|of|about|for|an?|the|do|doing|did|through)[ \t]+\Z)"
+)
+_WORD_REACH = 40
+_CUE_REACH = 40
+#: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
+#: co-prescribed drugs: sertraline, fluoxetine, diazepam, quetiapine, risperidone ...
+DRUG_STEMS = (
+    "oxetine", "xetine", "traline", "alopram", "triptyline", "ipramine", "pramine", "azepam",
+    "azolam", "zolam", "apine", "peridol", "eridone", "idone", "piprazole", "faxine", "pirone",
+    "azodone", "oxamine", "gabalin", "pentin", "otrigine", "azepine", "phetamine", "phenidate",
+    "trexone", "loxone", "orphine", "codone", "afinil", "clopidol", "lurasidone", "olol",
+    "zepam", "barbital", "plon", "zolpidem", "suvorexant", "orexant",
+)  # fmt: skip
+_CLINICAL_ENDINGS = DRUG_STEMS + _CONDITION_ENDINGS
+#: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
+_MEDICATION_BEFORE = re.compile(
+    r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
+)
+_MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
+_LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
+#: A verb of medicating right before a word, with at most an article or a dose between ("I'm
+#: on", "put me on", "prescribed", "taking a", "switched to", "a drug called", "10mg of").
+_MEDICATED_BEFORE = re.compile(
+    r"(?i:(?:(?:['’]m|\bam|\bis|\bwas|\bbeen|\bbe|\bme|\bhim|\bher|\bthem|\bus|\bstill"
+    r"|\bcurrently|\bstarted)[ \t]+on|\b(?:taking|take[sn]?|took|prescribed|prescribes"
+    r"|switched[ \t]+(?:me[ \t]+)?to|dose[ \t]+of|mg[ \t]+of|drug[ \t]+called|medication"
+    r"[ \t]+called)))(?:[ \t]+(?:a|an|some|\d+[ \t]*mg))?[ \t]+\Z"
+)
+#: After a word: a person's verb, or a word that takes someone somewhere.
+_TAKEN_SOMEWHERE = re.compile(
+    r"[ \t]+(?:to|out|back|home|along|away|around|over|off|with|into|and|who"
+    r"|said|says|told|asked|called|texted|is|was|has|had)\b"
+)
+#: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
+_MEDICATED_AFTER = re.compile(
+    r"(?:[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg|ml|g)\b"
+    r"|[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
+    r"|injections?|refills?"
+    r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
+)
+_MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
+
+
+def is_clinical_name(text: str, span: Span) -> bool:
+    """The clinical-term guard: a title-case span that names a condition, a treatment, a
+    measure or a drug, not a person or place. Its last word is a clinical head noun ("Panic
+    Disorder", "Beck Depression Inventory"; "... Therapy" or "... Treatment" only without a
+    name-like word before it, which makes it a practice: "Brookhaven Therapy"); or it is a
+    condition's eponym (:func:`mhds.steps.pii.eponyms.names_a_condition`: "Asperger('s)
+    Syndrome", "Bell's Palsy", "has Parkinson's"); or it is one word of
+    eight letters or more with the stem of a psychiatric drug's generic name (USAN stems:
+    "-oxetine", "-azepam", "-apine" ...) or the Greek ending of a condition ("-phobia",
+    "-phonia", "-osis" ...)."""
+    raw = text[span.start : span.end].strip(EDGE_PUNCTUATION)
+    head = _CLINICAL_HEAD.search(raw)  # also an ordinary word before a head noun
+    if head is not None:
+        before = raw[: head.start()].split()
+        if head["strong"] or not any(is_name_like(w.strip(EDGE_PUNCTUATION)) for w in before):
+            return True
+    condition = names_a_condition(text, span.start, span.end)
+    if condition is not None:
+        return condition  # "Bell's Palsy", "has Parkinson's"; not "Jane Syndrome"
+    if (
+        _HEAD_AFTER.match(text, span.end)
+        and _THERAPY_CUE.search(text, max(0, span.start - _WORD_REACH), span.start)
+        and not any(is_name_like(w) for w in raw.split())
+    ):
+        return True  # "attending Couples therapy": an ordinary word naming a kind of therapy
+    word = raw.lower()
+    return " " not in raw and len(word) >= _MIN_STEM_WORD and word.endswith(_CLINICAL_ENDINGS)
+
+
+def listed_with_medication(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
+    one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
+    Aplenzin or Paxil"); a drug's brand the lists lack. A clause that goes on after it is no
+    list ("I was on Prozac and Rebecca noticed")."""
+    before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
+        return False
+    if _LIST_CLOSE.match(text, end):
+        return True
+    after = _MEDICATION_AFTER.match(text, end)
+    return after is not None and term_key(after[1]) in _MEDICATION_KEYS
+
+
+def names_medicines(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is one generic drug name
+    (:func:`mhds.steps.pii.drugs.is_drug_name`) that the words right around make a medicine: a
+    verb of medicating right before it, with at most an article or a dose between ("I'm on
+    Sertraline", "put me on Tamoxifen", "prescribed Trazadone", "taking a Quetiapine", "a drug
+    called Tamoxifen"), or a dose or a medicine's noun right after it ("Lamotrigine 50mg",
+    "Sertraline Withdrawal", which may be the span's own last word). Not with a possessive,
+    nor before a word that takes a person somewhere ("taking Senna to the beach", "I'm on
+    Valerian's side")."""
+    first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
+    after = start + len(first)
+    if not first or not is_drug_name(first):
+        return False
+    noun = _MEDICATED_AFTER.match(text, after)
+    if after < end and (noun is None or noun.end() < end):
+        return False  # words after the drug's name that are no medicine's noun
+    if POSSESSIVE_AFTER.match(text, after) or _TAKEN_SOMEWHERE.match(text, after):
+        return False  # "Senna's couch", "taking Senna to the park", "Valerian said"
+    return noun is not None or (
+        _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+    )
