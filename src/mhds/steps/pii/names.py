@@ -12,8 +12,9 @@ and names in short lines. This recognizer reads the slot instead of the name:
   the speaker of a line ("Adán: What a wife."), a vocative ("Remember me, Lucho?",
   "François, can I ..."), or a list of such words ("founders: Alba, Bello and Arcos").
 
-Who a greeting, an interjection or a line's colon addresses, and who introduces themselves,
-is asked of :mod:`mhds.steps.pii.addressed`. Organisation words in a capitalised run ("Record
+The runs of capitalised words it weighs are :mod:`mhds.steps.pii.name_runs`'; who a greeting,
+an interjection or a line's colon addresses, and who introduces themselves, is asked of
+:mod:`mhds.steps.pii.addressed`. Organisation words in a capitalised run ("Record
 Plc", "Trevor Project") leave it to the keep-list and NER; a town-shaped word after a place
 preposition is left to :mod:`mhds.steps.pii.addresses`. Pure Python, no models.
 """
@@ -21,8 +22,6 @@ preposition is left to :mod:`mhds.steps.pii.addresses`. Pure Python, no models.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 from mhds.steps.pii.address_terms import PLACE_ENDINGS
 from mhds.steps.pii.addressed import (
@@ -43,16 +42,11 @@ from mhds.steps.pii.keep_terms import (
     US_STATES,
 )
 from mhds.steps.pii.lexicon import (
-    CONTRACTIONS,
-    is_capitalised,
     is_name_like,
 )
 from mhds.steps.pii.name_cues import (
     CUE_REACH,
     FULL_NAME,
-    GLUED_WEB,
-    GREETING_WORDS,
-    LEADING_WORDS,
     LIST_JOINER,
     NOT_PERSON,
     PARTICLES,
@@ -60,11 +54,8 @@ from mhds.steps.pii.name_cues import (
     TITLE_ABBREVIATIONS,
     TITLES,
     WEAK,
-    WORD,
     EnglishSentences,
     after_relation_or_named,
-    glued_word_cut,
-    greets_after,
     in_name_field,
     is_abstract_noun,
     is_place_name,
@@ -75,10 +66,10 @@ from mhds.steps.pii.name_cues import (
     starts_sentence,
     stop_words,
 )
+from mhds.steps.pii.name_runs import Run, capitalised_runs
 from mhds.steps.pii.practices import own_practices
 from mhds.steps.pii.spans import Category, Span
 
-_INITIAL = re.compile(r"[A-Z]\.?")
 #: A relation's possessive right before a run ("my therapist's").
 _OWNED = re.compile(r"[a-z]['’]s[ \t]*\Z")
 #: A role written in title case after an article, then a comma ("a Counselor, Plumber"): the
@@ -237,8 +228,6 @@ _LANDMARK_AFTER = re.compile(
     r"|square|county|district|province|valley|village|town|township|neighbou?rhood|suburb)\b"
 )
 _TITLE_WORD_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+)(?P<dot>\.)?[ \t]*,?[ \t]*\Z")
-#: The longest piece of an abbreviation written with full stops ("Ph.D", "R.C.C.").
-_ABBREVIATION_PIECE = 2
 _TOWN_ENDINGS = (
     "ville", "chester", "burgh", "borough", "shire", "stadt", "dorf", "hausen", "mouth", "haven",
 )  # fmt: skip
@@ -259,16 +248,6 @@ _I_AM_BEFORE = re.compile(
 _LOWER_AFTER = re.compile(r"[ \t]+[a-z0-9]")
 
 
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """Capitalised words in a row (with particles and initials between them)."""
-
-    start: int
-    end: int
-    words: tuple[str, ...]
-    possessive: bool = False
-
-
 #: One name-like word in the middle of an English sentence with no slot around it: a name or
 #: a place by its shape alone (uncertain; NER's reading decides which).
 SHAPE = 0.55
@@ -280,7 +259,7 @@ class NameSlotRecognizer:
     words after a place cue ("originally from North Felipa", "based in Vejstrup")."""
 
     def find(self, text: str) -> list[Span]:
-        runs = [_without_leading_words(text, run) for run in _runs(text)]
+        runs = [_without_leading_words(text, run) for run in capitalised_runs(text)]
         english = EnglishSentences(text)
         scores = {
             i: score
@@ -292,7 +271,7 @@ class NameSlotRecognizer:
         return found + signature_spans(text) + own_practices(text) + find_cities(text, english.at)
 
 
-def _score(text: str, run: _Run) -> float:
+def _score(text: str, run: Run) -> float:
     """How sure the slot makes a name of ``run``: 0 (not a name), ``WEAK`` (one name-like
     word that only its neighbours make a name: uncertain, see ``PIIConfig.uncertain``),
     ``FULL_NAME`` or ``STRONG`` (after a relation or "named")."""
@@ -362,7 +341,7 @@ def _score(text: str, run: _Run) -> float:
     return SHAPE
 
 
-def _slot_score(before: str, run: _Run) -> float:
+def _slot_score(before: str, run: Run) -> float:
     """``STRONG`` for a run after a title, a relation, "named" or a name field, unless it is a
     stop word or a word of time ("my mom Monday"), the relation's thing ("the therapist's
     Licensing Board") or roles listed in title case ("a Counselor, Plumber, or Mechanic")."""
@@ -374,7 +353,7 @@ def _slot_score(before: str, run: _Run) -> float:
     return STRONG if first not in stop_words() and first not in _WHEN_WORDS else 0.0
 
 
-def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool) -> bool:
+def _single_name_slot(text: str, run: Run, before: str, word: str, start: bool) -> bool:
     if run.possessive or _PLACE_CUE.search(before):
         return True  # "Mashuu's address", "based in Vejstrup"
     previous = _previous_word(text, run.start)
@@ -390,14 +369,14 @@ def _single_name_slot(text: str, run: _Run, before: str, word: str, start: bool)
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
 
 
-def _reads_as_i_am(text: str, run: _Run) -> bool:
+def _reads_as_i_am(text: str, run: Run) -> bool:
     """Whether "Im" is "I'm" without its apostrophe: opening a sentence or after a
     conjunction, before a lower-case word ("and Im sick of it"; not "told Im about")."""
     before = _I_AM_BEFORE.search(text, max(0, run.start - CUE_REACH), run.start)
     return before is not None and _LOWER_AFTER.match(text, run.end) is not None
 
 
-def _without_leading_words(text: str, run: _Run) -> _Run:
+def _without_leading_words(text: str, run: Run) -> Run:
     """The run without the ordinary words that lead it ("Honestly Oluwaseun", "Yesterday
     Giedre's"), unless a cue makes its first word a name ("my sister Hope")."""
     if not run.words or after_relation_or_named(text, run.start):
@@ -417,10 +396,10 @@ def _without_leading_words(text: str, run: _Run) -> _Run:
     for word in run.words[:drop]:
         begin = text.index(word, begin) + len(word)
     begin = text.index(run.words[drop], begin)
-    return _Run(begin, run.end, run.words[drop:], run.possessive)
+    return Run(begin, run.end, run.words[drop:], run.possessive)
 
 
-def _span(text: str, run: _Run, score: float) -> Span:
+def _span(text: str, run: Run, score: float) -> Span:
     before = text[max(0, run.start - 48) : run.start]
     place = (
         _PLACE_CUE.search(before) is not None
@@ -435,95 +414,7 @@ def _span(text: str, run: _Run, score: float) -> Span:
     return Span(run.start, run.end, category, score, recognizer)
 
 
-def _pieces(text: str) -> Iterator[tuple[str, int, int]]:
-    """Words of ``text`` with their offsets, but lower-case words right after one that is no
-    particle (they can neither start, join nor close a run); a word glued on by a missing
-    space is a word of its own, and a web address glued on is none ("Karrenbergwww.x.org")."""
-    after_word = False  # whether the last word yielded was lower case and no particle
-    for match in WORD.finditer(text):
-        word, start, end = match.group(), match.start(), match.end()
-        if word.islower():
-            particle = word in PARTICLES
-            if particle or not after_word:
-                yield word, start, end  # a particle may join a run; a word closes it
-            after_word = not particle
-            continue
-        after_word = False
-        if (
-            len(word) <= _ABBREVIATION_PIECE
-            and text[end : end + 1] == "."
-            and text[end + 1 : end + 2].isalpha()
-            and word.lower() not in NOT_PERSON
-        ):
-            continue  # a piece of an abbreviation ("Ph" of "Ph.D"; not "Co" of "Co.Ltd.")
-        glued = GLUED_WEB.search(word) if text[end : end + 1] in (".", ":") else None
-        if glued is not None:
-            word, end = word[: glued.start()], start + glued.start()
-        cut = end if word[1:].islower() else glued_word_cut(text, start, end)
-        yield word[: cut - start], start, cut
-        if cut < end:
-            yield text[cut:end], cut, end
-
-
-def _runs(text: str) -> list[_Run]:
-    """Capitalised words in a row, joined by spaces, particles or initials."""
-    runs: list[_Run] = []
-    words: list[str] = []
-    start = end = -1
-    for word, word_start, word_end in _pieces(text):
-        gap = text[end:word_start] if words else ""
-        joined = bool(words) and gap in (" ", "\t", " ", ". ") and not gap.startswith(".")
-        if words and gap == ". " and _INITIAL.fullmatch(words[-1]):
-            joined = True
-        capital = is_capitalised(word) or (len(word) == 1 and word.isupper())
-        if word in GREETING_WORDS and greets_after(text, word_end):
-            capital = False  # "Risperidone Withdrawal Hey all": a title, then the greeting
-        if words and words[-1].endswith(("'s", "’s")):
-            joined = False  # a possessive ends a name: "Hayashida's Cautionary Tales"
-        if capital or (joined and word in PARTICLES):
-            if not joined and words:
-                runs.append(_close(text, start, end, words))
-                words = []
-            if not words:
-                start = word_start
-            words.append(word)
-            end = word_end
-        elif words:
-            runs.append(_close(text, start, end, words))
-            words = []
-    if words:
-        runs.append(_close(text, start, end, words))
-    return [r for r in runs if r.words]
-
-
-def _close(text: str, start: int, end: int, words: list[str]) -> _Run:
-    """The run without leading titles and trailing particles or initials."""
-    first, last = 0, len(words)
-    while first < last and (
-        words[first].lower() in LEADING_WORDS
-        or words[first].lower() in stop_words()
-        or words[first].lower().endswith(CONTRACTIONS)
-    ):
-        first += 1
-    while last > first and (words[last - 1] in PARTICLES or len(words[last - 1]) == 1):
-        last -= 1
-    if first == last:
-        return _Run(start, end, ())
-    cut_start = start
-    for word in words[:first]:
-        cut_start = text.index(word, cut_start) + len(word)
-    begin = text.index(words[first], cut_start)
-    stop = end
-    for word in reversed(words[last:]):
-        stop = text.rindex(word, begin, stop)
-    stop = len(text[:stop].rstrip(" \t.")) if last < len(words) else end
-    kept = words[first:last]
-    if kept[-1].endswith(("'s", "’s")):
-        return _Run(begin, stop - 2, (*kept[:-1], kept[-1][:-2]), possessive=True)
-    return _Run(begin, stop, tuple(kept))
-
-
-def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None:
+def _accept_lists(text: str, runs: list[Run], scores: dict[int, float]) -> None:
     """Name-like words joined by commas and "and" to an accepted run join it (``WEAK``); so
     does any one capitalised word inside a sentence when two runs of the list are accepted
     ("Osborne, Bailey and Wood")."""
@@ -550,7 +441,7 @@ def _accept_lists(text: str, runs: list[_Run], scores: dict[int, float]) -> None
                 changed = True
 
 
-def _joins_list(text: str, run: _Run, in_list: bool) -> bool:
+def _joins_list(text: str, run: Run, in_list: bool) -> bool:
     """Whether ``run`` is a name by the list it stands in: name-like words, or (``in_list``:
     two names of the list accepted, neither a city) one capitalised word that does not open a
     sentence."""
