@@ -5,15 +5,16 @@ Spans cover the identifying value only, never the cue around it: "MRN 48291" giv
 "I'm 92" and "92 years old" give "92", "Dr. Sarah Johnson" gives "Sarah Johnson" (the title
 stays: it is clinical context), "born in 1987" gives "1987". Spans may overlap across
 categories (the engine resolves them). Crisis lines are found like any phone number; the
-keep-list spares them. The regex sources live in :mod:`mhds.steps.pii.pattern_sources`;
-credentials (keys, tokens, passwords) are found by :mod:`mhds.steps.pii.credentials`.
+keep-list spares them. The regex sources live in :mod:`mhds.steps.pii.pattern_sources`, and
+where in a text each rule runs in :mod:`mhds.steps.pii.pattern_scopes`; credentials (keys,
+tokens, passwords) are found by :mod:`mhds.steps.pii.credentials`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -24,6 +25,7 @@ from mhds.steps.pii.credentials import CredentialRecognizer
 from mhds.steps.pii.lexicon import is_name_like, is_ordinary
 from mhds.steps.pii.name_cues import is_stop_word, starts_sentence, without_glued_tail
 from mhds.steps.pii.names import NameSlotRecognizer
+from mhds.steps.pii.pattern_scopes import Scopes, positions
 from mhds.steps.pii.spans import Category, Span
 
 _SIGNATURE_WINDOW = 160
@@ -33,13 +35,7 @@ _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _VIN_CHARS = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 _CUE_WORD = re.compile(r"[a-z'’/]+|#")
-_DOT_LETTER = re.compile(r"\.[A-Za-z]")
 _WEB_CUE = re.compile(src.WEB_CUE)
-_WEB_CUES = ("@", "www.", "http", "ftp:")
-_DIGIT = re.compile(r"[0-9]")
-_GATE = re.compile(r"[0-9](?<!\w[0-9])")
-_MAX_GATES = 24  # above, scanning the text per pattern is faster than matching at each gate
-_SPACE = re.compile(r"\s")
 #: Regions libphonenumber reads national numbers for (an international "+" number is read in
 #: any of them); the phones of these countries have no "+" or country code in most texts.
 PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "FR", "ES", "IT", "NL", "CH", "IN", "AU")
@@ -63,7 +59,7 @@ class _Rule:
     category: Category
     recognizer: str
     score: float
-    scope: str  # where it runs, see _Scopes.ranges
+    scope: str  # where it runs, see Scopes.ranges
     check: _Check | None = None
     trim: bool = False
 
@@ -96,7 +92,7 @@ class PatternRecognizers:
     def find(self, text: str) -> list[Span]:
         """Candidate identifier spans in ``text``, sorted; spans of different categories may
         overlap, a span inside another of its category is dropped."""
-        scopes = _Scopes(text, self._re["TITLE_LOWER"])
+        scopes = Scopes(text, self._re["TITLE_LOWER"])
         spans: list[Span] = []
         for rule in self._rules:
             for match in scopes.matches(rule.pattern, rule.scope):
@@ -241,7 +237,7 @@ class PatternRecognizers:
         if len(lower) != len(text):
             lower = text  # lower-casing moved offsets; the cues are lower case anyway
         for cue in ("[at]", "(at)", "{at}", " at "):
-            for pos in _positions(lower, cue):
+            for pos in positions(lower, cue):
                 domain = self._re["OBFUSCATED_DOMAIN"].match(text, pos + len(cue))
                 if domain is None:
                     continue
@@ -300,96 +296,6 @@ class PatternRecognizers:
     def _is_not_crisis(self, match: re.Match[str]) -> bool:
         digits = "".join(c for c in match[0] if c.isdigit())
         return not {digits, digits[1:] if digits[:1] == "1" else digits} & self._crisis
-
-
-class _Scopes:
-    """Where each rule runs in one text: everywhere, at digit gates, or near a cue.
-
-    A gate is a digit not preceded by a word character: every digit-led pattern starts at one,
-    so with few gates, matching at each is faster than scanning the text.
-    """
-
-    def __init__(self, text: str, title_lower: re.Pattern[str]) -> None:
-        self.text = text
-        self.lower = text.lower()
-        self.gates = [m.start() for m in _GATE.finditer(text)]
-        self._title_lower = title_lower
-        self._cache: dict[str, list[tuple[int, int]]] = {}
-
-    def matches(self, pattern: re.Pattern[str], scope: str) -> Iterator[re.Match[str]]:
-        """The matches of ``pattern`` within ``scope``, left to right, not overlapping."""
-        if scope == "gates" and len(self.gates) <= _MAX_GATES:
-            end = 0
-            for pos in self.gates:
-                if pos >= end and (match := pattern.match(self.text, pos)) is not None:
-                    end = match.end()
-                    yield match
-            return
-        for lo, hi in self.ranges(scope):
-            yield from pattern.finditer(self.text, lo, hi)
-
-    def ranges(self, scope: str) -> list[tuple[int, int]]:
-        """The (start, end) ranges of ``scope``."""
-        if scope not in self._cache:
-            self._cache[scope] = self._compute(scope)
-        return self._cache[scope]
-
-    def _compute(self, scope: str) -> list[tuple[int, int]]:
-        text, lower, whole = self.text, self.lower, [(0, len(self.text))]
-        if scope == "all":
-            return whole
-        if scope in ("digits", "gates"):
-            return whole if self.gates or _DIGIT.search(text) else []
-        if scope == "at":
-            return self._tokens(_positions(text, "@"))
-        if scope == "dot":
-            return self._tokens([m.start() for m in _DOT_LETTER.finditer(text)])
-        if len(lower) != len(text):  # lower-casing moved offsets: fall back to the whole text
-            return whole
-        if scope == "web":
-            return self._tokens(sorted(p for cue in _WEB_CUES for p in _positions(lower, cue)))
-        if scope == "intro":
-            return self._windows([p for cue in src.INTRO_CUES for p in _positions(lower, cue)])
-        if scope == "titles":
-            return self._windows([m.start() for m in self._title_lower.finditer(lower)])
-        cues = {
-            "colons": ("::",) if text.count(":") < 7 else (":",),
-            "box": ("box",),
-            "age_words": ("ninety", "hundred"),
-            "handles": ("u/",),
-        }[scope]
-        return whole if any(cue in lower for cue in cues) else []
-
-    def _tokens(self, positions: list[int]) -> list[tuple[int, int]]:
-        text = self.text
-        out: list[tuple[int, int]] = []
-        for pos in positions:
-            if out and pos < out[-1][1]:
-                continue
-            start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos))
-            space = _SPACE.search(text, pos)
-            out.append((start + 1, space.start() if space else len(text)))
-        return out
-
-    def _windows(self, positions: list[int]) -> list[tuple[int, int]]:
-        out: list[tuple[int, int]] = []
-        for pos in sorted(positions):
-            lo = max(0, pos - 24)
-            space = _SPACE.search(self.text, min(len(self.text), pos + 96))
-            hi = space.start() if space else len(self.text)
-            if out and lo <= out[-1][1]:
-                out[-1] = (out[-1][0], hi)
-            else:
-                out.append((lo, hi))
-        return out
-
-
-def _positions(haystack: str, needle: str) -> list[int]:
-    found, pos = [], haystack.find(needle)
-    while pos >= 0:
-        found.append(pos)
-        pos = haystack.find(needle, pos + 1)
-    return found
 
 
 def _preceded(context: re.Pattern[str], reach: int, match: re.Match[str]) -> bool:
