@@ -50,7 +50,8 @@ from functools import cache
 from mhds.steps.pii.gazetteer import is_given_name
 from mhds.steps.pii.keep_terms import RELATIONS
 from mhds.steps.pii.lexicon import STRAIGHT_APOSTROPHES, is_ordinary, packaged_table
-from mhds.steps.pii.name_cues import after_title, greets, in_person_slot, signs_off
+from mhds.steps.pii.name_cues import after_title, greets, in_person_slot
+from mhds.steps.pii.signatures import signs_off
 
 _WORKS = (
     r"songs?|music|albums?|lyrics|movies?|films?|series|episodes?|books?|novels?|memoir|poems?"

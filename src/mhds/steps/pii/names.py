@@ -62,12 +62,12 @@ from mhds.steps.pii.name_cues import (
     is_stop_word,
     is_thing_called,
     opens_utterance,
-    signature_spans,
     starts_sentence,
     stop_words,
 )
 from mhds.steps.pii.name_runs import Run, capitalised_runs
 from mhds.steps.pii.practices import own_practices
+from mhds.steps.pii.signatures import signature_spans
 from mhds.steps.pii.spans import Category, Span
 
 #: A relation's possessive right before a run ("my therapist's").
