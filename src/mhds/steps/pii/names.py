@@ -14,8 +14,8 @@ and names in short lines. This recognizer reads the slot instead of the name:
 
 The runs of capitalised words it weighs are :mod:`mhds.steps.pii.name_runs`'; who a greeting,
 an interjection or a line's colon addresses, and who introduces themselves, is asked of
-:mod:`mhds.steps.pii.addressed`. Organisation words in a capitalised run ("Record
-Plc", "Trevor Project") leave it to the keep-list and NER; a town-shaped word after a place
+:mod:`mhds.steps.pii.addressed`. Organisation words in a capitalised run ("Record Plc",
+"Trevor Project") leave it to the keep-list and NER; a town-shaped word after a place
 preposition is left to :mod:`mhds.steps.pii.addresses`. Pure Python, no models.
 """
 
