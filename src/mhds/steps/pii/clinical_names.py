@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 
-from mhds.steps.pii.drugs import is_drug_name
+from mhds.steps.pii.drugs import is_drug_name, is_listed_drug
 from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
 from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like
+from mhds.steps.pii.name_cues import PERSON_VERB_AFTER
 from mhds.steps.pii.spans import Span
 
 #: Greek-derived endings of condition names ("Misophonia", "Trichotillomania", "Anorexia").
@@ -59,6 +60,9 @@ _MEDICATION_BEFORE = re.compile(
     r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
 )
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
+#: A comparison with a medication, on either side ("Mydayis vs Vyvanse", "Zoloft versus X").
+_VERSUS_BEFORE = re.compile(r"(?<![\w-])([A-Za-z][\w-]+)[ \t]+(?i:vs\.?|versus)[ \t]+\Z")
+_VERSUS_AFTER = re.compile(r"[ \t]+(?i:vs\.?|versus)[ \t]+([A-Za-z][\w-]+)")
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
 #: A verb of medicating right before a word, with at most an article or a dose between ("I'm
 #: on", "put me on", "prescribed", "taking a", "switched to", "a drug called", "10mg of").
@@ -80,6 +84,9 @@ _MEDICATED_AFTER = re.compile(
     r"|injections?|refills?"
     r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
+#: Endings given names have and drugs' names mostly not ("Valerian", "Belladonna"): a drug's
+#: name so ending is a medicine only where a word around says so.
+_NAME_ENDING = re.compile(r"(?i:ian|ia|a|o|us|ie|y|er|el|an|on|ah|ey|is|ette|elle)\Z")
 _MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 
 
@@ -115,8 +122,14 @@ def is_clinical_name(text: str, span: Span) -> bool:
 def listed_with_medication(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
     one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
-    Aplenzin or Paxil"); a drug's brand the lists lack. A clause that goes on after it is no
-    list ("I was on Prozac and Rebecca noticed")."""
+    Aplenzin or Paxil"), or compared with one ("Mydayis vs Vyvanse"); a drug's brand the
+    lists lack. A clause that goes on after it is no list ("I was on Prozac and Rebecca
+    noticed")."""
+    versus = _VERSUS_BEFORE.search(text, max(0, start - _CUE_REACH), start) or (
+        _VERSUS_AFTER.match(text, end)
+    )
+    if versus is not None and term_key(versus[1]) in _MEDICATION_KEYS:
+        return True
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
         return False
@@ -132,9 +145,11 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     verb of medicating right before it, with at most an article or a dose between ("I'm on
     Sertraline", "put me on Tamoxifen", "prescribed Trazadone", "taking a Quetiapine", "a drug
     called Tamoxifen"), or a dose or a medicine's noun right after it ("Lamotrigine 50mg",
-    "Sertraline Withdrawal", which may be the span's own last word). Not with a possessive,
-    nor before a word that takes a person somewhere ("taking Senna to the beach", "I'm on
-    Valerian's side")."""
+    "Sertraline Withdrawal", which may be the span's own last word); or a generic name of
+    eight letters or more written as the table has it ("Tamoxifen is an estrogen blocker"),
+    with no person's verb after and no ending of a given name ("Valerian keeps calling"). Not
+    with a possessive, nor before a word that takes a person somewhere ("taking Senna to the
+    beach", "I'm on Valerian's side")."""
     first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
     after = start + len(first)
     if not first or not is_drug_name(first):
@@ -142,8 +157,12 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     noun = _MEDICATED_AFTER.match(text, after)
     if after < end and (noun is None or noun.end() < end):
         return False  # words after the drug's name that are no medicine's noun
-    if POSSESSIVE_AFTER.match(text, after) or _TAKEN_SOMEWHERE.match(text, after):
-        return False  # "Senna's couch", "taking Senna to the park", "Valerian said"
+    if POSSESSIVE_AFTER.match(text, after):
+        return False  # "Senna's couch"
+    if len(first) >= _MIN_STEM_WORD and is_listed_drug(first) and not _NAME_ENDING.search(first):
+        return PERSON_VERB_AFTER.match(text, after) is None  # "Tamoxifen is", not "... said"
+    if _TAKEN_SOMEWHERE.match(text, after):
+        return False  # "taking Senna to the park", "Valerian said"
     return noun is not None or (
         _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
     )

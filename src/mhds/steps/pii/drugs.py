@@ -10,6 +10,9 @@ of the 1990 Census and cities' names; brands are left out, as people bear them f
 ("Alora", "Kadian", "Mirena"); ``data/DRUG_NAMES.md`` says how, with its sources and licences.
 A word of eight letters or more one letter away from a name of the table is that drug misspelt
 ("Trazadone", "Quetiapene"), unless it is itself a Census name or an ordinary English word.
+A name of the table written as it is, of eight letters or more ("Tamoxifen", "Zopiclone"), is
+a medicine without any word around it, unless it ends as given names do ("Valerian") or is
+someone's (a person's slot, a possessive, a person's verb after it).
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ def load() -> None:
     """Read the table and index its misspellings now (a tenth of a second), not at the first
     drug a batch meets."""
     _one_deleted()
+
+
+def is_listed_drug(word: str) -> bool:
+    """Whether ``word`` is a generic name of the table as written, any case: no misspelling."""
+    return word.lower() in _names()
 
 
 def is_drug_name(word: str) -> bool:

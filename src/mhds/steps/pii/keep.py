@@ -48,6 +48,7 @@ from mhds.steps.pii.lexicon import (
 )
 from mhds.steps.pii.name_cues import after_title, in_person_slot
 from mhds.steps.pii.names import SHAPE_RECOGNIZER
+from mhds.steps.pii.no_names import names_no_one
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.sites import (
@@ -267,6 +268,8 @@ class KeepList:
             return True  # "the roles played by George Clooney", "the writings of Epictetus"
         if named and term_key(raw) in self._not_names:
             return True  # "if God is real", "Christmas", "Good Luck!"
+        if named and names_no_one(text, span.start, span.end):
+            return True  # "English is not my first language", "Idk", "the DTs", "1mg Cogentin"
         if self._in_public_range(text, span):
             return True
         phrase = _normalize(raw)

@@ -17,7 +17,10 @@ def _terms(listing: str) -> frozenset[str]:
     return frozenset(term.strip() for term in listing.split(",") if term.strip())
 
 
-#: Psychiatric and commonly co-prescribed medications, generic and brand names.
+#: Psychiatric and commonly co-prescribed medications, generic and brand names (with the
+#: long-acting injectables and the newer stimulant brands), the pain relievers people take in
+#: overdose, and the drug classes and substances of misuse posts name capitalised ("Benzos",
+#: "SSRIs", "Marijuana"; not "Weed", a surname).
 MEDICATIONS = _terms(
     """sertraline, zoloft, fluoxetine, prozac, sarafem, escitalopram, lexapro, citalopram, celexa,
     paroxetine, paxil, fluvoxamine, luvox, vilazodone, viibryd, vortioxetine, trintellix,
@@ -41,7 +44,12 @@ MEDICATIONS = _terms(
     acamprosate, campral, disulfiram, antabuse, varenicline, chantix, gabapentin, neurontin,
     pregabalin, lyrica, zolpidem, ambien, eszopiclone, lunesta, zaleplon, sonata, suvorexant,
     belsomra, ramelteon, rozerem, melatonin, benadryl, diphenhydramine, tramadol,
-    st john's wort"""
+    st john's wort, benztropine, cogentin, brintellix, mydayis, adzenys, cotempla, evekeo,
+    zenzedi, daytrana, jornay, azstarys, invega sustenna, invega trinza, abilify maintena,
+    aristada, risperdal consta, epilim, tylenol, acetaminophen, paracetamol, advil, motrin,
+    ibuprofen, aleve, naproxen, excedrin, aspirin, ssri, ssris, snri, snris, maoi, maois,
+    benzodiazepine, benzodiazepines, benzo, benzos, stimulants, antidepressants,
+    antipsychotics, marijuana, cannabis, kratom"""
 )
 
 #: Screening and assessment instruments, rating scales and manuals.
@@ -154,7 +162,8 @@ NOT_NAMES = _terms(
     """god, gods, allah, buddha, the buddha, christ, jesus christ, holy spirit, holy ghost,
     yahweh, jehovah, satan, lord, the lord, christmas, christmas eve, christmas day, easter,
     thanksgiving, hanukkah, chanukah, halloween, new year, new year's, new years,
-    new year's eve, valentine's day, ramadan, eid, diwali, passover, yom kippur,
+    new year's eve, valentine's day, st. valentine's day, patrick's day,
+    st. patrick's day, saint patrick's day, ramadan, eid, diwali, passover, yom kippur,
     rosh hashanah, kwanzaa, mother's day, father's day, independence day, memorial day,
     labor day, santa, santa claus, father christmas, tooth fairy, easter bunny, good luck,
     best of luck, all the best"""
@@ -220,4 +229,50 @@ GEOGRAPHY = _terms(
     central america, antarctica, oceania, middle east, caribbean, scandinavia, southeast asia,
     east asia, south asia, eastern europe, western europe, midwest, new england,
     pacific northwest, west coast, east coast, the south, deep south"""
+)
+
+#: Peoples, languages and faiths, and their adherents: capitalised in English, no one's name
+#: ("English is not my first language", "he is Australian", "not every Asian is a doctor",
+#: "even if one is Catholic"). Demonyms of the countries and regions of ``GEOGRAPHY``, the
+#: languages most spoken in the countries that write to us, and the faiths of the world's
+#: larger religions and denominations. Plurals in "-s" match too. Given names among them
+#: ("Christian", "German", "Irish") are names unless a language's cue comes first: see
+#: :mod:`mhds.steps.pii.no_names`.
+PEOPLES = _terms(
+    """american, british, english, scottish, scot, welsh, irish, northern irish, canadian,
+    mexican, australian, aussie, new zealander, indian, pakistani, bangladeshi, sri lankan,
+    nepali, nepalese, chinese, japanese, korean, taiwanese, vietnamese, thai, filipino, filipina,
+    indonesian, malaysian, singaporean, german, french, spanish, portuguese, italian, greek,
+    dutch, belgian, swiss, austrian, swedish, swede, norwegian, danish, dane, finnish, finn,
+    icelandic, polish, ukrainian, russian, romanian, hungarian, czech, slovak, turkish, turk,
+    israeli, palestinian, lebanese, syrian, iraqi, iranian, persian, afghan, saudi, emirati,
+    egyptian, moroccan, algerian, tunisian, libyan, nigerian, ghanaian, kenyan, ethiopian,
+    somali, sudanese, south african, zimbabwean, ugandan, rwandan, congolese, brazilian,
+    argentinian, argentine, chilean, peruvian, colombian, venezuelan, ecuadorian, bolivian,
+    cuban, haitian, jamaican, dominican, puerto rican, guatemalan, honduran, salvadoran,
+    nicaraguan, costa rican, panamanian, african, asian, european, latin american,
+    central american, south american, north american, caribbean, middle eastern, scandinavian,
+    arab, arabic, hispanic, latino, latina, latinx, caucasian, african american,
+    asian american, native american, indigenous, aboriginal, first nations, inuit, hawaiian,
+    pacific islander, slavic, serbian, croatian, bosnian, albanian, bulgarian, armenian,
+    kurdish, punjabi, gujarati, bengali, tamil, telugu, urdu, hindi, mandarin, cantonese,
+    tagalog, swahili, yoruba, igbo, amharic, hebrew, yiddish, latin, farsi, pashto,
+    christian, christianity, catholic, catholicism, protestant, evangelical, baptist, methodist,
+    lutheran, presbyterian, pentecostal, anglican, episcopalian, mormon, orthodox, jewish, jew,
+    judaism, muslim, islam, islamic, hindu, hinduism, buddhist, buddhism, sikh, sikhism, jain,
+    taoist, taoism, pagan, wiccan, wicca, atheist, atheism, agnostic, quaker, amish,
+    mennonite, scientologist"""
+)
+
+#: Chat shorthand: the abbreviations of online writing ("Idk", "Tbh", "Smh"), contractions
+#: written without their apostrophe that ``lexicon.BARE_CONTRACTIONS`` leaves out ("Ill be
+#: fine", "Shes", "Wanna") and interjections ("Holy shit", "Yes, you read that right"). No
+#: one's name; given names among them ("Ty") are left to the name rules, surnames ("Oh") are
+#: shorthand only when no person's verb follows.
+CHAT_SHORTHAND = _terms(
+    """idk, idc, tbh, tbf, imo, imho, lol, lmao, lmfao, rofl, omg, omfg, smh, ngl, btw, fml,
+    wtf, wth, tho, pls, plz, thx, tysm, ily, irl, afaik, iirc, fwiw, tldr, ofc, rn, nvm, jk,
+    brb, ttyl, istg, ikr, asap, fyi, eli5, aita, ill, id, youd, shes, lets, yall, wanna, gonna,
+    gotta, kinda, sorta, dunno, lemme, gimme, yes, yeah, yea, yep, yup, nope, nah, okay, ok,
+    oh, ohh, ugh, hmm, wow, whoa, holy"""
 )

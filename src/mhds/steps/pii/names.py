@@ -240,9 +240,13 @@ _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[ \t]+\Z")
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
 #: A doctrine's word ("Buddhism", "Stoicism"): no one's name.
 _DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
-#: What stands before "Im" read as "I'm": a sentence's start or a conjunction.
+#: What stands before "Im" read as "I'm": a sentence's start, a conjunction, a verb of
+#: thinking or an answer ("I guess Im", "No Im not", "*Sigh* Im"); not a verb that takes a
+#: person ("told Im about it").
 _I_AM_BEFORE = re.compile(
-    r"(?:\A|[.!?\n]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like))"
+    r"(?:\A|[.!?\n*]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like"
+    r"|unless|until|while|though|although|whether|where|then|maybe|guess|think|hope|wish"
+    r"|ok|okay|no|yes|yeah|sigh))[*)]*"
     r"[ \t]*\Z"
 )
 _LOWER_AFTER = re.compile(r"[ \t]+[a-z0-9]")
@@ -293,7 +297,7 @@ def _score(text: str, run: Run) -> float:
         return 0.0
     if any(_DOCTRINE.search(w) for w in words):
         return 0.0  # "converted to Buddhism", "Stoicism": a doctrine, no one's name
-    if words == ["Im"] and _reads_as_i_am(text, run):
+    if words == ["Im"] and reads_as_i_am(text, run.start, run.end):
         return 0.0  # "and Im sick of it": "I'm" (Im is a Korean surname too: "told Im about")
     if _NUMBER_AFTER.match(text, run.end):
         return 0.0  # "Wallis and Futuna 51970", "Csere János u. 55": an address, not a person
@@ -369,11 +373,12 @@ def _single_name_slot(text: str, run: Run, before: str, word: str, start: bool) 
     return before.rstrip(" \t").endswith(",") and after[:1] in ("?", "!", ".")
 
 
-def _reads_as_i_am(text: str, run: Run) -> bool:
-    """Whether "Im" is "I'm" without its apostrophe: opening a sentence or after a
-    conjunction, before a lower-case word ("and Im sick of it"; not "told Im about")."""
-    before = _I_AM_BEFORE.search(text, max(0, run.start - CUE_REACH), run.start)
-    return before is not None and _LOWER_AFTER.match(text, run.end) is not None
+def reads_as_i_am(text: str, start: int, end: int) -> bool:
+    """Whether "Im" at ``text[start:end]`` is "I'm" without its apostrophe: opening a
+    sentence or after a conjunction, before a lower-case word ("and Im sick of it"; not
+    "told Im about")."""
+    before = _I_AM_BEFORE.search(text, max(0, start - CUE_REACH), start)
+    return before is not None and _LOWER_AFTER.match(text, end) is not None
 
 
 def _without_leading_words(text: str, run: Run) -> Run:

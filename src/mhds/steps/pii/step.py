@@ -76,8 +76,11 @@ class PIIRedactor(RecordStep):
     # 16: a condition misspelt by one letter kept ("Pedophelia"), a surname that ends like a
     # gerund read as a name where it opens a sentence ("Harding said"); 17: who a greeting
     # addresses though English has the word ("Hi Hope,"), no interjection's word ("Oh Wow,"),
-    # a greeted US town of 500 people or more a place (towns.txt.gz)
-    version: ClassVar[int] = 17
+    # a greeted US town of 500 people or more a place (towns.txt.gz); 18: words that name no
+    # one (peoples, languages, faiths, chat shorthand, acronyms' plurals, a medicine by its
+    # dose, a holiday's namesake: no_names.py), long generic drug names as written, a brand
+    # compared with a medication, more medications and substances
+    version: ClassVar[int] = 18
 
     def __init__(
         self,
