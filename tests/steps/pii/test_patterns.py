@@ -107,6 +107,9 @@ POSITIVE = [
     (C.AGE, "Patient is a 94 y/o male", "94"),
     (C.AGE, "she turned 91 last spring", "91"),
     (C.AGE, "my grandpa is ninety-two years old", "ninety-two"),
+    (C.AGE, "Party on Sunday: Nan will turn 96!", "96"),  # an age to come
+    (C.AGE, "he is about to turn 100 and still drives", "100"),
+    (C.AGE, "next month I'll turn 91.", "91"),
     # dates of a day
     (C.DATE, "On 03/14/2021 I was admitted.", "03/14/2021"),
     (C.DATE, "the appointment is 3-14-21 at noon", "3-14-21"),
@@ -206,6 +209,7 @@ NEGATIVE = [
     (C.AGE, "I'm 95 lbs now and she is 92.5 on the scale"),
     (C.AGE, "it took 92 years to build"),
     (C.AGE, "inaction will be 100 x worse"),
+    (C.AGE, "I had to turn 90 degrees to fit, then turn 180 pages"),
     (C.DATE, "In 2019 I moved, on Monday I cried, in March I relapsed."),
     (C.DATE, "for three weeks, for 2 years, last Tuesday, yesterday"),
     (C.DATE, "we met at 10:30 and again at 14:45"),

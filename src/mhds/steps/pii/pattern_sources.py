@@ -122,6 +122,7 @@ AGE = (
 AGE_CONTEXT = (
     r"(?i:\b(?:i['’]?m|i[ \t]+am|(?:he|she|they)(?:['’]s|['’]re|[ \t]+is|[ \t]+are)|aged?"
     r"|age[ \t]*[:=-]|turned|turning|turns|will[ \t]+be|is[ \t]+now|at[ \t]+the[ \t]+age[ \t]+of"
+    r"|(?:will|['’]ll|to|would|gonna)[ \t]+turn"
     r"|when[ \t]+(?:he|she|they|i|we)[ \t]+(?:was|were|turned)|died[ \t]+at"
     r"|(?:grand(?:mother|father|ma|pa|mom|dad)|great[ -](?:aunt|uncle)|mother|father|mom|dad"
     r"|aunt|uncle|husband|wife|partner|patient|client)(?:['’]s|[ \t]+is|[ \t]+was)"
