@@ -1,7 +1,7 @@
 """Capitalised words that name no one (``mhds.steps.pii.no_names``): peoples, languages and
-faiths, chat shorthand, acronyms' plurals, a medicine after its dose and holidays named for
-someone; and the given names and surnames among them that stay names in a person's slot.
-Sentences written for these tests (none comes from an evaluation corpus or the scans)."""
+faiths, chat shorthand, acronyms' plurals, a medicine by its dose and holidays named for
+someone; and the names among them that stay names. Sentences written for these tests, by us
+and by a leak review (none comes from an evaluation corpus or the scans)."""
 
 from __future__ import annotations
 
@@ -27,13 +27,17 @@ from tests.steps.pii.cases import redacted_texts
         "Tbh the meds help. Ngl the weight gain sucks though.",
         "The kids were screaming in the car (Yep, all three of them) and I lost it.",
         "Holy crap, I actually got out of bed and showered today.",
-        "I guess Im just tired of it. No Im not going back there.",
         # acronyms' plurals, a medicine after its dose, holidays named for someone
         "My psychiatrist says SSRIs take weeks, and my PCPs keep disagreeing.",
         "I get weird DMs from strangers every time I post a selfie.",
         "She started 20mg Paxil and 0.5 mg Klonopin, then added 10mg Nardoxin.",
         "St. Patrick's Day is the hardest day of the year for me sober.",
         "I spent Valentine’s Day alone again and honestly it was fine.",
+        # groups people name themselves by, scriptures, a warning's kind, therapies
+        "Any Neurodivergent or Nonbinary folks here? The Bible group at church isn't for me.",
+        "Why do I feel this way (Trigger warning: self harm) every night?",
+        "Our son has done ABA since he was three and it helps.",
+        "I wonder, isn’t that strange? doesn’t matter.",
     ],
 )
 def test_words_that_name_no_one_are_kept(engine: PIIEngine, text: str) -> None:
@@ -52,6 +56,35 @@ def test_words_that_name_no_one_are_kept(engine: PIIEngine, text: str) -> None:
 )
 def test_names_among_those_words_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
     assert name in redacted_texts(engine, text)
+
+
+# What a leak review by a separate helper (280 sentences of its own) found the first versions
+# of these rules letting through: each sentence leaked its name then.
+_REVIEW = [
+    ("Finn and I broke up last week and I can't stop crying.", "Finn"),  # no Census given name
+    ("I texted Finn at 2am asking if he was still awake.", "Finn"),
+    ("Jain told me I should try journaling.", "Jain"),
+    ("I told Islam about my OCD and he just nodded.", "Islam"),
+    ("I had a session with Welsh on Tuesday and cried the whole time.", "Welsh"),  # a surname
+    ("I left my journal in Christian's car.", "Christian"),  # "in" before a possessive
+    ("I learned Dane had moved in with her.", "Dane"),  # a clause after a language's verb
+    ("Honestly her Christian is a saint.", "Christian"),  # a possessive before a given name
+    ("I stayed at JDs last night because I couldn't be home.", "JDs"),  # initials' home
+    ("I went to CJs for the weekend to clear my head.", "CJs"),
+    ("The doctor prescribed Ethan 10mg of Ritalin for his ADHD.", "Ethan"),  # a name by a dose
+    ("I took 10mg Sarah gave me and now I feel weird.", "Sarah"),
+    ("Patrick's Day out with his dad ended in a screaming match.", "Patrick"),  # no "St."
+    ("Wormwood was my neighbour and she called the police on me.", "Wormwood"),  # two words
+    ("Dr. Broccoli referred me to a psychiatrist.", "Broccoli"),  # a title
+    ("Honestly it's Sarah vs Xanax at this point, and Xanax is winning.", "Sarah"),
+    ("Dr Nguyen vs Lexapro, who's right about the side effects?", "Nguyen"),
+    ("I met Holy at the group and we clicked.", "Holy"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), _REVIEW)
+def test_what_the_leak_review_found_stays_redacted(engine: PIIEngine, text: str, name: str) -> None:
+    assert any(name in value for value in redacted_texts(engine, text))
 
 
 def test_a_surname_that_is_also_shorthand_is_a_name_before_a_persons_verb() -> None:

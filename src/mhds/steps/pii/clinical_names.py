@@ -20,9 +20,10 @@ import re
 
 from mhds.steps.pii.drugs import is_drug_name, is_listed_drug
 from mhds.steps.pii.eponyms import names_a_condition
+from mhds.steps.pii.gazetteer import is_census_name
 from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
-from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like
-from mhds.steps.pii.name_cues import PERSON_VERB_AFTER
+from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like, is_ordinary
+from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, after_title
 from mhds.steps.pii.spans import Span
 
 #: Greek-derived endings of condition names ("Misophonia", "Trichotillomania", "Anorexia").
@@ -87,6 +88,8 @@ _MEDICATED_AFTER = re.compile(
 #: Endings given names have and drugs' names mostly not ("Valerian", "Belladonna"): a drug's
 #: name so ending is a medicine only where a word around says so.
 _NAME_ENDING = re.compile(r"(?i:ian|ia|a|o|us|ie|y|er|el|an|on|ah|ey|is|ette|elle)\Z")
+#: The shortest word counted as one of two run together ("worm" + "wood").
+_MIN_PART = 3
 _MEDICATION_KEYS = frozenset(term_key(t) for t in MEDICATIONS)
 
 
@@ -122,14 +125,16 @@ def is_clinical_name(text: str, span: Span) -> bool:
 def listed_with_medication(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
     one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
-    Aplenzin or Paxil"), or compared with one ("Mydayis vs Vyvanse"); a drug's brand the
+    Aplenzin or Paxil"), or compared with one unless it is a Census name or after a title
+    ("Mydayis vs Vyvanse"; not "Sarah vs Xanax"); a drug's brand the
     lists lack. A clause that goes on after it is no list ("I was on Prozac and Rebecca
     noticed")."""
     versus = _VERSUS_BEFORE.search(text, max(0, start - _CUE_REACH), start) or (
         _VERSUS_AFTER.match(text, end)
     )
     if versus is not None and term_key(versus[1]) in _MEDICATION_KEYS:
-        return True
+        word = text[start:end].strip(EDGE_PUNCTUATION)
+        return not is_census_name(word) and not after_title(text, start)  # not "Sarah vs Xanax"
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
         return False
@@ -147,7 +152,8 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     called Tamoxifen"), or a dose or a medicine's noun right after it ("Lamotrigine 50mg",
     "Sertraline Withdrawal", which may be the span's own last word); or a generic name of
     eight letters or more written as the table has it ("Tamoxifen is an estrogen blocker"),
-    with no person's verb after and no ending of a given name ("Valerian keeps calling"). Not
+    with no title before, no person's verb after, no ending of a given name ("Valerian keeps
+    calling") and not two English words run together ("Wormwood"). Not
     with a possessive, nor before a word that takes a person somewhere ("taking Senna to the
     beach", "I'm on Valerian's side")."""
     first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
@@ -159,10 +165,23 @@ def names_medicines(text: str, start: int, end: int) -> bool:
         return False  # words after the drug's name that are no medicine's noun
     if POSSESSIVE_AFTER.match(text, after):
         return False  # "Senna's couch"
-    if len(first) >= _MIN_STEM_WORD and is_listed_drug(first) and not _NAME_ENDING.search(first):
+    if _reads_as_drug(first) and not after_title(text, start):
         return PERSON_VERB_AFTER.match(text, after) is None  # "Tamoxifen is", not "... said"
     if _TAKEN_SOMEWHERE.match(text, after):
         return False  # "taking Senna to the park", "Valerian said"
     return noun is not None or (
         _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+    )
+
+
+def _reads_as_drug(word: str) -> bool:
+    """A generic name of the drug table as written, of eight letters or more, that ends as no
+    given name does ("Valerian") and is not two English words run together ("Wormwood",
+    "Buckwheat", which people bear as names and nicknames)."""
+    if len(word) < _MIN_STEM_WORD or not is_listed_drug(word) or _NAME_ENDING.search(word):
+        return False
+    lower = word.lower()
+    return not any(
+        is_ordinary(lower[:i]) and is_ordinary(lower[i:])
+        for i in range(_MIN_PART, len(lower) - _MIN_PART + 1)
     )

@@ -72,6 +72,7 @@ MODALITIES = _terms(
     somatic experiencing, mindfulness, talk therapy, group therapy, family therapy,
     couples therapy, play therapy, art therapy, behavioral activation,
     exposure and response prevention, ect, tms, rtms, iop, php, aa, na, twelve step, 12-step,
+    aba, applied behavior analysis, applied behaviour analysis,
     smart recovery, al-anon, yoga, yoga nidra, hatha, vinyasa, kundalini, pranayama, tai chi,
     qigong, qi gong, reiki, metta, tonglen, vipassana, zazen, shinrin yoku, forest bathing,
     tapping, havening, ho'oponopono, loving-kindness, body scan, brainspotting, neurofeedback,
@@ -162,11 +163,12 @@ NOT_NAMES = _terms(
     """god, gods, allah, buddha, the buddha, christ, jesus christ, holy spirit, holy ghost,
     yahweh, jehovah, satan, lord, the lord, christmas, christmas eve, christmas day, easter,
     thanksgiving, hanukkah, chanukah, halloween, new year, new year's, new years,
-    new year's eve, valentine's day, st. valentine's day, patrick's day,
-    st. patrick's day, saint patrick's day, ramadan, eid, diwali, passover, yom kippur,
+    new year's eve, valentine's day, st. valentine's day, st. patrick's day,
+    saint patrick's day, ramadan, eid, diwali, passover, yom kippur,
     rosh hashanah, kwanzaa, mother's day, father's day, independence day, memorial day,
     labor day, santa, santa claus, father christmas, tooth fairy, easter bunny, good luck,
-    best of luck, all the best"""
+    best of luck, all the best, bible, the bible, holy bible, quran, koran, torah, talmud,
+    scripture, scriptures"""
 )
 
 #: Weekdays, months, seasons and parts of the day: none of them alone dates a day. (Holidays
@@ -231,7 +233,8 @@ GEOGRAPHY = _terms(
     pacific northwest, west coast, east coast, the south, deep south"""
 )
 
-#: Peoples, languages and faiths, and their adherents: capitalised in English, no one's name
+#: Peoples, languages and faiths, and their adherents, and the groups people name themselves
+#: by (neurotypes, genders, orientations): capitalised in English, no one's name
 #: ("English is not my first language", "he is Australian", "not every Asian is a doctor",
 #: "even if one is Catholic"). Demonyms of the countries and regions of ``GEOGRAPHY``, the
 #: languages most spoken in the countries that write to us, and the faiths of the world's
@@ -261,7 +264,9 @@ PEOPLES = _terms(
     lutheran, presbyterian, pentecostal, anglican, episcopalian, mormon, orthodox, jewish, jew,
     judaism, muslim, islam, islamic, hindu, hinduism, buddhist, buddhism, sikh, sikhism, jain,
     taoist, taoism, pagan, wiccan, wicca, atheist, atheism, agnostic, quaker, amish,
-    mennonite, scientologist"""
+    mennonite, scientologist, neurodivergent, neurotypical, allistic, autistic, aspie, lgbt,
+    lgbtq, lgbtqia, transgender, nonbinary, non-binary, genderqueer, bisexual, pansexual,
+    asexual, lesbian, queer"""
 )
 
 #: Chat shorthand: the abbreviations of online writing ("Idk", "Tbh", "Smh"), contractions

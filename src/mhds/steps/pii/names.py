@@ -240,13 +240,9 @@ _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[ \t]+\Z")
 _STATE_AFTER = re.compile(rf",[ \t]*(?:{'|'.join(US_STATE_CODES + US_STATE_NAMES)})\b")
 #: A doctrine's word ("Buddhism", "Stoicism"): no one's name.
 _DOCTRINE = re.compile(r"[a-z]{3}isms?\Z")
-#: What stands before "Im" read as "I'm": a sentence's start, a conjunction, a verb of
-#: thinking or an answer ("I guess Im", "No Im not", "*Sigh* Im"); not a verb that takes a
-#: person ("told Im about it").
+#: What stands before "Im" read as "I'm": a sentence's start or a conjunction.
 _I_AM_BEFORE = re.compile(
-    r"(?:\A|[.!?\n*]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like"
-    r"|unless|until|while|though|although|whether|where|then|maybe|guess|think|hope|wish"
-    r"|ok|okay|no|yes|yeah|sigh))[*)]*"
+    r"(?:\A|[.!?\n]|\b(?i:and|but|so|because|cause|cuz|that|when|if|since|now|just|like))"
     r"[ \t]*\Z"
 )
 _LOWER_AFTER = re.compile(r"[ \t]+[a-z0-9]")

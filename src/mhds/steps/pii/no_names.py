@@ -1,10 +1,11 @@
 """Capitalised words that name no one, whichever recognizer reads them as a name or a place.
 
-- A people, a language or a faith ("English is not my first language", "he is Australian",
-  "not every Asian is a doctor", "even if one is Catholic"): ``keep_terms.PEOPLES``. Those that
-  are also given names ("Christian", "German", "Irish") name a language only after a
-  language's cue ("I speak German", "fluent in German", "my German isn't great"); elsewhere
-  they are left to the name rules.
+- A people, a language, a faith or a group people name themselves by ("English is not my first
+  language", "he is Australian", "not every Asian is a doctor", "even if one is Catholic",
+  "Neurodivergent people"): ``keep_terms.PEOPLES``. Those that are also given names
+  ("Christian", "German", "Irish") name a language only after a language's cue ("I speak
+  German", "fluent in German", "my German isn't great"); elsewhere they are left to the name
+  rules.
 - Chat shorthand ("Idk what to do", "Tbh", "Holy shit", "Dont"): ``keep_terms.
   CHAT_SHORTHAND`` and ``lexicon.BARE_CONTRACTIONS``. A surname among them ("Oh") is
   shorthand only when no person's verb follows ("Oh said"); "Im" is "I'm" only where
@@ -13,6 +14,8 @@
   "s", with no noun right after that would make it initials' possessive ("AJs house").
 - A medicine after or before its dose ("40mg Latuda with 1mg Cogentin", "Cogentin 2 mg"): no
   one is measured in milligrams.
+- A contraction NER reads as a name or a place ("isn’t"), and the kind of a warning ("Trigger
+  warning").
 - A holiday named for someone, as a possessive before "Day" or "Eve" ("Valentine's Day",
   "St. Patrick's Day"): ``keep_terms.NOT_NAMES`` lists them whole.
 
@@ -26,21 +29,58 @@ import re
 
 from mhds.steps.pii.gazetteer import is_census_name, is_given_name
 from mhds.steps.pii.keep_terms import CHAT_SHORTHAND, NOT_NAMES, PEOPLES, term_key
-from mhds.steps.pii.lexicon import BARE_CONTRACTIONS, EDGE_PUNCTUATION, english_stop_words
+from mhds.steps.pii.lexicon import (
+    BARE_CONTRACTIONS,
+    CONTRACTIONS,
+    EDGE_PUNCTUATION,
+    POSSESSIVE_AFTER,
+    english_stop_words,
+)
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, after_title
 from mhds.steps.pii.names import reads_as_i_am
 
 _CUE_REACH = 40
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")
+#: Where initials' plural is someone's home ("at JDs", "went to CJs"): their possessive.
+_PLACE_BEFORE = re.compile(r"(?i:\b(?:at|to|from|by|near|in|over|outside))[ \t]+\Z")
+_WORD_AFTER = re.compile(r"[ \t]+([a-z]+)\b")
 _DOSE_BEFORE = re.compile(r"(?i:\b[0-9]+(?:\.[0-9]+)?[ \t]*(?:mg|mcg|µg|ug|g|ml|iu))[ \t]+\Z")
 _DOSE_AFTER = re.compile(r"[ \t]*\(?[0-9]+(?:\.[0-9]+)?[ \t]*(?i:mg|mcg|µg|ug|ml|iu)\b")
+#: What a person does with a dose right after their name ("10mg Sarah gave me", "Mia's").
+_HOLDER_AFTER = re.compile(
+    r"['’]s?\b|[ \t]+(?:I|we|you|he|she|they|gave|had|has|left|brought|hid|hidden|sent|got"
+    r"|bought|said|told|is|was)\b"
+)
 _POSSESSIVE_END = re.compile(r"['’]s?\Z")
 _HOLIDAY_AFTER = re.compile(r"(?:['’]s)?[ \t]+(Day|Eve)\b")
-_LANGUAGE_CUE = re.compile(
-    r"(?i:\b(?:speaks?|speaking|spoke|spoken|learn(?:s|t|ed|ing)?|fluent[ \t]+in|in|native"
-    r"|my|our|his|her|their|your))[ \t]+\Z"
+_SAINT_BEFORE = re.compile(r"\b(St\.?|Saint)[ \t]+\Z")
+#: A language's verb or place right before one ("I speak German", "fluent in Farsi").
+_LANGUAGE_BEFORE = re.compile(
+    r"(?i:\b(?:speaks?|speaking|spoke|spoken|fluent[ \t]+in|native|in))[ \t]+\Z"
 )
-_WORD_AFTER = re.compile(r"[ \t]+([a-z]+)\b")
+#: What follows a language so named: the clause's end, a list's joiner or where and when ("I
+#: speak German at home"); not a verb ("I learned Christian had lied", "in Dane's flat").
+_LANGUAGE_AFTER = re.compile(
+    r"[ \t]*(?:[.,;:!?)]|\Z)|[ \t]+(?:and|or|at|with|but|too|as|well|fluently|every|now)\b"
+)
+#: A noun right after that makes the word a people's ("English speaker", "Christian values").
+_PEOPLE_NOUN_AFTER = re.compile(
+    r"[ \t]+(?i:speakers?|language|accent|people|culture|food|restaurants?|descent|heritage"
+    r"|famil(?:y|ies)|communit(?:y|ies)|citizens?|citizenship|immigration|government|history"
+    r"|class(?:es)?|teachers?|music|church(?:es)?|values|background|wom[ae]n|m[ae]n|girls?"
+    r"|guys?|boys?|friends|parents|household|upbringing|school|faith|traditions?)\b"
+    r"|[ \t]+(?:is|isn['’]t|is[ \t]+not)[ \t]+(?:not[ \t]+)?(?:my|his|her|their|our)[ \t]+"
+    r"(?:first|second|native|mother)[ \t]+(?:language|tongue)\b"  # "English isn't my first ..."
+)
+_POSSESSOR_BEFORE = re.compile(r"(?i:\b(?:my|our|his|her|their|your))[ \t]+\Z")
+#: Peoples' and faiths' words that people bear as names where the 1990 Census does not list
+#: them as given names ("Finn", "Jain", "Islam", "Tamil").
+_NAMED_TOO = frozenset({"finn", "jain", "islam", "tamil", "arab"})
+#: Kinds of warning posts open with ("Trigger warning", "TW"): the word is the warning's.
+_WARNED = frozenset({"trigger", "content", "spoiler"})
+_WARNING_AFTER = re.compile(r"[ \t]+(?i:warning)\b")
+#: "Holy" is an interjection only before its usual words ("Holy shit"; not "I met Holy at").
+_HOLY_AFTER = re.compile(r"[ \t]+(?i:shit|crap|cow|moly|hell|fuck|heck|smokes|mother)\b")
 _PEOPLE_KEYS = frozenset(term_key(t) for t in PEOPLES)
 _SHORTHAND_KEYS = frozenset(term_key(t) for t in CHAT_SHORTHAND)
 _HOLIDAY_KEYS = frozenset(term_key(t) for t in NOT_NAMES if t.endswith((" day", " eve")))
@@ -48,36 +88,79 @@ _HOLIDAY_KEYS = frozenset(term_key(t) for t in NOT_NAMES if t.endswith((" day", 
 
 def names_no_one(text: str, start: int, end: int) -> bool:
     """Whether the one word at ``text[start:end]`` is a people, a language, a faith, chat
-    shorthand, an acronym's plural, a medicine after its dose or a holiday's namesake."""
-    word = _POSSESSIVE_END.sub("", text[start:end].strip(EDGE_PUNCTUATION))
+    shorthand, an acronym's plural, a medicine by its dose or a holiday's namesake."""
+    raw = text[start:end].strip(EDGE_PUNCTUATION)
+    if raw.lower().endswith(CONTRACTIONS):
+        return True  # "isn’t", "You'll": NER reads contractions as names and places too
+    word = _POSSESSIVE_END.sub("", raw)
     if not word or not word.replace("-", "").isalnum():
         return False  # one word only: "Canadian Visa" is left to the other rules
     if _ACRONYM_PLURAL.fullmatch(word):
-        return _not_possessed(text, end)
-    if _DOSE_BEFORE.search(text, max(0, start - _CUE_REACH), start) or _DOSE_AFTER.match(text, end):
-        return True
+        return _is_acronyms_plural(text, start, end)
     if after_title(text, start):
         return False  # "Mr. English", "Dr. Oh"
+    if _by_its_dose(text, start, end) and not is_census_name(word):
+        return _HOLDER_AFTER.match(text, end) is None  # not "10mg Sarah gave me"
     key = term_key(word)
     if _is_people(key):
-        return (
-            not is_given_name(word)
-            or _LANGUAGE_CUE.search(text, max(0, start - _CUE_REACH), start) is not None
-        )
+        return _names_a_people(text, start, end, word)
     if key == "im":
         return reads_as_i_am(text, start, end)  # "and Im done"; not "I told Im about it"
+    if key == "holy":
+        return _HOLY_AFTER.match(text, end) is not None
     if (key in _SHORTHAND_KEYS or key in BARE_CONTRACTIONS) and not is_given_name(word):
         return not is_census_name(word) or PERSON_VERB_AFTER.match(text, end) is None
-    holiday = _HOLIDAY_AFTER.match(text, end)
-    return holiday is not None and term_key(f"{key}s{holiday[1]}") in _HOLIDAY_KEYS
+    if key in _WARNED and _WARNING_AFTER.match(text, end):
+        return True  # "*Trigger warning*", "Content warning:"
+    return _names_a_holiday(text, start, end, key)
 
 
-def _not_possessed(text: str, end: int) -> bool:
-    """Whether no noun follows an acronym's "s" right after it, which would make the "s" a
-    possessive without its apostrophe ("AJs house"): a stop word or no word ("the DTs.",
-    "NTs that have anxiety")."""
+def _is_acronyms_plural(text: str, start: int, end: int) -> bool:
+    """Whether capitals and an "s" are an acronym's plural ("the DTs.", "NTs that have
+    anxiety"), not initials' possessive without its apostrophe: no noun right after ("AJs
+    house"), no place word right before ("at JDs", "went to CJs")."""
+    if _PLACE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
+        return False
     after = _WORD_AFTER.match(text, end)
     return after is None or after[1] in english_stop_words()
+
+
+def _by_its_dose(text: str, start: int, end: int) -> bool:
+    """A dose right before or right after the word ("1mg Cogentin", "Cogentin 2 mg")."""
+    before = _DOSE_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    return before is not None or _DOSE_AFTER.match(text, end) is not None
+
+
+def _names_a_people(text: str, start: int, end: int, word: str) -> bool:
+    """Whether a word of ``PEOPLES`` names a people, a language or a faith here. One that
+    people bear as a name (a Census name, ``_NAMED_TOO``) does only with a people's noun after
+    ("English speaker"), as a language after its verb or "in" with no clause going on ("I speak
+    German at home", "clients in English."), or, a surname only, after a possessive ("my
+    English isn't great"; not "her Christian", a given name)."""
+    if PERSON_VERB_AFTER.match(text, end):
+        return False  # "Tamil told me"
+    key = term_key(word)
+    if not (is_census_name(word) or key in _NAMED_TOO or key[:-1] in _NAMED_TOO):
+        return True  # "Canadian", "Mormons"
+    if _PEOPLE_NOUN_AFTER.match(text, end):
+        return True
+    before = text[max(0, start - _CUE_REACH) : start]
+    if _LANGUAGE_BEFORE.search(before) and _LANGUAGE_AFTER.match(text, end):
+        return True
+    if is_given_name(word) or key in _NAMED_TOO or POSSESSIVE_AFTER.match(text, end):
+        return False
+    return _POSSESSOR_BEFORE.search(before) is not None
+
+
+def _names_a_holiday(text: str, start: int, end: int, key: str) -> bool:
+    """Whether the word and a possessive "Day" or "Eve" after it, with "St." or "Saint"
+    before it, are a holiday of ``NOT_NAMES`` ("Valentine's Day", "St. Patrick's Day")."""
+    holiday = _HOLIDAY_AFTER.match(text, end)
+    if holiday is None:
+        return False
+    saint = _SAINT_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    prefix = term_key(saint[1]) if saint else ""
+    return term_key(f"{prefix}{key}s{holiday[1]}") in _HOLIDAY_KEYS
 
 
 def _is_people(key: str) -> bool:
