@@ -181,6 +181,19 @@ def test_a_page_its_sentence_says_is_the_writers_is_redacted(engine: PIIEngine, 
     assert [c for c, _ in redacted(engine, text)] == [C.URL]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I got featured by a small paper last month, so sharing it here.\n\n"
+        "https://www.quietharbornews.com/stories/second-chances/",
+        "Sober two years today! Here is my story on a local podcast: "
+        "www.gentlestepsradio.com/episodes/day-one",
+    ],
+)
+def test_a_page_about_its_writer_is_redacted(engine: PIIEngine, text: str) -> None:
+    assert [c for c, _ in redacted(engine, text)] == [C.URL]
+
+
 def test_a_practice_signing_with_its_site_is_redacted(engine: PIIEngine) -> None:
     text = "You can do this with ease and comfort. Bright Path: www.brightpath.org"
     assert (C.URL, "www.brightpath.org") in redacted(engine, text)

@@ -108,6 +108,14 @@ OWNER_CUE = re.compile(
     r"|\b(?:I|we)[ \t]+(?:am|are|have)[ \t]+(?:the|an?|my|our)[ \t]+(?:\w+[ \t]+)?(?:author"
     r"|founder|owner|creator|editor|host|writer|blog|site|website|practice|podcast)\b)"
 )
+#: The writer saying a page is about them, in the paragraphs before its link ("I was
+#: interviewed recently", "here is my story on national TV", "my interview with").
+_WRITER_FEATURED = re.compile(
+    r"(?i:\b(?:I|we)[ \t]+(?:was|were|got|have[ \t]+been|['’]ve[ \t]+been)[ \t]+"
+    r"(?:recently[ \t]+|just[ \t]+)?(?:interviewed|featured|profiled)\b"
+    r"|\bmy[ \t]+(?:interview|story|feature|op-?ed|guest[ \t]+post)[ \t]+(?:on|in|with|for)\b)"
+)
+_FEATURE_REACH = 600
 #: What a sentence says of a site it opens with, right after it ("... has listings of").
 _RESOURCE_AFTER = re.compile(
     r"[)\]]?[ \t]+(?:has|have|offers?|provides?|lists|is[ \t]+an?|are)[ \t]+(?:\w+[ \t]+)?"
@@ -204,8 +212,9 @@ def is_own_site(text: str, start: int, end: int) -> bool:
     """Whether the URL at ``text[start:end]`` is the writer's or another person's own site:
     its sentence says whose ("my website", "our practice", "her blog", "contact me"), a form's
     field holds it ("Website: ..."), an e-mail address stands in its paragraph (contact
-    details), or the same site is so named elsewhere in the text or signs it off there
-    ("~Mark (www.x.com)")."""
+    details), the same site is so named elsewhere in the text or signs it off there ("~Mark
+    (www.x.com)"), or the paragraphs before it say the writer was interviewed or featured
+    ("I was interviewed recently ...", "my story on national TV")."""
     host = _host(text[start:end])
     if not host:
         return False
@@ -213,6 +222,8 @@ def is_own_site(text: str, start: int, end: int) -> bool:
     owned, signing = _site_mentions(text, host)
     if owned or _is_owned_at(text, here):
         return True
+    if _WRITER_FEATURED.search(text, max(0, here - _FEATURE_REACH), here):
+        return True  # "I was interviewed recently ... [link]": a page about the writer
     return any(at != here for at in signing)
 
 
