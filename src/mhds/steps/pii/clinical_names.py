@@ -20,7 +20,6 @@ import re
 
 from mhds.steps.pii.drugs import is_drug_name, is_listed_drug
 from mhds.steps.pii.eponyms import names_a_condition
-from mhds.steps.pii.gazetteer import is_census_name
 from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
 from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like, is_ordinary
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, after_title
@@ -61,9 +60,6 @@ _MEDICATION_BEFORE = re.compile(
     r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
 )
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
-#: A comparison with a medication, on either side ("Mydayis vs Vyvanse", "Zoloft versus X").
-_VERSUS_BEFORE = re.compile(r"(?<![\w-])([A-Za-z][\w-]+)[ \t]+(?i:vs\.?|versus)[ \t]+\Z")
-_VERSUS_AFTER = re.compile(r"[ \t]+(?i:vs\.?|versus)[ \t]+([A-Za-z][\w-]+)")
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
 #: A verb of medicating right before a word, with at most an article or a dose between ("I'm
 #: on", "put me on", "prescribed", "taking a", "switched to", "a drug called", "10mg of").
@@ -125,16 +121,9 @@ def is_clinical_name(text: str, span: Span) -> bool:
 def listed_with_medication(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
     one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
-    Aplenzin or Paxil"), or compared with one unless it is a Census name or after a title
-    ("Mydayis vs Vyvanse"; not "Sarah vs Xanax"); a drug's brand the
+    Aplenzin or Paxil"); a drug's brand the
     lists lack. A clause that goes on after it is no list ("I was on Prozac and Rebecca
     noticed")."""
-    versus = _VERSUS_BEFORE.search(text, max(0, start - _CUE_REACH), start) or (
-        _VERSUS_AFTER.match(text, end)
-    )
-    if versus is not None and term_key(versus[1]) in _MEDICATION_KEYS:
-        word = text[start:end].strip(EDGE_PUNCTUATION)
-        return not is_census_name(word) and not after_title(text, start)  # not "Sarah vs Xanax"
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
         return False

@@ -72,7 +72,7 @@ MODALITIES = _terms(
     somatic experiencing, mindfulness, talk therapy, group therapy, family therapy,
     couples therapy, play therapy, art therapy, behavioral activation,
     exposure and response prevention, ect, tms, rtms, iop, php, aa, na, twelve step, 12-step,
-    aba, applied behavior analysis, applied behaviour analysis,
+    applied behavior analysis, applied behaviour analysis,
     smart recovery, al-anon, yoga, yoga nidra, hatha, vinyasa, kundalini, pranayama, tai chi,
     qigong, qi gong, reiki, metta, tonglen, vipassana, zazen, shinrin yoku, forest bathing,
     tapping, havening, ho'oponopono, loving-kindness, body scan, brainspotting, neurofeedback,
@@ -84,6 +84,7 @@ MODALITIES = _terms(
 DIAGNOSES = _terms(
     """depression, major depression, mdd, major depressive disorder, dysthymia, pdd, anxiety,
     gad, generalized anxiety disorder, social anxiety, sad, panic disorder, panic attacks,
+    dts, delirium tremens,
     agoraphobia, ptsd, cptsd, c-ptsd, complex ptsd, ocd, adhd, add, bipolar, bipolar disorder,
     bipolar i, bipolar ii, bp1, bp2, cyclothymia, bpd, borderline,
     borderline personality disorder, npd, aspd, schizophrenia, schizoaffective, psychosis,
@@ -167,8 +168,8 @@ NOT_NAMES = _terms(
     saint patrick's day, ramadan, eid, diwali, passover, yom kippur,
     rosh hashanah, kwanzaa, mother's day, father's day, independence day, memorial day,
     labor day, santa, santa claus, father christmas, tooth fairy, easter bunny, good luck,
-    best of luck, all the best, bible, the bible, holy bible, quran, koran, torah, talmud,
-    scripture, scriptures"""
+    best of luck, all the best, bible, the bible, holy bible, quran, torah, talmud, scripture,
+    scriptures"""
 )
 
 #: Weekdays, months, seasons and parts of the day: none of them alone dates a day. (Holidays

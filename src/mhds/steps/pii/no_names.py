@@ -1,21 +1,25 @@
 """Capitalised words that name no one, whichever recognizer reads them as a name or a place.
 
-- A people, a language, a faith or a group people name themselves by ("English is not my first
-  language", "he is Australian", "not every Asian is a doctor", "even if one is Catholic",
-  "Neurodivergent people"): ``keep_terms.PEOPLES``. Those that are also given names
-  ("Christian", "German", "Irish") name a language only after a language's cue ("I speak
-  German", "fluent in German", "my German isn't great"); elsewhere they are left to the name
-  rules.
+- A people, a language, a faith or a group people name themselves by ("he is Australian",
+  "not every Asian is a doctor", "even if one is Catholic", "Neurodivergent people"):
+  ``keep_terms.PEOPLES``, but before a person's verb ("Tamil told me"). Those that people bear
+  as names (a Census given name or surname, or ``_NAMED_TOO``: "Christian", "English",
+  "Finn", "Jain", "Danish") only with a language's or a people's noun after ("English
+  speaker", "English is not my first language") or after a language's verb with no clause
+  going on ("I speak German at home"); elsewhere they are left to the name rules ("I confided
+  in Finn", "I live in Latina").
 - Chat shorthand ("Idk what to do", "Tbh", "Holy shit", "Dont"): ``keep_terms.
   CHAT_SHORTHAND`` and ``lexicon.BARE_CONTRACTIONS``. A surname among them ("Oh") is
   shorthand only when no person's verb follows ("Oh said"); "Im" is "I'm" only where
   ``names.reads_as_i_am`` says so ("and Im done"; not "I told Im about it").
-- An acronym's plural ("NTs", "the DTs", "any other FAs here?"): two to five capitals and an
-  "s", with no noun right after that would make it initials' possessive ("AJs house").
-- A medicine after or before its dose ("40mg Latuda with 1mg Cogentin", "Cogentin 2 mg"): no
-  one is measured in milligrams.
-- A contraction NER reads as a name or a place ("isn’t"), and the kind of a warning ("Trigger
-  warning").
+- An acronym's plural ("the DTs", "any other FAs here?", "SSRIs"): two to five capitals and
+  an "s", with no noun right after ("AJs house") and no place word before ("at JDs"); two
+  capitals only after a determiner or a quantifier ("TJs always there for me" is someone).
+- A medicine after its dose, at a clause's end or before a list's joiner ("40mg Latuda with
+  1mg Cogentin."): no one is measured in milligrams, but a person can hold a dose ("the 2mg
+  Oluwaseun handed me"), and a Census name is left to the name rules.
+- A one-word contraction NER reads as a name or a place ("isn’t"), and the kind of a warning
+  ("Trigger warning").
 - A holiday named for someone, as a possessive before "Day" or "Eve" ("Valentine's Day",
   "St. Patrick's Day"): ``keep_terms.NOT_NAMES`` lists them whole.
 
@@ -33,7 +37,6 @@ from mhds.steps.pii.lexicon import (
     BARE_CONTRACTIONS,
     CONTRACTIONS,
     EDGE_PUNCTUATION,
-    POSSESSIVE_AFTER,
     english_stop_words,
 )
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, after_title
@@ -43,39 +46,49 @@ _CUE_REACH = 40
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")
 #: Where initials' plural is someone's home ("at JDs", "went to CJs"): their possessive.
 _PLACE_BEFORE = re.compile(r"(?i:\b(?:at|to|from|by|near|in|over|outside))[ \t]+\Z")
+#: What makes two capitals and an "s" a plural: a determiner or a quantifier right before
+#: ("the DTs", "any other FAs", "fellow NTs"); two capitals are initials as often ("AJs and
+#: I", "TJs always there for me").
+_PLURAL_BEFORE = re.compile(
+    r"(?i:\b(?:the|any|other|fellow|some|all|many|most|few|these|those|more|no|two|three"
+    r"|several|weird|random|creepy))[ \t]+\Z"
+)
 _WORD_AFTER = re.compile(r"[ \t]+([a-z]+)\b")
 _DOSE_BEFORE = re.compile(r"(?i:\b[0-9]+(?:\.[0-9]+)?[ \t]*(?:mg|mcg|µg|ug|g|ml|iu))[ \t]+\Z")
-_DOSE_AFTER = re.compile(r"[ \t]*\(?[0-9]+(?:\.[0-9]+)?[ \t]*(?i:mg|mcg|µg|ug|ml|iu)\b")
-#: What a person does with a dose right after their name ("10mg Sarah gave me", "Mia's").
-_HOLDER_AFTER = re.compile(
-    r"['’]s?\b|[ \t]+(?:I|we|you|he|she|they|gave|had|has|left|brought|hid|hidden|sent|got"
-    r"|bought|said|told|is|was)\b"
+#: What may follow a medicine named after its dose: the clause's end, a list's joiner with no
+#: person after it, or how often ("1mg Cogentin.", "40mg Latuda with ..."); not a verb of a
+#: person who holds the dose ("the 2mg Oluwaseun handed me", "10mg Sarah gave me").
+_MEDICINE_AFTER = re.compile(
+    r"[ \t]*(?:[.,;:!?)/]|\Z)|[ \t]+(?:(?:and|or|with|plus)(?![ \t]+(?:I|me|we|he|she|they)\b)"
+    r"|daily|twice|once|nightly|every|per|at[ \t]+night|in[ \t]+the[ \t]+morning)\b"
 )
 _POSSESSIVE_END = re.compile(r"['’]s?\Z")
 _HOLIDAY_AFTER = re.compile(r"(?:['’]s)?[ \t]+(Day|Eve)\b")
 _SAINT_BEFORE = re.compile(r"\b(St\.?|Saint)[ \t]+\Z")
-#: A language's verb or place right before one ("I speak German", "fluent in Farsi").
+#: A language's verb right before one ("I speak German", "fluent in Farsi"); not a bare "in"
+#: ("I confided in Finn", "I live in Latina").
 _LANGUAGE_BEFORE = re.compile(
-    r"(?i:\b(?:speaks?|speaking|spoke|spoken|fluent[ \t]+in|native|in))[ \t]+\Z"
+    r"(?i:\b(?:speaks?|speaking|spoke|spoken|fluent[ \t]+in|native))[ \t]+\Z"
 )
 #: What follows a language so named: the clause's end, a list's joiner or where and when ("I
 #: speak German at home"); not a verb ("I learned Christian had lied", "in Dane's flat").
 _LANGUAGE_AFTER = re.compile(
     r"[ \t]*(?:[.,;:!?)]|\Z)|[ \t]+(?:and|or|at|with|but|too|as|well|fluently|every|now)\b"
 )
-#: A noun right after that makes the word a people's ("English speaker", "Christian values").
+#: A noun right after that only a language or a people takes ("English speaker", "Irish
+#: descent", "English isn't my first language"); not nouns a person's name is put before as
+#: an object ("I told Finn people like us ...", "I bought Jain food").
 _PEOPLE_NOUN_AFTER = re.compile(
-    r"[ \t]+(?i:speakers?|language|accent|people|culture|food|restaurants?|descent|heritage"
-    r"|famil(?:y|ies)|communit(?:y|ies)|citizens?|citizenship|immigration|government|history"
-    r"|class(?:es)?|teachers?|music|church(?:es)?|values|background|wom[ae]n|m[ae]n|girls?"
-    r"|guys?|boys?|friends|parents|household|upbringing|school|faith|traditions?)\b"
+    r"[ \t]+(?i:speakers?|language|accent|descent|heritage|citizens?|citizenship)\b"
     r"|[ \t]+(?:is|isn['’]t|is[ \t]+not)[ \t]+(?:not[ \t]+)?(?:my|his|her|their|our)[ \t]+"
-    r"(?:first|second|native|mother)[ \t]+(?:language|tongue)\b"  # "English isn't my first ..."
+    r"(?:first|second|native|mother)[ \t]+(?:language|tongue)\b"
 )
-_POSSESSOR_BEFORE = re.compile(r"(?i:\b(?:my|our|his|her|their|your))[ \t]+\Z")
-#: Peoples' and faiths' words that people bear as names where the 1990 Census does not list
-#: them as given names ("Finn", "Jain", "Islam", "Tamil").
-_NAMED_TOO = frozenset({"finn", "jain", "islam", "tamil", "arab"})
+#: Peoples' and faiths' words that people bear as names or nicknames where the 1990 Census
+#: does not list them ("Finn", "Jain", "Islam", "Tamil", "Danish", "Amish", "Dutch").
+_NAMED_TOO = frozenset(
+    {"finn", "jain", "islam", "tamil", "arab", "danish", "amish", "dutch", "aussie", "swede",
+     "persian"}
+)  # fmt: skip
 #: Kinds of warning posts open with ("Trigger warning", "TW"): the word is the warning's.
 _WARNED = frozenset({"trigger", "content", "spoiler"})
 _WARNING_AFTER = re.compile(r"[ \t]+(?i:warning)\b")
@@ -90,17 +103,17 @@ def names_no_one(text: str, start: int, end: int) -> bool:
     """Whether the one word at ``text[start:end]`` is a people, a language, a faith, chat
     shorthand, an acronym's plural, a medicine by its dose or a holiday's namesake."""
     raw = text[start:end].strip(EDGE_PUNCTUATION)
+    if " " in raw or after_title(text, start):
+        return False  # one word only ("Canadian Visa", "Jessica Moreno'll"); "Mr. English"
     if raw.lower().endswith(CONTRACTIONS):
         return True  # "isn’t", "You'll": NER reads contractions as names and places too
     word = _POSSESSIVE_END.sub("", raw)
     if not word or not word.replace("-", "").isalnum():
-        return False  # one word only: "Canadian Visa" is left to the other rules
+        return False
     if _ACRONYM_PLURAL.fullmatch(word):
-        return _is_acronyms_plural(text, start, end)
-    if after_title(text, start):
-        return False  # "Mr. English", "Dr. Oh"
-    if _by_its_dose(text, start, end) and not is_census_name(word):
-        return _HOLDER_AFTER.match(text, end) is None  # not "10mg Sarah gave me"
+        return _is_acronyms_plural(text, start, end, word)
+    if _DOSE_BEFORE.search(text, max(0, start - _CUE_REACH), start) and not is_census_name(word):
+        return _MEDICINE_AFTER.match(text, end) is not None  # "1mg Cogentin."
     key = term_key(word)
     if _is_people(key):
         return _names_a_people(text, start, end, word)
@@ -115,41 +128,38 @@ def names_no_one(text: str, start: int, end: int) -> bool:
     return _names_a_holiday(text, start, end, key)
 
 
-def _is_acronyms_plural(text: str, start: int, end: int) -> bool:
-    """Whether capitals and an "s" are an acronym's plural ("the DTs.", "NTs that have
-    anxiety"), not initials' possessive without its apostrophe: no noun right after ("AJs
-    house"), no place word right before ("at JDs", "went to CJs")."""
-    if _PLACE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
+def _is_acronyms_plural(text: str, start: int, end: int, word: str) -> bool:
+    """Whether capitals and an "s" are an acronym's plural ("the DTs.", "other FAs"), not
+    initials' possessive or "is" without its apostrophe: no noun right after ("AJs house"),
+    no place word right before ("at JDs"), and, for two capitals, a determiner or a
+    quantifier right before ("the DTs"; not "TJs always there for me", "I miss AJs")."""
+    before = text[max(0, start - _CUE_REACH) : start]
+    if _PLACE_BEFORE.search(before):
+        return False
+    if len(word) == 3 and not _PLURAL_BEFORE.search(before):
         return False
     after = _WORD_AFTER.match(text, end)
     return after is None or after[1] in english_stop_words()
 
 
-def _by_its_dose(text: str, start: int, end: int) -> bool:
-    """A dose right before or right after the word ("1mg Cogentin", "Cogentin 2 mg")."""
-    before = _DOSE_BEFORE.search(text, max(0, start - _CUE_REACH), start)
-    return before is not None or _DOSE_AFTER.match(text, end) is not None
-
-
 def _names_a_people(text: str, start: int, end: int, word: str) -> bool:
     """Whether a word of ``PEOPLES`` names a people, a language or a faith here. One that
-    people bear as a name (a Census name, ``_NAMED_TOO``) does only with a people's noun after
-    ("English speaker"), as a language after its verb or "in" with no clause going on ("I speak
-    German at home", "clients in English."), or, a surname only, after a possessive ("my
-    English isn't great"; not "her Christian", a given name)."""
+    people bear as a name (a Census name, ``_NAMED_TOO``, or the plural of one, which may be a
+    possessive without its apostrophe: "Christians car") does only with a language's or a
+    people's noun right after ("English speaker", "Irish descent") or as a language after its
+    verb with no clause going on ("I speak German at home", "fluent in Farsi.")."""
     if PERSON_VERB_AFTER.match(text, end):
         return False  # "Tamil told me"
     key = term_key(word)
-    if not (is_census_name(word) or key in _NAMED_TOO or key[:-1] in _NAMED_TOO):
+    singular = key[:-1] if key.endswith("s") else key
+    if not any(is_census_name(k) or k in _NAMED_TOO for k in (key, singular)):
         return True  # "Canadian", "Mormons"
     if _PEOPLE_NOUN_AFTER.match(text, end):
         return True
     before = text[max(0, start - _CUE_REACH) : start]
-    if _LANGUAGE_BEFORE.search(before) and _LANGUAGE_AFTER.match(text, end):
-        return True
-    if is_given_name(word) or key in _NAMED_TOO or POSSESSIVE_AFTER.match(text, end):
-        return False
-    return _POSSESSOR_BEFORE.search(before) is not None
+    return _LANGUAGE_BEFORE.search(before) is not None and (
+        _LANGUAGE_AFTER.match(text, end) is not None
+    )
 
 
 def _names_a_holiday(text: str, start: int, end: int, key: str) -> bool:
