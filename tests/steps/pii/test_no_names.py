@@ -29,7 +29,7 @@ from tests.steps.pii.cases import redacted_texts
         "Holy crap, I actually got out of bed and showered today.",
         # acronyms' plurals, a medicine after its dose, holidays named for someone
         "My psychiatrist says SSRIs take weeks, and my PCPs keep disagreeing.",
-        "I get weird DMs from strangers every time I post a selfie.",
+        "I get so many DMs from strangers every time I post a selfie.",
         "She started 20mg Paxil and 0.5 mg Klonopin, then added 10mg Nardoxin.",
         "St. Patrick's Day is the hardest day of the year for me sober.",
         "I spent Valentine’s Day alone again and honestly it was fine.",

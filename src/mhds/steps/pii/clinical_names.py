@@ -121,9 +121,8 @@ def is_clinical_name(text: str, span: Span) -> bool:
 def listed_with_medication(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
     one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
-    Aplenzin or Paxil"); a drug's brand the
-    lists lack. A clause that goes on after it is no list ("I was on Prozac and Rebecca
-    noticed")."""
+    Aplenzin or Paxil"); a drug's brand the lists lack. A clause that goes on after it is no
+    list ("I was on Prozac and Rebecca noticed")."""
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
         return False
@@ -142,9 +141,9 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     "Sertraline Withdrawal", which may be the span's own last word); or a generic name of
     eight letters or more written as the table has it ("Tamoxifen is an estrogen blocker"),
     with no title before, no person's verb after, no ending of a given name ("Valerian keeps
-    calling") and not two English words run together ("Wormwood"). Not
-    with a possessive, nor before a word that takes a person somewhere ("taking Senna to the
-    beach", "I'm on Valerian's side")."""
+    calling") and not two English words run together ("Wormwood"). Not with a possessive, nor
+    before a word that takes a person somewhere ("taking Senna to the beach", "I'm on
+    Valerian's side")."""
     first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
     after = start + len(first)
     if not first or not is_drug_name(first):

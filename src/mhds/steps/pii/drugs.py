@@ -11,8 +11,9 @@ of the 1990 Census and cities' names; brands are left out, as people bear them f
 A word of eight letters or more one letter away from a name of the table is that drug misspelt
 ("Trazadone", "Quetiapene"), unless it is itself a Census name or an ordinary English word.
 A name of the table written as it is, of eight letters or more ("Tamoxifen", "Zopiclone"), is
-a medicine without any word around it, unless it ends as given names do ("Valerian") or is
-someone's (a person's slot, a possessive, a person's verb after it).
+a medicine without any word around it, unless it ends as given names do ("Valerian"), is two
+English words run together ("Wormwood") or is someone's (a person's slot, a title before, a
+possessive or a person's verb after it).
 """
 
 from __future__ import annotations

@@ -239,8 +239,8 @@ GEOGRAPHY = _terms(
 #: ("English is not my first language", "he is Australian", "not every Asian is a doctor",
 #: "even if one is Catholic"). Demonyms of the countries and regions of ``GEOGRAPHY``, the
 #: languages most spoken in the countries that write to us, and the faiths of the world's
-#: larger religions and denominations. Plurals in "-s" match too. Given names among them
-#: ("Christian", "German", "Irish") are names unless a language's cue comes first: see
+#: larger religions and denominations. Plurals in "-s" match too. Those people bear as names
+#: ("Christian", "English", "Finn") need a language's or a people's cue: see
 #: :mod:`mhds.steps.pii.no_names`.
 PEOPLES = _terms(
     """american, british, english, scottish, scot, welsh, irish, northern irish, canadian,

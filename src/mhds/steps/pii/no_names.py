@@ -51,7 +51,7 @@ _PLACE_BEFORE = re.compile(r"(?i:\b(?:at|to|from|by|near|in|over|outside))[ \t]+
 #: I", "TJs always there for me").
 _PLURAL_BEFORE = re.compile(
     r"(?i:\b(?:the|any|other|fellow|some|all|many|most|few|these|those|more|no|two|three"
-    r"|several|weird|random|creepy))[ \t]+\Z"
+    r"|several))[ \t]+\Z"
 )
 _WORD_AFTER = re.compile(r"[ \t]+([a-z]+)\b")
 _DOSE_BEFORE = re.compile(r"(?i:\b[0-9]+(?:\.[0-9]+)?[ \t]*(?:mg|mcg|µg|ug|g|ml|iu))[ \t]+\Z")

@@ -78,8 +78,8 @@ class PIIRedactor(RecordStep):
     # addresses though English has the word ("Hi Hope,"), no interjection's word ("Oh Wow,"),
     # a greeted US town of 500 people or more a place (towns.txt.gz); 18: words that name no
     # one (peoples, languages, faiths, chat shorthand, acronyms' plurals, a medicine by its
-    # dose, a holiday's namesake: no_names.py), long generic drug names as written, a brand
-    # compared with a medication, more medications and substances
+    # dose, a holiday's namesake: no_names.py), long generic drug names as written, more
+    # medications and substances, a link whose writer says it is about them, "I'll turn 97"
     version: ClassVar[int] = 18
 
     def __init__(
