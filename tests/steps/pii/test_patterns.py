@@ -121,6 +121,11 @@ POSITIVE = [
     (C.DATE, "It happened on the 14th of May.", "14th of May"),
     (C.DATE, "my birthday is June 21st, so", "June 21st"),
     (C.DATE, "on 3/14 I relapsed", "3/14"),
+    (C.DATE, "my intake got moved to 27/09, ugh", "27/09"),  # a zero: no fraction
+    (C.DATE, "court is 04/11 and I can't sleep", "04/11"),
+    (C.DATE, "from the 15th of june I'm sober", "15th of june"),  # a day before its month
+    (C.DATE, "since the 3rd april it has been hard", "3rd april"),
+    (C.DATE, "the 5th of may, 2019 was the day", "5th of may, 2019"),
     (C.DATE, "I was born in 1987 in a small town.", "1987"),
     (C.DATE, "my DOB: 1987, if that matters", "1987"),
     (C.DATE, "Dad passed away in May 2015.", "May 2015"),
@@ -219,6 +224,8 @@ NEGATIVE = [
     (C.DATE, "we buried our first born in Jan 13 years ago"),
     (C.DATE, "13/13/2021 is not a date"),
     (C.DATE, "the 1990s were rough"),
+    (C.DATE, "I rate it 10/10, ate 1/2 a cup, 2/3 of the meal, and I'm anxious 24/7"),
+    (C.DATE, "the 5th may be the hardest and the 2nd march in a row"),
     (C.DATE, "my dad died in 2019 and I was admitted in 2020"),  # a year alone is allowed
     (C.LOCATION, "55555 people live there and I walked 5 miles"),
     (C.LOCATION, "I have 2 kids and a score of 14"),

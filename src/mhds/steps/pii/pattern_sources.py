@@ -135,7 +135,10 @@ AGE_WORDS = (
 DATE_NUMERIC = (
     r"[0-9](?<![\w/.-][0-9])(?:[0-9]?(?P<sep>[/-])[0-9]{1,2}(?P=sep)(?:[0-9]{4}|[0-9]{2})"
     r"|[0-9]?\.[0-9]{1,2}\.[0-9]{4}|[0-9]{3}(?P<sep2>[/-])[0-9]{1,2}(?P=sep2)[0-9]{1,2}"
-    r"|(?<=\bon[ ][0-9])[0-9]?/[0-9]{1,2})(?![\w/-]|\.[0-9])"
+    r"|(?<=\bon[ ][0-9])[0-9]?/[0-9]{1,2}"
+    # a day and a month of two digits each, one written with its zero ("moved to 27/09",
+    # "scheduled for 11/09"), which fractions and ratings are not ("1/2", "7/10")
+    r"|(?<=0)[1-9]/[0-3][0-9]|(?<=[0-3])[0-9]/0[1-9])(?![\w/-]|\.[0-9])"
 )
 DATE_DAY_MONTH = (
     rf"[0-9](?<![\w.][0-9])[0-9]?(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?{MONTH}\b"
@@ -156,6 +159,14 @@ DATE_MONTH_DAY_LOWER = (
     r"|(?:march|may)[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)"
     r"(?![ \t]+(?:guess|hand|place|grade|floor|round|time|try|attempt)\b))"
     rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))"
+)
+#: A day in lower case before its month, as posts write them ("the 15th of june", "3rd
+#: april"): an ordinal, and "of" before "march" and "may" ("the 5th may be hard").
+DATE_DAY_MONTH_LOWER = (
+    r"[0-9](?<![\w.][0-9])[0-9]?(?:st|nd|rd|th)[ \t]+"
+    r"(?:(?:of[ \t]+)?(?:january|february|april|june|july|august|september|october|november"
+    r"|december)|of[ \t]+(?:march|may))\b"
+    rf"(?:,?[ \t]+{YEAR}\b)?"
 )
 #: Holidays that fall on one day: with a year they pin it ("Christmas 2015", "Thanksgiving of
 #: 2018"); alone, or with "every", they are no date ("New Year's resolution").

@@ -150,6 +150,9 @@ class PatternRecognizers:
             rule(src.AGE_WORDS, c.AGE, "age_words_regex", 0.85, "age_words"),
             rule(src.DATE_NUMERIC, c.DATE, "date_numeric_regex", 0.85, "gates", _is_day_date),
             rule(src.DATE_DAY_MONTH, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month),
+            rule(
+                src.DATE_DAY_MONTH_LOWER, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month
+            ),
             rule(src.DATE_MONTH_DAY, c.DATE, "date_named_regex", 0.85, "digits", self._is_named),
             rule(
                 src.DATE_MONTH_DAY_LOWER, c.DATE, "date_named_regex", 0.85, "digits", _starts_word

@@ -79,7 +79,8 @@ class PIIRedactor(RecordStep):
     # a greeted US town of 500 people or more a place (towns.txt.gz); 18: words that name no
     # one (peoples, languages, faiths, chat shorthand, acronyms' plurals, a medicine by its
     # dose, a holiday's namesake: no_names.py), long generic drug names as written, more
-    # medications and substances, a link whose writer says it is about them, "I'll turn 97"
+    # medications and substances, a link whose writer says it is about them, "I'll turn 97",
+    # dates as posts write them ("moved to 27/09", "the 15th of june")
     version: ClassVar[int] = 18
 
     def __init__(
