@@ -35,6 +35,7 @@ from mhds.steps.pii.keep_terms import (
     PLACES,
     PLATFORMS,
     RELATIONS,
+    ROLE_MAILBOXES,
     SIGN_OFFS,
     US_STATES,
     term_key,
@@ -74,14 +75,6 @@ _MISSPELT_READERS = frozenset({"spacy_ner", "name_slot_regex", SHAPE_RECOGNIZER}
 _PLACE_BEFORE = re.compile(r"\b(?i:in|from|near|to|at|around|outside|via)[ \t]+\Z")
 #: Words that double as place names below state level: never kept as a LOCATION.
 LOCATION_AMBIGUOUS: frozenset[str] = frozenset({"columbia"})
-#: Local parts of e-mail addresses that name a service, not a person (kept at public domains).
-ROLE_MAILBOXES: frozenset[str] = frozenset(
-    {
-        "info", "help", "helpline", "support", "contact", "hello", "office", "admin", "crisis",
-        "hotline", "questions", "inquiries", "media", "press", "feedback", "services", "intake",
-        "referrals", "mail", "general", "team", "webmaster", "communications", "outreach",
-    }
-)  # fmt: skip
 #: Recognizers whose DATE ties a year to a person ("born in 1987"): never kept as a bare year.
 DATED_EVENT_RECOGNIZERS: frozenset[str] = frozenset({"birth_year_regex", "date_named_regex"})
 

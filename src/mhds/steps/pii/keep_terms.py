@@ -150,6 +150,15 @@ ORGANISATION_WORDS = _terms(
     ministry, movement, network, project, society, trust"""
 )
 
+#: Local parts of e-mail addresses that name a service, not a person (kept at public domains).
+ROLE_MAILBOXES: frozenset[str] = frozenset(
+    {
+        "info", "help", "helpline", "support", "contact", "hello", "office", "admin", "crisis",
+        "hotline", "questions", "inquiries", "media", "press", "feedback", "services", "intake",
+        "referrals", "mail", "general", "team", "webmaster", "communications", "outreach",
+    }
+)  # fmt: skip
+
 #: Letter sign-offs that NER sometimes tags as a place ("Warmly,"): never a location.
 SIGN_OFFS = _terms(
     """warmly, regards, kind regards, best regards, best, sincerely, cheers, thanks, thank you,
