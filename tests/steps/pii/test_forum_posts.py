@@ -114,6 +114,21 @@ def test_a_forum_thread_link_leads_to_its_poster(engine: PIIEngine) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "My cousin streams every night, watch her here: "
+        "https://www.facebook.com/dana.q.merritt7/videos/88123456700112",
+        "This post says it all https://m.facebook.com/story.php?story_fbid=5512&id=100044",
+        "I draw to cope, my page is https://instagram.com/quiet.lark.sketches",
+    ],
+)
+def test_a_persons_page_or_post_on_a_social_platform_is_redacted(
+    engine: PIIEngine, text: str
+) -> None:
+    assert [c for c, _ in redacted(engine, text)] == [Category.URL]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I converted to Buddhism after rehab and it helped.",
         "Honestly the Loneliness gets worse at night and the Silence is loud.",
         "Tonight Ill just sit with it, I guess.",

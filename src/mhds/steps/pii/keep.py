@@ -60,6 +60,7 @@ from mhds.steps.pii.sites import (
     is_own_site,
     is_resource_page,
     names_a_person,
+    on_a_social_profile,
     on_a_users_host,
     reads_as_words,
 )
@@ -291,8 +292,8 @@ class KeepList:
     def _keeps_address(self, text: str, span: Span, raw: str) -> bool:
         """Whether an e-mail address or a site is public: a listed one (a role mailbox of a
         listed domain), a public page, or a site the text points to that is no one's own."""
-        if names_a_person(raw):
-            return False  # "goodtherapy.org/therapists/profile/jennifer-okafor-20231"
+        if names_a_person(raw) or on_a_social_profile(raw):
+            return False  # "goodtherapy.org/therapists/profile/...", "facebook.com/jane.d1"
         email = span.category is Category.EMAIL or ("@" in raw and "://" not in raw)
         if not email and self._in_public_range(text, span):
             return True  # an address inside a public page's is still someone's own

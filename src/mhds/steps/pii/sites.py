@@ -38,6 +38,18 @@ _PROFILE_PATH = re.compile(
     r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/"
     r"|comments/)"  # a forum's thread ("reddit.com/r/x/comments/9w2b8l/..."): its poster's
 )
+#: Social platforms whose paths open with a user's handle or a post.
+_SOCIAL_HOSTS = frozenset(
+    {"facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com", "tiktok.com",
+     "linkedin.com", "pinterest.com", "threads.net", "snapchat.com"}
+)  # fmt: skip
+#: The platforms' own sections, which are no one's page.
+_SOCIAL_SECTIONS = frozenset(
+    {"groups", "pages", "events", "hashtag", "explore", "help", "legal", "policies", "policy",
+     "about", "privacy", "terms", "login", "signup", "search", "watch", "home", "home.php",
+     "share", "sharer", "sharer.php", "marketplace", "gaming", "fundraisers", "notes",
+     "business", "ads", "i", "intent", "tos", "settings", "company", "school", "jobs"}
+)  # fmt: skip
 #: One video's page on a public video site (a channel's page is not one).
 _VIDEO_PAGE = re.compile(
     r"(?:www\.|m\.)?(?:youtube\.com/(?:watch\?|shorts/|embed/)|youtu\.be/[\w-]|vimeo\.com/[0-9])"
@@ -191,6 +203,21 @@ def on_a_users_host(url: str) -> bool:
     "x.github.io", "x.wixsite.com"): the private part of the Public Suffix List, as bundled
     with tldextract (read offline), says which hosts do. Such a site is its owner's."""
     return bool(_suffixes()(SCHEME.sub("", url.strip(EDGE_PUNCTUATION))).is_private)
+
+
+def on_a_social_profile(url: str) -> bool:
+    """Whether a URL is a person's page or post on a social platform: its path opens with a
+    user's handle or a post's id ("facebook.com/kimberly.j.snell1/videos/...",
+    "m.facebook.com/story.php?story_fbid=...&id=...", "instagram.com/jane.doe.art"), not
+    with one of the platform's own sections ("facebook.com/groups/...", "/events/",
+    "/hashtag/"). Like a forum's thread, such a page leads to whoever posted it."""
+    value = SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())
+    host, _, path = value.partition("/")
+    host = host.removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
+    if host not in _SOCIAL_HOSTS:
+        return False
+    first = _PATH_PIECE.match(path)
+    return first is not None and first[0].split("?")[0] not in _SOCIAL_SECTIONS
 
 
 def load_suffix_list() -> None:

@@ -80,7 +80,8 @@ class PIIRedactor(RecordStep):
     # one (peoples, languages, faiths, chat shorthand, acronyms' plurals, a medicine by its
     # dose, a holiday's namesake: no_names.py), long generic drug names as written, more
     # medications and substances, a link whose writer says it is about them, "I'll turn 97",
-    # dates as posts write them ("moved to 27/09", "the 15th of june")
+    # dates as posts write them ("moved to 27/09", "the 15th of june"), a person's page or post
+    # on a social platform ("facebook.com/jane.d1/videos/...")
     version: ClassVar[int] = 18
 
     def __init__(
