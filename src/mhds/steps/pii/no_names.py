@@ -116,7 +116,7 @@ def names_no_one(text: str, start: int, end: int) -> bool:
         return _MEDICINE_AFTER.match(text, end) is not None  # "1mg Cogentin."
     key = term_key(word)
     if _is_people(key):
-        return _names_a_people(text, start, end, word)
+        return _names_a_people(text, start, end, key)
     if key == "im":
         return reads_as_i_am(text, start, end)  # "and Im done"; not "I told Im about it"
     if key == "holy":
@@ -142,7 +142,7 @@ def _is_acronyms_plural(text: str, start: int, end: int, word: str) -> bool:
     return after is None or after[1] in english_stop_words()
 
 
-def _names_a_people(text: str, start: int, end: int, word: str) -> bool:
+def _names_a_people(text: str, start: int, end: int, key: str) -> bool:
     """Whether a word of ``PEOPLES`` names a people, a language or a faith here. One that
     people bear as a name (a Census name, ``_NAMED_TOO``, or the plural of one, which may be a
     possessive without its apostrophe: "Christians car") does only with a language's or a
@@ -150,9 +150,7 @@ def _names_a_people(text: str, start: int, end: int, word: str) -> bool:
     verb with no clause going on ("I speak German at home", "fluent in Farsi.")."""
     if PERSON_VERB_AFTER.match(text, end):
         return False  # "Tamil told me"
-    key = term_key(word)
-    singular = key[:-1] if key.endswith("s") else key
-    if not any(is_census_name(k) or k in _NAMED_TOO for k in (key, singular)):
+    if not any(is_census_name(k) or k in _NAMED_TOO for k in _forms(key)):
         return True  # "Canadian", "Mormons"
     if _PEOPLE_NOUN_AFTER.match(text, end):
         return True
@@ -175,4 +173,9 @@ def _names_a_holiday(text: str, start: int, end: int, key: str) -> bool:
 
 def _is_people(key: str) -> bool:
     """A people, language or faith of the table, or its plural ("Canadians", "Jews")."""
-    return key in _PEOPLE_KEYS or (key.endswith("s") and key[:-1] in _PEOPLE_KEYS)
+    return any(k in _PEOPLE_KEYS for k in _forms(key))
+
+
+def _forms(key: str) -> tuple[str, ...]:
+    """A word's key, and its singular if it ends in "s" ("canadians" -> "canadian")."""
+    return (key, key[:-1]) if key.endswith("s") else (key,)

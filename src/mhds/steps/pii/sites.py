@@ -212,12 +212,12 @@ def on_a_social_profile(url: str) -> bool:
     with one of the platform's own sections ("facebook.com/groups/...", "/events/",
     "/hashtag/"). Like a forum's thread, such a page leads to whoever posted it."""
     value = SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())
-    host, _, path = value.partition("/")
-    host = host.removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
+    labels = _site_labels(value)
+    host = ".".join(labels[1:] if labels[:1] in (["m"], ["mobile"]) else labels)  # "m.fb.com"
     if host not in _SOCIAL_HOSTS:
         return False
-    first = _PATH_PIECE.match(path)
-    return first is not None and first[0].split("?")[0] not in _SOCIAL_SECTIONS
+    first = _PATH_PIECE.match(value.partition("/")[2])
+    return first is not None and first[0] not in _SOCIAL_SECTIONS
 
 
 def load_suffix_list() -> None:
