@@ -100,7 +100,28 @@ def test_a_day_in_lower_case_is_a_date(engine: PIIEngine, text: str, date: str) 
 
 
 @pytest.mark.parametrize(
-    "text", ["You may 3 times a day take it, the leaflet says.", "It was june and hot."]
+    ("text", "date"),
+    [
+        ("nobody has texted me since sept 2nd, not once", "sept 2nd"),
+        ("My last drink was the 4th oct. and I am holding on.", "4th oct"),
+        ("So. My bday, (3/7) and nobody remembered.", "3/7"),
+        ("my birthday is 11/4 and I dread it", "11/4"),
+    ],
+)
+def test_a_short_month_or_a_birthdays_numbers_are_a_date(
+    engine: PIIEngine, text: str, date: str
+) -> None:
+    assert redacted(engine, text) == [(Category.DATE, date)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You may 3 times a day take it, the leaflet says.",
+        "It was june and hot.",
+        "Honestly I rate my birthday 4/10 this year.",
+        "The dec was a rough month, 3 weeks of rain.",
+    ],
 )
 def test_a_month_word_without_a_day_is_no_date(engine: PIIEngine, text: str) -> None:
     assert redacted_texts(engine, text) == []
@@ -123,6 +144,20 @@ def test_a_forum_thread_link_leads_to_its_poster(engine: PIIEngine) -> None:
 def test_a_persons_page_or_post_on_a_social_platform_is_redacted(
     engine: PIIEngine, text: str
 ) -> None:
+    assert [c for c, _ in redacted(engine, text)] == [Category.URL]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Here is my drawing from last night [link](https://i.imgur.com/Qm3xT7b.png)",
+        "Please fill in my study, here is the link: https://york.onlinesurveys.ac.uk/sleep-and-mood",
+        "If you can donate here's the link: https://www.justgiving.com/Tamsin-Rowe2001",
+        "New episode, here is the link: https://anchor.fm/renata-okoye4/episodes/Grief-e12ab",
+        "More support here, check https://discord.gg/q7WmRt2",
+    ],
+)
+def test_a_link_to_what_someone_posted_leads_to_them(engine: PIIEngine, text: str) -> None:
     assert [c for c, _ in redacted(engine, text)] == [Category.URL]
 
 

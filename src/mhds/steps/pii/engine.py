@@ -38,8 +38,8 @@ from mhds.steps.pii.ner_filters import (
 )
 from mhds.steps.pii.pattern_sources import MONTH
 from mhds.steps.pii.patterns import PatternRecognizers
+from mhds.steps.pii.platforms import load_suffix_list
 from mhds.steps.pii.prefilter import NERPrefilter
-from mhds.steps.pii.sites import load_suffix_list
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
 
 log = logging.getLogger(__name__)

@@ -50,6 +50,7 @@ from mhds.steps.pii.lexicon import (
 from mhds.steps.pii.name_cues import after_title, in_person_slot
 from mhds.steps.pii.names import SHAPE_RECOGNIZER
 from mhds.steps.pii.no_names import names_no_one
+from mhds.steps.pii.platforms import on_a_social_profile, on_a_user_content_host, on_a_users_host
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.sites import (
@@ -60,8 +61,6 @@ from mhds.steps.pii.sites import (
     is_own_site,
     is_resource_page,
     names_a_person,
-    on_a_social_profile,
-    on_a_users_host,
     reads_as_words,
 )
 from mhds.steps.pii.spans import Category, Span
@@ -292,7 +291,7 @@ class KeepList:
     def _keeps_address(self, text: str, span: Span, raw: str) -> bool:
         """Whether an e-mail address or a site is public: a listed one (a role mailbox of a
         listed domain), a public page, or a site the text points to that is no one's own."""
-        if names_a_person(raw) or on_a_social_profile(raw):
+        if names_a_person(raw) or on_a_social_profile(raw) or on_a_user_content_host(raw):
             return False  # "goodtherapy.org/therapists/profile/...", "facebook.com/jane.d1"
         email = span.category is Category.EMAIL or ("@" in raw and "://" not in raw)
         if not email and self._in_public_range(text, span):

@@ -151,21 +151,25 @@ DATE_MONTH_DAY = (
 )
 #: A Reddit user's handle ("u/sad_panda_22", "/u/x"): the account, so the person.
 REDDIT_USER = r"(?<![\w/])/?u/[A-Za-z0-9][A-Za-z0-9_-]{2,19}(?![\w-])"
+#: Months' short forms in lower case ("aug", "sept"); "mar" and "may" are words first.
+_MONTH_SHORT_LOWER = r"(?:jan|feb|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
 #: A month in lower case and a day, as posts write them ("april 2nd", "july the 19th"): full
-#: names only, and "march" and "may" (words first) only with an ordinal ("may 5th").
+#: names, and "march", "may" (words first) and short forms only with an ordinal ("may 5th",
+#: "since aug 6th").
 DATE_MONTH_DAY_LOWER = (
     r"(?:(?:january|february|april|june|july|august|september|october|november|december)"
     r"\.?[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-    r"|(?:march|may)[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)"
+    rf"|(?:march|may|{_MONTH_SHORT_LOWER})[ \t]+(?:the[ \t]+)?(?:[12][0-9]|3[01]|0?[1-9])"
+    r"(?:st|nd|rd|th)"
     r"(?![ \t]+(?:guess|hand|place|grade|floor|round|time|try|attempt)\b))"
     rf"(?:,?[ \t]+{YEAR})?(?![\w:]|[.,][0-9]|[ \t]+(?:{_SPAN_UNIT}))"
 )
 #: A day in lower case before its month, as posts write them ("the 15th of june", "3rd
-#: april"): an ordinal, and "of" before "march" and "may" ("the 5th may be hard").
+#: april", "6th aug"): an ordinal, and "of" before "march" and "may" ("the 5th may be hard").
 DATE_DAY_MONTH_LOWER = (
     r"[0-9](?<![\w.][0-9])[0-9]?(?:st|nd|rd|th)[ \t]+"
     r"(?:(?:of[ \t]+)?(?:january|february|april|june|july|august|september|october|november"
-    r"|december)|of[ \t]+(?:march|may))\b"
+    rf"|december|{_MONTH_SHORT_LOWER})|of[ \t]+(?:march|may))\b"
     rf"(?:,?[ \t]+{YEAR}\b)?"
 )
 #: Holidays that fall on one day: with a year they pin it ("Christmas 2015", "Thanksgiving of
@@ -198,6 +202,15 @@ EVENT_CONTEXT = (
     r"|date[ \t]+of[ \t]+birth)" + _EVENT_TAIL
 )
 BIRTH_CONTEXT = r"(?i:\b(?:born|dob|b\.|date[ \t]+of[ \t]+birth|birth[ \t]+year)" + _EVENT_TAIL
+#: A day and a month by their numbers ("3/14", "9/11"): a date only where a birthday or a
+#: birth is said of it, right before, with a verb or a mark between ("my birthday, (9/11)",
+#: "born on 3/4"; not a rating: "I rate my birthday 7/10").
+DATE_DAY_MONTH_NUMBERS = r"[0-9](?<![\w/.,-][0-9])[0-9]?/[0-9]{1,2}(?![\w/%-]|[.,][0-9])"
+BIRTHDAY_CONTEXT = (
+    r"(?i:\b(?:birthday|bday|b-day|born|dob|date[ \t]+of[ \t]+birth)(?:['’]?s)?"
+    r"(?:[ \t]+(?:is|was|on|falls[ \t]+on|will[ \t]+be)(?:[ \t]+on)?|[ \t]*[(,:=-])"
+    r"(?:[ \t]*[(,:=-])?[ \t]*)\Z"
+)
 STREET = (
     r"[0-9](?<![\w.,$-][0-9])[0-9]{0,5}[A-Z]?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
     r"(?:[0-9]{1,3}(?:st|nd|rd|th)|[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+){0,3}[ \t]+"

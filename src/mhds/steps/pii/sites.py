@@ -1,10 +1,10 @@
 """Whether a site or an e-mail address found in a text is public or someone's own.
 
 A page of a public resource (a public institution's site, a content page of a site whose name
-reads as ordinary words, one video of a video site) is kept; a therapist's profile page, a
-site on a host that gives each user one, or a site its own writer points to ("my blog",
-"contact me", a signature) is not. :class:`mhds.steps.pii.keep.KeepList` asks these questions
-of every URL and e-mail address the recognizers find.
+reads as ordinary words, one video of a video site) is kept; a therapist's profile page or a
+site its own writer points to ("my blog", "contact me", a signature) is not; nor is a user's
+page on a platform (:mod:`mhds.steps.pii.platforms`). :class:`mhds.steps.pii.keep.KeepList`
+asks these questions of every URL and e-mail address the recognizers find.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from functools import cache, lru_cache
-from typing import Any, NamedTuple
+from string import digits
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from mhds.steps.pii.gazetteer import is_census_name
@@ -38,18 +39,6 @@ _PROFILE_PATH = re.compile(
     r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/"
     r"|comments/)"  # a forum's thread ("reddit.com/r/x/comments/9w2b8l/..."): its poster's
 )
-#: Social platforms whose paths open with a user's handle or a post.
-_SOCIAL_HOSTS = frozenset(
-    {"facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com", "tiktok.com",
-     "linkedin.com", "pinterest.com", "threads.net", "snapchat.com"}
-)  # fmt: skip
-#: The platforms' own sections, which are no one's page.
-_SOCIAL_SECTIONS = frozenset(
-    {"groups", "pages", "events", "hashtag", "explore", "help", "legal", "policies", "policy",
-     "about", "privacy", "terms", "login", "signup", "search", "watch", "home", "home.php",
-     "share", "sharer", "sharer.php", "marketplace", "gaming", "fundraisers", "notes",
-     "business", "ads", "i", "intent", "tos", "settings", "company", "school", "jobs"}
-)  # fmt: skip
 #: One video's page on a public video site (a channel's page is not one).
 _VIDEO_PAGE = re.compile(
     r"(?:www\.|m\.)?(?:youtube\.com/(?:watch\?|shorts/|embed/)|youtu\.be/[\w-]|vimeo\.com/[0-9])"
@@ -164,7 +153,8 @@ def names_a_person(url: str) -> bool:
     "/dr_sam_lee"): a directory's profile page names the therapist, so it is not public."""
     for segment in _PATH_SEGMENT.findall(url):
         segment = _DOCUMENT.sub("", segment)  # "/bookstor.htm" is a document, not a name
-        parts = [p for p in re.split(r"[-_.]", segment) if not p.isdigit()]
+        # a handle's number is no part of the name ("/Jess-Woodward1996", "/chuck-solomon7")
+        parts = [p.rstrip(digits) for p in re.split(r"[-_.]", segment) if not p.isdigit()]
         if 2 <= len(parts) <= 3 and all(
             p.isalpha() and is_name_like(p.capitalize()) for p in parts if p not in _TITLE_WORDS
         ):
@@ -184,7 +174,7 @@ def is_resource_page(url: str) -> bool:
     ("/@janedoe", "/in/jane-doe", "/users/...")."""
     value = SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())
     _, _, path = value.partition("/")
-    labels = _site_labels(value)
+    labels = site_labels(value)
     if len(labels) < 2 or _PROFILE_PATH.search("/" + path):
         return False
     if labels[-1] in _PUBLIC_TLDS or (len(labels) >= 3 and labels[-2] in _PUBLIC_SLDS):
@@ -196,43 +186,6 @@ def is_resource_page(url: str) -> bool:
     if labels[-1] == "org" and path.strip("/") and _is_organisation_name(labels[-2]):
         return True  # a page of an organisation's site: "glbthotline.org/transteens.html"
     return _is_content_path(unquote(path)) and _has_plain_name(labels)
-
-
-def on_a_users_host(url: str) -> bool:
-    """Whether a URL's site is one that a host gives each of its users ("x.blogspot.com",
-    "x.github.io", "x.wixsite.com"): the private part of the Public Suffix List, as bundled
-    with tldextract (read offline), says which hosts do. Such a site is its owner's."""
-    return bool(_suffixes()(SCHEME.sub("", url.strip(EDGE_PUNCTUATION))).is_private)
-
-
-def on_a_social_profile(url: str) -> bool:
-    """Whether a URL is a person's page or post on a social platform: its path opens with a
-    user's handle or a post's id ("facebook.com/kimberly.j.snell1/videos/...",
-    "m.facebook.com/story.php?story_fbid=...&id=...", "instagram.com/jane.doe.art"), not
-    with one of the platform's own sections ("facebook.com/groups/...", "/events/",
-    "/hashtag/"). Like a forum's thread, such a page leads to whoever posted it."""
-    value = SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())
-    labels = _site_labels(value)
-    host = ".".join(labels[1:] if labels[:1] in (["m"], ["mobile"]) else labels)  # "m.fb.com"
-    if host not in _SOCIAL_HOSTS:
-        return False
-    first = _PATH_PIECE.match(value.partition("/")[2])
-    return first is not None and first[0] not in _SOCIAL_SECTIONS
-
-
-def load_suffix_list() -> None:
-    """Read the bundled Public Suffix List now (a third of a second), not at the first URL a
-    batch meets."""
-    _suffixes()("example.com")
-
-
-@cache
-def _suffixes() -> Any:
-    import tldextract  # imported on first use, with its bundled list: it never downloads
-
-    return tldextract.TLDExtract(
-        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-    )
 
 
 def is_own_site(text: str, start: int, end: int) -> bool:
@@ -282,7 +235,7 @@ def is_introduced_site(text: str, start: int, end: int) -> bool:
     raw = text[start:end]
     value = SCHEME.sub("", raw.strip(EDGE_PUNCTUATION).lower())
     _, _, path = value.partition("/")
-    labels = _site_labels(value)
+    labels = site_labels(value)
     if len(labels) < 2 or labels[-1] not in _KNOWN_TLDS:
         return False  # "mom.listen": a missing space after a full stop, not a site
     if _PROFILE_PATH.search("/" + path) or names_a_person(raw):
@@ -347,10 +300,10 @@ def _signs_off(text: str, at: int) -> bool:
 
 
 def _host(url: str) -> str:
-    return ".".join(_site_labels(SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())))
+    return ".".join(site_labels(SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())))
 
 
-def _site_labels(value: str) -> list[str]:
+def site_labels(value: str) -> list[str]:
     host = value.partition("/")[0].rpartition("@")[2].partition(":")[0].strip(".")
     return [label for label in host.split(".") if label and label != "www"]
 

@@ -81,8 +81,11 @@ class PIIRedactor(RecordStep):
     # dose, a holiday's namesake: no_names.py), long generic drug names as written, more
     # medications and substances, a link whose writer says it is about them, "I'll turn 97",
     # dates as posts write them ("moved to 27/09", "the 15th of june"), a person's page or post
-    # on a social platform ("facebook.com/jane.d1/videos/...")
-    version: ClassVar[int] = 18
+    # on a social platform ("facebook.com/jane.d1/videos/..."); 19: a link into what someone
+    # posted (an image, a survey, an invite, a fundraiser: platforms.on_a_user_content_host), a
+    # handle's number in a name's path ("/Jess-W1996"), months' short forms in lower case ("aug
+    # 6th"), a birthday's day and month by their numbers ("my bday, (9/11)")
+    version: ClassVar[int] = 19
 
     def __init__(
         self,
