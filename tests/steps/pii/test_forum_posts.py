@@ -22,6 +22,11 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "I was on Sertralin for a year (the pharmacy label says so) and felt flat.",
         "I've been on Escitalopran three weeks and my appetite is gone.",  # misspelt
         "Do Lexapro's side effects fade? Mine haven't.",
+        # brands, where the words around make them medicines
+        "The nausea is bad, so I end up taking a Zofran before work.",
+        "My doctor switched me to Prilosec for the reflux.",
+        "I was on Klonopin and Nuplazid and also melatonin for a while.",
+        "He overdosed on Percocet last spring.",
     ],
 )
 def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
@@ -39,6 +44,10 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         ("I'm on Lexapro now and Kyleena says I seem calmer.", "Kyleena"),
         ("I slept on Senna's couch for two weeks.", "Senna"),
         ("Senna, Metin and Amias all came to the hospital.", "Metin"),
+        # brands people bear: beside a medicine, but in a clause, or listed with no medicine
+        ("I was on Prozac and Alora noticed the change first.", "Alora"),
+        ("Alora and Kadian came over with soup.", "Alora"),
+        ("I'm taking Alora to the park after her nap.", "Alora"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:

@@ -61,6 +61,8 @@ _MEDICATION_BEFORE = re.compile(
 )
 _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z][\w-]+)")
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
+#: After a list's item: the list goes on or ends, no clause ("Zoloft and Alora noticed").
+_LIST_GOES_ON = re.compile(r"[ \t]*(?:[,/;:.!?)\]\n]|,?[ \t]+(?:and|or)\b|\Z)")
 #: A verb of medicating right before a word, with at most an article or a dose between ("I'm
 #: on", "put me on", "prescribed", "taking a", "switched to", "a drug called", "10mg of").
 _MEDICATED_BEFORE = re.compile(
@@ -119,17 +121,30 @@ def is_clinical_name(text: str, span: Span) -> bool:
 
 
 def listed_with_medication(text: str, start: int, end: int) -> bool:
-    """Whether the word at ``text[start:end]`` is an item of a list of known medications: after
-    one and closing a bracket ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft,
-    Aplenzin or Paxil"); a drug's brand the lists lack. A clause that goes on after it is no
-    list ("I was on Prozac and Rebecca noticed")."""
+    """Whether the word at ``text[start:end]`` is an item of a list of known medications (the
+    keep-list's own, and long generic names as written): after one and closing a bracket
+    ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft, Aplenzin or Paxil"), a
+    drug's brand the lists lack; or a name or brand of the drug tables itself next to one
+    ("Xanax and Vicodin and also ...", "Concerta, Adderal, Clonodine, Risperdal"). A clause
+    that goes on after it is no list ("I was on Prozac and Rebecca noticed", "Zoloft and Alora
+    noticed")."""
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
-    if before is None or term_key(before[1]) not in _MEDICATION_KEYS:
-        return False
-    if _LIST_CLOSE.match(text, end):
-        return True
     after = _MEDICATION_AFTER.match(text, end)
-    return after is not None and term_key(after[1]) in _MEDICATION_KEYS
+    known_before = before is not None and _is_known_medicine(before[1])
+    known_after = after is not None and _is_known_medicine(after[1])
+    if known_before and (_LIST_CLOSE.match(text, end) or known_after):
+        return True
+    return (
+        (known_before or known_after)
+        and is_drug_name(text[start:end])
+        and _LIST_GOES_ON.match(text, end) is not None
+    )
+
+
+def _is_known_medicine(word: str) -> bool:
+    """A medicine no one bears as a name: one of the keep-list's own, or a long generic name
+    as written (not "Senna", "Alora": a list of those may be people)."""
+    return term_key(word) in _MEDICATION_KEYS or _reads_as_drug(word)
 
 
 def names_medicines(text: str, start: int, end: int) -> bool:

@@ -49,7 +49,7 @@ MEDICATIONS = _terms(
     aristada, risperdal consta, epilim, tylenol, acetaminophen, paracetamol, advil, motrin,
     ibuprofen, aleve, naproxen, excedrin, aspirin, ssri, ssris, snri, snris, maoi, maois,
     benzodiazepine, benzodiazepines, benzo, benzos, stimulants, antidepressants,
-    antipsychotics, marijuana, cannabis, kratom"""
+    antipsychotics, marijuana, cannabis, kratom, vicodin, percocet, oxycontin, dilaudid"""
 )
 
 #: Screening and assessment instruments, rating scales and manuals.

@@ -85,7 +85,8 @@ class PIIRedactor(RecordStep):
     # posted (an image, a survey, an invite, a fundraiser: platforms.on_a_user_content_host), a
     # handle's number in a name's path ("/Jess-W1996"), months' short forms in lower case ("aug
     # 6th"), a birthday's day and month by their numbers ("my bday, (9/11)"), a site people
-    # are referred to, a language's name in a site's name, a topic site's title with one term
+    # are referred to, a language's name in a site's name, a topic site's title with one term,
+    # drug brands where the words around make them medicines (drug_brands.txt.gz)
     version: ClassVar[int] = 19
 
     def __init__(
@@ -250,7 +251,7 @@ class PIIRedactor(RecordStep):
 _IDENTITY_DATA = (
     "common_words.txt.gz", "public_resources.yaml", "cities.txt.gz", "census_names.txt.gz",
     "disease_eponyms.txt.gz", "brands.txt.gz", "drug_names.txt.gz", "famous_people.txt.gz",
-    "towns.txt.gz",
+    "towns.txt.gz", "drug_brands.txt.gz",
 )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
-"""Rebuild ``drug_names.txt.gz`` from the drug dictionaries of the drug-named-entity-recognition
-project (GitHub repository ``fastdatascience/drug_named_entity_recognition``, folder
-``src/drug_named_entity_recognition`` at commit 8cd91a962c3df20eb7c84bf90ff1c0206fe5bbba).
+"""Rebuild ``drug_names.txt.gz`` and ``drug_brands.txt.gz`` from the drug dictionaries of the
+drug-named-entity-recognition project (GitHub repository
+``fastdatascience/drug_named_entity_recognition``, folder ``src/drug_named_entity_recognition``
+at commit 8cd91a962c3df20eb7c84bf90ff1c0206fe5bbba).
 
 Run from the repository root with that folder (here ``FOLDER``)::
 
@@ -16,6 +17,11 @@ name of one word (letters, inner hyphens), in ASCII, of five letters or more, lo
 is not a given name or frequent surname of the 1990 Census (``census_names.txt.gz``:
 "Ginger") and no city's name (``cities.txt.gz``). One name a line, sorted, gzip level 9 with
 no timestamp, so a rebuild gives the same bytes.
+
+Brands go to their own table, read only where the words around make a word a medicine: the
+"Synonyms" column of MedlinePlus (US brands: "Zofran", "Singulair") and of the NHS website (UK
+brands: "Senokot"), kept as generic names are, and also not when the generic table has the
+word or English has it as an ordinary word ("Capital", "Relief").
 """
 
 from __future__ import annotations
@@ -23,13 +29,21 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from mhds.steps.pii.data.table import write_lines
 from mhds.steps.pii.gazetteer import bears_a_city_name, is_census_name
+from mhds.steps.pii.lexicon import is_ordinary
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "drug_names.txt.gz"
+BRANDS_OUT = HERE / "drug_brands.txt.gz"
+#: file -> the columns of brands
+BRAND_SOURCES = {
+    "drugs_dictionary_medlineplus.csv": ("Synonyms",),
+    "drugs_dictionary_nhs.csv": ("Synonyms",),
+}
 #: file -> the columns of generic names (each cell a "|"-separated list)
 SOURCES = {
     "drugbank vocabulary.csv": ("Common name",),
@@ -42,9 +56,20 @@ _MIN_LENGTH = 5
 
 
 def main(folder: str) -> int:
+    names = _read(Path(folder), SOURCES)
+    size = write_lines(OUT, sorted(names))
+    print(f"{len(names)} generic drug names written to {OUT.name} ({size:,} bytes)")
+    brands = {b for b in _read(Path(folder), BRAND_SOURCES) - names if not is_ordinary(b)}
+    size = write_lines(BRANDS_OUT, sorted(brands))
+    print(f"{len(brands)} drug brands written to {BRANDS_OUT.name} ({size:,} bytes)")
+    return 0
+
+
+def _read(folder: Path, sources: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """The names ``_kept`` of the ``sources`` columns (each cell a "|"-separated list)."""
     names: set[str] = set()
-    for file, columns in SOURCES.items():
-        path = Path(folder) / file
+    for file, columns in sources.items():
+        path = folder / file
         if not path.is_file():
             raise SystemExit(f"{path}: not found")
         with path.open(encoding="utf-8", newline="") as stream:
@@ -52,9 +77,7 @@ def main(folder: str) -> int:
                 for column in columns:
                     names.update(_kept(n.strip()) for n in (row.get(column) or "").split("|"))
     names.discard("")
-    size = write_lines(OUT, sorted(names))
-    print(f"{len(names)} generic drug names written to {OUT.name} ({size:,} bytes)")
-    return 0
+    return names
 
 
 def _kept(name: str) -> str:
