@@ -24,9 +24,12 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "Do Lexapro's side effects fade? Mine haven't.",
         # brands, where the words around make them medicines
         "The nausea is bad, so I end up taking a Zofran before work.",
-        "My doctor switched me to Prilosec for the reflux.",
-        "I was on Klonopin and Nuplazid and also melatonin for a while.",
+        "My doctor put me on Prilosec 20mg for the reflux.",
+        "I was on Klonopin and Clonodine and also melatonin for a while.",
         "He overdosed on Percocet last spring.",
+        # a post's title glued to what follows it
+        "Switched to Vyvanse Hello! Two weeks in and I can focus.",
+        "Seroquel Nightmares? Since my dose went up I wake at 3am.",
     ],
 )
 def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
@@ -47,7 +50,13 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         # brands people bear: beside a medicine, but in a clause, or listed with no medicine
         ("I was on Prozac and Alora noticed the change first.", "Alora"),
         ("Alora and Kadian came over with soup.", "Alora"),
+        ("Zoloft Sarah said it would take weeks to work.", "Zoloft Sarah"),
         ("I'm taking Alora to the park after her nap.", "Alora"),
+        # from a leak review: brands people bear, after words of taking in other senses
+        ("Dinner is on Kyleena tonight, she lost the bet.", "Kyleena"),
+        ("I took Savella shopping for her first prom dress.", "Savella"),
+        ("Kyleena and Xanax are what keep me sane.", "Kyleena"),
+        ("The only things that helped were Zoloft and Senna.", "Senna"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:

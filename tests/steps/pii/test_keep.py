@@ -139,32 +139,6 @@ WEB = [
     ("The website www.everydayfeminism.com is a blog.", "www.everydayfeminism.com", C.URL, True),
     ("You can find more information on www.afsp.org.", "www.afsp.org", C.URL, True),
     ("Resource for Your Consideration: www.emdr.com/", "www.emdr.com/", C.URL, True),
-    ("I refer my clients to the www.gentlesteps.org forum.", "www.gentlesteps.org", C.URL, True),
-    # a language's name is no one's; a topic site's title may hold one term English lacks
-    (
-        "For word lists, try https://www.frenchclub.com/vocabulary/everyday-feelings-words.htm",
-        "https://www.frenchclub.com/vocabulary/everyday-feelings-words.htm",
-        C.URL,
-        True,
-    ),
-    (
-        "For more info: https://www.tipprecovery.org/learn/about-tipp-skills/",
-        "https://www.tipprecovery.org/learn/about-tipp-skills/",
-        C.URL,
-        True,
-    ),
-    (
-        "For more info: https://www.tipprecovery.org/learn/about-sarah-skills/",
-        "https://www.tipprecovery.org/learn/about-sarah-skills/",
-        C.URL,
-        False,
-    ),
-    (
-        "Contact: https://www.calmwaters.com/about-okafor-therapy/",
-        "https://www.calmwaters.com/about-okafor-therapy/",
-        C.URL,
-        False,
-    ),
     # ... but not one whose sentence or form says whose, nor one that signs a text off
     (
         "visit my site www.PanicRecoveryCentre.org today",

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 
-from mhds.steps.pii.drugs import is_drug_name, is_listed_drug
+from mhds.steps.pii.drugs import is_drug_name, is_listed_brand, is_listed_drug
 from mhds.steps.pii.eponyms import names_a_condition
+from mhds.steps.pii.gazetteer import is_census_name
 from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
 from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like, is_ordinary
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, after_title
@@ -83,6 +84,12 @@ _MEDICATED_AFTER = re.compile(
     r"|injections?|refills?"
     r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
+#: What makes a brand a medicine, people bearing brands' names as they do: its own dose right
+#: after it, or an article after a verb of taking.
+_BRAND_DOSE_AFTER = re.compile(r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg)\b(?![ \t]+of\b)")
+_BRAND_TAKEN_BEFORE = re.compile(
+    r"(?i:\b(?:taking|take[sn]?|took|tried|prescribed)[ \t]+(?:a|an|some)[ \t]+)\Z"
+)
 #: Endings given names have and drugs' names mostly not ("Valerian", "Belladonna"): a drug's
 #: name so ending is a medicine only where a word around says so.
 _NAME_ENDING = re.compile(r"(?i:ian|ia|a|o|us|ie|y|er|el|an|on|ah|ey|is|ette|elle)\Z")
@@ -124,9 +131,9 @@ def listed_with_medication(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is an item of a list of known medications (the
     keep-list's own, and long generic names as written): after one and closing a bracket
     ("(e.g. Wellbutrin XL, Aplenzin)"), or between two ("Zoloft, Aplenzin or Paxil"), a
-    drug's brand the lists lack; or a name or brand of the drug tables itself next to one
-    ("Xanax and Vicodin and also ...", "Concerta, Adderal, Clonodine, Risperdal"). A clause
-    that goes on after it is no list ("I was on Prozac and Rebecca noticed", "Zoloft and Alora
+    drug's brand the lists lack; or a generic name of eight letters or more, or one misspelt,
+    next to one ("Concerta, Adderal, Clonodine, Risperdal"; not "Zoloft and Senna": people bear
+    short ones). A clause that goes on after it is no list ("I was on Prozac and Rebecca
     noticed")."""
     before = _MEDICATION_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     after = _MEDICATION_AFTER.match(text, end)
@@ -134,11 +141,40 @@ def listed_with_medication(text: str, start: int, end: int) -> bool:
     known_after = after is not None and _is_known_medicine(after[1])
     if known_before and (_LIST_CLOSE.match(text, end) or known_after):
         return True
+    word = text[start:end]
     return (
         (known_before or known_after)
-        and is_drug_name(text[start:end])
+        and len(word) >= _MIN_STEM_WORD
+        and is_drug_name(word)
         and _LIST_GOES_ON.match(text, end) is not None
     )
+
+
+def opens_with_medicine(text: str, start: int, end: int) -> bool:
+    """Whether a span of several words opens with a medicine as written (the keep-list's own
+    or a generic name of the drug table) and holds nothing else that could be a
+    name: a post's title glued to its greeting ("Vyvanse Hello!"), a drug with what it treats,
+    its other name or a number ("Abilify Insomnia", "Venlafaxine Effexor", "Concerta 27").
+    Not with a Census name among them ("Lexapro Will"), nor before a person's verb."""
+    words = [w.strip(EDGE_PUNCTUATION) for w in text[start:end].split()]
+    if len(words) < 2 or not _is_medicine_word(words[0]):
+        return False
+    if PERSON_VERB_AFTER.match(text, end) is not None:
+        return False
+    return all(_is_medicine_word(w) or _names_nothing(w) for w in words[1:])
+
+
+def _is_medicine_word(word: str) -> bool:
+    return term_key(word) in _MEDICATION_KEYS or is_listed_drug(word)
+
+
+def _names_nothing(word: str) -> bool:
+    """A number, or a word that is neither name-like nor a Census name ("Hello", "Insomnia")."""
+    if not word or word.isdigit():
+        return True
+    if not word.isalpha() or is_census_name(word.capitalize()):
+        return False
+    return is_ordinary(word) or not is_name_like(word)
 
 
 def _is_known_medicine(word: str) -> bool:
@@ -161,8 +197,10 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     Valerian's side")."""
     first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
     after = start + len(first)
-    if not first or not is_drug_name(first):
+    if not first:
         return False
+    if not is_drug_name(first):
+        return after == end and is_listed_brand(first) and _brand_as_medicine(text, start, end)
     noun = _MEDICATED_AFTER.match(text, after)
     if after < end and (noun is None or noun.end() < end):
         return False  # words after the drug's name that are no medicine's noun
@@ -175,6 +213,15 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     return noun is not None or (
         _MEDICATED_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
     )
+
+
+def _brand_as_medicine(text: str, start: int, end: int) -> bool:
+    """Whether a drug's brand at ``text[start:end]`` is a medicine: its dose right after it
+    ("Zofran 8mg"; not "gave Halaven 1g of paracetamol") or an article after a verb of taking
+    right before it ("taking a Zofran"; not "I took Savella shopping")."""
+    if _BRAND_DOSE_AFTER.match(text, end):
+        return True
+    return _BRAND_TAKEN_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
 
 
 def _reads_as_drug(word: str) -> bool:

@@ -1,24 +1,25 @@
 """Drug names, as chat and forum posts write them ("put me on Tamoxifen", "my doctor
-prescribed Trazadone", "I tried Singulair, ProAir, ..."): medicines, not people or places. The
-keep-list keeps one that NER or a word's shape reads as a person only where the words right
-around make it a medicine (``clinical_names.names_medicines``, ``listed_with_medication``):
-people bear some of these names too ("Senna", "Valerian", "Alora").
+prescribed Trazadone", "taking a Zofran"): medicines, not people or places. The keep-list
+keeps one that NER or a word's shape reads as a person only where the words right around make
+it a medicine (``clinical_names.names_medicines``): people bear some of these names too
+("Senna", "Valerian").
 
 The generic table (``data/drug_names.txt.gz``, 6,840 names) is every one-word generic name of
 DrugBank's open vocabulary, MeSH, MedlinePlus and the NHS website as the
 drug-named-entity-recognition project compiled them, less given names and frequent surnames
 of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz``, 2,334
 names) is MedlinePlus's and the NHS website's brands from the same project ("Zofran",
-"Singulair", "Strattera"), less the same and ordinary English words; people bear brands far
-more often ("Alora", "Kadian", "Mirena"), so a brand is never a medicine without a word around
-it. ``data/DRUG_NAMES.md`` says how, with the sources and licences.
+"Prilosec"), less the same and ordinary English words. People bear brands far more often
+("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only with a dose right
+after it or an article after a verb of taking ("taking a Zofran"), never misspelt.
+``data/DRUG_NAMES.md`` says how, with the sources and licences.
 
-A word of eight letters or more one letter away from a name of either table is that drug
-misspelt ("Trazadone", "Quetiapene", "Straterra"), unless it is itself a Census name or an
-ordinary English word. A generic name written as it is, of eight letters or more
-("Tamoxifen", "Zopiclone"), is a medicine without any word around it, unless it ends as given
-names do ("Valerian"), is two English words run together ("Wormwood") or is someone's (a
-person's slot, a title before, a possessive or a person's verb after it).
+A word of eight letters or more one letter away from a generic name is that drug misspelt
+("Trazadone", "Quetiapene"), unless it is itself a Census name or an ordinary English word. A
+generic name written as it is, of eight letters or more ("Tamoxifen", "Zopiclone"), is a
+medicine without any word around it, unless it ends as given names do ("Valerian"), is two
+English words run together ("Wormwood") or is someone's (a person's slot, a title before, a
+possessive or a person's verb after it).
 """
 
 from __future__ import annotations
@@ -34,14 +35,13 @@ _MIN_MISSPELT = 8
 
 
 @cache
-def _generic_names() -> frozenset[str]:
+def _names() -> frozenset[str]:
     return frozenset(packaged_table("drug_names.txt.gz").split())
 
 
 @cache
-def _names() -> frozenset[str]:
-    """Generic names and brands."""
-    return _generic_names() | frozenset(packaged_table("drug_brands.txt.gz").split())
+def _brands() -> frozenset[str]:
+    return frozenset(packaged_table("drug_brands.txt.gz").split())
 
 
 @cache
@@ -60,17 +60,22 @@ def load() -> None:
     """Read the tables and index their misspellings now (a tenth of a second), not at the
     first drug a batch meets."""
     _one_deleted()
+    _brands()
 
 
 def is_listed_drug(word: str) -> bool:
-    """Whether ``word`` is a generic name of the table as written, any case: no misspelling,
-    no brand."""
-    return word.lower() in _generic_names()
+    """Whether ``word`` is a generic name of the table as written, any case: no misspelling."""
+    return word.lower() in _names()
+
+
+def is_listed_brand(word: str) -> bool:
+    """Whether ``word`` is a brand of the brand table as written, any case: no misspelling."""
+    return word.lower() in _brands()
 
 
 def is_drug_name(word: str) -> bool:
-    """Whether ``word`` (one word, any case) is a generic drug name or a brand of the tables,
-    or a misspelling of one (see the module's docstring)."""
+    """Whether ``word`` (one word, any case) is a generic drug name of the table, or a
+    misspelling of one (see the module's docstring)."""
     key = word.lower()
     if key in _names():
         return True

@@ -19,6 +19,7 @@ from mhds.steps.pii.clinical_names import (
     is_clinical_name,
     listed_with_medication,
     names_medicines,
+    opens_with_medicine,
 )
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.eponyms import names_a_condition
@@ -274,6 +275,8 @@ class KeepList:
             return True
         if named and listed_with_medication(text, span.start, span.end):
             return True  # "(e.g. Wellbutrin XL, Aplenzin)": a drug the list's others tell
+        if named and opens_with_medicine(text, span.start, span.end):
+            return True  # "Vyvanse Hello!", "Abilify Insomnia": a title glued to what follows
         if named and names_medicines(text, span.start, span.end):
             return True  # "put me on Tamoxifen", "prescribed Trazadone": a medicine, misspelt
         timed = category in (Category.AGE, Category.DATE)

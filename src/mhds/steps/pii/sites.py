@@ -17,7 +17,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from mhds.steps.pii.gazetteer import is_census_name
-from mhds.steps.pii.keep_terms import ORGANISATION_WORDS, PEOPLES, US_STATE_CODES
+from mhds.steps.pii.keep_terms import ORGANISATION_WORDS, US_STATE_CODES
 from mhds.steps.pii.lexicon import (
     EDGE_PUNCTUATION,
     english_stop_words,
@@ -56,9 +56,6 @@ _DOCUMENT = re.compile(r"\.(?:pdf|html?|aspx?|php|docx?)$")
 _MAX_ACRONYM = 5
 #: Ordinary words in a slug that make it a title even with one other word (an acronym).
 _LONG_SLUG = 4
-#: Words of a topic site's slug that make it a title when all but one are ordinary and none
-#: is a name.
-_TITLE_SLUG = 3
 #: Words of organisations' site names that English mostly writes capitalised.
 _ORGANISATION_WORDS = ORGANISATION_WORDS | {"line"}
 _SHORT_PIECE = 3
@@ -133,7 +130,7 @@ _NAMED_BEFORE = re.compile(r"(?P<name>(?:[A-Z][a-z]+[ \t]+){0,3}[A-Z][a-z]+)[ \t
 #: Words that introduce a site as a resource for the reader.
 _RESOURCE_CUE = re.compile(
     r"(?i:\b(?:here|resources?|links?|website|site|visit|check|see|information|info|more"
-    r"|learn|try|recommend\w*|suggest\w*|consider\w*|refer\w*|available)\b)"
+    r"|learn|try|recommend\w*|suggest\w*|consider\w*|available)\b)"
 )
 _SENTENCE_REACH = 200
 #: A form's field for a site, right before it ("Website:", "URL -", "Blog:\n").
@@ -282,7 +279,7 @@ def _is_topic_page(labels: list[str], path: str) -> bool:
     practice word: a page on a topic, which a writer introducing it points a reader to (not
     "janedoe.com/anxiety-tips", whose name says whose it is)."""
     name = labels[-3] if len(labels) >= 3 and labels[-2] in _GENERIC_SLDS else labels[-2]
-    return _is_named_for(name, _TOPIC_ENDS) and _is_content_path(unquote(path), one_term=True)
+    return _is_named_for(name, _TOPIC_ENDS) and _is_content_path(unquote(path))
 
 
 def _names_the_site(name: str, labels: list[str]) -> bool:
@@ -403,10 +400,7 @@ def _blank_site_or_number(match: re.Match[str]) -> str:
     return token
 
 
-def _is_content_path(path: str, *, one_term: bool = False) -> bool:
-    """Whether a path holds a content page's slug: ordinary words, a document, or a title
-    with an acronym; with ``one_term``, also a title with one word English lacks, none a
-    name ("about-imago-therapy", not "about-sarah-therapy")."""
+def _is_content_path(path: str) -> bool:
     for segment in _PATH_PIECE.findall(path):
         words = [w for w in _SLUG_SPLIT.split(_DOCUMENT.sub("", segment)) if w]
         letters = [w for w in words if w.isalpha()]
@@ -416,15 +410,7 @@ def _is_content_path(path: str, *, one_term: bool = False) -> bool:
             return True
         if plain >= _LONG_SLUG and plain == len(letters) - 1:
             return True  # "eaaa-enhanced-assess-acknowledge-act-...": a title with an acronym
-        titled = one_term and len(words) >= _TITLE_SLUG and plain == len(words) - 1
-        if titled and not _names_someone(letters):
-            return True  # "about-imago-therapy": a title with one term English lacks
     return False
-
-
-def _names_someone(words: list[str]) -> bool:
-    """Whether a slug's words hold a Census name that is no ordinary word ("about-sarah-...")."""
-    return any(is_census_name(w) and not _is_plain_word(w) for w in words)
 
 
 @cache
@@ -450,8 +436,8 @@ def _is_site_word(piece: str) -> bool:
     "doe", "connect" "ful" "ness")."""
     if len(piece) <= _SHORT_PIECE:
         return piece in _SHORT_WORDS or piece in english_stop_words() or piece in _REGION_CODES
-    if piece in _RUN_TOGETHER or piece in PEOPLES:
-        return True  # "letsqueerthingsup", "englishclub": a language's name is no one's
+    if piece in _RUN_TOGETHER:
+        return True
     return piece in _ORGANISATION_WORDS or _is_plain_word(piece)
 
 

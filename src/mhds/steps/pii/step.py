@@ -84,9 +84,8 @@ class PIIRedactor(RecordStep):
     # on a social platform ("facebook.com/jane.d1/videos/..."); 19: a link into what someone
     # posted (an image, a survey, an invite, a fundraiser: platforms.on_a_user_content_host), a
     # handle's number in a name's path ("/Jess-W1996"), months' short forms in lower case ("aug
-    # 6th"), a birthday's day and month by their numbers ("my bday, (9/11)"), a site people
-    # are referred to, a language's name in a site's name, a topic site's title with one term,
-    # drug brands where the words around make them medicines (drug_brands.txt.gz)
+    # 6th"), a birthday's day and month by their numbers ("my bday, (9/11)"), drug brands where
+    # the words around make them medicines (drug_brands.txt.gz), a post's title glued on
     version: ClassVar[int] = 19
 
     def __init__(
