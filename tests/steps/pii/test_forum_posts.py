@@ -124,6 +124,7 @@ def test_a_day_in_lower_case_is_a_date(engine: PIIEngine, text: str, date: str) 
         ("My last drink was the 4th oct. and I am holding on.", "4th oct"),
         ("So. My bday, (3/7) and nobody remembered.", "3/7"),
         ("my birthday is 11/4 and I dread it", "11/4"),
+        ("The clinic finally called Thursday afternoon (6/19) with results.", "6/19"),
     ],
 )
 def test_a_short_month_or_a_birthdays_numbers_are_a_date(
@@ -138,6 +139,7 @@ def test_a_short_month_or_a_birthdays_numbers_are_a_date(
         "You may 3 times a day take it, the leaflet says.",
         "It was june and hot.",
         "Honestly I rate my birthday 4/10 this year.",
+        "By Sunday 2/3 of the group had quit.",
         "The dec was a rough month, 3 weeks of rain.",
     ],
 )

@@ -204,12 +204,17 @@ EVENT_CONTEXT = (
 BIRTH_CONTEXT = r"(?i:\b(?:born|dob|b\.|date[ \t]+of[ \t]+birth|birth[ \t]+year)" + _EVENT_TAIL
 #: A day and a month by their numbers ("3/14", "9/11"): a date only where a birthday or a
 #: birth is said of it, right before, with a verb or a mark between ("my birthday, (9/11)",
-#: "born on 3/4"; not a rating: "I rate my birthday 7/10").
-DATE_DAY_MONTH_NUMBERS = r"[0-9](?<![\w/.,-][0-9])[0-9]?/[0-9]{1,2}(?![\w/%-]|[.,][0-9])"
-BIRTHDAY_CONTEXT = (
+#: "born on 3/4"; not a rating: "I rate my birthday 7/10"), or a weekday stands right before
+#: it ("Saturday morning(7/12)", "Tuesday 3/4").
+DATE_DAY_MONTH_NUMBERS = (
+    r"[0-9](?<![\w/.,-][0-9])[0-9]?/[0-9]{1,2}(?![\w/%-]|[.,][0-9]|[ \t]+of\b)"  # "2/3 of us"
+)
+DAY_MONTH_CONTEXT = (
     r"(?i:\b(?:birthday|bday|b-day|born|dob|date[ \t]+of[ \t]+birth)(?:['’]?s)?"
     r"(?:[ \t]+(?:is|was|on|falls[ \t]+on|will[ \t]+be)(?:[ \t]+on)?|[ \t]*[(,:=-])"
-    r"(?:[ \t]*[(,:=-])?[ \t]*)\Z"
+    r"(?:[ \t]*[(,:=-])?[ \t]*"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:[ \t]+(?:morning|afternoon|evening|night))?"
+    r"[ \t]*[(,]?[ \t]*)\Z"
 )
 STREET = (
     r"[0-9](?<![\w.,$-][0-9])[0-9]{0,5}[A-Z]?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"

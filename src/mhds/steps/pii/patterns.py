@@ -80,7 +80,7 @@ class PatternRecognizers:
         self._crisis = frozenset(config.crisis_numbers)
         helpers = ("PLACEHOLDER", "SIGNATURE", "BULLET_BEFORE", "DIGIT_TOKEN", "AGE_CONTEXT",
                    "PHONE_CANDIDATE", "NOT_PHONE", "PHONE_EXTENSION", "EVENT_CONTEXT",
-                   "BIRTH_CONTEXT", "BIRTHDAY_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
+                   "BIRTH_CONTEXT", "DAY_MONTH_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
                    "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS",
                    "PHONE_CUE")  # fmt: skip
         self._re = {name: re.compile(getattr(src, name)) for name in helpers}
@@ -156,7 +156,7 @@ class PatternRecognizers:
                 "date_numeric_regex",
                 0.8,
                 "gates",
-                self._is_birthday,
+                self._is_said_day,
             ),  # fmt: skip
             rule(
                 src.DATE_DAY_MONTH_LOWER, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month
@@ -301,9 +301,9 @@ class PatternRecognizers:
             return False
         return match["year"] is None or _preceded(self._re["EVENT_CONTEXT"], 40, match)
 
-    def _is_birthday(self, match: re.Match[str]) -> bool:
-        """A day and a month by their numbers where a birthday is said of them."""
-        return _is_day_date(match) and _preceded(self._re["BIRTHDAY_CONTEXT"], 40, match)
+    def _is_said_day(self, match: re.Match[str]) -> bool:
+        """A day and a month by their numbers where a birthday or a weekday is said of them."""
+        return _is_day_date(match) and _preceded(self._re["DAY_MONTH_CONTEXT"], 40, match)
 
     def _after(self, context: str, reach: int) -> _Check:
         return partial(_preceded, self._re[context], reach)  # a partial pickles
