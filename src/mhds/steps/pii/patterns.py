@@ -157,7 +157,7 @@ class PatternRecognizers:
                 0.8,
                 "gates",
                 self._is_said_day,
-            ),  # fmt: skip
+            ),
             rule(
                 src.DATE_DAY_MONTH_LOWER, c.DATE, "date_named_regex", 0.85, "gates", _is_day_month
             ),
