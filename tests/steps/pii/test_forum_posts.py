@@ -80,6 +80,8 @@ def test_the_drug_table_matches_one_letter_off_long_names_only() -> None:
         'She texted "Yikes" and then nothing for a week.',
         "Sertraline Withdrawal Hey everyone, day four without it and the zaps are awful.",
         "Quick question Hello all, does the fog ever lift?",
+        "My brother jumped out at me for April Fools and I had a panic attack.",
+        "I cleaned the whole garage in one go. Hyperfocus is a strange gift.",
     ],
 )
 def test_ordinary_words_of_posts_are_not_names(engine: PIIEngine, text: str) -> None:

@@ -97,7 +97,8 @@ DIAGNOSES = _terms(
     alexithymia, derealization, depersonalization, catatonia, mania, hypomania, narcolepsy,
     enuresis, encopresis, dyslexia, dyscalculia, dysgraphia, dyspraxia, emetophobia,
     claustrophobia, arachnophobia, acrophobia, somatization, dysphoria, gender dysphoria,
-    akathisia, tardive dyskinesia, paranoia, narcissism, codependency, selective mutism"""
+    akathisia, tardive dyskinesia, paranoia, narcissism, codependency, selective mutism,
+    hyperfocus, hyperfixation"""
 )
 
 #: Family and social relations that NER tags as PERSON ("Mom", "my Sister").
@@ -176,7 +177,8 @@ NOT_NAMES = _terms(
     new year's eve, valentine's day, st. valentine's day, st. patrick's day,
     saint patrick's day, ramadan, eid, diwali, passover, yom kippur,
     rosh hashanah, kwanzaa, mother's day, father's day, independence day, memorial day,
-    labor day, santa, santa claus, father christmas, tooth fairy, easter bunny, good luck,
+    labor day, april fools, april fools', april fool's, april fools day, april fools' day,
+    april fool's day, santa, santa claus, father christmas, tooth fairy, easter bunny, good luck,
     best of luck, all the best, bible, the bible, holy bible, quran, torah, talmud, scripture,
     scriptures"""
 )

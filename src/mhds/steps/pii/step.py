@@ -85,7 +85,8 @@ class PIIRedactor(RecordStep):
     # posted (an image, a survey, an invite, a fundraiser: platforms.on_a_user_content_host), a
     # handle's number in a name's path ("/Jess-W1996"), months' short forms in lower case ("aug
     # 6th"), a birthday's day and month by their numbers ("my bday, (9/11)"), drug brands where
-    # the words around make them medicines (drug_brands.txt.gz), a post's title glued on
+    # the words around make them medicines (drug_brands.txt.gz), a post's title glued on,
+    # "Hyperfocus" and "April Fools"
     version: ClassVar[int] = 19
 
     def __init__(
