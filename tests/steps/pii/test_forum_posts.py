@@ -27,6 +27,8 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "My doctor put me on Prilosec 20mg for the reflux.",
         "I was on Klonopin and Clonodine and also melatonin for a while.",
         "He overdosed on Percocet last spring.",
+        # the keep-list's own medications misspelt, with a dose before
+        "Right now it's 200mg of Lamictil a day and 150mg of Wellbiutrin.",
         # a post's title glued to what follows it
         "Switched to Vyvanse Hello! Two weeks in and I can focus.",
         "Seroquel Nightmares? Since my dose went up I wake at 3am.",
@@ -66,6 +68,7 @@ def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
 def test_the_drug_table_matches_one_letter_off_long_names_only() -> None:
     assert is_drug_name("Quetiapine") and is_drug_name("quetiapine")
     assert is_drug_name("Quetiapene")  # one letter changed
+    assert is_drug_name("Lamictil")  # a medication of the keep-list's own, misspelt
     assert not is_drug_name("Waters")  # a Census surname, not more than one "water"
     assert not is_drug_name("Jonathan") and not is_drug_name("Everything")
 

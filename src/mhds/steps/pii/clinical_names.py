@@ -69,8 +69,8 @@ _LIST_GOES_ON = re.compile(r"[ \t]*(?:[,/;:.!?)\]\n]|,?[ \t]+(?:and|or)\b|\Z)")
 _MEDICATED_BEFORE = re.compile(
     r"(?i:(?:(?:['’]m|\bam|\bis|\bwas|\bbeen|\bbe|\bme|\bhim|\bher|\bthem|\bus|\bstill"
     r"|\bcurrently|\bstarted)[ \t]+on|\b(?:taking|take[sn]?|took|prescribed|prescribes"
-    r"|switched[ \t]+(?:me[ \t]+)?to|dose[ \t]+of|mg[ \t]+of|drug[ \t]+called|medication"
-    r"[ \t]+called)))(?:[ \t]+(?:a|an|some|\d+[ \t]*mg))?[ \t]+\Z"
+    r"|switched[ \t]+(?:me[ \t]+)?to|dose[ \t]+of|drug[ \t]+called|medication"
+    r"[ \t]+called)|(?<![a-z])mg[ \t]+of))(?:[ \t]+(?:a|an|some|\d+[ \t]*mg))?[ \t]+\Z"
 )
 #: After a word: a person's verb, or a word that takes someone somewhere.
 _TAKEN_SOMEWHERE = re.compile(

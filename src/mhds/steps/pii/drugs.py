@@ -14,8 +14,10 @@ names) is MedlinePlus's and the NHS website's brands from the same project ("Zof
 after it or an article after a verb of taking ("taking a Zofran"), never misspelt.
 ``data/DRUG_NAMES.md`` says how, with the sources and licences.
 
-A word of eight letters or more one letter away from a generic name is that drug misspelt
-("Trazadone", "Quetiapene"), unless it is itself a Census name or an ordinary English word. A
+A word of eight letters or more one letter away from a generic name, or from one of the
+keep-list's own medications (``keep_terms.MEDICATIONS``: "Lamictil", "Wellbiutrin"), is that
+drug misspelt ("Trazadone", "Quetiapene"), unless it is itself a Census name or an ordinary
+English word; like a generic name, it is a medicine only where the words around say so. A
 generic name written as it is, of eight letters or more ("Tamoxifen", "Zopiclone"), is a
 medicine without any word around it, unless it ends as given names do ("Valerian"), is two
 English words run together ("Wormwood") or is someone's (a person's slot, a title before, a
@@ -27,6 +29,7 @@ from __future__ import annotations
 from functools import cache
 
 from mhds.steps.pii.gazetteer import is_census_name
+from mhds.steps.pii.keep_terms import MEDICATIONS
 from mhds.steps.pii.lexicon import is_ordinary, packaged_table
 
 #: Misspellings are looked for only in words this long: shorter ones are one letter away from
@@ -45,11 +48,18 @@ def _brands() -> frozenset[str]:
 
 
 @cache
+def _spelt() -> frozenset[str]:
+    """The names a misspelling is looked for near: the generic table's, and the keep-list's
+    own one-word medications, brands that posts misspell most ("Lamictil", "Wellbiutrin")."""
+    return _names() | frozenset(m for m in MEDICATIONS if m.isalpha())
+
+
+@cache
 def _one_deleted() -> dict[str, tuple[str, ...]]:
     """Each long name with one letter deleted, and the names it comes from: two words one
     letter apart share such a form, or one is such a form of the other."""
     index: dict[str, list[str]] = {}
-    for name in _names():
+    for name in _spelt():
         if len(name) >= _MIN_MISSPELT - 1:
             for i in range(len(name)):
                 index.setdefault(name[:i] + name[i + 1 :], []).append(name)
@@ -75,7 +85,7 @@ def is_listed_brand(word: str) -> bool:
 
 def is_drug_name(word: str) -> bool:
     """Whether ``word`` (one word, any case) is a generic drug name of the table, or a
-    misspelling of one (see the module's docstring)."""
+    misspelling of one or of the keep-list's own medications (see the module's docstring)."""
     key = word.lower()
     if key in _names():
         return True
@@ -85,8 +95,8 @@ def is_drug_name(word: str) -> bool:
 
 
 def _misspells(key: str) -> bool:
-    """Whether ``key`` is one letter changed, added or dropped from a name of the table."""
-    index, names = _one_deleted(), _names()
+    """Whether ``key`` is one letter changed, added or dropped from a name of ``_spelt``."""
+    index, names = _one_deleted(), _spelt()
     forms = [key[:i] + key[i + 1 :] for i in range(len(key))]
     if key in index or any(form in names for form in forms):
         return True  # a letter dropped from a name, or one added to it
