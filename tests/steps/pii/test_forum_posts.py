@@ -85,6 +85,7 @@ def test_the_drug_table_matches_one_letter_off_long_names_only() -> None:
         "Quick question Hello all, does the fog ever lift?",
         "My brother jumped out at me for April Fools and I had a panic attack.",
         "I cleaned the whole garage in one go. Hyperfocus is a strange gift.",
+        "She is in Fifth Grade now and loves her teacher.",
     ],
 )
 def test_ordinary_words_of_posts_are_not_names(engine: PIIEngine, text: str) -> None:

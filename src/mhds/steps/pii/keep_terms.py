@@ -115,7 +115,7 @@ RELATIONS = _terms(
     ex-boyfriend, ex-girlfriend, stepsister, stepbrother, half-sister, half-brother"""
 )
 
-#: Generic places that name no particular facility.
+#: Generic places that name no particular facility, and a school's years ("in 1st Grade").
 PLACES = _terms(
     """home, work, school, hospital, er, ed, icu, emergency room, emergency department,
     urgent care, clinic, psych ward, psych unit, ward, inpatient, outpatient, rehab, detox,
@@ -123,7 +123,11 @@ PLACES = _terms(
     elementary school, office, church, mosque, synagogue, temple, gym, park, beach, mall, store,
     grocery store, jail, prison, shelter, group home, nursing home, dorm, library, downtown,
     city, town, countryside, suburbs, house, apartment, bedroom, bathroom, kitchen, car, bus,
-    train, airport, bar, pharmacy, earth, the earth, planet, world, heaven, hell, moon"""
+    train, airport, bar, pharmacy, earth, the earth, planet, world, heaven, hell, moon,
+    kindergarten, preschool, pre-k, first grade, second grade, third grade, fourth grade,
+    fifth grade, sixth grade, seventh grade, eighth grade, ninth grade, tenth grade,
+    eleventh grade, twelfth grade, 1st grade, 2nd grade, 3rd grade, 4th grade, 5th grade,
+    6th grade, 7th grade, 8th grade, 9th grade, 10th grade, 11th grade, 12th grade"""
 )
 
 #: Online platforms, apps and services people talk about using ("we talked on Skype", "my

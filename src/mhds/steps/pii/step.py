@@ -86,7 +86,8 @@ class PIIRedactor(RecordStep):
     # handle's number in a name's path ("/Jess-W1996"), months' short forms in lower case ("aug
     # 6th"), a birthday's day and month by their numbers ("my bday, (9/11)"), drug brands where
     # the words around make them medicines (drug_brands.txt.gz), a post's title glued on,
-    # "Hyperfocus" and "April Fools", the keep-list's medications misspelt ("200mg of Lamictil")
+    # "Hyperfocus", "April Fools", "1st Grade", the keep-list's medications misspelt ("200mg of
+    # Lamictil")
     version: ClassVar[int] = 19
 
     def __init__(
