@@ -77,16 +77,18 @@ _TAKEN_SOMEWHERE = re.compile(
     r"[ \t]+(?:to|out|back|home|along|away|around|over|off|with|into|and|who"
     r"|said|says|told|asked|called|texted|is|was|has|had)\b"
 )
+#: A dose's amount right after a word, before its unit ("50", " (10 ").
+_AMOUNT_AFTER = r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*"
 #: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
 _MEDICATED_AFTER = re.compile(
-    r"(?:[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg|ml|g)\b"
+    rf"(?:{_AMOUNT_AFTER}(?i:mg|mcg|ml|g)\b"
     r"|[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
     r"|injections?|refills?"
     r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
 #: What makes a brand a medicine, people bearing brands' names as they do: its own dose right
 #: after it, or an article after a verb of taking.
-_BRAND_DOSE_AFTER = re.compile(r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*(?i:mg|mcg)\b(?![ \t]+of\b)")
+_BRAND_DOSE_AFTER = re.compile(rf"{_AMOUNT_AFTER}(?i:mg|mcg)\b(?![ \t]+of\b)")
 _BRAND_TAKEN_BEFORE = re.compile(
     r"(?i:\b(?:taking|take[sn]?|took|tried|prescribed)[ \t]+(?:a|an|some)[ \t]+)\Z"
 )
