@@ -26,6 +26,7 @@ from tests.steps.pii.cases import redacted_texts
         "In the book Harry Potter and the Philosopher's Stone, Hermione Granger studies to cope.",
         "The comedian Robin Williams hid his pain so well.",
         "For reading, try Meditations, by Marcus Aurelius, before bed.",
+        "In class I learnt a little about Aristotle's virtue ethics and it stuck.",  # a kind of it
     ],
 )
 def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
@@ -77,6 +78,9 @@ def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
             "Emma Watson",
         ),
         ("Principal Michael Jackson's words at the assembly made me cry.", "Michael Jackson"),
+        # "works" after a word may be a verb, and a private person's word comes first
+        ("My dog Plato's leash works fine now.", "Plato"),
+        ("Our neighbour Plato's new theory is that we spy on him.", "Plato"),
         # a work after the name, a sentence after someone's person word: it may be theirs
         (
             "My brother started a band last year. Chris Evans's songs are all about our dad.",

@@ -162,11 +162,13 @@ _NOT_STRIPPED = frozenset(
     | {"senator", "mayor", "councilman", "superintendent", "trooper", "pastor", "cantor"}
     | {"sensei"}
 )
-#: After a one-word name: a thought of theirs, or their saying it ("Aristotle's ethics",
-#: "Socrates said"), not "... said he would call" or "... told me".
+#: After a one-word name: a thought of theirs, maybe with one word of its kind before it (not
+#: before "works", which may be a verb: "Plato's leash works"), or
+#: their saying it ("Aristotle's ethics", "Aristotle's virtue ethics", "Socrates said"), not
+#: "... said he would call" or "... told me".
 _ATTRIBUTED = re.compile(
-    r"(?:['’]s[ \t]+(?i:ethics|philosophy|ideas?|view|teaching|concept|theory|works?"
-    r"|writings)\b"
+    r"(?:['’]s[ \t]+(?:(?:[a-z]+[ \t]+)?(?i:ethics|philosophy|ideas?|teaching|concept|theory)"
+    r"|(?i:view|works?|writings))\b"
     r"|[ \t]+(?i:said|says|wrote|writes|taught|teaches|argued|argues|believed|believes|called)\b"
     r"(?![ \t]+(?i:he|she|they)\b|[^.!?\n]*\b(?i:me|us)\b))"
 )
