@@ -85,11 +85,11 @@ class PIIRedactor(RecordStep):
     # posted (an image, a survey, an invite, a fundraiser: platforms.on_a_user_content_host), a
     # handle's number in a name's path ("/Jess-W1996"), months' short forms in lower case ("aug
     # 6th"), a day and month by their numbers after a birthday or a weekday ("my bday, (9/11)",
-    # "Saturday (7/12)"), drug brands where
-    # the words around make them medicines (drug_brands.txt.gz), a post's title glued on,
-    # "Hyperfocus", "April Fools", "1st Grade", the keep-list's medications misspelt ("200mg of
-    # Lamictil")
-    version: ClassVar[int] = 19
+    # "Saturday (7/12)"), drug brands where the words around make them medicines
+    # (drug_brands.txt.gz), a post's title glued on, "Hyperfocus", "April Fools", "1st Grade",
+    # the keep-list's medications misspelt ("200mg of Lamictil"); 20: a one-word famous name's
+    # thought with a word of its kind before it ("Aristotle's virtue ethics")
+    version: ClassVar[int] = 20
 
     def __init__(
         self,
