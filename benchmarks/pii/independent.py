@@ -8,7 +8,7 @@ scored split by template id parity (even: misses inspected on seed 11; odd: neve
 but for template 207, an AGE template read by mistake in the eighteenth session, whose class
 "I'll turn 99" that session then fixed);
 ``counselchat`` (and its further batches), a hand-labelled sample of real CounselChat text,
-and ``reddit``/``reddit2``, hand-labelled real Reddit posts (when the files exist).
+and ``reddit``/``reddit2``/``reddit3``, hand-labelled real Reddit posts (when the files exist).
 Every engine runs on the same texts in one run, each in a fresh process with the network
 refused: mhds and Presidio through ``engines.py``, philter-lite through this script's worker.
 Scoring reuses ``run.py``'s overlap scorer; protected ranges (public resources, clinical terms)
@@ -99,6 +99,13 @@ CORPORA = {
     # (results/pii-independent-blind-reddit*.json), then dev. Batch 2: never read.
     "reddit": CORPORA_DIR / "reddit_gold1.jsonl",
     "reddit2": CORPORA_DIR / "reddit_gold2.jsonl",
+    # CounselChat batch 11 and Reddit batch 3: labelled twice in the session of PII step 20
+    # (their texts were among those the unlabelled scans read for changes; the helpers reported
+    # counts and kinds of labels, not identifiers), run blind once, three engines, with the
+    # session-start engine and the engine of that moment
+    # (results/pii-independent-blind-step20*.json), then that session's dev parts.
+    "counselchat11": CORPORA_DIR / "counselchat_gold11.jsonl",
+    "reddit3": CORPORA_DIR / "reddit_gold3.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -113,7 +120,7 @@ WHOLLY_HELD_OUT = frozenset({"counselchat3", "counselchat10", "reddit2"})
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(
     {"counselchat", "counselchat2", "counselchat4", "counselchat5", "counselchat6", "counselchat7",
-     "counselchat8", "counselchat9", "reddit"}
+     "counselchat8", "counselchat9", "counselchat11", "reddit", "reddit3"}
 )  # fmt: skip
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without

@@ -8,7 +8,7 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2|3|4|5|6|7|8|9|10] [CSV]
+Usage: python build_counselchat_gold.py [--batch 2|3|...|11] [CSV]
 (batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
@@ -73,6 +73,11 @@ BATCHES = {
         HERE / "counselchat10_labels.txt",
         HERE / "counselchat10_labels_pass1.txt",
         HERE / "counselchat_gold10.jsonl",
+    ),
+    11: (
+        HERE / "counselchat11_labels.txt",
+        HERE / "counselchat11_labels_pass1.txt",
+        HERE / "counselchat_gold11.jsonl",
     ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"

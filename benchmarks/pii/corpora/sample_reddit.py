@@ -1,6 +1,6 @@
 """Draw the Reddit gold sample (deterministic): which posts, not their labels.
 
-Usage: python sample_reddit.py --batch 1|2 CSV
+Usage: python sample_reddit.py --batch 1|2|3 CSV
   -> JSON lines {"id","row","field","subreddit","stratum","text"}
 
 The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
@@ -17,6 +17,8 @@ characters, each text once. Strata per batch, drawn in this order, no post twice
   post        100  any
 Batch 1 (seed "reddit-gold-v1") is the dev part; batch 2 (seed "reddit-gold-v2"), drawn after
 batch 1 from what it did not take, is held out: run once, never read by the engine's developer.
+Batch 3 (seed "reddit-gold-v3"), drawn after batches 1 and 2, was labelled in the session of PII
+step 20 and run blind once.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {1: "reddit-gold-v1", 2: "reddit-gold-v2"}
+SEEDS = {1: "reddit-gold-v1", 2: "reddit-gold-v2", 3: "reddit-gold-v3"}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {
