@@ -307,3 +307,46 @@ def test_u_slash_before_a_word_or_unit_and_a_second_guess_are_nothing(
     engine: PIIEngine, text: str
 ) -> None:
     assert redacted_texts(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("The intake nurse can't fit me in until the 17th. Another two weeks.", "17th"),
+        ("Rent was due on the 3rd of last month and I still owe it.", "3rd of last month"),
+        ("My review is on Thursday the 9th and I keep shaking.", "9th"),
+        ("He moved out on Friday the 12th, the day after my birthday.", "12th"),
+    ],
+)
+def test_a_day_of_the_month_pinned_by_its_words_is_a_date(
+    engine: PIIEngine, text: str, date: str
+) -> None:
+    assert redacted(engine, text) == [(Category.DATE, date)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our flat is on the 14th floor and the lift is broken again.",
+        "I almost quit after the 2nd session but I stayed.",
+        "Friday the 13th scares my little brother every time.",
+        "She finished 3rd in the race and cried with joy.",
+    ],
+)
+def test_an_ordinal_before_a_noun_or_a_film_is_no_date(engine: PIIEngine, text: str) -> None:
+    assert redacted_texts(engine, text) == []
+
+
+def test_a_survey_link_of_writers_who_say_they_run_a_study_is_theirs(engine: PIIEngine) -> None:
+    text = (
+        "Hi all! We are running a short **anonymous study** for our MSc on sleep and mood.\n\n"
+        "Take part here: https://www.psych.example.ac.uk/survey/sleep-mood/\n\nThanks, R & T"
+    )
+    assert (Category.URL, "https://www.psych.example.ac.uk/survey/sleep-mood/") in redacted(
+        engine, text
+    )
+
+
+def test_a_public_survey_page_with_no_study_of_the_writers_is_kept(engine: PIIEngine) -> None:
+    text = "The national survey is explained at https://www.census.gov/survey/acs/about.html"
+    assert redacted_texts(engine, text) == []

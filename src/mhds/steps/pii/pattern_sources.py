@@ -216,6 +216,19 @@ DAY_MONTH_CONTEXT = (
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day(?:[ \t]+(?:morning|afternoon|evening|night))?"
     r"[ \t]*[(,]?[ \t]*)\Z"
 )
+#: A day of the month with no month, where the words pin it: "the 14th of last month", a
+#: weekday before it ("on Monday the 22nd"), or "until the", "on the", "by the" ... before an
+#: ordinal that ends its phrase ("won't see me until the 29th."; not "the 29th floor", "after
+#: the 2nd time"). Not "Friday the 13th", a superstition and a film.
+DATE_DAY_ALONE = (
+    r"[0-9](?<![\w.,/-][0-9])[0-9]?(?:st|nd|rd|th)"
+    r"(?P<month>[ \t]+of[ \t]+(?i:this|last|next|the[ \t]+same)[ \t]+(?i:month)\b)?"
+    r"(?P<open>(?=[ \t]*[\w'’/%-]|[.,][0-9]))?"
+)
+DAY_ALONE_CONTEXT = (
+    r"(?i:\b(?P<weekday>mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]+(?:the[ \t]+)?"
+    r"|\b(?:until|till|til|on|by|before|after|since|from|through|due)[ \t]+the[ \t]+)\Z"
+)
 STREET = (
     r"[0-9](?<![\w.,$-][0-9])[0-9]{0,5}[A-Z]?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
     r"(?:[0-9]{1,3}(?:st|nd|rd|th)|[A-Z][a-z]+)(?:[ \t]+[A-Z][a-z]+){0,3}[ \t]+"

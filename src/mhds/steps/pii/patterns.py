@@ -80,9 +80,9 @@ class PatternRecognizers:
         self._crisis = frozenset(config.crisis_numbers)
         helpers = ("PLACEHOLDER", "SIGNATURE", "BULLET_BEFORE", "DIGIT_TOKEN", "AGE_CONTEXT",
                    "PHONE_CANDIDATE", "NOT_PHONE", "PHONE_EXTENSION", "EVENT_CONTEXT",
-                   "BIRTH_CONTEXT", "DAY_MONTH_CONTEXT", "ZIP_CONTEXT", "TITLE_LOWER", "CREDENTIAL",
-                   "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL", "NAME_BEFORE_CREDENTIALS",
-                   "PHONE_CUE")  # fmt: skip
+                   "BIRTH_CONTEXT", "DAY_MONTH_CONTEXT", "DAY_ALONE_CONTEXT", "ZIP_CONTEXT",
+                   "TITLE_LOWER", "CREDENTIAL", "OBFUSCATED_DOMAIN", "OBFUSCATED_LOCAL",
+                   "NAME_BEFORE_CREDENTIALS", "PHONE_CUE")  # fmt: skip
         self._re = {name: re.compile(getattr(src, name)) for name in helpers}
         self._rules = self._build_rules()
         self._credentials = CredentialRecognizer()
@@ -165,6 +165,7 @@ class PatternRecognizers:
             rule(
                 src.DATE_MONTH_DAY_LOWER, c.DATE, "date_named_regex", 0.85, "digits", _starts_word
             ),
+            rule(src.DATE_DAY_ALONE, c.DATE, "date_day_regex", 0.8, "gates", self._is_pinned_day),
             rule(src.HOLIDAY_DATE, c.DATE, "date_holiday_regex", 0.85, "digits"),
             rule(src.HOLIDAY_DAY, c.DATE, "date_holiday_regex", 0.8, "all"),
             rule(
@@ -304,6 +305,19 @@ class PatternRecognizers:
     def _is_said_day(self, match: re.Match[str]) -> bool:
         """A day and a month by their numbers where a birthday or a weekday is said of them."""
         return _is_day_date(match) and _preceded(self._re["DAY_MONTH_CONTEXT"], 40, match)
+
+    def _is_pinned_day(self, match: re.Match[str]) -> bool:
+        """A day of the month alone, pinned by its month ("of last month"), by a weekday, or by
+        "until the" and its like where the ordinal ends its phrase."""
+        if match["month"] is not None:
+            return True
+        start = match.start()
+        cue = self._re["DAY_ALONE_CONTEXT"].search(match.string, max(0, start - 40), start)
+        if cue is None:
+            return False
+        if cue["weekday"] is None:
+            return match["open"] is None
+        return cue["weekday"].lower() != "fri" or match[0] != "13th"
 
     def _after(self, context: str, reach: int) -> _Check:
         return partial(_preceded, self._re[context], reach)  # a partial pickles

@@ -117,6 +117,16 @@ _WRITER_FEATURED = re.compile(
     r"|\bmy[ \t]+(?:interview|story|feature|op-?ed|guest[ \t]+post)[ \t]+(?:on|in|with|for)\b)"
 )
 _FEATURE_REACH = 600
+#: The writer saying they run a study, anywhere before a survey's link ("We are carrying out an
+#: **online study", "I'm conducting a survey for my dissertation"): the survey is theirs.
+_WRITER_STUDY = re.compile(
+    r"(?i:\b(?:I|we)(?:['’](?:m|re)|[ \t]+(?:am|are))[ \t]+(?:currently[ \t]+)?"
+    r"(?:carrying[ \t]+out|conducting|running|doing|recruiting[ \t]+for)[ \t]+"
+    r"(?:a|an|our|my|this)[ \t]+(?:[*_]*[\w-]+[ \t]+){0,2}[*_]*"
+    r"(?:study|survey|research|questionnaire|project|dissertation|thesis)\b)"
+)
+#: A survey's or a study's page, by its path ("/survey/ppp/", "/questionnaire/x").
+_SURVEY_PATH = re.compile(r"/(?:[\w-]*(?:survey|questionnaire|study)[\w-]*|form|forms)/[^/?#]")
 #: What a sentence says of a site it opens with, right after it ("... has listings of").
 _RESOURCE_AFTER = re.compile(
     r"[)\]]?[ \t]+(?:has|have|offers?|provides?|lists|is[ \t]+an?|are)[ \t]+(?:\w+[ \t]+)?"
@@ -193,8 +203,10 @@ def is_own_site(text: str, start: int, end: int) -> bool:
     its sentence says whose ("my website", "our practice", "her blog", "contact me"), a form's
     field holds it ("Website: ..."), an e-mail address stands in its paragraph (contact
     details), the same site is so named elsewhere in the text or signs it off there ("~Mark
-    (www.x.com)"), or the paragraphs before it say the writer was interviewed or featured
-    ("I was interviewed recently ...", "my story on national TV")."""
+    (www.x.com)"), the paragraphs before it say the writer was interviewed or featured
+    ("I was interviewed recently ...", "my story on national TV"), or it is a survey's page
+    and the writer said before it that they run a study ("We are carrying out an online
+    study ... [.../survey/ppp/]")."""
     host = _host(text[start:end])
     if not host:
         return False
@@ -204,6 +216,8 @@ def is_own_site(text: str, start: int, end: int) -> bool:
         return True
     if _WRITER_FEATURED.search(text, max(0, here - _FEATURE_REACH), here):
         return True  # "I was interviewed recently ... [link]": a page about the writer
+    if _SURVEY_PATH.search(text, start, end) and _WRITER_STUDY.search(text, 0, here):
+        return True  # "We are carrying out an online study ... [survey link]"
     return any(at != here for at in signing)
 
 
