@@ -47,6 +47,8 @@ C = Category
         # a greeting of a state's name that is its city's, a lower-case name after a closing,
         # and the day before a holiday
         ("Hi New York, thanks for writing in.", (C.LOCATION, "New York")),
+        # the same, addressed after a question glued on by a lost line break
+        ("Would that be so bad?New York, I will be frank with you.", (C.LOCATION, "New York")),
         ("Stay safe out there.. Peace - marisol", (C.PERSON, "marisol")),
         ("We told the kids the day before Christmas.", (C.DATE, "Christmas")),
         # a public role does not spare someone's own

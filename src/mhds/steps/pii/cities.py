@@ -29,13 +29,14 @@ _FOREIGN_PLACE_WORD = re.compile(
 
 
 #: A state's name that conversation mostly uses for its city, after a place cue or a greeting,
-#: or addressed at a text's or line's start ("New York, what would it mean ..."): the city
+#: or addressed at a text's, line's or sentence's start ("New York, what would it mean ...",
+#: "... as a family?New York, I will be honest"): the city
 #: ("especially in New York, when schedules ...", "Hi New York,"), privacy first; not
 #: "upstate New York", "the state of New York", "New York State", "licensed in New York", "New
 #: York and New Jersey" (a state is kept, as Safe Harbor keeps it).
 _CITY_OF_STATE_NAME = re.compile(
     r"(?:\b(?i:in|to|from|near|around|outside|visit|visited|visiting|hi|hello|hey|dear)[ \t]+"
-    r"|(?:^|\n)[ \t]*(?=New[ \t]+York[ \t]*,))"
+    r"|(?:^|\n|(?<=[.!?]))[ \t]*(?=New[ \t]+York[ \t]*,))"
     r"(?P<city>New[ \t]+York)(?![ \t]+(?i:state|city)\b)(?!['’\w])"
     rf"(?![ \t]*(?:,|and|or|&)[ \t]*(?:and[ \t]+|or[ \t]+)?(?:{'|'.join(US_STATE_NAMES)})\b)"
 )
