@@ -27,6 +27,10 @@ from tests.steps.pii.cases import redacted_texts
         "The comedian Robin Williams hid his pain so well.",
         "For reading, try Meditations, by Marcus Aurelius, before bed.",
         "In class I learnt a little about Aristotle's virtue ethics and it stuck.",  # a kind of it
+        "At night I have been rereading J.R.R. Tolkien again, not scrolling.",  # initials glued
+        "Lately I enjoy reading Ernest Hemmingway on the train.",  # misspelt, a long name
+        # a later mention of a name the text named as the public figure
+        "I ate while watching Harry Potter, and now Harry Potter is the cupcake film.",
     ],
 )
 def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
@@ -78,6 +82,13 @@ def test_a_famous_name_is_kept_where_the_words_speak_of_the_figure(
             "Emma Watson",
         ),
         ("Principal Michael Jackson's words at the assembly made me cry.", "Michael Jackson"),
+        # a later mention that says something of the writer, and a near miss of a short name
+        (
+            "I love listening to Taylor Swift. Yesterday Taylor Swift shouted at me in class.",
+            "Taylor Swift",
+        ),
+        ("Lately I enjoy reading Sylvia Plaht's texts to her ex.", "Sylvia Plaht"),
+        ("My coworker Edgar Allen Poe keeps texting me at night.", "Edgar Allen Poe"),
         # "works" after a word may be a verb, and a private person's word comes first
         ("My dog Plato's leash works fine now.", "Plato"),
         ("Our neighbour Plato's new theory is that we spy on him.", "Plato"),

@@ -49,7 +49,12 @@ from functools import cache
 
 from mhds.steps.pii.gazetteer import is_given_name
 from mhds.steps.pii.keep_terms import RELATIONS
-from mhds.steps.pii.lexicon import STRAIGHT_APOSTROPHES, is_ordinary, packaged_table
+from mhds.steps.pii.lexicon import (
+    STRAIGHT_APOSTROPHES,
+    is_ordinary,
+    one_edit_apart,
+    packaged_table,
+)
 from mhds.steps.pii.name_cues import after_title, greets, in_person_slot
 from mhds.steps.pii.signatures import signs_off
 
@@ -178,6 +183,8 @@ _SOMEONES = re.compile(
     r"(?i:\b(?:my|our|his|her|their|your|[a-z]+['’]s)[ \t]+(?:(?:late|little|older|younger"
     r"|best|big|baby|step|ex|new|old)[ \t-]+)?(?P<rel>[a-z-]+))"
 )
+#: The writer, later in the name's sentence ("... shouted at me", "... and our kids").
+_WRITER_LATER = re.compile(r"[^.!?\n]*\b(?i:me|us|my|our|mine)\b")
 _CUE_REACH = 40
 _KIN_REACH = 160
 _LIST_DEPTH = 4
@@ -185,19 +192,50 @@ _LIST_DEPTH = 4
 _ROLE_SENTENCE_OWNER = re.compile(r"(?i:\b(?:band|hired|my(?![ \t]+fav)|our)\b)")
 
 
+#: Initials written together ("H.P. Lovecraft"), as the table writes them apart.
+_GLUED_INITIALS = re.compile(r"(?<=\b[A-Z]\.)(?=[A-Z]\.)")
+#: Names shorter than this are not matched to a name of the table by a near miss.
+_MIN_MISSPELT = 14
+#: Initials right before a run ("H.P. " of "H.P. Lovecraft", "J. K. " of "J. K. Rowling").
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-Z]\.[ \t]?){1,3}[ \t]\Z")
+_INITIALS_REACH = 9
+
+
 @cache
 def _famous() -> frozenset[str]:
     return frozenset(packaged_table("famous_people.txt.gz").splitlines())
 
 
+@cache
+def _by_first_word() -> dict[str, tuple[str, ...]]:
+    """The table's names of two words or more, by their first word."""
+    groups: dict[str, list[str]] = {}
+    for name in _famous():
+        first, space, _ = name.partition(" ")
+        if space and len(name) >= _MIN_MISSPELT - 1:
+            groups.setdefault(first, []).append(name)
+    return {first: tuple(names) for first, names in groups.items()}
+
+
 def load() -> None:
     """Read the table now, not at the first name a batch meets."""
-    _famous()
+    _by_first_word()
 
 
 def is_famous(name: str) -> bool:
-    """Whether ``name`` ("Marcus Aurelius", "Bruce Wayne") is a name of the table, as written."""
-    return name.translate(STRAIGHT_APOSTROPHES) in _famous()
+    """Whether ``name`` ("Marcus Aurelius", "Bruce Wayne", "H.P. Lovecraft") is a name of the
+    table, as written or with its initials apart."""
+    return _GLUED_INITIALS.sub(" ", name.translate(STRAIGHT_APOSTROPHES)) in _famous()
+
+
+def is_misspelt_famous(name: str) -> bool:
+    """Whether ``name`` is a long name of the table (14 characters or more) with one letter
+    changed, added or dropped after its first word ("Edgar Allen Poe")."""
+    name = _GLUED_INITIALS.sub(" ", name.translate(STRAIGHT_APOSTROPHES))
+    first, space, _ = name.partition(" ")
+    if not space or len(name) < _MIN_MISSPELT:
+        return False
+    return any(one_edit_apart(name, known) for known in _by_first_word().get(first, ()))
 
 
 def names_public_figure(text: str, run_start: int, run_end: int, depth: int = 0) -> bool:
@@ -210,7 +248,7 @@ def names_public_figure(text: str, run_start: int, run_end: int, depth: int = 0)
     start, end = found
     if _tied_to_writer(text, start, end, depth) or _tied_elsewhere(text, start, end):
         return False
-    if _cued(text, start, end):
+    if _cued(text, start, end) or _cued_elsewhere(text, start, end):
         return True
     if " " not in text[start:end]:
         return _ATTRIBUTED.match(text, end) is not None
@@ -226,8 +264,11 @@ def _famous_name(text: str, run_start: int, run_end: int) -> tuple[int, int] | N
     first, _, rest = run.partition(" ")
     if first.lower().rstrip(".") in _PERSON_WORDS:
         return None
-    if is_famous(run):
+    if is_famous(run) or is_misspelt_famous(run):
         return run_start, run_start + len(run)
+    initials = _INITIALS_BEFORE.search(text, max(0, run_start - _INITIALS_REACH), run_start)
+    if initials is not None and is_famous(initials[0] + run):
+        return initials.start(), run_start + len(run)  # "H.P. " before "Lovecraft"
     ordinary = is_ordinary(first) and not is_given_name(first)
     if rest and ordinary and first.lower() not in _NOT_STRIPPED and is_famous(rest):
         start = run_start + len(first) + 1
@@ -313,6 +354,20 @@ def _tied_elsewhere(text: str, start: int, end: int) -> bool:
     name = text[start:end]
     return any(
         _tied_to_writer(text, other.start(), other.end(), _LIST_DEPTH)
+        for other in re.finditer(re.escape(name), text)
+        if other.start() != start
+    )
+
+
+def _cued_elsewhere(text: str, start: int, end: int) -> bool:
+    """Whether another mention of the same whole name in the text is named as the public
+    figure ("while watching Harry Potter, then Harry Potter becomes that movie"), and this
+    one's sentence says nothing of the writer after it ("... Taylor Swift shouted at me")."""
+    name = text[start:end]
+    if " " not in name or _WRITER_LATER.match(text, end):
+        return False
+    return any(
+        _cued(text, other.start(), other.end())
         for other in re.finditer(re.escape(name), text)
         if other.start() != start
     )
