@@ -88,7 +88,11 @@ class PIIRedactor(RecordStep):
     # "Saturday (7/12)"), drug brands where the words around make them medicines
     # (drug_brands.txt.gz), a post's title glued on, "Hyperfocus", "April Fools", "1st Grade",
     # the keep-list's medications misspelt ("200mg of Lamictil"); 20: a one-word famous name's
-    # thought with a word of its kind before it ("Aristotle's virtue ethics")
+    # thought with a word of its kind before it ("Aristotle's virtue ethics"), a day of the
+    # month pinned by its words ("until the 29th.", "Monday the 22nd", "the 14th of last
+    # month"), a survey's link after its writers say they run a study, "?New York," addressed
+    # after a glued sentence, famous names with glued initials ("H.P. Lovecraft") or misspelt
+    # when long ("Edgar Allen Poe"), and a famous name's later mention in the same text
     version: ClassVar[int] = 20
 
     def __init__(
