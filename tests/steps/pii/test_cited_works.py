@@ -73,6 +73,12 @@ def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
             "Teodor Lind",
         ),
         ("We lost our dad (Teodor Lindqvist, 2019) last year.", "Teodor Lindqvist"),
+        # a credit tied to the writer right after it, someone of theirs writing the work, or
+        # a book club, which no one authors
+        ("I read the book Driftwood, by Ottoline Marsh, my neighbour.", "Ottoline Marsh"),
+        ("It is the memoir Driftwood, by Ottoline Marsh (my aunt).", "Ottoline Marsh"),
+        ("My cousin wrote the book Driftwood, by Ottoline Marsh, her pen name.", "Ottoline Marsh"),
+        ("My mom runs a Book Club by Ottoline Marsh at church.", "Ottoline Marsh"),
     ],
 )
 def test_a_name_outside_a_reading_credit_is_redacted(

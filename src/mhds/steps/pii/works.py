@@ -14,7 +14,10 @@ A name credited with a work is a public figure, and the work's title a publicati
 not the allowlist (:mod:`mhds.steps.pii.resources`) lists them; the keep-list spares both. The
 same person named again in the text (their full name, or their surname alone as written) is
 that figure too, where the keep-list finds the mention cited. A name after a relation ("a poem
-by my friend Anna") is never credited: the keep-list asks the person slot first.
+by my friend Anna") is never credited: the keep-list asks the person slot first. Nor is a name
+tied to the writer right after it ("the book Driftwood, by Anna Lee, my neighbour"), one
+credited with a work that someone of the writer's wrote ("My cousin wrote the book ..."), or
+one after a book club ("a Book Club by Anna Lee"): no one authors a club.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ _QUOTED_BY = re.compile(
 _WORK_NOUN = re.compile(
     r"(?i:\b(?:book|books|workbook|novel|memoir|article|essay|study|studies|research|paper"
     r"|podcast|talk|lecture|course|guide|chapter|theory|model|method|approach|technique"
-    r"|framework))\b"
+    r"|framework))\b(?![ \t]+(?i:club|clubs|group|groups|store|shop|fair|drive|signing)\b)"
 )
 #: What may stand between a work's noun and "by", to the end of the text (a list's opening
 #: and one title: "books about family dynamics, such as:Toxic Parents: Overcoming Their
@@ -121,6 +124,17 @@ _READ_POSSESSIVE = re.compile(
     r"[A-Z][\w'’-]*)*)"
 )
 _SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
+#: The names tied to the writer right after them ("by Sarah Jones, my neighbour", "by Dana
+#: Reyes (my aunt)", "by Sam Lee from our office"): someone's, not an author's.
+_TIED_AFTER = re.compile(
+    r"(?:[ \t]*,[ \t]*|[ \t]*\([ \t]*|[ \t]+(?i:from|of|at|in)[ \t]+)(?i:my|our|me)\b"
+)
+#: Someone's person writing the work, earlier in its sentence ("My cousin wrote a book called
+#: Hope by ...", "my friend's self-published novel"): their own, not a public author's.
+_OWN_WRITING = re.compile(
+    r"(?i:\b(?:my|our)[ \t]+(?:[\w'’-]+[ \t]+){0,2}?(?:wrote|writes|has[ \t]+written|published"
+    r"|self-published|made|created|is[ \t]+writing)\b)"
+)
 _TITLES = re.compile(r"^(?:Drs?\.?|Prof\.?)[ \t]+")
 
 
@@ -159,7 +173,7 @@ def _credited_by(text: str, people: set[str]) -> list[tuple[int, int, str]]:
     credited_to = -1  # where the last credited names end
     for by in _BY.finditer(text):
         names = _NAMES.match(text, by.end())
-        if names is None or names[0].lower() in _CALENDAR:
+        if names is None or names[0].lower() in _CALENDAR or _is_someones(text, by, names.end()):
             continue
         title = _title_before(text, by.start(), by.end())
         if title is None and credited_to >= 0:
@@ -178,6 +192,16 @@ def _credited_by(text: str, people: set[str]) -> list[tuple[int, int, str]]:
         found.extend(credits)
         credited_to = credits[-1][1] if credits else -1
     return found
+
+
+def _is_someones(text: str, by: re.Match[str], names_end: int) -> bool:
+    """Whether the work "by" names is someone's own, not a public author's: the names are tied
+    to the writer right after them, or someone of the writer's wrote it earlier in the
+    sentence."""
+    if _TIED_AFTER.match(text, names_end):
+        return True
+    sentence = max(text.rfind(c, 0, by.start()) for c in ".!?\n") + 1
+    return _OWN_WRITING.search(text, sentence, by.start()) is not None
 
 
 def _credit(
