@@ -92,7 +92,8 @@ class PIIRedactor(RecordStep):
     # month pinned by its words ("until the 29th.", "Monday the 22nd", "the 14th of last
     # month"), a survey's link after its writers say they run a study, "?New York," addressed
     # after a glued sentence, famous names with glued initials ("H.P. Lovecraft") or misspelt
-    # when long ("Edgar Allen Poe"), and a famous name's later mention in the same text
+    # when long ("Edgar Allen Poe"), a famous name's later mention in the same text, and no
+    # author's credit for names tied to the writer ("the book X, by Anna Lee, my neighbour")
     version: ClassVar[int] = 20
 
     def __init__(
