@@ -8,7 +8,7 @@ scored split by template id parity (even: misses inspected on seed 11; odd: neve
 but for template 207, an AGE template read by mistake in the eighteenth session, whose class
 "I'll turn 99" that session then fixed);
 ``counselchat`` (and its further batches), a hand-labelled sample of real CounselChat text,
-and ``reddit``/``reddit2``/``reddit3``, hand-labelled real Reddit posts (when the files exist).
+and ``reddit`` to ``reddit4``, hand-labelled real Reddit posts (when the files exist).
 Every engine runs on the same texts in one run, each in a fresh process with the network
 refused: mhds and Presidio through ``engines.py``, philter-lite through this script's worker.
 Scoring reuses ``run.py``'s overlap scorer; protected ranges (public resources, clinical terms)
@@ -106,6 +106,12 @@ CORPORA = {
     # (results/pii-independent-blind-step20*.json), then that session's dev parts.
     "counselchat11": CORPORA_DIR / "counselchat_gold11.jsonl",
     "reddit3": CORPORA_DIR / "reddit_gold3.jsonl",
+    # CounselChat batch 12 and Reddit batch 4: labelled twice later in that session, after its
+    # fixes (the helpers reported counts only), run blind once, three engines, with PII step 20
+    # (results/pii-independent-blind-step20-batches12-4.json), then held out: only aggregates
+    # are read, no text of them is quoted.
+    "counselchat12": CORPORA_DIR / "counselchat_gold12.jsonl",
+    "reddit4": CORPORA_DIR / "reddit_gold4.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -115,7 +121,9 @@ TEMPLATE_SPLITS = {"dev_even_templates": 0, "heldout_odd_templates": 1}
 RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
 #: and no text of them is quoted.
-WHOLLY_HELD_OUT = frozenset({"counselchat3", "counselchat10", "reddit2"})
+WHOLLY_HELD_OUT = frozenset(
+    {"counselchat3", "counselchat10", "counselchat12", "reddit2", "reddit4"}
+)
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(

@@ -8,7 +8,7 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2|3|...|11] [CSV]
+Usage: python build_counselchat_gold.py [--batch 2|3|...|12] [CSV]
 (batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
@@ -78,6 +78,11 @@ BATCHES = {
         HERE / "counselchat11_labels.txt",
         HERE / "counselchat11_labels_pass1.txt",
         HERE / "counselchat_gold11.jsonl",
+    ),
+    12: (
+        HERE / "counselchat12_labels.txt",
+        HERE / "counselchat12_labels_pass1.txt",
+        HERE / "counselchat_gold12.jsonl",
     ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"

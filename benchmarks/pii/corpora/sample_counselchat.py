@@ -1,6 +1,6 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [--batch 2|3|...|11] [CSV]
+Usage: python sample_counselchat.py [--batch 2|3|...|12] [CSV]
   -> JSON lines {"id","row","field","stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
@@ -20,6 +20,7 @@ Batch 8 (seed "counselchat-gold-v8"): none of batches 1 to 7; answer 150, questi
 Batch 9 (seed "counselchat-gold-v9"): none of batches 1 to 8; answer 150, question 50.
 Batch 10 (seed "counselchat-gold-v10"): none of batches 1 to 9; answer 150, question 50.
 Batch 11 (seed "counselchat-gold-v11"): none of batches 1 to 10; answer 150, question 50.
+Batch 12 (seed "counselchat-gold-v12"): none of batches 1 to 11; answer 150, question 50.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ SEED_10 = "counselchat-gold-v10"
 #: Batch 11 (``--batch 11``): drawn after batches 1-10, labelled in the session of PII step 20
 #: (its texts were among those the unlabelled scans read for changes) and run blind once.
 SEED_11 = "counselchat-gold-v11"
+#: Batch 12 (``--batch 12``): drawn after batches 1-11, labelled later in the same session, after
+#: step 20's fixes, and run blind once with them.
+SEED_12 = "counselchat-gold-v12"
 SEEDS = {
     1: SEED, 2: SEED_2, 3: SEED_3, 4: SEED_4, 5: SEED_5, 6: SEED_6, 7: SEED_7, 8: SEED_8,
-    9: SEED_9, 10: SEED_10, 11: SEED_11,
+    9: SEED_9, 10: SEED_10, 11: SEED_11, 12: SEED_12,
 }  # fmt: skip
 
 
@@ -95,13 +99,13 @@ def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, s
 
 
 def draw(rows: list[dict[str, str]], batch: int = 1) -> list[dict[str, object]]:
-    """One batch (1 to 11), drawn with its own seed from the texts earlier batches did not
+    """One batch (1 to 12), drawn with its own seed from the texts earlier batches did not
     take."""
     if batch not in SEEDS:
         raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")
     taken = {str(r["text"]).strip() for earlier in range(1, batch) for r in draw(rows, earlier)}
     rng = random.Random(SEEDS[batch])
-    sizes = {1: SIZES, 5: SIZES_5, **dict.fromkeys(range(6, 12), SIZES_6)}.get(batch, SIZES_2)
+    sizes = {1: SIZES, 5: SIZES_5, **dict.fromkeys(range(6, 13), SIZES_6)}.get(batch, SIZES_2)
     answers = candidates(rows, "answerText")
     questions = candidates(rows, "questionText")
     used: set[str] = set(taken)

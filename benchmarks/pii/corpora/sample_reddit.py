@@ -1,6 +1,6 @@
 """Draw the Reddit gold sample (deterministic): which posts, not their labels.
 
-Usage: python sample_reddit.py --batch 1|2|3 CSV
+Usage: python sample_reddit.py --batch 1|2|3|4 CSV
   -> JSON lines {"id","row","field","subreddit","stratum","text"}
 
 The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
@@ -19,6 +19,8 @@ Batch 1 (seed "reddit-gold-v1") is the dev part; batch 2 (seed "reddit-gold-v2")
 batch 1 from what it did not take, is held out: run once, never read by the engine's developer.
 Batch 3 (seed "reddit-gold-v3"), drawn after batches 1 and 2, was labelled in the session of PII
 step 20 and run blind once.
+Batch 4 (seed "reddit-gold-v4"), drawn after batches 1 to 3, was labelled later in that session,
+after step 20's fixes, and run blind once with them.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {1: "reddit-gold-v1", 2: "reddit-gold-v2", 3: "reddit-gold-v3"}
+SEEDS = {1: "reddit-gold-v1", 2: "reddit-gold-v2", 3: "reddit-gold-v3", 4: "reddit-gold-v4"}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {
