@@ -33,6 +33,10 @@ def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
         # a pair of doctors credited together, and an author read without a title
         ("A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.", "Teodor Brandauer"),
         ("A book I like: “Holding Steady” by Drs. Ilse & Teodor Brandauer.", "Ilse"),
+        # someone of the writer's who has them read the book, or an opinion after the name
+        ("My therapist made me read the book Quiet Waters, by Elspeth Marlowe.", "Elspeth Marlowe"),
+        ("My therapist wrote me a list: the book Quiet Waters, by Elspeth Marlowe.", "Marlowe"),
+        ("Read the book Quiet Waters by Elspeth Marlowe in my opinion.", "Elspeth Marlowe"),
     ],
 )
 def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> None:

@@ -127,13 +127,14 @@ _SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
 #: The names tied to the writer right after them ("by Sarah Jones, my neighbour", "by Dana
 #: Reyes (my aunt)", "by Sam Lee from our office"): someone's, not an author's.
 _TIED_AFTER = re.compile(
-    r"(?:[ \t]*,[ \t]*|[ \t]*\([ \t]*|[ \t]+(?i:from|of|at|in)[ \t]+)(?i:my|our|me)\b"
+    r"(?:[ \t]*,[ \t]*|[ \t]*\([ \t]*|[ \t]+(?i:from|of)[ \t]+)(?i:my|our|me)\b"
 )
-#: Someone's person writing the work, earlier in its sentence ("My cousin wrote a book called
-#: Hope by ...", "my friend's self-published novel"): their own, not a public author's.
+#: Someone of the writer's writing the work, earlier in its sentence ("My cousin wrote the book
+#: Hope, by ...", "my aunt self-published a memoir"): their own, not a public author's; not
+#: writing to someone ("My therapist wrote me a list: the book ...").
 _OWN_WRITING = re.compile(
-    r"(?i:\b(?:my|our)[ \t]+(?:[\w'’-]+[ \t]+){0,2}?(?:wrote|writes|has[ \t]+written|published"
-    r"|self-published|made|created|is[ \t]+writing)\b)"
+    r"(?i:\b(?:my|our)[ \t]+(?:[\w'’-]+[ \t]+){0,2}?(?:wrote|writes|has[ \t]+written"
+    r"|published|self-published|is[ \t]+writing)\b(?![ \t]+(?:me|us|you|to|down|back)\b))"
 )
 _TITLES = re.compile(r"^(?:Drs?\.?|Prof\.?)[ \t]+")
 
