@@ -167,10 +167,10 @@ _NOT_STRIPPED = frozenset(
     | {"senator", "mayor", "councilman", "superintendent", "trooper", "pastor", "cantor"}
     | {"sensei"}
 )
-#: After a one-word name: a thought of theirs, maybe with one word of its kind before it (not
-#: before "works", which may be a verb: "Plato's leash works"), or
-#: their saying it ("Aristotle's ethics", "Aristotle's virtue ethics", "Socrates said"), not
-#: "... said he would call" or "... told me".
+#: After a one-word name: a thought of theirs ("Aristotle's ethics"), maybe with one word of
+#: its kind before it ("Aristotle's virtue ethics"; not before "works", which may be a verb:
+#: "Plato's leash works"), or their saying it ("Socrates said"; not "... said he would call"
+#: or "... told me").
 _ATTRIBUTED = re.compile(
     r"(?:['’]s[ \t]+(?:(?:[a-z]+[ \t]+)?(?i:ethics|philosophy|ideas?|teaching|concept|theory)"
     r"|(?i:view|works?|writings))\b"
