@@ -47,3 +47,20 @@ def test_a_wrong_offset_is_a_problem(tmp_path: Path) -> None:
     bad.write_text(json.dumps(record) + "\n", encoding="utf-8")
     problems, _ = _check_gold().check(bad)
     assert problems == ["x-1: spans 6:9 is 'nn ', not 'Ann'"]
+
+
+def test_every_labelled_corpus_is_either_held_out_or_read() -> None:
+    """A new batch must be declared: held out (never quoted) or read (a dev part). A batch in
+    neither set would be split by line parity as if half of it had never been read."""
+    import sys
+
+    sys.path.insert(0, str(CORPORA.parent))
+    try:
+        independent = importlib.import_module("independent")
+    finally:
+        sys.path.remove(str(CORPORA.parent))
+    labelled = {n for n in independent.CORPORA if n.startswith(("counselchat", "reddit"))}
+    held_out, read = independent.WHOLLY_HELD_OUT, independent.WHOLLY_READ
+    assert labelled == held_out | read
+    assert not held_out & read
+    assert {independent.CORPORA[n].name for n in labelled} == {p.name for p in GOLD_FILES}
