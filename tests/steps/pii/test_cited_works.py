@@ -37,6 +37,9 @@ def found(engine: PIIEngine, text: str, category: Category) -> list[str]:
         ("My therapist made me read the book Quiet Waters, by Elspeth Marlowe.", "Elspeth Marlowe"),
         ("My therapist wrote me a list: the book Quiet Waters, by Elspeth Marlowe.", "Marlowe"),
         ("Read the book Quiet Waters by Elspeth Marlowe in my opinion.", "Elspeth Marlowe"),
+        # a full name that wrote a named book, right after it
+        ("A skill from Tobiah Wrenfield, he wrote the book Calm Rivers, helps here.", "Wrenfield"),
+        ("Ysolde Karrenberg wrote the book Finding Ground, and we can learn from it.", "Ysolde"),
     ],
 )
 def test_a_credited_author_is_kept(engine: PIIEngine, text: str, kept: str) -> None:
@@ -83,6 +86,14 @@ def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
         ("It is the memoir Driftwood, by Ottoline Marsh (my aunt).", "Ottoline Marsh"),
         ("My cousin wrote the book Driftwood, by Ottoline Marsh, her pen name.", "Ottoline Marsh"),
         ("My mom runs a Book Club by Ottoline Marsh at church.", "Ottoline Marsh"),
+        # a book written by someone the writer knows: a relation, or "me" later on
+        ("My cousin Ottoline Marsh wrote the book Driftwood about her recovery.", "Ottoline Marsh"),
+        ("Ottoline Marsh wrote a book called Driftwood and gave me a copy.", "Ottoline Marsh"),
+        (
+            "Teodor Lindqvist wrote the book Salt Roads. He's my uncle and we don't speak.",
+            "Teodor Lindqvist",
+        ),
+        ("At group today Teodor Lindqvist wrote the book Salt Roads, he said.", "Teodor Lindqvist"),
     ],
 )
 def test_a_name_outside_a_reading_credit_is_redacted(

@@ -93,7 +93,8 @@ class PIIRedactor(RecordStep):
     # month"), a survey's link after its writers say they run a study, "?New York," addressed
     # after a glued sentence, famous names with glued initials ("H.P. Lovecraft") or misspelt
     # when long ("Edgar Allen Poe"), a famous name's later mention in the same text, and no
-    # author's credit for names tied to the writer ("the book X, by Anna Lee, my neighbour")
+    # author's credit for names tied to the writer ("the book X, by Anna Lee, my neighbour"),
+    # and a full name's credit where it "wrote the book" a title names
     version: ClassVar[int] = 20
 
     def __init__(

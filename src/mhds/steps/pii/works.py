@@ -2,8 +2,10 @@
 title, then "by" and the names ("“The Jealousy Workbook” by Kathy Labriola", "the book Healing
 Trauma, by Peter Levine", "a TED talk by Brené Brown", "a therapy developed by Marsha
 Linehan"), an author-date citation ("(Gagnon & Simon, 1973)", "Robinson (2012)"), a quotation's
-author after a dash ('"... without your consent." - Eleanor Roosevelt') or a possessive before a
-title after a verb of reading ("read Greene's Explosive Child").
+author after a dash ('"... without your consent." - Eleanor Roosevelt'), a possessive before a
+title after a verb of reading ("read Greene's Explosive Child"), or a full name that wrote a
+named book ("Rick Hanson, he wrote the book Buddha's Brain"; not where the sentence goes on to
+the writer: "... and gave me a copy").
 
 Only reading is credited: a quoted title counts where the text around it speaks of books or
 articles, and films, songs and their casts do not count at all ("a film directed by X", "“Tube
@@ -124,6 +126,27 @@ _READ_POSSESSIVE = re.compile(
     r"[A-Z][\w'’-]*)*)"
 )
 _SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
+#: The writer or someone's relation, in the sentence of a "wrote the book" credit or in the
+#: one before or after it ("Reading my grandma's book wrecked me. X wrote the book ...", "...
+#: He's my cousin", "Your brother-in-law ...", "At group last night"): the author is someone
+#: known, not a public one.
+#: Not the "we" and "our" of advice ("he teaches that we ... hold in our mind").
+_SOMEONE_KNOWN = re.compile(
+    r"(?i:\b(?:me|my|mine|myself)\b|\byour[ \t]+(?:[a-z-]+[ \t]+)?(?:brother|sister|mother|father"
+    r"|mom|dad|husband|wife|partner|son|daughter|cousin|aunt|uncle|friend|boss|ex|family)"
+    r"(?:-in-law)?\b"
+    r"|\b(?:at|in|from)[ \t]+(?:(?:my|our|the)[ \t]+)?(?:[\w-]+[ \t]+)?group\b)"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+[\s\"”’)]*")
+#: A full name that wrote a named book, right after it ("Rick Hanson, he wrote the book
+#: Buddha's Brain", "Harriet Lerner wrote the book The Dance of Anger"): its author.
+_WROTE_TITLE = re.compile(
+    rf"(?P<names>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,3}})(?:[ \t]*,[ \t]*(?:who|he|she))?"
+    r"[ \t]+(?:wrote|authored|co-authored)[ \t]+(?:the|a)[ \t]+(?:book|workbook|novel|memoir)"
+    r"[ \t]+(?:(?:called|titled|entitled)[ \t]+)?[“\"]?"
+    r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
+    r"[A-Z][\w'’-]*)*)"
+)
 #: The names tied to the writer right after them ("by Sarah Jones, my neighbour", "by Dana
 #: Reyes (my aunt)", "by Sam Lee from our office"): someone's, not an author's.
 _TIED_AFTER = re.compile(
@@ -148,6 +171,11 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
     for said in _ATTRIBUTION.finditer(text):  # '"..." - Eleanor Roosevelt'
         if len(said["quote"].split()) >= _MIN_QUOTED_WORDS and " " in said["names"]:
             found.extend(_credit(text, said.start("names"), said["names"], CREDITED, people))
+    for wrote in _WROTE_TITLE.finditer(text):  # "Rick Hanson, he wrote the book Buddha's Brain"
+        if _SOMEONE_KNOWN.search(_sentences_around(text, wrote.start(), wrote.end())):
+            continue  # "... wrote a book called Quiet Waters and gave me a copy": someone known
+        found.append((wrote.start("title"), wrote.end("title"), "publication"))
+        found.extend(_credit(text, wrote.start("names"), wrote["names"], CREDITED, people))
     for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
         found.append((read.start("title"), read.end("title"), "publication"))
         found.extend(_credit(text, read.start("names"), read["names"], CREDITED, people))
@@ -193,6 +221,16 @@ def _credited_by(text: str, people: set[str]) -> list[tuple[int, int, str]]:
         found.extend(credits)
         credited_to = credits[-1][1] if credits else -1
     return found
+
+
+def _sentences_around(text: str, start: int, end: int) -> str:
+    """The sentence holding ``text[start:end]``, with the one before and the one after it."""
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    before = [b for b in breaks if b <= start]
+    after = [b for b in breaks if b > end]
+    first = before[-2] if len(before) >= 2 else 0
+    last = after[1] if len(after) >= 2 else len(text)
+    return text[first:last]
 
 
 def _is_someones(text: str, by: re.Match[str], names_end: int) -> bool:
