@@ -212,7 +212,7 @@ def _by_first_word() -> dict[str, tuple[str, ...]]:
     groups: dict[str, list[str]] = {}
     for name in _famous():
         first, space, _ = name.partition(" ")
-        if space and len(name) >= _MIN_MISSPELT - 1:
+        if space and len(name) >= _MIN_MISSPELT - 1:  # one letter dropped from a long name
             groups.setdefault(first, []).append(name)
     return {first: tuple(names) for first, names in groups.items()}
 
@@ -222,16 +222,21 @@ def load() -> None:
     _by_first_word()
 
 
+def _as_the_table_writes(name: str) -> str:
+    """``name`` with straight apostrophes and its initials apart ("H. P. Lovecraft")."""
+    return _GLUED_INITIALS.sub(" ", name.translate(STRAIGHT_APOSTROPHES))
+
+
 def is_famous(name: str) -> bool:
     """Whether ``name`` ("Marcus Aurelius", "Bruce Wayne", "H.P. Lovecraft") is a name of the
     table, as written or with its initials apart."""
-    return _GLUED_INITIALS.sub(" ", name.translate(STRAIGHT_APOSTROPHES)) in _famous()
+    return _as_the_table_writes(name) in _famous()
 
 
 def is_misspelt_famous(name: str) -> bool:
     """Whether ``name`` is a long name of the table (14 characters or more) with one letter
     changed, added or dropped after its first word ("Edgar Allen Poe")."""
-    name = _GLUED_INITIALS.sub(" ", name.translate(STRAIGHT_APOSTROPHES))
+    name = _as_the_table_writes(name)
     first, space, _ = name.partition(" ")
     if not space or len(name) < _MIN_MISSPELT:
         return False
