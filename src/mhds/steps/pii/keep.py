@@ -47,6 +47,7 @@ from mhds.steps.pii.lexicon import (
     english_stop_words,
     is_name_like,
     one_edit_apart,
+    sentence_start,
 )
 from mhds.steps.pii.name_cues import after_title, in_person_slot
 from mhds.steps.pii.names import SHAPE_RECOGNIZER
@@ -467,7 +468,7 @@ def _is_cited(text: str, start: int, end: int) -> bool:
         return True  # "Gottman Certified": the work, not the person
     if POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
         return True  # "Gottman's research", a quote's "~Brene Brown" or "— Viktor Frankl"
-    left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    left = sentence_start(text, start)
     stops = [i for c in ".!?\n" if (i := text.find(c, end)) >= 0]
     return _CITATION.search(text, left, min(stops, default=len(text))) is not None
 

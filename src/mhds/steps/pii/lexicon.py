@@ -106,6 +106,12 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+")
 _MIN_PART = 3
 
 
+def sentence_start(text: str, at: int) -> int:
+    """Where the sentence holding ``at`` starts: after the last ".", "!", "?" or line break
+    before it."""
+    return max(text.rfind(c, 0, at) for c in ".!?\n") + 1
+
+
 def has_digit(text: str) -> bool:
     """Whether ``text`` holds a digit (a regex scans far faster than a loop over characters)."""
     return _DIGIT.search(text) is not None

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from mhds.steps.pii.gazetteer import is_given_name
-from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, is_name_like
+from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, is_name_like, sentence_start
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, glued_word_cut
 
 #: The kind of a range whose slot credits the person with a work ("by", "(Simon, 1973)"): the
@@ -239,8 +239,7 @@ def _is_someones(text: str, by: re.Match[str], names_end: int) -> bool:
     sentence."""
     if _TIED_AFTER.match(text, names_end):
         return True
-    sentence = max(text.rfind(c, 0, by.start()) for c in ".!?\n") + 1
-    return _OWN_WRITING.search(text, sentence, by.start()) is not None
+    return _OWN_WRITING.search(text, sentence_start(text, by.start()), by.start()) is not None
 
 
 def _credit(
