@@ -112,6 +112,18 @@ CORPORA = {
     # are read, no text of them is quoted.
     "counselchat12": CORPORA_DIR / "counselchat_gold12.jsonl",
     "reddit4": CORPORA_DIR / "reddit_gold4.jsonl",
+    # CounselChat batch 13 and Reddit batch 5: labelled twice in the session of PII step 21 (the
+    # helpers reported counts only), run blind once, three engines, with the session-start
+    # engine (results/pii-independent-blind-step21-batches13-5.json), then that session's dev
+    # parts.
+    "counselchat13": CORPORA_DIR / "counselchat_gold13.jsonl",
+    "reddit5": CORPORA_DIR / "reddit_gold5.jsonl",
+    # CounselChat batch 14 (the last 112 texts the earlier batches left) and Reddit batch 6:
+    # labelled twice in that session (the helpers reported counts only), run blind once, three
+    # engines, with PII step 21 (results/pii-independent-blind-step21-batches14-6.json), then
+    # held out: only aggregates are read, no text of them is quoted.
+    "counselchat14": CORPORA_DIR / "counselchat_gold14.jsonl",
+    "reddit6": CORPORA_DIR / "reddit_gold6.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -122,13 +134,22 @@ RECORD_SPLITS = {"dev_even_records": 0, "heldout_odd_records": 1}
 #: Corpora with no dev part: nothing of them was read while tuning, so no split is reported
 #: and no text of them is quoted.
 WHOLLY_HELD_OUT = frozenset(
-    {"counselchat3", "counselchat10", "counselchat12", "reddit2", "reddit4"}
+    {
+        "counselchat3",
+        "counselchat10",
+        "counselchat12",
+        "counselchat14",
+        "reddit2",
+        "reddit4",
+        "reddit6",
+    }
 )
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(
     {"counselchat", "counselchat2", "counselchat4", "counselchat5", "counselchat6", "counselchat7",
-     "counselchat8", "counselchat9", "counselchat11", "reddit", "reddit3"}
+     "counselchat8", "counselchat9", "counselchat11", "counselchat13", "reddit", "reddit3",
+     "reddit5"}
 )  # fmt: skip
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without

@@ -8,7 +8,7 @@ and protected ranges present only after / only before review ("LABEL:text@start"
 relabelled lists ranges whose category or kind changed ("OLD->NEW:text@start"). Notes do not
 count as changes. A change log by label is printed.
 
-Usage: python build_counselchat_gold.py [--batch 2|3|...|12] [CSV]
+Usage: python build_counselchat_gold.py [--batch 2|3|...|14] [CSV]
 (batch N: counselchatN_labels.txt and counselchatN_labels_pass1.txt -> counselchat_goldN.jsonl)
 """
 
@@ -83,6 +83,16 @@ BATCHES = {
         HERE / "counselchat12_labels.txt",
         HERE / "counselchat12_labels_pass1.txt",
         HERE / "counselchat_gold12.jsonl",
+    ),
+    13: (
+        HERE / "counselchat13_labels.txt",
+        HERE / "counselchat13_labels_pass1.txt",
+        HERE / "counselchat_gold13.jsonl",
+    ),
+    14: (
+        HERE / "counselchat14_labels.txt",
+        HERE / "counselchat14_labels_pass1.txt",
+        HERE / "counselchat_gold14.jsonl",
     ),
 }
 ANNOTATOR = "annotator-1 (mhds helper session, pass 1)"

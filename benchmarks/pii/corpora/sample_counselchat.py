@@ -1,6 +1,6 @@
 """Draw the CounselChat gold sample (deterministic): which texts, not their labels.
 
-Usage: python sample_counselchat.py [--batch 2|3|...|12] [CSV]
+Usage: python sample_counselchat.py [--batch 2|3|...|14] [CSV]
   -> JSON lines {"id","row","field","stratum","text"}
 
 Strata (seeded ``random.Random("counselchat-gold-v1")``, drawn in this order, no text twice):
@@ -21,6 +21,8 @@ Batch 9 (seed "counselchat-gold-v9"): none of batches 1 to 8; answer 150, questi
 Batch 10 (seed "counselchat-gold-v10"): none of batches 1 to 9; answer 150, question 50.
 Batch 11 (seed "counselchat-gold-v11"): none of batches 1 to 10; answer 150, question 50.
 Batch 12 (seed "counselchat-gold-v12"): none of batches 1 to 11; answer 150, question 50.
+Batch 13 (seed "counselchat-gold-v13"): none of batches 1 to 12; answer 150, question 50.
+Batch 14 (seed "counselchat-gold-v14"): none of batches 1 to 13; answer 65, question 47 (all left).
 """
 
 from __future__ import annotations
@@ -73,9 +75,17 @@ SEED_11 = "counselchat-gold-v11"
 #: Batch 12 (``--batch 12``): drawn after batches 1-11, labelled later in the same session, after
 #: step 20's fixes, and run blind once with them.
 SEED_12 = "counselchat-gold-v12"
+#: Batch 13 (``--batch 13``): drawn after batches 1-12, labelled in the session of PII step 21
+#: and run blind once; then the dev part of that session's tuning.
+SEED_13 = "counselchat-gold-v13"
+#: Batch 14 (``--batch 14``): drawn after batches 1-13, labelled in the same session and run
+#: blind once with step 21's final rules; then held out.
+SEED_14 = "counselchat-gold-v14"
+#: By batch 14 only 65 answers and 47 questions are left: it takes them all.
+SIZES_14 = {"likely_pii": 0, "answer": 65, "question": 47}
 SEEDS = {
     1: SEED, 2: SEED_2, 3: SEED_3, 4: SEED_4, 5: SEED_5, 6: SEED_6, 7: SEED_7, 8: SEED_8,
-    9: SEED_9, 10: SEED_10, 11: SEED_11, 12: SEED_12,
+    9: SEED_9, 10: SEED_10, 11: SEED_11, 12: SEED_12, 13: SEED_13, 14: SEED_14,
 }  # fmt: skip
 
 
@@ -99,13 +109,21 @@ def candidates(rows: list[dict[str, str]], field: str) -> list[tuple[int, str, s
 
 
 def draw(rows: list[dict[str, str]], batch: int = 1) -> list[dict[str, object]]:
-    """One batch (1 to 12), drawn with its own seed from the texts earlier batches did not
-    take."""
+    """One batch (1 to 14), drawn with its own seed from the texts earlier batches did not
+    take (the batches are drawn in order, once each)."""
     if batch not in SEEDS:
         raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")
-    taken = {str(r["text"]).strip() for earlier in range(1, batch) for r in draw(rows, earlier)}
+    taken: set[str] = set()
+    for earlier in range(1, batch):
+        taken |= {str(r["text"]).strip() for r in _draw_one(rows, earlier, taken)}
+    return _draw_one(rows, batch, taken)
+
+
+def _draw_one(rows: list[dict[str, str]], batch: int, taken: set[str]) -> list[dict[str, object]]:
     rng = random.Random(SEEDS[batch])
-    sizes = {1: SIZES, 5: SIZES_5, **dict.fromkeys(range(6, 13), SIZES_6)}.get(batch, SIZES_2)
+    sizes = {1: SIZES, 5: SIZES_5, 14: SIZES_14, **dict.fromkeys(range(6, 14), SIZES_6)}.get(
+        batch, SIZES_2
+    )
     answers = candidates(rows, "answerText")
     questions = candidates(rows, "questionText")
     used: set[str] = set(taken)

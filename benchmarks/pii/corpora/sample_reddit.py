@@ -1,6 +1,6 @@
 """Draw the Reddit gold sample (deterministic): which posts, not their labels.
 
-Usage: python sample_reddit.py --batch 1|2|3|4 CSV
+Usage: python sample_reddit.py --batch 1|2|...|6 CSV
   -> JSON lines {"id","row","field","subreddit","stratum","text"}
 
 The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
@@ -21,6 +21,10 @@ Batch 3 (seed "reddit-gold-v3"), drawn after batches 1 and 2, was labelled in th
 step 20 and run blind once.
 Batch 4 (seed "reddit-gold-v4"), drawn after batches 1 to 3, was labelled later in that session,
 after step 20's fixes, and run blind once with them.
+Batch 5 (seed "reddit-gold-v5"), drawn after batches 1 to 4, was labelled in the session of PII
+step 21 and run blind once; then the dev part of that session.
+Batch 6 (seed "reddit-gold-v6"), drawn after batches 1 to 5, was labelled in the same session and
+run blind once with step 21's final rules; then held out.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {1: "reddit-gold-v1", 2: "reddit-gold-v2", 3: "reddit-gold-v3", 4: "reddit-gold-v4"}
+SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 7)}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {
@@ -72,7 +76,14 @@ def draw(rows: list[dict[str, str]], batch: int) -> list[dict[str, object]]:
     """One batch, drawn with its own seed from the posts earlier batches did not take."""
     if batch not in SEEDS:
         raise ValueError(f"no batch {batch}: batches are {sorted(SEEDS)}")
-    used = {str(r["text"]).strip() for earlier in range(1, batch) for r in draw(rows, earlier)}
+    used: set[str] = set()
+    for earlier in range(1, batch + 1):
+        picked = _draw_one(rows, earlier, used)
+    return picked
+
+
+def _draw_one(rows: list[dict[str, str]], batch: int, used: set[str]) -> list[dict[str, object]]:
+    """Draw one batch from the posts not in ``used``; adds the drawn posts to ``used``."""
     rng = random.Random(SEEDS[batch])
     posts = pool(rows)
     picked: list[dict[str, object]] = []
