@@ -54,6 +54,36 @@ def test_an_authors_other_mention_is_kept_where_cited(engine: PIIEngine) -> None
     assert redacted_texts(engine, text) == []
 
 
+def test_a_full_names_book_credits_its_author(engine: PIIEngine) -> None:
+    text = "A gentle guide is Odalys Brennecke's book Quiet Fields: Healing After Loss."
+    assert redacted_texts(engine, text) == []
+    assert "Odalys Brennecke" in redacted_texts(
+        engine, "My aunt Odalys Brennecke's book Quiet Fields came out."
+    )
+
+
+def test_a_reading_lists_authors_are_credited(engine: PIIEngine) -> None:
+    text = (
+        "Books I have read so far\n\nQuiet Fields - Odalys Brennecke\n\n"
+        "The Long Shore (Revised) - Ines Kowalczyk\n\nWhat next?"
+    )
+    assert redacted_texts(engine, text) == []
+    chores = "Chores this week\n\nDishes - Odalys Brennecke\n\nLaundry - Ines Kowalczyk\n"
+    assert set(redacted_texts(engine, chores)) == {"Odalys Brennecke", "Ines Kowalczyk"}
+
+
+@pytest.mark.parametrize("says", ["asks us to picture", "argues", "explains", "teaches"])
+def test_an_author_speaking_to_readers_is_cited(engine: PIIEngine, says: str) -> None:
+    text = (
+        "Read the book “Quiet Fields” by Odalys Brennecke. "
+        f"Brennecke {says} that shame shrinks when it is named."
+    )
+    assert redacted_texts(engine, text) == []
+    assert redacted_texts(engine, f"My neighbour Brennecke {says} the rent is due.") == [
+        "Brennecke"
+    ]
+
+
 def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:
     text = "I recommend the book “Mending Halvard’s Bridge” by Ines Kowalczyk for couples."
     assert redacted_texts(engine, text) == []
@@ -118,6 +148,9 @@ def test_cited_works_reports_titles_and_credited_people() -> None:
         "I keep checking Instagram and Facebook for her posts.",
         "We Skyped for hours, then I was Googling symptoms.",
         "I matched with him on Tinder.",
+        # a friend's account, the apostrophe left out; a platform's service
+        "He kept mocking my friends Instagram in front of everyone.",
+        "Does anyone here still play on Xbox Live at night?",
     ],
 )
 def test_an_online_platform_is_no_name(engine: PIIEngine, text: str) -> None:

@@ -32,6 +32,8 @@ from tests.steps.pii.cases import redacted, redacted_texts
         # a post's title glued to what follows it
         "Switched to Vyvanse Hello! Two weeks in and I can focus.",
         "Seroquel Nightmares? Since my dose went up I wake at 3am.",
+        # brands no table lists, in a list with two known ones, near a word of medicines
+        "My inhalers so far: Singulair, Trelegy, Dulera, Advair. None of them helped.",
     ],
 )
 def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
@@ -59,6 +61,8 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         ("I took Savella shopping for her first prom dress.", "Savella"),
         ("Kyleena and Xanax are what keep me sane.", "Kyleena"),
         ("The only things that helped were Zoloft and Senna.", "Senna"),
+        # a list with medicines in it, but no word of medicines near: people
+        ("Zoloft, Prozac, Kaelin and Brisa were there too.", "Kaelin"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
@@ -350,3 +354,23 @@ def test_a_survey_link_of_writers_who_say_they_run_a_study_is_theirs(engine: PII
 def test_a_public_survey_page_with_no_study_of_the_writers_is_kept(engine: PIIEngine) -> None:
     text = "The national survey is explained at https://www.census.gov/survey/acs/about.html"
     assert redacted_texts(engine, text) == []
+
+
+def test_a_public_pages_name_in_its_link_is_kept(engine: PIIEngine) -> None:
+    text = (
+        "A free course from [Medhaven about panic](https://www.medhaven.com/series/"
+        "panic-attacks-what-helps-and-what-does-not-2231) got me through."
+    )
+    assert redacted_texts(engine, text) == []
+    own = "Book a call with [Harmon](https://www.harmonlaw.com/book-a-free-consultation)."
+    assert "Harmon" in redacted_texts(engine, own)
+
+
+def test_a_quiz_its_writer_made_is_their_own_site(engine: PIIEngine) -> None:
+    own = (
+        "This is a short quiz built to learn what you want from a support forum.\n\n"
+        "[Start](https://bluekettlestudio.com/quiz/what-helps-you/)"
+    )
+    assert "https://bluekettlestudio.com/quiz/what-helps-you/" in redacted_texts(engine, own)
+    found = "I found this quiz useful: https://bluekettlestudio.com/quiz/what-helps-you/"
+    assert redacted_texts(engine, found) == []

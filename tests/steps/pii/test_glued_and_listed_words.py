@@ -50,6 +50,20 @@ C = Category
         # the same, addressed after a question glued on by a lost line break
         ("Would that be so bad?New York, I will be frank with you.", (C.LOCATION, "New York")),
         ("Stay safe out there.. Peace - marisol", (C.PERSON, "marisol")),
+        # a state's name and its city's, addressed at a text's start: the city
+        ("New York, New York... the worry you describe is common.", (C.LOCATION, "New York")),
+        # a greeted given name that a state bears too: who the text greets
+        ("Hi Virginia, Thank you for asking this.", (C.PERSON, "Virginia")),
+        # a lower-case full name after a closing, with a degree and a site after it
+        (
+            "Be gentle with yourself.Kindly-ramona velez M.A.\xa0 velezcounsel.com",
+            (C.PERSON, "ramona velez"),
+        ),
+        # a closing of a forum post before its writer's name
+        ("Thanks for reading.\nUntil next time.\nSparrow", (C.PERSON, "Sparrow")),
+        # a name the writer says was changed
+        ("But Tully (changed) is kind to me.", (C.PERSON, "Tully")),
+        ("Then Bree (not her real name) called.", (C.PERSON, "Bree")),
         ("We told the kids the day before Christmas.", (C.DATE, "Christmas")),
         # a public role does not spare someone's own
         ("My friend, a poet, Dana Reyes, told me the same.", (C.PERSON, "Dana Reyes")),

@@ -33,12 +33,14 @@ _FOREIGN_PLACE_WORD = re.compile(
 #: "... as a family?New York, I will be honest"): the city
 #: ("especially in New York, when schedules ...", "Hi New York,"), privacy first; not
 #: "upstate New York", "the state of New York", "New York State", "licensed in New York", "New
-#: York and New Jersey" (a state is kept, as Safe Harbor keeps it).
+#: York and New Jersey" (a state is kept, as Safe Harbor keeps it). "New York, New York" is the
+#: city and its state.
 _CITY_OF_STATE_NAME = re.compile(
     r"(?:\b(?i:in|to|from|near|around|outside|visit|visited|visiting|hi|hello|hey|dear)[ \t]+"
     r"|(?:^|\n|(?<=[.!?]))[ \t]*(?=New[ \t]+York[ \t]*,))"
     r"(?P<city>New[ \t]+York)(?![ \t]+(?i:state|city)\b)(?!['’\w])"
-    rf"(?![ \t]*(?:,|and|or|&)[ \t]*(?:and[ \t]+|or[ \t]+)?(?:{'|'.join(US_STATE_NAMES)})\b)"
+    rf"(?![ \t]*(?:,|and|or|&)[ \t]*(?:and[ \t]+|or[ \t]+)?(?!New[ \t]+York\b)"
+    rf"(?:{'|'.join(US_STATE_NAMES)})\b)"
 )
 
 #: A licence's word before "in New York" ("licensed to practice in New York"): the state.

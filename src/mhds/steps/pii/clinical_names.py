@@ -37,6 +37,14 @@ _CLINICAL_HEAD = re.compile(
     r"|sclerosis)|therapy|therapies|treatment|depression|anxiety|assessment))$"
 )
 _MIN_STEM_WORD = 8
+#: Known medicines a list of words must hold for its other words to be medicines too.
+_KNOWN_IN_LIST = 2
+#: A word of medicines near such a list, and how far from it.
+_MEDICINE_NOUN = re.compile(
+    r"(?i:\b(?:meds?|medications?|medicines?|prescri\w+|inhalers?|nebuli[sz]ers?|pills?"
+    r"|tablets?|capsules?|doses?|dosage|\d+[ \t]*mg))\b"
+)
+_LIST_REACH = 120
 #: A kind of therapy in lower case right after a span ("Couples therapy"), where a word that
 #: takes a therapy stands before it ("attending", "try", "in"; not "I told Grace therapy ...").
 _HEAD_AFTER = re.compile(r"[ \t]+(?:therapy|therapies|counsel+ing|treatment)\b")
@@ -144,12 +152,36 @@ def listed_with_medication(text: str, start: int, end: int) -> bool:
     if known_before and (_LIST_CLOSE.match(text, end) or known_after):
         return True
     word = text[start:end]
-    return (
+    if (
         (known_before or known_after)
         and len(word) >= _MIN_STEM_WORD
         and is_drug_name(word)
         and _LIST_GOES_ON.match(text, end) is not None
-    )
+    ):
+        return True
+    return _among_medicines(text, start, end)
+
+
+def _among_medicines(text: str, start: int, end: int) -> bool:
+    """Whether a word that no Census name is an item of a list of single words, two of which
+    are known medicines (brands of the drug table too), near a word of medicines ("Singulair,
+    ProAir, Symbicort, Breo, albuterol nebulizer"), the list going on or ending after it; not
+    "Zoloft, Prozac, Kaelin and Brisa were at the party"."""
+    word = text[start:end]
+    if " " in word or is_census_name(word) or _LIST_GOES_ON.match(text, end) is None:
+        return False
+    items = [word]
+    at = start
+    while (before := _MEDICATION_BEFORE.search(text, max(0, at - _CUE_REACH), at)) is not None:
+        items.append(before[1])
+        at = before.start()
+    at = end
+    while (after := _MEDICATION_AFTER.match(text, at)) is not None:
+        items.append(after[1])
+        at = after.end()
+    known = sum(_is_known_medicine(i) or is_listed_brand(i) or is_listed_drug(i) for i in items)
+    around = text[max(0, at - _LIST_REACH - len(" ".join(items))) : at + _LIST_REACH]
+    return known >= _KNOWN_IN_LIST and _MEDICINE_NOUN.search(around) is not None
 
 
 def opens_with_medicine(text: str, start: int, end: int) -> bool:

@@ -25,6 +25,7 @@ from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.famous import names_public_figure
 from mhds.steps.pii.gazetteer import bears_a_city_name, is_census_name, is_city
+from mhds.steps.pii.helplines import is_toll_free_line
 from mhds.steps.pii.keep_terms import (
     CALENDAR,
     DIAGNOSES,
@@ -46,6 +47,7 @@ from mhds.steps.pii.lexicon import (
     POSSESSIVE_AFTER,
     english_stop_words,
     is_name_like,
+    is_ordinary,
     one_edit_apart,
     sentence_start,
 )
@@ -56,13 +58,13 @@ from mhds.steps.pii.platforms import on_a_social_profile, on_a_user_content_host
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
 from mhds.steps.pii.sites import (
-    OWNER_CUE,
     SCHEME,
     is_introduced_site,
     is_misspelt_site,
     is_own_site,
     is_resource_page,
     names_a_person,
+    names_linked_site,
     reads_as_words,
 )
 from mhds.steps.pii.spans import Category, Span
@@ -138,9 +140,14 @@ _CAPITALISED_AFTER = re.compile(r"[ -][A-Z][\w'’]*(?![\w'’])")
 _ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 #: A possessive right before a word ("my grandma's Alzheimer's"): the word is the possessor's.
 _AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
-_POSSESSIVE_BEFORE = re.compile(r"\w['’]s?[ \t]+\Z")
+#: A possessive right before a word, its apostrophe written or not ("my friend's", "my
+#: friends ").
+_POSSESSIVE_BEFORE = re.compile(r"\w(?:['’]s?|(?<=[a-z])s)[ \t]+\Z")
+#: Words of a sentence that cites someone: their work, or what an author says to readers
+#: ("Hansen asks us to imagine", "as Frankl argues").
 _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
+    r"|asks[ \t]+us|tells[ \t]+us|reminds[ \t]+us|argues|explains|describes|teaches"
     r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
     r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
     r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan"
@@ -148,13 +155,6 @@ _CITATION = re.compile(
 )
 _PLATFORM_KEYS = frozenset(term_key(t) for t in PLATFORMS)
 _VERB_ENDINGS = ("ed", "d", "ing", "s")
-_NANP_DIGITS = 10
-_TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
-_LINE_CUE = re.compile(
-    r"(?i:\b(?:hotline|helpline|lifeline|warmline|crisis[ \t]+line|support[ \t]+line"
-    r"|help[ \t]+line|hot[ \t]+line))\b"
-)
-_LINE_REACH = 40
 _CUE_REACH = 40
 #: Roles that are public by their nature, right before a name (and a second one joined by
 #: "and": "author and feminist"). Film and song people are left out, as in works.py: a
@@ -226,7 +226,7 @@ class KeepList:
         if category is Category.CREDENTIAL:
             return False  # a secret is never public, nor a clinical term
         if category in _NUMERIC:
-            if category is Category.PHONE and _is_toll_free_line(text, span.start, span.end):
+            if category is Category.PHONE and is_toll_free_line(text, span.start, span.end):
                 return True  # "a hotline to help with this 888-724-7240": an organisation's
             return self._is_crisis(raw, vanity=category is Category.PHONE)
         if category in (Category.EMAIL, Category.URL):
@@ -240,7 +240,7 @@ class KeepList:
         if platform and _POSSESSIVE_BEFORE.search(
             text, max(0, span.start - _CUE_REACH), span.start
         ):
-            return True  # "my ex-boyfriend's Instagram": the relation's account, not a name
+            return True  # "my ex-boyfriend's Instagram", "my friends Instagram": an account
         if named and in_person_slot(text, span.start):
             if _AFTER_POSSESSIVE.search(text, max(0, span.start - _CUE_REACH), span.start) and (
                 names_a_condition(text, span.start, span.end)
@@ -249,8 +249,8 @@ class KeepList:
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if category is Category.PERSON and _after_public_role(text, span.start, span.end):
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
-        if platform:
-            return True  # "we talked on Skype", "we Skyped"
+        if platform or (named and names_linked_site(text, span.start, span.end)):
+            return True  # "we talked on Skype", "we Skyped", "[Medcircle on BPD](https://...)"
         if named and _in_subreddit(text, span):
             return True  # "/r/IncelsWithoutHate": a forum, public
         run_start, run_end = _capitalised_run(text, span.start, span.end)
@@ -450,19 +450,6 @@ def _capitalised_run(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _is_toll_free_line(text: str, start: int, end: int) -> bool:
-    """A North American toll-free number (800, 888, 877 ...) that a helpline or hotline names
-    right before it, with no owner there ("a hotline to help with this 888-724-7240", not "my
-    office, a crisis hotline too, 888-..."): toll-free lines belong to organisations."""
-    digits = "".join(c for c in text[start:end] if c.isdigit())
-    if len(digits) == _NANP_DIGITS + 1 and digits[0] == "1":
-        digits = digits[1:]
-    if len(digits) != _NANP_DIGITS or digits[:3] not in _TOLL_FREE:
-        return False
-    before = text[max(0, start - _LINE_REACH) : start]
-    return _LINE_CUE.search(before) is not None and OWNER_CUE.search(before) is None
-
-
 def _is_cited(text: str, start: int, end: int) -> bool:
     if EPONYM_AFTER.search(text, start, end):
         return True  # "Gottman Certified": the work, not the person
@@ -482,8 +469,12 @@ def _merged(
 
 
 def _is_platform(raw: str) -> bool:
-    """An online platform's name, or a verb made of it ("Skyped", "Googling")."""
+    """An online platform's name, a verb made of it ("Skyped", "Googling"), or one of its
+    services, named with an English word after it ("Xbox Live", "Google Drive")."""
     key = term_key(_normalize(raw))
+    first, _, service = _normalize(raw).partition(" ")
+    if term_key(first) in _PLATFORM_KEYS and service.isalpha() and is_ordinary(service):
+        return not is_census_name(service.title())  # not "Amazon Cole": someone's surname
     return key in _PLATFORM_KEYS or any(
         key.endswith(ending) and key[: -len(ending)] in _PLATFORM_KEYS for ending in _VERB_ENDINGS
     )

@@ -167,9 +167,18 @@ _THING_NAMED = re.compile(
     r"(?i:\b(?:law|principle|phenomenon|theory|effect|technique|method|treatment|therapy"
     r"|disorder|syndrome|bias|idea|concept|model|approach|exercise|book|workbook|app|website"
     r"|podcast|film|movie|song|series|game|strategy|intervention|modality|framework|dialogue"
-    r"|diagnosis|fallacy|skill|tool)s?,?[ \t]+(?:also[ \t]+)?(?:called|named|titled)"
-    r"(?:[ \t]+the)?[ \t]*\Z)"
+    r"|diagnosis|fallacy|skill|tool|brand|product)s?,?[ \t]+(?:also[ \t]+)?(?:called|named|titled)"
+    r"(?:[ \t]+the)?[ \t]*\Z"
+    r"|\bbrands?[ \t]+of[ \t]+[a-z]+(?:[ \t]+[a-z]+)?[ \t]*[(:]?[ \t]*\Z)"
+)  # "this particular brand of noodles (Amy's Kitchen ..."
+#: A note that the word before it is a name, changed or made up ("(changed)", "(name
+#: changed)", "(not her real name)"); ``named`` when the note itself says "name".
+_NAME_NOTE_AFTER = re.compile(
+    r"[ \t]*\((?i:(?P<named>names?[ \t]+(?:(?:has|have|was|were)[ \t]+been[ \t]+)?changed"
+    r"|not[ \t]+(?:his|her|their|my|the|a)[ \t]+real[ \t]+name|fake[ \t]+name"
+    r"|made[ \t-]+up[ \t]+name|pseudonym|alias)|changed)\)"
 )
+_ARTICLE_BEFORE = re.compile(r"\b(?i:the|a|an|this|that|these|those)[ \t]+\Z")
 #: A capitalised word glued to a word's end by a missing space ("ForwardCutting", "HalpernA").
 _GLUED_CAPITAL = re.compile(r"(?<=[a-z]{4})([A-Z][a-z]*)(?![^\W\d_])")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
@@ -331,6 +340,16 @@ def without_glued_tail(text: str, start: int, end: int) -> int:
     by a missing space ("Dr. Virginia Chowwww.x.ca", "Susan ForwardCutting Loose")."""
     web = GLUED_WEB.search(text, start, end)
     return glued_word_cut(text, start, end if web is None else web.start())
+
+
+def said_to_be_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the writer notes right after ``text[start:end]`` that it is a name, changed or
+    made up ("But Case (changed) is ...", "Mia (not her real name)", "Jo (name changed)");
+    a bare "(changed)" not after an article ("The Policy (changed)")."""
+    note = _NAME_NOTE_AFTER.match(text, end)
+    if note is None:
+        return False
+    return bool(note["named"]) or _ARTICLE_BEFORE.search(text, max(0, start - 8), start) is None
 
 
 def is_thing_called(text: str, start: int) -> bool:

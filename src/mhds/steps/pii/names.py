@@ -62,6 +62,7 @@ from mhds.steps.pii.name_cues import (
     is_stop_word,
     is_thing_called,
     opens_utterance,
+    said_to_be_a_name,
     starts_sentence,
     stop_words,
 )
@@ -277,6 +278,8 @@ def _score(text: str, run: Run) -> float:
     ``FULL_NAME`` or ``STRONG`` (after a relation or "named")."""
     if not run.words or is_thing_called(text, run.start):
         return 0.0  # "a phenomenon called the Yerkes Dodson Law": a thing's name
+    if said_to_be_a_name(text, run.start, run.end):
+        return STRONG  # "But Case (changed) is wonderful": the writer says it is a name
     before = text[max(0, run.start - 48) : run.start]
     titled = _after_title(text, run.start)  # "ms. Sara", "dr Wu"
     if titled or after_relation_or_named(text, run.start) or in_name_field(text, run.start):
@@ -303,6 +306,8 @@ def _score(text: str, run: Run) -> float:
     if any(w.lower() in CALENDAR or w.lower().removesuffix("s") in CALENDAR for w in words):
         return 0.0  # "in March", "on Monday"
     if is_place_name(" ".join(words)) or any(is_place_name(w) for w in words):
+        if is_given_name(words[0]) and greeted_alone(text, run.start, run.end, words):
+            return STRONG  # "Hi Georgia,": who a text greets, by a name a state bears too
         return 0.0  # a country or state: kept, as Safe Harbor keeps them
     start = starts_sentence(text, run.start)
     first = start or opens_utterance(text, run.start)

@@ -266,7 +266,8 @@ def places_after_place_words(text: str, ner: list[Span], found: list[Span]) -> l
                     " " not in text[span.start : span.end]
                     and _PLACE_WORD_BEFORE.search(text, max(0, span.start - 12), span.start)
                 )
-                or greets(text, span.start)  # "Hi Montreal,": the asker's town as their name
+                # "Hi Montreal,": the asker's town as their name; not "Hi Georgia,", a name
+                or (greets(text, span.start) and not _given_name_only(text, span))
             )
             and any(span.overlaps(p) for p in places)
             and not _after_a_person(text, span.start, found)  # "said Erik to Käte"

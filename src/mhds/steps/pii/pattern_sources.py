@@ -258,7 +258,7 @@ CLOSING = (
     r"|(?:best[ \t]+of[ \t]+|good[ \t]+)luck|peace|blessings|hugs|kindly"
     r"|with[ \t]+(?:care|love|warmth|gratitude)|warm[ \t]+regards|regards|sincerely|thanks"
     r"|thank[ \t]+you|cheers|take[ \t]+care|respectfully|yours(?:[ \t]+truly)?"
-    r"|wishing[ \t]+you[ \t]+well)"
+    r"|wishing[ \t]+you[ \t]+well|until[ \t]+next[ \t]+time|stay[ \t]+(?:safe|strong))"
 )
 SIGNATURE = (
     rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{NAMES})[ \t]*\s*\Z"

@@ -30,8 +30,6 @@ _CLOSED = (
 )
 _CLOSING = re.compile(_CLOSED + r"\Z")
 _SIGNATURE_REACH = 200
-#: A lower-case name after a closing at a text's end ("Peace - keith").
-_LOWER_SIGNED = re.compile(_CLOSED + r"(?P<name>[a-z][a-z'’-]{1,30})[ \t\xa0.!]*\Z")
 #: A sentence's end before a signature that no closing introduces ("... love life. Mirella"),
 #: not a line break alone (the last line of an address block is no signature).
 _AFTER_SENTENCE = re.compile(r"(?:[a-z)][\"'”’]?[.!?][\"'”’)]*[ \t\xa0]*|(?:\n|\\n)[ \t\xa0]*)\Z")
@@ -58,6 +56,12 @@ _CONTACT = (
 _CONTACTS = (
     rf"(?:[ \t\xa0]*\(?[ \t\xa0]*{_CONTACT}"
     rf"(?:[ \t\xa0]*(?:,|&|\||and)?[ \t\xa0]*{_CONTACT})*[ \t\xa0]*\)?)?"
+)
+#: A lower-case name, one or two words, after a closing at a text's end, with credentials and
+#: sites after it ("Peace - keith", "Kindly-keith hughes M.A.  keithcounseling.com").
+_LOWER_SIGNED = re.compile(
+    _CLOSED + r"(?P<name>[a-z][a-z'’-]{1,30}(?:[ \t][a-z][a-z'’-]{1,30})?)"
+    rf"(?:[ \t\xa0]*,?[ \t\xa0]*{_CREDENTIAL})*{_CONTACTS}[ \t\xa0.!]*\Z"
 )
 _SIGNED = re.compile(
     rf"(?<![\w'’])(?<!\w-)(?P<name>{_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,3}})"
@@ -88,7 +92,7 @@ def signature_spans(text: str) -> list[Span]:
         words = words[1:]
     score = _signed_score(text, match, words)
     if not score:
-        return []
+        return _lower_case_signature(text)  # "Kindly-keith hughes M.A.": not "M.A."
     if len(words[-1]) > 1:
         end = len(text[:end].rstrip("."))  # "Mireille." ends a sentence
     found = [Span(start, end, Category.PERSON, score, "name_slot_regex")]
@@ -122,10 +126,11 @@ def _signed_score(text: str, match: re.Match[str], words: list[str]) -> float:
 
 
 def _lower_case_signature(text: str) -> list[Span]:
-    """A name written in lower case after a closing at a text's very end ("Peace - keith"):
-    one word that is no English word ("Peace - love" is none)."""
-    match = _LOWER_SIGNED.search(text, max(0, len(text) - CUE_REACH))
-    if match is None or is_ordinary(match["name"]) or match["name"] in stop_words():
+    """A name written in lower case after a closing at a text's very end ("Peace - keith",
+    "Kindly-keith hughes M.A."): one or two words that are no English words ("Peace - love"
+    is none)."""
+    match = _LOWER_SIGNED.search(text, max(0, len(text) - _SIGNATURE_REACH))
+    if match is None or any(is_ordinary(w) or w in stop_words() for w in match["name"].split()):
         return []
     return [Span(*match.span("name"), Category.PERSON, STRONG, "name_slot_regex")]
 

@@ -28,6 +28,9 @@ from mhds.steps.pii.lexicon import (
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
 
 _CUE_REACH = 40
+#: A Markdown link: its text, then its address in brackets ("[Medcircle about BPD](https://...)").
+_LINK_AROUND = re.compile(r"\[(?P<label>[^\[\]\n]{1,120})\]\((?P<url>https?://[^\s()]+)\)")
+_LINK_REACH = 120
 _PATH_SEGMENT = re.compile(r"/([A-Za-z]+(?:[-_.][A-Za-z0-9]+){1,3})(?=[/?#]|$)")
 _TITLE_WORDS = frozenset({"dr", "mr", "mrs", "ms", "prof"})
 #: Top-level and second-level domains of public institutions.
@@ -80,7 +83,7 @@ _TOPIC_ENDS = tuple(
 _MIN_MISSPELT = 12
 _SHORT_WORDS = frozenset(
     {"new", "act", "aid", "art", "kid", "mom", "dad", "men", "way", "day", "fit", "joy", "sex",
-     "gay", "map", "net", "hub", "web", "age", "big", "app"}
+     "gay", "map", "net", "hub", "web", "age", "big", "app", "med"}
 )  # fmt: skip
 #: Contractions a site's name writes without the apostrophe ("letsqueerthingsup").
 _RUN_TOGETHER = frozenset(
@@ -118,15 +121,23 @@ _WRITER_FEATURED = re.compile(
 )
 _FEATURE_REACH = 600
 #: The writer saying they run a study, anywhere before a survey's link ("We are carrying out an
-#: **online study", "I'm conducting a survey for my dissertation"): the survey is theirs.
+#: **online study", "I'm conducting a survey for my dissertation"), or made the quiz or poll
+#: ("I made a short quiz", "This is a very quick quiz built to ..."): the survey is theirs.
 _WRITER_STUDY = re.compile(
     r"(?i:\b(?:I|we)(?:['’](?:m|re)|[ \t]+(?:am|are))[ \t]+(?:currently[ \t]+)?"
     r"(?:carrying[ \t]+out|conducting|running|doing|recruiting[ \t]+for)[ \t]+"
     r"(?:a|an|our|my|this)[ \t]+(?:[*_]*[\w-]+[ \t]+){0,2}[*_]*"
-    r"(?:study|survey|research|questionnaire|project|dissertation|thesis)\b)"
+    r"(?:study|survey|research|questionnaire|project|dissertation|thesis)\b"
+    r"|\b(?:I|we)[ \t]+(?:made|built|created|designed|put[ \t]+together)[ \t]+(?:a|an|this|my|our)"
+    r"[ \t]+(?:[\w-]+[ \t]+){0,3}(?:quiz|survey|poll|questionnaire)\b"
+    r"|\b(?:this|here)[ \t]+is[ \t]+(?:a|an|my|our)[ \t]+(?:[\w-]+[ \t]+){0,3}"
+    r"(?:quiz|survey|poll|questionnaire)[ \t]+(?:(?:I|we)[ \t]+)?"
+    r"(?:made|built|created|designed|put[ \t]+together)\b)"
+)  # "This is a very quick quiz built to find out what you ... want"
+#: A survey's or a study's page, by its path ("/survey/ppp/", "/questionnaire/x", "/quiz/x").
+_SURVEY_PATH = re.compile(
+    r"/(?:[\w-]*(?:survey|questionnaire|study|quiz|poll)[\w-]*|form|forms)/[^/?#]"
 )
-#: A survey's or a study's page, by its path ("/survey/ppp/", "/questionnaire/x").
-_SURVEY_PATH = re.compile(r"/(?:[\w-]*(?:survey|questionnaire|study)[\w-]*|form|forms)/[^/?#]")
 #: What a sentence says of a site it opens with, right after it ("... has listings of").
 _RESOURCE_AFTER = re.compile(
     r"[)\]]?[ \t]+(?:has|have|offers?|provides?|lists|is[ \t]+an?|are)[ \t]+(?:\w+[ \t]+)?"
@@ -196,6 +207,20 @@ def is_resource_page(url: str) -> bool:
     if labels[-1] == "org" and path.strip("/") and _is_organisation_name(labels[-2]):
         return True  # a page of an organisation's site: "glbthotline.org/transteens.html"
     return _is_content_path(unquote(path)) and _has_plain_name(labels)
+
+
+def names_linked_site(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the name of the public page its link points to, in the
+    link's text ("[Medcircle about BPD](https://www.medcircle.com/series/...)"): the site's
+    name, not a person's."""
+    name = re.sub(r"[^a-z]", "", text[start:end].lower())
+    for link in _LINK_AROUND.finditer(text, max(0, start - _LINK_REACH)):
+        if link.start() > start:
+            return False
+        if link.start("label") <= start and end <= link.end("label"):
+            labels = site_labels(SCHEME.sub("", link["url"].lower()))
+            return name in labels[:-1] and is_resource_page(link["url"])
+    return False
 
 
 def is_own_site(text: str, start: int, end: int) -> bool:

@@ -36,6 +36,9 @@ CREDITED = "credited_figure"
 #: A capitalised word with a lower-case letter, read whole (possessive: no backtracking into
 #: it, so a long list of capitalised words cannot make the search exponential), or an initial.
 _NAME_WORD = r"(?:[A-Z]\.|[A-Z](?=[\w'’-]*[a-z])[\w'’-]*+)"
+#: A capitalised word of letters (and a hyphen), or an initial: a name word that a possessive
+#: may follow.
+_LETTERS_WORD = r"(?:[A-Z]\.|[A-Z][^\W\d_]*+(?:-[A-Z][^\W\d_]*+)?)"
 _PARTICLE = r"(?:de|da|del|van|von|der|den|di|du|la|le|st\.?)"
 #: One credited name: capitalised words with an initial or a particle among them.
 _NAME = (
@@ -147,6 +150,24 @@ _WROTE_TITLE = re.compile(
     r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
     r"[A-Z][\w'’-]*)*)"
 )
+#: A full name's book, named right after it ("Betty Dodson's book Sex for One", "Brené Brown's
+#: new book, Rising Strong"): its author.
+_POSSESSIVE_BOOK = re.compile(
+    rf"(?<![\w'’])(?P<names>{_LETTERS_WORD}(?:[ \t]+{_LETTERS_WORD}){{1,3}})['’]s[ \t]+"
+    r"(?:(?:new|latest|first|classic|famous|great|wonderful|excellent)[ \t]+)?"
+    r"(?:book|workbook|novel|memoir)[ \t]*[,:]?[ \t]+[“\"]?"
+    r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
+    r"[A-Z][\w'’-]*)*)"
+)
+#: A line of a reading list: a title, a dash and its author's full name ("The Reason I Jump -
+#: Naoki Higashida").
+_LISTED_BOOK = re.compile(
+    rf"(?m)^[ \t]*[A-Z][^\n]{{0,120}}?[^\s-][ \t]+[-–—][ \t]+"
+    rf"(?P<names>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,3}})[ \t]*$"
+)
+#: Words that make lines of titles and names a reading list ("I have read the following").
+_READ = re.compile(r"(?i:\b(?:read|reading|books?|novels?|memoirs?|authors?))\b")
+_MIN_LISTED = 2
 #: The names tied to the writer right after them ("by Sarah Jones, my neighbour", "by Dana
 #: Reyes (my aunt)", "by Sam Lee from our office"): someone's, not an author's.
 _TIED_AFTER = re.compile(
@@ -176,6 +197,10 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
             continue  # "... wrote a book called Quiet Waters and gave me a copy": someone known
         found.append((wrote.start("title"), wrote.end("title"), "publication"))
         found.extend(_credit(text, wrote.start("names"), wrote["names"], CREDITED, people))
+    found.extend(_reading_list(text, people))
+    for book in _POSSESSIVE_BOOK.finditer(text):  # "Betty Dodson's book Sex for One"
+        found.append((book.start("title"), book.end("title"), "publication"))
+        found.extend(_credit(text, book.start("names"), book["names"], CREDITED, people))
     for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
         found.append((read.start("title"), read.end("title"), "publication"))
         found.extend(_credit(text, read.start("names"), read["names"], CREDITED, people))
@@ -220,6 +245,19 @@ def _credited_by(text: str, people: set[str]) -> list[tuple[int, int, str]]:
         credits = _credit(text, names.start(), names[0], CREDITED, people)
         found.extend(credits)
         credited_to = credits[-1][1] if credits else -1
+    return found
+
+
+def _reading_list(text: str, people: set[str]) -> list[tuple[int, int, str]]:
+    """The authors of a reading list: two lines or more of a title, a dash and a full name,
+    after words of reading ("I have read the following\n\nThe Reason I Jump - Naoki
+    Higashida\n\nNeurotribes - Steve Silberman"); a chore list's names are no authors."""
+    lines = list(_LISTED_BOOK.finditer(text))
+    if len(lines) < _MIN_LISTED or not _READ.search(text, 0, lines[0].start()):
+        return []
+    found: list[tuple[int, int, str]] = []
+    for line in lines:
+        found.extend(_credit(text, line.start("names"), line["names"], CREDITED, people))
     return found
 
 
