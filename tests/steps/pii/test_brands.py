@@ -16,8 +16,6 @@ from tests.steps.pii.cases import redacted_texts
     [
         "We slept in the car outside a Walmart parking lot for weeks.",
         "We used to meet at Starbucks before work, and now I avoid it.",
-        # a brand the words before call one, named in brackets: no brand table needed
-        "No shop stocks my favourite brand of soup (Hollin Creek Pantry, if you know it).",
     ],
 )
 def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:

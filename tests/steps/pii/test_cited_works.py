@@ -60,16 +60,9 @@ def test_a_full_names_book_credits_its_author(engine: PIIEngine) -> None:
     assert "Odalys Brennecke" in redacted_texts(
         engine, "My aunt Odalys Brennecke's book Quiet Fields came out."
     )
-
-
-def test_a_reading_lists_authors_are_credited(engine: PIIEngine) -> None:
-    text = (
-        "Books I have read so far\n\nQuiet Fields - Odalys Brennecke\n\n"
-        "The Long Shore (Revised) - Ines Kowalczyk\n\nWhat next?"
-    )
-    assert redacted_texts(engine, text) == []
-    chores = "Chores this week\n\nDishes - Odalys Brennecke\n\nLaundry - Ines Kowalczyk\n"
-    assert set(redacted_texts(engine, chores)) == {"Odalys Brennecke", "Ines Kowalczyk"}
+    # the writer tied to the author in the next sentence (from a leak review)
+    tied = "Odalys Brennecke's book Quiet Fields came out. I'm her niece and I hated it."
+    assert "Odalys Brennecke" in redacted_texts(engine, tied)
 
 
 @pytest.mark.parametrize("says", ["asks us to picture", "argues", "explains", "teaches"])
@@ -82,6 +75,12 @@ def test_an_author_speaking_to_readers_is_cited(engine: PIIEngine, says: str) ->
     assert redacted_texts(engine, f"My neighbour Brennecke {says} the rent is due.") == [
         "Brennecke"
     ]
+    # a doctor who bears the author's surname (from a leak review)
+    doctor = (
+        "Read the book “Quiet Fields” by Odalys Brennecke. My GP is Dr. Ana Brennecke, "
+        f"and Dr. Brennecke {says} nothing like it."
+    )
+    assert "Brennecke" in redacted_texts(engine, doctor)
 
 
 def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:

@@ -63,6 +63,8 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         ("The only things that helped were Zoloft and Senna.", "Senna"),
         # a list with medicines in it, but no word of medicines near: people
         ("Zoloft, Prozac, Kaelin and Brisa were there too.", "Kaelin"),
+        # names after the medicines of a list, near a word of medicines (from a leak review)
+        ("My pills (Buspirone, Hydroxyzine, Oisin, Kaelin) are locked away.", "Oisin"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
@@ -364,6 +366,9 @@ def test_a_public_pages_name_in_its_link_is_kept(engine: PIIEngine) -> None:
     assert redacted_texts(engine, text) == []
     own = "Book a call with [Harmon](https://www.harmonlaw.com/book-a-free-consultation)."
     assert "Harmon" in redacted_texts(engine, own)
+    # a given name that names its own site (from a leak review)
+    blog = "My friend's blog: [Talia on grief](https://www.talia.com/what-grief-taught-me)."
+    assert "Talia" in redacted_texts(engine, blog)
 
 
 def test_a_quiz_its_writer_made_is_their_own_site(engine: PIIEngine) -> None:

@@ -82,6 +82,9 @@ def test_identifier_found_with_its_category(
     [
         # roles listed in title case after an article are roles, not a role and a name
         "Whether you hire a Lawyer, Plumber, or Electrician, ask for references first.",
+        # a thing's name changed, not a person's (from a leak review)
+        "The Visiting Policy (changed) at the ward allows two people now.",
+        "Title (changed) because the old one upset some readers.",
         # an organisation's head noun, even when a list joins it to a brand
         "Look the company up (Chamber of Commerce, Better Business Bureau) before you sign.",
         # an adverb opening a sentence, misspelt, is no vocative

@@ -37,8 +37,6 @@ _CLINICAL_HEAD = re.compile(
     r"|sclerosis)|therapy|therapies|treatment|depression|anxiety|assessment))$"
 )
 _MIN_STEM_WORD = 8
-#: Known medicines a list of words must hold for its other words to be medicines too.
-_KNOWN_IN_LIST = 2
 #: A word of medicines near such a list, and how far from it.
 _MEDICINE_NOUN = re.compile(
     r"(?i:\b(?:meds?|medications?|medicines?|prescri\w+|inhalers?|nebuli[sz]ers?|pills?"
@@ -163,25 +161,36 @@ def listed_with_medication(text: str, start: int, end: int) -> bool:
 
 
 def _among_medicines(text: str, start: int, end: int) -> bool:
-    """Whether a word that no Census name is an item of a list of single words, two of which
-    are known medicines (brands of the drug table too), near a word of medicines ("Singulair,
-    ProAir, Symbicort, Breo, albuterol nebulizer"), the list going on or ending after it; not
-    "Zoloft, Prozac, Kaelin and Brisa were at the party"."""
+    """Whether a word that is no Census name stands in a list of single words near a word of
+    medicines, between known medicines (brands of the drug table too), or is a brand of the
+    table with another known one in the list ("Singulair, ProAir, Symbicort, Breo, albuterol
+    nebulizer"), the list going on or ending after it; not "Zoloft, Prozac, Kaelin and Brisa
+    were at the party", nor names after the medicines ("My pills (Buspirone, Hydroxyzine,
+    Eszter, Jomo)")."""
     word = text[start:end]
     if " " in word or is_census_name(word) or _LIST_GOES_ON.match(text, end) is None:
         return False
-    items = [word]
-    at = start
+    first = at = start
+    earlier = []
     while (before := _MEDICATION_BEFORE.search(text, max(0, at - _CUE_REACH), at)) is not None:
-        items.append(before[1])
-        at = before.start()
+        earlier.append(before[1])
+        first = at = before.start()
+    later = []
     at = end
     while (after := _MEDICATION_AFTER.match(text, at)) is not None:
-        items.append(after[1])
+        later.append(after[1])
         at = after.end()
-    known = sum(_is_known_medicine(i) or is_listed_brand(i) or is_listed_drug(i) for i in items)
-    around = text[max(0, at - _LIST_REACH - len(" ".join(items))) : at + _LIST_REACH]
-    return known >= _KNOWN_IN_LIST and _MEDICINE_NOUN.search(around) is not None
+    known_before, known_after = any(map(_is_listed, earlier)), any(map(_is_listed, later))
+    if not (known_before or known_after):
+        return False
+    if not _is_listed(word) and not (known_before and known_after):
+        return False  # "Effexor, Trazodone, Yusra, Anouk": names after the medicines
+    around = text[max(0, first - _LIST_REACH) : at + _LIST_REACH]
+    return _MEDICINE_NOUN.search(around) is not None
+
+
+def _is_listed(word: str) -> bool:
+    return _is_known_medicine(word) or is_listed_brand(word) or is_listed_drug(word)
 
 
 def opens_with_medicine(text: str, start: int, end: int) -> bool:

@@ -143,11 +143,15 @@ _AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
 #: A possessive right before a word, its apostrophe written or not ("my friend's", "my
 #: friends ").
 _POSSESSIVE_BEFORE = re.compile(r"\w(?:['’]s?|(?<=[a-z])s)[ \t]+\Z")
-#: Words of a sentence that cites someone: their work, or what an author says to readers
-#: ("Hansen asks us to imagine", "as Frankl argues").
+#: What an author says to readers ("Hansen asks us to imagine", "as Frankl argues"): a cited
+#: figure's surname before it is the author, not a doctor of the same name ("Dr. Perel tells
+#: us").
+_SPEAKS_TO_READERS = re.compile(
+    r"(?i:\b(?:asks[ \t]+us|tells[ \t]+us|reminds[ \t]+us|argues|explains|describes|teaches))\b"
+)
+_TITLE_OPENS = re.compile(r"(?i:dr|mr|mrs|ms|mx|prof)\.?[ \t]")
 _CITATION = re.compile(
     r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
-    r"|asks[ \t]+us|tells[ \t]+us|reminds[ \t]+us|argues|explains|describes|teaches"
     r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
     r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
     r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan"
@@ -456,8 +460,11 @@ def _is_cited(text: str, start: int, end: int) -> bool:
     if POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
         return True  # "Gottman's research", a quote's "~Brene Brown" or "— Viktor Frankl"
     left = sentence_start(text, start)
-    stops = [i for c in ".!?\n" if (i := text.find(c, end)) >= 0]
-    return _CITATION.search(text, left, min(stops, default=len(text))) is not None
+    right = min((i for c in ".!?\n" if (i := text.find(c, end)) >= 0), default=len(text))
+    if _CITATION.search(text, left, right) is not None:
+        return True
+    titled = after_title(text, start) or _TITLE_OPENS.match(text, start) is not None
+    return not titled and _SPEAKS_TO_READERS.search(text, left, right) is not None
 
 
 def _merged(

@@ -167,10 +167,9 @@ _THING_NAMED = re.compile(
     r"(?i:\b(?:law|principle|phenomenon|theory|effect|technique|method|treatment|therapy"
     r"|disorder|syndrome|bias|idea|concept|model|approach|exercise|book|workbook|app|website"
     r"|podcast|film|movie|song|series|game|strategy|intervention|modality|framework|dialogue"
-    r"|diagnosis|fallacy|skill|tool|brand|product)s?,?[ \t]+(?:also[ \t]+)?(?:called|named|titled)"
-    r"(?:[ \t]+the)?[ \t]*\Z"
-    r"|\bbrands?[ \t]+of[ \t]+[a-z]+(?:[ \t]+[a-z]+)?[ \t]*[(:]?[ \t]*\Z)"
-)  # "this particular brand of noodles (Amy's Kitchen ..."
+    r"|diagnosis|fallacy|skill|tool)s?,?[ \t]+(?:also[ \t]+)?(?:called|named|titled)"
+    r"(?:[ \t]+the)?[ \t]*\Z)"
+)
 #: A note that the word before it is a name, changed or made up ("(changed)", "(name
 #: changed)", "(not her real name)"); ``named`` when the note itself says "name".
 _NAME_NOTE_AFTER = re.compile(
@@ -178,7 +177,8 @@ _NAME_NOTE_AFTER = re.compile(
     r"|not[ \t]+(?:his|her|their|my|the|a)[ \t]+real[ \t]+name|fake[ \t]+name"
     r"|made[ \t-]+up[ \t]+name|pseudonym|alias)|changed)\)"
 )
-_ARTICLE_BEFORE = re.compile(r"\b(?i:the|a|an|this|that|these|those)[ \t]+\Z")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
+_NOT_BEFORE_A_NAME = frozenset({"the", "a", "an", "this", "that", "these", "those", "of"})
 #: A capitalised word glued to a word's end by a missing space ("ForwardCutting", "HalpernA").
 _GLUED_CAPITAL = re.compile(r"(?<=[a-z]{4})([A-Z][a-z]*)(?![^\W\d_])")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").
@@ -344,12 +344,23 @@ def without_glued_tail(text: str, start: int, end: int) -> int:
 
 def said_to_be_a_name(text: str, start: int, end: int) -> bool:
     """Whether the writer notes right after ``text[start:end]`` that it is a name, changed or
-    made up ("But Case (changed) is ...", "Mia (not her real name)", "Jo (name changed)");
-    a bare "(changed)" not after an article ("The Policy (changed)")."""
+    made up ("Mia (not her real name)", "Jo (name changed)"), or a bare "(changed)" after one
+    word inside a sentence ("But Case (changed) is ..."; not "The Visiting Policy (changed)",
+    "Title (changed) because ...", "Edit: Location (changed)")."""
     note = _NAME_NOTE_AFTER.match(text, end)
     if note is None:
         return False
-    return bool(note["named"]) or _ARTICLE_BEFORE.search(text, max(0, start - 8), start) is None
+    if note["named"]:
+        return True
+    if " " in text[start:end].strip() or starts_sentence(text, start):
+        return False
+    previous = _WORD_BEFORE.search(text, max(0, start - CUE_REACH), start)
+    if previous is None:
+        return True
+    word = previous[1]
+    if word.lower() in _NOT_BEFORE_A_NAME:
+        return False  # "The Policy (changed)", "Terms of Service (changed)"
+    return not word[0].isupper() or is_stop_word(word)  # "But Case", not "Visiting Policy"
 
 
 def is_thing_called(text: str, start: int) -> bool:

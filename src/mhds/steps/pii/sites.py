@@ -16,7 +16,7 @@ from string import digits
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from mhds.steps.pii.gazetteer import is_census_name
+from mhds.steps.pii.gazetteer import is_census_name, is_given_name
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS, US_STATE_CODES
 from mhds.steps.pii.lexicon import (
     EDGE_PUNCTUATION,
@@ -213,6 +213,8 @@ def names_linked_site(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is the name of the public page its link points to, in the
     link's text ("[Medcircle about BPD](https://www.medcircle.com/series/...)"): the site's
     name, not a person's."""
+    if is_census_name(text[start:end]) or is_given_name(text[start:end]):
+        return False  # "[Talia about anxiety](https://www.talia.com/...)": her own
     name = re.sub(r"[^a-z]", "", text[start:end].lower())
     for link in _LINK_AROUND.finditer(text, max(0, start - _LINK_REACH)):
         if link.start() > start:

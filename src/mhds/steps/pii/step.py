@@ -95,15 +95,14 @@ class PIIRedactor(RecordStep):
     # when long ("Edgar Allen Poe"), a famous name's later mention in the same text, and no
     # author's credit for names tied to the writer ("the book X, by Anna Lee, my neighbour"),
     # and a full name's credit where it "wrote the book" a title names; 21: an author's credit
-    # for a full name's book ("Betty Dodson's book Sex for One") and a reading list's lines
-    # ("Neurotribes - Steve Silberman"), an author speaking to readers ("Hansen asks us"), a
-    # name the writer says was changed ("Case (changed)"), a greeted given name a state bears
-    # ("Hi Georgia,"), "New York, New York", a lower-case full name signing off with a degree
-    # ("Kindly-keith hughes M.A."), "Until next time" closing, a platform after a possessive
-    # without its apostrophe ("my friends Instagram") and its services ("Xbox Live"), a link's
-    # text naming its public site, a brand after "brand of" ("brand of noodles (Amy's ..."),
-    # unlisted drug brands in a list with two known ones near a word of medicines, and a quiz
-    # its writers made
+    # for a full name's book ("Betty Dodson's book Sex for One"; not with the writer tied to
+    # them in the sentences around), an author speaking to readers ("Hansen asks us"; not "Dr.
+    # Perel tells us"), a name the writer says was changed ("Case (changed)"), a greeted given
+    # name a state bears ("Hi Georgia,"), "New York, New York", a lower-case full name signing
+    # off with a degree ("Kindly-keith hughes M.A."), "Until next time" closing, a platform
+    # after a possessive without its apostrophe ("my friends Instagram") and its services
+    # ("Xbox Live"), a link's text naming its public site (no given name), unlisted drug brands
+    # between known ones in a list near a word of medicines, and a quiz its writers made
     version: ClassVar[int] = 21
 
     def __init__(

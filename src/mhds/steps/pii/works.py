@@ -3,9 +3,10 @@ title, then "by" and the names ("“The Jealousy Workbook” by Kathy Labriola",
 Trauma, by Peter Levine", "a TED talk by Brené Brown", "a therapy developed by Marsha
 Linehan"), an author-date citation ("(Gagnon & Simon, 1973)", "Robinson (2012)"), a quotation's
 author after a dash ('"... without your consent." - Eleanor Roosevelt'), a possessive before a
-title after a verb of reading ("read Greene's Explosive Child"), or a full name that wrote a
+title after a verb of reading ("read Greene's Explosive Child"), a full name that wrote a
 named book ("Rick Hanson, he wrote the book Buddha's Brain"; not where the sentence goes on to
-the writer: "... and gave me a copy").
+the writer: "... and gave me a copy"), or a full name's book named after it ("Betty Dodson's
+book Sex for One"; not "... came out last week; she's my sister-in-law").
 
 Only reading is credited: a quoted title counts where the text around it speaks of books or
 articles, and films, songs and their casts do not count at all ("a film directed by X", "“Tube
@@ -129,13 +130,14 @@ _READ_POSSESSIVE = re.compile(
     r"[A-Z][\w'’-]*)*)"
 )
 _SPLIT = re.compile(r"[ \t]*(?:,|&|,?[ \t]+and)[ \t]+")
-#: The writer or someone's relation, in the sentence of a "wrote the book" credit or in the
-#: one before or after it ("Reading my grandma's book wrecked me. X wrote the book ...", "...
-#: He's my cousin", "Your brother-in-law ...", "At group last night"): the author is someone
-#: known, not a public one.
+#: The writer or someone's relation, in the sentence of a "wrote the book" credit or a full
+#: name's book, or in the one before or after it ("Reading my grandma's book wrecked me. X
+#: wrote the book ...", "... He's my cousin", "I'm her aunt", "Your brother-in-law ...", "At
+#: group last night"): the author is someone known, not a public one.
 #: Not the "we" and "our" of advice ("he teaches that we ... hold in our mind").
 _SOMEONE_KNOWN = re.compile(
-    r"(?i:\b(?:me|my|mine|myself)\b|\byour[ \t]+(?:[a-z-]+[ \t]+)?(?:brother|sister|mother|father"
+    r"(?i:\b(?:me|my|mine|myself)\b|\bI['’]?m[ \t]+(?:her|his|their)\b"
+    r"|\byour[ \t]+(?:[a-z-]+[ \t]+)?(?:brother|sister|mother|father"
     r"|mom|dad|husband|wife|partner|son|daughter|cousin|aunt|uncle|friend|boss|ex|family)"
     r"(?:-in-law)?\b"
     r"|\b(?:at|in|from)[ \t]+(?:(?:my|our|the)[ \t]+)?(?:[\w-]+[ \t]+)?group\b)"
@@ -151,7 +153,7 @@ _WROTE_TITLE = re.compile(
     r"[A-Z][\w'’-]*)*)"
 )
 #: A full name's book, named right after it ("Betty Dodson's book Sex for One", "Brené Brown's
-#: new book, Rising Strong"): its author.
+#: new book, Rising Strong"): its author, unless the sentences around tie them to the writer.
 _POSSESSIVE_BOOK = re.compile(
     rf"(?<![\w'’])(?P<names>{_LETTERS_WORD}(?:[ \t]+{_LETTERS_WORD}){{1,3}})['’]s[ \t]+"
     r"(?:(?:new|latest|first|classic|famous|great|wonderful|excellent)[ \t]+)?"
@@ -159,15 +161,6 @@ _POSSESSIVE_BOOK = re.compile(
     r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
     r"[A-Z][\w'’-]*)*)"
 )
-#: A line of a reading list: a title, a dash and its author's full name ("The Reason I Jump -
-#: Naoki Higashida").
-_LISTED_BOOK = re.compile(
-    rf"(?m)^[ \t]*[A-Z][^\n]{{0,120}}?[^\s-][ \t]+[-–—][ \t]+"
-    rf"(?P<names>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,3}})[ \t]*$"
-)
-#: Words that make lines of titles and names a reading list ("I have read the following").
-_READ = re.compile(r"(?i:\b(?:read|reading|books?|novels?|memoirs?|authors?))\b")
-_MIN_LISTED = 2
 #: The names tied to the writer right after them ("by Sarah Jones, my neighbour", "by Dana
 #: Reyes (my aunt)", "by Sam Lee from our office"): someone's, not an author's.
 _TIED_AFTER = re.compile(
@@ -197,8 +190,9 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
             continue  # "... wrote a book called Quiet Waters and gave me a copy": someone known
         found.append((wrote.start("title"), wrote.end("title"), "publication"))
         found.extend(_credit(text, wrote.start("names"), wrote["names"], CREDITED, people))
-    found.extend(_reading_list(text, people))
     for book in _POSSESSIVE_BOOK.finditer(text):  # "Betty Dodson's book Sex for One"
+        if _SOMEONE_KNOWN.search(_sentences_around(text, book.start(), book.end())):
+            continue  # "X's book Quiet Rivers came out; she's my sister-in-law": someone known
         found.append((book.start("title"), book.end("title"), "publication"))
         found.extend(_credit(text, book.start("names"), book["names"], CREDITED, people))
     for read in _READ_POSSESSIVE.finditer(text):  # "read Greene's Explosive Child"
@@ -245,19 +239,6 @@ def _credited_by(text: str, people: set[str]) -> list[tuple[int, int, str]]:
         credits = _credit(text, names.start(), names[0], CREDITED, people)
         found.extend(credits)
         credited_to = credits[-1][1] if credits else -1
-    return found
-
-
-def _reading_list(text: str, people: set[str]) -> list[tuple[int, int, str]]:
-    """The authors of a reading list: two lines or more of a title, a dash and a full name,
-    after words of reading ("I have read the following\n\nThe Reason I Jump - Naoki
-    Higashida\n\nNeurotribes - Steve Silberman"); a chore list's names are no authors."""
-    lines = list(_LISTED_BOOK.finditer(text))
-    if len(lines) < _MIN_LISTED or not _READ.search(text, 0, lines[0].start()):
-        return []
-    found: list[tuple[int, int, str]] = []
-    for line in lines:
-        found.extend(_credit(text, line.start("names"), line["names"], CREDITED, people))
     return found
 
 
