@@ -8,7 +8,7 @@ scored split by template id parity (even: misses inspected on seed 11; odd: neve
 but for template 207, an AGE template read by mistake in the eighteenth session, whose class
 "I'll turn 99" that session then fixed);
 ``counselchat`` (and its further batches), a hand-labelled sample of real CounselChat text,
-and ``reddit`` to ``reddit4``, hand-labelled real Reddit posts (when the files exist).
+and ``reddit`` to ``reddit6``, hand-labelled real Reddit posts (when the files exist).
 Every engine runs on the same texts in one run, each in a fresh process with the network
 refused: mhds and Presidio through ``engines.py``, philter-lite through this script's worker.
 Scoring reuses ``run.py``'s overlap scorer; protected ranges (public resources, clinical terms)
