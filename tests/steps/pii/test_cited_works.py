@@ -60,9 +60,15 @@ def test_a_full_names_book_credits_its_author(engine: PIIEngine) -> None:
     assert "Odalys Brennecke" in redacted_texts(
         engine, "My aunt Odalys Brennecke's book Quiet Fields came out."
     )
-    # the writer tied to the author in the next sentence (from a leak review)
-    tied = "Odalys Brennecke's book Quiet Fields came out. I'm her niece and I hated it."
-    assert "Odalys Brennecke" in redacted_texts(engine, tied)
+    # the writer tied to the author in the next sentence, a book someone owns, a title before
+    # the name (from leak reviews)
+    for private in (
+        "Odalys Brennecke's book Quiet Fields came out. I'm her niece and I hated it.",
+        "Odalys Brennecke's book Quiet Fields came out. I am her niece.",
+        "I accidentally took Odalys Brennecke's book Friday and she is furious.",
+        "Mrs. Odalys Brennecke's book Club meets on Thursdays.",
+    ):
+        assert "Odalys Brennecke" in redacted_texts(engine, private)
 
 
 @pytest.mark.parametrize("says", ["asks us to picture", "argues", "explains", "teaches"])
@@ -81,6 +87,11 @@ def test_an_author_speaking_to_readers_is_cited(engine: PIIEngine, says: str) ->
         f"and Dr. Brennecke {says} nothing like it."
     )
     assert "Brennecke" in redacted_texts(engine, doctor)
+    # another given name, or the writer's own in the sentence (from a leak review)
+    other = f"Read “Quiet Fields” by Odalys Brennecke. Mark Brennecke {says} why he hit me."
+    assert "Mark Brennecke" in redacted_texts(engine, other)
+    landlord = f"Read “Quiet Fields” by Odalys Brennecke. My landlord Brennecke {says} a lot."
+    assert "Brennecke" in redacted_texts(engine, landlord)
 
 
 def test_words_of_a_cited_title_are_kept(engine: PIIEngine) -> None:

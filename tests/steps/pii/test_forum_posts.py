@@ -32,8 +32,8 @@ from tests.steps.pii.cases import redacted, redacted_texts
         # a post's title glued to what follows it
         "Switched to Vyvanse Hello! Two weeks in and I can focus.",
         "Seroquel Nightmares? Since my dose went up I wake at 3am.",
-        # brands no table lists, in a list with two known ones, near a word of medicines
-        "My inhalers so far: Singulair, Trelegy, Dulera, Advair. None of them helped.",
+        # a brand no table lists, between listed ones, near a word of medicines
+        "My inhalers so far: Singulair, Trelegy, albuterol, Advair. None of them helped.",
     ],
 )
 def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
@@ -65,6 +65,10 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         ("Zoloft, Prozac, Kaelin and Brisa were there too.", "Kaelin"),
         # names after the medicines of a list, near a word of medicines (from a leak review)
         ("My pills (Buspirone, Hydroxyzine, Oisin, Kaelin) are locked away.", "Oisin"),
+        # drug brands people bear, vouching for each other, or tied to the writer (a review)
+        ("Kyleena and Alora, my twins, hide my pills.", "Alora"),
+        ("Zoloft, Xanax and Kyleena, my niece, came to the pharmacy.", "Kyleena"),
+        ("On my prescription list: Lexapro, Oisin, Kaelin, Xanax.", "Kaelin"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
@@ -369,6 +373,12 @@ def test_a_public_pages_name_in_its_link_is_kept(engine: PIIEngine) -> None:
     # a given name that names its own site (from a leak review)
     blog = "My friend's blog: [Talia on grief](https://www.talia.com/what-grief-taught-me)."
     assert "Talia" in redacted_texts(engine, blog)
+    # a site the writer's therapist owns (from a code review)
+    owned = (
+        "My therapist has a blog: [Brightwater on anxiety]"
+        "(https://www.brightwater.com/blog/anxiety-tips-that-work)."
+    )
+    assert "Brightwater" in redacted_texts(engine, owned)
 
 
 def test_a_quiz_its_writer_made_is_their_own_site(engine: PIIEngine) -> None:

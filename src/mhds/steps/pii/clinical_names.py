@@ -43,6 +43,9 @@ _MEDICINE_NOUN = re.compile(
     r"|tablets?|capsules?|doses?|dosage|\d+[ \t]*mg))\b"
 )
 _LIST_REACH = 120
+_MAX_ITEMS = 8
+#: Someone tied to the word right after it (", my niece", "(my roommate").
+_TIED_AFTER = re.compile(r"[ \t]*[,(][ \t]*(?i:my|our|his|her|their)\b")
 #: A kind of therapy in lower case right after a span ("Couples therapy"), where a word that
 #: takes a therapy stands before it ("attending", "try", "in"; not "I told Grace therapy ...").
 _HEAD_AFTER = re.compile(r"[ \t]+(?:therapy|therapies|counsel+ing|treatment)\b")
@@ -162,34 +165,47 @@ def listed_with_medication(text: str, start: int, end: int) -> bool:
 
 def _among_medicines(text: str, start: int, end: int) -> bool:
     """Whether a word that is no Census name stands in a list of single words near a word of
-    medicines, between known medicines (brands of the drug table too), or is a brand of the
-    table with another known one in the list ("Singulair, ProAir, Symbicort, Breo, albuterol
-    nebulizer"), the list going on or ending after it; not "Zoloft, Prozac, Kaelin and Brisa
-    were at the party", nor names after the medicines ("My pills (Buspirone, Hydroxyzine,
-    Eszter, Jomo)")."""
+    medicines, with a known medicine (the keep-list's own or a generic name, not a brand that
+    people bear) in the list, and is a drug brand of the table or has listed medicines right
+    on both sides of it ("Singulair, ProAir, Symbicort, albuterol nebulizer"), no tie to
+    someone after it; not "Kyleena and Alora, my twins, hide my pills", "Zoloft, Xanax and
+    Kyleena, my niece, came", nor names after the medicines ("Effexor, Trazodone, Yusra")."""
     word = text[start:end]
     if " " in word or is_census_name(word) or _LIST_GOES_ON.match(text, end) is None:
         return False
-    first = at = start
-    earlier = []
-    while (before := _MEDICATION_BEFORE.search(text, max(0, at - _CUE_REACH), at)) is not None:
+    if _TIED_AFTER.match(text, end) or PERSON_VERB_AFTER.match(text, end):
+        return False
+    near = text[max(0, start - _LIST_REACH) : end + _LIST_REACH]
+    if _MEDICINE_NOUN.search(near) is None:
+        return False
+    earlier, later = _list_items(text, start, end)
+    if not any(map(_is_known_medicine, earlier + later)):
+        return False  # a list of brands alone may be a list of people who bear them
+    if is_listed_brand(word):
+        return True
+    return bool(earlier and later) and _is_listed(earlier[0]) and _is_listed(later[0])
+
+
+def _list_items(text: str, start: int, end: int) -> tuple[list[str], list[str]]:
+    """The words listed before the word at ``text[start:end]`` (nearest first) and after it,
+    at most ``_MAX_ITEMS`` each way."""
+    earlier: list[str] = []
+    at = start
+    while len(earlier) < _MAX_ITEMS and (
+        before := _MEDICATION_BEFORE.search(text, max(0, at - _CUE_REACH), at)
+    ):
         earlier.append(before[1])
-        first = at = before.start()
-    later = []
+        at = before.start()
+    later: list[str] = []
     at = end
-    while (after := _MEDICATION_AFTER.match(text, at)) is not None:
+    while len(later) < _MAX_ITEMS and (after := _MEDICATION_AFTER.match(text, at)):
         later.append(after[1])
         at = after.end()
-    known_before, known_after = any(map(_is_listed, earlier)), any(map(_is_listed, later))
-    if not (known_before or known_after):
-        return False
-    if not _is_listed(word) and not (known_before and known_after):
-        return False  # "Effexor, Trazodone, Yusra, Anouk": names after the medicines
-    around = text[max(0, first - _LIST_REACH) : at + _LIST_REACH]
-    return _MEDICINE_NOUN.search(around) is not None
+    return earlier, later
 
 
 def _is_listed(word: str) -> bool:
+    """A medicine of the keep-list, the drug table or its brands."""
     return _is_known_medicine(word) or is_listed_brand(word) or is_listed_drug(word)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from mhds.steps.pii.brands import used_as_brand
+from mhds.steps.pii.citations import CITATION, is_cited
 from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.clinical_names import (
     is_clinical_name,
@@ -44,19 +45,17 @@ from mhds.steps.pii.keep_terms import (
 )
 from mhds.steps.pii.lexicon import (
     EDGE_PUNCTUATION,
-    POSSESSIVE_AFTER,
     english_stop_words,
     is_name_like,
     is_ordinary,
     one_edit_apart,
-    sentence_start,
 )
 from mhds.steps.pii.name_cues import after_title, in_person_slot
 from mhds.steps.pii.names import SHAPE_RECOGNIZER
 from mhds.steps.pii.no_names import names_no_one
 from mhds.steps.pii.platforms import on_a_social_profile, on_a_user_content_host, on_a_users_host
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
-from mhds.steps.pii.resources import EPONYM_AFTER, PublicResources
+from mhds.steps.pii.resources import PublicResources
 from mhds.steps.pii.sites import (
     SCHEME,
     is_introduced_site,
@@ -137,26 +136,11 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _WORD_REACH = 40
 _CAPITALISED_BEFORE = re.compile(r"(?<![\w'’])[A-Z][\w'’]*[ -]\Z")
 _CAPITALISED_AFTER = re.compile(r"[ -][A-Z][\w'’]*(?![\w'’])")
-_ATTRIBUTION = re.compile(r"[~—–][ \t]*\Z")
 #: A possessive right before a word ("my grandma's Alzheimer's"): the word is the possessor's.
 _AFTER_POSSESSIVE = re.compile(r"[a-z]['’]s[ \t]+\Z")
-#: A possessive right before a word, its apostrophe written or not ("my friend's", "my
-#: friends ").
+#: A word ending in "'s", "'" or "s" right before: a possessive, its apostrophe written or not
+#: ("my friend's", "my friends "; also "his", "this", harmless before a platform's name).
 _POSSESSIVE_BEFORE = re.compile(r"\w(?:['’]s?|(?<=[a-z])s)[ \t]+\Z")
-#: What an author says to readers ("Hansen asks us to imagine", "as Frankl argues"): a cited
-#: figure's surname before it is the author, not a doctor of the same name ("Dr. Perel tells
-#: us").
-_SPEAKS_TO_READERS = re.compile(
-    r"(?i:\b(?:asks[ \t]+us|tells[ \t]+us|reminds[ \t]+us|argues|explains|describes|teaches))\b"
-)
-_TITLE_OPENS = re.compile(r"(?i:dr|mr|mrs|ms|mx|prof)\.?[ \t]")
-_CITATION = re.compile(
-    r"(?i:\b(?:read|reading|book|books|author|wrote|writes|written|work|research|theory"
-    r"|approach|method|model|talks?|podcast|video|according|recommend\w*|suggest\w*|check"
-    r"[ \t]+out|look[ \t]+up|found(?:er|ed)|developed|created|coined|by|stud(?:y|ies)|institute"
-    r"|therapy|workbook|quote[sd]?|ted|website|site|article|blog|course|program|fan"
-    r"|writings|teachings|poems|poetry|essays|lectures|sermons|philosophy))\b"
-)
 _PLATFORM_KEYS = frozenset(term_key(t) for t in PLATFORMS)
 _VERB_ENDINGS = ("ed", "d", "ing", "s")
 _CUE_REACH = 40
@@ -321,7 +305,7 @@ class KeepList:
         left = text[span.start : span.end]
         for start, end, kind in self.public_ranges(text):
             if start < span.end and span.start < end:
-                if kind == "public_figure" and not _is_cited(text, start, end):
+                if kind == "public_figure" and not is_cited(text, start, end):
                     return False
                 a, b = max(start, span.start) - span.start, min(end, span.end) - span.start
                 left = left[:a] + " " * (b - a) + left[b:]
@@ -426,7 +410,7 @@ def _after_public_role(text: str, start: int, end: int) -> bool:
     if role is None or _POSSESSOR.search(text, window, role.start()) is not None:
         return False
     cue = max(0, role.start() - _CUE_REACH)  # "a quote from\ncomedian": across a line's wrap
-    return _is_cited(text, start, end) or _CITATION.search(text, cue, role.start()) is not None
+    return is_cited(text, start, end) or CITATION.search(text, cue, role.start()) is not None
 
 
 def _in_subreddit(text: str, span: Span) -> bool:
@@ -454,19 +438,6 @@ def _capitalised_run(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _is_cited(text: str, start: int, end: int) -> bool:
-    if EPONYM_AFTER.search(text, start, end):
-        return True  # "Gottman Certified": the work, not the person
-    if POSSESSIVE_AFTER.match(text, end) or _ATTRIBUTION.search(text, max(0, start - 4), start):
-        return True  # "Gottman's research", a quote's "~Brene Brown" or "— Viktor Frankl"
-    left = sentence_start(text, start)
-    right = min((i for c in ".!?\n" if (i := text.find(c, end)) >= 0), default=len(text))
-    if _CITATION.search(text, left, right) is not None:
-        return True
-    titled = after_title(text, start) or _TITLE_OPENS.match(text, start) is not None
-    return not titled and _SPEAKS_TO_READERS.search(text, left, right) is not None
-
-
 def _merged(
     first: list[tuple[int, int, str]], second: list[tuple[int, int, str]]
 ) -> list[tuple[int, int, str]]:
@@ -478,10 +449,12 @@ def _merged(
 def _is_platform(raw: str) -> bool:
     """An online platform's name, a verb made of it ("Skyped", "Googling"), or one of its
     services, named with an English word after it ("Xbox Live", "Google Drive")."""
-    key = term_key(_normalize(raw))
-    first, _, service = _normalize(raw).partition(" ")
-    if term_key(first) in _PLATFORM_KEYS and service.isalpha() and is_ordinary(service):
-        return not is_census_name(service.title())  # not "Amazon Cole": someone's surname
+    phrase = _normalize(raw)
+    key = term_key(phrase)
+    first, _, service = phrase.partition(" ")
+    # a service by an English word, not by someone's surname ("Amazon Cole")
+    if service.isalpha() and is_ordinary(service) and not is_census_name(service.title()):
+        return term_key(first) in _PLATFORM_KEYS or key in _PLATFORM_KEYS
     return key in _PLATFORM_KEYS or any(
         key.endswith(ending) and key[: -len(ending)] in _PLATFORM_KEYS for ending in _VERB_ENDINGS
     )

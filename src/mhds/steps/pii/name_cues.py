@@ -178,7 +178,9 @@ _NAME_NOTE_AFTER = re.compile(
     r"|made[ \t-]+up[ \t]+name|pseudonym|alias)|changed)\)"
 )
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
-_NOT_BEFORE_A_NAME = frozenset({"the", "a", "an", "this", "that", "these", "those", "of"})
+_NOT_BEFORE_A_NAME = frozenset(
+    {"the", "a", "an", "this", "that", "these", "those", "of", "my", "your", "our", "their"}
+)
 #: A capitalised word glued to a word's end by a missing space ("ForwardCutting", "HalpernA").
 _GLUED_CAPITAL = re.compile(r"(?<=[a-z]{4})([A-Z][a-z]*)(?![^\W\d_])")
 #: A web address glued to a word's end by a missing space ("Lewiswww", "Lewiswww.x.com").

@@ -136,7 +136,7 @@ _WRITER_STUDY = re.compile(
 )  # "This is a very quick quiz built to find out what you ... want"
 #: A survey's or a study's page, by its path ("/survey/ppp/", "/questionnaire/x", "/quiz/x").
 _SURVEY_PATH = re.compile(
-    r"/(?:[\w-]*(?:survey|questionnaire|study|quiz|poll)[\w-]*|form|forms)/[^/?#]"
+    r"/(?:[\w-]*(?:survey|questionnaire|study|quiz|polls?(?![a-z]))[\w-]*|form|forms)/[^/?#]"
 )
 #: What a sentence says of a site it opens with, right after it ("... has listings of").
 _RESOURCE_AFTER = re.compile(
@@ -212,7 +212,8 @@ def is_resource_page(url: str) -> bool:
 def names_linked_site(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is the name of the public page its link points to, in the
     link's text ("[Medcircle about BPD](https://www.medcircle.com/series/...)"): the site's
-    name, not a person's."""
+    name, not a person's; not a given name, nor a site its writer or someone they know owns
+    ("My therapist has a blog: [Brightwater on anxiety](...)")."""
     if is_census_name(text[start:end]) or is_given_name(text[start:end]):
         return False  # "[Talia about anxiety](https://www.talia.com/...)": her own
     name = re.sub(r"[^a-z]", "", text[start:end].lower())
@@ -221,7 +222,8 @@ def names_linked_site(text: str, start: int, end: int) -> bool:
             return False
         if link.start("label") <= start and end <= link.end("label"):
             labels = site_labels(SCHEME.sub("", link["url"].lower()))
-            return name in labels[:-1] and is_resource_page(link["url"])
+            own = is_own_site(text, link.start("url"), link.end("url"))
+            return name in labels[:-1] and is_resource_page(link["url"]) and not own
     return False
 
 

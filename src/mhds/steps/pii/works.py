@@ -142,6 +142,12 @@ _SOMEONE_KNOWN = re.compile(
     r"(?:-in-law)?\b"
     r"|\b(?:at|in|from)[ \t]+(?:(?:my|our|the)[ \t]+)?(?:[\w-]+[ \t]+)?group\b)"
 )
+#: The writer in a sentence at all ("I", "we", "us", "our"), or someone known: a book named
+#: after its owner's full name there is no public author's.
+_WRITER_IN = re.compile(rf"{_SOMEONE_KNOWN.pattern}|\b(?:I|we|We|us|our|Our)\b")
+#: A title's first word that makes the words after an owner's book no title ("Kevin Walsh's book
+#: Report is due").
+_NOT_TITLE_WORDS = frozenset({"club", "report", "in", "on", "at", "is", "was", "and", "or"})
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+[\s\"”’)]*")
 #: A full name that wrote a named book, right after it ("Rick Hanson, he wrote the book
 #: Buddha's Brain", "Harriet Lerner wrote the book The Dance of Anger"): its author.
@@ -152,14 +158,17 @@ _WROTE_TITLE = re.compile(
     r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
     r"[A-Z][\w'’-]*)*)"
 )
-#: A full name's book, named right after it ("Betty Dodson's book Sex for One", "Brené Brown's
-#: new book, Rising Strong"): its author, unless the sentences around tie them to the writer.
+#: A full name's book, its title of two words or more right after it ("Betty Dodson's book Sex
+#: for One", "Brené Brown's new book, Rising Strong"): its author, unless a title before the
+#: name, the title's first word or the sentences around make it someone's own or owned book
+#: ("Mrs. Jenna Hollis's book Club", "Kevin Walsh's book Friday", "... I am her aunt").
 _POSSESSIVE_BOOK = re.compile(
-    rf"(?<![\w'’])(?P<names>{_LETTERS_WORD}(?:[ \t]+{_LETTERS_WORD}){{1,3}})['’]s[ \t]+"
+    rf"(?<![\w'’.])(?<!(?i:dr|mr|ms)\.[ \t])(?<!(?i:mrs)\.[ \t])"
+    rf"(?P<names>{_LETTERS_WORD}(?:[ \t]+{_LETTERS_WORD}){{1,3}})['’]s[ \t]+"
     r"(?:(?:new|latest|first|classic|famous|great|wonderful|excellent)[ \t]+)?"
     r"(?:book|workbook|novel|memoir)[ \t]*[,:]?[ \t]+[“\"]?"
     r"(?P<title>[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|the|and|a|an|to|for|in|on|with)[ \t]+)*"
-    r"[A-Z][\w'’-]*)*)"
+    r"[A-Z][\w'’-]*)+)"
 )
 #: The names tied to the writer right after them ("by Sarah Jones, my neighbour", "by Dana
 #: Reyes (my aunt)", "by Sam Lee from our office"): someone's, not an author's.
@@ -190,8 +199,10 @@ def cited_works(text: str) -> list[tuple[int, int, str]]:
             continue  # "... wrote a book called Quiet Waters and gave me a copy": someone known
         found.append((wrote.start("title"), wrote.end("title"), "publication"))
         found.extend(_credit(text, wrote.start("names"), wrote["names"], CREDITED, people))
-    for book in _POSSESSIVE_BOOK.finditer(text):  # "Betty Dodson's book Sex for One"
-        if _SOMEONE_KNOWN.search(_sentences_around(text, book.start(), book.end())):
+    for book in _POSSESSIVE_BOOK.finditer(text):
+        first = book["title"].split()[0].lower()
+        around = _sentences_around(text, book.start(), book.end())
+        if first in _CALENDAR or first in _NOT_TITLE_WORDS or _WRITER_IN.search(around):
             continue  # "X's book Quiet Rivers came out; she's my sister-in-law": someone known
         found.append((book.start("title"), book.end("title"), "publication"))
         found.extend(_credit(text, book.start("names"), book["names"], CREDITED, people))
