@@ -222,8 +222,11 @@ def names_linked_site(text: str, start: int, end: int) -> bool:
             return False
         if link.start("label") <= start and end <= link.end("label"):
             labels = site_labels(SCHEME.sub("", link["url"].lower()))
-            own = is_own_site(text, link.start("url"), link.end("url"))
-            return name in labels[:-1] and is_resource_page(link["url"]) and not own
+            return (
+                name in labels[:-1]
+                and is_resource_page(link["url"])
+                and not is_own_site(text, link.start("url"), link.end("url"))
+            )
     return False
 
 
