@@ -16,6 +16,7 @@ from string import digits
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from mhds.steps.pii.authorship import PRODUCT_PATH, VIDEO_PAGE, is_writers_page
 from mhds.steps.pii.gazetteer import is_census_name, is_given_name
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS, US_STATE_CODES
 from mhds.steps.pii.lexicon import (
@@ -41,10 +42,6 @@ _PROFILE_PATH = re.compile(
     r"/(?:@|~|u/|user/|users/|profile|profiles/|people/|person/|author/|authors/|in/|member"
     r"|therapists?/|counsel+ors?/|providers?/|staff/|team/|our-team|about-me|bio/"
     r"|comments/)"  # a forum's thread ("reddit.com/r/x/comments/9w2b8l/..."): its poster's
-)
-#: One video's page on a public video site (a channel's page is not one).
-_VIDEO_PAGE = re.compile(
-    r"(?:www\.|m\.)?(?:youtube\.com/(?:watch\?|shorts/|embed/)|youtu\.be/[\w-]|vimeo\.com/[0-9])"
 )
 _PRACTICE_WORD = re.compile(
     r"therap|counsel|psychotherap|coach|heal|wellness|clinic|practice|associates|lcsw|lpc"
@@ -92,9 +89,6 @@ _RUN_TOGETHER = frozenset(
 )  # fmt: skip
 #: Region codes in organisations' site names ("psychologynj", "AcademyofCT", "namiuk").
 _REGION_CODES = frozenset(code.lower() for code in US_STATE_CODES) | {"uk", "nyc"}
-#: A shop's product page ("amazon.com/Explosive-Child-.../dp/0062270451"): a book or a thing
-#: for sale, never a person's page.
-_PRODUCT_PATH = re.compile(r"(?:^|/)(?:dp|gp/product)/[A-Z0-9]{10}(?:[/?]|$)", re.I)
 _MAX_SITE_NAME = 40
 _MAX_WORD = 18
 #: A URL's scheme ("https://"), dropped before its host is read.
@@ -102,7 +96,8 @@ SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _KNOWN_TLDS = frozenset(TLDS.split("|"))
 #: Whose a site is, said in its sentence before it.
 OWNER_CUE = re.compile(
-    r"(?i:\b(?:my|our|his|her)[ \t]+(?:[\w'’-]+[ \t]+){0,3}?(?:site|website|web[ \t]?page"
+    r"(?i:\b(?:my|our|his|her)[ \t]+(?!(?:all[ \t-]+time[ \t]+)?(?:favou?rite|fave|go-to)\b)"
+    r"(?:[\w'’-]+[ \t]+){0,3}?(?:site|website|web[ \t]?page"
     r"|blog|page|practice|office|podcast|channel|videos?|books?|articles?|posts?|work|group|runs|owns"
     r"|writes|wrote|created|started|founded|manages|hosts|sells)\b"
     r"|\b(?:contact|email|e-mail|call|reach|find|visit|join|follow)"
@@ -111,32 +106,6 @@ OWNER_CUE = re.compile(
     r"|offer|host|created|founded|started|own|manage|lead|publish\w*)\b"
     r"|\b(?:I|we)[ \t]+(?:am|are|have)[ \t]+(?:the|an?|my|our)[ \t]+(?:\w+[ \t]+)?(?:author"
     r"|founder|owner|creator|editor|host|writer|blog|site|website|practice|podcast)\b)"
-)
-#: The writer saying a page is about them, in the paragraphs before its link ("I was
-#: interviewed recently", "here is my story on national TV", "my interview with").
-_WRITER_FEATURED = re.compile(
-    r"(?i:\b(?:I|we)[ \t]+(?:was|were|got|have[ \t]+been|['’]ve[ \t]+been)[ \t]+"
-    r"(?:recently[ \t]+|just[ \t]+)?(?:interviewed|featured|profiled)\b"
-    r"|\bmy[ \t]+(?:interview|story|feature|op-?ed|guest[ \t]+post)[ \t]+(?:on|in|with|for)\b)"
-)
-_FEATURE_REACH = 600
-#: The writer saying they run a study, anywhere before a survey's link ("We are carrying out an
-#: **online study", "I'm conducting a survey for my dissertation"), or made the quiz or poll
-#: ("I made a short quiz", "This is a very quick quiz built to ..."): the survey is theirs.
-_WRITER_STUDY = re.compile(
-    r"(?i:\b(?:I|we)(?:['’](?:m|re)|[ \t]+(?:am|are))[ \t]+(?:currently[ \t]+)?"
-    r"(?:carrying[ \t]+out|conducting|running|doing|recruiting[ \t]+for)[ \t]+"
-    r"(?:a|an|our|my|this)[ \t]+(?:[*_]*[\w-]+[ \t]+){0,2}[*_]*"
-    r"(?:study|survey|research|questionnaire|project|dissertation|thesis)\b"
-    r"|\b(?:I|we)[ \t]+(?:made|built|created|designed|put[ \t]+together)[ \t]+(?:a|an|this|my|our)"
-    r"[ \t]+(?:[\w-]+[ \t]+){0,3}(?:quiz|survey|poll|questionnaire)\b"
-    r"|\b(?:this|here)[ \t]+is[ \t]+(?:a|an|my|our)[ \t]+(?:[\w-]+[ \t]+){0,3}"
-    r"(?:quiz|survey|poll|questionnaire)[ \t]+(?:(?:I|we)[ \t]+)?"
-    r"(?:made|built|created|designed|put[ \t]+together)\b)"
-)  # "This is a very quick quiz built to find out what you ... want"
-#: A survey's or a study's page, by its path ("/survey/ppp/", "/questionnaire/x", "/quiz/x").
-_SURVEY_PATH = re.compile(
-    r"/(?:[\w-]*(?:survey|questionnaire|study|quiz|polls?(?![a-z]))[\w-]*|form|forms)/[^/?#]"
 )
 #: What a sentence says of a site it opens with, right after it ("... has listings of").
 _RESOURCE_AFTER = re.compile(
@@ -200,9 +169,9 @@ def is_resource_page(url: str) -> bool:
         return False
     if labels[-1] in _PUBLIC_TLDS or (len(labels) >= 3 and labels[-2] in _PUBLIC_SLDS):
         return True
-    if "amazon" in labels and _PRODUCT_PATH.search(path):
+    if "amazon" in labels and PRODUCT_PATH.search(path):
         return True
-    if _VIDEO_PAGE.match(value):
+    if VIDEO_PAGE.match(value):
         return True  # one video of a video site, not a channel: "youtube.com/watch?v=..."
     if labels[-1] == "org" and path.strip("/") and _is_organisation_name(labels[-2]):
         return True  # a page of an organisation's site: "glbthotline.org/transteens.html"
@@ -235,10 +204,10 @@ def is_own_site(text: str, start: int, end: int) -> bool:
     its sentence says whose ("my website", "our practice", "her blog", "contact me"), a form's
     field holds it ("Website: ..."), an e-mail address stands in its paragraph (contact
     details), the same site is so named elsewhere in the text or signs it off there ("~Mark
-    (www.x.com)"), the paragraphs before it say the writer was interviewed or featured
-    ("I was interviewed recently ...", "my story on national TV"), or it is a survey's page
-    and the writer said before it that they run a study ("We are carrying out an online
-    study ... [.../survey/ppp/]")."""
+    (www.x.com)"), or the text says the page is about the writer or made by them
+    (:func:`mhds.steps.pii.authorship.is_writers_page`: "I was interviewed recently ...",
+    "We are carrying out an online study ... [.../survey/ppp/]", "this song I wrote ...
+    [youtu.be/...]")."""
     host = _host(text[start:end])
     if not host:
         return False
@@ -246,10 +215,8 @@ def is_own_site(text: str, start: int, end: int) -> bool:
     owned, signing = _site_mentions(text, host)
     if owned or _is_owned_at(text, here):
         return True
-    if _WRITER_FEATURED.search(text, max(0, here - _FEATURE_REACH), here):
-        return True  # "I was interviewed recently ... [link]": a page about the writer
-    if _SURVEY_PATH.search(text, start, end) and _WRITER_STUDY.search(text, 0, here):
-        return True  # "We are carrying out an online study ... [survey link]"
+    if is_writers_page(text, start, end, here):
+        return True  # "I was interviewed recently ... [link]", "this song I wrote ... [link]"
     return any(at != here for at in signing)
 
 

@@ -102,8 +102,11 @@ class PIIRedactor(RecordStep):
     # off with a degree ("Kindly-keith hughes M.A."), "Until next time" closing, a platform
     # after a possessive without its apostrophe ("my friends Instagram") and its services
     # ("Xbox Live"), a link's text naming its public site (no given name), unlisted drug brands
-    # between known ones in a list near a word of medicines, and a quiz its writers made
-    version: ClassVar[int] = 21
+    # between known ones in a list near a word of medicines, and a quiz its writers made; 22: a
+    # video's or a shop's page the text says its writer made ("this song I wrote ... [youtu.be
+    # link]", "my new book ... [amazon link]"), a LimeSurvey page of the writer's study, and
+    # "my favourite video [link]" no one's own
+    version: ClassVar[int] = 22
 
     def __init__(
         self,
