@@ -124,6 +124,13 @@ CORPORA = {
     # held out: only aggregates are read, no text of them is quoted.
     "counselchat14": CORPORA_DIR / "counselchat_gold14.jsonl",
     "reddit6": CORPORA_DIR / "reddit_gold6.jsonl",
+    # Reddit batch 7: labelled twice in the session of PII step 22 (the helpers reported counts
+    # only; 34 of its posts had engine spans or kept links printed in that session's scans of
+    # the unlabelled posts before their labels existed), run blind once, three engines, with
+    # the session-start engine (step 21) and with step 22
+    # (results/pii-independent-blind-step22-reddit7*.json), then held out: only aggregates are
+    # read, no text of it is quoted.
+    "reddit7": CORPORA_DIR / "reddit_gold7.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -142,6 +149,7 @@ WHOLLY_HELD_OUT = frozenset(
         "reddit2",
         "reddit4",
         "reddit6",
+        "reddit7",
     }
 )
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses

@@ -38,7 +38,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 7)}
+SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 8)}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {
