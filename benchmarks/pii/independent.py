@@ -96,7 +96,9 @@ CORPORA = {
     "counselchat10": CORPORA_DIR / "counselchat_gold10.jsonl",
     # Reddit posts from mental-health subreddits (Low et al. 2020), labelled twice in the ninth
     # session. Batch 1: run blind once with the session-start engine
-    # (results/pii-independent-blind-reddit*.json), then dev. Batch 2: never read.
+    # (results/pii-independent-blind-reddit*.json), then dev. Batch 2: held out until the
+    # session of PII step 22 (only aggregates read), then read in full as a dev part once
+    # batch 7 had taken its place among the held-out batches.
     "reddit": CORPORA_DIR / "reddit_gold1.jsonl",
     "reddit2": CORPORA_DIR / "reddit_gold2.jsonl",
     # CounselChat batch 11 and Reddit batch 3: labelled twice in the session of PII step 20
@@ -146,7 +148,6 @@ WHOLLY_HELD_OUT = frozenset(
         "counselchat10",
         "counselchat12",
         "counselchat14",
-        "reddit2",
         "reddit4",
         "reddit6",
         "reddit7",
@@ -156,8 +157,8 @@ WHOLLY_HELD_OUT = frozenset(
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
 WHOLLY_READ = frozenset(
     {"counselchat", "counselchat2", "counselchat4", "counselchat5", "counselchat6", "counselchat7",
-     "counselchat8", "counselchat9", "counselchat11", "counselchat13", "reddit", "reddit3",
-     "reddit5"}
+     "counselchat8", "counselchat9", "counselchat11", "counselchat13", "reddit", "reddit2",
+     "reddit3", "reddit5"}
 )  # fmt: skip
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without

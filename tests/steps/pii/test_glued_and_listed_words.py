@@ -61,6 +61,9 @@ C = Category
         ),
         # a closing of a forum post before its writer's name
         ("Thanks for reading.\nUntil next time.\nSparrow", (C.PERSON, "Sparrow")),
+        # a closing with an emoji or an emoticon before the name
+        ("Any advice is welcome.\nThank you 😁 \nTK", (C.PERSON, "TK")),
+        ("Any advice is welcome.\nThanks :)\nOrla", (C.PERSON, "Orla")),
         # a name the writer says was changed
         ("But Tully (changed) is kind to me.", (C.PERSON, "Tully")),
         ("Then Bree (not her real name) called.", (C.PERSON, "Bree")),

@@ -54,7 +54,8 @@ _SURVEY_PATH = re.compile(
 #: What a video's page may be of, and a shop's page: the writer's work named as such.
 _VIDEO_WORKS = (
     r"videos?|vids?|vlogs?|(?:short[ \t]+)?films?|clips?|songs?|tracks?|lyrics|raps?|beats?"
-    r"|podcasts?|episodes?|channel|animations?|documentar(?:y|ies)|poems?|music|album|mixtape"
+    r"|podcasts?|episodes?|channel|animations?|documentar(?:y|ies)|docuseries|web[ \t]?series"
+    r"|poems?|music|album|mixtape"
 )
 _BOOK_WORKS = r"books?|e-?books?|novels?|memoirs?|workbooks?"
 #: Words that make a work someone else's thing or not a work ("video call", "book club").
@@ -62,22 +63,28 @@ _NOT_A_WORK = (
     r"(?![ \t]+(?:games?|calls?|chats?|club|clubs|lists?|recommendations?|shelf|store|camera"
     r"|player|stores?)\b)"
 )
-_FILLER = r"(?:(?:a|an|the|this|my|our|some|new|short|little|quick|first|second|latest|own)[ \t]+)"
+_FILLER = (
+    r"(?:(?:a|an|the|this|my|our|some|new|short|little|quick|first|second|latest|own|youtube"
+    r"|tiktok)[ \t]+)"
+)
+#: Verbs of making a work, past or going on ("I wrote", "I'm filming", "I have started making").
 _MADE = (
-    r"(?:made|wrote|written|recorded|filmed|produced|created|edited|uploaded|released"
-    r"|published|composed|directed|shot|put[ \t]+together"
-    r"|(?:been[ \t]+|am[ \t]+|['’]m[ \t]+)?working[ \t]+on)"
+    r"(?:(?:started|begun|been|am|m)[ \t]+)?"
+    r"(?:made|making|wrote|writing|written|recorded|recording|filmed|filming|produced|producing"
+    r"|created|creating|edited|editing|uploaded|uploading|released|published|composed|directed"
+    r"|shot|shooting|put[ \t]+together|working[ \t]+on)"
 )
 _MY_WORK = r"(?:own|new|first|latest|newest|debut|recent|next|upcoming|original)"
 
 
 def _made_by_writer(works: str) -> re.Pattern[str]:
-    """The writer saying they made a work of ``works``: "I wrote a song", "this song I
-    wrote", "my new book", "my lyrics"."""
+    """The writer saying they made a work of ``works``: "I wrote a song", "I'm filming a
+    YouTube docuseries", "this song I wrote", "my new book", "my lyrics"."""
     work = rf"(?:{works}){_NOT_A_WORK}"
     return re.compile(
-        rf"(?i:\b(?:I|we)(?:['’](?:ve|d)|[ \t]+(?:have|had))?[ \t]+(?:just[ \t]+|recently[ \t]+"
-        rf"|finally[ \t]+|also[ \t]+)?{_MADE}[ \t]+{_FILLER}{{0,3}}\b{work}\b"
+        rf"(?i:\b(?:I|we)(?:['’](?:ve|d|m|re)|[ \t]+(?:have|had))?[ \t]+"
+        rf"(?:just[ \t]+|recently[ \t]+|finally[ \t]+|also[ \t]+)?{_MADE}[ \t]+{_FILLER}{{0,3}}"
+        rf"\b{work}\b"
         rf"|\b{work}[ \t]+(?:that[ \t]+|which[ \t]+)?(?:I|we)[ \t]+(?:just[ \t]+|recently[ \t]+)?"
         rf"{_MADE}\b"
         rf"|\bmy[ \t]+(?:{_MY_WORK}[ \t]+)?(?!music\b){work}\b)"

@@ -260,9 +260,13 @@ CLOSING = (
     r"|thank[ \t]+you|cheers|take[ \t]+care|respectfully|yours(?:[ \t]+truly)?"
     r"|wishing[ \t]+you[ \t]+well|until[ \t]+next[ \t]+time|stay[ \t]+(?:safe|strong))"
 )
+#: Emoji and emoticons a closing may carry before the name ("Thank you 😁\nSB", "Thanks :)").
+CLOSING_MARKS = (
+    r"(?:[ \t\xa0]*(?:[\U0001F300-\U0001FAFF\u2600-\u27BF\u2764\uFE0F\u200D]|[:;]-?[)D(P]|<3+))*"
+)
 SIGNATURE = (
     rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{NAMES})[ \t]*\s*\Z"
-    rf"|(?:^|\n|[.!?][ \t]*)[ \t]*{CLOSING}[ \t]*[,!.~:-]*[ \t]*(?:\n[ \t]*)?"
+    rf"|(?:^|\n|[.!?][ \t]*)[ \t]*{CLOSING}[ \t]*[,!.~:-]*{CLOSING_MARKS}[ \t]*(?:\n[ \t]*)?"
     rf"(?:{TITLE}\.?[ \t]+)?{_NOT_NAME}(?P<v2>{NAME}(?:[ \t]+{NAME}){{0,4}})[ \t]*[.!]?\s*\Z"
 )
 #: Clinical credentials after a therapist's name ("Laura Cassity, LMSW, LMAC").

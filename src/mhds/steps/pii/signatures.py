@@ -20,13 +20,14 @@ from mhds.steps.pii.name_cues import (
     is_place_name,
     stop_words,
 )
-from mhds.steps.pii.pattern_sources import CLOSING
+from mhds.steps.pii.pattern_sources import CLOSING, CLOSING_MARKS
 from mhds.steps.pii.spans import Category, Span
 
-#: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.").
+#: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.", "Thank you 😁").
 #: (glued on by a missing space too: "...left in ManhattanHope that helps C")
 _CLOSED = (
-    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*(?:\n|\\n)?[ \t\xa0~-]*"
+    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*{CLOSING_MARKS}[ \t\xa0]*(?:\n|\\n)?"
+    r"[ \t\xa0~-]*"
 )
 _CLOSING = re.compile(_CLOSED + r"\Z")
 _SIGNATURE_REACH = 200
