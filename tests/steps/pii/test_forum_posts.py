@@ -326,6 +326,9 @@ def test_u_slash_before_a_word_or_unit_and_a_second_guess_are_nothing(
         ("Rent was due on the 3rd of last month and I still owe it.", "3rd of last month"),
         ("My review is on Thursday the 9th and I keep shaking.", "9th"),
         ("He moved out on Friday the 12th, the day after my birthday.", "12th"),
+        # a function word after the ordinal ends its phrase: it is no ordinal of a noun
+        ("My court date is on the 21st at the county office.", "21st"),
+        ("Our anniversary is on the 8th so I booked a table.", "8th"),
     ],
 )
 def test_a_day_of_the_month_pinned_by_its_words_is_a_date(
@@ -339,6 +342,8 @@ def test_a_day_of_the_month_pinned_by_its_words_is_a_date(
     [
         "Our flat is on the 14th floor and the lift is broken again.",
         "I almost quit after the 2nd session but I stayed.",
+        "I got through the 2nd week and I felt better.",
+        "Since the 3rd one in a row I stopped counting.",
         "Friday the 13th scares my little brother every time.",
         "She finished 3rd in the race and cried with joy.",
     ],

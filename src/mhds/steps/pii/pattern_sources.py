@@ -218,12 +218,14 @@ DAY_MONTH_CONTEXT = (
 )
 #: A day of the month with no month, where the words pin it: "the 14th of last month", a
 #: weekday before it ("on Monday the 22nd"), or "until the", "on the", "by the" ... before an
-#: ordinal that ends its phrase ("won't see me until the 29th."; not "the 29th floor", "after
-#: the 2nd time"). Not "Friday the 13th", a superstition and a film.
+#: ordinal that ends its phrase ("won't see me until the 29th.", "on the 19th at the gym", "on
+#: the 18th so we"; not "the 29th floor", "after the 2nd time"). Not "Friday the 13th", a
+#: superstition and a film.
 DATE_DAY_ALONE = (
     r"[0-9](?<![\w.,/-][0-9])[0-9]?(?:st|nd|rd|th)"
     r"(?P<month>[ \t]+of[ \t]+(?i:this|last|next|the[ \t]+same)[ \t]+(?i:month)\b)?"
-    r"(?P<open>(?=[ \t]*[\w'’/%-]|[.,][0-9]))?"
+    r"(?P<open>(?=[ \t]*(?!(?i:at|so|and|but|or|in|for|to|till|until|through|when|because"
+    r"|then|i|we|he|she|they|it|is|was|will)\b)[\w'’/%-]|[.,][0-9]))?"
 )
 DAY_ALONE_CONTEXT = (
     r"(?i:\b(?P<weekday>mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]+(?:the[ \t]+)?"

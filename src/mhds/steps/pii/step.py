@@ -105,8 +105,9 @@ class PIIRedactor(RecordStep):
     # between known ones in a list near a word of medicines, and a quiz its writers made; 22: a
     # video's or a shop's page the text says its writer made ("this song I wrote ... [youtu.be
     # link]", "my new book ... [amazon link]", "I'm filming a YouTube docuseries"), a LimeSurvey
-    # page of the writer's study, "my favourite video [link]" no one's own, and a closing with
-    # an emoji before the name ("Thank you 😁\nSB")
+    # page of the writer's study, "my favourite video [link]" no one's own, a closing with an
+    # emoji before the name ("Thank you 😁\nSB"), and a day of the month before a function word
+    # ("on the 19th at the gym")
     version: ClassVar[int] = 22
 
     def __init__(
