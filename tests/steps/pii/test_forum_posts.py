@@ -329,6 +329,7 @@ def test_u_slash_before_a_word_or_unit_and_a_second_guess_are_nothing(
         # a function word after the ordinal ends its phrase: it is no ordinal of a noun
         ("My court date is on the 21st at the county office.", "21st"),
         ("Our anniversary is on the 8th so I booked a table.", "8th"),
+        ("My last drink was on the 6th before I went to detox.", "6th"),
     ],
 )
 def test_a_day_of_the_month_pinned_by_its_words_is_a_date(
@@ -344,6 +345,9 @@ def test_a_day_of_the_month_pinned_by_its_words_is_a_date(
         "I almost quit after the 2nd session but I stayed.",
         "I got through the 2nd week and I felt better.",
         "Since the 3rd one in a row I stopped counting.",
+        "I failed on the 2nd and final attempt at the exam.",
+        "The office is on the 2nd or 3rd floor, I forget.",
+        "On the 2nd to last day of camp I cried.",
         "Friday the 13th scares my little brother every time.",
         "She finished 3rd in the race and cried with joy.",
     ],

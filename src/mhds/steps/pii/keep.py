@@ -57,7 +57,6 @@ from mhds.steps.pii.platforms import on_a_social_profile, on_a_user_content_host
 from mhds.steps.pii.practices import PRACTICE_RECOGNIZER
 from mhds.steps.pii.resources import PublicResources
 from mhds.steps.pii.sites import (
-    SCHEME,
     is_introduced_site,
     is_misspelt_site,
     is_own_site,
@@ -67,6 +66,7 @@ from mhds.steps.pii.sites import (
     reads_as_words,
 )
 from mhds.steps.pii.spans import Category, Span
+from mhds.steps.pii.urls import SCHEME
 from mhds.steps.pii.works import cited_works, consumed_as_work
 
 #: Conditions shorter than this are not matched to a misspelling: short words lie one letter

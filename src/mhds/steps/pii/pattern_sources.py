@@ -224,8 +224,8 @@ DAY_MONTH_CONTEXT = (
 DATE_DAY_ALONE = (
     r"[0-9](?<![\w.,/-][0-9])[0-9]?(?:st|nd|rd|th)"
     r"(?P<month>[ \t]+of[ \t]+(?i:this|last|next|the[ \t]+same)[ \t]+(?i:month)\b)?"
-    r"(?P<open>(?=[ \t]*(?!(?i:at|so|and|but|or|in|for|to|till|until|through|when|because"
-    r"|then|i|we|he|she|they|it|is|was|will)\b)[\w'’/%-]|[.,][0-9]))?"
+    r"(?P<open>(?=[ \t]*(?!(?i:at|so|but|till|until|through|when|because|then|before|after"
+    r"|unless|near)\b)[\w'’/%-]|[.,][0-9]))?"
 )
 DAY_ALONE_CONTEXT = (
     r"(?i:\b(?P<weekday>mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]+(?:the[ \t]+)?"
@@ -263,12 +263,14 @@ CLOSING = (
     r"|wishing[ \t]+you[ \t]+well|until[ \t]+next[ \t]+time|stay[ \t]+(?:safe|strong))"
 )
 #: Emoji and emoticons a closing may carry before the name ("Thank you 😁\nSB", "Thanks :)").
+#: Each mark takes the blanks after it, so that no two runs of blanks can share a space.
 CLOSING_MARKS = (
-    r"(?:[ \t\xa0]*(?:[\U0001F300-\U0001FAFF\u2600-\u27BF\u2764\uFE0F\u200D]|[:;]-?[)D(P]|<3+))*"
+    r"(?:(?:[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]"
+    r"|[:;=]['’]?-?[)D(Pp]+|\^_*\^|<3+)[ \t\xa0]*)*"
 )
 SIGNATURE = (
     rf"(?:^|\n)[ \t]*[-–—~][ \t]*(?P<v>{NAMES})[ \t]*\s*\Z"
-    rf"|(?:^|\n|[.!?][ \t]*)[ \t]*{CLOSING}[ \t]*[,!.~:-]*{CLOSING_MARKS}[ \t]*(?:\n[ \t]*)?"
+    rf"|(?:^|\n|[.!?][ \t]*)[ \t]*{CLOSING}[ \t]*[,!.~:-]*[ \t]*{CLOSING_MARKS}(?:\n[ \t]*)?"
     rf"(?:{TITLE}\.?[ \t]+)?{_NOT_NAME}(?P<v2>{NAME}(?:[ \t]+{NAME}){{0,4}})[ \t]*[.!]?\s*\Z"
 )
 #: Clinical credentials after a therapist's name ("Laura Cassity, LMSW, LMAC").

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from mhds.steps.pii.lexicon import EDGE_PUNCTUATION
-from mhds.steps.pii.sites import SCHEME, site_labels
+from mhds.steps.pii.urls import SCHEME, site_labels
 
 _PATH_PIECE = re.compile(r"[^/?#]+")
 #: Social platforms whose paths open with a user's handle or a post.

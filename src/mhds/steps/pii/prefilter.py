@@ -98,7 +98,7 @@ _RELATION = (
 # relation ("doctor yuki", "my son jacob"), after "told"/"texted"/"met" ..., or between "the"
 # and a facility word ("the pittsburgh office"). A cue unless that word is a stop word.
 _NAME_SLOT = re.compile(
-    r"\b(?:hi|hey|hello|dear|thanks|thank\s+you)\s*,?\s+([a-z]+)"
+    r"\b(?:hi|hey|hello|dear|thanks|thank\s+you)(?:\s*,\s*|\s+)([a-z]+)"
     r"|\b(?:love|bye|cheers|regards|xoxo|best)\s*,\s*([a-z]+)"
     r"|,\s*([a-z]+)\s*[.!?]+(?:\s|$)"
     r"|\b(?:doctor|nurse|pastor|coach|officer|judge|professor|aunt|auntie|uncle|grandma|grandpa)"

@@ -26,7 +26,7 @@ from mhds.steps.pii.spans import Category, Span
 #: A closing before a signature ("Warmly,", "Hope this helps,", "Be well.", "Thank you 😁").
 #: (glued on by a missing space too: "...left in ManhattanHope that helps C")
 _CLOSED = (
-    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*{CLOSING_MARKS}[ \t\xa0]*(?:\n|\\n)?"
+    rf"(?:\b|(?<=[a-z])(?=[A-Z])){CLOSING}[ \t\xa0]*[,.!:;~-]*[ \t\xa0]*{CLOSING_MARKS}(?:\n|\\n)?"
     r"[ \t\xa0~-]*"
 )
 _CLOSING = re.compile(_CLOSED + r"\Z")

@@ -27,6 +27,7 @@ from mhds.steps.pii.lexicon import (
     one_edit_apart,
 )
 from mhds.steps.pii.pattern_sources import EMAIL, TLDS
+from mhds.steps.pii.urls import SCHEME, site_labels
 
 _CUE_REACH = 40
 #: A Markdown link: its text, then its address in brackets ("[Medcircle about BPD](https://...)").
@@ -91,12 +92,11 @@ _RUN_TOGETHER = frozenset(
 _REGION_CODES = frozenset(code.lower() for code in US_STATE_CODES) | {"uk", "nyc"}
 _MAX_SITE_NAME = 40
 _MAX_WORD = 18
-#: A URL's scheme ("https://"), dropped before its host is read.
-SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _KNOWN_TLDS = frozenset(TLDS.split("|"))
 #: Whose a site is, said in its sentence before it.
 OWNER_CUE = re.compile(
-    r"(?i:\b(?:my|our|his|her)[ \t]+(?!(?:all[ \t-]+time[ \t]+)?(?:favou?rite|fave|go-to)\b)"
+    r"(?i:\b(?:my|our|his|her)[ \t]+(?!(?:(?:all[ \t-]+time|very|absolute|most|personal)[ \t]+)?"
+    r"(?:favou?rites?|favs?|faves?|go-to)\b)"
     r"(?:[\w'’-]+[ \t]+){0,3}?(?:site|website|web[ \t]?page"
     r"|blog|page|practice|office|podcast|channel|videos?|books?|articles?|posts?|work|group|runs|owns"
     r"|writes|wrote|created|started|founded|manages|hosts|sells)\b"
@@ -314,11 +314,6 @@ def _signs_off(text: str, at: int) -> bool:
 
 def _host(url: str) -> str:
     return ".".join(site_labels(SCHEME.sub("", url.strip(EDGE_PUNCTUATION).lower())))
-
-
-def site_labels(value: str) -> list[str]:
-    host = value.partition("/")[0].rpartition("@")[2].partition(":")[0].strip(".")
-    return [label for label in host.split(".") if label and label != "www"]
 
 
 def _has_plain_name(labels: list[str]) -> bool:
