@@ -13,6 +13,7 @@ from tests.steps.pii.cases import redacted_texts
 VIDEO = "https://www.youtube.com/watch?v=Q1w2E3r4T5y"
 SHORT_VIDEO = "https://youtu.be/Zx9Yw8Vu7Ts"
 BOOK = "https://www.amazon.com/dp/B01ABCDE23"
+UK_BOOK = "https://www.amazon.co.uk/Quiet-Fields/dp/B07XYZ1234"
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,7 @@ BOOK = "https://www.amazon.com/dp/B01ABCDE23"
          SHORT_VIDEO),
         (f"Week 3 of recovery. Thank you for watching, see you next week.\n{VIDEO}", VIDEO),
         (f"Five years of notes went into my new book on grief.\n\n{BOOK}", BOOK),
+        (f"My new memoir is out today!\n\n{UK_BOOK}", UK_BOOK),
         (f"[Grief Notes]({BOOK}): we published this book last spring.", BOOK),
     ],
 )  # fmt: skip

@@ -1,12 +1,13 @@
-"""Whether a page on a public site is its writer's own work, said anywhere in the text.
+"""Whether a page on a public site is its writer's own work, as the text around it says.
 
 A page of a public site is kept as a public resource (:func:`mhds.steps.pii.sites.
 is_resource_page`): one video of a video site, a shop's book page, a survey on a hosting
-site. It is not kept when the writer says it is theirs, often sentences before its link:
-"What is your opinion on this song I wrote ... https://youtu.be/...", "This method is
-detailed in my new book ... at [this link](https://www.amazon.com/gp/product/...)", "Could
-any kind soul do this questionnaire for my thesis? ... [https://.../index.php/672931]".
-A link to a page someone else made ("this song helped me", "my favourite video") stays.
+site. It is not kept when the writer says it is theirs, often sentences before a link that
+stands alone: "What is your opinion on this song I wrote ... \n\nhttps://youtu.be/...",
+"[https://www.amazon.com/dp/...](...): I wrote this book", "Could any kind soul do this
+questionnaire for my thesis? ... [https://.../index.php/672931]". A link to a page someone
+else made ("this song helped me", "my favourite video", "Anyway, this talk helped me: [link]"
+after a song of the writer's) stays.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def is_writers_page(text: str, start: int, end: int, here: int) -> bool:
     host_and_path = SCHEME.sub("", url.lower())
     if VIDEO_PAGE.match(host_and_path):
         return _said_made(text, end, here, "video")
-    if site_labels(host_and_path)[-2:-1] == ["amazon"] and PRODUCT_PATH.search(url):
+    if "amazon" in site_labels(host_and_path) and PRODUCT_PATH.search(url):
         return _said_made(text, end, here, "book")
     return False
 
