@@ -21,9 +21,8 @@ from mhds.steps.pii.urls import SCHEME, site_labels
 VIDEO_PAGE = re.compile(
     r"(?:www\.|m\.)?(?:youtube\.com/(?:watch\?|shorts/|embed/)|youtu\.be/[\w-]|vimeo\.com/[0-9])"
 )
-#: A shop's product page ("amazon.com/Explosive-Child-.../dp/0062270451"): a book or a thing
-#: for sale, never a person's page.
-PRODUCT_PATH = re.compile(r"(?:^|/)(?:dp|gp/product)/[A-Z0-9]{10}(?:[/?]|$)", re.I)
+#: A shop's product page's path ("/Explosive-Child-.../dp/0062270451").
+_PRODUCT_PATH = re.compile(r"/(?:dp|gp/product)/[A-Z0-9]{10}(?:[/?]|$)", re.I)
 #: The writer saying a page is about them, in the paragraphs before its link ("I was
 #: interviewed recently", "here is my story on national TV", "my interview with").
 _WRITER_FEATURED = re.compile(
@@ -135,9 +134,17 @@ def is_writers_page(text: str, start: int, end: int, here: int) -> bool:
     host_and_path = SCHEME.sub("", url.lower())
     if VIDEO_PAGE.match(host_and_path):
         return _said_made(text, end, here, "video")
-    if "amazon" in site_labels(host_and_path) and PRODUCT_PATH.search(url):
+    if is_shop_page(host_and_path):
         return _said_made(text, end, here, "book")
     return False
+
+
+def is_shop_page(value: str) -> bool:
+    """Whether ``value`` (a URL without its scheme) is a shop's product page
+    ("amazon.com/Explosive-Child-.../dp/0062270451"): a book or a thing for sale, never a
+    person's page."""
+    _, _, path = value.partition("/")
+    return "amazon" in site_labels(value) and _PRODUCT_PATH.search("/" + path) is not None
 
 
 def _said_made(text: str, end: int, here: int, kind: str) -> bool:

@@ -16,7 +16,7 @@ from string import digits
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from mhds.steps.pii.authorship import PRODUCT_PATH, VIDEO_PAGE, is_writers_page
+from mhds.steps.pii.authorship import VIDEO_PAGE, is_shop_page, is_writers_page
 from mhds.steps.pii.gazetteer import is_census_name, is_given_name
 from mhds.steps.pii.keep_terms import ORGANISATION_WORDS, US_STATE_CODES
 from mhds.steps.pii.lexicon import (
@@ -169,7 +169,7 @@ def is_resource_page(url: str) -> bool:
         return False
     if labels[-1] in _PUBLIC_TLDS or (len(labels) >= 3 and labels[-2] in _PUBLIC_SLDS):
         return True
-    if "amazon" in labels and PRODUCT_PATH.search(path):
+    if is_shop_page(value):
         return True
     if VIDEO_PAGE.match(value):
         return True  # one video of a video site, not a channel: "youtube.com/watch?v=..."
