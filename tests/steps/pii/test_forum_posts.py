@@ -34,6 +34,22 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "Seroquel Nightmares? Since my dose went up I wake at 3am.",
         # a brand no table lists, between listed ones, near a word of medicines
         "My inhalers so far: Singulair, Trelegy, albuterol, Advair. None of them helped.",
+        # a brand with what it comes as, or medicines joined to it
+        "The urgent care gave me Keflex antibiotic and it cleared up in a week.",
+        "My asthma flared so they handed me a Ventolin inhaler and a spacer.",
+        "I use Flonase spray every morning for the allergies.",
+        "I've tried Colace and laxatives but nothing works.",
+        "I started Zithromax tablets on Monday. By Friday the Zithromax had worked.",
+        # a brand the tables lack, with what only a medicine comes as, even after "my"
+        "I keep a Dulera inhaler in my bag at all times.",
+        "Has anyone had acne from a Skyla IUD? Mine is awful.",
+        "I later learned my Skyla IUD was causing the cramps.",
+        # a medicine's other name in brackets or after a slash, misspelt or unlisted
+        "My doctor swapped my quetiapine (Sequil) for something milder.",
+        "Is Wellbutrin/Bupropian worth it for the fatigue?",
+        "I've been on Trintellix (Vortiox) for a month and the nausea is bad.",
+        # a brand named again, where its first mention is a medicine
+        "My doctor prescribed Savella 50mg for the fibro. Savella helped some.",
     ],
 )
 def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
@@ -69,6 +85,13 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         ("Kyleena and Alora, my twins, hide my pills.", "Alora"),
         ("Zoloft, Xanax and Kyleena, my niece, came to the pharmacy.", "Kyleena"),
         ("On my prescription list: Lexapro, Oisin, Kaelin, Xanax.", "Kaelin"),
+        # a medicine's form after a relation's name, a Census name in brackets after a
+        # medicine, and a brand named again as a person
+        ("My friend Jaylen inhaler is blue.", "Jaylen"),
+        ("Zoloft (Jennifer) and Celexa (Tom) were our cats' names.", "Jennifer"),
+        ("My doctor prescribed Savella 50mg. Savella said the pills were hers.", "Savella"),
+        ("I'm on Savella 50mg now. Savella's mom drove me to the pharmacy.", "Savella"),
+        ("My friend Kadian takes Savella 50mg daily.", "Kadian"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:

@@ -11,7 +11,11 @@ before it asks.
 - An item of a list of known medications ("(e.g. Wellbutrin XL, Aplenzin)":
   ``listed_with_medication``).
 - A generic drug name that a verb of medicating or a dose makes a medicine ("put me on
-  Tamoxifen", "Lamotrigine 50mg": ``names_medicines``).
+  Tamoxifen", "Lamotrigine 50mg": ``names_medicines``); a brand by what it comes as ("Keflex
+  antibiotic", "my Mirena IUD": ``named_by_its_form``).
+- A listed medicine's other name beside it ("mirtazapine (Rameron)", "Prozac/Fluxotine":
+  ``other_name_of_medicine``), and a word the text makes a medicine at another mention
+  (``medicine_elsewhere``).
 """
 
 from __future__ import annotations
@@ -86,20 +90,44 @@ _TAKEN_SOMEWHERE = re.compile(
     r"[ \t]+(?:to|out|back|home|along|away|around|over|off|with|into|and|who"
     r"|said|says|told|asked|called|texted|is|was|has|had)\b"
 )
+#: A medicine's other name beside it: in brackets right after it ("mirtazapine (Rameron)"),
+#: holding it ("Rameron (mirtazapine)"), or joined to it by a slash ("Prozac/Fluxotine").
+_OTHER_NAME_BEFORE = re.compile(r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]*\([ \t]*|/)\Z")
+_BRACKET_CLOSE = re.compile(r"[ \t]*\)")
+_OTHER_NAME_AFTER = re.compile(r"(?:[ \t]*\([ \t]*([A-Za-z][\w-]+)[ \t]*\)|/([A-Za-z][\w-]+)\b)")
 #: A dose's amount right after a word, before its unit ("50", " (10 ").
 _AMOUNT_AFTER = r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*"
+#: A medicine's noun right after its name ("side effects", "withdrawal", "pills").
+_MEDICINE_NOUN_AFTER = (
+    r"[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
+    r"|injections?|refills?|generic)\b"
+)
 #: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
 _MEDICATED_AFTER = re.compile(
-    rf"(?:{_AMOUNT_AFTER}(?i:mg|mcg|ml|g)\b"
-    r"|[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
-    r"|injections?|refills?"
-    r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
+    rf"(?:{_AMOUNT_AFTER}(?i:mg|mcg|ml|g)\b|{_MEDICINE_NOUN_AFTER}"
+    r"|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
 #: What makes a brand a medicine, people bearing brands' names as they do: its own dose right
-#: after it, or an article after a verb of taking.
+#: after it, or an article after a verb of taking (or what it comes as, below).
 _BRAND_DOSE_AFTER = re.compile(rf"{_AMOUNT_AFTER}(?i:mg|mcg)\b(?![ \t]+of\b)")
 _BRAND_TAKEN_BEFORE = re.compile(
     r"(?i:\b(?:taking|take[sn]?|took|tried|prescribed)[ \t]+(?:a|an|some)[ \t]+)\Z"
+)
+#: What a medicine comes as, right after a drug's brand ("Augmentin antibiotic", "Mirena IUD").
+_FORM_AFTER = re.compile(
+    rf"{_MEDICINE_NOUN_AFTER}|[ \t]+(?i:antibiotics?|inhalers?|creams?|ointments?|patch(?:es)?"
+    r"|sprays?|drops|gels?|suppositor(?:y|ies)|syrup|lozenges?|capsules?|implants?)\b"
+    r"|[ \t]+IUD\b"
+)
+#: What only a medicine comes as, right after a word the tables lack ("Mirena IUD").
+_UNLISTED_FORM_AFTER = re.compile(r"[ \t]+(?:IUD|(?i:inhaler|antibiotic|suppository))\b")
+#: Whose a medicine is, right before its name ("my", "her"), or an article.
+_OWNER_BEFORE = re.compile(r"(?i:\b(?:my|your|his|her|our|their|a|an|the)[ \t]+)\Z")
+#: Medicines in the plural joined to a drug's brand ("Anusol and laxatives").
+_WITH_MEDICINES_AFTER = re.compile(
+    r",?[ \t]+(?:and|or|with|plus)[ \t]+(?:some[ \t]+|other[ \t]+)?(?i:laxatives|antibiotics"
+    r"|painkillers|pain[ \t]+killers|meds|medications|medicines|vitamins|supplements|steroids"
+    r"|antidepressants|antihistamines|probiotics|pills|tablets|inhalers)\b"
 )
 #: Endings given names have and drugs' names mostly not ("Valerian", "Belladonna"): a drug's
 #: name so ending is a medicine only where a word around says so.
@@ -260,7 +288,11 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     if not first:
         return False
     if not is_drug_name(first):
-        return after == end and is_listed_brand(first) and _brand_as_medicine(text, start, end)
+        if after != end:
+            return False
+        if is_listed_brand(first):
+            return _brand_as_medicine(text, start, end)
+        return _unlisted_with_form(text, start, end)
     noun = _MEDICATED_AFTER.match(text, after)
     if after < end and (noun is None or noun.end() < end):
         return False  # words after the drug's name that are no medicine's noun
@@ -276,12 +308,79 @@ def names_medicines(text: str, start: int, end: int) -> bool:
 
 
 def _brand_as_medicine(text: str, start: int, end: int) -> bool:
-    """Whether a drug's brand at ``text[start:end]`` is a medicine: its dose right after it
-    ("Zofran 8mg"; not "gave Halaven 1g of paracetamol") or an article after a verb of taking
-    right before it ("taking a Zofran"; not "I took Savella shopping")."""
-    if _BRAND_DOSE_AFTER.match(text, end):
+    """Whether a drug's brand at ``text[start:end]`` is a medicine: its dose or what it comes
+    as right after it ("Zofran 8mg", "Augmentin antibiotic", "Mirena IUD"; not "gave Halaven
+    1g of paracetamol"), medicines joined to it ("Anusol and laxatives"), or an article after a
+    verb of taking right before it ("taking a Zofran"; not "I took Savella shopping")."""
+    if _BRAND_DOSE_AFTER.match(text, end) or _FORM_AFTER.match(text, end):
+        return True
+    if _WITH_MEDICINES_AFTER.match(text, end):
         return True
     return _BRAND_TAKEN_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+
+
+def other_name_of_medicine(text: str, start: int, end: int) -> bool:
+    """Whether the one word at ``text[start:end]`` is a listed medicine's other name beside it:
+    in brackets right after it ("mirtazapine (Rameron)"), holding it in brackets after itself
+    ("Rameron (mirtazapine)"), or joined to it by a slash with no blank ("Prozac/Fluxotine"): a
+    brand or a misspelling the tables lack. Not a Census name ("Zoloft (Grace)"), which may be
+    someone named beside a medicine."""
+    word = text[start:end]
+    if not word.isalpha() or (is_census_name(word) and not is_listed_brand(word)):
+        return False
+    before = _OTHER_NAME_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    if before is not None and _is_listed(before[1]):
+        slash = before[0].endswith("/")
+        if slash or _BRACKET_CLOSE.match(text, end):
+            return True
+    after = _OTHER_NAME_AFTER.match(text, end)
+    return after is not None and _is_listed(after[1] or after[2])
+
+
+def named_by_its_form(text: str, start: int, end: int) -> bool:
+    """Whether the one word at ``text[start:end]`` is a medicine by what it comes as, right
+    after it, even after "my" ("my Mirena IUD", "my Keflex antibiotic"; not after a relation
+    word, "my friend Jaylen inhaler"): a drug's
+    brand of the table with its form or medicine's noun, or a word the tables lack with what
+    only a medicine comes as."""
+    word = text[start:end]
+    if _OWNER_BEFORE.search(text, max(0, start - _CUE_REACH), start) is None:
+        return False  # "my friend Jaylen inhaler": a relation names a person
+    if is_listed_brand(word):
+        return _FORM_AFTER.match(text, end) is not None
+    return _unlisted_with_form(text, start, end)
+
+
+def _unlisted_with_form(text: str, start: int, end: int) -> bool:
+    """Whether a word the tables lack, no Census name, has what only a medicine comes as
+    right after it ("my Mirena IUD", "a Symbicort inhaler")."""
+    word = text[start:end]
+    if not word.isalpha() or is_census_name(word):
+        return False
+    return _UNLISTED_FORM_AFTER.match(text, end) is not None
+
+
+def medicine_elsewhere(text: str, start: int, end: int) -> bool:
+    """Whether the one word at ``text[start:end]`` is a medicine where the text names it
+    again ("I was on Rameron ... with Rameron my Dr. has ..."), by the words around that other
+    mention; not with a person's verb or a possessive after it here."""
+    word = text[start:end]
+    if not word.isalpha() or PERSON_VERB_AFTER.match(text, end):
+        return False
+    if POSSESSIVE_AFTER.match(text, end):
+        return False  # "Rameron's mom"
+    for other in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+        if other.start() != start and _is_medicine_at(text, other.start(), other.end()):
+            return True
+    return False
+
+
+def _is_medicine_at(text: str, start: int, end: int) -> bool:
+    return (
+        names_medicines(text, start, end)
+        or listed_with_medication(text, start, end)
+        or other_name_of_medicine(text, start, end)
+    )
 
 
 def _reads_as_drug(word: str) -> bool:

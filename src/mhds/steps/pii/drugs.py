@@ -10,8 +10,11 @@ drug-named-entity-recognition project compiled them, less given names and freque
 of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz``, 2,334
 names) is MedlinePlus's and the NHS website's brands from the same project ("Zofran",
 "Prilosec"), less the same and ordinary English words. People bear brands far more often
-("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only with a dose right
-after it or an article after a verb of taking ("taking a Zofran"), never misspelt.
+("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only where the words
+around say so: a dose or what it comes as right after it ("Zofran 8mg", "Keflex
+antibiotic"), medicines joined to it ("Colace and laxatives"), an article after a verb of
+taking ("taking a Zofran"), a listed medicine it stands beside as its other name
+("vortioxetine (Brintellix)"), or another mention of it so made a medicine; never misspelt.
 ``data/DRUG_NAMES.md`` says how, with the sources and licences.
 
 A word of eight letters or more one letter away from a generic name, or from one of the

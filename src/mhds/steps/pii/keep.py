@@ -19,8 +19,11 @@ from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.clinical_names import (
     is_clinical_name,
     listed_with_medication,
+    medicine_elsewhere,
+    named_by_its_form,
     names_medicines,
     opens_with_medicine,
+    other_name_of_medicine,
 )
 from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.eponyms import names_a_condition
@@ -234,6 +237,8 @@ class KeepList:
                 names_a_condition(text, span.start, span.end)
             ):
                 return True  # "my grandma's Alzheimer's": the relation's condition
+            if named_by_its_form(text, span.start, span.end):
+                return True  # "my Mirena IUD": what it comes as makes it a medicine
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if category is Category.PERSON and _after_public_role(text, span.start, span.end):
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
@@ -268,6 +273,10 @@ class KeepList:
             return True  # "Vyvanse Hello!", "Abilify Insomnia": a title glued to what follows
         if named and names_medicines(text, span.start, span.end):
             return True  # "put me on Tamoxifen", "prescribed Trazadone": a medicine, misspelt
+        if named and other_name_of_medicine(text, span.start, span.end):
+            return True  # "mirtazapine (Rameron)", "Prozac/Fluxotine": its other name
+        if named and medicine_elsewhere(text, span.start, span.end):
+            return True  # "with Rameron my Dr. has ...", where another mention is a medicine
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
             return True

@@ -107,8 +107,11 @@ class PIIRedactor(RecordStep):
     # link]", "my new book ... [amazon link]", "I'm filming a YouTube docuseries"), a LimeSurvey
     # page of the writer's study, "my favourite video [link]" no one's own, a closing with an
     # emoji before the name ("Thank you 😁\nSB"), and a day of the month before a function word
-    # ("on the 19th at the gym")
-    version: ClassVar[int] = 22
+    # ("on the 19th at the gym"); 23: a drug's brand with what it comes as or medicines joined
+    # to it ("Keflex antibiotic", "Mirena IUD", "Colace and laxatives"), a medicine's other name
+    # in brackets or after a slash ("mirtazapine (Rameron)", "Prozac/Fluxotine"), a brand named
+    # again where another mention is a medicine, and a shop one is in ("I'm in Walmart")
+    version: ClassVar[int] = 23
 
     def __init__(
         self,
