@@ -39,7 +39,7 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "My asthma flared so they handed me a Ventolin inhaler and a spacer.",
         "I use Flonase spray every morning for the allergies.",
         "I've tried Colace and laxatives but nothing works.",
-        "I started Zithromax tablets on Monday. By Friday the Zithromax had worked.",
+        "The Zithromax syrup tasted awful. By Friday the Zithromax had worked.",
         # a brand the tables lack, with what only a medicine comes as, even after "my"
         "I keep a Dulera inhaler in my bag at all times.",
         "Has anyone had acne from a Skyla IUD? Mine is awful.",
@@ -92,6 +92,9 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         ("My doctor prescribed Savella 50mg. Savella said the pills were hers.", "Savella"),
         ("I'm on Savella 50mg now. Savella's mom drove me to the pharmacy.", "Savella"),
         ("My friend Kadian takes Savella 50mg daily.", "Kadian"),
+        # a brand people bear before a medicine's plural noun: given them, or theirs
+        ("We gave Nesina injections every night after her diagnosis.", "Nesina"),
+        ("I crush Kyleena pills into applesauce every morning.", "Kyleena"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:

@@ -97,15 +97,12 @@ _BRACKET_CLOSE = re.compile(r"[ \t]*\)")
 _OTHER_NAME_AFTER = re.compile(r"(?:[ \t]*\([ \t]*([A-Za-z][\w-]+)[ \t]*\)|/([A-Za-z][\w-]+)\b)")
 #: A dose's amount right after a word, before its unit ("50", " (10 ").
 _AMOUNT_AFTER = r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*"
-#: A medicine's noun right after its name ("side effects", "withdrawal", "pills").
-_MEDICINE_NOUN_AFTER = (
-    r"[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
-    r"|injections?|refills?|generic)\b"
-)
 #: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
 _MEDICATED_AFTER = re.compile(
-    rf"(?:{_AMOUNT_AFTER}(?i:mg|mcg|ml|g)\b|{_MEDICINE_NOUN_AFTER}"
-    r"|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
+    rf"(?:{_AMOUNT_AFTER}(?i:mg|mcg|ml|g)\b"
+    r"|[ \t]+(?i:side[ \t]+effects?|withdrawals?|doses?|dosage|prescriptions?|pills?|tablets?"
+    r"|injections?|refills?"
+    r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
 #: What makes a brand a medicine, people bearing brands' names as they do: its own dose right
 #: after it, or an article after a verb of taking (or what it comes as, below).
@@ -113,11 +110,12 @@ _BRAND_DOSE_AFTER = re.compile(rf"{_AMOUNT_AFTER}(?i:mg|mcg)\b(?![ \t]+of\b)")
 _BRAND_TAKEN_BEFORE = re.compile(
     r"(?i:\b(?:taking|take[sn]?|took|tried|prescribed)[ \t]+(?:a|an|some)[ \t]+)\Z"
 )
-#: What a medicine comes as, right after a drug's brand ("Augmentin antibiotic", "Mirena IUD").
+#: What a medicine comes as, one of it, right after a drug's brand ("Augmentin antibiotic",
+#: "Mirena IUD"); not in the plural, nor pills or doses, which follow a person given them
+#: ("gave Sorine injections", "crush Kyleena pills").
 _FORM_AFTER = re.compile(
-    rf"{_MEDICINE_NOUN_AFTER}|[ \t]+(?i:antibiotics?|inhalers?|creams?|ointments?|patch(?:es)?"
-    r"|sprays?|drops|gels?|suppositor(?:y|ies)|syrup|lozenges?|capsules?|implants?)\b"
-    r"|[ \t]+IUD\b"
+    r"[ \t]+(?:(?i:antibiotic|inhaler|cream|ointment|patch|spray|gel|suppository|syrup"
+    r"|implant|nasal[ \t]+spray|eye[ \t]+drops)|IUD)\b"
 )
 #: What only a medicine comes as, right after a word the tables lack ("Mirena IUD").
 _UNLISTED_FORM_AFTER = re.compile(r"[ \t]+(?:IUD|(?i:inhaler|antibiotic|suppository))\b")
