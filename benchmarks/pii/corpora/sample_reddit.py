@@ -1,6 +1,6 @@
 """Draw the Reddit gold sample (deterministic): which posts, not their labels.
 
-Usage: python sample_reddit.py --batch 1|2|...|6 CSV
+Usage: python sample_reddit.py --batch 1|2|...|8 CSV
   -> JSON lines {"id","row","field","subreddit","stratum","text"}
 
 The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
@@ -25,6 +25,10 @@ Batch 5 (seed "reddit-gold-v5"), drawn after batches 1 to 4, was labelled in the
 step 21 and run blind once; then the dev part of that session.
 Batch 6 (seed "reddit-gold-v6"), drawn after batches 1 to 5, was labelled in the same session and
 run blind once with step 21's final rules; then held out.
+Batch 7 (seed "reddit-gold-v7"), drawn after batches 1 to 6, was labelled in the session of PII
+step 22 and run blind once; then held out (batch 2 became a dev part in its place).
+Batch 8 (seed "reddit-gold-v8"), drawn after batches 1 to 7, was labelled in the session of PII
+step 23 and run blind once; then held out (batch 4 became a dev part in its place).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 8)}
+SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 9)}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {

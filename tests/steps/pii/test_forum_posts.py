@@ -48,6 +48,7 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "My doctor swapped my quetiapine (Sequil) for something milder.",
         "Is Wellbutrin/Bupropian worth it for the fatigue?",
         "I've been on Trintellix (Vortiox) for a month and the nausea is bad.",
+        "My birth control (Annovera) gives me headaches.",  # after a kind of medicine
         # a brand named again, where its first mention is a medicine
         "My doctor prescribed Savella 50mg for the fibro. Savella helped some.",
     ],
@@ -89,6 +90,7 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         # medicine, and a brand named again as a person
         ("My friend Jaylen inhaler is blue.", "Jaylen"),
         ("Zoloft (Jennifer) and Celexa (Tom) were our cats' names.", "Jennifer"),
+        ("I asked for my medication (Jennifer) yesterday.", "Jennifer"),
         ("My doctor prescribed Savella 50mg. Savella said the pills were hers.", "Savella"),
         ("I'm on Savella 50mg now. Savella's mom drove me to the pharmacy.", "Savella"),
         ("My friend Kadian takes Savella 50mg daily.", "Kadian"),

@@ -8,6 +8,7 @@ import pytest
 
 from mhds.steps.pii.authorship import is_writers_page
 from mhds.steps.pii.engine import PIIEngine
+from mhds.steps.pii.urls import as_read
 from tests.steps.pii.cases import redacted_texts
 
 VIDEO = "https://www.youtube.com/watch?v=Q1w2E3r4T5y"
@@ -72,3 +73,44 @@ def test_a_study_the_writer_runs_owns_its_survey_page() -> None:
     plain = f"I read a study for my research class: {link}"
     start = plain.index(link)
     assert not is_writers_page(plain, start, start + len(link), start)
+
+
+def test_a_link_is_read_without_markdowns_escapes() -> None:
+    assert as_read("https://youtu.be/Zx9\\_Yw8Vu7Ts") == "https://youtu.be/Zx9_Yw8Vu7Ts"
+    assert as_read("www.example.org/a\\*b") == "www.example.org/a*b"
+
+
+def test_an_escaped_link_to_the_writers_own_video_leads_to_them(engine: PIIEngine) -> None:
+    """Reddit's editor escapes an underscore in a link's text: the same own video either way."""
+    escaped, plain = "https://youtu.be/Zx9\\_Yw8Vu7Ts", "https://youtu.be/Zx9_Yw8Vu7Ts"
+    text = f"Here's the song I've written about my grandad\n\n[{escaped}]({plain})"
+    assert {escaped, plain} <= set(redacted_texts(engine, text))
+
+
+@pytest.mark.parametrize(
+    ("wrapped", "page"),
+    [
+        ("https://www.google.com/amp/s/www.nbcnews.com/news/amp/ncna1234",
+         "https://www.nbcnews.com/news/amp/ncna1234"),
+        ("google.co.uk/amp/www.bbc.co.uk/news/health-1234", "https://www.bbc.co.uk/news/health-1234"),
+    ],
+)  # fmt: skip
+def test_a_page_googles_amp_viewer_serves_is_read_as_that_page(wrapped: str, page: str) -> None:
+    assert as_read(wrapped) == page
+
+
+def test_a_public_page_through_googles_amp_viewer_is_kept(engine: PIIEngine) -> None:
+    page = "https://www.google.com/amp/s/www.nimh.nih.gov/health/topics/depression"
+    assert redacted_texts(engine, f"This helped me understand it: {page}") == []
+    profile = "https://www.google.com/amp/s/www.facebook.com/jane.doe.1990"
+    assert profile in redacted_texts(engine, f"This helped me understand it: {profile}")
+
+
+def test_a_public_videos_id_cased_as_no_name_is_is_no_persons_name(engine: PIIEngine) -> None:
+    """A video's id split at its underscore reads as two name-like words ("YXz", "JUtHJwk"),
+    but no name is written with capitals inside it: the video stays a public page."""
+    video = "https://youtu.be/YXz_JUtHJwk"
+    assert redacted_texts(engine, f"This video really helped me with grounding: {video}") == []
+    assert "https://www.justgiving.com/Jess-Woodward1996" in redacted_texts(
+        engine, "Please donate: https://www.justgiving.com/Jess-Woodward1996"
+    )

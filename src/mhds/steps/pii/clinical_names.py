@@ -94,6 +94,12 @@ _TAKEN_SOMEWHERE = re.compile(
 #: holding it ("Rameron (mirtazapine)"), or joined to it by a slash ("Prozac/Fluxotine").
 _OTHER_NAME_BEFORE = re.compile(r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]*\([ \t]*|/)\Z")
 _BRACKET_CLOSE = re.compile(r"[ \t]*\)")
+#: A kind of medicine, its name in brackets after it ("my birth control (Nuvaring)").
+_KIND_OF_MEDICINE_BEFORE = re.compile(
+    r"(?i:\b(?:birth[ \t]+control|contraceptives?|antidepressants?|antipsychotics?|SSRIs?"
+    r"|SNRIs?|mood[ \t]+stabili[sz]ers?|stimulants?|medications?|meds|inhalers?|antibiotics?"
+    r"|painkillers?|sleeping[ \t]+pills?|IUD|implant))[ \t]*\([ \t]*\Z"
+)
 _OTHER_NAME_AFTER = re.compile(r"(?:[ \t]*\([ \t]*([A-Za-z][\w-]+)[ \t]*\)|/([A-Za-z][\w-]+)\b)")
 #: A dose's amount right after a word, before its unit ("50", " (10 ").
 _AMOUNT_AFTER = r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*"
@@ -321,11 +327,14 @@ def other_name_of_medicine(text: str, start: int, end: int) -> bool:
     """Whether the one word at ``text[start:end]`` is a listed medicine's other name beside it:
     in brackets right after it ("mirtazapine (Rameron)"), holding it in brackets after itself
     ("Rameron (mirtazapine)"), or joined to it by a slash with no blank ("Prozac/Fluxotine"): a
-    brand or a misspelling the tables lack. Not a Census name ("Zoloft (Grace)"), which may be
-    someone named beside a medicine."""
+    brand or a misspelling the tables lack; or the name of a kind of medicine, in brackets right
+    after it ("my birth control (Nuvaring)"). Not a Census name ("Zoloft (Grace)"), which may
+    be someone named beside a medicine."""
     word = text[start:end]
     if not word.isalpha() or (is_census_name(word) and not is_listed_brand(word)):
         return False
+    if _KIND_OF_MEDICINE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
+        return _BRACKET_CLOSE.match(text, end) is not None
     before = _OTHER_NAME_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     if before is not None and _is_listed(before[1]):
         slash = before[0].endswith("/")

@@ -69,7 +69,7 @@ from mhds.steps.pii.sites import (
     reads_as_words,
 )
 from mhds.steps.pii.spans import Category, Span
-from mhds.steps.pii.urls import SCHEME
+from mhds.steps.pii.urls import SCHEME, as_read
 from mhds.steps.pii.works import cited_works, consumed_as_work
 
 #: Conditions shorter than this are not matched to a misspelling: short words lie one letter
@@ -221,7 +221,7 @@ class KeepList:
                 return True  # "a hotline to help with this 888-724-7240": an organisation's
             return self._is_crisis(raw, vanity=category is Category.PHONE)
         if category in (Category.EMAIL, Category.URL):
-            return self._keeps_address(text, span, raw)
+            return self._keeps_address(text, span, as_read(raw))
         # A listed name or clinical word in a person's slot is that person: "my husband, Gary
         # Chapman", "my uncle Guidone", "my neighbour Gottman".
         named = category in (Category.PERSON, Category.LOCATION)
