@@ -110,7 +110,9 @@ class PIIRedactor(RecordStep):
     # ("on the 19th at the gym"); 23: a drug's brand with what it comes as or medicines joined
     # to it ("Keflex antibiotic", "Mirena IUD", "Colace and laxatives"), a medicine's other name
     # in brackets or after a slash ("mirtazapine (Rameron)", "Prozac/Fluxotine"), a brand named
-    # again where another mention is a medicine, and a shop one is in ("I'm in Walmart")
+    # again where another mention is a medicine, a medicine's name after its kind ("my birth
+    # control (Nuvaring)"), a shop one is in ("I'm in Walmart"), links read without Markdown's
+    # escapes and through Google's AMP viewer, and no person's name in a video's id
     version: ClassVar[int] = 23
 
     def __init__(
