@@ -16,7 +16,6 @@ from tests.steps.pii.cases import redacted_texts
     [
         "We slept in the car outside a Walmart parking lot for weeks.",
         "We used to meet at Starbucks before work, and now I avoid it.",
-        "I'm in Costco right now and I can't stop shaking.",  # being in a shop
     ],
 )
 def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
@@ -35,7 +34,7 @@ def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
         ("I grew up in Avalon with my grandmother.", "Avalon"),
         ("We stayed with the Millers over the holidays.", "Millers"),
         ("I keep thinking about the Zara I met at group.", "Zara"),
-        # "in" and "to" said of people: only being in a shop makes a brand one
+        # "in" and "to" said of people (being in a shop is not told from them either)
         ("I believe in Zara and she believes in me.", "Zara"),
         ("I confided in Zara last night.", "Zara"),
         ("I was in Zara's car when it happened.", "Zara"),

@@ -106,11 +106,26 @@ def test_a_public_page_through_googles_amp_viewer_is_kept(engine: PIIEngine) -> 
     assert profile in redacted_texts(engine, f"This helped me understand it: {profile}")
 
 
-def test_a_public_videos_id_cased_as_no_name_is_is_no_persons_name(engine: PIIEngine) -> None:
+def test_a_public_videos_id_is_no_persons_name(engine: PIIEngine) -> None:
     """A video's id split at its underscore reads as two name-like words ("YXz", "JUtHJwk"),
-    but no name is written with capitals inside it: the video stays a public page."""
+    but a video's page names no one: the video stays a public page."""
     video = "https://youtu.be/YXz_JUtHJwk"
     assert redacted_texts(engine, f"This video really helped me with grounding: {video}") == []
     assert "https://www.justgiving.com/Jess-Woodward1996" in redacted_texts(
         engine, "Please donate: https://www.justgiving.com/Jess-Woodward1996"
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.psychologytoday.com/us/therapists/jane-smith-chicago-il/123456",
+        "https://www.psychologytoday.com/us/therapists/LaToya-McDonald-chicago-il/123456",
+        "https://www.nami.org/Personal-Stories/LaToya-McDonald",
+        "https://www.google.com/amp/s/www.psychologytoday.com/us/therapists/jane-smith-chicago-il/1",
+    ],
+)
+def test_a_profile_naming_its_person_stays_redacted(engine: PIIEngine, url: str) -> None:
+    """A directory's profile names its therapist, with where they work after the name, in any
+    case, and through Google's AMP viewer too."""
+    assert url in redacted_texts(engine, f"My therapist is great: {url}")

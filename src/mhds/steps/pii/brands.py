@@ -24,12 +24,6 @@ from mhds.steps.pii.name_cues import PERSON_VERB_AFTER
 #: cute little Gucci bag"), or "at" ("at Starbucks").
 _ARTICLE_BEFORE = re.compile(r"\b(?i:a|an|the)[ \t]+(?:[a-z]+[ \t]+){0,3}\Z")
 _AT_BEFORE = re.compile(r"\b(?i:at)[ \t]+\Z")
-#: Being in a shop: "I'm in Walmart", "working in Target" (not "I believe in Zara"; nor going
-#: to one, which is said of people too: "I went to Zara for advice").
-_IN_BEFORE = re.compile(
-    r"(?:['’]m|\b(?i:am|was|were|are|is|be|been|shopping|work|works|worked|working))"
-    r"[ \t]+(?i:in|inside)[ \t]+\Z"
-)
 #: A clause about the word before it, as said of a person ("the Zara I met", "... who texted").
 _CLAUSE_AFTER = re.compile(r"[ \t]+(?:I|we|you|he|she|they|who|whom)\b")
 _CUE_REACH = 40
@@ -54,10 +48,9 @@ def used_as_brand(text: str, start: int, end: int, run: str) -> bool:
     """Whether ``text[start:end]``, with its possessive ("Chili's") or as the capitalised
     words ``run`` around it, is a brand (``is_brand``) where the words around it use it as one:
     after an article and a few adjectives ("a Walmart parking lot", "a cute little Gucci bag")
-    or right after "at" ("coffee at Starbucks", "at Chili's") or being "in" ("I'm in
-    Walmart"; a possessive only after "at"), with no verb or clause of a person after it.
-    People bear brands' names too ("I told Zara", "Zara said", "Smitty's house", "the Zara I
-    met"), so a name alone is no brand."""
+    or right after "at" ("coffee at Starbucks", "at Chili's"), with no verb or clause of a
+    person after it. People bear brands' names too ("I told Zara", "Zara said", "Smitty's
+    house", "the Zara I met"), so a name alone is no brand."""
     raw = text[start:end]
     possessive = POSSESSIVE_AFTER.match(text, end) is not None
     if not (is_brand(raw) or (possessive and is_brand(raw + "'s")) or is_brand(run)):
@@ -67,6 +60,4 @@ def used_as_brand(text: str, start: int, end: int, run: str) -> bool:
         return at  # "at Chili's"; not "Smitty's house", "the Swensen's"
     if _CLAUSE_AFTER.match(text, end) or PERSON_VERB_AFTER.match(text, end):
         return False  # "the Zara I met at group", "the Zara who texted me": someone
-    if at or _IN_BEFORE.search(text, max(0, start - _CUE_REACH), start):
-        return True  # "at Starbucks", "I'm in Walmart"
-    return _ARTICLE_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
+    return at or _ARTICLE_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None

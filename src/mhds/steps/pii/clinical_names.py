@@ -13,16 +13,20 @@ before it asks.
 - A generic drug name that a verb of medicating or a dose makes a medicine ("put me on
   Tamoxifen", "Lamotrigine 50mg": ``names_medicines``); a brand by what it comes as ("Keflex
   antibiotic", "my Mirena IUD": ``named_by_its_form``).
-- A listed medicine's other name beside it ("mirtazapine (Rameron)", "Prozac/Fluxotine":
-  ``other_name_of_medicine``), and a word the text makes a medicine at another mention
-  (``medicine_elsewhere``).
+- A known medicine's other name beside it ("mirtazapine (Rameron)", "Prozac/Fluxotine":
+  ``other_name_of_medicine``).
 """
 
 from __future__ import annotations
 
 import re
 
-from mhds.steps.pii.drugs import is_drug_name, is_listed_brand, is_listed_drug
+from mhds.steps.pii.drugs import (
+    is_drug_name,
+    is_listed_brand,
+    is_listed_drug,
+    reads_as_medicine_name,
+)
 from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.gazetteer import is_census_name
 from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
@@ -91,8 +95,9 @@ _TAKEN_SOMEWHERE = re.compile(
     r"|said|says|told|asked|called|texted|is|was|has|had)\b"
 )
 #: A medicine's other name beside it: in brackets right after it ("mirtazapine (Rameron)"),
-#: holding it ("Rameron (mirtazapine)"), or joined to it by a slash ("Prozac/Fluxotine").
-_OTHER_NAME_BEFORE = re.compile(r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]*\([ \t]*|/)\Z")
+#: holding it ("Rameron (mirtazapine)"), or joined to it by a slash ("Prozac/Fluxotine"); not
+#: a third of a slash's list ("Savella/Priya/Tamsin").
+_OTHER_NAME_BEFORE = re.compile(r"(?<![\w/-])([A-Za-z][\w-]+)(?:[ \t]*\([ \t]*|/)\Z")
 _BRACKET_CLOSE = re.compile(r"[ \t]*\)")
 #: A kind of medicine, its name in brackets after it ("my birth control (Nuvaring)").
 _KIND_OF_MEDICINE_BEFORE = re.compile(
@@ -100,7 +105,9 @@ _KIND_OF_MEDICINE_BEFORE = re.compile(
     r"|SNRIs?|mood[ \t]+stabili[sz]ers?|stimulants?|medications?|meds|inhalers?|antibiotics?"
     r"|painkillers?|sleeping[ \t]+pills?|IUD|implant))[ \t]*\([ \t]*\Z"
 )
-_OTHER_NAME_AFTER = re.compile(r"(?:[ \t]*\([ \t]*([A-Za-z][\w-]+)[ \t]*\)|/([A-Za-z][\w-]+)\b)")
+_OTHER_NAME_AFTER = re.compile(
+    r"(?:[ \t]*\([ \t]*([A-Za-z][\w-]+)[ \t]*\)|/([A-Za-z][\w-]+)(?![\w/'’-]))"
+)
 #: A dose's amount right after a word, before its unit ("50", " (10 ").
 _AMOUNT_AFTER = r"[ \t]*\(?[ \t]*\d+(?:\.\d+)?[ \t]*"
 #: A dose ("50mg", "(10 mg)") or a medicine's noun ("side effects", "withdrawal", "XR") after.
@@ -116,22 +123,23 @@ _BRAND_DOSE_AFTER = re.compile(rf"{_AMOUNT_AFTER}(?i:mg|mcg)\b(?![ \t]+of\b)")
 _BRAND_TAKEN_BEFORE = re.compile(
     r"(?i:\b(?:taking|take[sn]?|took|tried|prescribed)[ \t]+(?:a|an|some)[ \t]+)\Z"
 )
-#: What a medicine comes as, one of it, right after a drug's brand ("Augmentin antibiotic",
-#: "Mirena IUD"); not in the plural, nor pills or doses, which follow a person given them
-#: ("gave Sorine injections", "crush Kyleena pills").
+#: What only a medicine comes as, one of it, right after its name ("Augmentin antibiotic",
+#: "a Symbicort inhaler", "Mirena IUD"): nouns English has no verb of ("We watched Alora spray
+#: paint", "help Kadian patch things up"); not in the plural, nor pills or doses, which follow
+#: a person given them ("gave Sorine injections", "crush Kyleena pills").
 _FORM_AFTER = re.compile(
-    r"[ \t]+(?:(?i:antibiotic|inhaler|cream|ointment|patch|spray|gel|suppository|syrup"
-    r"|implant|nasal[ \t]+spray|eye[ \t]+drops)|IUD)\b"
+    r"[ \t]+(?:(?i:antibiotic|inhaler|ointment|suppository|nebuli[sz]er|nasal[ \t]+spray"
+    r"|eye[ \t]+drops)|IUD)\b"
 )
-#: What only a medicine comes as, right after a word the tables lack ("Mirena IUD").
-_UNLISTED_FORM_AFTER = re.compile(r"[ \t]+(?:IUD|(?i:inhaler|antibiotic|suppository))\b")
 #: Whose a medicine is, right before its name ("my", "her"), or an article.
 _OWNER_BEFORE = re.compile(r"(?i:\b(?:my|your|his|her|our|their|a|an|the)[ \t]+)\Z")
-#: Medicines in the plural joined to a drug's brand ("Anusol and laxatives").
+#: Medicines in the plural listed with a drug's brand, the list ending there ("Anusol and
+#: laxatives but ..."; not "I told Alora and meds can wait").
 _WITH_MEDICINES_AFTER = re.compile(
-    r",?[ \t]+(?:and|or|with|plus)[ \t]+(?:some[ \t]+|other[ \t]+)?(?i:laxatives|antibiotics"
+    r",?[ \t]+(?:and|or)[ \t]+(?:some[ \t]+|other[ \t]+)?(?i:laxatives|antibiotics"
     r"|painkillers|pain[ \t]+killers|meds|medications|medicines|vitamins|supplements|steroids"
-    r"|antidepressants|antihistamines|probiotics|pills|tablets|inhalers)\b"
+    r"|antidepressants|antihistamines|probiotics|pills|tablets|inhalers)"
+    r"(?=[ \t]*(?:[.,;:!?)\n]|\Z|(?:but|since|because|so|yet|which|that)\b))"
 )
 #: Endings given names have and drugs' names mostly not ("Valerian", "Belladonna"): a drug's
 #: name so ending is a medicine only where a word around says so.
@@ -296,7 +304,8 @@ def names_medicines(text: str, start: int, end: int) -> bool:
             return False
         if is_listed_brand(first):
             return _brand_as_medicine(text, start, end)
-        return _unlisted_with_form(text, start, end)
+        owner = _OWNER_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+        return owner is not None and _unlisted_with_form(text, start, end)  # not "took Oisin"
     noun = _MEDICATED_AFTER.match(text, after)
     if after < end and (noun is None or noun.end() < end):
         return False  # words after the drug's name that are no medicine's noun
@@ -312,11 +321,15 @@ def names_medicines(text: str, start: int, end: int) -> bool:
 
 
 def _brand_as_medicine(text: str, start: int, end: int) -> bool:
-    """Whether a drug's brand at ``text[start:end]`` is a medicine: its dose or what it comes
-    as right after it ("Zofran 8mg", "Augmentin antibiotic", "Mirena IUD"; not "gave Halaven
-    1g of paracetamol"), medicines joined to it ("Anusol and laxatives"), or an article after a
-    verb of taking right before it ("taking a Zofran"; not "I took Savella shopping")."""
-    if _BRAND_DOSE_AFTER.match(text, end) or _FORM_AFTER.match(text, end):
+    """Whether a drug's brand at ``text[start:end]`` is a medicine: its dose right after it
+    ("Zofran 8mg"; not "gave Halaven 1g of paracetamol"), what only a medicine comes as after
+    it with an owner, an article or a verb of medicating before ("I took Augmentin antibiotic",
+    "a Ventolin inhaler"; not "I forgot Kadian inhaler"), medicines listed with it ("Anusol and
+    laxatives but"), or an article after a verb of taking right before it ("taking a Zofran";
+    not "I took Savella shopping")."""
+    if _BRAND_DOSE_AFTER.match(text, end):
+        return True
+    if _FORM_AFTER.match(text, end) and _owned_or_taken(text, start):
         return True
     if _WITH_MEDICINES_AFTER.match(text, end):
         return True
@@ -324,32 +337,35 @@ def _brand_as_medicine(text: str, start: int, end: int) -> bool:
 
 
 def other_name_of_medicine(text: str, start: int, end: int) -> bool:
-    """Whether the one word at ``text[start:end]`` is a listed medicine's other name beside it:
-    in brackets right after it ("mirtazapine (Rameron)"), holding it in brackets after itself
-    ("Rameron (mirtazapine)"), or joined to it by a slash with no blank ("Prozac/Fluxotine"): a
-    brand or a misspelling the tables lack; or the name of a kind of medicine, in brackets right
-    after it ("my birth control (Nuvaring)"). Not a Census name ("Zoloft (Grace)"), which may
-    be someone named beside a medicine."""
+    """Whether the one word at ``text[start:end]``, written as a medicine's name is
+    (:func:`mhds.steps.pii.drugs.reads_as_medicine_name`: a brand, or a name misspelt), is a
+    known medicine's other name beside it: in brackets right after it ("mirtazapine
+    (Rameron)"), holding it in brackets after itself ("Rameron (mirtazapine)"), or joined to it
+    by a slash with no blank ("Prozac/Fluxotine"); or in brackets right after a kind of
+    medicine ("my antidepressant (Trintellix)"). The medicine beside it is one no one bears as
+    a name (the keep-list's own, a long generic name), not a brand ("Kyleena/Alora are my
+    twins"); not a Census name, nor before a possessive ("Lexapro/Priya's advice")."""
     word = text[start:end]
-    if not word.isalpha() or (is_census_name(word) and not is_listed_brand(word)):
+    if not word.isalpha() or not reads_as_medicine_name(word):
+        return False
+    if (is_census_name(word) and not is_listed_brand(word)) or POSSESSIVE_AFTER.match(text, end):
         return False
     if _KIND_OF_MEDICINE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
         return _BRACKET_CLOSE.match(text, end) is not None
     before = _OTHER_NAME_BEFORE.search(text, max(0, start - _CUE_REACH), start)
-    if before is not None and _is_listed(before[1]):
-        slash = before[0].endswith("/")
-        if slash or _BRACKET_CLOSE.match(text, end):
-            return True
+    if before is not None and _is_known_medicine(before[1]):
+        if before[0].endswith("/"):
+            return not text.startswith("/", end)  # not "Xanax/Kaelin/Brisa"
+        return _BRACKET_CLOSE.match(text, end) is not None
     after = _OTHER_NAME_AFTER.match(text, end)
-    return after is not None and _is_listed(after[1] or after[2])
+    return after is not None and _is_known_medicine(after[1] or after[2])
 
 
 def named_by_its_form(text: str, start: int, end: int) -> bool:
-    """Whether the one word at ``text[start:end]`` is a medicine by what it comes as, right
-    after it, even after "my" ("my Mirena IUD", "my Keflex antibiotic"; not after a relation
-    word, "my friend Jaylen inhaler"): a drug's
-    brand of the table with its form or medicine's noun, or a word the tables lack with what
-    only a medicine comes as."""
+    """Whether the one word at ``text[start:end]`` is a medicine by what only a medicine comes
+    as, right after it, even after "my" ("my Mirena IUD", "my Keflex antibiotic"; not after a
+    relation's word, "my friend Jaylen inhaler"): a drug's brand of the table, or a word the
+    tables lack that is no Census name."""
     word = text[start:end]
     if _OWNER_BEFORE.search(text, max(0, start - _CUE_REACH), start) is None:
         return False  # "my friend Jaylen inhaler": a relation names a person
@@ -358,36 +374,20 @@ def named_by_its_form(text: str, start: int, end: int) -> bool:
     return _unlisted_with_form(text, start, end)
 
 
+def _owned_or_taken(text: str, start: int) -> bool:
+    """An owner or an article ("my", "a"), or a verb of medicating ("I took"), right before."""
+    reach = max(0, start - _CUE_REACH)
+    owner = _OWNER_BEFORE.search(text, reach, start)
+    return owner is not None or _MEDICATED_BEFORE.search(text, reach, start) is not None
+
+
 def _unlisted_with_form(text: str, start: int, end: int) -> bool:
     """Whether a word the tables lack, no Census name, has what only a medicine comes as
     right after it ("my Mirena IUD", "a Symbicort inhaler")."""
     word = text[start:end]
     if not word.isalpha() or is_census_name(word):
         return False
-    return _UNLISTED_FORM_AFTER.match(text, end) is not None
-
-
-def medicine_elsewhere(text: str, start: int, end: int) -> bool:
-    """Whether the one word at ``text[start:end]`` is a medicine where the text names it
-    again ("I was on Rameron ... with Rameron my Dr. has ..."), by the words around that other
-    mention; not with a person's verb or a possessive after it here."""
-    word = text[start:end]
-    if not word.isalpha() or PERSON_VERB_AFTER.match(text, end):
-        return False
-    if POSSESSIVE_AFTER.match(text, end):
-        return False  # "Rameron's mom"
-    for other in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
-        if other.start() != start and _is_medicine_at(text, other.start(), other.end()):
-            return True
-    return False
-
-
-def _is_medicine_at(text: str, start: int, end: int) -> bool:
-    return (
-        names_medicines(text, start, end)
-        or listed_with_medication(text, start, end)
-        or other_name_of_medicine(text, start, end)
-    )
+    return _FORM_AFTER.match(text, end) is not None
 
 
 def _reads_as_drug(word: str) -> bool:

@@ -11,10 +11,11 @@ of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz
 names) is MedlinePlus's and the NHS website's brands from the same project ("Zofran",
 "Prilosec"), less the same and ordinary English words. People bear brands far more often
 ("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only where the words
-around say so: a dose or what it comes as right after it ("Zofran 8mg", "Keflex
-antibiotic"), medicines joined to it ("Colace and laxatives"), an article after a verb of
-taking ("taking a Zofran"), a listed medicine it stands beside as its other name
-("vortioxetine (Brintellix)"), or another mention of it so made a medicine; never misspelt.
+around say so: a dose right after it ("Zofran 8mg"), what only a medicine comes as after it
+with an owner, an article or a verb of medicating before ("I took Keflex antibiotic"),
+medicines listed with it ("Colace and laxatives but"), an article after a verb of taking
+("taking a Zofran"), or a known medicine it stands beside as its other name ("vortioxetine
+(Brintellix)"); misspelt only as such another name (``reads_as_medicine_name``).
 ``data/DRUG_NAMES.md`` says how, with the sources and licences.
 
 A word of eight letters or more one letter away from a generic name, or from one of the
@@ -38,6 +39,8 @@ from mhds.steps.pii.lexicon import is_ordinary, packaged_table
 #: Misspellings are looked for only in words this long: shorter ones are one letter away from
 #: too many names.
 _MIN_MISSPELT = 8
+#: A medicine's other name may be misspelt by a letter from this length, by two from the next.
+_MIN_OTHER_NAME, _MIN_TWO_EDITS = 7, 9
 
 
 @cache
@@ -95,6 +98,46 @@ def is_drug_name(word: str) -> bool:
     if len(key) < _MIN_MISSPELT or not key.isalpha() or is_ordinary(key) or is_census_name(word):
         return False
     return _misspells(key)
+
+
+def reads_as_medicine_name(word: str) -> bool:
+    """Whether ``word`` is written as a medicine's name: a generic name or a brand of the
+    tables, one of the keep-list's own medications, or one of those misspelt, by a letter in a
+    word of seven letters or more ("Rameron"), by two in one of nine or more ("Fluxotine");
+    not a Census name nor an ordinary English word. Only for a word that stands where a
+    medicine's other name goes ("mirtazapine (Rameron)"): nothing around it is asked."""
+    key = word.lower()
+    if key in _names() or key in _brands() or key in _spelt():
+        return True
+    if len(key) < _MIN_OTHER_NAME or not key.isalpha() or is_ordinary(key) or is_census_name(word):
+        return False
+    edits = 1 if len(key) < _MIN_TWO_EDITS else 2
+    return any(
+        abs(len(name) - len(key)) <= edits and _within_edits(key, name, edits)
+        for name in _by_first_letter().get(key[0], ())
+    )
+
+
+@cache
+def _by_first_letter() -> dict[str, tuple[str, ...]]:
+    """The generic names, brands and the keep-list's one-word medications by first letter."""
+    index: dict[str, list[str]] = {}
+    for name in sorted(_spelt() | _brands()):
+        index.setdefault(name[:1], []).append(name)
+    return {letter: tuple(names) for letter, names in index.items()}
+
+
+def _within_edits(a: str, b: str, most: int) -> bool:
+    """Whether ``a`` and ``b`` are at most ``most`` letters changed, added or dropped apart
+    (Levenshtein, stopped once every way costs more)."""
+    row = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, other in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (letter != other))
+        if min(row) > most:
+            return False
+    return row[-1] <= most
 
 
 def _misspells(key: str) -> bool:

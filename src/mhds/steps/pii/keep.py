@@ -19,7 +19,6 @@ from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.clinical_names import (
     is_clinical_name,
     listed_with_medication,
-    medicine_elsewhere,
     named_by_its_form,
     names_medicines,
     opens_with_medicine,
@@ -275,8 +274,6 @@ class KeepList:
             return True  # "put me on Tamoxifen", "prescribed Trazadone": a medicine, misspelt
         if named and other_name_of_medicine(text, span.start, span.end):
             return True  # "mirtazapine (Rameron)", "Prozac/Fluxotine": its other name
-        if named and medicine_elsewhere(text, span.start, span.end):
-            return True  # "with Rameron my Dr. has ...", where another mention is a medicine
         timed = category in (Category.AGE, Category.DATE)
         if timed and self._is_vague_time(phrase, span.recognizer):
             return True

@@ -46,7 +46,11 @@ _TLD = rf"(?:{TLDS}|{TLDS.upper()}|Com|Org|Net|Edu|Gov)"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\."
 _URL_CHAR = r"[^\s<>\"'\[\]]"
 
-EMAIL = r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])"
+#: An e-mail address; its name may carry Markdown's escapes ("jane\_doe@gmail.com").
+EMAIL = (
+    r"(?<![\w.%+-])(?:[\w.%+-]|\\[_*~])+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
+    r"(?![\w-])"
+)
 URL = (
     rf"(?:https?|ftp)://{_URL_CHAR}+|(?<![\w./@-])www[0-9]{{0,3}}\.{_URL_CHAR}+"
     rf"|(?<![\w./@-])(?:{_LABEL})+{_TLD}(?![\w-])(?:[/?#]{_URL_CHAR}*)?"

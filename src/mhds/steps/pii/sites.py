@@ -140,25 +140,23 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 def names_a_person(url: str) -> bool:
     """Whether a URL's path holds a person's name as one segment ("/jennifer-okafor-20231",
-    "/dr_sam_lee"): a directory's profile page names the therapist, so it is not public. Not
-    words cased inside as no name is ("youtu.be/cBc_dvuRIjU", a video's id)."""
-    for segment in _PATH_SEGMENT.findall(url):
-        segment = _DOCUMENT.sub("", segment)  # "/bookstor.htm" is a document, not a name
+    "/dr_sam_lee"), or opens one after a profile's folder with a place after the name
+    ("/therapists/jane-smith-chicago-il"): a directory's profile page names the therapist, so
+    it is not public. A video's page holds no name: its id is no one's ("youtu.be/cBc_dvuRIjU"
+    reads as two name-like words)."""
+    if VIDEO_PAGE.match(SCHEME.sub("", url.lower())):
+        return False
+    for found in _PATH_SEGMENT.finditer(url):
+        segment = _DOCUMENT.sub("", found[1])  # "/bookstor.htm" is a document, not a name
         # a handle's number is no part of the name ("/Jess-Woodward1996", "/chuck-solomon7")
         parts = [p.rstrip(digits) for p in re.split(r"[-_.]", segment) if not p.isdigit()]
+        if len(parts) > 3 and _PROFILE_PATH.search(url, 0, found.start() + 1):
+            parts = parts[:2]  # "jane-smith-chicago-il": the name, then where they work
         if 2 <= len(parts) <= 3 and all(
-            p.isalpha() and _cased_as_a_name(p) and is_name_like(p.capitalize())
-            for p in parts
-            if p not in _TITLE_WORDS
+            p.isalpha() and is_name_like(p.capitalize()) for p in parts if p not in _TITLE_WORDS
         ):
             return True
     return False
-
-
-def _cased_as_a_name(part: str) -> bool:
-    """Whether a word of a path is written as a name is: in lower case, capitalised or in
-    capitals ("jess", "Woodward"); not mixed inside, as a video's id is ("cBc_dvuRIjU")."""
-    return part.islower() or part.isupper() or part.istitle()
 
 
 def is_resource_page(url: str) -> bool:

@@ -107,12 +107,13 @@ class PIIRedactor(RecordStep):
     # link]", "my new book ... [amazon link]", "I'm filming a YouTube docuseries"), a LimeSurvey
     # page of the writer's study, "my favourite video [link]" no one's own, a closing with an
     # emoji before the name ("Thank you 😁\nSB"), and a day of the month before a function word
-    # ("on the 19th at the gym"); 23: a drug's brand with what it comes as or medicines joined
-    # to it ("Keflex antibiotic", "Mirena IUD", "Colace and laxatives"), a medicine's other name
-    # in brackets or after a slash ("mirtazapine (Rameron)", "Prozac/Fluxotine"), a brand named
-    # again where another mention is a medicine, a medicine's name after its kind ("my birth
-    # control (Nuvaring)"), a shop one is in ("I'm in Walmart"), links read without Markdown's
-    # escapes and through Google's AMP viewer, and no person's name in a video's id
+    # ("on the 19th at the gym"); 23: a drug's brand with what only a medicine comes as after
+    # an owner or a verb of medicating ("I took Keflex antibiotic", "my Mirena IUD"), medicines
+    # listed with it ("Colace and laxatives but"), a known medicine's other name in brackets or
+    # after a slash when written as a medicine's name ("mirtazapine (Rameron)",
+    # "Prozac/Fluxotine", "my antidepressant (Trintellix)"), links and e-mail addresses read
+    # without Markdown's escapes, links through Google's AMP viewer as the page they serve, no
+    # person's name in a video's id, and a profile's name before where its therapist works
     version: ClassVar[int] = 23
 
     def __init__(

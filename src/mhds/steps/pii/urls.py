@@ -19,7 +19,10 @@ def site_labels(value: str) -> list[str]:
 
 #: A page Google's AMP viewer serves ("google.com/amp/s/www.nbcnews.com/news/..."): the page
 #: is the one after it.
-_AMP_VIEWER = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?google\.[a-z.]+/amp/(?:s/)?(?=\w)")
+_AMP_VIEWER = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})/amp/(?:s/)?(?=\w)",
+    re.IGNORECASE,
+)
 #: A backslash Markdown puts before a character it would otherwise read ("cBc\_dvuRIjU").
 _MARKDOWN_ESCAPE = re.compile(r"\\([_*~`\\])")
 
