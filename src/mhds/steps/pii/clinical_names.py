@@ -346,10 +346,15 @@ def other_name_of_medicine(text: str, start: int, end: int) -> bool:
     a name (the keep-list's own, a long generic name), not a brand ("Kyleena/Alora are my
     twins"); not a Census name, nor before a possessive ("Lexapro/Priya's advice")."""
     word = text[start:end]
-    if not word.isalpha() or not reads_as_medicine_name(word):
+    if not word.isalpha() or not _beside_a_medicine(text, start, end):
         return False
     if (is_census_name(word) and not is_listed_brand(word)) or POSSESSIVE_AFTER.match(text, end):
         return False
+    return reads_as_medicine_name(word)
+
+
+def _beside_a_medicine(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``text[start:end]`` stands where a medicine's other name goes."""
     if _KIND_OF_MEDICINE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
         return _BRACKET_CLOSE.match(text, end) is not None
     before = _OTHER_NAME_BEFORE.search(text, max(0, start - _CUE_REACH), start)

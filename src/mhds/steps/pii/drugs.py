@@ -30,7 +30,7 @@ possessive or a person's verb after it).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from mhds.steps.pii.gazetteer import is_census_name
 from mhds.steps.pii.keep_terms import MEDICATIONS
@@ -100,6 +100,7 @@ def is_drug_name(word: str) -> bool:
     return _misspells(key)
 
 
+@lru_cache(maxsize=4096)
 def reads_as_medicine_name(word: str) -> bool:
     """Whether ``word`` is written as a medicine's name: a generic name or a brand of the
     tables, one of the keep-list's own medications, or one of those misspelt, by a letter in a

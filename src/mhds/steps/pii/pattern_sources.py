@@ -48,7 +48,7 @@ _URL_CHAR = r"[^\s<>\"'\[\]]"
 
 #: An e-mail address; its name may carry Markdown's escapes ("jane\_doe@gmail.com").
 EMAIL = (
-    r"(?<![\w.%+-])(?:[\w.%+-]|\\[_*~])+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
+    r"(?<![\w.%+-])[\w.%+-]+(?:\\[_*~][\w.%+-]*)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
     r"(?![\w-])"
 )
 URL = (
