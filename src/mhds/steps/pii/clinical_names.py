@@ -99,7 +99,7 @@ _TAKEN_SOMEWHERE = re.compile(
 #: a third of a slash's list ("Savella/Priya/Tamsin").
 _OTHER_NAME_BEFORE = re.compile(r"(?<![\w/-])([A-Za-z][\w-]+)(?:[ \t]*\([ \t]*|/)\Z")
 _BRACKET_CLOSE = re.compile(r"[ \t]*\)")
-#: A kind of medicine, its name in brackets after it ("my birth control (Nuvaring)").
+#: A kind of medicine, its name in brackets after it ("my birth control (Kyleena)").
 _KIND_OF_MEDICINE_BEFORE = re.compile(
     r"(?i:\b(?:birth[ \t]+control|contraceptives?|antidepressants?|antipsychotics?|SSRIs?"
     r"|SNRIs?|mood[ \t]+stabili[sz]ers?|stimulants?|medications?|meds|inhalers?|antibiotics?"
@@ -118,7 +118,8 @@ _MEDICATED_AFTER = re.compile(
     r"|generic)\b|[ \t]+(?:XR|ER|XL|SR|CR|IR|ODT)\b)"
 )
 #: What makes a brand a medicine, people bearing brands' names as they do: its own dose right
-#: after it, or an article after a verb of taking (or what it comes as, below).
+#: after it, or an article after a verb of taking (and, below, what only a medicine comes as,
+#: or medicines listed with it).
 _BRAND_DOSE_AFTER = re.compile(rf"{_AMOUNT_AFTER}(?i:mg|mcg)\b(?![ \t]+of\b)")
 _BRAND_TAKEN_BEFORE = re.compile(
     r"(?i:\b(?:taking|take[sn]?|took|tried|prescribed)[ \t]+(?:a|an|some)[ \t]+)\Z"
