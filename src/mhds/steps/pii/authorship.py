@@ -118,6 +118,8 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 _MARKUP_ONLY = re.compile(r"(?:\s|[\[\]()*_>#:-]|(?:https?://|www\.)\S+?(?=[\])\s]|\Z))*")
 #: A Markdown link's rest after its text, before its address ("](https://...)").
 _LINK_REST = re.compile(r"\]\([^()\s]*\)")
+#: What may stand between a link and the words after it that say whose it is ("]: ", " — ").
+_LEAD_IN = re.compile(r"[ \t\n:–—)*_-]*")
 
 
 def is_writers_page(text: str, start: int, end: int, here: int) -> bool:
@@ -162,7 +164,8 @@ def _said_made(text: str, end: int, here: int, kind: str) -> bool:
         return True
     after = _LINK_REST.match(text, end)
     at = after.end() if after else end
-    at = len(text) - len(text[at:].lstrip(" \t\n:–—-)*_"))  # "[link]: I wrote ..."
+    lead_in = _LEAD_IN.match(text, at)  # "[link]: I wrote ..."
+    at = lead_in.end() if lead_in else at
     stop = _SENTENCE_END.search(text, at)
     closes = stop.end() if stop else len(text)
     return any(at <= cue < closes for cue in cues)

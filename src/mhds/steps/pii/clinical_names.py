@@ -294,8 +294,10 @@ def names_medicines(text: str, start: int, end: int) -> bool:
     with no title before, no person's verb after, no ending of a given name ("Valerian keeps
     calling") and not two English words run together ("Wormwood"). Not with a possessive, nor
     before a word that takes a person somewhere ("taking Senna to the beach", "I'm on
-    Valerian's side"). A brand of the brand table, one word as written, only with its own
-    dose or a verb of taking and an article (:func:`_brand_as_medicine`)."""
+    Valerian's side"). A brand of the brand table, one word as written, only where the words
+    around make it a medicine (:func:`_brand_as_medicine`); a word neither table lists, only
+    after an owner or an article and before what only a medicine comes as ("a Symbicort
+    inhaler": :func:`_unlisted_with_form`)."""
     first = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
     after = start + len(first)
     if not first:
