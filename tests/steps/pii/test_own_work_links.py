@@ -129,3 +129,32 @@ def test_a_profile_naming_its_person_stays_redacted(engine: PIIEngine, url: str)
     """A directory's profile names its therapist, with where they work after the name, in any
     case, and through Google's AMP viewer too."""
     assert url in redacted_texts(engine, f"My therapist is great: {url}")
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("Check out my blog post on:\u00a0how-to-calm-a-racing-mind/I hope it helps!",
+         "how-to-calm-a-racing-mind/"),
+        ("I wrote about it here: /my-year-of-grief-and-recovery/ if you want to read it.",
+         "/my-year-of-grief-and-recovery/"),
+        ("Part two is up: Five-things-my-anxiety-taught-me/", "Five-things-my-anxiety-taught-me/"),
+    ],
+)  # fmt: skip
+def test_a_pages_path_without_its_site_is_a_link(engine: PIIEngine, text: str, path: str) -> None:
+    """A scraper leaves a link's path without its site ("my blog post on: Four-ways-...-list/"):
+    the path is the page's address, redacted as one."""
+    spans = engine.analyze(text)
+    assert any(text[s.start : s.end] == path and s.category.value == "URL" for s in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My self-care plan: sleep/eat/walk, and up-to-date meds/therapy.",
+        "She is my mother-in-law/best friend, and a stay-at-home-mom/nurse.",
+        "The one-size-fits-all/quick-fix approach never works.",
+    ],
+)
+def test_hyphenated_words_with_a_slash_are_no_link(engine: PIIEngine, text: str) -> None:
+    assert not [s for s in engine.analyze(text) if s.category.value == "URL"]

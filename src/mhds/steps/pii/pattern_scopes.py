@@ -74,6 +74,7 @@ class Scopes:
             "box": ("box",),
             "age_words": ("ninety", "hundred"),
             "handles": ("u/",),
+            "slashes": ("/",),
         }[scope]
         return whole if any(cue in lower for cue in cues) else []
 

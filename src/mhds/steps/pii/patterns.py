@@ -133,6 +133,7 @@ class PatternRecognizers:
         rules = [
             rule(src.EMAIL, c.EMAIL, "email_regex", 0.95, "at"),
             rule(src.URL, c.URL, "url_regex", 0.85, "dot", trim=True),
+            rule(src.URL_PATH, c.URL, "url_path_regex", 0.75, "slashes"),
             rule(src.IPV4, c.IP_ADDRESS, "ipv4_regex", 0.9, "gates", _is_ipv4),
             rule(src.IPV6, c.IP_ADDRESS, "ipv6_regex", 0.9, "colons", _is_ipv6),
             rule(src.PHONE_PLUS, c.PHONE, "phone_regex", 0.8, "digits", _is_phone),
