@@ -48,6 +48,10 @@ from tests.steps.pii.cases import redacted, redacted_texts
         "Is Wellbutrin/Bupropian worth it for the fatigue?",
         "I've been on vortioxetine (Trintelix) for a month and the nausea is bad.",
         "My birth control (Kyleena) gives me cramps.",  # after a kind of medicine
+        # brands only the FDA's Orange Book lists (PII step 24)
+        "My birth control (Annovera) made me moody for months.",
+        "The pulmonologist added Symbicort, albuterol and prednisone to my meds but I still "
+        "wheeze.",
     ],
 )
 def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str) -> None:
@@ -108,6 +112,9 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         # a brand people bear before a medicine's plural noun: given them, or theirs
         ("We gave Nesina injections every night after her diagnosis.", "Nesina"),
         ("I crush Kyleena pills into applesauce every morning.", "Kyleena"),
+        # brands of the Orange Book people bear, where no word around makes them medicines
+        ("I told Skyla about my diagnosis and she cried.", "Skyla"),
+        ("I'm on Lexapro now and Annovera says I seem calmer.", "Annovera"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
@@ -118,7 +125,8 @@ def test_a_medicines_other_name_is_read_as_one_only_when_written_as_one() -> Non
     assert reads_as_medicine_name("Rameron")  # Remeron, a letter off, seven letters
     assert reads_as_medicine_name("Fluxotine")  # fluoxetine, two letters off, nine letters
     assert reads_as_medicine_name("Kyleena")  # a brand of the table
-    assert not reads_as_medicine_name("Priya") and not reads_as_medicine_name("Annovera")
+    assert reads_as_medicine_name("Annovera")  # a brand of the Orange Book
+    assert not reads_as_medicine_name("Priya") and not reads_as_medicine_name("Brisa")
     assert not reads_as_medicine_name("Jennifer")  # a Census name
 
 

@@ -7,9 +7,10 @@ it a medicine (``clinical_names.names_medicines``): people bear some of these na
 The generic table (``data/drug_names.txt.gz``, 6,840 names) is every one-word generic name of
 DrugBank's open vocabulary, MeSH, MedlinePlus and the NHS website as the
 drug-named-entity-recognition project compiled them, less given names and frequent surnames
-of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz``, 2,334
+of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz``, 4,139
 names) is MedlinePlus's and the NHS website's brands from the same project ("Zofran",
-"Prilosec"), less the same and ordinary English words. People bear brands far more often
+"Prilosec") and the first words of the trade names of the FDA's Orange Book ("Symbicort",
+"NuvaRing"), less the same and ordinary English words. People bear brands far more often
 ("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only where the words
 around say so: a dose right after it ("Zofran 8mg"), what only a medicine comes as after it
 with an owner, an article or a verb of medicating before ("I took Keflex antibiotic"),

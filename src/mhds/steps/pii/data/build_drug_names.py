@@ -3,9 +3,10 @@ drug-named-entity-recognition project (GitHub repository
 ``fastdatascience/drug_named_entity_recognition``, folder ``src/drug_named_entity_recognition``
 at commit 8cd91a962c3df20eb7c84bf90ff1c0206fe5bbba).
 
-Run from the repository root with that folder (here ``FOLDER``)::
+Run from the repository root with that folder (here ``FOLDER``) and the FDA Orange Book's
+``products.txt`` (here ``PRODUCTS``)::
 
-    python src/mhds/steps/pii/data/build_drug_names.py FOLDER
+    python src/mhds/steps/pii/data/build_drug_names.py FOLDER PRODUCTS
 
 Read: ``drugbank vocabulary.csv`` (DrugBank's open vocabulary), ``drugs_dictionary_mesh.csv``
 (MeSH), ``drugs_dictionary_medlineplus.csv`` (MedlinePlus) and ``drugs_dictionary_nhs.csv``
@@ -21,7 +22,11 @@ no timestamp, so a rebuild gives the same bytes.
 Brands go to their own table, read only where the words around make a word a medicine: the
 "Synonyms" column of MedlinePlus (US brands: "Zofran", "Singulair") and of the NHS website (UK
 brands: "Senokot"), kept as generic names are, and also not when the generic table has the
-word or English has it as an ordinary word ("Capital", "Relief").
+word or English has it as an ordinary word ("Capital", "Relief"). The Orange Book (the US
+Food and Drug Administration's approved drug products, a work of the US government) adds the
+first word of each product's trade name approved by a new drug application ("SYMBICORT",
+"NUVARING", "BEVESPI AEROSPHERE"), kept the same way: brands MedlinePlus and the NHS site do
+not list.
 """
 
 from __future__ import annotations
@@ -51,15 +56,19 @@ SOURCES = {
     "drugs_dictionary_medlineplus.csv": ("Common name",),
     "drugs_dictionary_nhs.csv": ("Common name",),
 }
+#: The Orange Book's columns: its file is "~"-separated, with a header line.
+_TRADE_NAME, _APPLICATION_TYPE = "Trade_Name", "Appl_Type"
+_NEW_DRUG = "N"  # a new drug application: the product's own brand ("A": a generic's)
 _NAME = re.compile(r"[A-Za-z]{2,}(?:-[A-Za-z]{2,})*")
 _MIN_LENGTH = 5
 
 
-def main(folder: str) -> int:
+def main(folder: str, products: str) -> int:
     names = _read(Path(folder), SOURCES)
     size = write_lines(OUT, sorted(names))
     print(f"{len(names)} generic drug names written to {OUT.name} ({size:,} bytes)")
-    brands = {b for b in _read(Path(folder), BRAND_SOURCES) - names if not is_ordinary(b)}
+    listed = _read(Path(folder), BRAND_SOURCES) | _trade_names(Path(products))
+    brands = {b for b in listed - names if not is_ordinary(b)}
     size = write_lines(BRANDS_OUT, sorted(brands))
     print(f"{len(brands)} drug brands written to {BRANDS_OUT.name} ({size:,} bytes)")
     return 0
@@ -80,6 +89,26 @@ def _read(folder: Path, sources: Mapping[str, tuple[str, ...]]) -> set[str]:
     return names
 
 
+def _trade_names(path: Path) -> set[str]:
+    """The first word of each trade name of a new drug application in the Orange Book's
+    ``products.txt``, ``_kept``."""
+    if not path.is_file():
+        raise SystemExit(f"{path}: not found")
+    with path.open(encoding="latin-1", newline="") as stream:
+        rows = csv.DictReader(stream, delimiter="~", quoting=csv.QUOTE_NONE)
+        missing = {_TRADE_NAME, _APPLICATION_TYPE} - set(rows.fieldnames or ())
+        if missing:
+            raise SystemExit(f"{path}: line 1: no column {', '.join(sorted(missing))}")
+        words = {
+            row[_TRADE_NAME].split(maxsplit=1)[0]
+            for row in rows
+            if row[_APPLICATION_TYPE] == _NEW_DRUG and row[_TRADE_NAME].strip()
+        }
+    names = {_kept(word) for word in words}
+    names.discard("")
+    return names
+
+
 def _kept(name: str) -> str:
     """``name`` in lower case when the table keeps it, else ""."""
     if not _NAME.fullmatch(name) or len(name) < _MIN_LENGTH:
@@ -91,4 +120,6 @@ def _kept(name: str) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1]))
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    raise SystemExit(main(sys.argv[1], sys.argv[2]))
