@@ -141,6 +141,13 @@ CORPORA = {
     # (results/pii-independent-blind-step23-reddit8*.json), then held out: only aggregates are
     # read, no text of it is quoted.
     "reddit8": CORPORA_DIR / "reddit_gold8.jsonl",
+    # Reddit batch 9: labelled twice in the session of PII step 24 (the helpers reported counts
+    # only; two scans of the unlabelled posts in that session covered its posts before they
+    # were drawn, and printed none of them), run blind once, three engines, with the
+    # session-start engine (step 23) and with step 24
+    # (results/pii-independent-blind-step24-reddit9*.json), then held out: only aggregates are
+    # read, no text of it is quoted.
+    "reddit9": CORPORA_DIR / "reddit_gold9.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -159,6 +166,7 @@ WHOLLY_HELD_OUT = frozenset(
         "reddit6",
         "reddit7",
         "reddit8",
+        "reddit9",
     }
 )
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses

@@ -1,6 +1,6 @@
 """Draw the Reddit gold sample (deterministic): which posts, not their labels.
 
-Usage: python sample_reddit.py --batch 1|2|...|8 CSV
+Usage: python sample_reddit.py --batch 1|2|...|9 CSV
   -> JSON lines {"id","row","field","subreddit","stratum","text"}
 
 The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
@@ -29,6 +29,8 @@ Batch 7 (seed "reddit-gold-v7"), drawn after batches 1 to 6, was labelled in the
 step 22 and run blind once; then held out (batch 2 became a dev part in its place).
 Batch 8 (seed "reddit-gold-v8"), drawn after batches 1 to 7, was labelled in the session of PII
 step 23 and run blind once; then held out (batch 4 became a dev part in its place).
+Batch 9 (seed "reddit-gold-v9"), drawn after batches 1 to 8, was labelled in the session of PII
+step 24 and run blind once with the session-start engine and with step 24.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 9)}
+SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 10)}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {
