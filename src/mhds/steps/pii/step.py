@@ -113,8 +113,11 @@ class PIIRedactor(RecordStep):
     # after a slash when written as a medicine's name ("mirtazapine (Rameron)",
     # "Prozac/Fluxotine", "my antidepressant (Trintellix)"), links and e-mail addresses read
     # without Markdown's escapes, links through Google's AMP viewer as the page they serve, no
-    # person's name in a video's id, and a profile's name before where its therapist works
-    version: ClassVar[int] = 23
+    # person's name in a video's id, and a profile's name before where its therapist works; 24:
+    # a page's path left without its site ("my blog post on: Four-ways-...-list/"), drug brands
+    # of the FDA's Orange Book ("Symbicort", "NuvaRing"), and goods of a brand someone owns
+    # ("my Louis Vuitton bag")
+    version: ClassVar[int] = 24
 
     def __init__(
         self,
