@@ -16,10 +16,6 @@ from tests.steps.pii.cases import redacted_texts
     [
         "We slept in the car outside a Walmart parking lot for weeks.",
         "We used to meet at Starbucks before work, and now I avoid it.",
-        # goods of a brand someone owns (PII step 24)
-        "The cashier stared at my Louis Vuitton bag like I had stolen it.",
-        "I spilled coffee all over my new Nike shoes this morning.",
-        "My Jeep truck broke down again on the highway.",
     ],
 )
 def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
@@ -43,10 +39,6 @@ def test_a_brand_is_kept(engine: PIIEngine, text: str) -> None:
         ("I confided in Zara last night.", "Zara"),
         ("I was in Zara's car when it happened.", "Zara"),
         ("I went to Zara and she said no.", "Zara"),
-        # an owner before a brand alone, or with a relation's word between
-        ("I went to see my Gucci yesterday and she cried.", "Gucci"),
-        ("My friend Tesla car broke down.", "Tesla"),
-        ("My coworker Zara bag is always on my desk.", "Zara"),
     ],
 )
 def test_a_name_people_bear_stays_redacted(engine: PIIEngine, text: str, name: str) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from mhds.steps.pii.keep_terms import RELATIONS
 from mhds.steps.pii.lexicon import POSSESSIVE_AFTER, STRAIGHT_APOSTROPHES, packaged_table
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER
 
@@ -28,17 +27,6 @@ _AT_BEFORE = re.compile(r"\b(?i:at)[ \t]+\Z")
 #: A clause about the word before it, as said of a person ("the Zara I met", "... who texted").
 _CLAUSE_AFTER = re.compile(r"[ \t]+(?:I|we|you|he|she|they|who|whom)\b")
 _CUE_REACH = 40
-#: An owner right before a brand, with up to two lower-case words ("my", "her old").
-_OWNER_BEFORE = re.compile(
-    r"\b(?i:my|your|his|her|our|their)[ \t]+(?P<words>(?:[a-z-]+[ \t]+){0,2})\Z"
-)
-#: What a brand names when someone owns it, right after the brand ("my Louis Vuitton bag").
-_GOODS_AFTER = re.compile(
-    r"[ \t]+(?:bag|purse|handbag|wallet|backpack|shoes|sneakers|boots|trainers|jacket|coat"
-    r"|hoodie|shirt|jeans|dress|sweater|watch|glasses|sunglasses|perfume|makeup|phone|laptop"
-    r"|tablet|headphones|earbuds|console|controller|car|truck|van|card|gift[ \t]+card|account"
-    r"|membership|subscription|order|app|vape|pen|charger)s?\b"
-)
 
 
 @cache
@@ -73,17 +61,3 @@ def used_as_brand(text: str, start: int, end: int, run: str) -> bool:
     if _CLAUSE_AFTER.match(text, end) or PERSON_VERB_AFTER.match(text, end):
         return False  # "the Zara I met at group", "the Zara who texted me": someone
     return at or _ARTICLE_BEFORE.search(text, max(0, start - _CUE_REACH), start) is not None
-
-
-def owned_as_brand(text: str, start: int, end: int) -> bool:
-    """Whether the capitalised words ``text[start:end]`` are a brand (``is_brand``) that
-    someone owns as goods: an owner before them and what the brand makes right after them ("my
-    Louis Vuitton bag", "her old Nike shoes", "my Jeep truck"). An owner before a brand alone
-    is a person's slot ("my Gucci", "my Zara said"), and so is a relation's word between
-    ("my friend Tesla car")."""
-    if not is_brand(text[start:end]):
-        return False
-    owner = _OWNER_BEFORE.search(text, max(0, start - _CUE_REACH), start)
-    if owner is None or any(w in RELATIONS for w in owner["words"].split()):
-        return False  # "my friend Tesla car": a relation names a person
-    return _GOODS_AFTER.match(text, end) is not None

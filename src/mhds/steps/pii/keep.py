@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from mhds.steps.pii.brands import owned_as_brand, used_as_brand
+from mhds.steps.pii.brands import used_as_brand
 from mhds.steps.pii.citations import CITATION, is_cited
 from mhds.steps.pii.cities import RECOGNIZER as CITY_RECOGNIZER
 from mhds.steps.pii.clinical_names import (
@@ -238,8 +238,6 @@ class KeepList:
                 return True  # "my grandma's Alzheimer's": the relation's condition
             if named_by_its_form(text, span.start, span.end):
                 return True  # "my Mirena IUD": what it comes as makes it a medicine
-            if owned_as_brand(text, *_capitalised_run(text, span.start, span.end)):
-                return True  # "my Louis Vuitton bag": goods of a brand, someone's
             return _normalize(raw) in self._relations  # "my mom Mom" is no name
         if category is Category.PERSON and _after_public_role(text, span.start, span.end):
             return True  # "a quote from comedian Eddie Izzard": a public figure by their work
@@ -251,8 +249,6 @@ class KeepList:
         whole = text[run_start:run_end]  # "Tai Chi" of "Chi"
         if named and used_as_brand(text, span.start, span.end, whole):
             return True  # "a Walmart parking lot", "a Gucci bag"
-        if named and owned_as_brand(text, run_start, run_end):
-            return True  # "my new Nike shoes": goods of a brand, someone's
         if named and consumed_as_work(text, run_start, run_end):
             return True  # "playing Kingdom Hearts", "rewatching Frasier": a game, a show
         if named and names_public_figure(text, run_start, run_end):
