@@ -115,6 +115,15 @@ def test_drug_names_and_their_misspellings_are_kept(engine: PIIEngine, text: str
         # brands of the Orange Book people bear, where no word around makes them medicines
         ("I told Skyla about my diagnosis and she cried.", "Skyla"),
         ("I'm on Lexapro now and Annovera says I seem calmer.", "Annovera"),
+        # from a code review of step 24: Orange Book brands people bear in lists that are a
+        # clause's subject, beside them, after a bracket with a person's verb, misspelt
+        ("Zoloft, Skyla and Jalyn all know I take my pills at night.", "Skyla"),
+        ("Zoloft, Prozac, Elliotts and Skyla all came up in my meds review.", "Elliotts"),
+        ("Lithium, Yonsa and Kazano - that's my whole support system plus meds.", "Yonsa"),
+        ("I asked my therapist about my medications (Jalyn) said I should ask my GP.", "Jalyn"),
+        ("Venlafaxine (Verhaegen) was my nurse at the ward.", "Verhaegen"),
+        ("Sertraline (Dolphine) gave me the number for the crisis line.", "Dolphine"),
+        ("Wellbutrin/Dolphine is how my friends greet me haha.", "Dolphine"),
     ],
 )
 def test_names_stay_redacted(engine: PIIEngine, text: str, name: str) -> None:
@@ -125,7 +134,8 @@ def test_a_medicines_other_name_is_read_as_one_only_when_written_as_one() -> Non
     assert reads_as_medicine_name("Rameron")  # Remeron, a letter off, seven letters
     assert reads_as_medicine_name("Fluxotine")  # fluoxetine, two letters off, nine letters
     assert reads_as_medicine_name("Kyleena")  # a brand of the table
-    assert reads_as_medicine_name("Annovera")  # a brand of the Orange Book
+    assert reads_as_medicine_name("Annovera")  # a brand of the Orange Book, as written
+    assert not reads_as_medicine_name("Dolphine")  # Dolophine's, but no Orange Book misspelling
     assert not reads_as_medicine_name("Priya") and not reads_as_medicine_name("Brisa")
     assert not reads_as_medicine_name("Jennifer")  # a Census name
 

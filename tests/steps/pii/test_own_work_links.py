@@ -154,6 +154,11 @@ def test_a_pages_path_without_its_site_is_a_link(engine: PIIEngine, text: str, p
         "My self-care plan: sleep/eat/walk, and up-to-date meds/therapy.",
         "She is my mother-in-law/best friend, and a stay-at-home-mom/nurse.",
         "The one-size-fits-all/quick-fix approach never works.",
+        # from a code review: four words joined so, a relation by marriage, numbers
+        "We were on-again-off-again/Toxic for years.",
+        "I'm a stay-at-home-mom/dad/2 kids and a 9-to-5-job/ guy.",
+        "My future mother-in-law-to-be/ boss hates me.",
+        "A once-in-a-lifetime/ trip, 1-2-3-4/5 steps, a first-generation-college-student/ here.",
     ],
 )
 def test_hyphenated_words_with_a_slash_are_no_link(engine: PIIEngine, text: str) -> None:

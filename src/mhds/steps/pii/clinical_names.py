@@ -23,6 +23,7 @@ import re
 
 from mhds.steps.pii.drugs import (
     is_drug_name,
+    is_fda_only_brand,
     is_listed_brand,
     is_listed_drug,
     reads_as_medicine_name,
@@ -81,6 +82,14 @@ _MEDICATION_AFTER = re.compile(r"[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*([A-Za-z]
 _LIST_CLOSE = re.compile(r"[ \t]*[)\]]")
 #: After a list's item: the list goes on or ends, no clause ("Zoloft and Alora noticed").
 _LIST_GOES_ON = re.compile(r"[ \t]*(?:[,/;:.!?)\]\n]|,?[ \t]+(?:and|or)\b|\Z)")
+#: After a list's last item: a list's end, not a clause whose subject it is ("Zoloft, Skyla
+#: and Jalyn all know"): a mark, or a word that ends a list of medicines ("but", "for", a
+#: medicine's noun: "albuterol nebulizer").
+_LIST_ENDS = re.compile(
+    r"[ \t]*(?:[,.;:!?)\]\n]|\Z)|[ \t]+(?:(?i:but|since|because|so|yet|which|that|for|in|at"
+    r"|with|to|from|every|each|daily|twice|now|too|as|when|while|before|after)\b"
+    rf"|{_MEDICINE_NOUN.pattern})"
+)
 #: A verb of medicating right before a word, with at most an article or a dose between ("I'm
 #: on", "put me on", "prescribed", "taking a", "switched to", "a drug called", "10mg of").
 _MEDICATED_BEFORE = re.compile(
@@ -222,6 +231,8 @@ def _among_medicines(text: str, start: int, end: int) -> bool:
     earlier, later = _list_items(text, start, end)
     if not any(map(_is_known_medicine, earlier + later)):
         return False  # a list of brands alone may be a list of people who bear them
+    if is_fda_only_brand(word):  # "Zoloft, Skyla and Jalyn all know": people
+        return _LIST_ENDS.match(text, _list_end(text, end)) is not None
     if is_listed_brand(word):
         return True
     return bool(earlier and later) and _is_listed(earlier[0]) and _is_listed(later[0])
@@ -245,9 +256,19 @@ def _list_items(text: str, start: int, end: int) -> tuple[list[str], list[str]]:
     return earlier, later
 
 
+def _list_end(text: str, end: int) -> int:
+    """Where the list that the word ending at ``end`` stands in ends."""
+    at, items = end, 0
+    while items < _MAX_ITEMS and (after := _MEDICATION_AFTER.match(text, at)):
+        at, items = after.end(), items + 1
+    return at
+
+
 def _is_listed(word: str) -> bool:
-    """A medicine of the keep-list, the drug table or its brands."""
-    return _is_known_medicine(word) or is_listed_brand(word) or is_listed_drug(word)
+    """A medicine of the keep-list, the drug table or its brands (not the Orange Book's, which
+    people bear more often: "Zoloft, Prozac, Elliotts and Skyla all came")."""
+    brand = is_listed_brand(word) and not is_fda_only_brand(word)
+    return _is_known_medicine(word) or brand or is_listed_drug(word)
 
 
 def opens_with_medicine(text: str, start: int, end: int) -> bool:
@@ -347,12 +368,16 @@ def other_name_of_medicine(text: str, start: int, end: int) -> bool:
     by a slash with no blank ("Prozac/Fluxotine"); or in brackets right after a kind of
     medicine ("my antidepressant (Trintellix)"). The medicine beside it is one no one bears as
     a name (the keep-list's own, a long generic name), not a brand ("Kyleena/Alora are my
-    twins"); not a Census name, nor before a possessive ("Lexapro/Priya's advice")."""
+    twins"); not a Census name, nor before a possessive ("Lexapro/Priya's advice") or, after
+    its bracket, a person's verb ("my medications (Jalyn) said")."""
     word = text[start:end]
     if not word.isalpha() or not _beside_a_medicine(text, start, end):
         return False
     if (is_census_name(word) and not is_listed_brand(word)) or POSSESSIVE_AFTER.match(text, end):
         return False
+    close = _BRACKET_CLOSE.match(text, end)
+    if close is not None and PERSON_VERB_AFTER.match(text, close.end()):
+        return False  # "my medications (Jalyn) said I should ask": someone
     return reads_as_medicine_name(word)
 
 

@@ -7,16 +7,20 @@ it a medicine (``clinical_names.names_medicines``): people bear some of these na
 The generic table (``data/drug_names.txt.gz``, 6,840 names) is every one-word generic name of
 DrugBank's open vocabulary, MeSH, MedlinePlus and the NHS website as the
 drug-named-entity-recognition project compiled them, less given names and frequent surnames
-of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz``, 4,139
+of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz``, 2,334
 names) is MedlinePlus's and the NHS website's brands from the same project ("Zofran",
-"Prilosec") and the first words of the trade names of the FDA's Orange Book ("Symbicort",
-"NuvaRing"), less the same and ordinary English words. People bear brands far more often
+"Prilosec"), less the same and ordinary English words; a second one
+(``data/drug_brands_fda.txt.gz``, 1,688 names) holds the first words of the trade names of the
+FDA's Orange Book that the first lacks ("Symbicort", "NuvaRing"), which more rules ask more
+of (below). People bear brands far more often
 ("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only where the words
 around say so: a dose right after it ("Zofran 8mg"), what only a medicine comes as after it
 with an owner, an article or a verb of medicating before ("I took Keflex antibiotic"),
 medicines listed with it ("Colace and laxatives but"), an article after a verb of taking
 ("taking a Zofran"), or a known medicine it stands beside as its other name ("vortioxetine
-(Brintellix)"); misspelt only as such another name (``reads_as_medicine_name``).
+(Brintellix)"); misspelt only as such another name (``reads_as_medicine_name``). An Orange
+Book brand is never read misspelt, and in a list it needs the list to end as a list
+(``clinical_names``).
 ``data/DRUG_NAMES.md`` says how, with the sources and licences.
 
 A word of eight letters or more one letter away from a generic name, or from one of the
@@ -55,6 +59,12 @@ def _brands() -> frozenset[str]:
 
 
 @cache
+def _fda_brands() -> frozenset[str]:
+    """Brands only the FDA's Orange Book lists: matched as written, never misspelt."""
+    return frozenset(packaged_table("drug_brands_fda.txt.gz").split())
+
+
+@cache
 def _spelt() -> frozenset[str]:
     """The names a misspelling is looked for near: the generic table's, and the keep-list's
     own one-word medications, brands that posts misspell most ("Lamictil", "Wellbiutrin")."""
@@ -78,6 +88,7 @@ def load() -> None:
     first drug a batch meets."""
     _one_deleted()
     _brands()
+    _fda_brands()
 
 
 def is_listed_drug(word: str) -> bool:
@@ -86,8 +97,16 @@ def is_listed_drug(word: str) -> bool:
 
 
 def is_listed_brand(word: str) -> bool:
-    """Whether ``word`` is a brand of the brand table as written, any case: no misspelling."""
-    return word.lower() in _brands()
+    """Whether ``word`` is a brand of the brand tables as written, any case: no misspelling."""
+    key = word.lower()
+    return key in _brands() or key in _fda_brands()
+
+
+def is_fda_only_brand(word: str) -> bool:
+    """Whether ``word`` is a brand only the Orange Book's table lists ("Symbicort", "Skyla"):
+    more of them are names people bear that the Census lacks, so fewer rules take them."""
+    key = word.lower()
+    return key in _fda_brands() and key not in _brands()
 
 
 def is_drug_name(word: str) -> bool:
@@ -104,12 +123,13 @@ def is_drug_name(word: str) -> bool:
 @lru_cache(maxsize=4096)
 def reads_as_medicine_name(word: str) -> bool:
     """Whether ``word`` is written as a medicine's name: a generic name or a brand of the
-    tables, one of the keep-list's own medications, or one of those misspelt, by a letter in a
-    word of seven letters or more ("Rameron"), by two in one of nine or more ("Fluxotine");
+    tables (the Orange Book's too), one of the keep-list's own medications, or one of those but
+    the Orange Book's misspelt, by a letter in a word of seven letters or more ("Rameron"), by
+    two in one of nine or more ("Fluxotine");
     not a Census name nor an ordinary English word. Only for a word that stands where a
     medicine's other name goes ("mirtazapine (Rameron)"): nothing around it is asked."""
     key = word.lower()
-    if key in _names() or key in _brands() or key in _spelt():
+    if key in _names() or key in _brands() or key in _spelt() or key in _fda_brands():
         return True
     if len(key) < _MIN_OTHER_NAME or not key.isalpha() or is_ordinary(key) or is_census_name(word):
         return False
@@ -122,7 +142,9 @@ def reads_as_medicine_name(word: str) -> bool:
 
 @cache
 def _by_first_letter() -> dict[str, tuple[str, ...]]:
-    """The generic names, brands and the keep-list's one-word medications by first letter."""
+    """The generic names, brands and the keep-list's one-word medications by first letter (not
+    the Orange Book's brands: most are obscure, and their misspellings are people's names,
+    "Dolphine" of "Dolophine")."""
     index: dict[str, list[str]] = {}
     for name in sorted(_spelt() | _brands()):
         index.setdefault(name[:1], []).append(name)

@@ -60,10 +60,15 @@ URL = (
     r"|(?<=[A-Za-z])(?:[A-Z][a-z]+){2,}\.(?:com|org|net|edu|gov)(?![a-z])"
 )
 #: A page's path left without its site, as a scraper leaves a link ("my blog post on:
-#: Four-ways-add-self-esteem-friends-list/"): four words or more joined by hyphens, lower case
-#: after the first letter, maybe after a slash, ending in a slash that no lower-case word
-#: continues ("and/or").
-URL_PATH = r"(?<![\w./:@-])/?[A-Za-z0-9][a-z0-9]*(?:-[a-z0-9]+){3,}/(?![a-z])"
+#: Four-ways-add-self-esteem-friends-list/"): five words or more joined by hyphens, the first
+#: opening with a letter, lower case after the first letter, maybe after a slash, ending in a
+#: slash that no word or number continues. English joins four words so often enough
+#: ("stay-at-home-mom/dad", "on-again-off-again/"), and a relation by marriage with more
+#: ("mother-in-law-to-be/"), that neither is taken.
+URL_PATH = (
+    r"(?<![\w./:@-])/?(?![a-z]+-in-law\b)[A-Za-z][a-z0-9]*(?:-(?!in-law\b)[a-z0-9]+){4,}/"
+    r"(?![a-z0-9])"
+)
 IPV4 = r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?!\.?[0-9]|\w)"
 IPV6 = (
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?"

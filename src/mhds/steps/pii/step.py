@@ -115,8 +115,7 @@ class PIIRedactor(RecordStep):
     # without Markdown's escapes, links through Google's AMP viewer as the page they serve, no
     # person's name in a video's id, and a profile's name before where its therapist works; 24:
     # a page's path left without its site ("my blog post on: Four-ways-...-list/"), drug brands
-    # of the FDA's Orange Book ("Symbicort", "NuvaRing"), and goods of a brand someone owns
-    # ("my Louis Vuitton bag")
+    # of the FDA's Orange Book ("Symbicort", "NuvaRing")
     version: ClassVar[int] = 24
 
     def __init__(
@@ -281,7 +280,7 @@ class PIIRedactor(RecordStep):
 _IDENTITY_DATA = (
     "common_words.txt.gz", "public_resources.yaml", "cities.txt.gz", "census_names.txt.gz",
     "disease_eponyms.txt.gz", "brands.txt.gz", "drug_names.txt.gz", "famous_people.txt.gz",
-    "towns.txt.gz", "drug_brands.txt.gz",
+    "towns.txt.gz", "drug_brands.txt.gz", "drug_brands_fda.txt.gz",
 )  # fmt: skip
 
 

@@ -23,10 +23,11 @@ Brands go to their own table, read only where the words around make a word a med
 "Synonyms" column of MedlinePlus (US brands: "Zofran", "Singulair") and of the NHS website (UK
 brands: "Senokot"), kept as generic names are, and also not when the generic table has the
 word or English has it as an ordinary word ("Capital", "Relief"). The Orange Book (the US
-Food and Drug Administration's approved drug products, a work of the US government) adds the
-first word of each product's trade name approved by a new drug application ("SYMBICORT",
-"NUVARING", "BEVESPI AEROSPHERE"), kept the same way: brands MedlinePlus and the NHS site do
-not list.
+Food and Drug Administration's approved drug products, a work of the US government) gives
+``drug_brands_fda.txt.gz``: the first word of each product's trade name approved by a new drug
+application ("SYMBICORT", "NUVARING", "BEVESPI AEROSPHERE"), kept the same way, less the
+brands of the first table, words with a hyphen ("pre-op") and Census names with a plural's "s"
+("elliotts"): brands MedlinePlus and the NHS site do not list.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from mhds.steps.pii.lexicon import is_ordinary
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "drug_names.txt.gz"
 BRANDS_OUT = HERE / "drug_brands.txt.gz"
+FDA_BRANDS_OUT = HERE / "drug_brands_fda.txt.gz"
 #: file -> the columns of brands
 BRAND_SOURCES = {
     "drugs_dictionary_medlineplus.csv": ("Synonyms",),
@@ -67,11 +69,22 @@ def main(folder: str, products: str) -> int:
     names = _read(Path(folder), SOURCES)
     size = write_lines(OUT, sorted(names))
     print(f"{len(names)} generic drug names written to {OUT.name} ({size:,} bytes)")
-    listed = _read(Path(folder), BRAND_SOURCES) | _trade_names(Path(products))
-    brands = {b for b in listed - names if not is_ordinary(b)}
+    brands = {b for b in _read(Path(folder), BRAND_SOURCES) - names if not is_ordinary(b)}
     size = write_lines(BRANDS_OUT, sorted(brands))
     print(f"{len(brands)} drug brands written to {BRANDS_OUT.name} ({size:,} bytes)")
+    fda = {
+        b
+        for b in _trade_names(Path(products)) - names - brands
+        if not is_ordinary(b) and "-" not in b and not _is_family_plural(b)
+    }
+    size = write_lines(FDA_BRANDS_OUT, sorted(fda))
+    print(f"{len(fda)} further drug brands written to {FDA_BRANDS_OUT.name} ({size:,} bytes)")
     return 0
+
+
+def _is_family_plural(word: str) -> bool:
+    """A Census surname or given name with a plural's "s" ("elliotts")."""
+    return word.endswith("s") and is_census_name(word[:-1].capitalize())
 
 
 def _read(folder: Path, sources: Mapping[str, tuple[str, ...]]) -> set[str]:
