@@ -216,8 +216,9 @@ def listed_with_medication(text: str, start: int, end: int) -> bool:
 def _among_medicines(text: str, start: int, end: int) -> bool:
     """Whether a word that is no Census name stands in a list of single words near a word of
     medicines, with a known medicine (the keep-list's own or a generic name, not a brand that
-    people bear) in the list, and is a drug brand of the table or has listed medicines right
-    on both sides of it ("Singulair, ProAir, Symbicort, albuterol nebulizer"), no tie to
+    people bear) in the list, and is a drug brand of the tables (an Orange Book one only where
+    the list ends as one: not "Zoloft, Skyla and Jalyn all know") or has listed medicines right
+    on both sides of it ("Singulair, ProAir, Trelegy, albuterol nebulizer"), no tie to
     someone after it; not "Kyleena and Alora, my twins, hide my pills", "Zoloft, Xanax and
     Kyleena, my niece, came", nor names after the medicines ("Effexor, Trazodone, Yusra")."""
     word = text[start:end]

@@ -11,17 +11,16 @@ of the 1990 Census and cities' names. The brand table (``data/drug_brands.txt.gz
 names) is MedlinePlus's and the NHS website's brands from the same project ("Zofran",
 "Prilosec"), less the same and ordinary English words; a second one
 (``data/drug_brands_fda.txt.gz``, 1,688 names) holds the first words of the trade names of the
-FDA's Orange Book that the first lacks ("Symbicort", "NuvaRing"), which more rules ask more
-of (below). People bear brands far more often
-("Alora", "Kadian", "Kyleena", "Halaven"), so a brand is a medicine only where the words
-around say so: a dose right after it ("Zofran 8mg"), what only a medicine comes as after it
-with an owner, an article or a verb of medicating before ("I took Keflex antibiotic"),
-medicines listed with it ("Colace and laxatives but"), an article after a verb of taking
-("taking a Zofran"), or a known medicine it stands beside as its other name ("vortioxetine
-(Brintellix)"); misspelt only as such another name (``reads_as_medicine_name``). An Orange
-Book brand is never read misspelt, and in a list it needs the list to end as a list
-(``clinical_names``).
-``data/DRUG_NAMES.md`` says how, with the sources and licences.
+FDA's Orange Book that the first lacks ("Symbicort", "NuvaRing"), of which the rules ask more
+(below). People bear brands far more often ("Alora", "Kadian", "Kyleena", "Halaven"), so a
+brand is a medicine only where the words around say so: a dose right after it ("Zofran
+8mg"), what only a medicine comes as after it with an owner, an article or a verb of
+medicating before ("I took Keflex antibiotic"), medicines listed with it ("Colace and
+laxatives but"), an article after a verb of taking ("taking a Zofran"), or a known medicine it
+stands beside as its other name ("vortioxetine (Brintellix)"); misspelt only as such another
+name (``reads_as_medicine_name``). An Orange Book brand is never read misspelt, and in a list
+it needs the list to end as a list (``clinical_names``). ``data/DRUG_NAMES.md`` says how, with
+the sources and licences.
 
 A word of eight letters or more one letter away from a generic name, or from one of the
 keep-list's own medications (``keep_terms.MEDICATIONS``: "Lamictil", "Wellbiutrin"), is that
@@ -125,9 +124,9 @@ def reads_as_medicine_name(word: str) -> bool:
     """Whether ``word`` is written as a medicine's name: a generic name or a brand of the
     tables (the Orange Book's too), one of the keep-list's own medications, or one of those but
     the Orange Book's misspelt, by a letter in a word of seven letters or more ("Rameron"), by
-    two in one of nine or more ("Fluxotine");
-    not a Census name nor an ordinary English word. Only for a word that stands where a
-    medicine's other name goes ("mirtazapine (Rameron)"): nothing around it is asked."""
+    two in one of nine or more ("Fluxotine"); not a Census name nor an ordinary English word.
+    Only for a word that stands where a medicine's other name goes ("mirtazapine (Rameron)"):
+    nothing around it is asked."""
     key = word.lower()
     if key in _names() or key in _brands() or key in _spelt() or key in _fda_brands():
         return True
