@@ -124,7 +124,8 @@ CORPORA = {
     # CounselChat batch 14 (the last 112 texts the earlier batches left) and Reddit batch 6:
     # labelled twice in that session (the helpers reported counts only), run blind once, three
     # engines, with PII step 21 (results/pii-independent-blind-step21-batches14-6.json), then
-    # held out: only aggregates are read, no text of them is quoted.
+    # held out: only aggregates are read, no text of them is quoted. Reddit 6 was read in full
+    # in the session of PII step 24 (a dev part once batch 9 had taken its place).
     "counselchat14": CORPORA_DIR / "counselchat_gold14.jsonl",
     "reddit6": CORPORA_DIR / "reddit_gold6.jsonl",
     # Reddit batch 7: labelled twice in the session of PII step 22 (the helpers reported counts
@@ -148,6 +149,11 @@ CORPORA = {
     # (results/pii-independent-blind-step24-reddit9*.json), then held out: only aggregates are
     # read, no text of it is quoted.
     "reddit9": CORPORA_DIR / "reddit_gold9.jsonl",
+    # Reddit batch 10: labelled twice later in that session (counts only), after step 24's
+    # first rules, run blind once, three engines, with them (2000809;
+    # results/pii-independent-blind-step24-reddit10.json), then held out: only aggregates are
+    # read, no text of it is quoted.
+    "reddit10": CORPORA_DIR / "reddit_gold10.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -163,19 +169,19 @@ WHOLLY_HELD_OUT = frozenset(
         "counselchat10",
         "counselchat12",
         "counselchat14",
-        "reddit6",
         "reddit7",
         "reddit8",
         "reddit9",
+        "reddit10",
     }
 )
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses
 #: on both halves were read in issue 11's fourth session; batch 2's after its blind run.
-#: Reddit batches 2 and 4 were held out first, each until a newer batch took its place.
+#: Reddit batches 2, 4 and 6 were held out first, each until a newer batch took its place.
 WHOLLY_READ = frozenset(
     {"counselchat", "counselchat2", "counselchat4", "counselchat5", "counselchat6", "counselchat7",
      "counselchat8", "counselchat9", "counselchat11", "counselchat13", "reddit", "reddit2",
-     "reddit3", "reddit4", "reddit5"}
+     "reddit3", "reddit4", "reddit5", "reddit6"}
 )  # fmt: skip
 #: (Faker locale, sentences, draw people from the generator's FakeNameGenerator records).
 #: The records (3,000 people of about 20 name sets) are the generator's default; without
