@@ -55,3 +55,37 @@ def test_the_ontologys_names_and_the_ones_written_first() -> None:
     text = "Ottoline Syndrome is the name of my band."
     assert names_a_condition(text, 0, 8) is False  # a head noun after a name that names none
     assert names_a_condition("Ottoline called.", 0, 8) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # surnames that end as a condition's name does: the clinical-term guard kept them
+        ("I met Jonaitis at the clinic yesterday.", "Jonaitis"),  # Lithuanian
+        ("We talked to Adomaitis about the rent.", "Adomaitis"),
+        ("My coworker Stankaitis yelled at me again.", "Stankaitis"),
+        ("I told Subramania everything after group.", "Subramania"),  # Tamil
+        ("Venkatapathy was the only one who stayed.", "Venkatapathy"),
+        # after a title or a relation's word (PII step 24, from a code review)
+        ("Dr. Sethupathy said my bloodwork was fine.", "Sethupathy"),
+        ("Coach Kalnitis made us run laps.", "Kalnitis"),
+        ("Uncle Ganapathy visited last week.", "Ganapathy"),
+        ("Mrs. Ozolitis, my teacher, called my mom.", "Ozolitis"),
+    ],
+)
+def test_surnames_ending_as_conditions_do_stay_redacted(
+    engine: PIIEngine, text: str, name: str
+) -> None:
+    assert name in redacted_texts(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was diagnosed with Pancreatitis last year and I am scared.",
+        "My Neuropathy is worse at night.",
+        "Trichotillomania has been with me since I was twelve.",
+    ],
+)
+def test_a_condition_by_its_ending_is_kept(engine: PIIEngine, text: str) -> None:
+    assert redacted_texts(engine, text) == []

@@ -30,7 +30,7 @@ from mhds.steps.pii.drugs import (
 )
 from mhds.steps.pii.eponyms import names_a_condition
 from mhds.steps.pii.gazetteer import is_census_name
-from mhds.steps.pii.keep_terms import MEDICATIONS, term_key
+from mhds.steps.pii.keep_terms import MEDICATIONS, RELATIONS, term_key
 from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, POSSESSIVE_AFTER, is_name_like, is_ordinary
 from mhds.steps.pii.name_cues import PERSON_VERB_AFTER, after_title
 from mhds.steps.pii.spans import Span
@@ -63,6 +63,9 @@ _THERAPY_CUE = re.compile(
     r"|suggest\w*|in|into|of|about|for|an?|the|do|doing|did|through)[ \t]+\Z)"
 )
 _WORD_REACH = 40
+#: The word right before a span, and roles that stand before a name as titles do.
+_WORD_BEFORE = re.compile(r"\b(?P<word>[A-Za-z]+)\.?[ \t]+\Z")
+_ROLES_BEFORE_NAMES = frozenset({"coach", "nurse", "officer", "pastor", "sister", "brother"})
 _CUE_REACH = 40
 #: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
 #: co-prescribed drugs: sertraline, fluoxetine, diazepam, quetiapine, risperidone ...
@@ -74,6 +77,11 @@ DRUG_STEMS = (
     "zepam", "barbital", "plon", "zolpidem", "suvorexant", "orexant",
 )  # fmt: skip
 _CLINICAL_ENDINGS = DRUG_STEMS + _CONDITION_ENDINGS
+#: Surnames' endings that end as a condition's do, and no condition's name ends so:
+#: Lithuanian "-aitis", "-ytis", "-utis" ("Jonaitis", "Petraitis", "Jurkutis"), Tamil
+#: "-apathy", "-upathy", "-oopathy" ("Ganapathy", "Sethupathy", "Bhoopathy"; a condition is
+#: "-opathy": "neuropathy"), "-ania" but "-omania" ("Subramania"; "kleptomania").
+_SURNAME_ENDINGS = re.compile(r"(?:aitis|ytis|utis|apathy|upathy|oopathy|(?<!o)mania)\Z")
 #: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
 _MEDICATION_BEFORE = re.compile(
     r"(?<![\w-])([A-Za-z][\w-]+)(?:[ \t]+[A-Z]{1,3})?[ \t]*(?:,|/|,?[ \t]+(?:and|or))[ \t]*\Z"
@@ -168,7 +176,8 @@ def is_clinical_name(text: str, span: Span) -> bool:
     Syndrome", "Bell's Palsy", "has Parkinson's"); or it is one word of
     eight letters or more with the stem of a psychiatric drug's generic name (USAN stems:
     "-oxetine", "-azepam", "-apine" ...) or the Greek ending of a condition ("-phobia",
-    "-phonia", "-osis" ...)."""
+    "-phonia", "-osis" ...), but for a surname's ending ("Jonaitis", "Ganapathy") and after a
+    title or a relation's word ("Dr. Sethupathy", "Coach Kalnitis")."""
     raw = text[span.start : span.end].strip(EDGE_PUNCTUATION)
     head = _CLINICAL_HEAD.search(raw)  # also an ordinary word before a head noun
     if head is not None:
@@ -185,7 +194,19 @@ def is_clinical_name(text: str, span: Span) -> bool:
     ):
         return True  # "attending Couples therapy": an ordinary word naming a kind of therapy
     word = raw.lower()
-    return " " not in raw and len(word) >= _MIN_STEM_WORD and word.endswith(_CLINICAL_ENDINGS)
+    if " " in raw or len(word) < _MIN_STEM_WORD or not word.endswith(_CLINICAL_ENDINGS):
+        return False
+    # "I met Jonaitis at the clinic", "Dr. Sethupathy": a surname
+    return not (_SURNAME_ENDINGS.search(word) or _after_person_word(text, span.start))
+
+
+def _after_person_word(text: str, start: int) -> bool:
+    """Whether a title or a relation's word stands right before ``start`` ("Dr. ", "Coach ",
+    "Uncle ")."""
+    before = _WORD_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+    return after_title(text, start) or (
+        before is not None and before["word"].lower() in RELATIONS | _ROLES_BEFORE_NAMES
+    )
 
 
 def listed_with_medication(text: str, start: int, end: int) -> bool:
