@@ -115,7 +115,8 @@ class PIIRedactor(RecordStep):
     # without Markdown's escapes, links through Google's AMP viewer as the page they serve, no
     # person's name in a video's id, and a profile's name before where its therapist works; 24:
     # a page's path left without its site ("my blog post on: Four-ways-...-list/"), drug brands
-    # of the FDA's Orange Book ("Symbicort", "NuvaRing")
+    # of the FDA's Orange Book ("Symbicort", "NuvaRing"), and surnames that end as a
+    # condition's name does ("Jonaitis", "Dr. Sethupathy") no clinical term
     version: ClassVar[int] = 24
 
     def __init__(
