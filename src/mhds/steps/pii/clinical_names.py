@@ -63,9 +63,10 @@ _THERAPY_CUE = re.compile(
     r"|suggest\w*|in|into|of|about|for|an?|the|do|doing|did|through)[ \t]+\Z)"
 )
 _WORD_REACH = 40
-#: The word right before a span, and roles that stand before a name as titles do.
+#: The word right before a span, and the relations and roles that stand before a name as
+#: titles do ("Uncle", "Coach").
 _WORD_BEFORE = re.compile(r"\b(?P<word>[A-Za-z]+)\.?[ \t]+\Z")
-_ROLES_BEFORE_NAMES = frozenset({"coach", "nurse", "officer", "pastor", "sister", "brother"})
+_PERSON_WORDS_BEFORE = RELATIONS | {"coach", "nurse", "officer", "pastor", "sister", "brother"}
 _CUE_REACH = 40
 #: Stems of generic drug names (USAN Council stem list) of psychiatric and commonly
 #: co-prescribed drugs: sertraline, fluoxetine, diazepam, quetiapine, risperidone ...
@@ -80,7 +81,7 @@ _CLINICAL_ENDINGS = DRUG_STEMS + _CONDITION_ENDINGS
 #: Surnames' endings that end as a condition's do, and no condition's name ends so:
 #: Lithuanian "-aitis", "-ytis", "-utis" ("Jonaitis", "Petraitis", "Jurkutis"), Tamil
 #: "-apathy", "-upathy", "-oopathy" ("Ganapathy", "Sethupathy", "Bhoopathy"; a condition is
-#: "-opathy": "neuropathy"), "-ania" but "-omania" ("Subramania"; "kleptomania").
+#: "-opathy": "neuropathy"), "-mania" but "-omania" ("Subramania"; "kleptomania").
 _SURNAME_ENDINGS = re.compile(r"(?:aitis|ytis|utis|apathy|upathy|oopathy|(?<!o)mania)\Z")
 #: A list's item right before or after a word, with a release suffix ("Wellbutrin XL, ").
 _MEDICATION_BEFORE = re.compile(
@@ -205,7 +206,7 @@ def _after_person_word(text: str, start: int) -> bool:
     "Uncle ")."""
     before = _WORD_BEFORE.search(text, max(0, start - _CUE_REACH), start)
     return after_title(text, start) or (
-        before is not None and before["word"].lower() in RELATIONS | _ROLES_BEFORE_NAMES
+        before is not None and before["word"].lower() in _PERSON_WORDS_BEFORE
     )
 
 
