@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from mhds.steps.pii import drugs
 from mhds.steps.pii.drugs import is_drug_name, reads_as_medicine_name
 from mhds.steps.pii.engine import PIIEngine
 from mhds.steps.pii.spans import Category
@@ -138,6 +139,12 @@ def test_a_medicines_other_name_is_read_as_one_only_when_written_as_one() -> Non
     assert not reads_as_medicine_name("Dolphine")  # Dolophine's, but no Orange Book misspelling
     assert not reads_as_medicine_name("Priya") and not reads_as_medicine_name("Brisa")
     assert not reads_as_medicine_name("Jennifer")  # a Census name
+
+
+def test_the_orange_books_brand_table_holds_no_other_tables_name() -> None:
+    """``is_fda_only_brand`` reads one table: the build leaves out the other tables' names."""
+    assert not drugs._fda_brands() & (drugs._brands() | drugs._names())
+    assert drugs.is_fda_only_brand("Symbicort") and not drugs.is_fda_only_brand("Kyleena")
 
 
 def test_an_email_address_with_markdowns_escapes_is_redacted_whole(engine: PIIEngine) -> None:

@@ -251,19 +251,19 @@ def _among_medicines(text: str, start: int, end: int) -> bool:
     near = text[max(0, start - _LIST_REACH) : end + _LIST_REACH]
     if _MEDICINE_NOUN.search(near) is None:
         return False
-    earlier, later = _list_items(text, start, end)
+    earlier, later, list_end = _list_items(text, start, end)
     if not any(map(_is_known_medicine, earlier + later)):
         return False  # a list of brands alone may be a list of people who bear them
     if is_fda_only_brand(word):  # "Zoloft, Skyla and Jalyn all know": people
-        return _LIST_ENDS.match(text, _list_end(text, end)) is not None
+        return _LIST_ENDS.match(text, list_end) is not None
     if is_listed_brand(word):
         return True
     return bool(earlier and later) and _is_listed(earlier[0]) and _is_listed(later[0])
 
 
-def _list_items(text: str, start: int, end: int) -> tuple[list[str], list[str]]:
+def _list_items(text: str, start: int, end: int) -> tuple[list[str], list[str], int]:
     """The words listed before the word at ``text[start:end]`` (nearest first) and after it,
-    at most ``_MAX_ITEMS`` each way."""
+    at most ``_MAX_ITEMS`` each way, and where the list ends after it."""
     earlier: list[str] = []
     at = start
     while len(earlier) < _MAX_ITEMS and (
@@ -276,15 +276,7 @@ def _list_items(text: str, start: int, end: int) -> tuple[list[str], list[str]]:
     while len(later) < _MAX_ITEMS and (after := _MEDICATION_AFTER.match(text, at)):
         later.append(after[1])
         at = after.end()
-    return earlier, later
-
-
-def _list_end(text: str, end: int) -> int:
-    """Where the list that the word ending at ``end`` stands in ends."""
-    at, items = end, 0
-    while items < _MAX_ITEMS and (after := _MEDICATION_AFTER.match(text, at)):
-        at, items = after.end(), items + 1
-    return at
+    return earlier, later, at
 
 
 def _is_listed(word: str) -> bool:

@@ -103,9 +103,9 @@ def is_listed_brand(word: str) -> bool:
 
 def is_fda_only_brand(word: str) -> bool:
     """Whether ``word`` is a brand only the Orange Book's table lists ("Symbicort", "Skyla"):
-    more of them are names people bear that the Census lacks, so fewer rules take them."""
-    key = word.lower()
-    return key in _fda_brands() and key not in _brands()
+    more of them are names people bear that the Census lacks, so fewer rules take them. The
+    build leaves the first table's brands out of that table."""
+    return word.lower() in _fda_brands()
 
 
 def is_drug_name(word: str) -> bool:
@@ -128,7 +128,7 @@ def reads_as_medicine_name(word: str) -> bool:
     Only for a word that stands where a medicine's other name goes ("mirtazapine (Rameron)"):
     nothing around it is asked."""
     key = word.lower()
-    if key in _names() or key in _brands() or key in _spelt() or key in _fda_brands():
+    if key in _spelt() or key in _brands() or key in _fda_brands():  # _spelt holds _names
         return True
     if len(key) < _MIN_OTHER_NAME or not key.isalpha() or is_ordinary(key) or is_census_name(word):
         return False
