@@ -163,3 +163,32 @@ def test_a_pages_path_without_its_site_is_a_link(engine: PIIEngine, text: str, p
 )
 def test_hyphenated_words_with_a_slash_are_no_link(engine: PIIEngine, text: str) -> None:
     assert not [s for s in engine.analyze(text) if s.category.value == "URL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        # a post's own page, linked under its title and again where it closes: the closing
+        # link signs the post off, and it is the same address as the first
+        ("Five Ways To Sit With Grief [Read The Full Post](https://quietharbour.com/sitting-with-"
+         "grief/)\n\nGrief comes in waves. Let yourself feel it, and keep one small routine each "
+         "day. -[Continue Reading](https://quietharbour.com/sitting-with-grief/)",
+         "https://quietharbour.com/sitting-with-grief/"),
+        # written another way the second time: no scheme, "www.", capitals, a closing slash
+        ("Five Ways To Sit With Grief [Read The Full Post](https://quietharbour.com/sitting-with-"
+         "grief/)\n\nGrief comes in waves. Keep one small routine each day. Continue at "
+         "www.QuietHarbour.com/sitting-with-grief",
+         "www.QuietHarbour.com/sitting-with-grief"),
+    ],
+)  # fmt: skip
+def test_one_address_gets_one_decision(engine: PIIEngine, text: str, url: str) -> None:
+    """An address redacted in one place is redacted wherever else the text has it: kept once,
+    it would show what the other place hides."""
+    spans = [s for s in engine.analyze(text) if s.category.value == "URL"]
+    assert len(spans) == 2
+    assert url in [text[s.start : s.end] for s in spans]
+
+
+def test_a_public_address_named_twice_stays_kept(engine: PIIEngine) -> None:
+    text = "Call 988 or read https://www.nami.org/help. I printed www.nami.org/help for my mum."
+    assert not [s for s in engine.analyze(text) if s.category.value == "URL"]

@@ -116,8 +116,9 @@ class PIIRedactor(RecordStep):
     # person's name in a video's id, and a profile's name before where its therapist works; 24:
     # a page's path left without its site ("my blog post on: Four-ways-...-list/"), drug brands
     # of the FDA's Orange Book ("Symbicort", "NuvaRing"), and surnames that end as a
-    # condition's name does ("Jonaitis", "Dr. Sethupathy") no clinical term
-    version: ClassVar[int] = 24
+    # condition's name does ("Jonaitis", "Dr. Sethupathy") no clinical term; 25: one address,
+    # one decision (a link redacted in one place is redacted wherever else the text has it)
+    version: ClassVar[int] = 25
 
     def __init__(
         self,
