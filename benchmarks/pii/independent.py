@@ -154,6 +154,12 @@ CORPORA = {
     # results/pii-independent-blind-step24-reddit10.json), then held out: only aggregates are
     # read, no text of it is quoted.
     "reddit10": CORPORA_DIR / "reddit_gold10.jsonl",
+    # Reddit batch 11: labelled twice in the session of PII step 25 (counts only; one of its
+    # posts had one redacted brand shown in that session's look at the unlabelled posts before
+    # it was drawn), run blind once, three engines, with step 25
+    # (results/pii-independent-blind-step25-reddit11.json), then held out: only aggregates are
+    # read, no text of it is quoted.
+    "reddit11": CORPORA_DIR / "reddit_gold11.jsonl",
 }  # fmt: skip
 #: Splits of a templated corpus by ``source.template_id`` parity: the engine's developers
 #: inspect misses only on even template ids of the seed-11 corpus; odd ids were never inspected.
@@ -173,6 +179,7 @@ WHOLLY_HELD_OUT = frozenset(
         "reddit8",
         "reddit9",
         "reddit10",
+        "reddit11",
     }
 )
 #: Corpora read in full while tuning: no split is reported, all is quoted. Batch 1's misses

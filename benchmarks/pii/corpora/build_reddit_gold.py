@@ -2,7 +2,7 @@
 build_counselchat_gold.py does for CounselChat (offsets from exact substrings; pass 2 from the
 diff of the reviewed labels with the frozen pass-1 labels).
 
-Usage: python build_reddit_gold.py --batch 1|2|...|10 CSV
+Usage: python build_reddit_gold.py --batch 1|2|...|11 CSV
 (batch N: redditN_labels.txt and redditN_labels_pass1.txt -> reddit_goldN.jsonl; CSV: the
 dataset file named in sample_reddit.py)
 """

@@ -1,6 +1,6 @@
 """Draw the Reddit gold sample (deterministic): which posts, not their labels.
 
-Usage: python sample_reddit.py --batch 1|2|...|10 CSV
+Usage: python sample_reddit.py --batch 1|2|...|11 CSV
   -> JSON lines {"id","row","field","subreddit","stratum","text"}
 
 The posts are real Reddit posts (title and body, as the dataset gives them) from the Reddit
@@ -33,6 +33,8 @@ Batch 9 (seed "reddit-gold-v9"), drawn after batches 1 to 8, was labelled in the
 step 24 and run blind once with the session-start engine and with step 24.
 Batch 10 (seed "reddit-gold-v10"), drawn after batches 1 to 9, was labelled later in that session,
 after step 24's first rules, and run blind once with them and with the session's final rules.
+Batch 11 (seed "reddit-gold-v11"), drawn after batches 1 to 10, was labelled in the session of PII
+step 25 and run blind once with step 25.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import sys
 from pathlib import Path
 
 CSV_SHA256 = "244159db08c1110ae1f79b17067ee90d93b05a96ca41ffd0f8d7bb99266722f1"
-SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 11)}
+SEEDS = {n: f"reddit-gold-v{n}" for n in range(1, 12)}
 SIZES = {"likely_pii": 100, "post": 100}
 CONTROLS = frozenset(
     {
