@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from mhds.steps.pii.echo import echo_names, whole_words
+from mhds.steps.pii.echo import echo_addresses, echo_names, whole_words
 from mhds.steps.pii.spans import Category, Span
 
 # Characters that exercise every boundary rule: word characters (ASCII, accented, digits,
@@ -47,3 +47,28 @@ def test_a_name_found_once_is_found_in_every_turn() -> None:
         (0, 5, "conversation_echo"),
         (36, 41, "conversation_echo"),
     ]
+
+
+def test_an_address_redacted_once_is_redacted_in_every_turn() -> None:
+    texts = [
+        "My site www.Calm-Steps.org/tips/ and jo@calm-steps.org.",
+        "See calm-steps.org/tips, https://calm-steps.org/tips. Or JO@calm-steps.org! www.nami.org",
+        "Not https://example.com/?next=calm-steps.org/tips nor calm-steps.org/tipsy.",
+    ]
+    first = texts[0]
+    at, mail_at = first.index("www."), first.index("jo@")
+    site = Span(at, first.index(" and"), Category.URL, 0.85, "url_regex")
+    mail = Span(mail_at, first.index(".", mail_at + 14), Category.EMAIL, 0.9, "email_regex")
+    assert first[site.start : site.end] == "www.Calm-Steps.org/tips/"
+    assert first[mail.start : mail.end] == "jo@calm-steps.org"
+    echoed = echo_addresses(texts, [[site, mail], [], []])
+    assert echoed[0] == [site, mail]
+    # the same site however written (no "www.", a scheme, lower case, no closing slash), the
+    # same mailbox in capitals; sentence marks after them are not part of them
+    assert [(texts[1][s.start : s.end], s.category, s.score, s.recognizer) for s in echoed[1]] == [
+        ("calm-steps.org/tips", Category.URL, 0.85, "address_echo"),
+        ("https://calm-steps.org/tips", Category.URL, 0.85, "address_echo"),
+        ("JO@calm-steps.org", Category.EMAIL, 0.9, "address_echo"),
+    ]
+    # inside another page's address, or another page of the site: not the same address
+    assert echoed[2] == []

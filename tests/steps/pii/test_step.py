@@ -118,3 +118,20 @@ def test_every_packaged_table_is_in_the_steps_identity() -> None:
     data = files("mhds.steps.pii").joinpath("data")
     tables = {p.name for p in data.iterdir() if p.name.endswith((".gz", ".yaml"))}
     assert tables == set(_IDENTITY_DATA)
+
+
+def test_an_address_redacted_in_one_turn_is_redacted_in_every_turn(engine: PIIEngine) -> None:
+    """A site one message calls its writer's own stays redacted where another message of the
+    conversation introduces it as a resource, however it is written there."""
+    record = make_record(
+        "What can I read about panic attacks?",
+        "My website, www.calmbreathing.org, has the worksheets I made.",
+        "Thanks, anything else?",
+        "Another great resource: calmbreathing.org has free worksheets. So does www.nami.org.",
+    )
+    [out], held = run(PIIRedactor(engine=engine), record)
+
+    assert not held
+    texts = [m.content for m in out.messages]
+    assert "calmbreathing" not in " ".join(texts).lower()
+    assert texts[3] == "Another great resource: [URL_1] has free worksheets. So does www.nami.org."

@@ -1,5 +1,7 @@
 """Names found once, found everywhere: a detected name or place searched again in every part
-of the same conversation (``echo_names``).
+of the same conversation (``echo_names``); and one address, one decision: a link or an e-mail
+address redacted in one part is redacted wherever else the conversation has it
+(``echo_addresses``).
 
 The search is plain substring search with the word-boundary rules of the regex
 ``(?<![\\w@./])(needle|...)(?![\\w@]|\\.\\w)`` (needles longest first), not that regex: one
@@ -13,10 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from mhds.steps.pii.lexicon import is_name_like
+from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, is_name_like
+from mhds.steps.pii.pattern_sources import EMAIL, URL
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
+from mhds.steps.pii.urls import address_key
 
 _ECHO_SCORE = 0.8
+ADDRESS_CATEGORIES = frozenset({Category.URL, Category.EMAIL})
+#: Where a link or an e-mail address may stand, as the patterns find them.
+_ADDRESS = re.compile(rf"{EMAIL}|{URL}")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 
@@ -40,6 +47,34 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
             for start, end, needle in whole_words(text, ordered)
             if (start, end, needles[needle][0]) not in taken
         ]
+        result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
+    return result
+
+
+def echo_addresses(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[Span]]:
+    """Redact a link or an e-mail address in every part of one conversation once it is
+    redacted in one: the keep-list decides each part on its own words, and may keep in a
+    second message ("a great resource: x.com/a") the site the first called the writer's own
+    ("my website, www.x.com/a"), showing what the first hid. The same address is matched
+    however it is written (``urls.address_key``); what is added keeps the category and score
+    of the span it echoes."""
+    found_keys: dict[str, tuple[Category, float]] = {}
+    for text, found in zip(texts, spans, strict=True):
+        for span in found:
+            if span.category in ADDRESS_CATEGORIES:
+                key = address_key(text[span.start : span.end])
+                category, score = found_keys.get(key, (span.category, 0.0))
+                found_keys[key] = (category, max(score, span.score))
+    if not found_keys:
+        return [list(found) for found in spans]
+    result = []
+    for text, found in zip(texts, spans, strict=True):
+        extra = []
+        for match in _ADDRESS.finditer(text):
+            start, end = match.start(), match.start() + len(match[0].rstrip(EDGE_PUNCTUATION))
+            echoed = found_keys.get(address_key(text[start:end]))
+            if echoed and not any(s.start < end and start < s.end for s in found):
+                extra.append(Span(start, end, *echoed, "address_echo"))
         result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
     return result
 

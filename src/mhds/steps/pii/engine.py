@@ -23,9 +23,9 @@ from typing import Any
 
 from mhds.steps.pii import brands, drugs, eponyms, famous, gazetteer
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.echo import echo_names
+from mhds.steps.pii.echo import ADDRESS_CATEGORIES, echo_names
 from mhds.steps.pii.keep import KeepList
-from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, other_stop_words
+from mhds.steps.pii.lexicon import other_stop_words
 from mhds.steps.pii.name_cues import is_place_name
 from mhds.steps.pii.ner import NerModel, NerResult, ner_results
 from mhds.steps.pii.ner_filters import (
@@ -41,7 +41,7 @@ from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.platforms import load_suffix_list
 from mhds.steps.pii.prefilter import NERPrefilter
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
-from mhds.steps.pii.urls import SCHEME, as_read
+from mhds.steps.pii.urls import address_key
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,6 @@ _ESCAPED_BREAK = re.compile(r"\\[ntr]")
 #: Found inside a kept public page's address, still redacted: an e-mail address or a secret
 #: in a query string is someone's, whatever the page.
 _NEVER_PART_OF_A_PAGE = frozenset({Category.EMAIL, Category.CREDENTIAL})
-_ADDRESSES = frozenset({Category.URL, Category.EMAIL})
 _PRESIDIO_TO_CATEGORY = {
     "PERSON": Category.PERSON,
     "LOCATION": Category.LOCATION,
@@ -243,15 +242,17 @@ class PIIEngine:
                 continue
             if not self._keep.keeps(text, span):
                 redact.append(span)
-            elif span.category in (Category.URL, Category.EMAIL):
+            elif span.category in ADDRESS_CATEGORIES:
                 public_sites.append(span)
         if not public_sites:
             return redact
         # One address, one decision: a site or an e-mail address redacted in one place is
         # redacted wherever else the text has it ("[Read the article](https://x.com/a) ...
         # my toolbox ... [Continue Reading](https://x.com/a)"), or the kept one shows it.
-        redacted = {_address(text, s) for s in redact if s.category in _ADDRESSES}
-        again = [s for s in public_sites if _address(text, s) in redacted]
+        redacted = {
+            address_key(text[s.start : s.end]) for s in redact if s.category in ADDRESS_CATEGORIES
+        }
+        again = [s for s in public_sites if address_key(text[s.start : s.end]) in redacted]
         if again:
             redact.extend(again)
             public_sites = [s for s in public_sites if s not in again]
@@ -312,14 +313,6 @@ class PIIEngine:
             found = self_named(text, start, end) if category is Category.LOCATION else category
             spans.append(Span(start, end, found, float(result.score), "spacy_ner"))
         return spans
-
-
-def _address(text: str, span: Span) -> str:
-    """The address ``span`` holds as one site's page or one mailbox, whatever way it is
-    written: without its scheme, "www.", Markdown's escapes, edge punctuation or letter case
-    ("https://www.X.com/a/" and "x.com/a" are one)."""
-    value = SCHEME.sub("", as_read(text[span.start : span.end]).strip(EDGE_PUNCTUATION).lower())
-    return value.removeprefix("www.").rstrip("/")
 
 
 def _inside(span: Span, others: list[Span]) -> bool:

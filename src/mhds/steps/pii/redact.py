@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mhds.steps.pii.spans import Category, Span
+from mhds.steps.pii.urls import address_key
 
 _TITLE = re.compile(r"^(dr|mr|mrs|ms|miss|prof|mx)\.?\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -158,6 +159,8 @@ def _normalise(category: Category, surface: str) -> str:
         text = _TITLE.sub("", text)
     if category in (Category.PHONE, Category.ID, Category.IP_ADDRESS):
         text = re.sub(r"[^0-9a-z]", "", text)
+    if category in (Category.URL, Category.EMAIL):
+        text = address_key(text)  # "www.x.org/a/" and "x.org/a": one site, one placeholder
     return text
 
 

@@ -19,7 +19,7 @@ from mhds.records.hashing import compute_content_hash
 from mhds.records.schema import Record
 from mhds.steps.base import Outcome, RecordStep
 from mhds.steps.pii.config import PIIConfig
-from mhds.steps.pii.echo import echo_names
+from mhds.steps.pii.echo import echo_addresses, echo_names
 from mhds.steps.pii.engine import PIIEngine, unescape_breaks
 from mhds.steps.pii.fields import (
     MESSAGE_KINDS,
@@ -117,7 +117,8 @@ class PIIRedactor(RecordStep):
     # a page's path left without its site ("my blog post on: Four-ways-...-list/"), drug brands
     # of the FDA's Orange Book ("Symbicort", "NuvaRing"), and surnames that end as a
     # condition's name does ("Jonaitis", "Dr. Sethupathy") no clinical term; 25: one address,
-    # one decision (a link redacted in one place is redacted wherever else the text has it)
+    # one decision (a link or e-mail address redacted in one place is redacted wherever else
+    # the text or its conversation has it, with one placeholder however it is written)
     version: ClassVar[int] = 25
 
     def __init__(
@@ -311,11 +312,12 @@ def _by_shape_alone(span: Span) -> bool:
 def _echo_in_conversation(
     texts: list[FieldText], read: list[str], spans: list[list[Span]]
 ) -> list[list[Span]]:
-    """``echo_names`` over the conversation's parts (messages, attributes), as read
-    (``read``: their views with escaped line breaks read as breaks); the standalone parts keep
-    the spans found in them alone."""
+    """``echo_names`` and ``echo_addresses`` over the conversation's parts (messages,
+    attributes), as read (``read``: their views with escaped line breaks read as breaks); the
+    standalone parts keep the spans found in them alone."""
     shared = [n for n, text in enumerate(texts) if text.kind not in STANDALONE_KINDS]
-    echoed = echo_names([read[n] for n in shared], [spans[n] for n in shared])
+    views = [read[n] for n in shared]
+    echoed = echo_addresses(views, echo_names(views, [spans[n] for n in shared]))
     result = [list(found) for found in spans]
     for n, found in zip(shared, echoed, strict=True):
         result[n] = found

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from mhds.steps.pii.lexicon import EDGE_PUNCTUATION
+
 #: A URL's scheme ("https://"), dropped before its host is read.
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
@@ -35,3 +37,11 @@ def as_read(value: str) -> str:
     value = _MARKDOWN_ESCAPE.sub(r"\1", value)
     viewer = _AMP_VIEWER.match(value)
     return "https://" + value[viewer.end() :] if viewer else value
+
+
+def address_key(value: str) -> str:
+    """The address ``value`` (a URL or an e-mail address) names, however it is written: read
+    as the site rules read it (``as_read``), without its scheme, "www.", edge punctuation,
+    letter case or closing slash ("https://www.X.com/a/" and "x.com/a" are one)."""
+    value = SCHEME.sub("", as_read(value).strip(EDGE_PUNCTUATION).lower())
+    return value.removeprefix("www.").rstrip("/")
