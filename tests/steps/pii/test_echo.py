@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import re
 
+from mhds.steps.pii.config import PIIConfig
 from mhds.steps.pii.echo import echo_addresses, echo_names, whole_words
+from mhds.steps.pii.patterns import PatternRecognizers
 from mhds.steps.pii.spans import Category, Span
 
 # Characters that exercise every boundary rule: word characters (ASCII, accented, digits,
@@ -61,7 +63,8 @@ def test_an_address_redacted_once_is_redacted_in_every_turn() -> None:
     mail = Span(mail_at, first.index(".", mail_at + 14), Category.EMAIL, 0.9, "email_regex")
     assert first[site.start : site.end] == "www.Calm-Steps.org/tips/"
     assert first[mail.start : mail.end] == "jo@calm-steps.org"
-    echoed = echo_addresses(texts, [[site, mail], [], []])
+    patterns = PatternRecognizers(PIIConfig())
+    echoed = echo_addresses(texts, [[site, mail], [], []], patterns.find_addresses)
     assert echoed[0] == [site, mail]
     # the same site however written (no "www.", a scheme, lower case, no closing slash), the
     # same mailbox in capitals; sentence marks after them are not part of them

@@ -13,17 +13,14 @@ then compiles again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from mhds.steps.pii.lexicon import EDGE_PUNCTUATION, is_name_like
-from mhds.steps.pii.pattern_sources import EMAIL, URL
+from mhds.steps.pii.lexicon import is_name_like
 from mhds.steps.pii.spans import Category, Span, resolve_overlaps
 from mhds.steps.pii.urls import address_key
 
 _ECHO_SCORE = 0.8
 ADDRESS_CATEGORIES = frozenset({Category.URL, Category.EMAIL})
-#: Where a link or an e-mail address may stand, as the patterns find them.
-_ADDRESS = re.compile(rf"{EMAIL}|{URL}")
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "mx"})
 
@@ -51,13 +48,18 @@ def echo_names(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[S
     return result
 
 
-def echo_addresses(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[list[Span]]:
+def echo_addresses(
+    texts: Sequence[str],
+    spans: Sequence[list[Span]],
+    find_addresses: Callable[[str], Iterable[Span]],
+) -> list[list[Span]]:
     """Redact a link or an e-mail address in every part of one conversation once it is
     redacted in one: the keep-list decides each part on its own words, and may keep in a
     second message ("a great resource: x.com/a") the site the first called the writer's own
-    ("my website, www.x.com/a"), showing what the first hid. The same address is matched
-    however it is written (``urls.address_key``); what is added keeps the category and score
-    of the span it echoes."""
+    ("my website, www.x.com/a"), showing what the first hid. ``find_addresses`` gives the
+    addresses of a part as the engine's patterns find and bound them; one is the same address
+    however it is written (``urls.address_key``), and what is added keeps the category and
+    score of the span it echoes."""
     found_keys: dict[str, tuple[Category, float]] = {}
     for text, found in zip(texts, spans, strict=True):
         for span in found:
@@ -69,11 +71,11 @@ def echo_addresses(texts: Sequence[str], spans: Sequence[list[Span]]) -> list[li
         return [list(found) for found in spans]
     result = []
     for text, found in zip(texts, spans, strict=True):
-        extra = []
-        for match in _ADDRESS.finditer(text):
-            start, end = match.start(), match.start() + len(match[0].rstrip(EDGE_PUNCTUATION))
+        extra: list[Span] = []
+        for address in find_addresses(text):
+            start, end = address.start, address.end
             echoed = found_keys.get(address_key(text[start:end]))
-            if echoed and not any(s.start < end and start < s.end for s in found):
+            if echoed and not any(s.start < end and start < s.end for s in [*found, *extra]):
                 extra.append(Span(start, end, *echoed, "address_echo"))
         result.append(resolve_overlaps([*found, *extra]) if extra else list(found))
     return result

@@ -260,6 +260,10 @@ class PIIEngine:
             s for s in redact if s.category in _NEVER_PART_OF_A_PAGE or not _inside(s, public_sites)
         ]
 
+    def find_addresses(self, text: str) -> list[Span]:
+        """The links and e-mail addresses the patterns find in ``text``, kept or not."""
+        return self._patterns.find_addresses(text)
+
     def without_kept_echoes(self, text: str, spans: list[Span]) -> list[Span]:
         """``spans`` without the echoes (``echo_names``) that the keep-list spares: a name
         echoed onto a public resource's name ("Gottman" of "Gottman's books") stays."""

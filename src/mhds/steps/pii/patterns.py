@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -93,21 +93,7 @@ class PatternRecognizers:
         """Candidate identifier spans in ``text``, sorted; spans of different categories may
         overlap, a span inside another of its category is dropped."""
         scopes = Scopes(text, self._re["TITLE_LOWER"])
-        spans: list[Span] = []
-        for rule in self._rules:
-            for match in scopes.matches(rule.pattern, rule.scope):
-                if rule.check is not None and not rule.check(match):
-                    continue
-                start, end = _value_span(match)
-                if rule.trim:
-                    start, end = _trim(text, start, end)
-                if rule.category is Category.URL:
-                    start = _without_glued_start(text, start, end)
-                    end = _without_glued_word(text, start, end)
-                elif rule.category is Category.PERSON:
-                    end = without_glued_tail(text, start, end)  # "Dr. Ana RuizThe next step"
-                if start < end:
-                    spans.append(Span(start, end, rule.category, rule.score, rule.recognizer))
+        spans = [span for rule in self._rules for span in _rule_spans(text, scopes, rule)]
         if scopes.ranges("digits"):
             spans.extend(self._find_id_tokens(text))
             spans.extend(self._find_libphonenumber(text))
@@ -123,6 +109,17 @@ class PatternRecognizers:
             holes = [m.span() for m in self._re["PLACEHOLDER"].finditer(text)]
             spans = [s for s in spans if not any(s.start < e and b < s.end for b, e in holes)]
         return _drop_nested(spans)
+
+    def find_addresses(self, text: str) -> list[Span]:
+        """The links and e-mail addresses the rules find in ``text``, bounded as ``find``
+        bounds them (nested ones kept: a caller compares each with an address it knows)."""
+        scopes = Scopes(text, self._re["TITLE_LOWER"])
+        return [
+            span
+            for rule in self._rules
+            if rule.category in (Category.URL, Category.EMAIL)
+            for span in _rule_spans(text, scopes, rule)
+        ]
 
     def _build_rules(self) -> list[_Rule]:
         def rule(source: str, category: Category, name: str, score: float, scope: str,
@@ -345,6 +342,25 @@ def _has_id_cue(text: str, start: int) -> bool:
     return any(
         " ".join(words[i : i + n]) in src.ID_CUES for n in (1, 2) for i in range(len(words) - n + 1)
     )
+
+
+def _rule_spans(text: str, scopes: Scopes, rule: _Rule) -> Iterator[Span]:
+    """The spans ``rule`` finds in ``text`` where its scope lets it run, checked and bounded:
+    trimmed of edge punctuation, a URL without the words glued to either end of it, a name
+    without the next sentence's first word glued to it."""
+    for match in scopes.matches(rule.pattern, rule.scope):
+        if rule.check is not None and not rule.check(match):
+            continue
+        start, end = _value_span(match)
+        if rule.trim:
+            start, end = _trim(text, start, end)
+        if rule.category is Category.URL:
+            start = _without_glued_start(text, start, end)
+            end = _without_glued_word(text, start, end)
+        elif rule.category is Category.PERSON:
+            end = without_glued_tail(text, start, end)  # "Dr. Ana RuizThe next step"
+        if start < end:
+            yield Span(start, end, rule.category, rule.score, rule.recognizer)
 
 
 def _value_span(match: re.Match[str]) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
@@ -171,7 +171,11 @@ class PIIRedactor(RecordStep):
         read = [unescape_breaks(text.view) for text in texts]  # as the engine read them
         spans = [
             self.engine.without_kept_echoes(view, found)
-            for view, found in zip(read, _echo_in_conversation(texts, read, spans), strict=True)
+            for view, found in zip(
+                read,
+                _echo_in_conversation(texts, read, spans, self.engine.find_addresses),
+                strict=True,
+            )
         ]
         family = record.metadata.family
         uncertain = [
@@ -310,14 +314,17 @@ def _by_shape_alone(span: Span) -> bool:
 
 
 def _echo_in_conversation(
-    texts: list[FieldText], read: list[str], spans: list[list[Span]]
+    texts: list[FieldText],
+    read: list[str],
+    spans: list[list[Span]],
+    find_addresses: Callable[[str], Iterable[Span]],
 ) -> list[list[Span]]:
     """``echo_names`` and ``echo_addresses`` over the conversation's parts (messages,
     attributes), as read (``read``: their views with escaped line breaks read as breaks); the
     standalone parts keep the spans found in them alone."""
     shared = [n for n, text in enumerate(texts) if text.kind not in STANDALONE_KINDS]
     views = [read[n] for n in shared]
-    echoed = echo_addresses(views, echo_names(views, [spans[n] for n in shared]))
+    echoed = echo_addresses(views, echo_names(views, [spans[n] for n in shared]), find_addresses)
     result = [list(found) for found in spans]
     for n, found in zip(shared, echoed, strict=True):
         result[n] = found
